@@ -1,0 +1,81 @@
+// Package expr parses and evaluates DynamoDB's expressions: condition,
+// filter, key-condition, projection and update expressions, with
+// ExpressionAttributeNames and ExpressionAttributeValues. The legacy
+// parameters (Expected, KeyConditions, QueryFilter, ScanFilter,
+// AttributesToGet, AttributeUpdates) are translated into the same AST, so
+// one evaluator serves both.
+//
+// The engine calls Compile once per request with every expression parameter
+// of that request, because DynamoDB's rules span them: a name or value
+// placeholder unused by all of them is an error, and legacy and expression
+// parameters may not be mixed.
+package expr
+
+import (
+	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/attr"
+)
+
+// Request is every expression-related parameter of one DynamoDB request.
+// Fields a given operation does not have stay nil.
+type Request struct {
+	ConditionExpression    *string
+	FilterExpression       *string
+	KeyConditionExpression *string
+	ProjectionExpression   *string
+	UpdateExpression       *string
+	Names                  map[string]string
+	Values                 attr.Item
+
+	// Legacy parameters.
+	Expected            map[string]api.ExpectedAttributeValue
+	ConditionalOperator *string
+	KeyConditions       map[string]api.Condition
+	QueryFilter         map[string]api.Condition
+	ScanFilter          map[string]api.Condition
+	AttributesToGet     []string
+	AttributeUpdates    map[string]api.AttributeValueUpdate
+}
+
+// KeySchema names the key attributes of the table or index a request
+// addresses. Key conditions are checked against it, and update expressions
+// may not touch the table's key attributes.
+type KeySchema struct {
+	Hash  string
+	Range string // "" when there is no sort key
+}
+
+// Compiled is a request's parsed expressions. A nil field means the request
+// had no such expression.
+type Compiled struct {
+	Condition  *Condition
+	Filter     *Condition
+	Key        *KeyCondition
+	Projection *Projection
+	Update     *Update
+}
+
+// RangeOp is the comparison a key condition applies to the sort key.
+type RangeOp uint8
+
+// The sort-key comparisons a key condition allows.
+const (
+	RangeNone RangeOp = iota
+	RangeEQ
+	RangeLT
+	RangeLE
+	RangeGT
+	RangeGE
+	RangeBetween
+	RangeBeginsWith
+)
+
+// KeyCondition is a Query's key condition reduced to what the engine needs
+// to seek: one partition key value and an optional sort-key comparison.
+type KeyCondition struct {
+	HashName    string
+	Hash        attr.Value
+	RangeName   string // "" when the condition does not mention the sort key
+	RangeOp     RangeOp
+	RangeValues []attr.Value // one value, or two for RangeBetween
+}
