@@ -20,6 +20,10 @@ type Options struct {
 	Region    string
 	AccountID string
 
+	// Endpoint is the host:port clients reach this server at, answered by
+	// DescribeEndpoints.
+	Endpoint string
+
 	// Now returns the current time; tests replace it. Nil means time.Now.
 	Now func() time.Time
 
