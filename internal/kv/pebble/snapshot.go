@@ -1,0 +1,67 @@
+package pebble
+
+import (
+	"context"
+	"sync/atomic"
+
+	pdb "github.com/cockroachdb/pebble/v2"
+
+	"github.com/dynago/dynago/internal/kv"
+)
+
+// snapshot is a kv.Snapshot on a Pebble snapshot. A Pebble snapshot is a
+// sequence number: creating one takes the DB mutex briefly and allocates a
+// list node, and reads through it cost the same as reads of the latest state.
+// Its price is paid by compactions, which must keep every overwritten or
+// deleted version the snapshot can still see until it is closed.
+type snapshot struct {
+	snap  *pdb.Snapshot
+	store *Store
+	dead  atomic.Bool // closed, by the caller or by Store.Close
+}
+
+var _ kv.Snapshot = (*snapshot)(nil)
+
+// Get implements kv.Reader.
+func (s *snapshot) Get(ctx context.Context, key []byte) ([]byte, error) {
+	if !s.store.gate.enter() {
+		return nil, kv.ErrClosed
+	}
+	defer s.store.gate.leave()
+	if s.dead.Load() {
+		return nil, kv.ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return get(s.snap, key)
+}
+
+// Iter implements kv.Reader.
+func (s *snapshot) Iter(ctx context.Context, start, end []byte, reverse bool) (kv.Iterator, error) {
+	if !s.store.gate.enter() {
+		return nil, kv.ErrClosed
+	}
+	defer s.store.gate.leave()
+	if s.dead.Load() {
+		return nil, kv.ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return newIter(ctx, s.snap, &s.store.handles, start, end, reverse)
+}
+
+// Close implements kv.Snapshot. Closing twice is a no-op.
+func (s *snapshot) Close() error {
+	if !s.store.handles.remove(s) {
+		return nil
+	}
+	s.dead.Store(true)
+	return s.snap.Close()
+}
+
+func (s *snapshot) forceClose() {
+	s.dead.Store(true)
+	_ = s.snap.Close()
+}

@@ -1,0 +1,186 @@
+// Package pebble is Dynago's embedded storage backend: the kv.Store contract
+// implemented on CockroachDB's Pebble LSM engine, in one data directory or
+// entirely in memory.
+package pebble
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	pdb "github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/dynago/dynago/internal/kv"
+)
+
+// Memory defaults. The whole server targets an idle RSS of at most 25 MB, so
+// the storage engine gets small buffers; a user with a large working set
+// raises CacheSize.
+const (
+	// DefaultCacheSize is the block cache capacity: 8 MB. The cache holds
+	// decompressed sstable blocks and fills only as data is read, so an idle
+	// or small store uses much less.
+	DefaultCacheSize = 8 << 20 // 8 MB
+
+	// DefaultMemTableSize is the largest a memtable grows to: 4 MB. Pebble
+	// starts with a 256 KB memtable and doubles it on each rotation up to
+	// this size, and at most two memtables exist before writes stall
+	// (MemTableStopWritesThreshold), so the write buffer costs at most 8 MB
+	// under sustained load and 256 KB when idle. Larger memtables buy little
+	// because every commit already waits for a WAL fsync.
+	DefaultMemTableSize = 4 << 20 // 4 MB
+)
+
+// Options configures Open. The zero value is a sensible on-disk store.
+type Options struct {
+	// InMemory keeps every file in memory (Pebble's vfs.NewMem): nothing
+	// survives Close. For tests and the in-process mode; dir is ignored.
+	InMemory bool
+
+	// Logger receives Pebble's messages: informational ones at debug
+	// level, errors at error level. Nil discards them.
+	Logger *slog.Logger
+
+	// CacheSize is the block cache capacity in bytes; 0 means
+	// DefaultCacheSize.
+	CacheSize int64
+
+	// MemTableSize is the largest memtable in bytes; 0 means
+	// DefaultMemTableSize.
+	MemTableSize uint64
+
+	// fs replaces the filesystem; tests use a crashable in-memory one to
+	// simulate power loss.
+	fs vfs.FS
+}
+
+// Store is a kv.Store on Pebble. It is safe for concurrent use.
+type Store struct {
+	db    *pdb.DB
+	locks *lockTable
+	gate  *gate
+	// handles tracks open snapshots and iterators so that Close can
+	// release any a caller leaked instead of leaving Pebble half-closed.
+	handles handleSet
+}
+
+var _ kv.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the store in dir, or an empty in-memory
+// store when opts.InMemory is set.
+func Open(dir string, opts Options) (*Store, error) {
+	po := pebbleOptions(opts)
+	if opts.InMemory && opts.fs == nil {
+		po.FS = vfs.NewMem()
+		dir = ""
+	}
+	db, err := pdb.Open(dir, po)
+	if err != nil {
+		return nil, fmt.Errorf("kv/pebble: open %q: %w", dir, err)
+	}
+	return &Store{db: db, locks: newLockTable(), gate: newGate()}, nil
+}
+
+func pebbleOptions(opts Options) *pdb.Options {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	po := &pdb.Options{
+		CacheSize:          opts.CacheSize,
+		MemTableSize:       opts.MemTableSize,
+		Logger:             slogLogger{l: logger},
+		FormatMajorVersion: pdb.FormatNewest,
+	}
+	if po.CacheSize <= 0 {
+		po.CacheSize = DefaultCacheSize
+	}
+	if po.MemTableSize == 0 {
+		po.MemTableSize = DefaultMemTableSize
+	}
+	if opts.fs != nil {
+		po.FS = opts.fs
+	}
+	return po
+}
+
+// Get returns a copy of the latest committed value of key.
+func (s *Store) Get(ctx context.Context, key []byte) ([]byte, error) {
+	if !s.gate.enter() {
+		return nil, kv.ErrClosed
+	}
+	defer s.gate.leave()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return get(s.db, key)
+}
+
+// Iter iterates the latest committed state. The iterator reads one
+// consistent state: writes committed after Iter returns are not seen.
+func (s *Store) Iter(ctx context.Context, start, end []byte, reverse bool) (kv.Iterator, error) {
+	if !s.gate.enter() {
+		return nil, kv.ErrClosed
+	}
+	defer s.gate.leave()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return newIter(ctx, s.db, &s.handles, start, end, reverse)
+}
+
+// NewSnapshot returns a Pebble snapshot. Creating one is cheap (it records
+// the current sequence number), but while it is open compactions must keep
+// every version it can see, so close it promptly.
+func (s *Store) NewSnapshot(ctx context.Context) (kv.Snapshot, error) {
+	if !s.gate.enter() {
+		return nil, kv.ErrClosed
+	}
+	defer s.gate.leave()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	snap := &snapshot{snap: s.db.NewSnapshot(), store: s}
+	s.handles.add(snap)
+	return snap, nil
+}
+
+// Close waits for running calls to finish, closes any snapshot or iterator
+// still open (reporting them as an error, since that is a caller's bug), and
+// closes Pebble. Every acknowledged write is already in the synced WAL, so
+// Close need not flush memtables for durability. Closing twice returns
+// kv.ErrClosed.
+func (s *Store) Close() error {
+	if !s.gate.close() {
+		return kv.ErrClosed
+	}
+	var errs []error
+	if n := s.handles.closeAll(); n > 0 {
+		errs = append(errs, fmt.Errorf("kv/pebble: %d snapshots or iterators were still open at Close", n))
+	}
+	if err := s.db.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("kv/pebble: close: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// get reads key from a Pebble reader (DB, snapshot or indexed batch) and
+// copies the value out, since Pebble's slice is only valid until the closer
+// is closed.
+func get(r pdb.Reader, key []byte) ([]byte, error) {
+	v, closer, err := r.Get(key)
+	if errors.Is(err, pdb.ErrNotFound) {
+		return nil, kv.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("kv/pebble: get: %w", err)
+	}
+	out := make([]byte, len(v))
+	copy(out, v)
+	if err := closer.Close(); err != nil {
+		return nil, fmt.Errorf("kv/pebble: get: %w", err)
+	}
+	return out, nil
+}
