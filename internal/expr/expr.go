@@ -27,6 +27,12 @@ type Request struct {
 	Names                  map[string]string
 	Values                 attr.Item
 
+	// Operation is the DynamoDB operation ("PutItem", "UpdateItem",
+	// "Query", ...). It is optional; it selects the operation-specific
+	// messages for values given without an expression and for a Query
+	// without a key condition.
+	Operation string
+
 	// Legacy parameters.
 	Expected            map[string]api.ExpectedAttributeValue
 	ConditionalOperator *string

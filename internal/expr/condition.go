@@ -1,0 +1,493 @@
+package expr
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/dynago/dynago/internal/attr"
+)
+
+// operandKind says what an operand of a condition or update is.
+type operandKind uint8
+
+const (
+	opdPath        operandKind = iota // a document path
+	opdValue                          // an ExpressionAttributeValue
+	opdSize                           // size(path)
+	opdIfNotExists                    // if_not_exists(path, operand)
+	opdListAppend                     // list_append(operand, operand)
+	opdPlus                           // operand + operand
+	opdMinus                          // operand - operand
+)
+
+// operand is a value-producing node of the AST.
+type operand struct {
+	kind operandKind
+	path docPath
+	val  attr.Value
+	args []*operand
+}
+
+// nodeKind says what a boolean node of a condition is.
+type nodeKind uint8
+
+const (
+	nAnd nodeKind = iota
+	nOr
+	nNot
+	nCmp
+	nBetween
+	nIn
+	nExists
+	nNotExists
+	nType
+	nBeginsWith
+	nContains
+	// Legacy-only comparisons, whose semantics differ from any expression.
+	nLegacyNotContains
+	// nBare is an operand in parentheses awaiting its comparison; it only
+	// exists during parsing.
+	nBare
+)
+
+// node is a boolean node of a condition's AST.
+type node struct {
+	kind  nodeKind
+	cmp   tokKind // for nCmp
+	kids  []*node
+	args  []*operand
+	paren bool // written inside its own parentheses
+}
+
+// Condition is a parsed condition or filter expression, or the AST that
+// legacy Expected, QueryFilter or ScanFilter translate into.
+type Condition struct {
+	root *node
+}
+
+// condFuncs are the functions of condition expressions and their arity.
+var condFuncs = map[string]int{
+	"attribute_exists":     1,
+	"attribute_not_exists": 1,
+	"attribute_type":       2,
+	"begins_with":          2,
+	"contains":             2,
+	"size":                 1,
+}
+
+// maxInOperands is the most values an IN list may hold.
+const maxInOperands = 100
+
+// parseCondition parses a whole condition expression.
+func (p *parser) parseCondition() (*node, error) {
+	n, err := p.parseOr()
+	if err != nil {
+		return nil, err
+	}
+	if n.kind == nBare {
+		return nil, p.s.syntaxError()
+	}
+	if err := p.finish(); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+func (p *parser) parseOr() (*node, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
+	left, err := p.parseAnd()
+	if err != nil {
+		return nil, err
+	}
+	for p.s.keyword("OR") {
+		if left.kind == nBare {
+			return nil, p.s.syntaxError()
+		}
+		p.s.next()
+		p.ops++
+		right, err := p.parseAnd()
+		if err != nil {
+			return nil, err
+		}
+		if right.kind == nBare {
+			return nil, p.s.syntaxError()
+		}
+		left = &node{kind: nOr, kids: []*node{left, right}}
+	}
+	return left, nil
+}
+
+func (p *parser) parseAnd() (*node, error) {
+	left, err := p.parseNot()
+	if err != nil {
+		return nil, err
+	}
+	for p.s.keyword("AND") {
+		if left.kind == nBare {
+			return nil, p.s.syntaxError()
+		}
+		p.s.next()
+		p.ops++
+		right, err := p.parseNot()
+		if err != nil {
+			return nil, err
+		}
+		if right.kind == nBare {
+			return nil, p.s.syntaxError()
+		}
+		left = &node{kind: nAnd, kids: []*node{left, right}}
+	}
+	return left, nil
+}
+
+func (p *parser) parseNot() (*node, error) {
+	if p.s.keyword("NOT") {
+		p.s.next()
+		p.ops++
+		if err := p.enter(); err != nil {
+			return nil, err
+		}
+		defer p.leave()
+		kid, err := p.parseNot()
+		if err != nil {
+			return nil, err
+		}
+		if kid.kind == nBare {
+			return nil, p.s.syntaxError()
+		}
+		return &node{kind: nNot, kids: []*node{kid}}, nil
+	}
+	return p.parsePrimary()
+}
+
+// parsePrimary parses a parenthesised condition, a boolean function call,
+// or a comparison. "(" is ambiguous: it opens either a condition or an
+// operand such as (a) = :v. Rather than backtrack (which is exponential in
+// the nesting depth), an operand directly followed by ")" comes back as an
+// nBare node, and the enclosing parenthesis turns it into the left side of
+// a comparison.
+func (p *parser) parsePrimary() (*node, error) {
+	if p.s.peek().kind == tokLParen {
+		p.s.next()
+		inner, err := p.parseOr()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := p.s.expect(tokRParen); err != nil {
+			return nil, err
+		}
+		if inner.paren {
+			p.fail(&exprError{msg: "The expression has redundant parentheses;"}, prioParens)
+		}
+		if inner.kind == nBare && (p.comparatorAt(0) || p.s.peek().kind != tokRParen) {
+			return p.parseComparison(inner.args[0])
+		}
+		inner.paren = true
+		return inner, nil
+	}
+	if t := p.s.peek(); t.kind == tokIdent && p.s.peekAt(1).kind == tokLParen {
+		name := t.text
+		if _, ok := condFuncs[name]; !ok {
+			p.fail(&exprError{msg: "Invalid function name; function: " + name}, prioUnknownFunc)
+		}
+		if name != "size" {
+			n, err := p.parseFuncCondition()
+			if err != nil || !p.comparatorAt(0) {
+				return n, err
+			}
+			// attribute_exists(a) = :v: parse on to report the misuse.
+			p.fail(&exprError{msg: "The function is not allowed to be used this way in an expression; function: " + name}, prioMisused)
+			return p.parseComparison(&operand{kind: opdValue})
+		}
+	}
+	left, err := p.parseOperand()
+	if err != nil {
+		return nil, err
+	}
+	if p.s.peek().kind == tokRParen && !p.comparatorAt(0) {
+		return &node{kind: nBare, args: []*operand{left}}, nil
+	}
+	return p.parseComparison(left)
+}
+
+// comparatorAt reports whether the token n ahead continues a comparison.
+func (p *parser) comparatorAt(n int) bool {
+	t := p.s.peekAt(n)
+	switch t.kind {
+	case tokEQ, tokNE, tokLT, tokLE, tokGT, tokGE:
+		return true
+	case tokIdent:
+		return strings.EqualFold(t.text, "BETWEEN") || strings.EqualFold(t.text, "IN")
+	}
+	return false
+}
+
+func (p *parser) parseComparison(left *operand) (*node, error) {
+	t := p.s.peek()
+	switch t.kind {
+	case tokEQ, tokNE, tokLT, tokLE, tokGT, tokGE:
+		p.s.next()
+		p.ops++
+		right, err := p.parseOperand()
+		if err != nil {
+			return nil, err
+		}
+		p.checkDistinct(t.text, left, right)
+		return &node{kind: nCmp, cmp: t.kind, args: []*operand{left, right}}, nil
+	}
+	if p.s.keyword("BETWEEN") {
+		p.s.next()
+		p.ops++
+		lo, err := p.parseOperand()
+		if err != nil {
+			return nil, err
+		}
+		if !p.s.keyword("AND") {
+			return nil, p.s.syntaxError()
+		}
+		p.s.next()
+		hi, err := p.parseOperand()
+		if err != nil {
+			return nil, err
+		}
+		p.checkBetween(lo, hi)
+		return &node{kind: nBetween, args: []*operand{left, lo, hi}}, nil
+	}
+	if p.s.keyword("IN") {
+		p.s.next()
+		p.ops++
+		if _, err := p.s.expect(tokLParen); err != nil {
+			return nil, err
+		}
+		args := []*operand{left}
+		for {
+			o, err := p.parseOperand()
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, o)
+			if !p.s.accept(tokComma) {
+				break
+			}
+		}
+		if _, err := p.s.expect(tokRParen); err != nil {
+			return nil, err
+		}
+		if len(args)-1 > maxInOperands {
+			p.fail(&exprError{msg: "The IN operator is provided with too many operands; number of operands: " + strconv.Itoa(len(args)-1)}, prioSemantic)
+		}
+		return &node{kind: nIn, args: args}, nil
+	}
+	if left.kind == opdSize {
+		p.fail(&exprError{msg: "The function is not allowed to be used this way in an expression; function: size"}, prioMisused)
+		return &node{kind: nExists, args: left.args}, nil
+	}
+	return nil, p.s.syntaxError()
+}
+
+// parseOperand parses a path, a :value, size(path), or one of these in
+// parentheses.
+func (p *parser) parseOperand() (*operand, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
+	t := p.s.peek()
+	switch t.kind {
+	case tokLParen:
+		p.s.next()
+		o, err := p.parseOperand()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := p.s.expect(tokRParen); err != nil {
+			return nil, err
+		}
+		return o, nil
+	case tokValue:
+		p.s.next()
+		return &operand{kind: opdValue, val: p.value(t)}, nil
+	case tokIdent:
+		if p.s.peekAt(1).kind == tokLParen {
+			return p.parseSize()
+		}
+		if isConditionKeyword(t.text) {
+			return nil, p.s.syntaxError()
+		}
+	}
+	path, err := p.parsePath()
+	if err != nil {
+		return nil, err
+	}
+	return &operand{kind: opdPath, path: path}, nil
+}
+
+func isConditionKeyword(s string) bool {
+	switch strings.ToUpper(s) {
+	case "AND", "OR", "NOT", "BETWEEN", "IN":
+		return true
+	}
+	return false
+}
+
+// parseSize parses a function call in operand position; only size is
+// allowed there.
+func (p *parser) parseSize() (*operand, error) {
+	name := p.s.next().text
+	args, err := p.parseArgs()
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := condFuncs[name]; !ok {
+		p.fail(&exprError{msg: "Invalid function name; function: " + name}, prioUnknownFunc)
+		return &operand{kind: opdValue}, nil
+	}
+	if name != "size" {
+		p.fail(&exprError{msg: "The function is not allowed to be used this way in an expression; function: " + name}, prioMisused)
+		return &operand{kind: opdValue}, nil
+	}
+	if len(args) != 1 {
+		p.fail(operandCount(name, len(args)), prioSemantic)
+		return &operand{kind: opdSize, args: args[:1]}, nil
+	}
+	if a := args[0]; a.kind == opdValue {
+		switch a.val.Type {
+		case attr.TypeN, attr.TypeBOOL, attr.TypeNULL:
+			p.fail(operandType(name, a.val.Type.String()), prioSemantic)
+		}
+	}
+	return &operand{kind: opdSize, args: args}, nil
+}
+
+// parseArgs parses "(" operand {"," operand} ")".
+func (p *parser) parseArgs() ([]*operand, error) {
+	if _, err := p.s.expect(tokLParen); err != nil {
+		return nil, err
+	}
+	var args []*operand
+	for {
+		o, err := p.parseOperand()
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, o)
+		if !p.s.accept(tokComma) {
+			break
+		}
+	}
+	if _, err := p.s.expect(tokRParen); err != nil {
+		return nil, err
+	}
+	return args, nil
+}
+
+// parseFuncCondition parses a boolean function call.
+func (p *parser) parseFuncCondition() (*node, error) {
+	name := p.s.next().text
+	args, err := p.parseArgs()
+	if err != nil {
+		return nil, err
+	}
+	arity, ok := condFuncs[name]
+	if !ok {
+		return &node{kind: nExists, args: args}, nil // error already recorded
+	}
+	if arity != len(args) {
+		p.fail(operandCount(name, len(args)), prioSemantic)
+		return &node{kind: nExists, args: args}, nil
+	}
+	n := &node{args: args}
+	switch name {
+	case "attribute_exists", "attribute_not_exists":
+		n.kind = nExists
+		if name == "attribute_not_exists" {
+			n.kind = nNotExists
+		}
+		if args[0].kind != opdPath {
+			p.fail(&exprError{msg: "Operator or function requires a document path; operator or function: " + name}, prioSemantic)
+		}
+	case "attribute_type":
+		n.kind = nType
+		p.checkDistinct(name, args[0], args[1])
+		if args[1].kind != opdValue || args[1].val.Type != attr.TypeS {
+			typ := "{NS,SS,L,BS,N,M,B,BOOL,NULL,S}"
+			if args[1].kind == opdValue {
+				typ = args[1].val.Type.String()
+			}
+			p.fail(operandType(name, typ), prioSemantic)
+		} else if !validTypeName(args[1].val.S) {
+			p.fail(&exprError{msg: "Invalid attribute type name found; type: " + args[1].val.S + ", valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}"}, prioSemantic)
+		}
+	case "begins_with":
+		n.kind = nBeginsWith
+		p.checkDistinct(name, args[0], args[1])
+		for _, a := range args {
+			if a.kind == opdValue && a.val.Type != attr.TypeS && a.val.Type != attr.TypeB && a.val.Type != attr.TypeInvalid {
+				p.fail(operandType(name, a.val.Type.String()), prioSemantic)
+				break
+			}
+		}
+	case "contains":
+		n.kind = nContains
+		p.checkDistinct(name, args[0], args[1])
+	case "size":
+		p.fail(&exprError{msg: "The function is not allowed to be used this way in an expression; function: size"}, prioMisused)
+	}
+	return n, nil
+}
+
+func validTypeName(s string) bool {
+	switch s {
+	case "S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS":
+		return true
+	}
+	return false
+}
+
+func operandCount(name string, n int) error {
+	return &exprError{msg: "Incorrect number of operands for operator or function; operator or function: " + name + ", number of operands: " + strconv.Itoa(n)}
+}
+
+func operandType(name, typ string) error {
+	return &exprError{msg: "Incorrect operand type for operator or function; operator or function: " + name + ", operand type: " + typ}
+}
+
+// checkDistinct refuses an operator whose two operands are the same path.
+func (p *parser) checkDistinct(op string, a, b *operand) {
+	if a.kind == opdPath && b.kind == opdPath && a.path.equal(b.path) {
+		p.fail(&exprError{msg: "The first operand must be distinct from the remaining operands for this operator or function; operator: " + op + ", first operand: " + a.path.String()}, prioSemantic)
+	}
+}
+
+// checkBetween validates constant bounds of BETWEEN.
+func (p *parser) checkBetween(lo, hi *operand) {
+	if lo.kind != opdValue || hi.kind != opdValue || lo.val.Type == attr.TypeInvalid || hi.val.Type == attr.TypeInvalid {
+		return
+	}
+	desc := "lower bound operand: AttributeValue: {" + lo.val.Type.String() + ":" + scalarText(lo.val) + "}, upper bound operand: AttributeValue: {" + hi.val.Type.String() + ":" + scalarText(hi.val) + "}"
+	if lo.val.Type != hi.val.Type {
+		p.fail(&exprError{msg: "The BETWEEN operator requires same data type for lower and upper bounds; " + desc}, prioSemantic)
+		return
+	}
+	if c, ok := compareScalar(lo.val, hi.val); ok && c > 0 {
+		p.fail(&exprError{msg: "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; " + desc}, prioSemantic)
+	}
+}
+
+// scalarText renders a scalar for an error message.
+func scalarText(v attr.Value) string {
+	switch v.Type {
+	case attr.TypeS, attr.TypeN:
+		return v.S
+	case attr.TypeB:
+		return string(v.B)
+	case attr.TypeBOOL:
+		return strconv.FormatBool(v.Bool)
+	case attr.TypeNULL:
+		return "true"
+	}
+	return ""
+}

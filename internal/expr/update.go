@@ -1,0 +1,315 @@
+package expr
+
+import (
+	"strings"
+
+	"github.com/dynago/dynago/internal/attr"
+)
+
+// actionKind is the clause an update action came from.
+type actionKind uint8
+
+const (
+	actSet actionKind = iota
+	actRemove
+	actAdd
+	actDelete
+)
+
+// action is one assignment of an update: SET path = value, REMOVE path,
+// ADD path :v or DELETE path :v.
+type action struct {
+	kind actionKind
+	path docPath
+	val  *operand
+}
+
+// Update is a parsed update expression, or the actions legacy
+// AttributeUpdates translate into.
+type Update struct {
+	actions []action
+	// legacyListAdd marks AttributeUpdates, whose ADD also appends lists.
+	legacyListAdd bool
+}
+
+// updateFuncs are the functions of update expressions and their arity.
+var updateFuncs = map[string]int{"if_not_exists": 2, "list_append": 2}
+
+// parseUpdate parses a whole update expression.
+func (p *parser) parseUpdate() (*Update, error) {
+	u := &Update{}
+	seen := map[string]bool{}
+	for {
+		t := p.s.peek()
+		if t.kind != tokIdent {
+			return nil, p.s.syntaxError()
+		}
+		clause := strings.ToUpper(t.text)
+		var kind actionKind
+		switch clause {
+		case "SET":
+			kind = actSet
+		case "REMOVE":
+			kind = actRemove
+		case "ADD":
+			kind = actAdd
+		case "DELETE":
+			kind = actDelete
+		default:
+			return nil, p.s.syntaxError()
+		}
+		p.s.next()
+		if seen[clause] {
+			p.fail(&exprError{msg: `The "` + clause + `" section can only be used once in an update expression;`}, prioSection)
+		}
+		seen[clause] = true
+		for {
+			a, err := p.parseAction(kind)
+			if err != nil {
+				return nil, err
+			}
+			u.actions = append(u.actions, a)
+			if !p.s.accept(tokComma) {
+				break
+			}
+		}
+		if p.s.peek().kind == tokEOF {
+			break
+		}
+	}
+	paths := make([]docPath, len(u.actions))
+	for i, a := range u.actions {
+		paths[i] = a.path
+	}
+	if err := checkOverlap(paths); err != nil {
+		p.fail(err, prioOverlap)
+	}
+	if err := p.finish(); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func (p *parser) parseAction(kind actionKind) (action, error) {
+	if t := p.s.peek(); t.kind == tokIdent && isClauseWord(t.text) {
+		return action{}, p.s.syntaxError()
+	}
+	path, err := p.parsePath()
+	if err != nil {
+		return action{}, err
+	}
+	a := action{kind: kind, path: path}
+	switch kind {
+	case actSet:
+		if _, err := p.s.expect(tokEQ); err != nil {
+			return action{}, err
+		}
+		a.val, err = p.parseSetValue()
+		if err != nil {
+			return action{}, err
+		}
+	case actAdd, actDelete:
+		t, err := p.s.expect(tokValue)
+		if err != nil {
+			return action{}, err
+		}
+		v := p.value(t)
+		a.val = &operand{kind: opdValue, val: v}
+		op := "ADD"
+		if kind == actDelete {
+			op = "DELETE"
+		}
+		if name := typeWord(v.Type); name != "" && !(kind == actAdd && v.Type == attr.TypeN) {
+			p.fail(&exprError{msg: "Incorrect operand type for operator or function; operator: " + op + ", operand type: " + name}, prioSemantic)
+		}
+	}
+	return a, nil
+}
+
+func isClauseWord(s string) bool {
+	switch strings.ToUpper(s) {
+	case "SET", "REMOVE", "ADD", "DELETE":
+		return true
+	}
+	return false
+}
+
+// typeWord is the name DynamoDB uses for a non-set type in ADD and DELETE
+// errors; sets return "".
+func typeWord(t attr.Type) string {
+	switch t {
+	case attr.TypeS:
+		return "STRING"
+	case attr.TypeN:
+		return "NUMBER"
+	case attr.TypeB:
+		return "BINARY"
+	case attr.TypeNULL:
+		return "NULL"
+	case attr.TypeBOOL:
+		return "BOOLEAN"
+	case attr.TypeL:
+		return "LIST"
+	case attr.TypeM:
+		return "MAP"
+	}
+	return ""
+}
+
+// parseSetValue parses the right side of SET: term [+|- term], where a
+// term is an operand or a parenthesised value.
+func (p *parser) parseSetValue() (*operand, error) {
+	left, err := p.parseSetTerm()
+	if err != nil {
+		return nil, err
+	}
+	t := p.s.peek()
+	if t.kind != tokPlus && t.kind != tokMinus {
+		return left, nil
+	}
+	if left.kind == opdPlus || left.kind == opdMinus {
+		return nil, p.s.syntaxError()
+	}
+	p.s.next()
+	right, err := p.parseSetTerm()
+	if err != nil {
+		return nil, err
+	}
+	if right.kind == opdPlus || right.kind == opdMinus {
+		return nil, p.s.syntaxError()
+	}
+	kind := opdPlus
+	if t.kind == tokMinus {
+		kind = opdMinus
+	}
+	for _, a := range []*operand{left, right} {
+		if a.kind == opdValue && a.val.Type != attr.TypeN && a.val.Type != attr.TypeInvalid {
+			p.fail(operandType(t.text, a.val.Type.String()), prioSemantic)
+			break
+		}
+	}
+	return &operand{kind: kind, args: []*operand{left, right}}, nil
+}
+
+func (p *parser) parseSetTerm() (*operand, error) {
+	if p.s.peek().kind != tokLParen {
+		return p.parseUpdateOperand()
+	}
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
+	p.s.next()
+	v, err := p.parseSetValue()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.s.expect(tokRParen); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// parseUpdateOperand parses a path, a :value or a function call.
+func (p *parser) parseUpdateOperand() (*operand, error) {
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
+	t := p.s.peek()
+	switch t.kind {
+	case tokLParen:
+		p.s.next()
+		o, err := p.parseUpdateOperand()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := p.s.expect(tokRParen); err != nil {
+			return nil, err
+		}
+		return o, nil
+	case tokValue:
+		p.s.next()
+		return &operand{kind: opdValue, val: p.value(t)}, nil
+	case tokIdent:
+		if p.s.peekAt(1).kind == tokLParen {
+			return p.parseUpdateFunc()
+		}
+		if isClauseWord(t.text) {
+			return nil, p.s.syntaxError()
+		}
+	}
+	path, err := p.parsePath()
+	if err != nil {
+		return nil, err
+	}
+	return &operand{kind: opdPath, path: path}, nil
+}
+
+func (p *parser) parseUpdateFunc() (*operand, error) {
+	name := p.s.next().text
+	p.s.next() // (
+	var args []*operand
+	for {
+		o, err := p.parseUpdateOperand()
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, o)
+		if !p.s.accept(tokComma) {
+			break
+		}
+	}
+	if _, err := p.s.expect(tokRParen); err != nil {
+		return nil, err
+	}
+	arity, ok := updateFuncs[name]
+	if !ok {
+		p.fail(&exprError{msg: "Invalid function name; function: " + name}, prioUnknownFunc)
+		return &operand{kind: opdValue}, nil
+	}
+	if arity != len(args) {
+		p.fail(operandCount(name, len(args)), prioSemantic)
+		return &operand{kind: opdValue}, nil
+	}
+	switch name {
+	case "if_not_exists":
+		if args[0].kind != opdPath {
+			p.fail(&exprError{msg: "Operator or function requires a document path; operator or function: " + name}, prioSemantic)
+		}
+		return &operand{kind: opdIfNotExists, args: args}, nil
+	default:
+		for _, a := range args {
+			if a.kind == opdValue && a.val.Type != attr.TypeL && a.val.Type != attr.TypeInvalid {
+				p.fail(operandType(name, a.val.Type.String()), prioSemantic)
+				break
+			}
+		}
+		return &operand{kind: opdListAppend, args: args}, nil
+	}
+}
+
+// Paths returns a projection of the paths the update changes, which gives
+// UPDATED_OLD and UPDATED_NEW when applied to the old and new items.
+func (u *Update) Paths() *Projection {
+	paths := make([]docPath, len(u.actions))
+	for i, a := range u.actions {
+		paths[i] = a.path
+	}
+	return newProjection(paths)
+}
+
+// checkKeys refuses an update of a key attribute.
+func (u *Update) checkKeys(keys KeySchema, legacy bool) error {
+	for _, a := range u.actions {
+		name := a.path[0].name
+		if name == keys.Hash || (keys.Range != "" && name == keys.Range) {
+			msg := "Cannot update attribute " + name + ". This attribute is part of the key"
+			if legacy {
+				msg = "One or more parameter values were invalid: " + msg
+			}
+			return &exprError{msg: msg, bare: true}
+		}
+	}
+	return nil
+}
