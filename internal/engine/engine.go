@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dynago/dynago/internal/attr"
+	"github.com/dynago/dynago/internal/expr"
 	"github.com/dynago/dynago/internal/kv"
 )
 
@@ -38,7 +39,14 @@ type DB struct {
 	store kv.Store
 	opts  Options
 	cat   *catalog
+
+	// exprs caches parsed expressions by their text: most applications
+	// send the same few expressions over and over.
+	exprs *expr.Cache
 }
+
+// exprCacheSize bounds the parsed-expression cache, in entries.
+const exprCacheSize = 4096
 
 // Open returns a DB over store, loading the table catalog.
 func Open(ctx context.Context, store kv.Store, opts Options) (*DB, error) {
@@ -54,7 +62,7 @@ func Open(ctx context.Context, store kv.Store, opts Options) (*DB, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	db := &DB{store: store, opts: opts}
+	db := &DB{store: store, opts: opts, exprs: expr.NewCache(exprCacheSize)}
 	cat, err := loadCatalog(ctx, db)
 	if err != nil {
 		return nil, err
@@ -63,9 +71,13 @@ func Open(ctx context.Context, store kv.Store, opts Options) (*DB, error) {
 	return db, nil
 }
 
-// Close stops background work. It does not close the store, which the
-// caller opened.
-func (db *DB) Close() error { return nil }
+// Close waits for background work (table drops) to finish. It does not
+// close the store, which the caller opened. A drop interrupted by a crash
+// instead resumes at the next Open.
+func (db *DB) Close() error {
+	db.waitBackground()
+	return nil
+}
 
 // KeyAttr is one key attribute of a table or index: its name and scalar
 // type (S, N or B).

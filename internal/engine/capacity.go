@@ -1,0 +1,110 @@
+package engine
+
+// DynamoDB's consumed-capacity arithmetic. Dynago does not throttle (yet),
+// but SDKs, tools and cost estimates read ConsumedCapacity, so it is
+// computed exactly as DynamoDB documents it:
+//
+//   - a write costs one unit per started 1 KB of the larger of the old and
+//     the new item (a delete: of the old item), at least one;
+//   - a read costs one unit per started 4 KB of the item read, at least
+//     one, halved when eventually consistent;
+//   - Query and Scan sum the sizes of every item they evaluate (before
+//     filtering and projection) and round the sum up once.
+//
+// Real DynamoDB reports, for these operations, only the aggregate
+// CapacityUnits (plus Table.CapacityUnits under INDEXES); the read/write
+// split appears only on transactions.
+
+import (
+	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/attr"
+)
+
+const (
+	writeUnitSize = 1024     // bytes per write capacity unit
+	readUnitSize  = 4 * 1024 // bytes per read capacity unit
+)
+
+// ReturnConsumedCapacity values.
+const (
+	capacityTotal   = "TOTAL"
+	capacityIndexes = "INDEXES"
+)
+
+// wantCapacity reports whether a request asked for ConsumedCapacity.
+func wantCapacity(rcc *string) bool {
+	s := api.Str(rcc)
+	return s == capacityTotal || s == capacityIndexes
+}
+
+// writeUnits returns the write units of writing an item of size bytes.
+func writeUnits(size int) float64 {
+	u := (size + writeUnitSize - 1) / writeUnitSize
+	return float64(max(u, 1))
+}
+
+// readUnits returns the read units of reading size bytes (one item, or the
+// sum of a Query or Scan page).
+func readUnits(size int, consistent bool) float64 {
+	u := float64(max((size+readUnitSize-1)/readUnitSize, 1))
+	if !consistent {
+		u /= 2
+	}
+	return u
+}
+
+// itemSize is attr.ItemSize, zero for a missing item.
+func itemSize(it attr.Item) int {
+	if it == nil {
+		return 0
+	}
+	return attr.ItemSize(it)
+}
+
+// putUnits returns the write units of replacing old (nil: none) by new.
+func putUnits(old, new attr.Item) float64 {
+	return writeUnits(max(itemSize(old), itemSize(new)))
+}
+
+// consumed builds the ConsumedCapacity of one table for a request whose
+// ReturnConsumedCapacity is rcc, or nil when it was not asked for.
+func consumed(rcc *string, tableName string, units float64) *api.ConsumedCapacity {
+	if !wantCapacity(rcc) {
+		return nil
+	}
+	c := &api.ConsumedCapacity{TableName: api.Ptr(tableName), CapacityUnits: api.Ptr(units)}
+	if api.Str(rcc) == capacityIndexes {
+		c.Table = &api.Capacity{CapacityUnits: api.Ptr(units)}
+	}
+	return c
+}
+
+// capacityTally sums units per table for the batch operations, keeping the
+// tables in the order they were first seen.
+type capacityTally struct {
+	names []string
+	units map[string]float64
+}
+
+func (c *capacityTally) add(table string, units float64) {
+	if c.units == nil {
+		c.units = make(map[string]float64)
+	}
+	if _, ok := c.units[table]; !ok {
+		c.names = append(c.names, table)
+	}
+	c.units[table] += units
+}
+
+// list returns the per-table ConsumedCapacity list, or nil when it was not
+// asked for.
+func (c *capacityTally) list(rcc *string) []api.ConsumedCapacity {
+	if !wantCapacity(rcc) {
+		return nil
+	}
+	out := make([]api.ConsumedCapacity, 0, len(c.names))
+	for _, n := range c.names {
+		out = append(out, *consumed(rcc, n, c.units[n]))
+	}
+	return out
+}

@@ -1,0 +1,150 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/apierr"
+	"github.com/dynago/dynago/internal/kv"
+)
+
+// CreateTable creates a table. As in DynamoDB, the response reports the
+// table CREATING; unlike DynamoDB, the table is usable at once and every
+// DescribeTable reports it ACTIVE, so the SDK waiters (boto3's
+// wait_until_exists, aws-sdk-go-v2's TableExistsWaiter) pass at their first
+// poll.
+func (db *DB) CreateTable(ctx context.Context, in *api.CreateTableInput) (*api.CreateTableOutput, error) {
+	if in.TableName == nil {
+		return nil, apierr.Validation("The parameter 'TableName' is required but was not present in the request")
+	}
+	name, ok := db.resolveTableName(*in.TableName)
+	if !ok {
+		return nil, apierr.Validationf("Invalid TableName: %s is not the ARN of a table in this server's region (%s) and account (%s)",
+			*in.TableName, db.opts.Region, db.opts.AccountID)
+	}
+	if err := validateNewTableName(&name); err != nil {
+		return nil, err
+	}
+	if err := validateCreateTable(in); err != nil {
+		return nil, err
+	}
+	rec := db.newTableRecord(name, in, db.opts.Now())
+
+	db.cat.ddl.Lock()
+	defer db.cat.ddl.Unlock()
+	key := catalogKey(name)
+	err := db.store.Update(ctx, [][]byte{key, []byte(tableIDKey)}, func(txn kv.Txn) error {
+		switch _, err := txn.Get(ctx, key); {
+		case err == nil:
+			return apierr.Newf(apierr.ResourceInUseException, "Table already exists: %s", name)
+		case !errors.Is(err, kv.ErrNotFound):
+			return err
+		}
+		id, err := nextTableID(ctx, txn)
+		if err != nil {
+			return err
+		}
+		rec.ID = id
+		b, err := encodeRecord(rec)
+		if err != nil {
+			return err
+		}
+		return txn.Set(key, b)
+	})
+	if err != nil {
+		return nil, err
+	}
+	e, err := newEntry(rec)
+	if err != nil { // validation makes this impossible
+		return nil, apierr.Newf(apierr.InternalServerError, "engine: new table %s: %v", name, err)
+	}
+	db.cat.put(e)
+	return &api.CreateTableOutput{TableDescription: db.describe(e, api.TableStatusCreating, 0, 0)}, nil
+}
+
+// newTableRecord builds the catalog record of a validated CreateTable
+// request, shaped like the TableDescription DynamoDB returns for it.
+func (db *DB) newTableRecord(name string, in *api.CreateTableInput, now time.Time) *tableRecord {
+	created := api.NewTime(now)
+	d := api.TableDescription{
+		TableName:                 api.Ptr(name),
+		TableArn:                  api.Ptr(db.tableArn(name)),
+		TableId:                   api.Ptr(newUUID()),
+		CreationDateTime:          &created,
+		DeletionProtectionEnabled: api.Ptr(api.Bool(in.DeletionProtectionEnabled)),
+	}
+	for _, k := range in.KeySchema {
+		d.KeySchema = append(d.KeySchema, api.KeySchemaElement{
+			AttributeName: api.Ptr(api.Str(k.AttributeName)),
+			KeyType:       api.Ptr(api.Str(k.KeyType)),
+		})
+	}
+	for _, a := range in.AttributeDefinitions {
+		d.AttributeDefinitions = append(d.AttributeDefinitions, api.AttributeDefinition{
+			AttributeName: api.Ptr(api.Str(a.AttributeName)),
+			AttributeType: api.Ptr(api.Str(a.AttributeType)),
+		})
+	}
+	pt := &api.ProvisionedThroughputDescription{NumberOfDecreasesToday: api.Ptr[int64](0)}
+	if api.Str(in.BillingMode) == api.BillingModePayPerRequest {
+		// DynamoDB describes an on-demand table with zero provisioned
+		// capacity and the time it became on-demand.
+		pt.ReadCapacityUnits, pt.WriteCapacityUnits = api.Ptr[int64](0), api.Ptr[int64](0)
+		d.BillingModeSummary = &api.BillingModeSummary{
+			BillingMode:                       api.Ptr(api.BillingModePayPerRequest),
+			LastUpdateToPayPerRequestDateTime: &created,
+		}
+		if !emptyOnDemand(in.OnDemandThroughput) {
+			d.OnDemandThroughput = &api.OnDemandThroughput{
+				MaxReadRequestUnits:  copyInt(in.OnDemandThroughput.MaxReadRequestUnits),
+				MaxWriteRequestUnits: copyInt(in.OnDemandThroughput.MaxWriteRequestUnits),
+			}
+		}
+	} else {
+		pt.ReadCapacityUnits = copyInt(in.ProvisionedThroughput.ReadCapacityUnits)
+		pt.WriteCapacityUnits = copyInt(in.ProvisionedThroughput.WriteCapacityUnits)
+	}
+	d.ProvisionedThroughput = pt
+	if in.TableClass != nil {
+		d.TableClassSummary = &api.TableClassSummary{TableClass: api.Ptr(*in.TableClass)}
+	}
+	d.SSEDescription = db.sseDescription(in.SSESpecification)
+	return &tableRecord{Format: recordFormat, Desc: d}
+}
+
+// sseDescription describes server-side encryption as DynamoDB does for an
+// SSESpecification: nothing for the default AWS-owned key, and a KMS key
+// (the one named, or a stand-in for the AWS-managed aws/dynamodb key) when
+// enabled. Dynago's storage encryption is the file system's; the
+// description records what the client asked for.
+func (db *DB) sseDescription(s *api.SSESpecification) *api.SSEDescription {
+	if s == nil || !api.Bool(s.Enabled) {
+		return nil
+	}
+	kmsArn := "arn:aws:kms:" + db.opts.Region + ":" + db.opts.AccountID + ":"
+	switch id := api.Str(s.KMSMasterKeyId); {
+	case strings.HasPrefix(id, "arn:"):
+		kmsArn = id
+	case strings.HasPrefix(id, "alias/"):
+		kmsArn += id
+	case id != "":
+		kmsArn += "key/" + id
+	default:
+		kmsArn += "key/" + newUUID()
+	}
+	return &api.SSEDescription{
+		Status:          api.Ptr(api.SSEStatusEnabled),
+		SSEType:         api.Ptr(api.SSETypeKms),
+		KMSMasterKeyArn: &kmsArn,
+	}
+}
+
+func copyInt(p *int64) *int64 {
+	if p == nil {
+		return nil
+	}
+	return api.Ptr(*p)
+}

@@ -1,0 +1,43 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/dynago/dynago/internal/api"
+)
+
+// DescribeTable describes a table. Every table in the catalog is ACTIVE (see
+// CreateTable). ItemCount and TableSizeBytes come from a scan, cached for
+// big tables (see table_stats.go); DynamoDB itself refreshes them only about
+// every six hours, so clients must not rely on them being exact.
+func (db *DB) DescribeTable(ctx context.Context, in *api.DescribeTableInput) (*api.DescribeTableOutput, error) {
+	name := api.Str(in.TableName)
+	e := db.lookup(name)
+	if e == nil {
+		return nil, errTableNotFound(name)
+	}
+	items, size, err := db.cachedTableStats(ctx, e.table)
+	if err != nil {
+		return nil, err
+	}
+	return &api.DescribeTableOutput{Table: db.describe(e, api.TableStatusActive, items, size)}, nil
+}
+
+// describe returns a table's description as DynamoDB shapes it, with the
+// given status and statistics. The result is the caller's to keep.
+func (db *DB) describe(e *catalogEntry, status string, items, size int64) *api.TableDescription {
+	rec := e.rec.clone()
+	d := &rec.Desc
+	d.TableStatus = api.Ptr(status)
+	d.ItemCount = api.Ptr(items)
+	d.TableSizeBytes = api.Ptr(size)
+	if pt := d.ProvisionedThroughput; pt != nil && rec.DecreasesDay != utcDay(db.opts.Now()) {
+		pt.NumberOfDecreasesToday = api.Ptr[int64](0) // the count is per UTC day
+	}
+	return d
+}
+
+// utcDay names the UTC calendar day of t, the period DynamoDB counts
+// throughput decreases over.
+func utcDay(t time.Time) string { return t.UTC().Format(time.DateOnly) }

@@ -1,0 +1,44 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/dynago/dynago/internal/attr"
+	"github.com/dynago/dynago/internal/kv"
+)
+
+// tableStats counts the table's items and sums their sizes (DynamoDB's
+// ItemCount and TableSizeBytes) by reading every item in one snapshot.
+// It is a full scan: the catalog caches the result and refreshes it
+// rarely, as DynamoDB itself updates these figures only every few hours.
+func (db *DB) tableStats(ctx context.Context, t *Table) (itemCount, sizeBytes int64, err error) {
+	snap, err := db.store.NewSnapshot(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer snap.Close()
+	p := itemsPrefix(t.ID)
+	it, err := snap.Iter(ctx, p, prefixEnd(p), false)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer it.Close()
+	for it.Next() {
+		item, err := decodeItem(it.Value())
+		if err != nil {
+			return 0, 0, err
+		}
+		itemCount++
+		sizeBytes += int64(attr.ItemSize(item))
+	}
+	return itemCount, sizeBytes, it.Err()
+}
+
+// dropTableData removes every key of a deleted table: items, and later its
+// index entries and stream records, which share the table prefix.
+func (db *DB) dropTableData(ctx context.Context, t *Table) error {
+	p := tablePrefix(t.ID)
+	return db.store.Update(ctx, nil, func(txn kv.Txn) error {
+		return txn.DeleteRange(p, prefixEnd(p))
+	})
+}

@@ -1,0 +1,144 @@
+package engine
+
+// The page reader shared by Query and Scan: walk a key range of the
+// table's items in one snapshot, stop at Limit items or 1 MB, filter and
+// project what was read, and say where to resume.
+
+import (
+	"bytes"
+	"context"
+
+	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/apierr"
+	"github.com/dynago/dynago/internal/attr"
+	"github.com/dynago/dynago/internal/expr"
+)
+
+// maxPageSize is the most item data (by attr.ItemSize, before filtering)
+// one Query or Scan page reads.
+const maxPageSize = 1 << 20 // 1 MB
+
+// Select values.
+const (
+	selectAll       = "ALL_ATTRIBUTES"
+	selectProjected = "ALL_PROJECTED_ATTRIBUTES"
+	selectSpecific  = "SPECIFIC_ATTRIBUTES"
+	selectCount     = "COUNT"
+)
+
+// page is one Query or Scan page to read.
+type page struct {
+	t          *Table
+	start, end []byte // the item key range, [start, end)
+	reverse    bool
+	limit      int64 // 0: no limit but the page size
+	filter     *expr.Condition
+	projection *expr.Projection
+	countOnly  bool // Select COUNT: items are counted, not returned
+}
+
+// pageResult is what a page read found.
+type pageResult struct {
+	items            []attr.Item
+	count, scanned   int64
+	lastEvaluatedKey attr.Item
+	size             int // bytes read, for capacity
+}
+
+// read walks the page. The limit is applied to items read, before the
+// filter, as DynamoDB does; LastEvaluatedKey is the key of the last item
+// read whenever the page stopped at Limit or at 1 MB.
+func (db *DB) readPage(ctx context.Context, p *page) (*pageResult, error) {
+	res := &pageResult{}
+	if p.end != nil && bytes.Compare(p.start, p.end) >= 0 {
+		return res, nil
+	}
+	snap, err := db.store.NewSnapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer snap.Close()
+	it, err := snap.Iter(ctx, p.start, p.end, p.reverse)
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var last attr.Item
+	full := func() bool {
+		return (p.limit > 0 && res.scanned >= p.limit) || res.size >= maxPageSize
+	}
+	for !full() && it.Next() {
+		item, err := decodeItem(it.Value())
+		if err != nil {
+			return nil, err
+		}
+		res.size += attr.ItemSize(item)
+		res.scanned++
+		last = item
+		if p.filter != nil {
+			ok, err := p.filter.Eval(item)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+		}
+		res.count++
+		if !p.countOnly {
+			res.items = append(res.items, project(p.projection, item))
+		}
+	}
+	if err := it.Err(); err != nil {
+		return nil, err
+	}
+	if full() && last != nil {
+		res.lastEvaluatedKey = p.t.keyOf(last)
+	}
+	return res, nil
+}
+
+// checkSelect checks Select against the projection parameters and reports
+// whether only a count is wanted; with an IndexName, the index's own checks
+// follow once the table is known. Query's messages carry the "1 validation
+// error detected: " prefix and Scan's do not, exactly as DynamoDB answers.
+func checkSelect(sel *string, projectionExpr *string, attributesToGet []string, indexName *string, prefix string) (countOnly bool, err error) {
+	s := api.Str(sel)
+	what := s
+	switch s {
+	case "", selectSpecific:
+		if s == selectSpecific && projectionExpr == nil && attributesToGet == nil {
+			return false, apierr.Validation(prefix + "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES")
+		}
+		return false, nil
+	case selectCount:
+		what = "only the Count"
+	case selectAll, selectProjected:
+	default:
+		return false, apierr.Validationf("1 validation error detected: Value '%s' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]", s)
+	}
+	if attributesToGet != nil {
+		return false, apierr.Validation(prefix + "Cannot specify the AttributesToGet when choosing to get " + what)
+	}
+	if projectionExpr != nil {
+		return false, apierr.Validation(prefix + "Cannot specify the ProjectionExpression when choosing to get " + what)
+	}
+	if s == selectProjected && indexName == nil {
+		return false, apierr.Validation(prefix + "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
+	}
+	return s == selectCount, nil
+}
+
+// checkLimit repeats the model's constraint on Limit for in-process
+// callers; the wire layer answers it first.
+func checkLimit(limit *int64) error {
+	if limit != nil && *limit < 1 {
+		return apierr.Validationf("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *limit)
+	}
+	return nil
+}
+
+// noSuchIndex is the error for an IndexName the table does not have.
+func noSuchIndex(name string) error {
+	return apierr.Validation("The table does not have the specified index: " + name)
+}

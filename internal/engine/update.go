@@ -1,0 +1,98 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/apierr"
+	"github.com/dynago/dynago/internal/attr"
+	"github.com/dynago/dynago/internal/expr"
+	"github.com/dynago/dynago/internal/kv"
+)
+
+// UpdateItem edits an item's attributes, creating the item when it does
+// not exist, if its condition holds. The update (UpdateExpression or the
+// legacy AttributeUpdates) is applied by package expr, which also refuses
+// updates of key attributes; the engine checks the result's size.
+func (db *DB) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api.UpdateItemOutput, error) {
+	if err := checkReturnValuesUpdate(in.ReturnValues); err != nil {
+		return nil, err
+	}
+	if err := validateKeyValues(in.Key); err != nil {
+		return nil, err
+	}
+	t, err := db.table(ctx, api.Str(in.TableName))
+	if err != nil {
+		return nil, err
+	}
+	// The key schema is needed here: an update may not touch the key.
+	c, err := db.exprs.Compile(&expr.Request{
+		Operation:           "UpdateItem",
+		ConditionExpression: in.ConditionExpression,
+		UpdateExpression:    in.UpdateExpression,
+		Names:               in.ExpressionAttributeNames,
+		Values:              in.ExpressionAttributeValues,
+		Expected:            in.Expected,
+		ConditionalOperator: in.ConditionalOperator,
+		AttributeUpdates:    in.AttributeUpdates,
+	}, t.exprKeys())
+	if err != nil {
+		return nil, err
+	}
+	if err := t.validateKey(in.Key); err != nil {
+		return nil, err
+	}
+	key := itemKey(t, in.Key)
+	var old, new attr.Item
+	err = db.store.Update(ctx, [][]byte{key}, func(txn kv.Txn) error {
+		var err error
+		if old, err = readItem(ctx, txn, key); err != nil {
+			return err
+		}
+		if err := evalCondition(c.Condition, in.ReturnValuesOnConditionCheckFailure, old); err != nil {
+			return err
+		}
+		if new, err = applyUpdate(c.Update, old, in.Key); err != nil {
+			return err
+		}
+		if new == nil {
+			// Nothing to store (e.g. only removals on a missing item).
+			if old != nil {
+				return txn.Delete(key)
+			}
+			return nil
+		}
+		if attr.ItemSize(new) > maxItemSize {
+			return apierr.Validation(msgUpdateTooBig)
+		}
+		return txn.Set(key, encodeItem(new))
+	})
+	if err != nil {
+		return nil, err
+	}
+	var paths *expr.Projection
+	if c.Update != nil {
+		paths = c.Update.Paths()
+	}
+	return &api.UpdateItemOutput{
+		Attributes:       returnedAttributes(in.ReturnValues, old, new, paths),
+		ConsumedCapacity: consumed(in.ReturnConsumedCapacity, api.Str(in.TableName), putUnits(old, new)),
+	}, nil
+}
+
+// applyUpdate returns the item after the update u (nil: the request had
+// none, which still creates the item with just its key, as DynamoDB does).
+func applyUpdate(u *expr.Update, old, key attr.Item) (attr.Item, error) {
+	if u != nil {
+		return u.Apply(old, key)
+	}
+	if old != nil {
+		return old, nil
+	}
+	return key.Clone(), nil
+}
+
+// exprKeys returns the key schema in the form package expr takes.
+func (t *Table) exprKeys() expr.KeySchema {
+	return expr.KeySchema{Hash: t.Hash.Name, Range: t.Range.Name}
+}

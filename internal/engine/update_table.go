@@ -1,0 +1,181 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/apierr"
+	"github.com/dynago/dynago/internal/kv"
+)
+
+// UpdateTable changes a table's billing mode, provisioned throughput,
+// on-demand maximums, deletion protection, table class and encryption
+// setting. Index, stream and replica changes are later work and refused with
+// a ValidationException. As in DynamoDB, the response reports the table
+// UPDATING and, for a throughput change, the throughput before it; unlike
+// DynamoDB, the change is complete when the call returns and DescribeTable
+// reports the table ACTIVE with the new values.
+func (db *DB) UpdateTable(ctx context.Context, in *api.UpdateTableInput) (*api.UpdateTableOutput, error) {
+	if err := validateUpdateTableRequest(in); err != nil {
+		return nil, err
+	}
+	name := *in.TableName
+	db.cat.ddl.Lock()
+	defer db.cat.ddl.Unlock()
+	e := db.lookup(name)
+	if e == nil {
+		return nil, errTableNotFound(name)
+	}
+	rec := e.rec.clone()
+	before, err := db.applyTableUpdate(rec, in, db.opts.Now())
+	if err != nil {
+		return nil, err
+	}
+	b, err := encodeRecord(rec)
+	if err != nil {
+		return nil, err
+	}
+	key := catalogKey(e.table.Name)
+	err = db.store.Update(ctx, [][]byte{key}, func(txn kv.Txn) error {
+		if _, err := txn.Get(ctx, key); err != nil {
+			if errors.Is(err, kv.ErrNotFound) {
+				return errTableNotFound(name)
+			}
+			return err
+		}
+		return txn.Set(key, b)
+	})
+	if err != nil {
+		return nil, err
+	}
+	ne, err := newEntry(rec)
+	if err != nil { // the key schema did not change
+		return nil, apierr.Newf(apierr.InternalServerError, "engine: updated table %s: %v", name, err)
+	}
+	db.cat.put(ne)
+
+	items, size, err := db.cachedTableStats(ctx, ne.table)
+	if err != nil {
+		return nil, err
+	}
+	d := db.describe(ne, api.TableStatusUpdating, items, size)
+	if before != nil {
+		// DynamoDB answers while the new capacity is still being
+		// provisioned: the response shows the old units.
+		d.ProvisionedThroughput.ReadCapacityUnits = before.ReadCapacityUnits
+		d.ProvisionedThroughput.WriteCapacityUnits = before.WriteCapacityUnits
+	}
+	return &api.UpdateTableOutput{TableDescription: d}, nil
+}
+
+// applyTableUpdate applies a validated UpdateTable request to rec, checking
+// what depends on the table's current settings. It returns the throughput
+// before a change of provisioned throughput within PROVISIONED mode (for the
+// response), or nil.
+func (db *DB) applyTableUpdate(rec *tableRecord, in *api.UpdateTableInput, now time.Time) (*api.ProvisionedThroughputDescription, error) {
+	d := &rec.Desc
+	t := api.NewTime(now)
+	wasOnDemand := isOnDemand(d)
+	onDemand := wasOnDemand
+	if in.BillingMode != nil {
+		onDemand = *in.BillingMode == api.BillingModePayPerRequest
+	}
+	switch {
+	case wasOnDemand && in.BillingMode == nil && in.ProvisionedThroughput != nil:
+		return nil, errNoThroughputOnDemand
+	case wasOnDemand && !onDemand && in.ProvisionedThroughput == nil:
+		return nil, apierr.Validation("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
+	}
+	if err := validateOnDemandThroughput(in.OnDemandThroughput, onDemand, true); err != nil {
+		return nil, err
+	}
+	if d.ProvisionedThroughput == nil {
+		d.ProvisionedThroughput = &api.ProvisionedThroughputDescription{NumberOfDecreasesToday: api.Ptr[int64](0)}
+	}
+	pt := d.ProvisionedThroughput
+	curR, curW := api.Int(pt.ReadCapacityUnits, 0), api.Int(pt.WriteCapacityUnits, 0)
+	var before *api.ProvisionedThroughputDescription
+	if in.ProvisionedThroughput != nil {
+		newR, newW := api.Int(in.ProvisionedThroughput.ReadCapacityUnits, 0), api.Int(in.ProvisionedThroughput.WriteCapacityUnits, 0)
+		if !wasOnDemand {
+			if newR == curR && newW == curW {
+				return nil, apierr.Validationf("The provisioned throughput for the table will not change. The requested value equals the current value. "+
+					"Current ReadCapacityUnits provisioned for the table: %d. Requested ReadCapacityUnits: %d. "+
+					"Current WriteCapacityUnits provisioned for the table: %d. Requested WriteCapacityUnits: %d. "+
+					"Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
+					curR, newR, curW, newW)
+			}
+			before = &api.ProvisionedThroughputDescription{ReadCapacityUnits: api.Ptr(curR), WriteCapacityUnits: api.Ptr(curW)}
+		}
+		if newR > curR || newW > curW {
+			pt.LastIncreaseDateTime = &t
+		}
+		if newR < curR || newW < curW {
+			pt.LastDecreaseDateTime = &t
+			n := int64(0)
+			if rec.DecreasesDay == utcDay(now) {
+				n = api.Int(pt.NumberOfDecreasesToday, 0)
+			}
+			pt.NumberOfDecreasesToday = api.Ptr(n + 1)
+			rec.DecreasesDay = utcDay(now)
+		}
+		pt.ReadCapacityUnits, pt.WriteCapacityUnits = api.Ptr(newR), api.Ptr(newW)
+	}
+	switch {
+	case onDemand && !wasOnDemand:
+		pt.ReadCapacityUnits, pt.WriteCapacityUnits = api.Ptr[int64](0), api.Ptr[int64](0)
+		d.BillingModeSummary = &api.BillingModeSummary{
+			BillingMode:                       api.Ptr(api.BillingModePayPerRequest),
+			LastUpdateToPayPerRequestDateTime: &t,
+		}
+	case !onDemand && wasOnDemand:
+		d.BillingModeSummary.BillingMode = api.Ptr(api.BillingModeProvisioned)
+		d.OnDemandThroughput = nil // the maximums belong to on-demand mode
+	}
+	if !emptyOnDemand(in.OnDemandThroughput) {
+		d.OnDemandThroughput = mergeOnDemand(d.OnDemandThroughput, in.OnDemandThroughput)
+	}
+	if in.DeletionProtectionEnabled != nil {
+		d.DeletionProtectionEnabled = api.Ptr(*in.DeletionProtectionEnabled)
+	}
+	if in.TableClass != nil {
+		d.TableClassSummary = &api.TableClassSummary{TableClass: api.Ptr(*in.TableClass), LastUpdateDateTime: &t}
+	}
+	if in.SSESpecification != nil {
+		d.SSEDescription = db.sseDescription(in.SSESpecification)
+	}
+	return before, nil
+}
+
+// isOnDemand reports whether a table is in PAY_PER_REQUEST mode. A table
+// created PROVISIONED has no BillingModeSummary until it is first switched.
+func isOnDemand(d *api.TableDescription) bool {
+	return d.BillingModeSummary != nil && api.Str(d.BillingModeSummary.BillingMode) == api.BillingModePayPerRequest
+}
+
+// mergeOnDemand applies UpdateTable's OnDemandThroughput to the current
+// maximums: a member sets its maximum, -1 removes it, an absent member keeps
+// it. No maximums left means none.
+func mergeOnDemand(cur, req *api.OnDemandThroughput) *api.OnDemandThroughput {
+	out := &api.OnDemandThroughput{}
+	if cur != nil {
+		out.MaxReadRequestUnits, out.MaxWriteRequestUnits = copyInt(cur.MaxReadRequestUnits), copyInt(cur.MaxWriteRequestUnits)
+	}
+	set := func(dst **int64, v *int64) {
+		switch {
+		case v == nil:
+		case *v == -1:
+			*dst = nil
+		default:
+			*dst = api.Ptr(*v)
+		}
+	}
+	set(&out.MaxReadRequestUnits, req.MaxReadRequestUnits)
+	set(&out.MaxWriteRequestUnits, req.MaxWriteRequestUnits)
+	if emptyOnDemand(out) {
+		return nil
+	}
+	return out
+}

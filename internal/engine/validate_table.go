@@ -1,0 +1,364 @@
+package engine
+
+// Validation of CreateTable and UpdateTable requests, with DynamoDB's
+// messages and in DynamoDB's order. The wire layer checks the API model's
+// constraints (required members, lengths, enums) first; the same checks are
+// repeated here, cheaply, so that the engine never trusts a request it is
+// handed directly (in-process Go users, tests) and never dereferences a
+// missing member.
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/apierr"
+	"github.com/dynago/dynago/internal/attr"
+)
+
+// DynamoDB's limits on table settings.
+const (
+	minTableNameLen = 3
+	maxTableNameLen = 255
+
+	// maxCapacityUnits is the largest ReadCapacityUnits or
+	// WriteCapacityUnits DynamoDB accepts in a request (its account limits
+	// are far lower, but this is where its validation draws the line).
+	maxCapacityUnits = 1_000_000_000_000
+)
+
+var tableNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]+$`)
+
+// modelErrors collects violations of the API model's constraints and reports
+// them as DynamoDB does: "N validation error(s) detected: a; b".
+type modelErrors []string
+
+func (m *modelErrors) add(format string, args ...any) { *m = append(*m, fmt.Sprintf(format, args...)) }
+
+func (m *modelErrors) null(path string) {
+	m.add("Value null at '%s' failed to satisfy constraint: Member must not be null", path)
+}
+
+func (m *modelErrors) enum(value, path, set string) {
+	m.add("Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]", value, path, set)
+}
+
+func (m modelErrors) err() error {
+	switch n := len(m); {
+	case n == 0:
+		return nil
+	case n > 10: // DynamoDB reports at most ten
+		m = m[:10]
+	}
+	noun := "errors"
+	if len(m) == 1 {
+		noun = "error"
+	}
+	return apierr.Validationf("%d validation %s detected: %s", len(m), noun, strings.Join(m, "; "))
+}
+
+// validateNewTableName checks the name CreateTable is asked to create.
+func validateNewTableName(name *string) error {
+	if name == nil {
+		return apierr.Validation("The parameter 'TableName' is required but was not present in the request")
+	}
+	if n := len(*name); n < minTableNameLen || n > maxTableNameLen {
+		return apierr.Validation("TableName must be at least 3 characters long and at most 255 characters long")
+	}
+	if !tableNamePattern.MatchString(*name) {
+		return apierr.Validationf("1 validation error detected: Value '%s' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", *name)
+	}
+	return nil
+}
+
+// checkCreateTableModel checks the API model's constraints on the members
+// CreateTable reads.
+func checkCreateTableModel(in *api.CreateTableInput) error {
+	var m modelErrors
+	if in.AttributeDefinitions == nil {
+		m.null("attributeDefinitions")
+	}
+	for i, d := range in.AttributeDefinitions {
+		p := fmt.Sprintf("attributeDefinitions.%d.member", i+1)
+		if d.AttributeName == nil {
+			m.null(p + ".attributeName")
+		}
+		if d.AttributeType == nil {
+			m.null(p + ".attributeType")
+		} else if scalarType(*d.AttributeType) == attr.TypeInvalid {
+			m.enum(*d.AttributeType, p+".attributeType", "B, N, S")
+		}
+	}
+	if in.BillingMode != nil && *in.BillingMode != api.BillingModeProvisioned && *in.BillingMode != api.BillingModePayPerRequest {
+		m.enum(*in.BillingMode, "billingMode", "PROVISIONED, PAY_PER_REQUEST")
+	}
+	checkThroughputModel(&m, in.ProvisionedThroughput, "provisionedThroughput")
+	switch {
+	case in.KeySchema == nil:
+		m.null("keySchema")
+	case len(in.KeySchema) == 0:
+		m.add("Value '[]' at 'keySchema' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	case len(in.KeySchema) > 2:
+		m.add("Value '%s' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2", keySchemaString(in.KeySchema))
+	}
+	for i, k := range in.KeySchema {
+		p := fmt.Sprintf("keySchema.%d.member", i+1)
+		if k.AttributeName == nil {
+			m.null(p + ".attributeName")
+		}
+		if k.KeyType == nil {
+			m.null(p + ".keyType")
+		} else if *k.KeyType != api.KeyTypeHash && *k.KeyType != api.KeyTypeRange {
+			m.enum(*k.KeyType, p+".keyType", "HASH, RANGE")
+		}
+	}
+	checkTableClassModel(&m, in.TableClass)
+	return m.err()
+}
+
+func checkThroughputModel(m *modelErrors, pt *api.ProvisionedThroughput, path string) {
+	if pt == nil {
+		return
+	}
+	for _, u := range []struct {
+		v    *int64
+		name string
+	}{{pt.WriteCapacityUnits, "writeCapacityUnits"}, {pt.ReadCapacityUnits, "readCapacityUnits"}} {
+		switch {
+		case u.v == nil:
+			m.null(path + "." + u.name)
+		case *u.v < 1:
+			m.add("Value '%d' at '%s.%s' failed to satisfy constraint: Member must have value greater than or equal to 1", *u.v, path, u.name)
+		}
+	}
+}
+
+func checkTableClassModel(m *modelErrors, tc *string) {
+	if tc != nil && *tc != api.TableClassStandard && *tc != api.TableClassStandardInfrequentAccess {
+		m.enum(*tc, "tableClass", "STANDARD, STANDARD_INFREQUENT_ACCESS")
+	}
+}
+
+// keySchemaString renders a key schema as DynamoDB's validation messages
+// quote it.
+func keySchemaString(ks []api.KeySchemaElement) string {
+	parts := make([]string, len(ks))
+	for i, k := range ks {
+		parts[i] = fmt.Sprintf("KeySchemaElement(attributeName=%s, keyType=%s)", api.Str(k.AttributeName), api.Str(k.KeyType))
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// validateBillingAndThroughput checks CreateTable's billing mode against its
+// provisioned throughput.
+func validateBillingAndThroughput(in *api.CreateTableInput) error {
+	pt := in.ProvisionedThroughput
+	if api.Str(in.BillingMode) == api.BillingModePayPerRequest {
+		if pt != nil {
+			return errNoThroughputOnDemand
+		}
+		return nil
+	}
+	if pt == nil || pt.ReadCapacityUnits == nil || pt.WriteCapacityUnits == nil {
+		return apierr.Validation("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED")
+	}
+	return validateThroughputBounds(pt)
+}
+
+var errNoThroughputOnDemand = apierr.Validation("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+
+// validateThroughputBounds refuses capacity beyond what DynamoDB accepts.
+func validateThroughputBounds(pt *api.ProvisionedThroughput) error {
+	if r := api.Int(pt.ReadCapacityUnits, 0); r > maxCapacityUnits {
+		return apierr.Validationf("Given value %d for ReadCapacityUnits is out of bounds", r)
+	}
+	if w := api.Int(pt.WriteCapacityUnits, 0); w > maxCapacityUnits {
+		return apierr.Validationf("Given value %d for WriteCapacityUnits is out of bounds", w)
+	}
+	return nil
+}
+
+// validateKeySchema checks the table's key schema against its attribute
+// definitions, in the order DynamoDB reports the problems.
+func validateKeySchema(ks []api.KeySchemaElement, defs []api.AttributeDefinition) error {
+	keys := make([]string, len(ks))
+	for i, k := range ks {
+		keys[i] = api.Str(k.AttributeName)
+	}
+	names := make([]string, len(defs))
+	defined := make(map[string]bool, len(defs))
+	for i, d := range defs {
+		names[i] = api.Str(d.AttributeName)
+		defined[names[i]] = true
+	}
+	if len(keys) > len(names) {
+		return apierr.Validation("Invalid KeySchema: Some index key attribute have no definition")
+	}
+	for _, k := range keys {
+		if !defined[k] {
+			return apierr.Validationf("One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [%s], AttributeDefinitions: [%s]",
+				strings.Join(keys, ", "), strings.Join(names, ", "))
+		}
+	}
+	if len(keys) == 2 && keys[0] == keys[1] {
+		return apierr.Validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")
+	}
+	if api.Str(ks[0].KeyType) != api.KeyTypeHash {
+		return apierr.Validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+	}
+	if len(ks) == 2 && api.Str(ks[1].KeyType) != api.KeyTypeRange {
+		return apierr.Validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
+	}
+	return nil
+}
+
+// validateCreateTable checks everything about a CreateTable request that
+// does not depend on the catalog.
+func validateCreateTable(in *api.CreateTableInput) error {
+	if err := checkCreateTableModel(in); err != nil {
+		return err
+	}
+	if err := validateBillingAndThroughput(in); err != nil {
+		return err
+	}
+	if err := validateKeySchema(in.KeySchema, in.AttributeDefinitions); err != nil {
+		return err
+	}
+	if in.LocalSecondaryIndexes != nil && len(in.LocalSecondaryIndexes) == 0 {
+		return apierr.Validation("One or more parameter values were invalid: List of LocalSecondaryIndexes is empty")
+	}
+	if in.GlobalSecondaryIndexes != nil && len(in.GlobalSecondaryIndexes) == 0 {
+		return apierr.Validation("One or more parameter values were invalid: List of GlobalSecondaryIndexes is empty")
+	}
+	if err := refuseUnsupportedCreate(in); err != nil {
+		return err
+	}
+	if len(in.KeySchema) != len(in.AttributeDefinitions) {
+		return apierr.Validation("One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
+	}
+	if s := in.StreamSpecification; s != nil && !api.Bool(s.StreamEnabled) && s.StreamViewType != nil {
+		return apierr.Validation("One or more parameter values were invalid: Table is being created with a stream disabled, UpdateViewType should not be specified")
+	}
+	return validateOnDemandThroughput(in.OnDemandThroughput, api.Str(in.BillingMode) == api.BillingModePayPerRequest, false)
+}
+
+// errUnsupported refuses a DynamoDB feature Dynago does not implement yet.
+// It is a ValidationException, so that clients fail loudly instead of
+// believing a setting took effect.
+func errUnsupported(feature string) error {
+	return apierr.Validationf("Dynago does not support %s yet", feature)
+}
+
+// refuseUnsupportedCreate refuses the CreateTable members whose features
+// are later work. A member that asks for nothing (StreamEnabled false, an
+// empty Tags list) is accepted.
+func refuseUnsupportedCreate(in *api.CreateTableInput) error {
+	switch {
+	case len(in.GlobalSecondaryIndexes) > 0:
+		return errUnsupported("GlobalSecondaryIndexes")
+	case len(in.LocalSecondaryIndexes) > 0:
+		return errUnsupported("LocalSecondaryIndexes")
+	case in.StreamSpecification != nil && api.Bool(in.StreamSpecification.StreamEnabled):
+		return errUnsupported("DynamoDB Streams (StreamSpecification with StreamEnabled)")
+	case len(in.Tags) > 0:
+		return errUnsupported("Tags")
+	case in.ResourcePolicy != nil:
+		return errUnsupported("ResourcePolicy")
+	case in.GlobalTableSourceArn != nil || in.GlobalTableSettingsReplicationMode != nil:
+		return errUnsupported("global tables")
+	case in.WarmThroughput != nil:
+		return errUnsupported("WarmThroughput")
+	}
+	return nil
+}
+
+// validateOnDemandThroughput checks OnDemandThroughput's maximums against
+// the billing mode the table will have. UpdateTable accepts -1, which
+// removes a maximum; CreateTable does not. The two operations word the
+// billing-mode refusal slightly differently, as DynamoDB does.
+func validateOnDemandThroughput(odt *api.OnDemandThroughput, onDemand, update bool) error {
+	if emptyOnDemand(odt) {
+		return nil
+	}
+	members := []struct {
+		name string
+		v    *int64
+	}{{"MaxReadRequestUnits", odt.MaxReadRequestUnits}, {"MaxWriteRequestUnits", odt.MaxWriteRequestUnits}}
+	if !onDemand {
+		for _, m := range members {
+			if m.v == nil {
+				continue
+			}
+			if update {
+				return apierr.Validationf("One or more parameter values were invalid: %s for OnDemandThroughput cannot be specified when the table BillingMode is PROVISIONED", m.name)
+			}
+			return apierr.Validationf("One or more parameter values were invalid: %s for OnDemandThroughput cannot be specified when table BillingMode is PROVISIONED.", m.name)
+		}
+	}
+	for _, m := range members {
+		if m.v == nil {
+			continue
+		}
+		if v := *m.v; v == 0 || v < -1 || (v == -1 && !update) {
+			return apierr.Validationf("One or more parameter values were invalid: Requested %s for OnDemandThroughput for table is outside of valid range", m.name)
+		}
+	}
+	return nil
+}
+
+// validateUpdateTableRequest checks everything about an UpdateTable request
+// that does not depend on the table, which DynamoDB reports before it looks
+// the table up.
+func validateUpdateTableRequest(in *api.UpdateTableInput) error {
+	if in.TableName == nil {
+		return apierr.Validation("The parameter 'TableName' is required but was not present in the request")
+	}
+	var m modelErrors
+	checkThroughputModel(&m, in.ProvisionedThroughput, "provisionedThroughput")
+	if in.BillingMode != nil && *in.BillingMode != api.BillingModeProvisioned && *in.BillingMode != api.BillingModePayPerRequest {
+		m.enum(*in.BillingMode, "billingMode", "PROVISIONED, PAY_PER_REQUEST")
+	}
+	checkTableClassModel(&m, in.TableClass)
+	if err := m.err(); err != nil {
+		return err
+	}
+	if api.Str(in.BillingMode) == api.BillingModePayPerRequest && in.ProvisionedThroughput != nil {
+		return errNoThroughputOnDemand
+	}
+	if in.ProvisionedThroughput != nil {
+		if err := validateThroughputBounds(in.ProvisionedThroughput); err != nil {
+			return err
+		}
+	}
+	if in.ProvisionedThroughput == nil && in.BillingMode == nil && in.StreamSpecification == nil &&
+		in.DeletionProtectionEnabled == nil && in.TableClass == nil && emptyOnDemand(in.OnDemandThroughput) &&
+		in.SSESpecification == nil && len(in.GlobalSecondaryIndexUpdates) == 0 && len(in.ReplicaUpdates) == 0 &&
+		len(in.GlobalTableWitnessUpdates) == 0 && in.MultiRegionConsistency == nil &&
+		in.GlobalTableSettingsReplicationMode == nil && in.WarmThroughput == nil {
+		return apierr.Validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
+	}
+	for _, u := range in.GlobalSecondaryIndexUpdates {
+		if u.Create == nil && u.Update == nil && u.Delete == nil {
+			return apierr.Validation("One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null")
+		}
+	}
+	switch {
+	case len(in.GlobalSecondaryIndexUpdates) > 0:
+		return errUnsupported("GlobalSecondaryIndexUpdates")
+	case in.StreamSpecification != nil:
+		return errUnsupported("DynamoDB Streams (StreamSpecification)")
+	case len(in.ReplicaUpdates) > 0 || len(in.GlobalTableWitnessUpdates) > 0 ||
+		in.MultiRegionConsistency != nil || in.GlobalTableSettingsReplicationMode != nil:
+		return errUnsupported("global tables")
+	case in.WarmThroughput != nil:
+		return errUnsupported("WarmThroughput")
+	}
+	return nil
+}
+
+// emptyOnDemand reports whether an OnDemandThroughput asks for nothing: an
+// object without members is the same as none.
+func emptyOnDemand(odt *api.OnDemandThroughput) bool {
+	return odt == nil || (odt.MaxReadRequestUnits == nil && odt.MaxWriteRequestUnits == nil)
+}
