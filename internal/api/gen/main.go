@@ -50,6 +50,8 @@ type model struct {
 func main() {
 	in := flag.String("model", "model/dynamodb-2012-08-10.json", "API model")
 	out := flag.String("out", "shapes.go", "output file")
+	cons := flag.String("constraints", "constraints.go", "constraint table output file (empty: none)")
+	enumOrder := flag.String("enum-order", "model/enum-order.json", "DynamoDB's order of enum values in messages")
 	flag.Parse()
 
 	raw, err := os.ReadFile(*in)
@@ -66,6 +68,24 @@ func main() {
 		log.Fatal(err)
 	}
 	if err := os.WriteFile(*out, src, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	if *cons == "" {
+		return
+	}
+	order, err := memberOrder(raw)
+	if err != nil {
+		log.Fatal(err)
+	}
+	enums, err := readEnumOrder(*enumOrder, &m)
+	if err != nil {
+		log.Fatal(err)
+	}
+	src, err = format.Source(g.constraints(order, enums))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(*cons, src, 0o644); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -1,0 +1,72 @@
+// Command dynago runs Dynago, a DynamoDB-compatible database.
+//
+//	dynago [serve] [--port 8000] [--host 127.0.0.1] [--data-dir ./dynago-data]
+//	       [--in-memory] [--log-level info] [--region us-east-1] [--account-id 000000000000]
+//	dynago version
+//
+// Every serve flag can also be set from the environment (DYNAGO_PORT,
+// DYNAGO_HOST, DYNAGO_DATA_DIR, DYNAGO_IN_MEMORY, DYNAGO_LOG_LEVEL,
+// DYNAGO_REGION, DYNAGO_ACCOUNT_ID); a flag beats the environment, which
+// beats the default.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is Dynago's version, set at build time with
+// -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it takes the arguments, the environment
+// and the output streams, and returns the exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		err := serve(ctx, args, getenv, stderr)
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "dynago:", err)
+			return 1
+		}
+		return 0
+	case "version":
+		printVersion(stdout)
+		return 0
+	case "help":
+		usage(stdout)
+		return 0
+	}
+	fmt.Fprintf(stderr, "dynago: unknown command %q\n\n", cmd)
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Dynago is a DynamoDB-compatible database.
+
+Usage:
+  dynago [serve] [flags]   serve the DynamoDB API (the default)
+  dynago version           print the version
+  dynago serve -h          list the serve flags
+`)
+}

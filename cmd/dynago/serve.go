@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/dynago/dynago/internal/server"
+)
+
+// shutdownTimeout bounds how long a shutdown waits for requests in flight.
+const shutdownTimeout = 30 * time.Second
+
+// serve parses the serve flags, starts the server and blocks until ctx is
+// done (a signal) or serving fails, then shuts down cleanly.
+func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := parseServeFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	level, err := server.ParseLogLevel(cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	cfg.Logger = log
+
+	s, err := server.Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	dataDir := cfg.DataDir
+	if cfg.InMemory {
+		dataDir = "(in memory)"
+	}
+	log.Info("dynago serving the DynamoDB API", "url", s.URL(), "data_dir", dataDir, "version", version)
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "reason", context.Cause(ctx))
+	case err := <-s.ServeErr():
+		if err != nil {
+			log.Error("serving failed", "error", err)
+		}
+	}
+	closeCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := s.Close(closeCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// parseServeFlags reads the serve flags. Each flag's default comes from its
+// DYNAGO_* environment variable when set, so a flag beats the environment,
+// which beats the built-in default.
+func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (server.Config, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	var cfg server.Config
+	fs := flag.NewFlagSet("dynago serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Host, "host", env("DYNAGO_HOST", server.DefaultHost), "address to listen on; 0.0.0.0 to expose (env DYNAGO_HOST)")
+	portDef, err := strconv.Atoi(env("DYNAGO_PORT", strconv.Itoa(server.DefaultPort)))
+	if err != nil {
+		return cfg, fmt.Errorf("DYNAGO_PORT: %q is not a port number", getenv("DYNAGO_PORT"))
+	}
+	fs.IntVar(&cfg.Port, "port", portDef, "port to listen on; 0 picks a free one (env DYNAGO_PORT)")
+	fs.StringVar(&cfg.DataDir, "data-dir", env("DYNAGO_DATA_DIR", server.DefaultDataDir), "directory holding the data (env DYNAGO_DATA_DIR)")
+	memDef := false
+	if v := getenv("DYNAGO_IN_MEMORY"); v != "" {
+		if memDef, err = strconv.ParseBool(v); err != nil {
+			return cfg, fmt.Errorf("DYNAGO_IN_MEMORY: %q is not a boolean", v)
+		}
+	}
+	fs.BoolVar(&cfg.InMemory, "in-memory", memDef, "keep all data in memory; nothing survives a restart (env DYNAGO_IN_MEMORY)")
+	fs.StringVar(&cfg.LogLevel, "log-level", env("DYNAGO_LOG_LEVEL", server.DefaultLogLevel), "debug, info, warn or error (env DYNAGO_LOG_LEVEL)")
+	fs.StringVar(&cfg.Region, "region", env("DYNAGO_REGION", server.DefaultRegion), "region named in ARNs and the health check (env DYNAGO_REGION)")
+	fs.StringVar(&cfg.AccountID, "account-id", env("DYNAGO_ACCOUNT_ID", server.DefaultAccountID), "account id named in ARNs (env DYNAGO_ACCOUNT_ID)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if _, err := server.ParseLogLevel(cfg.LogLevel); err != nil {
+		return cfg, err
+	}
+	if cfg.Port < 0 || cfg.Port > 65535 {
+		return cfg, fmt.Errorf("port %d out of range", cfg.Port)
+	}
+	return cfg, nil
+}

@@ -1,0 +1,400 @@
+package api
+
+// Request validation against the API model: the constraints DynamoDB checks
+// before it looks at a table (required members, lengths, ranges, patterns,
+// enums), reported with DynamoDB's exact wording. The constraint table is
+// generated (constraints.go, by gen/ from the model), and a Validator walks
+// a decoded input shape by reflection, guided by that table: the table keeps
+// the generator small, and the walk costs little next to the JSON decode
+// that precedes it. Enum values are listed in the order DynamoDB uses,
+// which model/enum-order.json records where it differs from the model's.
+
+import (
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/dynago/dynago/internal/apierr"
+)
+
+// shapeID indexes shapeRules.
+type shapeID uint16
+
+// kind is the model type of a shape.
+type kind uint8
+
+const (
+	kindStructure kind = iota + 1
+	kindList
+	kindMap
+	kindString
+	kindInteger
+	kindLong
+	kindDouble
+	kindBoolean
+	kindTimestamp
+	kindBlob
+	kindAttributeValue // attr.Value: validated by package attr, not here
+)
+
+// shapeRule is one shape of the model with its constraints.
+type shapeRule struct {
+	name           string
+	kind           kind
+	hasMin, hasMax bool
+	min, max       int64 // length for strings, lists and maps; value for numbers
+	pattern        string
+	enum           []string
+	elem, key      shapeID // list member, map value and key
+	members        []memberRule
+}
+
+// memberRule is one member of a structure shape, in the model's order.
+type memberRule struct {
+	name     string // DynamoDB's member name (UpperCamel), the JSON key
+	path     string // the name as validation messages show it (lowerCamel)
+	field    int    // index of the Go struct field in the generated shape
+	shape    shapeID
+	required bool
+}
+
+// maxValidationErrors is how many constraint failures DynamoDB lists in one
+// ValidationException before it stops looking.
+const maxValidationErrors = 10
+
+// Validator checks decoded requests against the model's constraints. It is
+// immutable once built and safe for concurrent use; build one per server.
+type Validator struct {
+	patterns  map[string]*regexp.Regexp
+	tableName shapeID // the TableName shape, applied to table names given as TableArn
+	tableArn  shapeID
+}
+
+// NewValidator compiles the model's patterns. Patterns written in Java
+// syntax that Go's regexp cannot express (\p{Print}, surrogate ranges) are
+// skipped: none of them guards a member the engine relies on.
+func NewValidator() *Validator {
+	v := &Validator{patterns: map[string]*regexp.Regexp{}}
+	for i := range shapeRules {
+		r := &shapeRules[i]
+		switch r.name {
+		case "TableName":
+			v.tableName = shapeID(i)
+		case "TableArn":
+			v.tableArn = shapeID(i)
+		}
+		if r.pattern == "" {
+			continue
+		}
+		if _, ok := v.patterns[r.pattern]; ok {
+			continue
+		}
+		if re, err := regexp.Compile(`^(?:` + r.pattern + `)$`); err == nil {
+			v.patterns[r.pattern] = re
+		}
+	}
+	return v
+}
+
+// Validate checks in, a pointer to op's input shape, against the model. It
+// returns nil, or a ValidationException listing up to ten failures as
+// DynamoDB does: "2 validation errors detected: Value null at 'tableName'
+// failed to satisfy constraint: Member must not be null; ...".
+//
+// A valid request costs no allocation for paths or messages: the walk keeps
+// the path as a stack and renders it only for a failure. Map entries are
+// visited in Go's random order; when that first pass finds a failure, a
+// second pass visits them in key order, so that the message is the same
+// every time.
+func (v *Validator) Validate(op string, in any) error {
+	id, ok := inputShapes[op]
+	if !ok {
+		return apierr.New(apierr.UnknownOperationException, "")
+	}
+	w := walker{v: v}
+	w.structure(id, reflect.ValueOf(in))
+	if len(w.errs) == 0 {
+		return nil
+	}
+	w = walker{v: v, sorted: true}
+	w.structure(id, reflect.ValueOf(in))
+	return validationError(w.errs)
+}
+
+func validationError(errs []string) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return apierr.Validation("1 validation error detected: " + errs[0])
+	}
+	return apierr.Validation(strconv.Itoa(len(errs)) + " validation errors detected: " + strings.Join(errs, "; "))
+}
+
+// pathElem is one step of the path to a value: a member name, a list index
+// or a map key.
+type pathElem struct {
+	name  string // member name (lowerCamel) or map key
+	index int    // list index, 1-based; 0 for a member or map key
+	entry bool   // a list element or map value: rendered with ".member"
+}
+
+type walker struct {
+	v      *Validator
+	sorted bool // visit map entries in key order
+	path   []pathElem
+	errs   []string
+}
+
+func (w *walker) full() bool { return len(w.errs) >= maxValidationErrors }
+
+func (w *walker) push(e pathElem) { w.path = append(w.path, e) }
+func (w *walker) pop()            { w.path = w.path[:len(w.path)-1] }
+
+// pathString renders the current path as DynamoDB does:
+// "keySchema.1.member.attributeName", "requestItems.Table.member.keys".
+func (w *walker) pathString() string {
+	var b strings.Builder
+	for i, e := range w.path {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		if e.index > 0 {
+			b.WriteString(strconv.Itoa(e.index))
+		} else {
+			b.WriteString(e.name)
+		}
+		if e.entry {
+			b.WriteString(".member")
+		}
+	}
+	return b.String()
+}
+
+// fail records a failure of the value at the current path; rendered is
+// the value as the message quotes it.
+func (w *walker) fail(rendered, constraint string) {
+	if w.full() {
+		return
+	}
+	w.errs = append(w.errs, "Value "+rendered+" at '"+w.pathString()+"' failed to satisfy constraint: "+constraint)
+}
+
+// structure validates the struct (or pointer to struct) rv.
+func (w *walker) structure(id shapeID, rv reflect.Value) {
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return
+		}
+		rv = rv.Elem()
+	}
+	for i := range shapeRules[id].members {
+		if w.full() {
+			return
+		}
+		m := &shapeRules[id].members[i]
+		fv := rv.Field(m.field)
+		null := isNull(fv)
+		if null && !m.required {
+			continue
+		}
+		w.push(pathElem{name: m.path})
+		if null {
+			w.fail("null", "Member must not be null")
+		} else {
+			w.value(m.shape, fv)
+		}
+		w.pop()
+	}
+}
+
+func isNull(fv reflect.Value) bool {
+	switch fv.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
+		return fv.IsNil()
+	}
+	return false
+}
+
+// value validates one non-null value of shape id at the current path.
+func (w *walker) value(id shapeID, fv reflect.Value) {
+	r := &shapeRules[id]
+	if fv.Kind() == reflect.Pointer && r.kind != kindStructure {
+		fv = fv.Elem()
+	}
+	switch r.kind {
+	case kindStructure:
+		w.structure(id, fv)
+	case kindString:
+		w.str(id, fv.String())
+	case kindInteger, kindLong:
+		n := fv.Int()
+		if r.hasMin && n < r.min {
+			w.fail("'"+strconv.FormatInt(n, 10)+"'", "Member must have value greater than or equal to "+strconv.FormatInt(r.min, 10))
+		}
+		if r.hasMax && n > r.max {
+			w.fail("'"+strconv.FormatInt(n, 10)+"'", "Member must have value less than or equal to "+strconv.FormatInt(r.max, 10))
+		}
+	case kindList:
+		w.length(r, fv)
+		if !needsWalk(r.elem) {
+			return
+		}
+		for i := 0; i < fv.Len() && !w.full(); i++ {
+			ev := fv.Index(i)
+			if isNull(ev) {
+				continue
+			}
+			w.push(pathElem{index: i + 1, entry: true})
+			w.value(r.elem, ev)
+			w.pop()
+		}
+	case kindMap:
+		w.length(r, fv)
+		if !needsWalk(r.elem) {
+			return
+		}
+		if w.sorted {
+			keys := fv.MapKeys()
+			sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+			for _, k := range keys {
+				w.mapEntry(r.elem, k.String(), fv.MapIndex(k))
+			}
+			return
+		}
+		for it := fv.MapRange(); it.Next(); {
+			w.mapEntry(r.elem, it.Key().String(), it.Value())
+		}
+	}
+}
+
+func (w *walker) mapEntry(elem shapeID, key string, ev reflect.Value) {
+	if w.full() || isNull(ev) {
+		return
+	}
+	w.push(pathElem{name: key, entry: true})
+	w.value(elem, ev)
+	w.pop()
+}
+
+// needsWalk reports whether values of shape id can fail a constraint, so
+// that lists and maps of unconstrained values (items, attribute names) are
+// not walked at all.
+func needsWalk(id shapeID) bool {
+	r := &shapeRules[id]
+	switch r.kind {
+	case kindAttributeValue, kindBoolean, kindBlob, kindDouble, kindTimestamp:
+		return false
+	case kindString, kindInteger, kindLong:
+		return r.hasMin || r.hasMax || r.pattern != "" || len(r.enum) > 0
+	}
+	return true
+}
+
+// str checks a string: pattern first, then length, then enum, the order
+// DynamoDB lists them in.
+func (w *walker) str(id shapeID, s string) {
+	if id == w.v.tableArn && !strings.HasPrefix(s, "arn:") {
+		// A table named by name, not ARN, keeps the TableName rules.
+		id = w.v.tableName
+	}
+	r := &shapeRules[id]
+	if r.pattern != "" {
+		if re := w.v.patterns[r.pattern]; re != nil && !re.MatchString(s) {
+			w.fail("'"+s+"'", "Member must satisfy regular expression pattern: "+r.pattern)
+		}
+	}
+	if r.hasMin || r.hasMax {
+		n := int64(javaLen(s))
+		if r.hasMin && n < r.min {
+			w.fail("'"+s+"'", "Member must have length greater than or equal to "+strconv.FormatInt(r.min, 10))
+		}
+		if r.hasMax && n > r.max {
+			w.fail("'"+s+"'", "Member must have length less than or equal to "+strconv.FormatInt(r.max, 10))
+		}
+	}
+	if len(r.enum) > 0 {
+		for _, e := range r.enum {
+			if s == e {
+				return
+			}
+		}
+		w.fail("'"+s+"'", "Member must satisfy enum value set: ["+strings.Join(r.enum, ", ")+"]")
+	}
+}
+
+// javaLen is the length of s as Java counts it (UTF-16 code units), which
+// is what DynamoDB's length constraints measure.
+func javaLen(s string) int {
+	n := 0
+	for _, r := range s {
+		if utf16.RuneLen(r) == 2 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+func (w *walker) length(r *shapeRule, fv reflect.Value) {
+	n := int64(fv.Len())
+	if r.hasMin && n < r.min {
+		w.fail("'"+render(fv)+"'", "Member must have length greater than or equal to "+strconv.FormatInt(r.min, 10))
+	}
+	if r.hasMax && n > r.max {
+		w.fail("'"+render(fv)+"'", "Member must have length less than or equal to "+strconv.FormatInt(r.max, 10))
+	}
+}
+
+// render writes a value roughly as Java's toString would, which is how
+// DynamoDB quotes lists and maps in validation messages: [a, b] and {k=v}.
+func render(fv reflect.Value) string {
+	switch fv.Kind() {
+	case reflect.Pointer:
+		if fv.IsNil() {
+			return "null"
+		}
+		return render(fv.Elem())
+	case reflect.String:
+		return fv.String()
+	case reflect.Slice:
+		if fv.Type().Elem().Kind() == reflect.Uint8 {
+			return "java.nio.HeapByteBuffer[pos=0 lim=" + strconv.Itoa(fv.Len()) + " cap=" + strconv.Itoa(fv.Len()) + "]"
+		}
+		parts := make([]string, fv.Len())
+		for i := range parts {
+			parts[i] = render(fv.Index(i))
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case reflect.Map:
+		keys := fv.MapKeys()
+		sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k.String() + "=" + render(fv.MapIndex(k))
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	case reflect.Struct:
+		t := fv.Type()
+		var parts []string
+		for i := 0; i < t.NumField(); i++ {
+			f := fv.Field(i)
+			if !t.Field(i).IsExported() || isNull(f) || f.IsZero() {
+				continue
+			}
+			parts = append(parts, t.Field(i).Name+": "+render(f))
+		}
+		return "{" + strings.Join(parts, ",") + "}"
+	case reflect.Int64, reflect.Int:
+		return strconv.FormatInt(fv.Int(), 10)
+	case reflect.Bool:
+		return strconv.FormatBool(fv.Bool())
+	case reflect.Float64:
+		return strconv.FormatFloat(fv.Float(), 'g', -1, 64)
+	}
+	return fv.String()
+}

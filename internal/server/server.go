@@ -1,0 +1,243 @@
+// Package server assembles a running Dynago: it opens the store and the
+// engine over it, puts the wire handler in front, listens, and shuts all of
+// it down in order. cmd/dynago is a thin shell over it, and Go tests use it
+// to run Dynago in-process.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dynago/dynago/internal/engine"
+	"github.com/dynago/dynago/internal/kv/pebble"
+	"github.com/dynago/dynago/internal/wire"
+)
+
+// Defaults of Config, which are also the documented defaults of the
+// `dynago serve` flags.
+const (
+	DefaultHost      = "127.0.0.1"
+	DefaultPort      = 8000
+	DefaultDataDir   = "./dynago-data"
+	DefaultLogLevel  = "info"
+	DefaultRegion    = "us-east-1"
+	DefaultAccountID = "000000000000"
+)
+
+// Connection timeouts: how long a client may take to send its request
+// headers, and how long a keep-alive connection may sit idle, so that
+// abandoned connections cannot pile up.
+const (
+	readHeaderTimeout = 30 * time.Second
+	idleTimeout       = 2 * time.Minute
+)
+
+// Config is everything a Dynago server needs to start.
+type Config struct {
+	// Host and Port to listen on. Port 0 picks a free port; Addr and URL
+	// report the one chosen.
+	Host string
+	Port int
+
+	// DataDir holds the database. Ignored when InMemory is set.
+	DataDir string
+
+	// InMemory keeps all data in memory: nothing survives Close.
+	InMemory bool
+
+	// LogLevel is debug, info, warn or error. Empty means info.
+	LogLevel string
+
+	// Logger, when set, receives all logs instead of a text logger on
+	// stderr at LogLevel.
+	Logger *slog.Logger
+
+	// Region and AccountID appear in ARNs and in the health check.
+	Region    string
+	AccountID string
+}
+
+// Server is a running Dynago.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	store    *pebble.Store
+	db       *engine.DB
+	handler  http.Handler
+	ln       net.Listener
+	http     *http.Server
+	serveErr chan error
+}
+
+// ParseLogLevel turns a level name (debug, info, warn, error; any case)
+// into a slog.Level.
+func ParseLogLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if s == "" {
+		return slog.LevelInfo, nil
+	}
+	if err := l.UnmarshalText([]byte(strings.ToUpper(s))); err != nil {
+		return 0, fmt.Errorf("unknown log level %q (want debug, info, warn or error)", s)
+	}
+	return l, nil
+}
+
+func (cfg *Config) fill() error {
+	if cfg.Host == "" {
+		cfg.Host = DefaultHost
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = DefaultDataDir
+	}
+	if cfg.Region == "" {
+		cfg.Region = DefaultRegion
+	}
+	if cfg.AccountID == "" {
+		cfg.AccountID = DefaultAccountID
+	}
+	if cfg.Port < 0 || cfg.Port > 65535 {
+		return fmt.Errorf("port %d out of range", cfg.Port)
+	}
+	if cfg.Logger == nil {
+		level, err := ParseLogLevel(cfg.LogLevel)
+		if err != nil {
+			return err
+		}
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	}
+	return nil
+}
+
+// Open opens the store and the engine and builds the handler, without
+// listening: tests serve s.Handler() with httptest or call it directly.
+// DescribeEndpoints then answers cfg's host:port.
+func Open(ctx context.Context, cfg Config) (*Server, error) {
+	if err := cfg.fill(); err != nil {
+		return nil, err
+	}
+	return open(ctx, cfg, net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
+}
+
+func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
+	log := cfg.Logger
+	dir := cfg.DataDir
+	if !cfg.InMemory {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+	}
+	store, err := pebble.Open(dir, pebble.Options{InMemory: cfg.InMemory, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	db, err := engine.Open(ctx, store, engine.Options{
+		Region:    cfg.Region,
+		AccountID: cfg.AccountID,
+		Endpoint:  endpoint,
+		Logger:    log.With("component", "engine"),
+	})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return &Server{
+		cfg:     cfg,
+		log:     log,
+		store:   store,
+		db:      db,
+		handler: wire.New(db, wire.Options{Logger: log, Region: cfg.Region}),
+	}, nil
+}
+
+// Start opens Dynago as Open does and serves it on cfg.Host:cfg.Port until
+// Close. It returns once the port is bound, so a client may connect as soon
+// as Start returns.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	if err := cfg.fill(); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return nil, err
+	}
+	endpoint := ln.Addr().String()
+	if ip := ln.Addr().(*net.TCPAddr).IP; ip.IsUnspecified() {
+		endpoint = net.JoinHostPort("localhost", strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	}
+	s, err := open(ctx, cfg, endpoint)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s.ln = ln
+	s.http = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	s.serveErr = make(chan error, 1)
+	go func() {
+		err := s.http.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		s.serveErr <- err
+		close(s.serveErr)
+	}()
+	return s, nil
+}
+
+// Handler is the DynamoDB API handler over this server's engine.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Addr is the address the server listens on ("127.0.0.1:8000"), or "" when
+// it was opened without listening.
+func (s *Server) Addr() string {
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
+
+// URL is the endpoint URL clients use ("http://127.0.0.1:8000"), or ""
+// when the server was opened without listening.
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	return "http://" + s.Addr()
+}
+
+// ServeErr delivers the error that stopped serving early (nil after a
+// clean Close) and is then closed. It is nil for a server that was opened
+// without listening.
+func (s *Server) ServeErr() <-chan error { return s.serveErr }
+
+// Close stops accepting connections, waits for requests in flight (until
+// ctx is done), then closes the engine and the store, in that order, so
+// that every acknowledged write is on disk when Close returns.
+func (s *Server) Close(ctx context.Context) error {
+	var errs []error
+	if s.http != nil {
+		if err := s.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+			s.http.Close()
+		}
+	}
+	if err := s.db.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("engine: %w", err))
+	}
+	if err := s.store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("store: %w", err))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,58 @@
+package wire
+
+import (
+	"context"
+
+	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/apierr"
+)
+
+// fakeEngine answers every operation without storage: table operations say
+// the table does not exist, item operations succeed with empty outputs, so
+// that tests see the protocol and not the engine.
+type fakeEngine struct{}
+
+var errNotFound = apierr.New(apierr.ResourceNotFoundException, "Requested resource not found")
+
+func (fakeEngine) CreateTable(context.Context, *api.CreateTableInput) (*api.CreateTableOutput, error) {
+	return nil, apierr.New(apierr.ResourceInUseException, "Table already exists: t")
+}
+func (fakeEngine) DescribeTable(context.Context, *api.DescribeTableInput) (*api.DescribeTableOutput, error) {
+	return nil, errNotFound
+}
+func (fakeEngine) ListTables(context.Context, *api.ListTablesInput) (*api.ListTablesOutput, error) {
+	return &api.ListTablesOutput{TableNames: []string{}}, nil
+}
+func (fakeEngine) DeleteTable(context.Context, *api.DeleteTableInput) (*api.DeleteTableOutput, error) {
+	return nil, errNotFound
+}
+func (fakeEngine) UpdateTable(context.Context, *api.UpdateTableInput) (*api.UpdateTableOutput, error) {
+	return nil, errNotFound
+}
+func (fakeEngine) DescribeEndpoints(context.Context, *api.DescribeEndpointsRequest) (*api.DescribeEndpointsResponse, error) {
+	return &api.DescribeEndpointsResponse{Endpoints: []api.Endpoint{{Address: api.Ptr("localhost:8000"), CachePeriodInMinutes: api.Ptr[int64](1440)}}}, nil
+}
+func (fakeEngine) PutItem(context.Context, *api.PutItemInput) (*api.PutItemOutput, error) {
+	return &api.PutItemOutput{}, nil
+}
+func (fakeEngine) GetItem(_ context.Context, in *api.GetItemInput) (*api.GetItemOutput, error) {
+	return &api.GetItemOutput{}, nil
+}
+func (fakeEngine) DeleteItem(context.Context, *api.DeleteItemInput) (*api.DeleteItemOutput, error) {
+	return nil, nil
+}
+func (fakeEngine) UpdateItem(context.Context, *api.UpdateItemInput) (*api.UpdateItemOutput, error) {
+	return nil, apierr.New(apierr.ConditionalCheckFailedException, "The conditional request failed")
+}
+func (fakeEngine) Query(context.Context, *api.QueryInput) (*api.QueryOutput, error) {
+	return nil, errNotFound
+}
+func (fakeEngine) Scan(context.Context, *api.ScanInput) (*api.ScanOutput, error) {
+	return nil, errNotFound
+}
+func (fakeEngine) BatchGetItem(context.Context, *api.BatchGetItemInput) (*api.BatchGetItemOutput, error) {
+	return nil, errNotFound
+}
+func (fakeEngine) BatchWriteItem(context.Context, *api.BatchWriteItemInput) (*api.BatchWriteItemOutput, error) {
+	return nil, errNotFound
+}

@@ -1,0 +1,8 @@
+package wire
+
+// Multi-item reads.
+
+func (h *handler) registerQuery() {
+	register(h, "Query", h.db.Query)
+	register(h, "Scan", h.db.Scan)
+}

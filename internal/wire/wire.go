@@ -1,0 +1,77 @@
+// Package wire is Dynago's HTTP front: it speaks DynamoDB's JSON 1.0
+// protocol. A request is routed by its X-Amz-Target header to a thin handler
+// that decodes the body into the operation's input shape, checks it against
+// the API model's constraints, calls the engine and encodes the output. The
+// wire layer owns everything DynamoDB does before and after that: the
+// health check, body limits, gzip, authentication headers, request ids,
+// CRC32 checksums and the error envelope. DynamoDB's semantics live in the
+// engine, never here.
+package wire
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/dynago/dynago/internal/api"
+)
+
+// Options configure the handler.
+type Options struct {
+	// Logger receives one debug line per request and an error line (with
+	// the stack) per panic. Nil means slog.Default().
+	Logger *slog.Logger
+
+	// Region is named in the health check answer
+	// ("healthy: dynamodb.<region>.amazonaws.com "). Empty means us-east-1.
+	Region string
+
+	// MaxBodyBytes bounds a request body, after gzip decoding. Zero means
+	// DynamoDB's 16 MB.
+	MaxBodyBytes int64
+
+	// BeforeOperation, when set, runs before each operation is dispatched
+	// to the engine, with the operation's name. Tests use it to inject
+	// faults (a panic) without package-level state.
+	BeforeOperation func(ctx context.Context, op string)
+}
+
+// defaultMaxBodyBytes is DynamoDB's request size limit.
+const defaultMaxBodyBytes = 16 << 20 // 16 MB
+
+// handler serves the DynamoDB API over one engine.
+type handler struct {
+	db        Engine
+	opts      Options
+	log       *slog.Logger
+	validator *api.Validator
+	ops       map[string]operation
+	health    []byte
+}
+
+// New returns the http.Handler serving the DynamoDB API over db, normally
+// an *engine.DB.
+func New(db Engine, opts Options) http.Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = defaultMaxBodyBytes
+	}
+	h := &handler{
+		db:        db,
+		opts:      opts,
+		log:       opts.Logger,
+		validator: api.NewValidator(),
+		ops:       map[string]operation{},
+		health:    []byte("healthy: dynamodb." + opts.Region + ".amazonaws.com "),
+	}
+	h.registerTables()
+	h.registerItems()
+	h.registerQuery()
+	h.registerBatch()
+	return h
+}
