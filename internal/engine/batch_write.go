@@ -12,6 +12,7 @@ import (
 // batchWrite is one validated request of a BatchWriteItem.
 type batchWrite struct {
 	table string // the name as the request gave it
+	t     *Table
 	key   []byte
 	item  attr.Item // nil for a delete
 }
@@ -62,7 +63,7 @@ func (db *DB) BatchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (
 			return nil, err
 		}
 		for _, r := range in.RequestItems[name] {
-			w := batchWrite{table: name}
+			w := batchWrite{table: name, t: t}
 			if r.PutRequest != nil {
 				if err := t.validateBatchPutKey(r.PutRequest.Item); err != nil {
 					return nil, err
@@ -94,14 +95,10 @@ func (db *DB) BatchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (
 			}
 			if w.item != nil {
 				tally.add(w.table, putUnits(old, w.item))
-				err = txn.Set(w.key, encodeItem(w.item))
 			} else {
 				tally.add(w.table, writeUnits(itemSize(old)))
-				if old != nil {
-					err = txn.Delete(w.key)
-				}
 			}
-			if err != nil {
+			if err := db.writeItem(txn, w.t, w.key, old, w.item); err != nil {
 				return err
 			}
 		}

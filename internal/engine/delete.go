@@ -46,10 +46,7 @@ func (db *DB) DeleteItem(ctx context.Context, in *api.DeleteItemInput) (*api.Del
 		if err := evalCondition(c.Condition, in.ReturnValuesOnConditionCheckFailure, old); err != nil {
 			return err
 		}
-		if old == nil {
-			return nil
-		}
-		return txn.Delete(key)
+		return db.writeItem(txn, t, key, old, nil)
 	})
 	if err != nil {
 		return nil, err

@@ -41,7 +41,6 @@ func (db *DB) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutItemOu
 		return nil, err
 	}
 	key := itemKey(t, in.Item)
-	value := encodeItem(in.Item)
 	var old attr.Item
 	err = db.store.Update(ctx, [][]byte{key}, func(txn kv.Txn) error {
 		var err error
@@ -51,7 +50,7 @@ func (db *DB) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutItemOu
 		if err := evalCondition(c.Condition, in.ReturnValuesOnConditionCheckFailure, old); err != nil {
 			return err
 		}
-		return txn.Set(key, value)
+		return db.writeItem(txn, t, key, old, in.Item)
 	})
 	if err != nil {
 		return nil, err

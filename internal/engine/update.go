@@ -55,17 +55,12 @@ func (db *DB) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api.Upd
 		if new, err = applyUpdate(c.Update, old, in.Key); err != nil {
 			return err
 		}
-		if new == nil {
-			// Nothing to store (e.g. only removals on a missing item).
-			if old != nil {
-				return txn.Delete(key)
-			}
-			return nil
-		}
-		if attr.ItemSize(new) > maxItemSize {
+		if new != nil && attr.ItemSize(new) > maxItemSize {
 			return apierr.Validation(msgUpdateTooBig)
 		}
-		return txn.Set(key, encodeItem(new))
+		// A nil new item means nothing to store (only removals on a
+		// missing item).
+		return db.writeItem(txn, t, key, old, new)
 	})
 	if err != nil {
 		return nil, err
