@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Issue 7's side-by-side performance run, in one go: installs dynalite (npm
+# ci, pinned by package-lock.json), builds dynago and dynago-bench, then
+# starts dynalite (in memory), the bare Go baseline server, dynago in memory
+# and dynago durable (--data-dir, fsync'd) one after another on loopback
+# ports, runs every workload against each, and prints the figures, the
+# ratios against dynalite and the targets, met or not.
+#
+#   bench/run.sh                          # defaults: 16 clients, 5 s windows
+#   bench/run.sh -rounds 3 -duration 10s  # steadier figures on a noisy box
+#   SCALE=1 bench/run.sh                  # also Query with 10^4 vs 10^6 items
+#
+# Any argument is passed to `dynago-bench compare` (see -h). Server logs go
+# to bench/out/. Every run stops by itself; only 127.0.0.1 is targeted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=bench/bin
+mkdir -p "$bin" bench/out
+if [ ! -f bench/node_modules/dynalite/cli.js ]; then
+	(cd bench && npm ci --no-audit --no-fund --loglevel=error)
+fi
+go build -o "$bin/dynago" ./cmd/dynago
+go build -o "$bin/dynago-bench" ./cmd/dynago-bench
+
+extra=()
+if [ "${SCALE:-0}" = 1 ]; then
+	extra+=(-scale)
+fi
+"$bin/dynago-bench" compare \
+	-dynago "$bin/dynago" \
+	-dynalite bench/node_modules/dynalite/cli.js \
+	-log-dir bench/out \
+	"${extra[@]}" "$@"
+
+echo
+echo "## Start-up, ${STARTUP_RUNS:-10} runs each"
+"$bin/dynago-bench" startup -dynago "$bin/dynago" -dynalite bench/node_modules/dynalite/cli.js -runs "${STARTUP_RUNS:-10}"

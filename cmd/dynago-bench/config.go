@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+)
+
+const (
+	// defaultItemSize is the item size the targets of issue 7 are set for
+	// (bytes, DynamoDB's item size rule).
+	defaultItemSize = 250
+	// defaultKeys is the number of items loaded and addressed.
+	defaultKeys = 10000
+	// defaultConcurrency is the number of closed-loop clients.
+	defaultConcurrency = 16
+	// maxDuration bounds any one measured window.
+	maxDuration = 10 * time.Minute
+	// maxKeys bounds the keyspace (the scale mode loads 10^6 items).
+	maxKeys = 10_000_000
+)
+
+// LoadConfig is the flags shared by every mode that drives load.
+type LoadConfig struct {
+	Concurrency int
+	Duration    time.Duration
+	Warmup      time.Duration
+	ItemSize    int
+	Keys        int
+	Workloads   string
+	Table       string
+	Client      string
+	Seed        uint64
+}
+
+// register adds the shared load flags to fs.
+func (c *LoadConfig) register(fs *flag.FlagSet) {
+	fs.IntVar(&c.Concurrency, "concurrency", defaultConcurrency, "closed-loop clients, each with one request in flight")
+	fs.DurationVar(&c.Duration, "duration", 5*time.Second, "measured window of each workload")
+	fs.DurationVar(&c.Warmup, "warmup", time.Second, "unmeasured load before each window")
+	fs.IntVar(&c.ItemSize, "item-size", defaultItemSize, "approximate item size in bytes (DynamoDB's size rule)")
+	fs.IntVar(&c.Keys, "keys", defaultKeys, "distinct items, in 10-item partitions; loaded first for get/query/update/scan/mixed")
+	fs.StringVar(&c.Workloads, "workload", "all", "comma-separated: put, get, query, update, batchwrite, scan, mixed, or all")
+	fs.StringVar(&c.Table, "table", "dynago_bench", "table the tool creates (deleting any old one) and loads")
+	fs.StringVar(&c.Client, "client", "lean", "lean (net/http + SDK SigV4 signer) or sdk (aws-sdk-go-v2 DynamoDB client)")
+	fs.Uint64Var(&c.Seed, "seed", 1, "seed of the key sequence")
+}
+
+// validate checks the bounds that keep every run finite and sane.
+func (c *LoadConfig) validate() error {
+	switch {
+	case c.Concurrency < 1 || c.Concurrency > 1024:
+		return fmt.Errorf("-concurrency %d: want 1..1024", c.Concurrency)
+	case c.Duration <= 0 || c.Duration > maxDuration:
+		return fmt.Errorf("-duration %s: want >0 and <= %s", c.Duration, maxDuration)
+	case c.Warmup < 0 || c.Warmup > maxDuration:
+		return fmt.Errorf("-warmup %s: want 0..%s", c.Warmup, maxDuration)
+	case c.ItemSize < 50 || c.ItemSize > 350_000:
+		return fmt.Errorf("-item-size %d: want 50..350000", c.ItemSize)
+	case c.Keys < batchSize || c.Keys > maxKeys:
+		return fmt.Errorf("-keys %d: want %d..%d", c.Keys, batchSize, maxKeys)
+	case c.Client != "lean" && c.Client != "sdk":
+		return fmt.Errorf("-client %q: want lean or sdk", c.Client)
+	}
+	return nil
+}
+
+// Bench is a configured load generator against one endpoint.
+type Bench struct {
+	cfg      LoadConfig
+	endpoint string
+	enc      *Encoder
+	setup    *LeanClient
+	load     Client
+	log      io.Writer
+}
+
+// NewBench checks cfg and endpoint and builds the clients.
+func NewBench(cfg LoadConfig, endpoint string, log io.Writer) (*Bench, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	enc, err := NewEncoder(cfg.Table, cfg.ItemSize, Keyspace{Items: cfg.Keys})
+	if err != nil {
+		return nil, err
+	}
+	setup, err := NewLeanClient(endpoint, enc, cfg.Concurrency)
+	if err != nil {
+		return nil, err
+	}
+	var load Client = setup
+	if cfg.Client == "sdk" {
+		if load, err = NewSDKClient(endpoint, cfg.Table, enc, cfg.Concurrency); err != nil {
+			return nil, err
+		}
+	}
+	return &Bench{cfg: cfg, endpoint: endpoint, enc: enc, setup: setup, load: load, log: log}, nil
+}
+
+// Close releases the clients' connections.
+func (b *Bench) Close() {
+	b.setup.Close()
+	b.load.Close()
+}
+
+// Prepare creates the table afresh and, when any workload reads data,
+// loads cfg.Keys items.
+func (b *Bench) Prepare(ctx context.Context, wls []*Workload) error {
+	if err := RecreateTable(ctx, b.setup, b.cfg.Table); err != nil {
+		return err
+	}
+	for _, wl := range wls {
+		if wl.NeedsData() {
+			t0 := time.Now()
+			if err := LoadItems(ctx, b.setup, 0, b.cfg.Keys, b.cfg.Concurrency, b.log); err != nil {
+				return err
+			}
+			fmt.Fprintf(b.log, "  loaded %d items in %s\n", b.cfg.Keys, time.Since(t0).Round(time.Millisecond))
+			break
+		}
+	}
+	return nil
+}
+
+// RunWorkload measures one workload over the configured keyspace.
+func (b *Bench) RunWorkload(ctx context.Context, target string, wl *Workload, serverPID int) *Result {
+	return b.RunWorkloadKeys(ctx, target, wl, serverPID, b.cfg.Keys)
+}
+
+// RunWorkloadKeys measures one workload addressing only the first keys
+// items.
+func (b *Bench) RunWorkloadKeys(ctx context.Context, target string, wl *Workload, serverPID, keys int) *Result {
+	return Run(ctx, b.load, wl, RunOptions{
+		Target:      target,
+		Concurrency: b.cfg.Concurrency,
+		Warmup:      b.cfg.Warmup,
+		Duration:    b.cfg.Duration,
+		Keyspace:    Keyspace{Items: keys},
+		ServerPID:   serverPID,
+		Seed:        b.cfg.Seed,
+	})
+}

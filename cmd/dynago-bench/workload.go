@@ -1,0 +1,225 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// OpKind is one DynamoDB operation the load tool issues.
+type OpKind int
+
+// The operations, one per DynamoDB call the workloads use.
+const (
+	OpGet OpKind = iota
+	OpPut
+	OpUpdate
+	OpQuery
+	OpBatchWrite
+	OpScan
+	numOpKinds
+)
+
+// Target is the X-Amz-Target operation name of k.
+func (k OpKind) Target() string {
+	return [...]string{"GetItem", "PutItem", "UpdateItem", "Query", "BatchWriteItem", "Scan"}[k]
+}
+
+const (
+	// partitionSize is the number of items sharing one partition key, so a
+	// Query returns this many items.
+	partitionSize = 10
+	// batchSize is the number of puts in one BatchWriteItem, DynamoDB's
+	// maximum.
+	batchSize = 25
+	// scanLimit is the Limit of one Scan page.
+	scanLimit = 100
+)
+
+// Op is one request a workload asks for, named by item indexes into the key
+// space: item i has partition key "p<i/10>" and sort key i%10, so loaded
+// data forms 10-item partitions for Query.
+type Op struct {
+	Kind OpKind
+	// Item is the item read or written by get, put and update, the first
+	// of the batchSize consecutive items (modulo the key count) of a batch
+	// write, or the item a Scan page starts after.
+	Item int
+}
+
+// Keyspace describes the items a run reads and writes.
+type Keyspace struct {
+	// Items is the number of distinct items; at least batchSize.
+	Items int
+}
+
+// Partitions is the number of distinct partition keys.
+func (ks Keyspace) Partitions() int { return (ks.Items + partitionSize - 1) / partitionSize }
+
+// partitionOf is the partition number of item i.
+func partitionOf(i int) int { return i / partitionSize }
+
+// sortOf is the sort key of item i.
+func sortOf(i int) int { return i % partitionSize }
+
+// Workload is a named mix of operations; each request draws its kind by
+// weight and its key uniformly from the keyspace.
+type Workload struct {
+	Name string
+	// Weights gives each kind's share of requests; kinds absent get none.
+	Weights map[OpKind]int
+	// cumulative holds the running sum of weights in kind order, for
+	// drawing; built by newWorkload.
+	cumulative []weightedKind
+	total      int
+}
+
+type weightedKind struct {
+	kind  OpKind
+	upTo  int // exclusive upper bound of this kind's draw range
+	share int
+}
+
+// workloadNames lists the workloads in the order reports show them.
+var workloadNames = []string{"put", "get", "query", "update", "batchwrite", "scan", "mixed"}
+
+// mixedWeights is the mixed workload: read-mostly, like the applications
+// DynamoDB serves (percent).
+func mixedWeights() map[OpKind]int {
+	return map[OpKind]int{OpGet: 50, OpPut: 15, OpUpdate: 15, OpQuery: 15, OpBatchWrite: 5}
+}
+
+// LookupWorkload returns the workload called name.
+func LookupWorkload(name string) (*Workload, error) {
+	single := map[string]OpKind{
+		"put": OpPut, "get": OpGet, "query": OpQuery, "update": OpUpdate,
+		"batchwrite": OpBatchWrite, "scan": OpScan,
+	}
+	if k, ok := single[name]; ok {
+		return newWorkload(name, map[OpKind]int{k: 1}), nil
+	}
+	if name == "mixed" {
+		return newWorkload(name, mixedWeights()), nil
+	}
+	return nil, fmt.Errorf("unknown workload %q (want one of %s or all)", name, strings.Join(workloadNames, ", "))
+}
+
+// ParseWorkloads resolves a comma-separated list of workload names; "all"
+// stands for every workload.
+func ParseWorkloads(list string) ([]*Workload, error) {
+	var out []*Workload
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if name == "all" {
+			for _, n := range workloadNames {
+				w, _ := LookupWorkload(n)
+				out = append(out, w)
+			}
+			continue
+		}
+		w, err := LookupWorkload(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no workload given")
+	}
+	return out, nil
+}
+
+func newWorkload(name string, weights map[OpKind]int) *Workload {
+	w := &Workload{Name: name, Weights: weights}
+	kinds := make([]OpKind, 0, len(weights))
+	for k := range weights {
+		kinds = append(kinds, k)
+	}
+	sort.Slice(kinds, func(i, j int) bool { return kinds[i] < kinds[j] })
+	for _, k := range kinds {
+		if weights[k] <= 0 {
+			continue
+		}
+		w.total += weights[k]
+		w.cumulative = append(w.cumulative, weightedKind{kind: k, upTo: w.total, share: weights[k]})
+	}
+	return w
+}
+
+// NeedsData reports whether the workload reads items that must be loaded
+// first; pure writers (put, batchwrite) create their own.
+func (w *Workload) NeedsData() bool {
+	for _, c := range w.cumulative {
+		switch c.kind {
+		case OpGet, OpQuery, OpScan, OpUpdate:
+			return true
+		}
+	}
+	return false
+}
+
+// Next draws the next operation.
+func (w *Workload) Next(rng *rand.Rand, ks Keyspace) Op {
+	kind := w.cumulative[0].kind
+	if len(w.cumulative) > 1 {
+		r := rng.IntN(w.total)
+		for _, c := range w.cumulative {
+			if r < c.upTo {
+				kind = c.kind
+				break
+			}
+		}
+	}
+	op := Op{Kind: kind, Item: rng.IntN(ks.Items)}
+	if kind == OpQuery {
+		// Draw the partition, not the item, so every partition is equally
+		// likely even when the last one is short.
+		op.Item = rng.IntN(ks.Partitions()) * partitionSize
+	}
+	return op
+}
+
+// BatchItems returns the distinct items a batch write starting at first
+// puts: batchSize consecutive items, wrapping at the end of the keyspace.
+func BatchItems(first int, ks Keyspace) [batchSize]int {
+	var out [batchSize]int
+	for j := range out {
+		out[j] = (first + j) % ks.Items
+	}
+	return out
+}
+
+// itemFixedBytes is the DynamoDB size of an item's attributes other than
+// the payload's value: names count their UTF-8 bytes, strings their bytes,
+// and a number about one byte per two digits plus one.
+func itemFixedBytes(item int) int {
+	pkLen := 1 + decimalDigits(partitionOf(item)) // "p" + partition number
+	skDigits := decimalDigits(sortOf(item))
+	return len("pk") + pkLen + len("sk") + (skDigits+1)/2 + 1 +
+		len("cnt") + 2 + len("payload")
+}
+
+// decimalDigits is the length of n >= 0 in decimal, computed without
+// formatting it (this runs for every item of every batch).
+func decimalDigits(n int) int {
+	d := 1
+	for n >= 10 {
+		n /= 10
+		d++
+	}
+	return d
+}
+
+// payloadLen is the length of the payload string that brings item's size
+// to about itemSize bytes, and at least 1.
+func payloadLen(item, itemSize int) int {
+	return max(itemSize-itemFixedBytes(item), 1)
+}
+
+// partitionKey is the partition key value of item i.
+func partitionKey(i int) string { return "p" + strconv.Itoa(partitionOf(i)) }

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestParseWorkloads(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    []string
+		wantErr bool
+	}{
+		{in: "get", want: []string{"get"}},
+		{in: "put, query,mixed", want: []string{"put", "query", "mixed"}},
+		{in: "all", want: workloadNames},
+		{in: "", wantErr: true},
+		{in: "get,delete", wantErr: true},
+	}
+	for _, tt := range tests {
+		wls, err := ParseWorkloads(tt.in)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("ParseWorkloads(%q) error = %v, want error %v", tt.in, err, tt.wantErr)
+			continue
+		}
+		if len(wls) != len(tt.want) {
+			t.Errorf("ParseWorkloads(%q) = %d workloads, want %d", tt.in, len(wls), len(tt.want))
+			continue
+		}
+		for i, w := range wls {
+			if w.Name != tt.want[i] {
+				t.Errorf("ParseWorkloads(%q)[%d] = %s, want %s", tt.in, i, w.Name, tt.want[i])
+			}
+		}
+	}
+}
+
+func TestSingleWorkloadsIssueOnlyTheirOp(t *testing.T) {
+	tests := []struct {
+		name      string
+		kind      OpKind
+		needsData bool
+	}{
+		{"put", OpPut, false},
+		{"get", OpGet, true},
+		{"query", OpQuery, true},
+		{"update", OpUpdate, true},
+		{"batchwrite", OpBatchWrite, false},
+		{"scan", OpScan, true},
+	}
+	ks := Keyspace{Items: 1003} // a short last partition
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, tt := range tests {
+		w, err := LookupWorkload(tt.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.NeedsData() != tt.needsData {
+			t.Errorf("%s NeedsData = %v, want %v", tt.name, w.NeedsData(), tt.needsData)
+		}
+		for range 2000 {
+			op := w.Next(rng, ks)
+			if op.Kind != tt.kind {
+				t.Fatalf("%s drew %s", tt.name, op.Kind.Target())
+			}
+			if op.Item < 0 || op.Item >= ks.Items {
+				t.Fatalf("%s drew item %d outside [0, %d)", tt.name, op.Item, ks.Items)
+			}
+			if tt.kind == OpQuery && sortOf(op.Item) != 0 {
+				t.Fatalf("query drew item %d, not a partition's first", op.Item)
+			}
+		}
+	}
+}
+
+// TestKeysAreUniform checks that get draws every item about equally often
+// (a chi-square test that fails for a skewed or truncated draw), and query
+// every partition, including the short last one.
+func TestKeysAreUniform(t *testing.T) {
+	ks := Keyspace{Items: 205}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, tt := range []struct {
+		name  string
+		cells int
+		cell  func(Op) int
+	}{
+		{"get", ks.Items, func(op Op) int { return op.Item }},
+		{"query", ks.Partitions(), func(op Op) int { return partitionOf(op.Item) }},
+	} {
+		w, _ := LookupWorkload(tt.name)
+		const draws = 200_000
+		counts := make([]int, tt.cells)
+		for range draws {
+			counts[tt.cell(w.Next(rng, ks))]++
+		}
+		expected := float64(draws) / float64(tt.cells)
+		chi := 0.0
+		for _, c := range counts {
+			d := float64(c) - expected
+			chi += d * d / expected
+		}
+		// Mean of chi-square is cells-1 and its sd sqrt(2(cells-1)); six
+		// sd is far beyond chance.
+		df := float64(tt.cells - 1)
+		if chi > df+6*math.Sqrt(2*df) {
+			t.Errorf("%s: chi-square %.1f with %d cells: keys are not uniform", tt.name, chi, tt.cells)
+		}
+	}
+}
+
+func TestMixedFollowsItsWeights(t *testing.T) {
+	w, _ := LookupWorkload("mixed")
+	rng := rand.New(rand.NewPCG(9, 10))
+	const draws = 100_000
+	counts := map[OpKind]int{}
+	for range draws {
+		counts[w.Next(rng, Keyspace{Items: 1000}).Kind]++
+	}
+	total := 0
+	for _, v := range mixedWeights() {
+		total += v
+	}
+	for kind, weight := range mixedWeights() {
+		want := float64(weight) / float64(total)
+		got := float64(counts[kind]) / draws
+		if math.Abs(got-want) > 0.01 {
+			t.Errorf("mixed: %s share %.3f, want %.3f", kind.Target(), got, want)
+		}
+	}
+	if counts[OpScan] != 0 {
+		t.Errorf("mixed drew %d scans, want none", counts[OpScan])
+	}
+	if !w.NeedsData() {
+		t.Error("mixed reads, so it needs data")
+	}
+}
+
+func TestBatchItemsAreDistinctAndWrap(t *testing.T) {
+	ks := Keyspace{Items: 30}
+	for first := range ks.Items {
+		seen := map[int]bool{}
+		for _, it := range BatchItems(first, ks) {
+			if it < 0 || it >= ks.Items {
+				t.Fatalf("batch at %d holds item %d outside the keyspace", first, it)
+			}
+			if seen[it] {
+				t.Fatalf("batch at %d holds item %d twice; DynamoDB rejects duplicate keys in a batch", first, it)
+			}
+			seen[it] = true
+		}
+	}
+	if got := BatchItems(28, ks); got[0] != 28 || got[2] != 0 || got[24] != 22 {
+		t.Errorf("BatchItems(28) = %v, want 28, 29, 0, ..., 22", got)
+	}
+}
+
+func TestSameSeedSameSequence(t *testing.T) {
+	w, _ := LookupWorkload("mixed")
+	a := rand.New(rand.NewPCG(11, 12))
+	b := rand.New(rand.NewPCG(11, 12))
+	for i := range 1000 {
+		if x, y := w.Next(a, Keyspace{Items: 500}), w.Next(b, Keyspace{Items: 500}); x != y {
+			t.Fatalf("draw %d differs: %+v vs %+v", i, x, y)
+		}
+	}
+}
