@@ -2,12 +2,14 @@
 //
 //	dynago [serve] [--port 8000] [--host 127.0.0.1] [--data-dir ./dynago-data]
 //	       [--in-memory] [--log-level info] [--region us-east-1] [--account-id 000000000000]
+//	       [--ttl-interval 10s] [--throttle=true] [--pprof]
 //	dynago version
+//	dynago check [--data-dir ./dynago-data]
 //
 // Every serve flag can also be set from the environment (DYNAGO_PORT,
 // DYNAGO_HOST, DYNAGO_DATA_DIR, DYNAGO_IN_MEMORY, DYNAGO_LOG_LEVEL,
-// DYNAGO_REGION, DYNAGO_ACCOUNT_ID); a flag beats the environment, which
-// beats the default.
+// DYNAGO_REGION, DYNAGO_ACCOUNT_ID, DYNAGO_TTL_INTERVAL, DYNAGO_THROTTLE,
+// DYNAGO_PPROF); a flag beats the environment, which beats the default.
 package main
 
 import (
@@ -52,6 +54,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "version":
 		printVersion(stdout)
 		return 0
+	case "check":
+		return check(ctx, args, getenv, stdout, stderr)
 	case "help":
 		usage(stdout)
 		return 0
@@ -67,6 +71,9 @@ func usage(w io.Writer) {
 Usage:
   dynago [serve] [flags]   serve the DynamoDB API (the default)
   dynago version           print the version
+  dynago check [--data-dir DIR]
+                           verify every secondary index against its table
+                           (stop the server first)
   dynago serve -h          list the serve flags
 `)
 }

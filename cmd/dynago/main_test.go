@@ -14,7 +14,7 @@ import (
 func envFrom(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestServeFlags(t *testing.T) {
-	defaults := server.Config{Host: "127.0.0.1", Port: 8000, DataDir: "./dynago-data", LogLevel: "info", Region: "us-east-1", AccountID: "000000000000"}
+	defaults := server.Config{Host: "127.0.0.1", Port: 8000, DataDir: "./dynago-data", LogLevel: "info", Region: "us-east-1", AccountID: "000000000000", TTLInterval: server.DefaultTTLInterval}
 	tests := []struct {
 		name string
 		args []string
@@ -25,11 +25,20 @@ func TestServeFlags(t *testing.T) {
 		{"env", nil, map[string]string{
 			"DYNAGO_PORT": "9000", "DYNAGO_HOST": "0.0.0.0", "DYNAGO_DATA_DIR": "/d", "DYNAGO_IN_MEMORY": "true",
 			"DYNAGO_LOG_LEVEL": "debug", "DYNAGO_REGION": "eu-west-1", "DYNAGO_ACCOUNT_ID": "123456789012",
-		}, server.Config{Host: "0.0.0.0", Port: 9000, DataDir: "/d", InMemory: true, LogLevel: "debug", Region: "eu-west-1", AccountID: "123456789012"}},
+		}, server.Config{Host: "0.0.0.0", Port: 9000, DataDir: "/d", InMemory: true, LogLevel: "debug", Region: "eu-west-1", AccountID: "123456789012", TTLInterval: server.DefaultTTLInterval}},
 		{"flags beat env", []string{"--port", "9100", "--host=::1", "--data-dir", "x", "--in-memory=false", "--log-level", "warn", "--region", "r", "--account-id", "a"},
 			map[string]string{"DYNAGO_PORT": "9000", "DYNAGO_IN_MEMORY": "1", "DYNAGO_LOG_LEVEL": "debug"},
-			server.Config{Host: "::1", Port: 9100, DataDir: "x", LogLevel: "warn", Region: "r", AccountID: "a"}},
+			server.Config{Host: "::1", Port: 9100, DataDir: "x", LogLevel: "warn", Region: "r", AccountID: "a", TTLInterval: server.DefaultTTLInterval}},
 		{"in-memory flag", []string{"--in-memory"}, nil, func() server.Config { c := defaults; c.InMemory = true; return c }()},
+		{"ttl and throttle env", nil, map[string]string{"DYNAGO_TTL_INTERVAL": "250ms", "DYNAGO_THROTTLE": "false"},
+			func() server.Config {
+				c := defaults
+				c.TTLInterval = 250 * time.Millisecond
+				c.NoThrottle = true
+				return c
+			}()},
+		{"ttl and throttle flags beat env", []string{"--ttl-interval", "1m", "--throttle=true"}, map[string]string{"DYNAGO_TTL_INTERVAL": "250ms", "DYNAGO_THROTTLE": "false"},
+			func() server.Config { c := defaults; c.TTLInterval = time.Minute; return c }()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,6 +65,10 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"--log-level", "loud"}, nil},
 		{[]string{"extra"}, nil},
 		{[]string{"--nope"}, nil},
+		{[]string{"--ttl-interval", "soon"}, nil},
+		{[]string{"--ttl-interval", "0s"}, nil},
+		{nil, map[string]string{"DYNAGO_TTL_INTERVAL": "-1s"}},
+		{nil, map[string]string{"DYNAGO_THROTTLE": "sometimes"}},
 	}
 	for _, tt := range tests {
 		if _, err := parseServeFlags(tt.args, envFrom(tt.env), io.Discard); err == nil {

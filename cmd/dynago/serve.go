@@ -86,8 +86,33 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&cfg.LogLevel, "log-level", env("DYNAGO_LOG_LEVEL", server.DefaultLogLevel), "debug, info, warn or error (env DYNAGO_LOG_LEVEL)")
 	fs.StringVar(&cfg.Region, "region", env("DYNAGO_REGION", server.DefaultRegion), "region named in ARNs and the health check (env DYNAGO_REGION)")
 	fs.StringVar(&cfg.AccountID, "account-id", env("DYNAGO_ACCOUNT_ID", server.DefaultAccountID), "account id named in ARNs (env DYNAGO_ACCOUNT_ID)")
+	ttlDef := server.DefaultTTLInterval
+	if v := getenv("DYNAGO_TTL_INTERVAL"); v != "" {
+		if ttlDef, err = time.ParseDuration(v); err != nil || ttlDef <= 0 {
+			return cfg, fmt.Errorf("DYNAGO_TTL_INTERVAL: %q is not a positive duration such as 10s", v)
+		}
+	}
+	fs.DurationVar(&cfg.TTLInterval, "ttl-interval", ttlDef, "how often items whose TTL attribute has passed are deleted (env DYNAGO_TTL_INTERVAL)")
+	throttleDef := true
+	if v := getenv("DYNAGO_THROTTLE"); v != "" {
+		if throttleDef, err = strconv.ParseBool(v); err != nil {
+			return cfg, fmt.Errorf("DYNAGO_THROTTLE: %q is not a boolean", v)
+		}
+	}
+	throttle := fs.Bool("throttle", throttleDef, "enforce provisioned throughput with ProvisionedThroughputExceededException; -throttle=false behaves like DynamoDB Local (env DYNAGO_THROTTLE)")
+	pprofDef := false
+	if v := getenv("DYNAGO_PPROF"); v != "" {
+		if pprofDef, err = strconv.ParseBool(v); err != nil {
+			return cfg, fmt.Errorf("DYNAGO_PPROF: %q is not a boolean", v)
+		}
+	}
+	fs.BoolVar(&cfg.Pprof, "pprof", pprofDef, "serve Go's CPU and heap profiles under /debug/pprof/ on the API port, for performance work; never on an exposed port (env DYNAGO_PPROF)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
+	}
+	cfg.NoThrottle = !*throttle
+	if cfg.TTLInterval <= 0 {
+		return cfg, fmt.Errorf("-ttl-interval %s: want a positive duration such as 10s", cfg.TTLInterval)
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))

@@ -98,6 +98,8 @@ func (db *DB) BatchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (
 			} else {
 				tally.add(w.table, writeUnits(itemSize(old)))
 			}
+			gsi, lsi := db.indexWriteUnits(w.t, old, w.item)
+			tally.addIndexes(w.table, gsi, lsi)
 			if err := db.writeItem(txn, w.t, w.key, old, w.item); err != nil {
 				return err
 			}

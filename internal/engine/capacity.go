@@ -1,19 +1,22 @@
 package engine
 
-// DynamoDB's consumed-capacity arithmetic. Dynago does not throttle (yet),
-// but SDKs, tools and cost estimates read ConsumedCapacity, so it is
-// computed exactly as DynamoDB documents it:
+// DynamoDB's consumed-capacity arithmetic. The engine charges it to the
+// provisioned-throughput buckets (throttle.go), and SDKs, tools and cost
+// estimates read it, so it is computed exactly as DynamoDB documents it:
 //
 //   - a write costs one unit per started 1 KB of the larger of the old and
 //     the new item (a delete: of the old item), at least one;
 //   - a read costs one unit per started 4 KB of the item read, at least
 //     one, halved when eventually consistent;
 //   - Query and Scan sum the sizes of every item they evaluate (before
-//     filtering and projection) and round the sum up once.
+//     filtering and projection) and round the sum up once;
+//   - BatchGetItem and BatchWriteItem round every item on its own;
+//   - a write also costs every secondary index it touches
+//     (capacity_index.go); transactions cost double (transact_capacity.go).
 //
 // Real DynamoDB reports, for these operations, only the aggregate
-// CapacityUnits (plus Table.CapacityUnits under INDEXES); the read/write
-// split appears only on transactions.
+// CapacityUnits (plus the Table and per-index units under INDEXES); the
+// read/write split appears only on transactions.
 
 import (
 	"github.com/dynago/dynago/internal/api"
@@ -80,10 +83,13 @@ func consumed(rcc *string, tableName string, units float64) *api.ConsumedCapacit
 }
 
 // capacityTally sums units per table for the batch operations, keeping the
-// tables in the order they were first seen.
+// tables in the order they were first seen, with the index writes of each
+// table apart (addIndexes) for INDEXES.
 type capacityTally struct {
 	names []string
 	units map[string]float64
+	gsi   map[string]map[string]float64 // table → index → units
+	lsi   map[string]map[string]float64
 }
 
 func (c *capacityTally) add(table string, units float64) {
@@ -96,6 +102,28 @@ func (c *capacityTally) add(table string, units float64) {
 	c.units[table] += units
 }
 
+// addIndexes adds the index writes of one item write on table (see
+// indexWriteUnits).
+func (c *capacityTally) addIndexes(table string, gsi, lsi map[string]float64) {
+	c.add(table, 0)
+	addTo := func(dst *map[string]map[string]float64, src map[string]float64) {
+		if len(src) == 0 {
+			return
+		}
+		if *dst == nil {
+			*dst = make(map[string]map[string]float64)
+		}
+		if (*dst)[table] == nil {
+			(*dst)[table] = make(map[string]float64)
+		}
+		for k, u := range src {
+			(*dst)[table][k] += u
+		}
+	}
+	addTo(&c.gsi, gsi)
+	addTo(&c.lsi, lsi)
+}
+
 // list returns the per-table ConsumedCapacity list, or nil when it was not
 // asked for.
 func (c *capacityTally) list(rcc *string) []api.ConsumedCapacity {
@@ -104,7 +132,20 @@ func (c *capacityTally) list(rcc *string) []api.ConsumedCapacity {
 	}
 	out := make([]api.ConsumedCapacity, 0, len(c.names))
 	for _, n := range c.names {
-		out = append(out, *consumed(rcc, n, c.units[n]))
+		base, total := c.units[n], c.units[n]
+		for _, u := range c.gsi[n] {
+			total += u
+		}
+		for _, u := range c.lsi[n] {
+			total += u
+		}
+		cc := consumed(rcc, n, total)
+		if api.Str(rcc) == capacityIndexes {
+			cc.Table = &api.Capacity{CapacityUnits: api.Ptr(base)}
+			cc.GlobalSecondaryIndexes = capacityMap(c.gsi[n])
+			cc.LocalSecondaryIndexes = capacityMap(c.lsi[n])
+		}
+		out = append(out, *cc)
 	}
 	return out
 }

@@ -59,6 +59,18 @@ type tableRecord struct {
 	// with DecreasesDay, the UTC day (YYYY-MM-DD) it counts.
 	Desc         api.TableDescription `json:"desc"`
 	DecreasesDay string               `json:"decreasesDay,omitempty"`
+
+	// Tags are the table's tags in the order first set (tags.go).
+	Tags []api.Tag `json:"tags,omitempty"`
+
+	// TTL is the table's time-to-live setting; nil means never enabled
+	// (ttl.go).
+	TTL *api.TimeToLiveDescription `json:"ttl,omitempty"`
+
+	// IndexIDs maps each secondary index's name to the id prefixing its
+	// entries; NextIndexID is the next id to hand out (index_catalog.go).
+	IndexIDs    map[string]uint64 `json:"indexIds,omitempty"`
+	NextIndexID uint64            `json:"nextIndexId,omitempty"`
 }
 
 // catalogEntry is one cached table. Entries are immutable: an update
@@ -79,9 +91,16 @@ type catalog struct {
 	// stats caches each table's ItemCount and TableSizeBytes.
 	stats statsCache
 
+	// ixStats caches each index's ItemCount and IndexSizeBytes, by
+	// indexStatsKey (index_describe.go).
+	ixStats statsCache
+
 	// bg tracks background table drops, so tests (and, once wired, Close)
 	// can wait for them.
 	bg sync.WaitGroup
+
+	// indexJobs names the index jobs running (index_backfill.go), under mu.
+	indexJobs map[string]bool
 }
 
 // loadCatalog reads every table record from the store and resumes the data
@@ -89,6 +108,7 @@ type catalog struct {
 func loadCatalog(ctx context.Context, db *DB) (*catalog, error) {
 	cat := &catalog{tables: make(map[string]*catalogEntry)}
 	cat.stats.cacheAbove = statsCacheAbove
+	cat.ixStats.cacheAbove = statsCacheAbove
 	err := scanPrefix(ctx, db.store, catalogPrefix, func(key, value []byte) error {
 		rec, err := decodeRecord(value)
 		if err != nil {
@@ -270,6 +290,11 @@ func newEntry(rec *tableRecord) (*catalogEntry, error) {
 	if t.Hash.Name == "" {
 		return nil, errors.New("record without a partition key")
 	}
+	ixs, err := buildIndexes(rec)
+	if err != nil {
+		return nil, err
+	}
+	t.Indexes = ixs
 	return &catalogEntry{rec: rec, table: t}, nil
 }
 

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -198,7 +199,7 @@ func TestCatalogReopen(t *testing.T) {
 		t.Fatalf("descriptions after reopen:\n%s\nbefore:\n%s", after, before)
 	}
 	for _, name := range []string{"one", "two"} {
-		if a, b := db.lookup(name).table, db2.lookup(name).table; *a != *b {
+		if a, b := db.lookup(name).table, db2.lookup(name).table; !reflect.DeepEqual(a, b) {
 			t.Fatalf("table %s after reopen = %+v, was %+v", name, b, a)
 		}
 	}
@@ -291,7 +292,7 @@ func TestTableOpsConcurrent(t *testing.T) {
 	db2 := openTablesDB(t, st, clock)
 	for _, name := range names {
 		a, b := db.lookup(name), db2.lookup(name)
-		if (a == nil) != (b == nil) || (a != nil && (*a.table != *b.table || jsonOf(t, a.rec) != jsonOf(t, b.rec))) {
+		if (a == nil) != (b == nil) || (a != nil && (!reflect.DeepEqual(a.table, b.table) || jsonOf(t, a.rec) != jsonOf(t, b.rec))) {
 			t.Fatalf("cache and store disagree on %s", name)
 		}
 	}

@@ -31,6 +31,9 @@ func (db *DB) CreateTable(ctx context.Context, in *api.CreateTableInput) (*api.C
 	if err := validateCreateTable(in); err != nil {
 		return nil, err
 	}
+	if err := validateTags(in.Tags); err != nil {
+		return nil, err
+	}
 	rec := db.newTableRecord(name, in, db.opts.Now())
 
 	db.cat.ddl.Lock()
@@ -112,7 +115,9 @@ func (db *DB) newTableRecord(name string, in *api.CreateTableInput, now time.Tim
 		d.TableClassSummary = &api.TableClassSummary{TableClass: api.Ptr(*in.TableClass)}
 	}
 	d.SSEDescription = db.sseDescription(in.SSESpecification)
-	return &tableRecord{Format: recordFormat, Desc: d}
+	rec := &tableRecord{Format: recordFormat, Desc: d, Tags: mergeTags(nil, in.Tags)}
+	db.newIndexDescriptions(rec, in)
+	return rec
 }
 
 // sseDescription describes server-side encryption as DynamoDB does for an

@@ -15,44 +15,33 @@ func (db *DB) DeleteItem(ctx context.Context, in *api.DeleteItemInput) (*api.Del
 	if err := checkReturnValuesOldOnly(in.ReturnValues); err != nil {
 		return nil, err
 	}
-	if err := validateKeyValues(in.Key); err != nil {
-		return nil, err
-	}
-	c, err := db.exprs.Compile(&expr.Request{
+	w, err := db.prepareKeyed(ctx, writeDelete, in.TableName, in.Key, &expr.Request{
 		Operation:           "DeleteItem",
 		ConditionExpression: in.ConditionExpression,
 		Names:               in.ExpressionAttributeNames,
 		Values:              in.ExpressionAttributeValues,
 		Expected:            in.Expected,
 		ConditionalOperator: in.ConditionalOperator,
-	}, expr.KeySchema{})
+	}, in.ReturnValuesOnConditionCheckFailure)
 	if err != nil {
 		return nil, err
 	}
-	t, err := db.table(ctx, api.Str(in.TableName))
-	if err != nil {
-		return nil, err
-	}
-	if err := t.validateKey(in.Key); err != nil {
-		return nil, err
-	}
-	key := itemKey(t, in.Key)
 	var old attr.Item
-	err = db.store.Update(ctx, [][]byte{key}, func(txn kv.Txn) error {
+	err = db.store.Update(ctx, [][]byte{w.key}, func(txn kv.Txn) error {
 		var err error
-		if old, err = readItem(ctx, txn, key); err != nil {
+		if old, err = readItem(ctx, txn, w.key); err != nil {
 			return err
 		}
-		if err := evalCondition(c.Condition, in.ReturnValuesOnConditionCheckFailure, old); err != nil {
+		if err := w.check(old); err != nil {
 			return err
 		}
-		return db.writeItem(txn, t, key, old, nil)
+		return db.writeItem(txn, w.t, w.key, old, nil)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &api.DeleteItemOutput{
 		Attributes:       returnedAttributes(in.ReturnValues, old, nil, nil),
-		ConsumedCapacity: consumed(in.ReturnConsumedCapacity, api.Str(in.TableName), writeUnits(itemSize(old))),
+		ConsumedCapacity: db.consumedWrite(in.ReturnConsumedCapacity, api.Str(in.TableName), w.t, old, nil, writeUnits(itemSize(old))),
 	}, nil
 }

@@ -21,7 +21,11 @@ func (db *DB) DescribeTable(ctx context.Context, in *api.DescribeTableInput) (*a
 	if err != nil {
 		return nil, err
 	}
-	return &api.DescribeTableOutput{Table: db.describe(e, api.TableStatusActive, items, size)}, nil
+	d := db.describe(e, api.TableStatusActive, items, size)
+	if err := db.fillIndexStats(ctx, e, d); err != nil {
+		return nil, err
+	}
+	return &api.DescribeTableOutput{Table: d}, nil
 }
 
 // describe returns a table's description as DynamoDB shapes it, with the
@@ -35,6 +39,7 @@ func (db *DB) describe(e *catalogEntry, status string, items, size int64) *api.T
 	if pt := d.ProvisionedThroughput; pt != nil && rec.DecreasesDay != utcDay(db.opts.Now()) {
 		pt.NumberOfDecreasesToday = api.Ptr[int64](0) // the count is per UTC day
 	}
+	describeIndexes(d, status)
 	return d
 }
 

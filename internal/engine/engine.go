@@ -31,6 +31,23 @@ type Options struct {
 	// Logger receives background-job and recovery messages. Nil means
 	// slog.Default().
 	Logger *slog.Logger
+
+	// TTLInterval is how often the TTL job looks for expired items. Zero
+	// means defaultTTLInterval; negative turns the job off.
+	TTLInterval time.Duration
+
+	// NoThrottle turns provisioned-throughput enforcement off, as DynamoDB
+	// Local does: consumed capacity is still computed and reported.
+	NoThrottle bool
+
+	// Observer receives capacity, throttling and TTL measurements (see
+	// internal/metrics). Nil means none.
+	Observer Observer
+
+	// NoIndexJobs turns off the backfills and drops of indexes being
+	// created or deleted (none is started or resumed), so that `dynago
+	// check` reads a stopped server's data as it was left.
+	NoIndexJobs bool
 }
 
 // DB is a Dynago database: the engine over one kv.Store. It is safe for
@@ -43,6 +60,13 @@ type DB struct {
 	// exprs caches parsed expressions by their text: most applications
 	// send the same few expressions over and over.
 	exprs *expr.Cache
+
+	// ttl is the background job deleting expired items (ttl_job.go).
+	ttl *ttlJob
+
+	// buckets holds the provisioned-throughput token buckets
+	// (throttle.go).
+	buckets *throttler
 }
 
 // exprCacheSize bounds the parsed-expression cache, in entries.
@@ -68,6 +92,12 @@ func Open(ctx context.Context, store kv.Store, opts Options) (*DB, error) {
 		return nil, err
 	}
 	db.cat = cat
+	db.resumeIndexJobs()
+	if db.opts.Observer == nil {
+		db.opts.Observer = nopObserver{}
+	}
+	db.buckets = newThrottler()
+	db.startTTL()
 	return db, nil
 }
 
@@ -75,6 +105,7 @@ func Open(ctx context.Context, store kv.Store, opts Options) (*DB, error) {
 // close the store, which the caller opened. A drop interrupted by a crash
 // instead resumes at the next Open.
 func (db *DB) Close() error {
+	db.stopTTL()
 	db.waitBackground()
 	return nil
 }
@@ -93,4 +124,8 @@ type Table struct {
 	ID    uint64 // never reused, so a dropped table's keys can be removed later
 	Hash  KeyAttr
 	Range KeyAttr // Name is "" when the table has no sort key
+
+	// Indexes are the table's secondary indexes, GSIs first, in the order
+	// of its description (index_catalog.go).
+	Indexes []*Index
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/dynago/dynago/internal/apierr"
 	"github.com/dynago/dynago/internal/attr"
 	"github.com/dynago/dynago/internal/expr"
+	"github.com/dynago/dynago/internal/kv"
 )
 
 // maxPageSize is the most item data (by attr.ItemSize, before filtering)
@@ -35,6 +36,15 @@ type page struct {
 	filter     *expr.Condition
 	projection *expr.Projection
 	countOnly  bool // Select COUNT: items are counted, not returned
+
+	// For index reads (index_query.go); nil means a base-table read.
+	// lastKey gives LastEvaluatedKey of the last entry read; resolve turns
+	// an entry into the item to filter and return (an LSI fetching its
+	// base item); narrow cuts a resolved item back to the index's
+	// projection after the filter has seen it.
+	lastKey func(attr.Item) attr.Item
+	resolve func(ctx context.Context, r kv.Reader, entry attr.Item) (attr.Item, error)
+	narrow  func(attr.Item) attr.Item
 }
 
 // pageResult is what a page read found.
@@ -72,6 +82,11 @@ func (db *DB) readPage(ctx context.Context, p *page) (*pageResult, error) {
 		if err != nil {
 			return nil, err
 		}
+		if p.resolve != nil {
+			if item, err = p.resolve(ctx, snap, item); err != nil {
+				return nil, err
+			}
+		}
 		res.size += attr.ItemSize(item)
 		res.scanned++
 		last = item
@@ -86,6 +101,9 @@ func (db *DB) readPage(ctx context.Context, p *page) (*pageResult, error) {
 		}
 		res.count++
 		if !p.countOnly {
+			if p.narrow != nil {
+				item = p.narrow(item)
+			}
 			res.items = append(res.items, project(p.projection, item))
 		}
 	}
@@ -93,7 +111,11 @@ func (db *DB) readPage(ctx context.Context, p *page) (*pageResult, error) {
 		return nil, err
 	}
 	if full() && last != nil {
-		res.lastEvaluatedKey = p.t.keyOf(last)
+		if p.lastKey != nil {
+			res.lastEvaluatedKey = p.lastKey(last)
+		} else {
+			res.lastEvaluatedKey = p.t.keyOf(last)
+		}
 	}
 	return res, nil
 }

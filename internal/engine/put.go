@@ -17,46 +17,33 @@ func (db *DB) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutItemOu
 	if err := checkReturnValuesOldOnly(in.ReturnValues); err != nil {
 		return nil, err
 	}
-	if err := validateItemValues(in.Item); err != nil {
-		return nil, err
-	}
-	// Conditions never depend on the key schema, so they are checked
-	// before the table is looked up, as DynamoDB does.
-	c, err := db.exprs.Compile(&expr.Request{
+	w, err := db.preparePut(ctx, in.TableName, in.Item, &expr.Request{
 		Operation:           "PutItem",
 		ConditionExpression: in.ConditionExpression,
 		Names:               in.ExpressionAttributeNames,
 		Values:              in.ExpressionAttributeValues,
 		Expected:            in.Expected,
 		ConditionalOperator: in.ConditionalOperator,
-	}, expr.KeySchema{})
+	}, in.ReturnValuesOnConditionCheckFailure)
 	if err != nil {
 		return nil, err
 	}
-	t, err := db.table(ctx, api.Str(in.TableName))
-	if err != nil {
-		return nil, err
-	}
-	if err := t.validateItemKey(in.Item); err != nil {
-		return nil, err
-	}
-	key := itemKey(t, in.Item)
 	var old attr.Item
-	err = db.store.Update(ctx, [][]byte{key}, func(txn kv.Txn) error {
+	err = db.store.Update(ctx, [][]byte{w.key}, func(txn kv.Txn) error {
 		var err error
-		if old, err = readItem(ctx, txn, key); err != nil {
+		if old, err = readItem(ctx, txn, w.key); err != nil {
 			return err
 		}
-		if err := evalCondition(c.Condition, in.ReturnValuesOnConditionCheckFailure, old); err != nil {
+		if err := w.check(old); err != nil {
 			return err
 		}
-		return db.writeItem(txn, t, key, old, in.Item)
+		return db.writeItem(txn, w.t, w.key, old, in.Item)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &api.PutItemOutput{
 		Attributes:       returnedAttributes(in.ReturnValues, old, in.Item, nil),
-		ConsumedCapacity: consumed(in.ReturnConsumedCapacity, api.Str(in.TableName), putUnits(old, in.Item)),
+		ConsumedCapacity: db.consumedWrite(in.ReturnConsumedCapacity, api.Str(in.TableName), w.t, old, in.Item, putUnits(old, in.Item)),
 	}, nil
 }

@@ -35,7 +35,7 @@ func (db *DB) Query(ctx context.Context, in *api.QueryInput) (*api.QueryOutput, 
 		return nil, err
 	}
 	if in.IndexName != nil {
-		return nil, noSuchIndex(*in.IndexName)
+		return db.queryIndex(ctx, in, t, countOnly)
 	}
 	c, err := db.exprs.Compile(&expr.Request{
 		Operation:              "Query",

@@ -47,10 +47,7 @@ func (db *DB) Scan(ctx context.Context, in *api.ScanInput) (*api.ScanOutput, err
 		return nil, err
 	}
 	if in.IndexName != nil {
-		if in.ExclusiveStartKey != nil {
-			return nil, apierr.Validation("The provided starting key is invalid")
-		}
-		return nil, noSuchIndex(*in.IndexName)
+		return db.scanIndex(ctx, in, t, c, countOnly, segment, total)
 	}
 	start, end := segmentRange(t, segment, total)
 	if in.ExclusiveStartKey != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/dynago/dynago/internal/api"
-	"github.com/dynago/dynago/internal/apierr"
 	"github.com/dynago/dynago/internal/attr"
 	"github.com/dynago/dynago/internal/expr"
 	"github.com/dynago/dynago/internal/kv"
@@ -18,15 +17,7 @@ func (db *DB) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api.Upd
 	if err := checkReturnValuesUpdate(in.ReturnValues); err != nil {
 		return nil, err
 	}
-	if err := validateKeyValues(in.Key); err != nil {
-		return nil, err
-	}
-	t, err := db.table(ctx, api.Str(in.TableName))
-	if err != nil {
-		return nil, err
-	}
-	// The key schema is needed here: an update may not touch the key.
-	c, err := db.exprs.Compile(&expr.Request{
+	w, err := db.prepareUpdate(ctx, in.TableName, in.Key, &expr.Request{
 		Operation:           "UpdateItem",
 		ConditionExpression: in.ConditionExpression,
 		UpdateExpression:    in.UpdateExpression,
@@ -35,43 +26,36 @@ func (db *DB) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api.Upd
 		Expected:            in.Expected,
 		ConditionalOperator: in.ConditionalOperator,
 		AttributeUpdates:    in.AttributeUpdates,
-	}, t.exprKeys())
+	}, in.ReturnValuesOnConditionCheckFailure)
 	if err != nil {
 		return nil, err
 	}
-	if err := t.validateKey(in.Key); err != nil {
-		return nil, err
-	}
-	key := itemKey(t, in.Key)
 	var old, new attr.Item
-	err = db.store.Update(ctx, [][]byte{key}, func(txn kv.Txn) error {
+	err = db.store.Update(ctx, [][]byte{w.key}, func(txn kv.Txn) error {
 		var err error
-		if old, err = readItem(ctx, txn, key); err != nil {
+		if old, err = readItem(ctx, txn, w.key); err != nil {
 			return err
 		}
-		if err := evalCondition(c.Condition, in.ReturnValuesOnConditionCheckFailure, old); err != nil {
+		if err := w.check(old); err != nil {
 			return err
 		}
-		if new, err = applyUpdate(c.Update, old, in.Key); err != nil {
+		if new, err = w.result(old); err != nil {
 			return err
-		}
-		if new != nil && attr.ItemSize(new) > maxItemSize {
-			return apierr.Validation(msgUpdateTooBig)
 		}
 		// A nil new item means nothing to store (only removals on a
 		// missing item).
-		return db.writeItem(txn, t, key, old, new)
+		return db.writeItem(txn, w.t, w.key, old, new)
 	})
 	if err != nil {
 		return nil, err
 	}
 	var paths *expr.Projection
-	if c.Update != nil {
-		paths = c.Update.Paths()
+	if w.update != nil {
+		paths = w.update.Paths()
 	}
 	return &api.UpdateItemOutput{
 		Attributes:       returnedAttributes(in.ReturnValues, old, new, paths),
-		ConsumedCapacity: consumed(in.ReturnConsumedCapacity, api.Str(in.TableName), putUnits(old, new)),
+		ConsumedCapacity: db.consumedWrite(in.ReturnConsumedCapacity, api.Str(in.TableName), w.t, old, new, putUnits(old, new)),
 	}, nil
 }
 

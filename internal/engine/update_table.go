@@ -33,6 +33,9 @@ func (db *DB) UpdateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 	if err != nil {
 		return nil, err
 	}
+	if err := db.applyIndexUpdates(rec, in); err != nil {
+		return nil, err
+	}
 	b, err := encodeRecord(rec)
 	if err != nil {
 		return nil, err
@@ -55,6 +58,7 @@ func (db *DB) UpdateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 		return nil, apierr.Newf(apierr.InternalServerError, "engine: updated table %s: %v", name, err)
 	}
 	db.cat.put(ne)
+	db.startIndexJobs(ne.table)
 
 	items, size, err := db.cachedTableStats(ctx, ne.table)
 	if err != nil {

@@ -114,6 +114,7 @@ func checkCreateTableModel(in *api.CreateTableInput) error {
 		}
 	}
 	checkTableClassModel(&m, in.TableClass)
+	checkIndexesModel(&m, in)
 	return m.err()
 }
 
@@ -225,17 +226,11 @@ func validateCreateTable(in *api.CreateTableInput) error {
 	if err := validateKeySchema(in.KeySchema, in.AttributeDefinitions); err != nil {
 		return err
 	}
-	if in.LocalSecondaryIndexes != nil && len(in.LocalSecondaryIndexes) == 0 {
-		return apierr.Validation("One or more parameter values were invalid: List of LocalSecondaryIndexes is empty")
-	}
-	if in.GlobalSecondaryIndexes != nil && len(in.GlobalSecondaryIndexes) == 0 {
-		return apierr.Validation("One or more parameter values were invalid: List of GlobalSecondaryIndexes is empty")
-	}
 	if err := refuseUnsupportedCreate(in); err != nil {
 		return err
 	}
-	if len(in.KeySchema) != len(in.AttributeDefinitions) {
-		return apierr.Validation("One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
+	if err := validateCreateIndexes(in); err != nil {
+		return err
 	}
 	if s := in.StreamSpecification; s != nil && !api.Bool(s.StreamEnabled) && s.StreamViewType != nil {
 		return apierr.Validation("One or more parameter values were invalid: Table is being created with a stream disabled, UpdateViewType should not be specified")
@@ -251,18 +246,12 @@ func errUnsupported(feature string) error {
 }
 
 // refuseUnsupportedCreate refuses the CreateTable members whose features
-// are later work. A member that asks for nothing (StreamEnabled false, an
-// empty Tags list) is accepted.
+// are later work. A member that asks for nothing (StreamEnabled false) is
+// accepted.
 func refuseUnsupportedCreate(in *api.CreateTableInput) error {
 	switch {
-	case len(in.GlobalSecondaryIndexes) > 0:
-		return errUnsupported("GlobalSecondaryIndexes")
-	case len(in.LocalSecondaryIndexes) > 0:
-		return errUnsupported("LocalSecondaryIndexes")
 	case in.StreamSpecification != nil && api.Bool(in.StreamSpecification.StreamEnabled):
 		return errUnsupported("DynamoDB Streams (StreamSpecification with StreamEnabled)")
-	case len(in.Tags) > 0:
-		return errUnsupported("Tags")
 	case in.ResourcePolicy != nil:
 		return errUnsupported("ResourcePolicy")
 	case in.GlobalTableSourceArn != nil || in.GlobalTableSettingsReplicationMode != nil:
@@ -344,8 +333,6 @@ func validateUpdateTableRequest(in *api.UpdateTableInput) error {
 		}
 	}
 	switch {
-	case len(in.GlobalSecondaryIndexUpdates) > 0:
-		return errUnsupported("GlobalSecondaryIndexUpdates")
 	case in.StreamSpecification != nil:
 		return errUnsupported("DynamoDB Streams (StreamSpecification)")
 	case len(in.ReplicaUpdates) > 0 || len(in.GlobalTableWitnessUpdates) > 0 ||

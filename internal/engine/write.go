@@ -13,6 +13,9 @@ import (
 // commit as the item itself (DESIGN.md, "Write path"). old must be what the
 // caller read under the item's lock.
 func (db *DB) writeItem(txn kv.Txn, t *Table, key []byte, old, new attr.Item) error {
+	if err := db.writeIndexEntries(txn, t, old, new); err != nil {
+		return err
+	}
 	if new == nil {
 		if old == nil {
 			return nil

@@ -43,7 +43,7 @@ func (u *Update) Apply(item attr.Item, key attr.Item) (attr.Item, error) {
 		if a.kind != actSet {
 			continue
 		}
-		v, err := evalUpdateOperand(a.val, item)
+		v, err := evalUpdateOperand(a.val, item, u.vals)
 		if err != nil {
 			return nil, err
 		}
@@ -56,9 +56,9 @@ func (u *Update) Apply(item attr.Item, key attr.Item) (attr.Item, error) {
 		case actSet:
 			err = setPath(out, a.path, vals[i])
 		case actAdd:
-			err = u.add(out, a.path, a.val.val)
+			err = u.add(out, a.path, a.val.value(u.vals))
 		case actDelete:
-			err = deleteFromSet(out, a.path, a.val.val)
+			err = deleteFromSet(out, a.path, a.val.value(u.vals))
 		case actRemove:
 			removes = append(removes, a.path)
 		}
@@ -95,10 +95,10 @@ func pathAfter(a, b docPath) bool {
 func validation(msg string) error { return apierr.Validation(msg) }
 
 // evalUpdateOperand computes the right side of a SET against the old item.
-func evalUpdateOperand(o *operand, item attr.Item) (attr.Value, error) {
+func evalUpdateOperand(o *operand, item attr.Item, vals []attr.Value) (attr.Value, error) {
 	switch o.kind {
 	case opdValue:
-		return o.val.Clone(), nil
+		return o.value(vals).Clone(), nil
 	case opdPath:
 		v, ok := o.path.get(item)
 		if !ok {
@@ -109,13 +109,13 @@ func evalUpdateOperand(o *operand, item attr.Item) (attr.Value, error) {
 		if v, ok := o.args[0].path.get(item); ok {
 			return v.Clone(), nil
 		}
-		return evalUpdateOperand(o.args[1], item)
+		return evalUpdateOperand(o.args[1], item, vals)
 	case opdListAppend:
-		a, err := evalUpdateOperand(o.args[0], item)
+		a, err := evalUpdateOperand(o.args[0], item, vals)
 		if err != nil {
 			return attr.Value{}, err
 		}
-		b, err := evalUpdateOperand(o.args[1], item)
+		b, err := evalUpdateOperand(o.args[1], item, vals)
 		if err != nil {
 			return attr.Value{}, err
 		}
@@ -126,11 +126,11 @@ func evalUpdateOperand(o *operand, item attr.Item) (attr.Value, error) {
 		l = append(append(l, a.L...), b.L...)
 		return attr.Value{Type: attr.TypeL, L: l}, nil
 	case opdPlus, opdMinus:
-		a, err := evalUpdateOperand(o.args[0], item)
+		a, err := evalUpdateOperand(o.args[0], item, vals)
 		if err != nil {
 			return attr.Value{}, err
 		}
-		b, err := evalUpdateOperand(o.args[1], item)
+		b, err := evalUpdateOperand(o.args[1], item, vals)
 		if err != nil {
 			return attr.Value{}, err
 		}

@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/dynago/dynago/internal/api"
@@ -19,26 +20,137 @@ func benchRequest() *Request {
 	}
 }
 
+// benchValues returns n bindings of benchRequest's placeholders, so that
+// a benchmark sends the same expression with different values, as real
+// traffic does.
+func benchValues(n int) []attr.Item {
+	out := make([]attr.Item, n)
+	for i := range out {
+		out[i] = attr.Item{
+			":open": attr.String("open-" + strconv.Itoa(i)),
+			":n":    {Type: attr.TypeN, S: strconv.Itoa(i)},
+			":p":    attr.String("Re:" + strconv.Itoa(i)),
+		}
+	}
+	return out
+}
+
 // BenchmarkCompileUncached is the cost of parsing and checking a typical
 // condition on every request.
 func BenchmarkCompileUncached(b *testing.B) {
 	req := benchRequest()
+	vals := benchValues(64)
+	i := 0
 	for b.Loop() {
+		req.Values = vals[i%len(vals)]
+		i++
 		if _, err := Compile(req, KeySchema{Hash: "id"}); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-// BenchmarkCompileCached is the same request served from a Cache: the
-// per-request cost the engine pays for a repeated expression.
+// BenchmarkCompileCached is the same request served from a Cache, with
+// different values on every iteration: the per-request cost the engine
+// pays for a repeated expression (key, lookup, parameter checks, bind).
 func BenchmarkCompileCached(b *testing.B) {
 	req := benchRequest()
+	vals := benchValues(64)
 	c := NewCache(128)
+	i := 0
 	for b.Loop() {
+		req.Values = vals[i%len(vals)]
+		i++
 		if _, err := c.Compile(req, KeySchema{Hash: "id"}); err != nil {
 			b.Fatal(err)
 		}
+	}
+	if c.Len() != 1 {
+		b.Fatalf("cache holds %d plans, want 1", c.Len())
+	}
+}
+
+// BenchmarkRequestUpdateItem is everything package expr does for one
+// conditional UpdateItem with ReturnValues UPDATED_NEW, through the cache
+// with fresh values each time: compile, evaluate the condition, apply the
+// update, and project the changed paths.
+func BenchmarkRequestUpdateItem(b *testing.B) {
+	c := NewCache(128)
+	item := attr.Item{"id": attr.String("1"), "n": {Type: attr.TypeN, S: "41"}, "status": attr.String("open"), "tags": {Type: attr.TypeSS, Set: []string{"a"}}}
+	key := attr.Item{"id": attr.String("1")}
+	req := &Request{
+		Operation:           "UpdateItem",
+		UpdateExpression:    api.Ptr("SET n = if_not_exists(n, :zero) + :inc, #s = :s ADD tags :tag"),
+		ConditionExpression: api.Ptr("attribute_exists(id) AND #s <> :closed"),
+		Names:               map[string]string{"#s": "status"},
+	}
+	values := make([]attr.Item, 64)
+	for i := range values {
+		values[i] = attr.Item{
+			":zero":   {Type: attr.TypeN, S: "0"},
+			":inc":    {Type: attr.TypeN, S: strconv.Itoa(i%7 + 1)},
+			":s":      attr.String("open"),
+			":closed": attr.String("closed"),
+			":tag":    {Type: attr.TypeSS, Set: []string{"t" + strconv.Itoa(i%5)}},
+		}
+	}
+	i := 0
+	for b.Loop() {
+		req.Values = values[i%len(values)]
+		i++
+		out, err := c.Compile(req, KeySchema{Hash: "id"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if ok, _ := out.Condition.Eval(item); !ok {
+			b.Fatal("condition false")
+		}
+		next, err := out.Update.Apply(item, key)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out.Update.Paths().Apply(next)
+	}
+}
+
+// BenchmarkRequestQuery is package expr's share of one Query with a key
+// condition, a filter and a projection, through the cache with fresh
+// values each time, filtering and projecting one item.
+func BenchmarkRequestQuery(b *testing.B) {
+	c := NewCache(128)
+	item := attr.Item{"pk": attr.String("user#1"), "sk": attr.String("order#0042"), "amount": {Type: attr.TypeN, S: "99.5"}, "state": attr.String("paid")}
+	req := &Request{
+		Operation:              "Query",
+		KeyConditionExpression: api.Ptr("pk = :pk AND begins_with(sk, :prefix)"),
+		FilterExpression:       api.Ptr("amount >= :min AND #st IN (:a, :b)"),
+		ProjectionExpression:   api.Ptr("sk, amount, #st"),
+		Names:                  map[string]string{"#st": "state"},
+	}
+	values := make([]attr.Item, 64)
+	for i := range values {
+		values[i] = attr.Item{
+			":pk":     attr.String("user#1"),
+			":prefix": attr.String("order#"),
+			":min":    {Type: attr.TypeN, S: strconv.Itoa(i % 50)},
+			":a":      attr.String("paid"),
+			":b":      attr.String("shipped"),
+		}
+	}
+	i := 0
+	for b.Loop() {
+		req.Values = values[i%len(values)]
+		i++
+		out, err := c.Compile(req, KeySchema{Hash: "pk", Range: "sk"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !out.Key.Matches(item) {
+			b.Fatal("key condition false")
+		}
+		if ok, _ := out.Filter.Eval(item); !ok {
+			b.Fatal("filter false")
+		}
+		out.Projection.Apply(item)
 	}
 }
 

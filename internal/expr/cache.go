@@ -2,18 +2,18 @@ package expr
 
 import (
 	"container/list"
-	"strings"
+	"slices"
 	"sync"
-
-	"github.com/dynago/dynago/internal/attr"
 )
 
-// Cache is a bounded, concurrency-safe cache of compiled requests. Parsing
-// is the costly part of expression handling, and applications send the
-// same few expressions over and over with different values, so the key is
-// the request's expression text, names and values together: a hit skips
-// lexing, parsing and every parameter check. The engine owns one Cache;
-// the package keeps no state of its own.
+// Cache is a bounded, concurrency-safe cache of request plans. Parsing is
+// the costly part of expression handling, and applications send the same
+// few expressions over and over with different values, so the key is what
+// a plan depends on — the expression texts, ExpressionAttributeNames, the
+// key schema and the operation — and never the values: a hit skips
+// lexing, parsing and every check that does not need the values, and
+// binds the request's values to the shared plan. The engine owns one
+// Cache; the package keeps no state of its own.
 type Cache struct {
 	mu    sync.Mutex
 	max   int
@@ -22,75 +22,77 @@ type Cache struct {
 }
 
 type cacheEntry struct {
-	key string
-	c   *Compiled
+	key  string
+	plan *plan
 }
 
-// NewCache returns a cache holding at most n compiled requests (n < 1
-// disables caching).
+// NewCache returns a cache holding at most n plans (n < 1 disables
+// caching).
 func NewCache(n int) *Cache {
 	return &Cache{max: n, order: list.New(), byKey: map[string]*list.Element{}}
 }
 
-// Compile is Compile with memoisation. Compiled values are immutable, so a
-// hit is shared between concurrent requests. Requests carrying legacy
-// parameters are compiled afresh: they are rare and their maps make poor
-// keys.
+// keyBufSize is the stack buffer a cache key is built in; longer keys
+// spill to the heap.
+const keyBufSize = 512 // bytes
+
+// Compile is Compile with the plan memoised. Plans are immutable, so a hit
+// is shared between concurrent requests; each call returns its own
+// Compiled. Requests carrying legacy parameters are compiled afresh: they
+// are rare, and their values are part of what the legacy translation
+// checks.
 func (c *Cache) Compile(req *Request, keys KeySchema) (*Compiled, error) {
 	if c == nil || c.max < 1 || hasLegacy(req) {
 		return Compile(req, keys)
 	}
-	key := cacheKey(req, keys)
+	var buf [keyBufSize]byte
+	key := appendCacheKey(buf[:0], req, keys)
 	c.mu.Lock()
-	if e, ok := c.byKey[key]; ok {
+	if e, ok := c.byKey[string(key)]; ok {
 		c.order.MoveToFront(e)
-		out := e.Value.(*cacheEntry).c
+		pl := e.Value.(*cacheEntry).plan
 		c.mu.Unlock()
-		return out, nil
+		return pl.bind(req, keys)
 	}
 	c.mu.Unlock()
-	out, err := Compile(req, keys)
-	if err != nil {
-		return nil, err
-	}
+	pl := planRequest(req, keys)
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.byKey[key]; !ok {
-		c.byKey[key] = c.order.PushFront(&cacheEntry{key: key, c: out})
+	if _, ok := c.byKey[string(key)]; !ok {
+		k := string(key)
+		c.byKey[k] = c.order.PushFront(&cacheEntry{key: k, plan: pl})
 		for c.order.Len() > c.max {
 			last := c.order.Back()
 			c.order.Remove(last)
 			delete(c.byKey, last.Value.(*cacheEntry).key)
 		}
 	}
-	return out, nil
+	c.mu.Unlock()
+	return pl.bind(req, keys)
 }
 
-// Len reports how many compiled requests the cache holds.
+// Len reports how many plans the cache holds.
 func (c *Cache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.order.Len()
 }
 
-func hasLegacy(r *Request) bool {
-	return r.Expected != nil || r.ConditionalOperator != nil || r.KeyConditions != nil ||
-		r.QueryFilter != nil || r.ScanFilter != nil || r.AttributesToGet != nil || r.AttributeUpdates != nil
-}
+// maxSortedNames is how many ExpressionAttributeNames appendCacheKey sorts
+// on the stack.
+const maxSortedNames = 16
 
-// cacheKey serialises everything Compile depends on. Values are part of
-// the key because the compiled AST embeds them.
-func cacheKey(r *Request, keys KeySchema) string {
-	var b strings.Builder
+// appendCacheKey serialises everything a plan depends on. Values are not
+// part of it: they are bound per request.
+func appendCacheKey(b []byte, r *Request, keys KeySchema) []byte {
 	field := func(s string) {
-		b.WriteString(s)
-		b.WriteByte(0)
+		b = append(b, s...)
+		b = append(b, 0)
 	}
 	opt := func(s *string) {
 		if s == nil {
-			b.WriteByte(1)
+			b = append(b, 1)
 		} else {
-			b.WriteByte(2)
+			b = append(b, 2)
 			field(*s)
 		}
 	}
@@ -103,21 +105,20 @@ func cacheKey(r *Request, keys KeySchema) string {
 	field(keys.Hash)
 	field(keys.Range)
 	if r.Names == nil {
-		b.WriteByte(1)
+		b = append(b, 1)
 	}
-	for _, k := range sortedKeys(r.Names) {
+	var small [maxSortedNames]string
+	names := small[:0]
+	if len(r.Names) > maxSortedNames {
+		names = make([]string, 0, len(r.Names))
+	}
+	for k := range r.Names {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
 		field(k)
 		field(r.Names[k])
 	}
-	b.WriteByte(3)
-	if r.Values == nil {
-		b.WriteByte(1)
-	}
-	var buf []byte
-	for _, k := range sortedKeys(r.Values) {
-		field(k)
-		buf = attr.AppendJSON(buf[:0], r.Values[k])
-		field(string(buf))
-	}
-	return b.String()
+	return b
 }

@@ -1,12 +1,10 @@
 package expr
 
 import (
-	"errors"
 	"sort"
-	"strconv"
 	"strings"
 
-	"github.com/dynago/dynago/internal/apierr"
+	"github.com/dynago/dynago/internal/attr"
 )
 
 // maxExpressionSize is the longest expression DynamoDB accepts, in bytes.
@@ -24,122 +22,24 @@ var valueExpressions = map[string][]string{
 	"Scan":           {"FilterExpression"},
 }
 
-// Compile parses and checks every expression of one request.
+// Compile parses and checks every expression of one request. It is
+// planRequest followed by bind; Cache.Compile keeps the plan and repeats
+// only the bind.
 func Compile(req *Request, keys KeySchema) (*Compiled, error) {
-	c, err := compile(req, keys)
-	if err != nil {
-		var ee *exprError
-		if errors.As(err, &ee) {
-			return nil, apierr.Validation(ee.msg)
-		}
-		return nil, err
-	}
-	return c, nil
-}
-
-func compile(req *Request, keys KeySchema) (*Compiled, error) {
-	if err := checkParams(req); err != nil {
-		return nil, err
-	}
-	usedNames := map[string]bool{}
-	usedValues := map[string]bool{}
-	out := &Compiled{}
-	parse := func(param string, src *string, fn func(*parser) error) error {
-		if src == nil {
-			return nil
-		}
-		if *src == "" {
-			return bareError("Invalid " + param + ": The expression can not be empty;")
-		}
-		if len(*src) > maxExpressionSize {
-			return bareError("Invalid " + param + ": Expression size has exceeded the maximum allowed size; expression size: " + strconv.Itoa(len(*src)))
-		}
-		p := newParser(*src, req.Names, req.Values, usedNames, usedValues)
-		if err := fn(p); err != nil {
-			var ee *exprError
-			if errors.As(err, &ee) && !ee.bare {
-				return bareError("Invalid " + param + ": " + ee.msg)
-			}
-			return err
-		}
-		return nil
-	}
-	var keyNode *node
-	steps := []struct {
-		param string
-		src   *string
-		fn    func(*parser) error
-	}{
-		{"UpdateExpression", req.UpdateExpression, func(p *parser) (err error) {
-			out.Update, err = p.parseUpdate()
-			return err
-		}},
-		{"ConditionExpression", req.ConditionExpression, func(p *parser) error {
-			n, err := p.parseCondition()
-			out.Condition = &Condition{root: n}
-			return err
-		}},
-		{"KeyConditionExpression", req.KeyConditionExpression, func(p *parser) (err error) {
-			keyNode, err = p.parseCondition()
-			return err
-		}},
-		{"FilterExpression", req.FilterExpression, func(p *parser) error {
-			n, err := p.parseCondition()
-			out.Filter = &Condition{root: n}
-			return err
-		}},
-		{"ProjectionExpression", req.ProjectionExpression, func(p *parser) (err error) {
-			out.Projection, err = p.parseProjection()
-			return err
-		}},
-	}
-	for _, s := range steps {
-		if err := parse(s.param, s.src, s.fn); err != nil {
-			return nil, err
-		}
-	}
-	if unused := unusedKeys(req.Names, usedNames); unused != "" {
-		return nil, bareError("Value provided in ExpressionAttributeNames unused in expressions: keys: {" + unused + "}")
-	}
-	if unused := unusedKeys(req.Values, usedValues); unused != "" {
-		return nil, bareError("Value provided in ExpressionAttributeValues unused in expressions: keys: {" + unused + "}")
-	}
-	if keyNode != nil {
-		var terms []keyTerm
-		if err := keyTerms(keyNode, &terms); err != nil {
-			return nil, err
-		}
-		kc, err := buildKeyCondition(terms, keys)
-		if err != nil {
-			return nil, err
-		}
-		out.Key = kc
-	}
-	if out.Update != nil {
-		if err := out.Update.checkKeys(keys, false); err != nil {
-			return nil, err
-		}
-	}
-	if err := compileLegacy(req, keys, out); err != nil {
-		return nil, err
-	}
-	if err := checkQueryFilter(req, keys, out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return planRequest(req, keys).bind(req, keys)
 }
 
 // checkQueryFilter refuses a Query filter on the key attributes: those
 // belong in the key condition.
-func checkQueryFilter(req *Request, keys KeySchema, out *Compiled) error {
-	if out.Filter == nil || (req.Operation != "Query" && out.Key == nil) {
+func checkQueryFilter(req *Request, keys KeySchema, filter *Condition, hasKey bool) error {
+	if filter == nil || (req.Operation != "Query" && !hasKey) {
 		return nil
 	}
 	param := "Filter Expression"
 	if req.QueryFilter != nil {
 		param = "QueryFilter"
 	}
-	for _, name := range out.Filter.TopLevel() {
+	for _, name := range filter.TopLevel() {
 		if name == keys.Hash || (keys.Range != "" && name == keys.Range) {
 			return bareError(param + " can only contain non-primary key attributes: Primary key attribute: " + name)
 		}
@@ -165,9 +65,12 @@ func compileLegacy(req *Request, keys KeySchema, out *Compiled) error {
 		}
 	}
 	if req.KeyConditions != nil && out.Key == nil {
-		if out.Key, err = compileKeyConditions(req.KeyConditions, keys); err != nil {
+		kp, err := compileKeyConditions(req.KeyConditions, keys)
+		if err != nil {
 			return err
 		}
+		out.Key = &KeyCondition{}
+		kp.bind(nil, out.Key, make([]attr.Value, 2))
 	}
 	if req.AttributesToGet != nil {
 		if out.Projection, err = compileAttributesToGet(req.AttributesToGet); err != nil {
@@ -194,10 +97,10 @@ func unusedKeys[V any](m map[string]V, used map[string]bool) string {
 }
 
 // checkParams applies DynamoDB's rules on which parameters may appear
-// together, before any expression is parsed.
+// together, before any expression is parsed. It runs on every request, so
+// it allocates only to build an error message.
 func checkParams(req *Request) error {
-	var exprs, legacy []string
-	for _, p := range []struct {
+	exprs := [...]struct {
 		name string
 		set  bool
 	}{
@@ -206,12 +109,8 @@ func checkParams(req *Request) error {
 		{"KeyConditionExpression", req.KeyConditionExpression != nil},
 		{"FilterExpression", req.FilterExpression != nil},
 		{"ProjectionExpression", req.ProjectionExpression != nil},
-	} {
-		if p.set {
-			exprs = append(exprs, p.name)
-		}
 	}
-	for _, p := range []struct {
+	legacy := [...]struct {
 		name string
 		set  bool
 	}{
@@ -224,16 +123,34 @@ func checkParams(req *Request) error {
 		{"QueryFilter", req.QueryFilter != nil},
 		{"ScanFilter", req.ScanFilter != nil},
 		{"ConditionalOperator", req.ConditionalOperator != nil},
-	} {
+	}
+	nExprs, nLegacy := 0, 0
+	for _, p := range exprs {
 		if p.set {
-			legacy = append(legacy, p.name)
+			nExprs++
 		}
 	}
-	if len(exprs) > 0 && len(legacy) > 0 {
-		return bareError("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {" +
-			strings.Join(legacy, ", ") + "} Expression parameters: {" + strings.Join(exprs, ", ") + "}")
+	for _, p := range legacy {
+		if p.set {
+			nLegacy++
+		}
 	}
-	if req.Names != nil && len(exprs) == 0 {
+	if nExprs > 0 && nLegacy > 0 {
+		var e, l []string
+		for _, p := range exprs {
+			if p.set {
+				e = append(e, p.name)
+			}
+		}
+		for _, p := range legacy {
+			if p.set {
+				l = append(l, p.name)
+			}
+		}
+		return bareError("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {" +
+			strings.Join(l, ", ") + "} Expression parameters: {" + strings.Join(e, ", ") + "}")
+	}
+	if req.Names != nil && nExprs == 0 {
 		return bareError("ExpressionAttributeNames can only be specified when using expressions")
 	}
 	if req.Values != nil {
@@ -241,7 +158,7 @@ func checkParams(req *Request) error {
 			none := true
 			for _, e := range list {
 				for _, x := range exprs {
-					none = none && x != e
+					none = none && !(x.set && x.name == e)
 				}
 			}
 			if none {
@@ -260,23 +177,31 @@ func checkParams(req *Request) error {
 		if len(req.Names) == 0 {
 			return bareError("ExpressionAttributeNames must not be empty")
 		}
-		for _, k := range sortedKeys(req.Names) {
-			if !validPlaceholder(k, '#') {
-				return bareError(`ExpressionAttributeNames contains invalid key: Syntax error; key: "` + k + `"`)
-			}
+		if k, bad := firstInvalidKey(req.Names, '#'); bad {
+			return bareError(`ExpressionAttributeNames contains invalid key: Syntax error; key: "` + k + `"`)
 		}
 	}
 	if req.Values != nil {
 		if len(req.Values) == 0 {
 			return bareError("ExpressionAttributeValues must not be empty")
 		}
-		for _, k := range sortedKeys(req.Values) {
-			if !validPlaceholder(k, ':') {
-				return bareError(`ExpressionAttributeValues contains invalid key: Syntax error; key: "` + k + `"`)
-			}
+		if k, bad := firstInvalidKey(req.Values, ':'); bad {
+			return bareError(`ExpressionAttributeValues contains invalid key: Syntax error; key: "` + k + `"`)
 		}
 	}
 	return nil
+}
+
+// firstInvalidKey returns the first key of m, in sorted order, that is not
+// a valid placeholder starting with lead. DynamoDB reports that one.
+func firstInvalidKey[V any](m map[string]V, lead byte) (string, bool) {
+	first, bad := "", false
+	for k := range m {
+		if !validPlaceholder(k, lead) && (!bad || k < first) {
+			first, bad = k, true
+		}
+	}
+	return first, bad
 }
 
 func validPlaceholder(k string, lead byte) bool {

@@ -20,12 +20,24 @@ const (
 	opdMinus                          // operand - operand
 )
 
-// operand is a value-producing node of the AST.
+// operand is a value-producing node of the AST. A value operand either
+// holds its value (legacy parameters, internal uses) or refers to one of
+// the request's ExpressionAttributeValues, bound per request.
 type operand struct {
 	kind operandKind
 	path docPath
-	val  attr.Value
+	val  attr.Value // the value itself when ref is 0
+	ref  int        // 1 + index into the bound values; 0: use val
 	args []*operand
+}
+
+// value returns a value operand's value, given the request's bound values.
+// An undefined placeholder reads as the zero Value (TypeInvalid).
+func (o *operand) value(vals []attr.Value) attr.Value {
+	if o.ref == 0 {
+		return o.val
+	}
+	return vals[o.ref-1]
 }
 
 // nodeKind says what a boolean node of a condition is.
@@ -60,9 +72,12 @@ type node struct {
 }
 
 // Condition is a parsed condition or filter expression, or the AST that
-// legacy Expected, QueryFilter or ScanFilter translate into.
+// legacy Expected, QueryFilter or ScanFilter translate into, bound to one
+// request's values. The AST is shared by every request with the same
+// expression; vals belong to this request.
 type Condition struct {
 	root *node
+	vals []attr.Value
 }
 
 // condFuncs are the functions of condition expressions and their arity.
@@ -309,7 +324,7 @@ func (p *parser) parseOperand() (*operand, error) {
 		return o, nil
 	case tokValue:
 		p.s.next()
-		return &operand{kind: opdValue, val: p.value(t)}, nil
+		return p.value(t), nil
 	case tokIdent:
 		if p.s.peekAt(1).kind == tokLParen {
 			return p.parseSize()
@@ -354,10 +369,13 @@ func (p *parser) parseSize() (*operand, error) {
 		return &operand{kind: opdSize, args: args[:1]}, nil
 	}
 	if a := args[0]; a.kind == opdValue {
-		switch a.val.Type {
-		case attr.TypeN, attr.TypeBOOL, attr.TypeNULL:
-			p.fail(operandType(name, a.val.Type.String()), prioSemantic)
-		}
+		p.checkValues(prioSemantic, func(vals []attr.Value) error {
+			switch t := a.value(vals).Type; t {
+			case attr.TypeN, attr.TypeBOOL, attr.TypeNULL:
+				return operandType(name, t.String())
+			}
+			return nil
+		})
 	}
 	return &operand{kind: opdSize, args: args}, nil
 }
@@ -412,24 +430,34 @@ func (p *parser) parseFuncCondition() (*node, error) {
 	case "attribute_type":
 		n.kind = nType
 		p.checkDistinct(name, args[0], args[1])
-		if args[1].kind != opdValue || args[1].val.Type != attr.TypeS {
-			typ := "{NS,SS,L,BS,N,M,B,BOOL,NULL,S}"
-			if args[1].kind == opdValue {
-				typ = args[1].val.Type.String()
-			}
-			p.fail(operandType(name, typ), prioSemantic)
-		} else if !validTypeName(args[1].val.S) {
-			p.fail(&exprError{msg: "Invalid attribute type name found; type: " + args[1].val.S + ", valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}"}, prioSemantic)
+		if a := args[1]; a.kind != opdValue {
+			p.fail(operandType(name, "{NS,SS,L,BS,N,M,B,BOOL,NULL,S}"), prioSemantic)
+		} else {
+			p.checkValues(prioSemantic, func(vals []attr.Value) error {
+				v := a.value(vals)
+				if v.Type != attr.TypeS {
+					return operandType(name, v.Type.String())
+				}
+				if !validTypeName(v.S) {
+					return &exprError{msg: "Invalid attribute type name found; type: " + v.S + ", valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}"}
+				}
+				return nil
+			})
 		}
 	case "begins_with":
 		n.kind = nBeginsWith
 		p.checkDistinct(name, args[0], args[1])
-		for _, a := range args {
-			if a.kind == opdValue && a.val.Type != attr.TypeS && a.val.Type != attr.TypeB && a.val.Type != attr.TypeInvalid {
-				p.fail(operandType(name, a.val.Type.String()), prioSemantic)
-				break
+		p.checkValues(prioSemantic, func(vals []attr.Value) error {
+			for _, a := range args {
+				if a.kind != opdValue {
+					continue
+				}
+				if t := a.value(vals).Type; t != attr.TypeS && t != attr.TypeB && t != attr.TypeInvalid {
+					return operandType(name, t.String())
+				}
 			}
-		}
+			return nil
+		})
 	case "contains":
 		n.kind = nContains
 		p.checkDistinct(name, args[0], args[1])
@@ -462,19 +490,33 @@ func (p *parser) checkDistinct(op string, a, b *operand) {
 	}
 }
 
-// checkBetween validates constant bounds of BETWEEN.
+// checkBetween validates constant bounds of BETWEEN, once the values are
+// bound.
 func (p *parser) checkBetween(lo, hi *operand) {
-	if lo.kind != opdValue || hi.kind != opdValue || lo.val.Type == attr.TypeInvalid || hi.val.Type == attr.TypeInvalid {
+	if lo.kind != opdValue || hi.kind != opdValue {
 		return
 	}
-	desc := "lower bound operand: AttributeValue: {" + lo.val.Type.String() + ":" + scalarText(lo.val) + "}, upper bound operand: AttributeValue: {" + hi.val.Type.String() + ":" + scalarText(hi.val) + "}"
-	if lo.val.Type != hi.val.Type {
-		p.fail(&exprError{msg: "The BETWEEN operator requires same data type for lower and upper bounds; " + desc}, prioSemantic)
-		return
+	p.checkValues(prioSemantic, func(vals []attr.Value) error {
+		return betweenError(lo.value(vals), hi.value(vals))
+	})
+}
+
+// betweenError is DynamoDB's complaint about constant BETWEEN bounds of
+// different types or in the wrong order, or nil.
+func betweenError(lo, hi attr.Value) error {
+	if lo.Type == attr.TypeInvalid || hi.Type == attr.TypeInvalid {
+		return nil
 	}
-	if c, ok := compareScalar(lo.val, hi.val); ok && c > 0 {
-		p.fail(&exprError{msg: "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; " + desc}, prioSemantic)
+	desc := func() string {
+		return "lower bound operand: AttributeValue: {" + lo.Type.String() + ":" + scalarText(lo) + "}, upper bound operand: AttributeValue: {" + hi.Type.String() + ":" + scalarText(hi) + "}"
 	}
+	if lo.Type != hi.Type {
+		return &exprError{msg: "The BETWEEN operator requires same data type for lower and upper bounds; " + desc()}
+	}
+	if c, ok := compareScalar(lo, hi); ok && c > 0 {
+		return &exprError{msg: "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; " + desc()}
+	}
+	return nil
 }
 
 // scalarText renders a scalar for an error message.

@@ -16,20 +16,20 @@ func (c *Condition) Eval(item attr.Item) (bool, error) {
 	if c == nil || c.root == nil {
 		return true, nil
 	}
-	return evalNode(c.root, item), nil
+	return evalNode(c.root, item, c.vals), nil
 }
 
-func evalNode(n *node, item attr.Item) bool {
+func evalNode(n *node, item attr.Item, vals []attr.Value) bool {
 	switch n.kind {
 	case nAnd:
-		return evalNode(n.kids[0], item) && evalNode(n.kids[1], item)
+		return evalNode(n.kids[0], item, vals) && evalNode(n.kids[1], item, vals)
 	case nOr:
-		return evalNode(n.kids[0], item) || evalNode(n.kids[1], item)
+		return evalNode(n.kids[0], item, vals) || evalNode(n.kids[1], item, vals)
 	case nNot:
-		return !evalNode(n.kids[0], item)
+		return !evalNode(n.kids[0], item, vals)
 	case nCmp:
-		a, aok := evalOperand(n.args[0], item)
-		b, bok := evalOperand(n.args[1], item)
+		a, aok := evalOperand(n.args[0], item, vals)
+		b, bok := evalOperand(n.args[1], item, vals)
 		if n.cmp == tokNE {
 			return !(aok && bok && attr.Equal(a, b))
 		}
@@ -55,9 +55,9 @@ func evalNode(n *node, item attr.Item) bool {
 		}
 		return false
 	case nBetween:
-		v, ok1 := evalOperand(n.args[0], item)
-		lo, ok2 := evalOperand(n.args[1], item)
-		hi, ok3 := evalOperand(n.args[2], item)
+		v, ok1 := evalOperand(n.args[0], item, vals)
+		lo, ok2 := evalOperand(n.args[1], item, vals)
+		hi, ok3 := evalOperand(n.args[2], item, vals)
 		if !ok1 || !ok2 || !ok3 {
 			return false
 		}
@@ -65,29 +65,29 @@ func evalNode(n *node, item attr.Item) bool {
 		c2, ok2 := compareScalar(v, hi)
 		return ok1 && ok2 && c1 <= 0 && c2 <= 0
 	case nIn:
-		v, ok := evalOperand(n.args[0], item)
+		v, ok := evalOperand(n.args[0], item, vals)
 		if !ok {
 			return false
 		}
 		for _, a := range n.args[1:] {
-			if w, ok := evalOperand(a, item); ok && attr.Equal(v, w) {
+			if w, ok := evalOperand(a, item, vals); ok && attr.Equal(v, w) {
 				return true
 			}
 		}
 		return false
 	case nExists:
-		_, ok := evalOperand(n.args[0], item)
+		_, ok := evalOperand(n.args[0], item, vals)
 		return ok
 	case nNotExists:
-		_, ok := evalOperand(n.args[0], item)
+		_, ok := evalOperand(n.args[0], item, vals)
 		return !ok
 	case nType:
-		v, ok := evalOperand(n.args[0], item)
-		t, tok := evalOperand(n.args[1], item)
+		v, ok := evalOperand(n.args[0], item, vals)
+		t, tok := evalOperand(n.args[1], item, vals)
 		return ok && tok && t.Type == attr.TypeS && v.Type.String() == t.S
 	case nBeginsWith:
-		v, ok := evalOperand(n.args[0], item)
-		pre, pok := evalOperand(n.args[1], item)
+		v, ok := evalOperand(n.args[0], item, vals)
+		pre, pok := evalOperand(n.args[1], item, vals)
 		if !ok || !pok || v.Type != pre.Type {
 			return false
 		}
@@ -99,12 +99,12 @@ func evalNode(n *node, item attr.Item) bool {
 		}
 		return false
 	case nContains:
-		v, ok := evalOperand(n.args[0], item)
-		w, wok := evalOperand(n.args[1], item)
+		v, ok := evalOperand(n.args[0], item, vals)
+		w, wok := evalOperand(n.args[1], item, vals)
 		return ok && wok && contains(v, w)
 	case nLegacyNotContains:
-		v, ok := evalOperand(n.args[0], item)
-		w, wok := evalOperand(n.args[1], item)
+		v, ok := evalOperand(n.args[0], item, vals)
+		w, wok := evalOperand(n.args[1], item, vals)
 		return ok && wok && !contains(v, w)
 	}
 	return false
@@ -177,14 +177,15 @@ func compareScalar(a, b attr.Value) (int, bool) {
 }
 
 // evalOperand computes an operand of a condition against item.
-func evalOperand(o *operand, item attr.Item) (attr.Value, bool) {
+func evalOperand(o *operand, item attr.Item, vals []attr.Value) (attr.Value, bool) {
 	switch o.kind {
 	case opdPath:
 		return o.path.get(item)
 	case opdValue:
-		return o.val, o.val.Type != attr.TypeInvalid
+		v := o.value(vals)
+		return v, v.Type != attr.TypeInvalid
 	case opdSize:
-		v, ok := evalOperand(o.args[0], item)
+		v, ok := evalOperand(o.args[0], item, vals)
 		if !ok {
 			return attr.Value{}, false
 		}

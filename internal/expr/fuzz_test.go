@@ -35,6 +35,46 @@ func fuzzItem() attr.Item {
 	}
 }
 
+// fuzzOtherValues binds the same placeholders to other values, some of
+// other types, for the cached-versus-uncached comparison.
+func fuzzOtherValues() attr.Item {
+	return attr.Item{
+		":s":  {Type: attr.TypeN, S: "7"},
+		":n":  {Type: attr.TypeN, S: "100"},
+		":m":  attr.String("zz"),
+		":l":  {Type: attr.TypeSS, Set: []string{"x"}},
+		":ss": {Type: attr.TypeL},
+		":ns": {Type: attr.TypeNS, Set: []string{"2", "3"}},
+		":b":  attr.String("b"),
+		":t":  attr.String("NOPE"),
+	}
+}
+
+// looseBind resolves a parse's placeholders against values, leaving the
+// undefined ones zero, so that a parse with failing checks can still be
+// evaluated: evaluation must not crash whatever the values.
+func looseBind(refs *refTable, values attr.Item) []attr.Value {
+	vals := make([]attr.Value, len(refs.names))
+	for i, n := range refs.names {
+		vals[i] = values[n]
+	}
+	return vals
+}
+
+// checkCached requires a Cache primed with other values to answer req
+// exactly as an uncached Compile does.
+func checkCached(t *testing.T, src string, req *Request, keys KeySchema) {
+	c := NewCache(2)
+	other := *req
+	other.Values = fuzzOtherValues()
+	c.Compile(&other, keys)
+	_, want := Compile(req, keys)
+	_, got := c.Compile(req, keys)
+	if (want == nil) != (got == nil) || want != nil && want.Error() != got.Error() {
+		t.Fatalf("%q: cached %v, uncached %v", src, got, want)
+	}
+}
+
 // checkFuzzErr requires every failure to be a ValidationException.
 func checkFuzzErr(t *testing.T, src string, err error) {
 	if err != nil && !errors.Is(err, apierr.ValidationException) {
@@ -54,18 +94,23 @@ func FuzzParseCondition(f *testing.F) {
 		"attribute_type(a, :t)", "((a = :n))", "(a) = :n")
 	f.Fuzz(func(t *testing.T, src string) {
 		req := &Request{ConditionExpression: &src, Names: fuzzNames, Values: fuzzValues()}
-		p := newParser(src, req.Names, req.Values, map[string]bool{}, map[string]bool{})
+		refs := &refTable{}
+		p := newParser(src, req.Names, map[string]bool{}, refs)
 		n, perr := p.parseCondition()
 		c, err := Compile(req, KeySchema{Hash: "id"})
 		checkFuzzErr(t, src, err)
 		if perr == nil && n != nil {
-			// Unused placeholders aside, a parse that succeeds evaluates.
-			(&Condition{root: n}).Eval(fuzzItem())
-			(&Condition{root: n}).Eval(nil)
+			// Failing checks aside, a parse that succeeds evaluates.
+			for _, vals := range []attr.Item{fuzzValues(), fuzzOtherValues()} {
+				cond := &Condition{root: n, vals: looseBind(refs, vals)}
+				cond.Eval(fuzzItem())
+				cond.Eval(nil)
+			}
 		}
 		if err == nil {
 			c.Condition.Eval(fuzzItem())
 		}
+		checkCached(t, src, req, KeySchema{Hash: "id"})
 	})
 }
 
@@ -74,8 +119,10 @@ func FuzzParseUpdate(f *testing.F) {
 		"ADD a :n DELETE c.d :ss", "SET a = if_not_exists(a, :n) - :m", "SET #a = :s, #b = :s")
 	f.Fuzz(func(t *testing.T, src string) {
 		req := &Request{UpdateExpression: &src, Names: fuzzNames, Values: fuzzValues()}
-		p := newParser(src, req.Names, req.Values, map[string]bool{}, map[string]bool{})
+		refs := &refTable{}
+		p := newParser(src, req.Names, map[string]bool{}, refs)
 		if u, err := p.parseUpdate(); err == nil {
+			u.vals = looseBind(refs, fuzzValues())
 			before := fuzzItem()
 			out, err := u.Apply(before, attr.Item{"id": attr.String("k")})
 			checkFuzzErr(t, src, err)
@@ -92,6 +139,7 @@ func FuzzParseUpdate(f *testing.F) {
 		}
 		_, err := Compile(req, KeySchema{Hash: "id"})
 		checkFuzzErr(t, src, err)
+		checkCached(t, src, req, KeySchema{Hash: "id"})
 	})
 }
 
@@ -99,7 +147,7 @@ func FuzzParseProjection(f *testing.F) {
 	addSeeds(f, "a", "a, b[1].c, c.d", "#a, #b[0]", "b[0], b[1]")
 	f.Fuzz(func(t *testing.T, src string) {
 		req := &Request{ProjectionExpression: &src, Names: fuzzNames}
-		p := newParser(src, req.Names, nil, map[string]bool{}, map[string]bool{})
+		p := newParser(src, req.Names, map[string]bool{}, &refTable{})
 		if pr, err := p.parseProjection(); err == nil {
 			pr.Apply(fuzzItem())
 		}
@@ -118,6 +166,7 @@ func FuzzParseKeyCondition(f *testing.F) {
 		if err == nil && c.Key != nil {
 			c.Key.Matches(attr.Item{"id": attr.String("ab"), "sk": {Type: attr.TypeN, S: "1"}})
 		}
+		checkCached(t, src, req, KeySchema{Hash: "id", Range: "sk"})
 	})
 }
 

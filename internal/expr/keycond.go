@@ -9,7 +9,7 @@ import (
 type keyTerm struct {
 	name string
 	op   string // EQ, LT, LE, GT, GE, BETWEEN, BEGINS_WITH, or another legacy operator
-	vals []attr.Value
+	vals []*operand
 }
 
 func bareError(msg string) error { return &exprError{msg: msg, bare: true} }
@@ -79,28 +79,51 @@ func keyTerms(n *node, terms *[]keyTerm) error {
 	t := keyTerm{name: name}
 	switch n.kind {
 	case nBetween:
-		t.op, t.vals = "BETWEEN", []attr.Value{n.args[1].val, n.args[2].val}
+		t.op, t.vals = "BETWEEN", []*operand{n.args[1], n.args[2]}
 	case nBeginsWith:
-		t.op, t.vals = "BEGINS_WITH", []attr.Value{n.args[1].val}
+		t.op, t.vals = "BEGINS_WITH", []*operand{n.args[1]}
 	case nCmp:
 		cmp := n.cmp
 		if at != 0 { // :v < k is k > :v
 			cmp = map[tokKind]tokKind{tokEQ: tokEQ, tokLT: tokGT, tokLE: tokGE, tokGT: tokLT, tokGE: tokLE}[cmp]
 		}
 		t.op = map[tokKind]string{tokEQ: "EQ", tokLT: "LT", tokLE: "LE", tokGT: "GT", tokGE: "GE"}[cmp]
-		t.vals = []attr.Value{n.args[1-at].val}
+		t.vals = []*operand{n.args[1-at]}
 	}
 	*terms = append(*terms, t)
 	return nil
 }
 
+// keyPlan is a key condition before values are bound: the engine's seek
+// description with operands in place of values.
+type keyPlan struct {
+	hashName  string
+	hash      *operand
+	rangeName string
+	rangeOp   RangeOp
+	rangeVals []*operand
+}
+
+// bind resolves the plan's operands against one request's values into
+// out, using rv (two values long) for the sort-key values.
+func (k *keyPlan) bind(vals []attr.Value, out *KeyCondition, rv []attr.Value) {
+	*out = KeyCondition{HashName: k.hashName, Hash: k.hash.value(vals), RangeName: k.rangeName, RangeOp: k.rangeOp}
+	if len(k.rangeVals) > 0 {
+		rv = rv[:len(k.rangeVals)]
+		for i, o := range k.rangeVals {
+			rv[i] = o.value(vals)
+		}
+		out.RangeValues = rv
+	}
+}
+
 // buildKeyCondition checks terms against the key schema and produces the
 // engine's seek description.
-func buildKeyCondition(terms []keyTerm, keys KeySchema) (*KeyCondition, error) {
+func buildKeyCondition(terms []keyTerm, keys KeySchema) (*keyPlan, error) {
 	if len(terms) != 1 && len(terms) != 2 {
 		return nil, bareError("Conditions can be of length 1 or 2 only")
 	}
-	kc := &KeyCondition{HashName: keys.Hash}
+	kc := &keyPlan{hashName: keys.Hash}
 	var hash, rng *keyTerm
 	for i := range terms {
 		t := &terms[i]
@@ -123,14 +146,14 @@ func buildKeyCondition(terms []keyTerm, keys KeySchema) (*KeyCondition, error) {
 	if hash.op != "EQ" {
 		return nil, bareError("Query key condition not supported")
 	}
-	kc.Hash = hash.vals[0]
+	kc.hash = hash.vals[0]
 	if rng != nil {
 		ops := map[string]RangeOp{"EQ": RangeEQ, "LT": RangeLT, "LE": RangeLE, "GT": RangeGT, "GE": RangeGE, "BETWEEN": RangeBetween, "BEGINS_WITH": RangeBeginsWith}
 		op, ok := ops[rng.op]
 		if !ok {
 			return nil, bareError("Query key condition not supported")
 		}
-		kc.RangeName, kc.RangeOp, kc.RangeValues = rng.name, op, rng.vals
+		kc.rangeName, kc.rangeOp, kc.rangeVals = rng.name, op, rng.vals
 	}
 	return kc, nil
 }
@@ -150,7 +173,7 @@ func (k *KeyCondition) Matches(item attr.Item) bool {
 		return false
 	}
 	if k.RangeOp == RangeBeginsWith {
-		return evalNode(&node{kind: nBeginsWith, args: []*operand{{kind: opdValue, val: v}, {kind: opdValue, val: k.RangeValues[0]}}}, nil)
+		return evalNode(&node{kind: nBeginsWith, args: []*operand{{kind: opdValue, val: v}, {kind: opdValue, val: k.RangeValues[0]}}}, nil, nil)
 	}
 	c, ok := compareScalar(v, k.RangeValues[0])
 	if !ok {

@@ -179,7 +179,7 @@ func compileFilter(filter map[string]api.Condition, operator *string) (*Conditio
 }
 
 // compileKeyConditions translates legacy KeyConditions.
-func compileKeyConditions(conds map[string]api.Condition, keys KeySchema) (*KeyCondition, error) {
+func compileKeyConditions(conds map[string]api.Condition, keys KeySchema) (*keyPlan, error) {
 	var terms []keyTerm
 	for _, name := range sortedKeys(conds) {
 		c := conds[name]
@@ -190,7 +190,11 @@ func compileKeyConditions(conds map[string]api.Condition, keys KeySchema) (*KeyC
 		if _, err := legacyNode(name, op, c.AttributeValueList, "The attempted filter operation is not supported for the provided filter argument count"); err != nil {
 			return nil, err
 		}
-		terms = append(terms, keyTerm{name: name, op: op, vals: c.AttributeValueList})
+		vals := make([]*operand, len(c.AttributeValueList))
+		for i, v := range c.AttributeValueList {
+			vals[i] = &operand{kind: opdValue, val: v}
+		}
+		terms = append(terms, keyTerm{name: name, op: op, vals: vals})
 	}
 	return buildKeyCondition(terms, keys)
 }
@@ -251,5 +255,6 @@ func compileAttributeUpdates(updates map[string]api.AttributeValueUpdate, keys K
 	if err := u.checkKeys(keys, true); err != nil {
 		return nil, err
 	}
+	u.paths = u.changedPaths()
 	return u, nil
 }

@@ -30,46 +30,51 @@ const (
 )
 
 // parser holds the state shared by the recursive-descent parsers of all
-// expression kinds: the tokens, the placeholders and which were used, and
-// the highest-priority semantic error seen so far. Syntax errors stop the
-// parse at once; semantic errors are collected so the right one is
-// reported.
+// expression kinds: the tokens, the name placeholders and which were used,
+// the value placeholders of the whole request, and the semantic checks in
+// the order the parse met them.
+//
+// The parser never sees ExpressionAttributeValues: a :placeholder becomes
+// a reference, so that one parse serves every request that differs only
+// in its values. Syntax errors stop the parse at once. Semantic errors,
+// and the checks that need the values (an undefined placeholder, operand
+// types, BETWEEN bounds), are recorded as checks and run when values are
+// bound; DynamoDB reports the one of highest priority, as fail decides.
 type parser struct {
-	s          *scanner
-	names      map[string]string
-	values     attr.Item
-	usedNames  map[string]bool
-	usedValues map[string]bool
-	err        error
-	prio       int
-	depth      int
-	ops        int // operators seen, for DynamoDB's limit of 300
+	s         *scanner
+	names     map[string]string
+	usedNames map[string]bool
+	refs      *refTable
+	checks    []check
+	depth     int
+	ops       int // operators seen, for DynamoDB's limit of 300
 }
 
-func newParser(src string, names map[string]string, values attr.Item, usedNames, usedValues map[string]bool) *parser {
-	return &parser{s: newScanner(src), names: names, values: values, usedNames: usedNames, usedValues: usedValues}
+func newParser(src string, names map[string]string, usedNames map[string]bool, refs *refTable) *parser {
+	return &parser{s: newScanner(src), names: names, usedNames: usedNames, refs: refs}
 }
 
-// fail records a semantic error unless one of higher priority is known.
+// fail records a semantic error that does not depend on the values.
 func (p *parser) fail(err error, prio int) {
-	if p.err == nil || prio < p.prio {
-		p.err, p.prio = err, prio
-	}
+	p.checks = append(p.checks, check{prio: prio, err: err})
 }
 
-// value resolves a :placeholder.
-func (p *parser) value(t token) attr.Value {
-	v, ok := p.values[t.text]
-	if !ok {
-		p.fail(&exprError{msg: "An expression attribute value used in expression is not defined; attribute value: " + t.text}, prioUndefined)
-		return attr.Value{}
-	}
-	p.usedValues[t.text] = true
-	return v
+// checkValues records a check that needs the bound values; fn returns the
+// error to report, or nil.
+func (p *parser) checkValues(prio int, fn func(vals []attr.Value) error) {
+	p.checks = append(p.checks, check{prio: prio, fn: fn})
 }
 
-// finish checks that the whole input was consumed and returns the first
-// error by priority.
+// value makes a :placeholder an operand that refers to the request's
+// values, and records that the placeholder must be defined.
+func (p *parser) value(t token) *operand {
+	ref := p.refs.ref(t.text)
+	p.checks = append(p.checks, check{prio: prioUndefined, undefined: ref})
+	return &operand{kind: opdValue, ref: ref}
+}
+
+// finish checks that the whole input was consumed. The semantic checks
+// stay in p.checks for bind.
 func (p *parser) finish() error {
 	if p.s.peek().kind != tokEOF {
 		return p.s.syntaxError()
@@ -78,7 +83,7 @@ func (p *parser) finish() error {
 		// DynamoDB stops counting at the first operator over the limit.
 		return &exprError{msg: "The expression contains too many operators; operator count: " + strconv.Itoa(maxOperators+1)}
 	}
-	return p.err
+	return nil
 }
 
 // maxDepth bounds recursion. The 4 KB size limit already bounds nesting,

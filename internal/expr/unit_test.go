@@ -89,32 +89,43 @@ func TestUpdateDoesNotModifyInput(t *testing.T) {
 
 func TestCacheEvictsAndShares(t *testing.T) {
 	c := NewCache(2)
-	req := func(src string) *Request {
-		return &Request{ConditionExpression: &src, Values: attr.Item{":v": attr.String("x")}}
+	req := func(src string, v attr.Value) *Request {
+		return &Request{ConditionExpression: &src, Values: attr.Item{":v": v}}
 	}
-	a1, err := c.Compile(req("a = :v"), KeySchema{Hash: "id"})
-	if err != nil {
-		t.Fatal(err)
+	item := attr.Item{"a": attr.String("x")}
+	for _, tc := range []struct {
+		v    attr.Value
+		want bool
+	}{{attr.String("x"), true}, {attr.String("y"), false}, {attr.String("x"), true}, {attr.Value{Type: attr.TypeN, S: "1"}, false}} {
+		out, err := c.Compile(req("a = :v", tc.v), KeySchema{Hash: "id"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := out.Condition.Eval(item); ok != tc.want {
+			t.Errorf(":v=%v: got %v, want %v", tc.v, ok, tc.want)
+		}
 	}
-	a2, _ := c.Compile(req("a = :v"), KeySchema{Hash: "id"})
-	if a1 != a2 {
-		t.Error("a cache hit should return the same compiled request")
+	// Different values share one plan.
+	if n := c.Len(); n != 1 {
+		t.Errorf("cache holds %d plans for one expression, want 1", n)
 	}
-	// Different values are a different entry.
-	other := req("a = :v")
-	other.Values[":v"] = attr.String("y")
-	if o, _ := c.Compile(other, KeySchema{Hash: "id"}); o == a1 {
-		t.Error("different values must not share an entry")
+	// Names are part of the key: the same text means another path.
+	src := "#n = :v"
+	for _, name := range []string{"a", "b"} {
+		out, err := c.Compile(&Request{ConditionExpression: &src, Names: map[string]string{"#n": name}, Values: attr.Item{":v": attr.String("x")}}, KeySchema{Hash: "id"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := out.Condition.Eval(item); ok != (name == "a") {
+			t.Errorf("#n=%s: got %v", name, ok)
+		}
 	}
-	c.Compile(req("b = :v"), KeySchema{Hash: "id"})
-	c.Compile(req("c = :v"), KeySchema{Hash: "id"})
+	c.Compile(req("b = :v", attr.String("x")), KeySchema{Hash: "id"})
+	c.Compile(req("c = :v", attr.String("x")), KeySchema{Hash: "id"})
 	if n := c.Len(); n != 2 {
 		t.Errorf("cache holds %d entries, want 2", n)
 	}
-	if a3, _ := c.Compile(req("a = :v"), KeySchema{Hash: "id"}); a3 == a1 {
-		t.Error("the oldest entry should have been evicted")
-	}
-	if _, err := c.Compile(req("a = "), KeySchema{Hash: "id"}); !errors.Is(err, apierr.ValidationException) {
+	if _, err := c.Compile(req("a = ", attr.String("x")), KeySchema{Hash: "id"}); !errors.Is(err, apierr.ValidationException) {
 		t.Errorf("cached compile of a bad expression: %v", err)
 	}
 	// A different key schema is a different entry (key checks differ).
@@ -124,6 +135,41 @@ func TestCacheEvictsAndShares(t *testing.T) {
 	}
 	if _, err := c.Compile(&Request{UpdateExpression: &u, Values: attr.Item{":v": attr.String("x")}}, KeySchema{Hash: "id"}); err == nil {
 		t.Error("key attribute update allowed from the cache")
+	}
+}
+
+// TestCacheValueChecks binds one cached plan to values that pass and fail
+// DynamoDB's value-dependent checks, in turn.
+func TestCacheValueChecks(t *testing.T) {
+	c := NewCache(8)
+	n := func(s string) attr.Value { return attr.Value{Type: attr.TypeN, S: s} }
+	for _, tc := range []struct {
+		src    string
+		values attr.Item
+		err    string
+	}{
+		{"a BETWEEN :lo AND :hi", attr.Item{":lo": n("1"), ":hi": n("2")}, ""},
+		{"a BETWEEN :lo AND :hi", attr.Item{":lo": n("3"), ":hi": n("2")}, "Invalid ConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {N:3}, upper bound operand: AttributeValue: {N:2}"},
+		{"a BETWEEN :lo AND :hi", attr.Item{":lo": n("1"), ":hi": attr.String("2")}, "Invalid ConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {N:1}, upper bound operand: AttributeValue: {S:2}"},
+		{"a BETWEEN :lo AND :hi", attr.Item{":lo": n("1")}, "Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :hi"},
+		{"a BETWEEN :lo AND :hi", attr.Item{":lo": n("1"), ":hi": n("2"), ":x": n("3")}, "Value provided in ExpressionAttributeValues unused in expressions: keys: {:x}"},
+		{"a BETWEEN :lo AND :hi", attr.Item{":lo": n("1"), ":hi": n("2")}, ""},
+		{"begins_with(a, :p)", attr.Item{":p": attr.String("x")}, ""},
+		{"begins_with(a, :p)", attr.Item{":p": n("1")}, "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N"},
+		{"attribute_type(a, :t)", attr.Item{":t": attr.String("SS")}, ""},
+		{"attribute_type(a, :t)", attr.Item{":t": attr.String("XX")}, "Invalid ConditionExpression: Invalid attribute type name found; type: XX, valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}"},
+	} {
+		_, err := c.Compile(&Request{ConditionExpression: &tc.src, Values: tc.values}, KeySchema{Hash: "id"})
+		got := ""
+		if err != nil {
+			got = strings.TrimPrefix(err.Error(), "ValidationException: ")
+		}
+		if got != tc.err {
+			t.Errorf("%s %v:\n got: %s\nwant: %s", tc.src, tc.values, got, tc.err)
+		}
+	}
+	if c.Len() != 3 {
+		t.Errorf("cache holds %d plans, want 3", c.Len())
 	}
 }
 

@@ -25,11 +25,14 @@ type action struct {
 }
 
 // Update is a parsed update expression, or the actions legacy
-// AttributeUpdates translate into.
+// AttributeUpdates translate into, bound to one request's values. The
+// actions are shared by every request with the same expression.
 type Update struct {
 	actions []action
 	// legacyListAdd marks AttributeUpdates, whose ADD also appends lists.
 	legacyListAdd bool
+	vals          []attr.Value
+	paths         *Projection // the changed paths, computed once
 }
 
 // updateFuncs are the functions of update expressions and their arity.
@@ -113,15 +116,19 @@ func (p *parser) parseAction(kind actionKind) (action, error) {
 		if err != nil {
 			return action{}, err
 		}
-		v := p.value(t)
-		a.val = &operand{kind: opdValue, val: v}
+		val := p.value(t)
+		a.val = val
 		op := "ADD"
 		if kind == actDelete {
 			op = "DELETE"
 		}
-		if name := typeWord(v.Type); name != "" && !(kind == actAdd && v.Type == attr.TypeN) {
-			p.fail(&exprError{msg: "Incorrect operand type for operator or function; operator: " + op + ", operand type: " + name}, prioSemantic)
-		}
+		p.checkValues(prioSemantic, func(vals []attr.Value) error {
+			v := val.value(vals)
+			if name := typeWord(v.Type); name != "" && !(kind == actAdd && v.Type == attr.TypeN) {
+				return &exprError{msg: "Incorrect operand type for operator or function; operator: " + op + ", operand type: " + name}
+			}
+			return nil
+		})
 	}
 	return a, nil
 }
@@ -182,11 +189,18 @@ func (p *parser) parseSetValue() (*operand, error) {
 	if t.kind == tokMinus {
 		kind = opdMinus
 	}
-	for _, a := range []*operand{left, right} {
-		if a.kind == opdValue && a.val.Type != attr.TypeN && a.val.Type != attr.TypeInvalid {
-			p.fail(operandType(t.text, a.val.Type.String()), prioSemantic)
-			break
-		}
+	if left.kind == opdValue || right.kind == opdValue {
+		p.checkValues(prioSemantic, func(vals []attr.Value) error {
+			for _, a := range []*operand{left, right} {
+				if a.kind != opdValue {
+					continue
+				}
+				if typ := a.value(vals).Type; typ != attr.TypeN && typ != attr.TypeInvalid {
+					return operandType(t.text, typ.String())
+				}
+			}
+			return nil
+		})
 	}
 	return &operand{kind: kind, args: []*operand{left, right}}, nil
 }
@@ -230,7 +244,7 @@ func (p *parser) parseUpdateOperand() (*operand, error) {
 		return o, nil
 	case tokValue:
 		p.s.next()
-		return &operand{kind: opdValue, val: p.value(t)}, nil
+		return p.value(t), nil
 	case tokIdent:
 		if p.s.peekAt(1).kind == tokLParen {
 			return p.parseUpdateFunc()
@@ -279,12 +293,17 @@ func (p *parser) parseUpdateFunc() (*operand, error) {
 		}
 		return &operand{kind: opdIfNotExists, args: args}, nil
 	default:
-		for _, a := range args {
-			if a.kind == opdValue && a.val.Type != attr.TypeL && a.val.Type != attr.TypeInvalid {
-				p.fail(operandType(name, a.val.Type.String()), prioSemantic)
-				break
+		p.checkValues(prioSemantic, func(vals []attr.Value) error {
+			for _, a := range args {
+				if a.kind != opdValue {
+					continue
+				}
+				if t := a.value(vals).Type; t != attr.TypeL && t != attr.TypeInvalid {
+					return operandType(name, t.String())
+				}
 			}
-		}
+			return nil
+		})
 		return &operand{kind: opdListAppend, args: args}, nil
 	}
 }
@@ -292,6 +311,13 @@ func (p *parser) parseUpdateFunc() (*operand, error) {
 // Paths returns a projection of the paths the update changes, which gives
 // UPDATED_OLD and UPDATED_NEW when applied to the old and new items.
 func (u *Update) Paths() *Projection {
+	if u.paths != nil {
+		return u.paths
+	}
+	return u.changedPaths()
+}
+
+func (u *Update) changedPaths() *Projection {
 	paths := make([]docPath, len(u.actions))
 	for i, a := range u.actions {
 		paths[i] = a.path
@@ -304,10 +330,7 @@ func (u *Update) checkKeys(keys KeySchema, legacy bool) error {
 	for _, a := range u.actions {
 		name := a.path[0].name
 		if name == keys.Hash || (keys.Range != "" && name == keys.Range) {
-			msg := "Cannot update attribute " + name + ". This attribute is part of the key"
-			if legacy {
-				msg = "One or more parameter values were invalid: " + msg
-			}
+			msg := "One or more parameter values were invalid: Cannot update attribute " + name + ". This attribute is part of the key"
 			return &exprError{msg: msg, bare: true}
 		}
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/dynago/dynago/internal/engine"
 	"github.com/dynago/dynago/internal/kv/pebble"
+	"github.com/dynago/dynago/internal/metrics"
 	"github.com/dynago/dynago/internal/wire"
 )
 
@@ -63,7 +64,24 @@ type Config struct {
 	// Region and AccountID appear in ARNs and in the health check.
 	Region    string
 	AccountID string
+
+	// TTLInterval is how often expired items are deleted. Zero means
+	// DefaultTTLInterval; negative turns TTL deletion off.
+	TTLInterval time.Duration
+
+	// NoThrottle turns provisioned-throughput enforcement off, as in
+	// DynamoDB Local: requests are never refused with
+	// ProvisionedThroughputExceededException.
+	NoThrottle bool
+
+	// Pprof serves Go's runtime profiles under /debug/pprof/ on the API
+	// port (see withPprof), for performance work. Off by default.
+	Pprof bool
 }
+
+// DefaultTTLInterval is how often, by default, the TTL job deletes expired
+// items.
+const DefaultTTLInterval = 10 * time.Second
 
 // Server is a running Dynago.
 type Server struct {
@@ -71,6 +89,7 @@ type Server struct {
 	log      *slog.Logger
 	store    *pebble.Store
 	db       *engine.DB
+	metrics  *metrics.Metrics
 	handler  http.Handler
 	ln       net.Listener
 	http     *http.Server
@@ -138,22 +157,41 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	m := metrics.New()
+	ttl := cfg.TTLInterval
+	if ttl == 0 {
+		ttl = DefaultTTLInterval
+	}
 	db, err := engine.Open(ctx, store, engine.Options{
-		Region:    cfg.Region,
-		AccountID: cfg.AccountID,
-		Endpoint:  endpoint,
-		Logger:    log.With("component", "engine"),
+		Region:      cfg.Region,
+		AccountID:   cfg.AccountID,
+		Endpoint:    endpoint,
+		Logger:      log.With("component", "engine"),
+		TTLInterval: ttl,
+		NoThrottle:  cfg.NoThrottle,
+		Observer:    m,
 	})
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
+	m.SetSource(db)
+	api := wire.New(db, wire.Options{
+		Logger: log,
+		Region: cfg.Region,
+		Middleware: func(ctx context.Context, op string, in any, next func(context.Context) (any, error)) (any, error) {
+			return m.Observe(ctx, op, in, func(ctx context.Context) (any, error) {
+				return db.Meter(ctx, in, next)
+			})
+		},
+	})
 	return &Server{
 		cfg:     cfg,
 		log:     log,
 		store:   store,
 		db:      db,
-		handler: wire.New(db, wire.Options{Logger: log, Region: cfg.Region}),
+		metrics: m,
+		handler: withPprofIf(cfg.Pprof, withMetrics(api, m.Handler())),
 	}, nil
 }
 
@@ -195,6 +233,23 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}()
 	return s, nil
 }
+
+// withMetrics serves GET /metrics (Prometheus' scrape path) from
+// metricsHandler and everything else from the DynamoDB API handler, on the
+// same port. DynamoDB's API is POST-only, so the two never overlap.
+func withMetrics(api, metricsHandler http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			metricsHandler.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
+}
+
+// Metrics is this server's metrics, whose registry tests can gather
+// directly.
+func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
 
 // Handler is the DynamoDB API handler over this server's engine.
 func (s *Server) Handler() http.Handler { return s.handler }

@@ -33,15 +33,25 @@ func register[In, Out any](h *handler, name string, call func(context.Context, *
 		if h.opts.BeforeOperation != nil {
 			h.opts.BeforeOperation(ctx, name)
 		}
-		out, err := call(ctx, in)
-		if err != nil {
-			return nil, err
+		if h.opts.Middleware != nil {
+			return h.opts.Middleware(ctx, name, in, func(ctx context.Context) (any, error) {
+				return callOp(ctx, call, in)
+			})
 		}
-		if out == nil {
-			return struct{}{}, nil
-		}
-		return out, nil
+		return callOp(ctx, call, in)
 	}
+}
+
+// callOp calls the engine and turns a nil output into an empty JSON object.
+func callOp[In, Out any](ctx context.Context, call func(context.Context, *In) (*Out, error), in *In) (any, error) {
+	out, err := call(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		return struct{}{}, nil
+	}
+	return out, nil
 }
 
 // decode unmarshals body into in. A member of the wrong JSON type gets the

@@ -119,11 +119,13 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (string, int) {
 	if err != nil {
 		return fail(name, err)
 	}
-	b, err := json.Marshal(out)
+	buf := h.buffers.get()
+	defer h.buffers.put(buf)
+	*buf, err = appendOutput(*buf, out)
 	if err != nil {
 		return fail(name, err)
 	}
-	return name, h.write(w, contentType, http.StatusOK, b)
+	return name, h.write(w, contentType, http.StatusOK, *buf)
 }
 
 // readBody reads the request body, gunzipping it when the client says so,

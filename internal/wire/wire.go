@@ -34,7 +34,17 @@ type Options struct {
 	// to the engine, with the operation's name. Tests use it to inject
 	// faults (a panic) without package-level state.
 	BeforeOperation func(ctx context.Context, op string)
+
+	// Middleware, when set, runs every decoded and validated operation:
+	// it must call next (or refuse the request with an error) and returns
+	// the operation's output. in is the operation's input shape (such as
+	// *api.PutItemInput) and the output is its output shape. The server
+	// puts metrics and the engine's throttling here.
+	Middleware Middleware
 }
+
+// Middleware wraps the engine call of one operation; see Options.Middleware.
+type Middleware func(ctx context.Context, op string, in any, next func(context.Context) (any, error)) (any, error)
 
 // defaultMaxBodyBytes is DynamoDB's request size limit.
 const defaultMaxBodyBytes = 16 << 20 // 16 MB
@@ -47,6 +57,7 @@ type handler struct {
 	validator *api.Validator
 	ops       map[string]operation
 	health    []byte
+	buffers   bufferPool // response bodies
 }
 
 // New returns the http.Handler serving the DynamoDB API over db, normally
@@ -73,5 +84,7 @@ func New(db Engine, opts Options) http.Handler {
 	h.registerItems()
 	h.registerQuery()
 	h.registerBatch()
+	h.registerTransact()
+	h.registerSettings()
 	return h
 }

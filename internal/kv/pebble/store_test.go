@@ -128,9 +128,11 @@ func TestDefaults(t *testing.T) {
 	}
 	for _, tc := range tests {
 		po := pebbleOptions(tc.in)
-		if po.CacheSize != tc.cache || po.MemTableSize != tc.memtable {
+		// Pebble's cache also carries the memtables' reservation.
+		wantCache := tc.cache + int64(memTableCount+1)*int64(tc.memtable)
+		if po.CacheSize != wantCache || po.MemTableSize != tc.memtable {
 			t.Errorf("pebbleOptions(%+v): cache %d memtable %d, want %d %d",
-				tc.in, po.CacheSize, po.MemTableSize, tc.cache, tc.memtable)
+				tc.in, po.CacheSize, po.MemTableSize, wantCache, tc.memtable)
 		}
 	}
 }

@@ -1,0 +1,202 @@
+package engine
+
+// Tags: TagResource, UntagResource and ListTagsOfResource, with the limits
+// of DynamoDB's tagging restrictions. A table's tags live in its catalog
+// record, so they are created, changed and dropped with the table.
+
+import (
+	"context"
+	"strings"
+	"unicode"
+
+	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/apierr"
+)
+
+// Tagging limits (DynamoDB Developer Guide, "Tagging restrictions"). The key
+// and value lengths are the API model's constraints, checked by the wire
+// layer before the engine; Validate checks them again for Go callers.
+const (
+	maxTags           = 50  // tags per table
+	maxTagKeyLength   = 128 // Unicode characters
+	maxTagValueLength = 256 // Unicode characters
+	reservedTagPrefix = "aws:"
+)
+
+// TagResource adds tags to a table, replacing the value of a key that is
+// already present.
+func (db *DB) TagResource(ctx context.Context, in *api.TagResourceInput) (*struct{}, error) {
+	arn := api.Str(in.ResourceArn)
+	e, err := db.taggedTable(arn)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateTags(in.Tags); err != nil {
+		return nil, err
+	}
+	_, err = db.updateRecord(ctx, e, errTagResourceNotFound(arn), func(rec *tableRecord) error {
+		tags := mergeTags(rec.Tags, in.Tags)
+		if len(tags) > maxTags {
+			return errTooManyTags
+		}
+		rec.Tags = tags
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &struct{}{}, nil
+}
+
+// UntagResource removes tags from a table by key. Removing a key the table
+// does not have is not an error.
+func (db *DB) UntagResource(ctx context.Context, in *api.UntagResourceInput) (*struct{}, error) {
+	arn := api.Str(in.ResourceArn)
+	e, err := db.taggedTable(arn)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range in.TagKeys {
+		if err := validateTagKey(k); err != nil {
+			return nil, err
+		}
+	}
+	_, err = db.updateRecord(ctx, e, errTagResourceNotFound(arn), func(rec *tableRecord) error {
+		drop := make(map[string]bool, len(in.TagKeys))
+		for _, k := range in.TagKeys {
+			drop[k] = true
+		}
+		kept := rec.Tags[:0:0]
+		for _, t := range rec.Tags {
+			if !drop[api.Str(t.Key)] {
+				kept = append(kept, t)
+			}
+		}
+		rec.Tags = kept
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &struct{}{}, nil
+}
+
+// ListTagsOfResource lists a table's tags. A table has at most 50 tags, so
+// one page holds them all and NextToken is never returned.
+func (db *DB) ListTagsOfResource(ctx context.Context, in *api.ListTagsOfResourceInput) (*api.ListTagsOfResourceOutput, error) {
+	e, err := db.taggedTable(api.Str(in.ResourceArn))
+	if err != nil {
+		return nil, err
+	}
+	out := &api.ListTagsOfResourceOutput{Tags: make([]api.Tag, 0, len(e.rec.Tags))}
+	for _, t := range e.rec.Tags {
+		out.Tags = append(out.Tags, api.Tag{Key: api.Ptr(api.Str(t.Key)), Value: api.Ptr(api.Str(t.Value))})
+	}
+	return out, nil
+}
+
+// errTooManyTags is the refusal of a TagResource (or CreateTable) that would
+// leave a table with more than 50 tags.
+var errTooManyTags = apierr.Validationf("One or more parameter values were invalid: The number of tags exceeds the limit of %d", maxTags)
+
+// errTagResourceNotFound is DynamoDB's answer to tagging a table that does
+// not exist; the misspelt "ResourcArn" is DynamoDB's own.
+func errTagResourceNotFound(arn string) error {
+	return apierr.Newf(apierr.ResourceNotFoundException, "Requested resource not found: ResourcArn: %s not found", arn)
+}
+
+// taggedTable resolves the ResourceArn of a tagging request: it must be the
+// ARN of a table of this server's region and account, and the table must
+// exist.
+func (db *DB) taggedTable(arn string) (*catalogEntry, error) {
+	if arn == "" {
+		return nil, apierr.Validation("Invalid TableArn")
+	}
+	if !strings.HasPrefix(arn, "arn:") {
+		return nil, apierr.Validationf("Invalid TableArn: Invalid ResourceArn provided as input %s", arn)
+	}
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[2] != "dynamodb" || !strings.HasPrefix(parts[5], "table/") {
+		return nil, apierr.Validationf("Invalid TableArn: Invalid ResourceArn provided as input %s", arn)
+	}
+	name := strings.TrimPrefix(parts[5], "table/")
+	if name == "" || strings.Contains(name, "/") || parts[3] != db.opts.Region {
+		return nil, apierr.Validationf("Invalid TableArn: Invalid ResourceArn provided as input %s", arn)
+	}
+	if parts[4] != db.opts.AccountID {
+		return nil, errTagResourceNotFound(arn)
+	}
+	e := db.cat.get(name)
+	if e == nil {
+		return nil, errTagResourceNotFound(arn)
+	}
+	return e, nil
+}
+
+// validateTags checks the tags of a TagResource or CreateTable request.
+func validateTags(tags []api.Tag) error {
+	if len(tags) > maxTags {
+		return errTooManyTags
+	}
+	for _, t := range tags {
+		if err := validateTagKey(api.Str(t.Key)); err != nil {
+			return err
+		}
+		v := api.Str(t.Value)
+		if len([]rune(v)) > maxTagValueLength {
+			return apierr.Validationf("One or more parameter values were invalid: Tag value exceeds the maximum length of %d characters", maxTagValueLength)
+		}
+		if !tagText(v) {
+			return apierr.Validation("One or more parameter values were invalid: Tag value contains characters that are not allowed")
+		}
+	}
+	return nil
+}
+
+// validateTagKey checks one tag key: its length, its characters, and the
+// "aws:" prefix DynamoDB reserves for the tags AWS itself assigns.
+func validateTagKey(k string) error {
+	switch n := len([]rune(k)); {
+	case n == 0:
+		return apierr.Validation("One or more parameter values were invalid: Tag key must not be empty")
+	case n > maxTagKeyLength:
+		return apierr.Validationf("One or more parameter values were invalid: Tag key exceeds the maximum length of %d characters", maxTagKeyLength)
+	}
+	if strings.HasPrefix(strings.ToLower(k), reservedTagPrefix) {
+		return apierr.Validationf("One or more parameter values were invalid: Tag key %s uses the reserved prefix %s", k, reservedTagPrefix)
+	}
+	if !tagText(k) {
+		return apierr.Validation("One or more parameter values were invalid: Tag key contains characters that are not allowed")
+	}
+	return nil
+}
+
+// tagText reports whether s uses only the characters DynamoDB allows in
+// tags: letters, digits, white space and + - = . _ : / @.
+func tagText(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsSpace(r) || strings.ContainsRune("+-=._:/@", r) {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// mergeTags returns cur with add applied: a new key is appended, an
+// existing key gets the new value. A key repeated within add takes its last
+// value.
+func mergeTags(cur, add []api.Tag) []api.Tag {
+	out := make([]api.Tag, 0, len(cur)+len(add))
+	at := make(map[string]int, len(cur)+len(add))
+	for _, t := range append(cur[:len(cur):len(cur)], add...) {
+		k, v := api.Str(t.Key), api.Str(t.Value)
+		if i, ok := at[k]; ok {
+			out[i].Value = api.Ptr(v)
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, api.Tag{Key: api.Ptr(k), Value: api.Ptr(v)})
+	}
+	return out
+}

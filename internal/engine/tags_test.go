@@ -1,0 +1,131 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/apierr"
+)
+
+func TestValidateTags(t *testing.T) {
+	many := func(n int) []api.Tag {
+		var out []api.Tag
+		for i := range n {
+			out = append(out, api.Tag{Key: api.Ptr(fmt.Sprintf("k%d", i)), Value: api.Ptr("v")})
+		}
+		return out
+	}
+	tag := func(k, v string) []api.Tag { return []api.Tag{{Key: api.Ptr(k), Value: api.Ptr(v)}} }
+	tests := []struct {
+		name string
+		tags []api.Tag
+		msg  string // "" means valid
+	}{
+		{"plain", tag("env", "prod"), ""},
+		{"allowed punctuation and unicode", tag("a+b-c=d.e_f:g/h@i j", "Zürich 東京"), ""},
+		{"empty value", tag("k", ""), ""},
+		{"50 tags", many(50), ""},
+		{"51 tags", many(51), "One or more parameter values were invalid: The number of tags exceeds the limit of 50"},
+		{"aws prefix", tag("aws:x", "v"), "One or more parameter values were invalid: Tag key aws:x uses the reserved prefix aws:"},
+		{"AWS prefix any case", tag("AWS:x", "v"), "One or more parameter values were invalid: Tag key AWS:x uses the reserved prefix aws:"},
+		{"empty key", tag("", "v"), "One or more parameter values were invalid: Tag key must not be empty"},
+		{"128-character key", tag(strings.Repeat("é", 128), "v"), ""},
+		{"129-character key", tag(strings.Repeat("k", 129), "v"), "One or more parameter values were invalid: Tag key exceeds the maximum length of 128 characters"},
+		{"256-character value", tag("k", strings.Repeat("é", 256)), ""},
+		{"257-character value", tag("k", strings.Repeat("v", 257)), "One or more parameter values were invalid: Tag value exceeds the maximum length of 256 characters"},
+		{"bad key character", tag("a;b", "v"), "One or more parameter values were invalid: Tag key contains characters that are not allowed"},
+		{"bad value character", tag("k", "a*b"), "One or more parameter values were invalid: Tag value contains characters that are not allowed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := validateTags(tc.tags)
+			if tc.msg == "" {
+				if err != nil {
+					t.Fatalf("got %v, want valid", err)
+				}
+				return
+			}
+			wantAPIErr(t, err, apierr.ValidationException, tc.msg)
+		})
+	}
+}
+
+func TestMergeTags(t *testing.T) {
+	tags := func(kv ...string) []api.Tag {
+		var out []api.Tag
+		for i := 0; i < len(kv); i += 2 {
+			out = append(out, api.Tag{Key: api.Ptr(kv[i]), Value: api.Ptr(kv[i+1])})
+		}
+		return out
+	}
+	show := func(ts []api.Tag) string {
+		var b []string
+		for _, t := range ts {
+			b = append(b, api.Str(t.Key)+"="+api.Str(t.Value))
+		}
+		return strings.Join(b, ",")
+	}
+	cur := tags("a", "1", "b", "2")
+	got := mergeTags(cur, tags("b", "3", "c", "4", "c", "5"))
+	if s := show(got); s != "a=1,b=3,c=5" {
+		t.Errorf("merge = %s, want a=1,b=3,c=5", s)
+	}
+	if s := show(cur); s != "a=1,b=2" {
+		t.Errorf("merge changed its input: %s", s)
+	}
+}
+
+func TestTagsPersistAcrossReopen(t *testing.T) {
+	ctx := context.Background()
+	c := &tblClock{t: tblEpoch}
+	st := newTablesStore(t)
+	db := openTablesDB(t, st, c)
+	mustCreate(t, db, hashTable("tagged", 0))
+	arn := db.tableArn("tagged")
+	if _, err := db.TagResource(ctx, &api.TagResourceInput{ResourceArn: &arn, Tags: []api.Tag{{Key: api.Ptr("k"), Value: api.Ptr("v")}}}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db2 := openTablesDB(t, st, c)
+	out, err := db2.ListTagsOfResource(ctx, &api.ListTagsOfResourceInput{ResourceArn: &arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Tags) != 1 || api.Str(out.Tags[0].Key) != "k" || api.Str(out.Tags[0].Value) != "v" {
+		t.Errorf("tags after reopen = %+v, want k=v", out.Tags)
+	}
+}
+
+func TestTaggedTableARNs(t *testing.T) {
+	db, _ := newTablesDB(t)
+	mustCreate(t, db, hashTable("tbl", 0))
+	tests := []struct {
+		arn  string
+		code apierr.Code
+		msg  string
+	}{
+		{db.tableArn("tbl"), "", ""},
+		{"", apierr.ValidationException, "Invalid TableArn"},
+		{"tbl", apierr.ValidationException, "Invalid TableArn: Invalid ResourceArn provided as input tbl"},
+		{"arn:aws:s3:::bucket", apierr.ValidationException, "Invalid TableArn: Invalid ResourceArn provided as input arn:aws:s3:::bucket"},
+		{"arn:aws:dynamodb:eu-west-1:000000000000:table/tbl", apierr.ValidationException, "Invalid TableArn: Invalid ResourceArn provided as input arn:aws:dynamodb:eu-west-1:000000000000:table/tbl"},
+		{"arn:aws:dynamodb:us-east-1:000000000000:table/tbl/index/gsi", apierr.ValidationException, "Invalid TableArn: Invalid ResourceArn provided as input arn:aws:dynamodb:us-east-1:000000000000:table/tbl/index/gsi"},
+		{"arn:aws:dynamodb:us-east-1:111111111111:table/tbl", apierr.ResourceNotFoundException, "Requested resource not found: ResourcArn: arn:aws:dynamodb:us-east-1:111111111111:table/tbl not found"},
+		{"arn:aws:dynamodb:us-east-1:000000000000:table/nope", apierr.ResourceNotFoundException, "Requested resource not found: ResourcArn: arn:aws:dynamodb:us-east-1:000000000000:table/nope not found"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.arn, func(t *testing.T) {
+			_, err := db.ListTagsOfResource(context.Background(), &api.ListTagsOfResourceInput{ResourceArn: api.Ptr(tc.arn)})
+			if tc.code == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantAPIErr(t, err, tc.code, tc.msg)
+		})
+	}
+}

@@ -1,0 +1,256 @@
+// Package metrics is Dynago's Prometheus instrumentation: the counterparts
+// of DynamoDB's CloudWatch metrics (consumed and provisioned capacity,
+// throttle events, request latency, user and system errors, conditional
+// check failures, returned items, TTL deletions, transaction conflicts),
+// labelled by table and operation and served in the Prometheus text format
+// at GET /metrics.
+//
+// A Metrics owns its registry; nothing is registered globally, so several
+// servers (parallel tests) never share or collide on series. The engine
+// reports what only it can measure through engine.Observer, which Metrics
+// implements; the wire layer's middleware reports the rest per request.
+package metrics
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/apierr"
+	"github.com/dynago/dynago/internal/engine"
+)
+
+// namespace prefixes every metric name.
+const namespace = "dynago"
+
+// latencyBuckets are the request-latency histogram's bucket bounds, in
+// seconds: from a cached read (~100 µs) to a slow scan page (~10 s).
+var latencyBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+
+// Source is what Metrics reads from the engine at scrape time and on each
+// request; *engine.DB implements it.
+type Source interface {
+	// Provisioned lists every table's and index's provisioned throughput.
+	Provisioned() []engine.ProvisionedCapacity
+	// TableName resolves a table name or ARN, for labels.
+	TableName(s string) string
+}
+
+// Metrics is one server's set of metrics and their registry.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	requests          *prometheus.CounterVec
+	latency           *prometheus.HistogramVec
+	userErrors        *prometheus.CounterVec
+	systemErrors      *prometheus.CounterVec
+	conditionalFails  *prometheus.CounterVec
+	returnedItems     *prometheus.CounterVec
+	throttledRequests *prometheus.CounterVec
+	consumedRead      *prometheus.CounterVec
+	consumedWrite     *prometheus.CounterVec
+	readThrottles     *prometheus.CounterVec
+	writeThrottles    *prometheus.CounterVec
+	ttlDeleted        *prometheus.CounterVec
+	txConflicts       *prometheus.CounterVec
+
+	src Source
+}
+
+// New builds the metrics and registers them, with the Go runtime and
+// process collectors, in a registry of their own. SetSource must be called
+// before the first scrape or request.
+func New() *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry()}
+	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
+		c := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: name, Help: help}, labels)
+		m.reg.MustRegister(c)
+		return c
+	}
+	m.requests = counter("requests_total", "DynamoDB API requests by operation and table (SuccessfulRequestLatency's SampleCount in CloudWatch).", "operation", "table")
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: namespace, Name: "request_duration_seconds",
+		Help:    "Time to serve a DynamoDB API request, from decoded request to encoded answer (CloudWatch SuccessfulRequestLatency).",
+		Buckets: latencyBuckets,
+	}, []string{"operation", "table"})
+	m.reg.MustRegister(m.latency)
+	m.userErrors = counter("user_errors_total", "Requests refused with a 4xx error other than throttling and conditional check failures (CloudWatch UserErrors).", "operation", "table", "code")
+	m.systemErrors = counter("system_errors_total", "Requests that failed with a 5xx error (CloudWatch SystemErrors).", "operation", "table")
+	m.conditionalFails = counter("conditional_check_failed_requests_total", "Writes whose condition expression was false (CloudWatch ConditionalCheckFailedRequests).", "operation", "table")
+	m.returnedItems = counter("returned_items_total", "Items returned by GetItem, Query, Scan and BatchGetItem (CloudWatch ReturnedItemCount).", "operation", "table")
+	m.throttledRequests = counter("throttled_requests_total", "Requests refused with ProvisionedThroughputExceededException (CloudWatch ThrottledRequests).", "operation", "table")
+	m.consumedRead = counter("consumed_read_capacity_units_total", "Read capacity units consumed, per table and index (\"\" for the table; CloudWatch ConsumedReadCapacityUnits).", "table", "index")
+	m.consumedWrite = counter("consumed_write_capacity_units_total", "Write capacity units consumed, per table and index (\"\" for the table; CloudWatch ConsumedWriteCapacityUnits).", "table", "index")
+	m.readThrottles = counter("read_throttle_events_total", "Read requests throttled by a table's or index's exhausted read capacity (CloudWatch ReadThrottleEvents).", "table", "index")
+	m.writeThrottles = counter("write_throttle_events_total", "Write requests throttled by a table's or index's exhausted write capacity (CloudWatch WriteThrottleEvents).", "table", "index")
+	m.ttlDeleted = counter("ttl_deleted_items_total", "Items the TTL job deleted because they expired (CloudWatch TimeToLiveDeletedItemCount).", "table")
+	m.txConflicts = counter("transaction_conflicts_total", "Transactions cancelled by a conflicting concurrent request (CloudWatch TransactionConflict).", "table")
+	m.reg.MustRegister(provisionedCollector{m}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// SetSource connects the metrics to the engine they describe. It is set
+// once, before serving: the engine is opened with the Metrics as its
+// Observer, so the two are created in that order.
+func (m *Metrics) SetSource(src Source) { m.src = src }
+
+// Registry is the registry holding every Dynago metric, for tests and for
+// embedding Dynago in a program that serves its own /metrics.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Observe is the wire middleware that measures one request: count,
+// latency, errors by kind and returned items, per operation and table.
+// next runs the request (through the engine's throttling).
+func (m *Metrics) Observe(ctx context.Context, op string, in any, next func(context.Context) (any, error)) (any, error) {
+	start := time.Now()
+	out, err := next(ctx)
+	elapsed := time.Since(start).Seconds()
+	tables := m.tables(in, err)
+	for _, t := range tables {
+		m.requests.WithLabelValues(op, t).Inc()
+		m.latency.WithLabelValues(op, t).Observe(elapsed)
+	}
+	if err != nil {
+		m.countError(op, tables, err)
+		return out, err
+	}
+	m.countReturned(op, tables, out)
+	return out, nil
+}
+
+// tables labels a request: the table names it named (resolved from ARNs),
+// or "" for an operation on no table or a table that does not exist, so
+// that a client sending random names cannot create unbounded series.
+func (m *Metrics) tables(in any, err error) []string {
+	names := engine.RequestTables(in)
+	if len(names) == 0 || errors.Is(err, apierr.ResourceNotFoundException) {
+		return []string{""}
+	}
+	seen := make(map[string]bool, len(names))
+	out := names[:0:0]
+	for _, n := range names {
+		if m.src != nil {
+			n = m.src.TableName(n)
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (m *Metrics) countError(op string, tables []string, err error) {
+	e := apierr.As(err)
+	for _, t := range tables {
+		switch {
+		case e == nil || e.Code.Status() >= 500:
+			m.systemErrors.WithLabelValues(op, t).Inc()
+		case e.Code == apierr.ProvisionedThroughputExceededException:
+			m.throttledRequests.WithLabelValues(op, t).Inc()
+		case e.Code == apierr.ConditionalCheckFailedException:
+			m.conditionalFails.WithLabelValues(op, t).Inc()
+		default:
+			m.userErrors.WithLabelValues(op, t, string(e.Code)).Inc()
+		}
+	}
+}
+
+// countReturned counts the items a read returned, per table. tables are
+// the request's tables; the single-table reads name exactly one.
+func (m *Metrics) countReturned(op string, tables []string, out any) {
+	n := 0
+	switch o := out.(type) {
+	case *api.GetItemOutput:
+		if o.Item != nil {
+			n = 1
+		}
+	case *api.QueryOutput:
+		n = len(o.Items)
+	case *api.ScanOutput:
+		n = len(o.Items)
+	case *api.BatchGetItemOutput:
+		for t, items := range o.Responses {
+			if len(items) > 0 && m.src != nil {
+				m.returnedItems.WithLabelValues(op, m.src.TableName(t)).Add(float64(len(items)))
+			}
+		}
+		return
+	default:
+		return
+	}
+	if n > 0 {
+		m.returnedItems.WithLabelValues(op, tables[0]).Add(float64(n))
+	}
+}
+
+// ConsumedCapacity implements engine.Observer.
+func (m *Metrics) ConsumedCapacity(table, index string, read, write float64) {
+	if read > 0 {
+		m.consumedRead.WithLabelValues(table, index).Add(read)
+	}
+	if write > 0 {
+		m.consumedWrite.WithLabelValues(table, index).Add(write)
+	}
+}
+
+// Throttled implements engine.Observer.
+func (m *Metrics) Throttled(table, index string, write bool) {
+	if write {
+		m.writeThrottles.WithLabelValues(table, index).Inc()
+	} else {
+		m.readThrottles.WithLabelValues(table, index).Inc()
+	}
+}
+
+// TTLDeleted implements engine.Observer.
+func (m *Metrics) TTLDeleted(table string, n int) {
+	m.ttlDeleted.WithLabelValues(table).Add(float64(n))
+}
+
+// TransactionConflict implements engine.Observer.
+func (m *Metrics) TransactionConflict(table string) { m.txConflicts.WithLabelValues(table).Inc() }
+
+// provisionedCollector reports provisioned capacity as gauges read from the
+// catalog at scrape time, so they follow CreateTable, UpdateTable and
+// DeleteTable without bookkeeping.
+type provisionedCollector struct{ m *Metrics }
+
+var (
+	provisionedReadDesc = prometheus.NewDesc(namespace+"_provisioned_read_capacity_units",
+		"Provisioned read capacity units per table and global secondary index (on-demand tables: their MaxReadRequestUnits, 0 for none; CloudWatch ProvisionedReadCapacityUnits).",
+		[]string{"table", "index", "billing_mode"}, nil)
+	provisionedWriteDesc = prometheus.NewDesc(namespace+"_provisioned_write_capacity_units",
+		"Provisioned write capacity units per table and global secondary index (on-demand tables: their MaxWriteRequestUnits, 0 for none; CloudWatch ProvisionedWriteCapacityUnits).",
+		[]string{"table", "index", "billing_mode"}, nil)
+)
+
+func (c provisionedCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- provisionedReadDesc
+	ch <- provisionedWriteDesc
+}
+
+func (c provisionedCollector) Collect(ch chan<- prometheus.Metric) {
+	if c.m.src == nil {
+		return
+	}
+	for _, p := range c.m.src.Provisioned() {
+		mode := api.BillingModeProvisioned
+		if p.OnDemand {
+			mode = api.BillingModePayPerRequest
+		}
+		ch <- prometheus.MustNewConstMetric(provisionedReadDesc, prometheus.GaugeValue, p.ReadUnits, p.Table, p.Index, mode)
+		ch <- prometheus.MustNewConstMetric(provisionedWriteDesc, prometheus.GaugeValue, p.WriteUnits, p.Table, p.Index, mode)
+	}
+}

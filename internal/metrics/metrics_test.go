@@ -1,0 +1,147 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/apierr"
+	"github.com/dynago/dynago/internal/attr"
+	"github.com/dynago/dynago/internal/engine"
+)
+
+// fakeSource is a catalog of one provisioned table "t" (5 RCU, 3 WCU)
+// whose ARN is "arn:t".
+type fakeSource struct{}
+
+func (fakeSource) Provisioned() []engine.ProvisionedCapacity {
+	return []engine.ProvisionedCapacity{{Table: "t", ReadUnits: 5, WriteUnits: 3}}
+}
+
+func (fakeSource) TableName(s string) string { return strings.TrimPrefix(s, "arn:") }
+
+func TestObserveClassifiesOutcomes(t *testing.T) {
+	m := New()
+	m.SetSource(fakeSource{})
+	ctx := context.Background()
+	tbl := api.Ptr("t")
+	tests := []struct {
+		op  string
+		in  any
+		out any
+		err error
+	}{
+		{"GetItem", &api.GetItemInput{TableName: tbl}, &api.GetItemOutput{Item: attr.Item{"id": attr.String("x")}}, nil},
+		{"GetItem", &api.GetItemInput{TableName: api.Ptr("arn:t")}, &api.GetItemOutput{}, nil},
+		{"Query", &api.QueryInput{TableName: tbl}, &api.QueryOutput{Items: []attr.Item{{}, {}, {}}}, nil},
+		{"PutItem", &api.PutItemInput{TableName: tbl}, nil, apierr.New(apierr.ConditionalCheckFailedException, "The conditional request failed")},
+		{"PutItem", &api.PutItemInput{TableName: tbl}, nil, apierr.New(apierr.ProvisionedThroughputExceededException, "x")},
+		{"PutItem", &api.PutItemInput{TableName: tbl}, nil, apierr.Validation("bad")},
+		{"PutItem", &api.PutItemInput{TableName: tbl}, nil, errors.New("disk on fire")},
+		{"PutItem", &api.PutItemInput{TableName: api.Ptr("random-name")}, nil, apierr.New(apierr.ResourceNotFoundException, "Requested resource not found")},
+	}
+	for _, tc := range tests {
+		m.Observe(ctx, tc.op, tc.in, func(context.Context) (any, error) { return tc.out, tc.err })
+	}
+	checks := []struct {
+		name string
+		got  float64
+		want float64
+	}{
+		{"GetItem requests on t (name and ARN)", value(t, m.requests.WithLabelValues("GetItem", "t")), 2},
+		{"GetItem returned items", value(t, m.returnedItems.WithLabelValues("GetItem", "t")), 1},
+		{"Query returned items", value(t, m.returnedItems.WithLabelValues("Query", "t")), 3},
+		{"PutItem requests on t", value(t, m.requests.WithLabelValues("PutItem", "t")), 4},
+		{"conditional check failures", value(t, m.conditionalFails.WithLabelValues("PutItem", "t")), 1},
+		{"throttled requests", value(t, m.throttledRequests.WithLabelValues("PutItem", "t")), 1},
+		{"user errors", value(t, m.userErrors.WithLabelValues("PutItem", "t", "ValidationException")), 1},
+		{"system errors", value(t, m.systemErrors.WithLabelValues("PutItem", "t")), 1},
+		{"unknown tables are labelled \"\"", value(t, m.userErrors.WithLabelValues("PutItem", "", "ResourceNotFoundException")), 1},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if n := series(t, m, "dynago_requests_total"); n != 4 {
+		t.Errorf("%d request series, want 4 (GetItem/t, Query/t, PutItem/t, PutItem/\"\")", n)
+	}
+}
+
+func TestHandlerServesTextFormat(t *testing.T) {
+	m := New()
+	m.SetSource(fakeSource{})
+	m.ConsumedCapacity("t", "", 1.5, 0)
+	m.Throttled("t", "", true)
+	m.TTLDeleted("t", 4)
+	m.TransactionConflict("t")
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body, _ := io.ReadAll(rec.Body)
+	for _, want := range []string{
+		`dynago_consumed_read_capacity_units_total{index="",table="t"} 1.5`,
+		`dynago_write_throttle_events_total{index="",table="t"} 1`,
+		`dynago_ttl_deleted_items_total{table="t"} 4`,
+		`dynago_transaction_conflicts_total{table="t"} 1`,
+		`dynago_provisioned_read_capacity_units{billing_mode="PROVISIONED",index="",table="t"} 5`,
+		`dynago_provisioned_write_capacity_units{billing_mode="PROVISIONED",index="",table="t"} 3`,
+		`go_goroutines `,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
+
+// Two servers in one process each own their metrics.
+func TestRegistriesAreIndependent(t *testing.T) {
+	a, b := New(), New()
+	a.TTLDeleted("t", 1)
+	if got := value(t, b.ttlDeleted.WithLabelValues("t")); got != 0 {
+		t.Errorf("second registry sees %v TTL deletions of the first", got)
+	}
+}
+
+func BenchmarkObserve(b *testing.B) {
+	m := New()
+	m.SetSource(fakeSource{})
+	in := &api.GetItemInput{TableName: api.Ptr("t")}
+	out := &api.GetItemOutput{Item: attr.Item{}}
+	next := func(context.Context) (any, error) { return out, nil }
+	ctx := context.Background()
+	for b.Loop() {
+		m.Observe(ctx, "GetItem", in, next)
+	}
+}
+
+// value reads a counter's current value.
+func value(t *testing.T, c prometheus.Counter) float64 {
+	t.Helper()
+	var d dto.Metric
+	if err := c.Write(&d); err != nil {
+		t.Fatal(err)
+	}
+	return d.GetCounter().GetValue()
+}
+
+// series counts the series of one metric family in m's registry.
+func series(t *testing.T, m *Metrics, name string) int {
+	t.Helper()
+	fams, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() == name {
+			return len(f.Metric)
+		}
+	}
+	return 0
+}
