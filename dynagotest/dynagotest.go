@@ -1,0 +1,161 @@
+// Package dynagotest runs a Dynago server inside a Go test, so code that
+// talks to DynamoDB through aws-sdk-go-v2 can be tested without Docker, a
+// JVM or a network: each call to New starts a fresh server on in-memory
+// storage, listening on a free loopback port, and stops it when the test
+// ends.
+//
+//	func TestSaveUser(t *testing.T) {
+//		db := dynagotest.New(t)
+//		client := db.Client() // a *dynamodb.Client pointed at the server
+//		// ... CreateTable, PutItem, Query as against DynamoDB ...
+//	}
+//
+// Every server is independent: tests may call New in parallel, and tables
+// created by one test are never seen by another.
+package dynagotest
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/dynago/dynago/internal/server"
+)
+
+// Region is the AWS region the client from Client uses. Dynago accepts any
+// region; this one appears in the ARNs of the tables it describes.
+const Region = "us-east-1"
+
+// shutdownTimeout bounds how long t.Cleanup waits for the server to stop,
+// so a stuck request cannot hang the whole test binary.
+const shutdownTimeout = 10 * time.Second
+
+// Server is a Dynago server started for one test. It is safe for
+// concurrent use by the test's goroutines.
+type Server struct {
+	srv    *server.Server
+	client *dynamodb.Client
+}
+
+// Option changes how New starts a server.
+type Option func(*options)
+
+type options struct {
+	dataDir     string
+	logger      *slog.Logger
+	ttlInterval time.Duration
+	noThrottle  bool
+}
+
+// WithTTLInterval makes the server look for expired TTL items every d
+// instead of every 10 s, so a TTL test need not wait long.
+func WithTTLInterval(d time.Duration) Option {
+	return func(o *options) { o.ttlInterval = d }
+}
+
+// WithoutThrottling turns provisioned-throughput enforcement off, as in
+// DynamoDB Local: no request gets ProvisionedThroughputExceededException.
+func WithoutThrottling() Option {
+	return func(o *options) { o.noThrottle = true }
+}
+
+// WithLogger sends the server's logs to l. By default warnings and errors
+// go to t.Log, so they show up only for a failing test (or with -v).
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) { o.logger = l }
+}
+
+// WithDataDir stores the server's data in dir instead of in memory. Use it
+// to test what survives a restart: start a second server on the same dir
+// after the first has closed. The directory is not removed afterwards;
+// t.TempDir() is the usual choice.
+func WithDataDir(dir string) Option {
+	return func(o *options) { o.dataDir = dir }
+}
+
+// New starts a Dynago server on 127.0.0.1 at a free port, on in-memory
+// storage unless WithDataDir says otherwise, and registers its shutdown
+// with t.Cleanup. It fails the test at once if the server cannot start.
+func New(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	var tl *testLog
+	if o.logger == nil {
+		tl = &testLog{t: t}
+		o.logger = slog.New(slog.NewTextHandler(tl, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	cfg := server.Config{
+		Host:     "127.0.0.1",
+		Port:     0,
+		DataDir:  o.dataDir,
+		InMemory: o.dataDir == "",
+		Logger:   o.logger,
+
+		TTLInterval: o.ttlInterval,
+		NoThrottle:  o.noThrottle,
+	}
+	srv, err := server.Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("dynagotest: starting server: %v", err)
+	}
+	s := &Server{srv: srv}
+	s.client = NewClient(srv.URL())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		err := srv.Close(ctx)
+		if tl != nil {
+			tl.closed.Store(true)
+		}
+		if err != nil {
+			t.Errorf("dynagotest: closing server: %v", err)
+		}
+	})
+	return s
+}
+
+// URL returns the server's base URL, such as "http://127.0.0.1:41234", for
+// clients other than the one Client returns (boto3 in a subprocess, the AWS
+// CLI's --endpoint-url, a hand-written HTTP request).
+func (s *Server) URL() string { return s.srv.URL() }
+
+// Client returns an aws-sdk-go-v2 DynamoDB client pointed at the server,
+// with static dummy credentials and region us-east-1, so nothing from the
+// environment or ~/.aws leaks into the test. Every call returns the same
+// client.
+func (s *Server) Client() *dynamodb.Client { return s.client }
+
+// NewClient returns a DynamoDB client for the Dynago server at url, with
+// static dummy credentials (Dynago accepts any) and region us-east-1. It
+// reads no environment variables or shared config files.
+func NewClient(url string) *dynamodb.Client {
+	return dynamodb.New(dynamodb.Options{
+		BaseEndpoint: aws.String(url),
+		Region:       Region,
+		Credentials:  credentials.NewStaticCredentialsProvider("dynago", "dynago", ""),
+	})
+}
+
+// testLog writes log lines to t.Log until the server has closed: logging
+// to a finished test panics, and a stray background line must not.
+type testLog struct {
+	t      testing.TB
+	closed atomic.Bool
+}
+
+func (l *testLog) Write(p []byte) (int, error) {
+	if !l.closed.Load() {
+		l.t.Log("dynago: " + strings.TrimRight(string(p), "\n"))
+	}
+	return len(p), nil
+}
