@@ -25,6 +25,10 @@ type ProvisionedCapacity struct {
 	Table, Index          string
 	OnDemand              bool
 	ReadUnits, WriteUnits float64
+
+	// IndexStatus is a global secondary index's IndexStatus (CREATING
+	// while it is being backfilled, ACTIVE, DELETING); "" for a table.
+	IndexStatus string
 }
 
 // Provisioned lists the provisioned throughput of every table and global
@@ -48,7 +52,7 @@ func (db *DB) Provisioned() []ProvisionedCapacity {
 		}
 		out = append(out, pc)
 		for _, g := range d.GlobalSecondaryIndexes {
-			gc := ProvisionedCapacity{Table: name, Index: api.Str(g.IndexName), OnDemand: onDemand}
+			gc := ProvisionedCapacity{Table: name, Index: api.Str(g.IndexName), OnDemand: onDemand, IndexStatus: api.Str(g.IndexStatus)}
 			if pt := g.ProvisionedThroughput; pt != nil && !onDemand {
 				gc.ReadUnits, gc.WriteUnits = float64(api.Int(pt.ReadCapacityUnits, 0)), float64(api.Int(pt.WriteCapacityUnits, 0))
 			}

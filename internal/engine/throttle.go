@@ -111,17 +111,6 @@ func (th *throttler) get(k bucketKey) *bucket {
 	return b
 }
 
-// forget drops a deleted table's buckets.
-func (th *throttler) forget(table uint64) {
-	th.mu.Lock()
-	defer th.mu.Unlock()
-	for k := range th.buckets {
-		if k.table == table {
-			delete(th.buckets, k)
-		}
-	}
-}
-
 // limit is the throughput a bucket enforces: its rate and size, and the
 // error a request over it gets.
 type limit struct {

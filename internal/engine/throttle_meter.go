@@ -155,6 +155,7 @@ func (db *DB) Meter(ctx context.Context, in any, call func(context.Context) (any
 			db.charge(e, "", true, 1, db.opts.Now())
 			db.opts.Observer.ConsumedCapacity(e.table.Name, "", 0, 1)
 		}
+		db.countConflicts(err, m.tables)
 		return out, err
 	}
 	caps := outputCapacity(out)
@@ -313,5 +314,26 @@ func trimCapacity(out any, asked string) {
 	}
 	for _, c := range outputCapacity(out) {
 		c.Table, c.GlobalSecondaryIndexes, c.LocalSecondaryIndexes = nil, nil, nil
+	}
+}
+
+// reasonTransactionConflict is the cancellation reason of a transaction
+// item another request was changing at the same time.
+const reasonTransactionConflict = "TransactionConflict"
+
+// countConflicts reports each TransactionConflict reason of a cancelled
+// transaction to the observer, under the table of its item (tables is the
+// request's table per item, in request order).
+func (db *DB) countConflicts(err error, tables []string) {
+	e := apierr.As(err)
+	if e == nil || e.Code != apierr.TransactionCanceledException {
+		return
+	}
+	reasons, _ := e.CancellationReasons.([]api.CancellationReason)
+	for i, r := range reasons {
+		if api.Str(r.Code) != reasonTransactionConflict || i >= len(tables) {
+			continue
+		}
+		db.opts.Observer.TransactionConflict(db.TableName(tables[i]))
 	}
 }

@@ -234,11 +234,15 @@ var (
 	provisionedWriteDesc = prometheus.NewDesc(namespace+"_provisioned_write_capacity_units",
 		"Provisioned write capacity units per table and global secondary index (on-demand tables: their MaxWriteRequestUnits, 0 for none; CloudWatch ProvisionedWriteCapacityUnits).",
 		[]string{"table", "index", "billing_mode"}, nil)
+	indexStatusDesc = prometheus.NewDesc(namespace+"_index_status",
+		"1 for each global secondary index in its current IndexStatus: CREATING while its backfill runs (index build progress), ACTIVE, or DELETING.",
+		[]string{"table", "index", "status"}, nil)
 )
 
 func (c provisionedCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- provisionedReadDesc
 	ch <- provisionedWriteDesc
+	ch <- indexStatusDesc
 }
 
 func (c provisionedCollector) Collect(ch chan<- prometheus.Metric) {
@@ -252,5 +256,8 @@ func (c provisionedCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(provisionedReadDesc, prometheus.GaugeValue, p.ReadUnits, p.Table, p.Index, mode)
 		ch <- prometheus.MustNewConstMetric(provisionedWriteDesc, prometheus.GaugeValue, p.WriteUnits, p.Table, p.Index, mode)
+		if p.IndexStatus != "" {
+			ch <- prometheus.MustNewConstMetric(indexStatusDesc, prometheus.GaugeValue, 1, p.Table, p.Index, p.IndexStatus)
+		}
 	}
 }

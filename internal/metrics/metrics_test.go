@@ -17,12 +17,15 @@ import (
 	"github.com/dynago/dynago/internal/engine"
 )
 
-// fakeSource is a catalog of one provisioned table "t" (5 RCU, 3 WCU)
-// whose ARN is "arn:t".
+// fakeSource is a catalog of one provisioned table "t" (5 RCU, 3 WCU),
+// whose ARN is "arn:t", with a GSI "g" being built.
 type fakeSource struct{}
 
 func (fakeSource) Provisioned() []engine.ProvisionedCapacity {
-	return []engine.ProvisionedCapacity{{Table: "t", ReadUnits: 5, WriteUnits: 3}}
+	return []engine.ProvisionedCapacity{
+		{Table: "t", ReadUnits: 5, WriteUnits: 3},
+		{Table: "t", Index: "g", ReadUnits: 1, WriteUnits: 1, IndexStatus: "CREATING"},
+	}
 }
 
 func (fakeSource) TableName(s string) string { return strings.TrimPrefix(s, "arn:") }
@@ -92,6 +95,8 @@ func TestHandlerServesTextFormat(t *testing.T) {
 		`dynago_transaction_conflicts_total{table="t"} 1`,
 		`dynago_provisioned_read_capacity_units{billing_mode="PROVISIONED",index="",table="t"} 5`,
 		`dynago_provisioned_write_capacity_units{billing_mode="PROVISIONED",index="",table="t"} 3`,
+		`dynago_provisioned_write_capacity_units{billing_mode="PROVISIONED",index="g",table="t"} 1`,
+		`dynago_index_status{index="g",status="CREATING",table="t"} 1`,
 		`go_goroutines `,
 	} {
 		if !strings.Contains(string(body), want) {
