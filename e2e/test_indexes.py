@@ -232,6 +232,58 @@ class Indexes(ServerTestCase, unittest.TestCase):
         self.assertEqual(resp['Count'], 75)
         self.assertEqual([int(i['n']['N']) for i in resp['Items']][:3], [1, 5, 9])
 
+    def test_multi_attribute_gsi(self):
+        """AWS's multi-attribute key example (November 2025): a GSI whose
+        partition key is (tournamentId, region) and sort key (round,
+        bracket, matchId), queried through the boto3 resource API."""
+        client = self.server.client()
+        client.create_table(
+            TableName='TournamentMatches',
+            KeySchema=[{'AttributeName': 'matchId', 'KeyType': 'HASH'}],
+            AttributeDefinitions=[{'AttributeName': n, 'AttributeType': 'S'}
+                                  for n in ('matchId', 'tournamentId', 'region', 'round', 'bracket')],
+            BillingMode='PAY_PER_REQUEST',
+            GlobalSecondaryIndexes=[{
+                'IndexName': 'TournamentRegionIndex',
+                'KeySchema': [{'AttributeName': 'tournamentId', 'KeyType': 'HASH'},
+                              {'AttributeName': 'region', 'KeyType': 'HASH'},
+                              {'AttributeName': 'round', 'KeyType': 'RANGE'},
+                              {'AttributeName': 'bracket', 'KeyType': 'RANGE'},
+                              {'AttributeName': 'matchId', 'KeyType': 'RANGE'}],
+                'Projection': {'ProjectionType': 'ALL'},
+            }])
+        wait_active(client, 'TournamentMatches')
+        ks = client.describe_table(TableName='TournamentMatches')['Table']['GlobalSecondaryIndexes'][0]['KeySchema']
+        self.assertEqual([k['KeyType'] for k in ks], ['HASH', 'HASH', 'RANGE', 'RANGE', 'RANGE'])
+        table = self.server.resource().Table('TournamentMatches')
+        for mid, region, rnd, bracket in [('m1', 'NA-EAST', 'FINALS', 'UPPER'), ('m2', 'NA-EAST', 'SEMIFINALS', 'UPPER'),
+                                          ('m3', 'NA-EAST', 'SEMIFINALS', 'LOWER'), ('m4', 'EU-WEST', 'SEMIFINALS', 'UPPER'),
+                                          ('m5', 'NA-EAST', 'SEMIFINALS', None)]:
+            it = {'matchId': mid, 'tournamentId': 'WINTER2024', 'region': region, 'round': rnd}
+            if bracket:
+                it['bracket'] = bracket
+            table.put_item(Item=it)
+
+        def query(cond, **kw):
+            return [i['matchId'] for i in table.query(IndexName='TournamentRegionIndex',
+                                                      KeyConditionExpression=cond, **kw)['Items']]
+
+        pk = Key('tournamentId').eq('WINTER2024') & Key('region').eq('NA-EAST')
+        self.assertEqual(query(pk), ['m1', 'm3', 'm2'])  # m5 has no bracket: sparse
+        self.assertEqual(query(pk, ScanIndexForward=False), ['m2', 'm3', 'm1'])
+        self.assertEqual(query(pk & Key('round').eq('SEMIFINALS')), ['m3', 'm2'])
+        self.assertEqual(query(pk & Key('round').eq('SEMIFINALS') & Key('bracket').eq('UPPER')), ['m2'])
+        self.assertEqual(query(pk & Key('round').begins_with('SEMI')), ['m3', 'm2'])
+        self.assertEqual(query(pk & Key('round').eq('SEMIFINALS') & Key('bracket').between('A', 'M')), ['m3'])
+        with self.assertRaises(ClientError) as cm:
+            query(Key('tournamentId').eq('WINTER2024'))
+        self.assertEqual(cm.exception.response['Error']['Message'],
+                         'Query condition missed key schema element: region')
+        with self.assertRaises(ClientError) as cm:
+            query(pk & Key('bracket').eq('UPPER'))
+        self.assertEqual(cm.exception.response['Error']['Message'],
+                         'Query condition missed key schema element: round')
+
 
 class IndexCheckCommand(unittest.TestCase):
     """`dynago check` verifies the indexes of a stopped server's data."""

@@ -112,6 +112,18 @@ func TestTagErrors(t *testing.T) {
 			_, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(arn), Tags: []types.Tag{tag("k", strings.Repeat("v", 257))}})
 			return err
 		}, "ValidationException", "256", true},
+		{"no tags", func() error {
+			_, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(arn), Tags: []types.Tag{}})
+			return err
+		}, "ValidationException", "Atleast one Tag needs to be provided as Input.", false},
+		{"no tag keys", func() error {
+			_, err := c.UntagResource(ctx, &dynamodb.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: []string{}})
+			return err
+		}, "ValidationException", "Atleast one Tag Key needs to be provided as Input.", false},
+		{"index ARN", func() error {
+			_, err := c.ListTagsOfResource(ctx, &dynamodb.ListTagsOfResourceInput{ResourceArn: aws.String(arn + "/index/gsi")})
+			return err
+		}, "ValidationException", "Invalid TableArn: Invalid ResourceArn provided as input " + arn + "/index/gsi", false},
 		{"bad character", func() error {
 			_, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(arn), Tags: []types.Tag{tag("k", "semi;colon")}})
 			return err

@@ -68,7 +68,7 @@ const maxValidationErrors = 10
 // Validator checks decoded requests against the model's constraints. It is
 // immutable once built and safe for concurrent use; build one per server.
 type Validator struct {
-	patterns  map[string]*regexp.Regexp
+	patterns  map[string]matcher
 	tableName shapeID // the TableName shape, applied to table names given as TableArn
 	tableArn  shapeID
 }
@@ -77,7 +77,7 @@ type Validator struct {
 // syntax that Go's regexp cannot express (\p{Print}, surrogate ranges) are
 // skipped: none of them guards a member the engine relies on.
 func NewValidator() *Validator {
-	v := &Validator{patterns: map[string]*regexp.Regexp{}}
+	v := &Validator{patterns: map[string]matcher{}}
 	for i := range shapeRules {
 		r := &shapeRules[i]
 		switch r.name {
@@ -92,7 +92,9 @@ func NewValidator() *Validator {
 		if _, ok := v.patterns[r.pattern]; ok {
 			continue
 		}
-		if re, err := regexp.Compile(`^(?:` + r.pattern + `)$`); err == nil {
+		if m, ok := compileCharClass(r.pattern); ok {
+			v.patterns[r.pattern] = m
+		} else if re, err := regexp.Compile(`^(?:` + r.pattern + `)$`); err == nil {
 			v.patterns[r.pattern] = re
 		}
 	}

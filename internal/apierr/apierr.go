@@ -113,6 +113,12 @@ type Error struct {
 	// CancellationReasons are a TransactionCanceledException's reasons, in
 	// request order; the wire layer encodes them as DynamoDB does.
 	CancellationReasons any
+
+	// ThrottlingReasons say which table or index refused a
+	// ProvisionedThroughputExceededException and why (DynamoDB added them
+	// in 2025: an []api.ThrottlingReason of reason and resource ARN),
+	// typed as any like Item.
+	ThrottlingReasons any
 }
 
 // Error returns "Code: message".

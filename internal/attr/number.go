@@ -207,6 +207,9 @@ func Number(text string) (Value, error) {
 // CanonicalNumber is Number for callers that want only the text. When text
 // is already canonical it is returned as is, without allocating.
 func CanonicalNumber(text string) (string, error) {
+	if isCanonicalInteger(text) {
+		return text, nil
+	}
 	n, ok := parseNumber(text)
 	if !ok {
 		if text == "" {
@@ -223,6 +226,36 @@ func CanonicalNumber(text string) (string, error) {
 		return text, nil
 	}
 	return string(c), nil
+}
+
+// canonicalIntegerDigits bounds the fast path of isCanonicalInteger: an
+// integer of at most this many digits is within DynamoDB's precision (38
+// significant digits) whatever its trailing zeros.
+const canonicalIntegerDigits = maxNumberDigits
+
+// isCanonicalInteger reports whether text is an integer already in
+// canonical form: an optional '-', then a nonzero digit and at most 37 more
+// digits, or "0" alone. Counters, sort keys and timestamps are such
+// integers, and every stored item's numbers are re-read through
+// CanonicalNumber, so this skips the general parser for the common case
+// (TestCanonicalIntegerFastPath checks it against that parser).
+func isCanonicalInteger(text string) bool {
+	if text == "0" {
+		return true
+	}
+	digits := text
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > canonicalIntegerDigits || digits[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(digits); i++ {
+		if c := digits[i]; c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // NumberFromInt returns the number n; an int64 always fits DynamoDB's range.

@@ -11,10 +11,11 @@ import (
 
 // batchWrite is one validated request of a BatchWriteItem.
 type batchWrite struct {
-	table string // the name as the request gave it
-	t     *Table
-	key   []byte
-	item  attr.Item // nil for a delete
+	table    string // the name as the request gave it
+	t        *Table
+	key      []byte
+	item     attr.Item // nil for a delete
+	keyAttrs attr.Item // a delete's key
 }
 
 // BatchWriteItem puts or deletes up to 25 items in one or more tables.
@@ -68,6 +69,9 @@ func (db *DB) BatchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (
 				if err := t.validateBatchPutKey(r.PutRequest.Item); err != nil {
 					return nil, err
 				}
+				if err := checkIndexKeys(db.liveIndexes(t), r.PutRequest.Item); err != nil {
+					return nil, err
+				}
 				w.item = r.PutRequest.Item
 				w.key = itemKey(t, w.item)
 			} else {
@@ -75,6 +79,7 @@ func (db *DB) BatchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (
 					return nil, err
 				}
 				w.key = itemKey(t, r.DeleteRequest.Key)
+				w.keyAttrs = r.DeleteRequest.Key
 			}
 			if seen[string(w.key)] {
 				return nil, apierr.Validation("Provided list of item keys contains duplicates")
@@ -86,8 +91,10 @@ func (db *DB) BatchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (
 	}
 
 	var tally capacityTally
+	var icm map[string][]api.ItemCollectionMetrics
 	err := db.store.Update(ctx, lockKeys, func(txn kv.Txn) error {
 		tally = capacityTally{}
+		icm = nil
 		for _, w := range writes {
 			old, err := readItem(ctx, txn, w.key)
 			if err != nil {
@@ -100,9 +107,11 @@ func (db *DB) BatchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (
 			}
 			gsi, lsi := db.indexWriteUnits(w.t, old, w.item)
 			tally.addIndexes(w.table, gsi, lsi)
-			if err := db.writeItem(txn, w.t, w.key, old, w.item); err != nil {
+			m, err := db.writeItemMetrics(ctx, txn, w.t, w.key, w.keyAttrs, old, w.item, wantCollectionMetrics(in.ReturnItemCollectionMetrics))
+			if err != nil {
 				return err
 			}
+			icm = addCollectionMetrics(icm, w.table, m)
 		}
 		return nil
 	})
@@ -112,6 +121,8 @@ func (db *DB) BatchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (
 	return &api.BatchWriteItemOutput{
 		UnprocessedItems: map[string][]api.WriteRequest{},
 		ConsumedCapacity: tally.list(in.ReturnConsumedCapacity),
+
+		ItemCollectionMetrics: icm,
 	}, nil
 }
 

@@ -27,6 +27,7 @@ func (db *DB) DeleteItem(ctx context.Context, in *api.DeleteItemInput) (*api.Del
 		return nil, err
 	}
 	var old attr.Item
+	var icm *api.ItemCollectionMetrics
 	err = db.store.Update(ctx, [][]byte{w.key}, func(txn kv.Txn) error {
 		var err error
 		if old, err = readItem(ctx, txn, w.key); err != nil {
@@ -35,7 +36,8 @@ func (db *DB) DeleteItem(ctx context.Context, in *api.DeleteItemInput) (*api.Del
 		if err := w.check(old); err != nil {
 			return err
 		}
-		return db.writeItem(txn, w.t, w.key, old, nil)
+		icm, err = db.writeItemMetrics(ctx, txn, w.t, w.key, w.keyAttrs, old, nil, wantCollectionMetrics(in.ReturnItemCollectionMetrics))
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -43,5 +45,7 @@ func (db *DB) DeleteItem(ctx context.Context, in *api.DeleteItemInput) (*api.Del
 	return &api.DeleteItemOutput{
 		Attributes:       returnedAttributes(in.ReturnValues, old, nil, nil),
 		ConsumedCapacity: db.consumedWrite(in.ReturnConsumedCapacity, api.Str(in.TableName), w.t, old, nil, writeUnits(itemSize(old))),
+
+		ItemCollectionMetrics: icm,
 	}, nil
 }

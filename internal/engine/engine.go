@@ -48,6 +48,13 @@ type Options struct {
 	// created or deleted (none is started or resumed), so that `dynago
 	// check` reads a stopped server's data as it was left.
 	NoIndexJobs bool
+
+	// ItemCollectionLimit caps, in bytes, an item collection (one partition
+	// key's items and LSI entries) of a table with local secondary indexes;
+	// a write that would grow one past it fails with
+	// ItemCollectionSizeLimitExceededException. Zero means DynamoDB's
+	// 10 GB (DefaultItemCollectionLimit); tests set it small.
+	ItemCollectionLimit int64
 }
 
 // DB is a Dynago database: the engine over one kv.Store. It is safe for
@@ -67,6 +74,10 @@ type DB struct {
 	// buckets holds the provisioned-throughput token buckets
 	// (throttle.go).
 	buckets *throttler
+
+	// collections remembers item collection sizes of tables with LSIs
+	// (item_collection.go); its zero value is ready.
+	collections collectionSizes
 }
 
 // exprCacheSize bounds the parsed-expression cache, in entries.

@@ -25,6 +25,13 @@ type Index struct {
 	Hash   KeyAttr
 	Range  KeyAttr // Name is "" when the index has no sort key
 
+	// Hashes and Ranges are every partition and sort key attribute, in
+	// KeySchema order: one each (or no Ranges) for a classic index, up to
+	// four each for a GSI with a multi-attribute key (index_multi.go).
+	// Hash and Range are their first elements.
+	Hashes []KeyAttr
+	Ranges []KeyAttr
+
 	// Projection is ALL, KEYS_ONLY or INCLUDE; NonKey holds INCLUDE's
 	// NonKeyAttributes.
 	Projection string
@@ -46,10 +53,16 @@ func (ix *Index) readable() bool {
 
 // keyAttrs returns the index's key attributes, partition key first.
 func (ix *Index) keyAttrs() []KeyAttr {
-	if ix.Range.Name == "" {
-		return []KeyAttr{ix.Hash}
+	if len(ix.Hashes) == 0 { // an Index built by hand (tests)
+		if ix.Range.Name == "" {
+			return []KeyAttr{ix.Hash}
+		}
+		return []KeyAttr{ix.Hash, ix.Range}
 	}
-	return []KeyAttr{ix.Hash, ix.Range}
+	if len(ix.Ranges) == 0 {
+		return ix.Hashes
+	}
+	return append(append(make([]KeyAttr, 0, len(ix.Hashes)+len(ix.Ranges)), ix.Hashes...), ix.Ranges...)
 }
 
 // projects reports whether the index stores the top-level attribute name
@@ -58,8 +71,10 @@ func (ix *Index) projects(t *Table, name string) bool {
 	switch {
 	case ix.Projection == api.ProjectionTypeAll:
 		return true
-	case name == t.Hash.Name || name == t.Range.Name || name == ix.Hash.Name || name == ix.Range.Name:
-		return name != ""
+	case name == "":
+		return false
+	case name == t.Hash.Name || name == t.Range.Name || ix.isKeyAttr(name):
+		return true
 	}
 	return ix.NonKey[name]
 }
@@ -93,9 +108,15 @@ func buildIndexes(rec *tableRecord) ([]*Index, error) {
 				return fmt.Errorf("index %q: key attribute %q has no scalar definition", name, ka.Name)
 			}
 			if api.Str(k.KeyType) == api.KeyTypeRange {
-				ix.Range = ka
+				if len(ix.Ranges) == 0 {
+					ix.Range = ka
+				}
+				ix.Ranges = append(ix.Ranges, ka)
 			} else {
-				ix.Hash = ka
+				if len(ix.Hashes) == 0 {
+					ix.Hash = ka
+				}
+				ix.Hashes = append(ix.Hashes, ka)
 			}
 		}
 		if p != nil {

@@ -38,13 +38,15 @@ func indexPrefix(tableID, indexID uint64) []byte {
 }
 
 // appendIndexPartitionPrefix appends "t/<tid>/x/<iid>/<hash(ipk)>/<ipk>/".
-func appendIndexPartitionPrefix(dst []byte, t *Table, ix *Index, ipk attr.Value) []byte {
+func appendIndexPartitionPrefix(dst []byte, t *Table, ix *Index, ipk ...attr.Value) []byte {
 	dst = append(dst, indexPrefix(t.ID, ix.ID)...)
 	hashAt := len(dst)
 	dst = append(dst, make([]byte, hashWidth)...)
 	dst = append(dst, '/')
 	pkAt := len(dst)
-	dst = attr.AppendKey(dst, ipk)
+	for _, v := range ipk { // a multi-attribute key: the encodings concatenated
+		dst = attr.AppendKey(dst, v)
+	}
 	binary.BigEndian.PutUint64(dst[hashAt:], partitionHash(dst[pkAt:]))
 	return append(dst, '/')
 }
@@ -52,6 +54,9 @@ func appendIndexPartitionPrefix(dst []byte, t *Table, ix *Index, ipk attr.Value)
 // indexEntryKey returns the storage key of item's entry in ix. The item
 // must carry the index key attributes (indexed reports whether it does).
 func indexEntryKey(t *Table, ix *Index, item attr.Item) []byte {
+	if ix.multi() {
+		return multiIndexEntryKey(t, ix, item)
+	}
 	b := appendIndexPartitionPrefix(make([]byte, 0, 96), t, ix, item[ix.Hash.Name])
 	if ix.Range.Name != "" {
 		b = attr.AppendKey(b, item[ix.Range.Name])
@@ -97,9 +102,14 @@ func (ix *Index) projectEntry(t *Table, item attr.Item) attr.Item {
 		return item
 	}
 	out := make(attr.Item, 4+len(ix.NonKey))
-	for _, n := range []string{t.Hash.Name, t.Range.Name, ix.Hash.Name, ix.Range.Name} {
+	for _, n := range []string{t.Hash.Name, t.Range.Name} {
 		if v, ok := item[n]; ok && n != "" {
 			out[n] = v
+		}
+	}
+	for _, k := range ix.keyAttrs() {
+		if v, ok := item[k.Name]; ok {
+			out[k.Name] = v
 		}
 	}
 	for n := range ix.NonKey {

@@ -105,7 +105,7 @@ func (db *DB) queryIndex(ctx context.Context, in *api.QueryInput, t *Table, coun
 		QueryFilter:            in.QueryFilter,
 		ConditionalOperator:    in.ConditionalOperator,
 		AttributesToGet:        in.AttributesToGet,
-	}, expr.KeySchema{Hash: ix.Hash.Name, Range: ix.Range.Name})
+	}, ix.exprKeys())
 	if err != nil {
 		return nil, err
 	}
@@ -113,22 +113,33 @@ func (db *DB) queryIndex(ctx context.Context, in *api.QueryInput, t *Table, coun
 	if k == nil {
 		return nil, apierr.New(apierr.InternalServerError, "engine: the key condition did not compile")
 	}
-	it := indexTable(t, ix)
-	if err := it.checkKeyCondition(k, in.KeyConditions != nil); err != nil {
-		return nil, err
+	var start, end []byte
+	if k.Multi != nil {
+		if err := checkMultiKeyCondition(ix, k.Multi, in.KeyConditions != nil); err != nil {
+			return nil, err
+		}
+		start, end = multiQueryRange(t, ix, k.Multi)
+	} else {
+		it := indexTable(t, ix)
+		if err := it.checkKeyCondition(k, in.KeyConditions != nil); err != nil {
+			return nil, err
+		}
+		prefix := appendIndexPartitionPrefix(nil, t, ix, k.Hash)
+		start, end = indexQueryRange(prefix, k)
 	}
-	prefix := appendIndexPartitionPrefix(nil, t, ix, k.Hash)
-	start, end := indexQueryRange(prefix, k)
 	reverse := in.ScanIndexForward != nil && !*in.ScanIndexForward
 	if in.ExclusiveStartKey != nil {
 		esk, err := indexStartKey(t, ix, in.ExclusiveStartKey)
 		if err != nil {
 			return nil, err
 		}
-		if !attr.Equal(in.ExclusiveStartKey[ix.Hash.Name], k.Hash) {
+		if k.Multi != nil {
+			if err := checkMultiStartKey(k.Multi, in.ExclusiveStartKey); err != nil {
+				return nil, err
+			}
+		} else if !attr.Equal(in.ExclusiveStartKey[ix.Hash.Name], k.Hash) {
 			return nil, apierr.Validation("The provided starting key is outside query boundaries based on provided conditions")
-		}
-		if k.RangeOp != expr.RangeNone && !rangeMatches(k, in.ExclusiveStartKey[ix.Range.Name]) {
+		} else if k.RangeOp != expr.RangeNone && !rangeMatches(k, in.ExclusiveStartKey[ix.Range.Name]) {
 			return nil, apierr.Validation("The provided starting key does not match the range key predicate")
 		}
 		if reverse {
@@ -233,7 +244,7 @@ func indexStartKey(t *Table, ix *Index, esk attr.Item) ([]byte, error) {
 		if v.Type != a.Type {
 			return nil, apierr.Validation(msgKeySchema)
 		}
-		if err := checkKeyValue(a, v, i == 0); err != nil {
+		if err := checkKeyValue(a, v, i < max(1, len(ix.Hashes))); err != nil {
 			return nil, err
 		}
 	}

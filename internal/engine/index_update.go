@@ -164,7 +164,7 @@ func (db *DB) createIndexUpdate(rec *tableRecord, in *api.UpdateTableInput, c *a
 		defs[i] = api.Str(a.AttributeName)
 		defined[defs[i]] = true
 	}
-	if err := validateIndexKeySchema(c.KeySchema, defs, defined); err != nil {
+	if err := validateIndexKeySchema(c.KeySchema, defs, defined, true); err != nil {
 		return err
 	}
 	if _, err := validateProjection(c.Projection); err != nil {

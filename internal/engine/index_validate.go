@@ -110,7 +110,10 @@ func validateCreateIndexes(in *api.CreateTableInput) error {
 		tableHash := api.Str(in.KeySchema[0].AttributeName)
 		for _, l := range in.LocalSecondaryIndexes {
 			name := api.Str(l.IndexName)
-			if err := validateIndexKeySchema(l.KeySchema, defs, defined); err != nil {
+			if len(l.KeySchema) > 2 {
+				return apierr.Validationf(msgMultiLSI, name)
+			}
+			if err := validateIndexKeySchema(l.KeySchema, defs, defined, false); err != nil {
 				return err
 			}
 			if len(l.KeySchema) != 2 {
@@ -136,7 +139,7 @@ func validateCreateIndexes(in *api.CreateTableInput) error {
 	}
 	for _, g := range in.GlobalSecondaryIndexes {
 		name := api.Str(g.IndexName)
-		if err := validateIndexKeySchema(g.KeySchema, defs, defined); err != nil {
+		if err := validateIndexKeySchema(g.KeySchema, defs, defined, true); err != nil {
 			return err
 		}
 		n, err := validateProjection(g.Projection)
@@ -177,9 +180,9 @@ func validateCreateIndexes(in *api.CreateTableInput) error {
 }
 
 // validateIndexKeySchema checks one index's key schema: its attributes
-// defined, hash first, range second, distinct. Multi-attribute keys
-// (several HASH or RANGE elements) are refused until they are supported.
-func validateIndexKeySchema(ks []api.KeySchemaElement, defs []string, defined map[string]bool) error {
+// defined, hash first, range second, distinct; or, for a GSI with several
+// HASH or RANGE elements, the rules of multi-attribute keys (index_multi.go).
+func validateIndexKeySchema(ks []api.KeySchemaElement, defs []string, defined map[string]bool, global bool) error {
 	keys := make([]string, len(ks))
 	for i, k := range ks {
 		keys[i] = api.Str(k.AttributeName)
@@ -190,8 +193,8 @@ func validateIndexKeySchema(ks []api.KeySchemaElement, defs []string, defined ma
 				strings.Join(keys, ", "), strings.Join(defs, ", "))
 		}
 	}
-	if len(ks) > 2 {
-		return errUnsupported("multi-attribute index keys (more than one HASH or RANGE element in an index KeySchema)")
+	if global && isMultiKeySchema(ks) {
+		return validateMultiKeySchema(ks)
 	}
 	if len(keys) == 2 && keys[0] == keys[1] {
 		return apierr.Validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")

@@ -25,7 +25,8 @@ func (db *DB) liveIndexes(t *Table) []*Index {
 
 // checkIndexKeys refuses an item whose attribute named by an index key has
 // another type than the index defines, or is an empty string or binary,
-// with DynamoDB's messages: types first, over every index, then emptiness.
+// or is too large (checkIndexKeySizes), with DynamoDB's messages: types
+// first, over every index, then emptiness, then sizes.
 func checkIndexKeys(ixs []*Index, item attr.Item) error {
 	for _, ix := range ixs {
 		if !ix.maintained() {
@@ -55,7 +56,7 @@ func checkIndexKeys(ixs []*Index, item attr.Item) error {
 			}
 		}
 	}
-	return nil
+	return checkIndexKeySizes(ixs, item)
 }
 
 // writeIndexEntries replaces old's index entries by new's (either may be

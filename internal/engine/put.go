@@ -28,7 +28,13 @@ func (db *DB) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutItemOu
 	if err != nil {
 		return nil, err
 	}
+	// Index key values are checked before the condition, as DynamoDB does
+	// (writeItem checks again under the lock).
+	if err := checkIndexKeys(db.liveIndexes(w.t), in.Item); err != nil {
+		return nil, err
+	}
 	var old attr.Item
+	var icm *api.ItemCollectionMetrics
 	err = db.store.Update(ctx, [][]byte{w.key}, func(txn kv.Txn) error {
 		var err error
 		if old, err = readItem(ctx, txn, w.key); err != nil {
@@ -37,7 +43,8 @@ func (db *DB) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutItemOu
 		if err := w.check(old); err != nil {
 			return err
 		}
-		return db.writeItem(txn, w.t, w.key, old, in.Item)
+		icm, err = db.writeItemMetrics(ctx, txn, w.t, w.key, in.Item, old, in.Item, wantCollectionMetrics(in.ReturnItemCollectionMetrics))
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -45,5 +52,7 @@ func (db *DB) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutItemOu
 	return &api.PutItemOutput{
 		Attributes:       returnedAttributes(in.ReturnValues, old, in.Item, nil),
 		ConsumedCapacity: db.consumedWrite(in.ReturnConsumedCapacity, api.Str(in.TableName), w.t, old, in.Item, putUnits(old, in.Item)),
+
+		ItemCollectionMetrics: icm,
 	}, nil
 }

@@ -31,6 +31,9 @@ func (db *DB) TagResource(ctx context.Context, in *api.TagResourceInput) (*struc
 	if err != nil {
 		return nil, err
 	}
+	if len(in.Tags) == 0 {
+		return nil, errNoTags
+	}
 	if err := validateTags(in.Tags); err != nil {
 		return nil, err
 	}
@@ -55,6 +58,9 @@ func (db *DB) UntagResource(ctx context.Context, in *api.UntagResourceInput) (*s
 	e, err := db.taggedTable(arn)
 	if err != nil {
 		return nil, err
+	}
+	if len(in.TagKeys) == 0 {
+		return nil, errNoTagKeys
 	}
 	for _, k := range in.TagKeys {
 		if err := validateTagKey(k); err != nil {
@@ -98,6 +104,15 @@ func (db *DB) ListTagsOfResource(ctx context.Context, in *api.ListTagsOfResource
 // errTooManyTags is the refusal of a TagResource (or CreateTable) that would
 // leave a table with more than 50 tags.
 var errTooManyTags = apierr.Validationf("One or more parameter values were invalid: The number of tags exceeds the limit of %d", maxTags)
+
+// DynamoDB's refusals of a TagResource without tags and an UntagResource
+// without keys (the API model allows empty lists; the service does not).
+// The wording, "Atleast" included, is as recorded by the dynoxide
+// emulator from the real service; the AWS documentation does not quote it.
+var (
+	errNoTags    = apierr.Validation("Atleast one Tag needs to be provided as Input.")
+	errNoTagKeys = apierr.Validation("Atleast one Tag Key needs to be provided as Input.")
+)
 
 // errTagResourceNotFound is DynamoDB's answer to tagging a table that does
 // not exist; the misspelt "ResourcArn" is DynamoDB's own.

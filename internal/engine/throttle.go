@@ -8,7 +8,10 @@ package engine
 // actually consumed, so a bucket may go into debt that later refills pay
 // off: that is how DynamoDB itself can accept a 400 KB write on a 1-WCU
 // table. A request arriving while a bucket is empty (or in debt) gets
-// ProvisionedThroughputExceededException, which every SDK retries.
+// ProvisionedThroughputExceededException, which every SDK retries; batches
+// and transactions are admitted item by item or cancelled instead
+// (throttle_batch.go), and every refusal names its table or index in
+// ThrottlingReasons (throttle_reasons.go).
 //
 // A new bucket starts full, as if the table had been idle for 300 seconds,
 // so that tests and tools that create a small table and load a few hundred
@@ -116,6 +119,7 @@ func (th *throttler) get(k bucketKey) *bucket {
 type limit struct {
 	rate, size float64
 	err        error
+	kind       string // the LimitType of its ThrottlingReason (throttle_reasons.go)
 }
 
 // limitOf returns the limit of table e (index "" for the table itself) in
@@ -139,18 +143,19 @@ func limitOf(e *catalogEntry, index string, write bool) (l limit, ok bool) {
 			}
 		}
 		rErr, wErr := errTableQuotaExceeded, errTableQuotaExceeded
+		rKind, wKind := limitAccount, limitAccount
 		if odt != nil {
 			if v := api.Int(odt.MaxReadRequestUnits, -1); v > 0 {
-				r, rErr = v, errOnDemandMaxExceeded
+				r, rErr, rKind = v, errOnDemandMaxExceeded, limitOnDemandMax
 			}
 			if v := api.Int(odt.MaxWriteRequestUnits, -1); v > 0 {
-				w, wErr = v, errOnDemandMaxExceeded
+				w, wErr, wKind = v, errOnDemandMaxExceeded, limitOnDemandMax
 			}
 		}
 		if write {
-			return limit{rate: float64(w), size: float64(w), err: wErr}, true
+			return limit{rate: float64(w), size: float64(w), err: wErr, kind: wKind}, true
 		}
-		return limit{rate: float64(r), size: float64(r), err: rErr}, true
+		return limit{rate: float64(r), size: float64(r), err: rErr, kind: rKind}, true
 	}
 	pt, err := d.ProvisionedThroughput, errTableThroughputExceeded
 	if index != "" {
@@ -171,7 +176,7 @@ func limitOf(e *catalogEntry, index string, write bool) (l limit, ok bool) {
 	if rate <= 0 {
 		return limit{}, false
 	}
-	return limit{rate: rate, size: rate * burstSeconds, err: err}, true
+	return limit{rate: rate, size: rate * burstSeconds, err: err, kind: limitProvisioned}, true
 }
 
 // admit returns the error of the first of e's buckets (in direction write,
@@ -190,7 +195,7 @@ func (db *DB) admit(e *catalogEntry, indexes []string, write bool, now time.Time
 		b.mu.Unlock()
 		if empty {
 			db.opts.Observer.Throttled(e.table.Name, index, write)
-			return l.err
+			return db.throttleError(e, index, write, l)
 		}
 	}
 	return nil

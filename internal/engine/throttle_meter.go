@@ -134,30 +134,39 @@ func (db *DB) Meter(ctx context.Context, in any, call func(context.Context) (any
 		seen[e.table.Name] = true
 		entries = append(entries, e)
 	}
+	var held *batchHold
 	if !db.opts.NoThrottle {
 		now := db.opts.Now()
-		for _, e := range entries {
-			if err := db.admit(e, admitIndexes(e, m), m.write, now); err != nil {
-				return nil, err
+		var err error
+		switch in.(type) {
+		case *api.BatchWriteItemInput, *api.BatchGetItemInput:
+			held, err = db.admitBatch(in, m, now)
+		case *api.TransactWriteItemsInput, *api.TransactGetItemsInput:
+			err = db.admitTransaction(entries, m, now)
+		default:
+			for _, e := range entries {
+				if err = db.admit(e, admitIndexes(e, m), m.write, now); err != nil {
+					break
+				}
 			}
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	asked := api.Str(*m.rcc)
 	*m.rcc = api.Ptr(capacityIndexes)
 	out, err := call(ctx)
 	*m.rcc = nilIfEmpty(asked)
+	held.undo()
 	if err != nil {
 		if errors.Is(err, apierr.ConditionalCheckFailedException) && len(entries) == 1 {
-			// A failed conditional write still consumes write capacity in
-			// DynamoDB. The error carries no size, so it is charged the
-			// minimum, one unit.
-			e := entries[0]
-			db.charge(e, "", true, 1, db.opts.Now())
-			db.opts.Observer.ConsumedCapacity(e.table.Name, "", 0, 1)
+			db.chargeFailedCondition(ctx, entries[0], in)
 		}
 		db.countConflicts(err, m.tables)
 		return out, err
 	}
+	held.merge(out)
 	caps := outputCapacity(out)
 	now := db.opts.Now()
 	for _, c := range caps {

@@ -52,8 +52,10 @@ func (db *DB) TransactWriteItems(ctx context.Context, in *api.TransactWriteItems
 	}
 
 	var tally transactTally
+	var icm map[string][]api.ItemCollectionMetrics
 	err = db.store.Update(ctx, lockKeys, func(txn kv.Txn) error {
 		tally = transactTally{}
+		icm = nil
 		if tok != nil {
 			replay, err := db.checkRequestToken(ctx, txn, tok)
 			if err != nil {
@@ -72,9 +74,13 @@ func (db *DB) TransactWriteItems(ctx context.Context, in *api.TransactWriteItems
 			if !w.writes() {
 				continue
 			}
-			if err := db.writeItem(txn, w.t, w.key, olds[i], news[i]); err != nil {
-				return err
+			gsi, lsi := db.indexWriteUnits(w.t, olds[i], news[i])
+			tally.addIndexWrites(w.t.Name, gsi, lsi)
+			m, err := db.writeItemMetrics(ctx, txn, w.t, w.key, w.keyAttrs, olds[i], news[i], wantCollectionMetrics(in.ReturnItemCollectionMetrics))
+			if err != nil {
+				return transactCollectionError(err, i, len(writes))
 			}
+			icm = addCollectionMetrics(icm, w.tableName, m)
 		}
 		if tok != nil {
 			return db.saveRequestToken(txn, tok)
@@ -89,6 +95,8 @@ func (db *DB) TransactWriteItems(ctx context.Context, in *api.TransactWriteItems
 	}
 	return &api.TransactWriteItemsOutput{
 		ConsumedCapacity: tally.list(in.ReturnConsumedCapacity),
+
+		ItemCollectionMetrics: icm,
 	}, nil
 }
 

@@ -30,7 +30,11 @@ func (db *DB) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api.Upd
 	if err != nil {
 		return nil, err
 	}
+	if err := checkUpdateIndexKeys(db.liveIndexes(w.t), w.update); err != nil {
+		return nil, err
+	}
 	var old, new attr.Item
+	var icm *api.ItemCollectionMetrics
 	err = db.store.Update(ctx, [][]byte{w.key}, func(txn kv.Txn) error {
 		var err error
 		if old, err = readItem(ctx, txn, w.key); err != nil {
@@ -44,7 +48,11 @@ func (db *DB) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api.Upd
 		}
 		// A nil new item means nothing to store (only removals on a
 		// missing item).
-		return db.writeItem(txn, w.t, w.key, old, new)
+		if err := checkUpdatedIndexKeys(db.liveIndexes(w.t), new); err != nil {
+			return err
+		}
+		icm, err = db.writeItemMetrics(ctx, txn, w.t, w.key, w.keyAttrs, old, new, wantCollectionMetrics(in.ReturnItemCollectionMetrics))
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -56,6 +64,8 @@ func (db *DB) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api.Upd
 	return &api.UpdateItemOutput{
 		Attributes:       returnedAttributes(in.ReturnValues, old, new, paths),
 		ConsumedCapacity: db.consumedWrite(in.ReturnConsumedCapacity, api.Str(in.TableName), w.t, old, new, putUnits(old, new)),
+
+		ItemCollectionMetrics: icm,
 	}, nil
 }
 

@@ -104,6 +104,14 @@ func appendCacheKey(b []byte, r *Request, keys KeySchema) []byte {
 	field(r.Operation)
 	field(keys.Hash)
 	field(keys.Range)
+	for _, n := range keys.Hashes {
+		field(n)
+	}
+	b = append(b, 1)
+	for _, n := range keys.Ranges {
+		field(n)
+	}
+	b = append(b, 1)
 	if r.Names == nil {
 		b = append(b, 1)
 	}

@@ -40,7 +40,7 @@ func checkQueryFilter(req *Request, keys KeySchema, filter *Condition, hasKey bo
 		param = "QueryFilter"
 	}
 	for _, name := range filter.TopLevel() {
-		if name == keys.Hash || (keys.Range != "" && name == keys.Range) {
+		if name == keys.Hash || (keys.Range != "" && name == keys.Range) || keys.isMultiKeyAttr(name) {
 			return bareError(param + " can only contain non-primary key attributes: Primary key attribute: " + name)
 		}
 	}

@@ -49,6 +49,13 @@ type Request struct {
 type KeySchema struct {
 	Hash  string
 	Range string // "" when there is no sort key
+
+	// Hashes and Ranges name every partition and sort key attribute of a
+	// multi-attribute GSI key, in KeySchema order (keycond_multi.go). They
+	// are left nil for a single-attribute key; when set, Hash and Range
+	// should be their first elements.
+	Hashes []string
+	Ranges []string
 }
 
 // Compiled is a request's parsed expressions. A nil field means the request
@@ -84,4 +91,8 @@ type KeyCondition struct {
 	RangeName   string // "" when the condition does not mention the sort key
 	RangeOp     RangeOp
 	RangeValues []attr.Value // one value, or two for RangeBetween
+
+	// Multi is set, and the fields above are not, when the key schema is a
+	// multi-attribute one (KeySchema.Hashes or Ranges set).
+	Multi *MultiKeyCondition
 }

@@ -102,11 +102,16 @@ type keyPlan struct {
 	rangeName string
 	rangeOp   RangeOp
 	rangeVals []*operand
+	multi     *multiKeyPlan // a multi-attribute key's condition; the fields above unset
 }
 
 // bind resolves the plan's operands against one request's values into
 // out, using rv (two values long) for the sort-key values.
 func (k *keyPlan) bind(vals []attr.Value, out *KeyCondition, rv []attr.Value) {
+	if k.multi != nil {
+		*out = KeyCondition{Multi: k.multi.bind(vals)}
+		return
+	}
 	*out = KeyCondition{HashName: k.hashName, Hash: k.hash.value(vals), RangeName: k.rangeName, RangeOp: k.rangeOp}
 	if len(k.rangeVals) > 0 {
 		rv = rv[:len(k.rangeVals)]
@@ -120,6 +125,9 @@ func (k *keyPlan) bind(vals []attr.Value, out *KeyCondition, rv []attr.Value) {
 // buildKeyCondition checks terms against the key schema and produces the
 // engine's seek description.
 func buildKeyCondition(terms []keyTerm, keys KeySchema) (*keyPlan, error) {
+	if keys.isMulti() {
+		return buildMultiKeyCondition(terms, keys)
+	}
 	if len(terms) != 1 && len(terms) != 2 {
 		return nil, bareError("Conditions can be of length 1 or 2 only")
 	}

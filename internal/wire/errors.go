@@ -20,6 +20,7 @@ type envelope struct {
 	MessageUpper        string `json:"Message,omitempty"`
 	Item                any    `json:"Item,omitempty"`
 	CancellationReasons any    `json:"CancellationReasons,omitempty"`
+	ThrottlingReasons   any    `json:"ThrottlingReasons,omitempty"`
 }
 
 // errorBody returns the status and body DynamoDB answers err with. An error
@@ -41,6 +42,9 @@ func errorBody(err error) (int, []byte) {
 	}
 	if e.CancellationReasons != nil {
 		env.CancellationReasons = e.CancellationReasons
+	}
+	if e.ThrottlingReasons != nil {
+		env.ThrottlingReasons = e.ThrottlingReasons
 	}
 	body, merr := json.Marshal(env)
 	if merr != nil {

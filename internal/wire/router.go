@@ -24,8 +24,12 @@ type operation func(ctx context.Context, body []byte) (any, error)
 func register[In, Out any](h *handler, name string, call func(context.Context, *In) (*Out, error)) {
 	h.ops[name] = func(ctx context.Context, body []byte) (any, error) {
 		in := new(In)
-		if err := decode(name, body, in); err != nil {
-			return nil, err
+		if !decodeFast(body, in) {
+			var zero In
+			*in = zero // the fast path may have filled part of it
+			if err := decode(name, body, in); err != nil {
+				return nil, err
+			}
 		}
 		if err := h.validator.Validate(name, in); err != nil {
 			return nil, err

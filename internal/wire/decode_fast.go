@@ -1,0 +1,405 @@
+package wire
+
+// A reflection-free decoder for the request shapes of the hot operations
+// (GetItem, PutItem, UpdateItem, DeleteItem, Query). encoding/json scans a
+// body three times before attr's decoder sees an item: once to validate it,
+// once to walk the struct, and once more to find the end of each item it
+// hands to UnmarshalJSON. That was 6-10% of a GetItem's server CPU.
+//
+// The fast path is strictly a subset: it accepts only a body json.Valid
+// accepts, holding only members it knows by their exact names, each once,
+// with values of the expected JSON type, strings without escapes and in
+// valid UTF-8, and no nulls. Anything else (and any error from attr's
+// decoder) makes it report false, and the request takes the encoding/json
+// path as before, which produces every error message. For a body it
+// accepts, the result is the struct encoding/json would have produced
+// (TestDecodeFastMatchesEncodingJSON and FuzzDecodeFast check this).
+
+import (
+	"encoding/json"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/attr"
+)
+
+// decodeFast decodes body into in, a pointer to an input shape, and
+// reports whether it could; on false, in is garbage and the caller decodes
+// again with encoding/json.
+func decodeFast(body []byte, in any) bool {
+	switch in.(type) {
+	case *api.GetItemInput, *api.PutItemInput, *api.UpdateItemInput, *api.DeleteItemInput, *api.QueryInput:
+	default:
+		return false
+	}
+	if !json.Valid(body) {
+		return false
+	}
+	d := fastDecoder{b: body}
+	switch v := in.(type) {
+	case *api.GetItemInput:
+		return d.object(func(d *fastDecoder, name string) bool { return getMember(d, name, v) })
+	case *api.PutItemInput:
+		return d.object(func(d *fastDecoder, name string) bool { return putMember(d, name, v) })
+	case *api.UpdateItemInput:
+		return d.object(func(d *fastDecoder, name string) bool { return updateMember(d, name, v) })
+	case *api.DeleteItemInput:
+		return d.object(func(d *fastDecoder, name string) bool { return deleteMember(d, name, v) })
+	case *api.QueryInput:
+		return d.object(func(d *fastDecoder, name string) bool { return queryMember(d, name, v) })
+	}
+	return false
+}
+
+// fastDecoder is a position in a body already known to be valid JSON.
+type fastDecoder struct {
+	b    []byte
+	i    int
+	seen map[string]bool // top-level members read so far; nil until the second
+	one  string          // the first member, before seen is needed
+}
+
+func (d *fastDecoder) space() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// object reads the top-level object, calling member for each member with
+// the decoder positioned at its value.
+func (d *fastDecoder) object(member func(d *fastDecoder, name string) bool) bool {
+	d.space()
+	if d.i >= len(d.b) || d.b[d.i] != '{' {
+		return false
+	}
+	d.i++
+	d.space()
+	if d.i < len(d.b) && d.b[d.i] == '}' {
+		return true
+	}
+	for {
+		name, ok := d.str()
+		if !ok || !d.firstTime(name) {
+			return false
+		}
+		d.space()
+		if d.i >= len(d.b) || d.b[d.i] != ':' {
+			return false
+		}
+		d.i++
+		d.space()
+		if !member(d, name) {
+			return false
+		}
+		d.space()
+		if d.i >= len(d.b) {
+			return false
+		}
+		switch d.b[d.i] {
+		case ',':
+			d.i++
+			d.space()
+		case '}':
+			return true // json.Valid said nothing but space follows
+		default:
+			return false
+		}
+	}
+}
+
+// firstTime reports whether name has not been seen before at the top
+// level: encoding/json merges a repeated map member, so repeats are left
+// to it.
+func (d *fastDecoder) firstTime(name string) bool {
+	if d.seen == nil {
+		if d.one == "" {
+			d.one = name
+			return true
+		}
+		d.seen = map[string]bool{d.one: true}
+	}
+	if d.seen[name] {
+		return false
+	}
+	d.seen[name] = true
+	return true
+}
+
+// str reads a string without escapes, in valid UTF-8.
+func (d *fastDecoder) str() (string, bool) {
+	if d.i >= len(d.b) || d.b[d.i] != '"' {
+		return "", false
+	}
+	start := d.i + 1
+	ascii := true
+	for i := start; i < len(d.b); i++ {
+		switch c := d.b[i]; {
+		case c == '"':
+			s := d.b[start:i]
+			if !ascii && !utf8.Valid(s) {
+				return "", false
+			}
+			d.i = i + 1
+			return string(s), true
+		case c == '\\':
+			return "", false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	return "", false
+}
+
+// strPtr reads a string member into *dst.
+func (d *fastDecoder) strPtr(dst **string) bool {
+	s, ok := d.str()
+	if ok {
+		*dst = &s
+	}
+	return ok
+}
+
+// boolPtr reads true or false into *dst.
+func (d *fastDecoder) boolPtr(dst **bool) bool {
+	var v bool
+	switch {
+	case hasPrefixAt(d.b, d.i, "true"):
+		v, d.i = true, d.i+4
+	case hasPrefixAt(d.b, d.i, "false"):
+		d.i += 5
+	default:
+		return false
+	}
+	*dst = &v
+	return true
+}
+
+func hasPrefixAt(b []byte, i int, lit string) bool {
+	return len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit
+}
+
+// maxFastIntDigits keeps ParseInt far from int64's limit.
+const maxFastIntDigits = 18
+
+// intPtr reads a plain integer (no fraction or exponent) into *dst.
+func (d *fastDecoder) intPtr(dst **int64) bool {
+	start := d.i
+	if d.i < len(d.b) && d.b[d.i] == '-' {
+		d.i++
+	}
+	digits := d.i
+	for d.i < len(d.b) && d.b[d.i] >= '0' && d.b[d.i] <= '9' {
+		d.i++
+	}
+	if n := d.i - digits; n == 0 || n > maxFastIntDigits {
+		return false
+	}
+	if d.i < len(d.b) && (d.b[d.i] == '.' || d.b[d.i] == 'e' || d.b[d.i] == 'E') {
+		return false
+	}
+	v, err := strconv.ParseInt(string(d.b[start:d.i]), 10, 64)
+	if err != nil {
+		return false
+	}
+	*dst = &v
+	return true
+}
+
+// item reads an attribute map with attr's decoder, which is what
+// attr.Item's UnmarshalJSON runs.
+func (d *fastDecoder) item(dst *attr.Item) bool {
+	if d.i >= len(d.b) || d.b[d.i] != '{' {
+		return false
+	}
+	end, ok := d.valueEnd()
+	if !ok {
+		return false
+	}
+	it, err := attr.DecodeItemJSON(d.b[d.i:end])
+	if err != nil || it == nil {
+		return false
+	}
+	*dst, d.i = it, end
+	return true
+}
+
+// valueEnd returns the end of the object or array at d.i. The body is
+// valid JSON, so counting brackets outside strings finds it.
+func (d *fastDecoder) valueEnd() (int, bool) {
+	depth := 0
+	for i := d.i; i < len(d.b); i++ {
+		switch d.b[i] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1, true
+			}
+		case '"':
+			for i++; i < len(d.b) && d.b[i] != '"'; i++ {
+				if d.b[i] == '\\' {
+					i++
+				}
+			}
+		}
+	}
+	return 0, false
+}
+
+// names reads ExpressionAttributeNames: an object of strings.
+func (d *fastDecoder) names(dst *map[string]string) bool {
+	if d.i >= len(d.b) || d.b[d.i] != '{' {
+		return false
+	}
+	d.i++
+	m := map[string]string{}
+	d.space()
+	if d.i < len(d.b) && d.b[d.i] == '}' {
+		d.i++
+		*dst = m
+		return true
+	}
+	for {
+		k, ok := d.str()
+		if !ok {
+			return false
+		}
+		d.space()
+		if d.i >= len(d.b) || d.b[d.i] != ':' {
+			return false
+		}
+		d.i++
+		d.space()
+		v, ok := d.str()
+		if !ok {
+			return false
+		}
+		m[k] = v
+		d.space()
+		if d.i >= len(d.b) {
+			return false
+		}
+		switch d.b[d.i] {
+		case ',':
+			d.i++
+			d.space()
+		case '}':
+			d.i++
+			*dst = m
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+func getMember(d *fastDecoder, name string, in *api.GetItemInput) bool {
+	switch name {
+	case "TableName":
+		return d.strPtr(&in.TableName)
+	case "Key":
+		return d.item(&in.Key)
+	case "ConsistentRead":
+		return d.boolPtr(&in.ConsistentRead)
+	case "ProjectionExpression":
+		return d.strPtr(&in.ProjectionExpression)
+	case "ExpressionAttributeNames":
+		return d.names(&in.ExpressionAttributeNames)
+	case "ReturnConsumedCapacity":
+		return d.strPtr(&in.ReturnConsumedCapacity)
+	}
+	return false
+}
+
+// writeMember reads the members PutItem, UpdateItem and DeleteItem share.
+func writeMember(d *fastDecoder, name string, table, cond, rcc, ricm, rv, rvoccf **string,
+	names *map[string]string, values *attr.Item) bool {
+	switch name {
+	case "TableName":
+		return d.strPtr(table)
+	case "ConditionExpression":
+		return d.strPtr(cond)
+	case "ExpressionAttributeNames":
+		return d.names(names)
+	case "ExpressionAttributeValues":
+		return d.item(values)
+	case "ReturnConsumedCapacity":
+		return d.strPtr(rcc)
+	case "ReturnItemCollectionMetrics":
+		return d.strPtr(ricm)
+	case "ReturnValues":
+		return d.strPtr(rv)
+	case "ReturnValuesOnConditionCheckFailure":
+		return d.strPtr(rvoccf)
+	}
+	return false
+}
+
+func putMember(d *fastDecoder, name string, in *api.PutItemInput) bool {
+	if name == "Item" {
+		return d.item(&in.Item)
+	}
+	return writeMember(d, name, &in.TableName, &in.ConditionExpression, &in.ReturnConsumedCapacity,
+		&in.ReturnItemCollectionMetrics, &in.ReturnValues, &in.ReturnValuesOnConditionCheckFailure,
+		&in.ExpressionAttributeNames, &in.ExpressionAttributeValues)
+}
+
+func updateMember(d *fastDecoder, name string, in *api.UpdateItemInput) bool {
+	switch name {
+	case "Key":
+		return d.item(&in.Key)
+	case "UpdateExpression":
+		return d.strPtr(&in.UpdateExpression)
+	}
+	return writeMember(d, name, &in.TableName, &in.ConditionExpression, &in.ReturnConsumedCapacity,
+		&in.ReturnItemCollectionMetrics, &in.ReturnValues, &in.ReturnValuesOnConditionCheckFailure,
+		&in.ExpressionAttributeNames, &in.ExpressionAttributeValues)
+}
+
+func deleteMember(d *fastDecoder, name string, in *api.DeleteItemInput) bool {
+	if name == "Key" {
+		return d.item(&in.Key)
+	}
+	return writeMember(d, name, &in.TableName, &in.ConditionExpression, &in.ReturnConsumedCapacity,
+		&in.ReturnItemCollectionMetrics, &in.ReturnValues, &in.ReturnValuesOnConditionCheckFailure,
+		&in.ExpressionAttributeNames, &in.ExpressionAttributeValues)
+}
+
+func queryMember(d *fastDecoder, name string, in *api.QueryInput) bool {
+	switch name {
+	case "TableName":
+		return d.strPtr(&in.TableName)
+	case "IndexName":
+		return d.strPtr(&in.IndexName)
+	case "KeyConditionExpression":
+		return d.strPtr(&in.KeyConditionExpression)
+	case "FilterExpression":
+		return d.strPtr(&in.FilterExpression)
+	case "ProjectionExpression":
+		return d.strPtr(&in.ProjectionExpression)
+	case "ExpressionAttributeNames":
+		return d.names(&in.ExpressionAttributeNames)
+	case "ExpressionAttributeValues":
+		return d.item(&in.ExpressionAttributeValues)
+	case "ExclusiveStartKey":
+		return d.item(&in.ExclusiveStartKey)
+	case "Limit":
+		return d.intPtr(&in.Limit)
+	case "ScanIndexForward":
+		return d.boolPtr(&in.ScanIndexForward)
+	case "ConsistentRead":
+		return d.boolPtr(&in.ConsistentRead)
+	case "Select":
+		return d.strPtr(&in.Select)
+	case "ReturnConsumedCapacity":
+		return d.strPtr(&in.ReturnConsumedCapacity)
+	}
+	return false
+}
