@@ -402,7 +402,7 @@ class ConditionsAndFilters(ServerTestCase, unittest.TestCase):
                          self.table.put_item, Item={"pk": "e", "sk": "syntax"},
                          ConditionExpression="attribute_exists(pk) AND")
         self.assertError("ValidationException",
-                         "Cannot update attribute sk. This attribute is part of the key",
+                         "One or more parameter values were invalid: Cannot update attribute sk. This attribute is part of the key",
                          self.table.update_item, Key={"pk": "e", "sk": "key"},
                          UpdateExpression="SET sk = :v", ExpressionAttributeValues={":v": "x"})
         self.assertError("ValidationException",

@@ -114,6 +114,11 @@ func (db *DB) prepareUpdate(ctx context.Context, tableName *string, key attr.Ite
 	if err := t.validateKey(key); err != nil {
 		return nil, err
 	}
+	// An update that plainly gives an index key a wrong type is refused
+	// before the item is read, in UpdateItem and in transactions alike.
+	if err := checkUpdateIndexKeys(db.liveIndexes(t), c.Update); err != nil {
+		return nil, err
+	}
 	return &itemWrite{
 		kind: writeUpdate, tableName: api.Str(tableName), t: t,
 		key: itemKey(t, key), keyAttrs: key,

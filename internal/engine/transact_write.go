@@ -126,6 +126,10 @@ func (db *DB) evalTransactWrite(ctx context.Context, txn kv.Txn, writes []*itemW
 			continue
 		}
 		new, err := w.result(old)
+		if err == nil && w.kind == writeUpdate {
+			// What an update leaves in an index key is only known now.
+			err = checkUpdatedIndexKeys(db.liveIndexes(w.t), new)
+		}
 		if err != nil {
 			if reasons[i], err = cancellationReason(err); err != nil {
 				return nil, nil, err

@@ -30,9 +30,6 @@ func (db *DB) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api.Upd
 	if err != nil {
 		return nil, err
 	}
-	if err := checkUpdateIndexKeys(db.liveIndexes(w.t), w.update); err != nil {
-		return nil, err
-	}
 	var old, new attr.Item
 	var icm *api.ItemCollectionMetrics
 	err = db.store.Update(ctx, [][]byte{w.key}, func(txn kv.Txn) error {
