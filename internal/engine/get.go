@@ -33,6 +33,9 @@ func (db *DB) GetItem(ctx context.Context, in *api.GetItemInput) (*api.GetItemOu
 	if err := t.validateKey(in.Key); err != nil {
 		return nil, err
 	}
+	if sink := api.RawItemsFrom(ctx); sink != nil && c.Projection == nil {
+		return db.getItemRaw(ctx, in, t, sink)
+	}
 	item, err := readItem(ctx, db.store, itemKey(t, in.Key))
 	if err != nil {
 		return nil, err
@@ -43,6 +46,34 @@ func (db *DB) GetItem(ctx context.Context, in *api.GetItemInput) (*api.GetItemOu
 	}
 	if item != nil {
 		out.Item = project(c.Projection, item)
+	}
+	return out, nil
+}
+
+// getItemRaw is GetItem without a projection for a caller that takes raw
+// items: the stored bytes go to sink undecoded, and the output's Item is
+// an empty placeholder (api.RawItems).
+func (db *DB) getItemRaw(ctx context.Context, in *api.GetItemInput, t *Table, sink *api.RawItems) (*api.GetItemOutput, error) {
+	b, err := db.store.Get(ctx, itemKey(t, in.Key))
+	if errors.Is(err, kv.ErrNotFound) {
+		b, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	size := 0
+	if b != nil {
+		if size, err = attr.ItemSizeJSON(b); err != nil {
+			return nil, fmt.Errorf("engine: corrupt stored item: %w", err)
+		}
+	}
+	out := &api.GetItemOutput{
+		ConsumedCapacity: consumed(in.ReturnConsumedCapacity, api.Str(in.TableName),
+			readUnits(size, api.Bool(in.ConsistentRead))),
+	}
+	if b != nil {
+		sink.Item = b
+		out.Item = attr.Item{}
 	}
 	return out, nil
 }

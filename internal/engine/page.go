@@ -7,6 +7,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"fmt"
 
 	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/apierr"
@@ -36,6 +37,10 @@ type page struct {
 	filter     *expr.Condition
 	projection *expr.Projection
 	countOnly  bool // Select COUNT: items are counted, not returned
+	// raw asks for the stored bytes of the returned items (pageResult.raw)
+	// instead of decoded items; it is honoured only when nothing needs the
+	// decoded item (no filter, projection or index entry to resolve).
+	raw bool
 
 	// For index reads (index_query.go); nil means a base-table read.
 	// lastKey gives LastEvaluatedKey of the last entry read; resolve turns
@@ -53,6 +58,17 @@ type pageResult struct {
 	count, scanned   int64
 	lastEvaluatedKey attr.Item
 	size             int // bytes read, for capacity
+	// raw holds the items' stored JSON instead of items when the page
+	// could pass them through; non-nil (maybe empty) exactly then.
+	raw [][]byte
+}
+
+// passThrough reports whether a page can be read without decoding its
+// items: sizes come from attr.ItemSizeJSON, and only the last item read is
+// decoded, for LastEvaluatedKey.
+func (p *page) passThrough() bool {
+	return p.filter == nil && p.resolve == nil && p.narrow == nil &&
+		(p.countOnly || (p.raw && p.projection == nil))
 }
 
 // read walks the page. The limit is applied to items read, before the
@@ -82,10 +98,13 @@ func (db *DB) readPage(ctx context.Context, p *page) (*pageResult, error) {
 		return nil, err
 	}
 	defer it.Close()
-	var last attr.Item
 	full := func() bool {
 		return (p.limit > 0 && res.scanned >= p.limit) || res.size >= maxPageSize
 	}
+	if p.passThrough() {
+		return res, db.readRawPage(it, p, res, full)
+	}
+	var last attr.Item
 	for !full() && it.Next() {
 		item, err := decodeItem(it.Value())
 		if err != nil {
@@ -127,6 +146,68 @@ func (db *DB) readPage(ctx context.Context, p *page) (*pageResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// readRawPage reads a pass-through page (see passThrough): the stored
+// bytes are copied into one buffer, one allocation for the whole page
+// instead of a decode's several per item.
+func (db *DB) readRawPage(it kv.Iterator, p *page, res *pageResult, full func() bool) error {
+	var buf []byte
+	var spans []int // end offset of each item in buf
+	var last []byte
+	for !full() && it.Next() {
+		v := it.Value()
+		size, err := attr.ItemSizeJSON(v)
+		if err != nil {
+			return fmt.Errorf("engine: corrupt stored item: %w", err)
+		}
+		res.size += size
+		res.scanned++
+		res.count++
+		if p.countOnly {
+			last = append(last[:0], v...)
+			continue
+		}
+		buf = append(buf, v...)
+		spans = append(spans, len(buf))
+	}
+	if err := it.Err(); err != nil {
+		return err
+	}
+	if !p.countOnly {
+		res.raw = make([][]byte, len(spans))
+		start := 0
+		for i, end := range spans {
+			res.raw[i] = buf[start:end:end]
+			start = end
+		}
+		if len(spans) > 0 {
+			last = res.raw[len(spans)-1]
+		}
+	}
+	if full() && last != nil {
+		item, err := decodeItem(last)
+		if err != nil {
+			return err
+		}
+		if p.lastKey != nil {
+			res.lastEvaluatedKey = p.lastKey(item)
+		} else {
+			res.lastEvaluatedKey = p.t.keyOf(item)
+		}
+	}
+	return nil
+}
+
+// pageItems returns a page's items for its output, with raw bytes handed
+// to sink when the page passed them through (see api.RawItems for the
+// placeholders left in Items).
+func pageItems(res *pageResult, sink *api.RawItems) []attr.Item {
+	if res.raw != nil && sink != nil {
+		sink.Items = res.raw
+		return make([]attr.Item, len(res.raw))
+	}
+	return nonNilItems(res.items)
 }
 
 // checkSelect checks Select against the projection parameters and reports

@@ -72,12 +72,14 @@ func (db *DB) Query(ctx context.Context, in *api.QueryInput) (*api.QueryOutput, 
 			start = keySuccessor(esk)
 		}
 	}
+	sink := api.RawItemsFrom(ctx)
 	res, err := db.readPage(ctx, &page{
 		t: t, start: start, end: end, reverse: reverse,
 		limit:      api.Int(in.Limit, 0),
 		filter:     c.Filter,
 		projection: c.Projection,
 		countOnly:  countOnly,
+		raw:        sink != nil,
 	})
 	if err != nil {
 		return nil, err
@@ -90,7 +92,7 @@ func (db *DB) Query(ctx context.Context, in *api.QueryInput) (*api.QueryOutput, 
 			readUnits(res.size, api.Bool(in.ConsistentRead))),
 	}
 	if !countOnly {
-		out.Items = nonNilItems(res.items)
+		out.Items = pageItems(res, sink)
 	}
 	return out, nil
 }

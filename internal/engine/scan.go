@@ -57,12 +57,14 @@ func (db *DB) Scan(ctx context.Context, in *api.ScanInput) (*api.ScanOutput, err
 		}
 		start = keySuccessor(esk)
 	}
+	sink := api.RawItemsFrom(ctx)
 	res, err := db.readPage(ctx, &page{
 		t: t, start: start, end: end,
 		limit:      api.Int(in.Limit, 0),
 		filter:     c.Filter,
 		projection: c.Projection,
 		countOnly:  countOnly,
+		raw:        sink != nil,
 	})
 	if err != nil {
 		return nil, err
@@ -75,7 +77,7 @@ func (db *DB) Scan(ctx context.Context, in *api.ScanInput) (*api.ScanOutput, err
 			readUnits(res.size, api.Bool(in.ConsistentRead))),
 	}
 	if !countOnly {
-		out.Items = nonNilItems(res.items)
+		out.Items = pageItems(res, sink)
 	}
 	return out, nil
 }

@@ -54,13 +54,24 @@ func (bp *bufferPool) put(b *[]byte) {
 
 // appendOutput appends the JSON body of an operation's output to dst.
 func appendOutput(dst []byte, out any) ([]byte, error) {
+	return appendOutputRaw(dst, out, nil)
+}
+
+// appendOutputRaw is appendOutput for a request whose context carried raw
+// (api.WithRawItems; nil: none): the items the engine passed through as
+// their stored canonical JSON are appended as they are, since
+// attr.AppendItemJSON would write the same bytes.
+func appendOutputRaw(dst []byte, out any, raw *api.RawItems) ([]byte, error) {
+	if raw == nil {
+		raw = &api.RawItems{}
+	}
 	switch o := out.(type) {
 	case *api.GetItemOutput:
-		return appendGetItemOutput(dst, o)
+		return appendGetItemOutput(dst, o, raw.Item)
 	case *api.QueryOutput:
-		return appendPageOutput(dst, o.ConsumedCapacity, o.Count, o.Items, o.LastEvaluatedKey, o.ScannedCount)
+		return appendPageOutput(dst, o.ConsumedCapacity, o.Count, o.Items, raw.Items, o.LastEvaluatedKey, o.ScannedCount)
 	case *api.ScanOutput:
-		return appendPageOutput(dst, o.ConsumedCapacity, o.Count, o.Items, o.LastEvaluatedKey, o.ScannedCount)
+		return appendPageOutput(dst, o.ConsumedCapacity, o.Count, o.Items, raw.Items, o.LastEvaluatedKey, o.ScannedCount)
 	case *api.PutItemOutput:
 		return appendWriteOutput(dst, o.Attributes, o.ConsumedCapacity, o.ItemCollectionMetrics)
 	case *api.UpdateItemOutput:
@@ -130,18 +141,26 @@ func (o *object) marshal(n string, v any, isNil bool) error {
 
 func (o *object) close() []byte { return append(o.buf, '}') }
 
-func appendGetItemOutput(dst []byte, out *api.GetItemOutput) ([]byte, error) {
+// appendGetItemOutput writes a GetItem output; raw (nil: none) is the
+// item's stored JSON when the engine passed it through.
+func appendGetItemOutput(dst []byte, out *api.GetItemOutput, raw []byte) ([]byte, error) {
 	o := openObject(dst)
 	if err := o.marshal("ConsumedCapacity", out.ConsumedCapacity, out.ConsumedCapacity == nil); err != nil {
 		return dst, err
 	}
-	o.item("Item", out.Item)
+	if raw != nil && out.Item != nil {
+		o.name("Item")
+		o.buf = append(o.buf, raw...)
+	} else {
+		o.item("Item", out.Item)
+	}
 	return o.close(), nil
 }
 
 // appendPageOutput writes a Query or Scan output; the two shapes have the
-// same members.
-func appendPageOutput(dst []byte, cc *api.ConsumedCapacity, count *int64, items []attr.Item, lastKey attr.Item, scanned *int64) ([]byte, error) {
+// same members. raw[i], when present and items[i] is nil, is item i's
+// stored JSON passed through by the engine.
+func appendPageOutput(dst []byte, cc *api.ConsumedCapacity, count *int64, items []attr.Item, raw [][]byte, lastKey attr.Item, scanned *int64) ([]byte, error) {
 	o := openObject(dst)
 	if err := o.marshal("ConsumedCapacity", cc, cc == nil); err != nil {
 		return dst, err
@@ -153,6 +172,10 @@ func appendPageOutput(dst []byte, cc *api.ConsumedCapacity, count *int64, items 
 		for i, it := range items {
 			if i > 0 {
 				o.buf = append(o.buf, ',')
+			}
+			if it == nil && i < len(raw) {
+				o.buf = append(o.buf, raw[i]...)
+				continue
 			}
 			o.buf = attr.AppendItemJSON(o.buf, it)
 		}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/apierr"
 )
 
@@ -115,13 +116,14 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (string, int) {
 		return fail(name, apierr.New(apierr.SerializationException, ""))
 	}
 
-	out, err := h.dispatch(r.Context(), name, op, body, reqID)
+	var raw api.RawItems
+	out, err := h.dispatch(api.WithRawItems(r.Context(), &raw), name, op, body, reqID)
 	if err != nil {
 		return fail(name, err)
 	}
 	buf := h.buffers.get()
 	defer h.buffers.put(buf)
-	*buf, err = appendOutput(*buf, out)
+	*buf, err = appendOutputRaw(*buf, out, &raw)
 	if err != nil {
 		return fail(name, err)
 	}
