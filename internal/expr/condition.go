@@ -303,9 +303,17 @@ func (p *parser) parseComparison(left *operand) (*node, error) {
 	return nil, p.s.syntaxError()
 }
 
-// parseOperand parses a path, a :value, size(path), or one of these in
-// parentheses.
+// parseOperand parses a condition operand: a path, a :value, size(path),
+// or one of these in parentheses.
 func (p *parser) parseOperand() (*operand, error) {
+	return p.parseOperandOf(p.parseSize, isConditionKeyword)
+}
+
+// parseOperandOf parses a path, a :value, a function call (parsed by
+// call), or one of these in parentheses. Condition and update expressions
+// share this shape and differ only in their functions and in the words
+// (reserved) that cannot start a path there.
+func (p *parser) parseOperandOf(call func() (*operand, error), reserved func(string) bool) (*operand, error) {
 	if err := p.enter(); err != nil {
 		return nil, err
 	}
@@ -314,7 +322,7 @@ func (p *parser) parseOperand() (*operand, error) {
 	switch t.kind {
 	case tokLParen:
 		p.s.next()
-		o, err := p.parseOperand()
+		o, err := p.parseOperandOf(call, reserved)
 		if err != nil {
 			return nil, err
 		}
@@ -327,9 +335,9 @@ func (p *parser) parseOperand() (*operand, error) {
 		return p.value(t), nil
 	case tokIdent:
 		if p.s.peekAt(1).kind == tokLParen {
-			return p.parseSize()
+			return call()
 		}
-		if isConditionKeyword(t.text) {
+		if reserved(t.text) {
 			return nil, p.s.syntaxError()
 		}
 	}

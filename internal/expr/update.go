@@ -226,38 +226,7 @@ func (p *parser) parseSetTerm() (*operand, error) {
 
 // parseUpdateOperand parses a path, a :value or a function call.
 func (p *parser) parseUpdateOperand() (*operand, error) {
-	if err := p.enter(); err != nil {
-		return nil, err
-	}
-	defer p.leave()
-	t := p.s.peek()
-	switch t.kind {
-	case tokLParen:
-		p.s.next()
-		o, err := p.parseUpdateOperand()
-		if err != nil {
-			return nil, err
-		}
-		if _, err := p.s.expect(tokRParen); err != nil {
-			return nil, err
-		}
-		return o, nil
-	case tokValue:
-		p.s.next()
-		return p.value(t), nil
-	case tokIdent:
-		if p.s.peekAt(1).kind == tokLParen {
-			return p.parseUpdateFunc()
-		}
-		if isClauseWord(t.text) {
-			return nil, p.s.syntaxError()
-		}
-	}
-	path, err := p.parsePath()
-	if err != nil {
-		return nil, err
-	}
-	return &operand{kind: opdPath, path: path}, nil
+	return p.parseOperandOf(p.parseUpdateFunc, isClauseWord)
 }
 
 func (p *parser) parseUpdateFunc() (*operand, error) {
