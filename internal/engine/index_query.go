@@ -259,29 +259,7 @@ func indexStartKey(t *Table, ix *Index, esk attr.Item) ([]byte, error) {
 // item key, an entry key continues after its sort key (with the base key),
 // so every bound past a sort key value is the end of that value's prefix.
 func indexQueryRange(p []byte, k *expr.KeyCondition) (start, end []byte) {
-	pend := prefixEnd(p)
-	enc := func(v attr.Value) []byte {
-		return attr.AppendKey(append([]byte(nil), p...), v)
-	}
-	switch k.RangeOp {
-	case expr.RangeEQ:
-		s := enc(k.RangeValues[0])
-		return s, prefixEnd(s)
-	case expr.RangeLT:
-		return p, enc(k.RangeValues[0])
-	case expr.RangeLE:
-		return p, prefixEnd(enc(k.RangeValues[0]))
-	case expr.RangeGT:
-		return prefixEnd(enc(k.RangeValues[0])), pend
-	case expr.RangeGE:
-		return enc(k.RangeValues[0]), pend
-	case expr.RangeBetween:
-		return enc(k.RangeValues[0]), prefixEnd(enc(k.RangeValues[1]))
-	case expr.RangeBeginsWith:
-		s := attr.AppendKeyPrefix(append([]byte(nil), p...), k.RangeValues[0])
-		return s, prefixEnd(s)
-	}
-	return p, pend
+	return sortKeyRange(p, k, prefixEnd)
 }
 
 // indexSegmentRange returns the entry key range [start, end) of one Scan

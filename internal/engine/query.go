@@ -168,9 +168,17 @@ func scalarText(v attr.Value) string {
 }
 
 // queryRange returns the item key range [start, end) a key condition
-// selects.
+// selects. A base item key ends with its sort key, so the first key past a
+// sort key value is its successor.
 func queryRange(t *Table, k *expr.KeyCondition) (start, end []byte) {
-	p := appendPartitionPrefix(nil, t, k.Hash)
+	return sortKeyRange(appendPartitionPrefix(nil, t, k.Hash), k, keySuccessor)
+}
+
+// sortKeyRange returns the key range [start, end) that k's sort-key
+// condition selects within the partition whose keys start with p. past(s)
+// is the first key after every key whose sort key encodes to s: base items
+// and index entries (which continue after the sort key) differ only there.
+func sortKeyRange(p []byte, k *expr.KeyCondition, past func([]byte) []byte) (start, end []byte) {
 	pend := prefixEnd(p)
 	enc := func(v attr.Value) []byte {
 		return attr.AppendKey(append([]byte(nil), p...), v)
@@ -178,17 +186,17 @@ func queryRange(t *Table, k *expr.KeyCondition) (start, end []byte) {
 	switch k.RangeOp {
 	case expr.RangeEQ:
 		s := enc(k.RangeValues[0])
-		return s, keySuccessor(s)
+		return s, past(s)
 	case expr.RangeLT:
 		return p, enc(k.RangeValues[0])
 	case expr.RangeLE:
-		return p, keySuccessor(enc(k.RangeValues[0]))
+		return p, past(enc(k.RangeValues[0]))
 	case expr.RangeGT:
-		return keySuccessor(enc(k.RangeValues[0])), pend
+		return past(enc(k.RangeValues[0])), pend
 	case expr.RangeGE:
 		return enc(k.RangeValues[0]), pend
 	case expr.RangeBetween:
-		return enc(k.RangeValues[0]), keySuccessor(enc(k.RangeValues[1]))
+		return enc(k.RangeValues[0]), past(enc(k.RangeValues[1]))
 	case expr.RangeBeginsWith:
 		s := attr.AppendKeyPrefix(append([]byte(nil), p...), k.RangeValues[0])
 		return s, prefixEnd(s)
