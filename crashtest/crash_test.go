@@ -218,26 +218,11 @@ func scanAll(t *testing.T, client *dynamodb.Client) map[string]string {
 // middle of concurrent PutItems, restart, and every acknowledged write
 // (from this round and all before it) is there with its value.
 func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and kills a dynago binary; skipped with -short")
-	}
-	dir := t.TempDir()
-	bin := buildDynago(t, dir)
-	dataDir := filepath.Join(dir, "data")
-	logPath := filepath.Join(dir, "dynago.log")
+	bin, dataDir, logPath := crashDirs(t)
 
 	c := start(t, bin, dataDir, logPath)
 	client := newClient(c.url)
-	_, err := client.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName:            aws.String(table),
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
-		BillingMode:          types.BillingModePayPerRequest,
-	})
-	if err != nil {
-		t.Fatalf("CreateTable: %v", err)
-	}
-	waitActive(t, client)
+	createItemTable(t, client)
 
 	allAcked := map[string]string{}
 	var totalAcked, totalInFlight, totalUnackedPresent int
@@ -289,6 +274,34 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 	}
 	t.Logf("crash summary: %d rounds, %d writers, writes acknowledged %d, in flight at kills %d, unacknowledged but present %d, acknowledged lost 0",
 		*rounds, *writers, totalAcked, totalInFlight, totalUnackedPresent)
+}
+
+// crashDirs builds dynago into a fresh directory and names the data
+// directory and log file a crash test's children share. Crash tests build
+// and kill a binary, so -short skips them.
+func crashDirs(t *testing.T) (bin, dataDir, logPath string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and kills a dynago binary; skipped with -short")
+	}
+	dir := t.TempDir()
+	return buildDynago(t, dir), filepath.Join(dir, "data"), filepath.Join(dir, "dynago.log")
+}
+
+// createItemTable creates the on-demand table keyed by "pk" that the item
+// and transaction crash tests write to, and waits until it is ACTIVE.
+func createItemTable(t *testing.T, client *dynamodb.Client) {
+	t.Helper()
+	_, err := client.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:            aws.String(table),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatalf("CreateTable: %v", err)
+	}
+	waitActive(t, client)
 }
 
 func waitActive(t *testing.T, client *dynamodb.Client) {

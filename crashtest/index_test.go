@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -30,13 +29,7 @@ const indexKeySpace = 400
 // `dynago check` on the data directory: every index must equal the
 // projection of its table after every crash.
 func TestCrashKeepsIndexesConsistent(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and kills a dynago binary; skipped with -short")
-	}
-	dir := t.TempDir()
-	bin := buildDynago(t, dir)
-	dataDir := filepath.Join(dir, "data")
-	logPath := filepath.Join(dir, "dynago.log")
+	bin, dataDir, logPath := crashDirs(t)
 
 	c := start(t, bin, dataDir, logPath)
 	client := newClient(c.url)
@@ -176,14 +169,8 @@ func runCheck(t *testing.T, bin, dataDir string) ([]byte, int) {
 // position, the index becomes ACTIVE, and `dynago check` finds it equal to
 // the table.
 func TestCrashResumesIndexBackfill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and kills a dynago binary; skipped with -short")
-	}
 	const items = 6000
-	dir := t.TempDir()
-	bin := buildDynago(t, dir)
-	dataDir := filepath.Join(dir, "data")
-	logPath := filepath.Join(dir, "dynago.log")
+	bin, dataDir, logPath := crashDirs(t)
 	c := start(t, bin, dataDir, logPath)
 	client := newClient(c.url)
 	ctx := context.Background()

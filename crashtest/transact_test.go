@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -151,26 +150,11 @@ func readTxState(t *testing.T, client *dynamodb.Client) txState {
 // nothing: the balances still sum to the total, each transaction has all
 // of its markers or none, and every acknowledged transaction has all.
 func TestCrashTransactionsAllOrNothing(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and kills a dynago binary; skipped with -short")
-	}
-	dir := t.TempDir()
-	bin := buildDynago(t, dir)
-	dataDir := filepath.Join(dir, "data")
-	logPath := filepath.Join(dir, "dynago.log")
+	bin, dataDir, logPath := crashDirs(t)
 
 	c := start(t, bin, dataDir, logPath)
 	client := newClient(c.url)
-	_, err := client.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-		TableName:            aws.String(table),
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
-		BillingMode:          types.BillingModePayPerRequest,
-	})
-	if err != nil {
-		t.Fatalf("CreateTable: %v", err)
-	}
-	waitActive(t, client)
+	createItemTable(t, client)
 	for i := range txAccounts {
 		it := txAccount(i)
 		it["balance"] = &types.AttributeValueMemberN{Value: strconv.Itoa(txStart)}
