@@ -113,47 +113,34 @@ func (p *parser) parseOr() (*node, error) {
 		return nil, err
 	}
 	defer p.leave()
-	left, err := p.parseAnd()
-	if err != nil {
-		return nil, err
-	}
-	for p.s.keyword("OR") {
-		if left.kind == nBare {
-			return nil, p.s.syntaxError()
-		}
-		p.s.next()
-		p.ops++
-		right, err := p.parseAnd()
-		if err != nil {
-			return nil, err
-		}
-		if right.kind == nBare {
-			return nil, p.s.syntaxError()
-		}
-		left = &node{kind: nOr, kids: []*node{left, right}}
-	}
-	return left, nil
+	return p.parseChain("OR", nOr, p.parseAnd)
 }
 
-func (p *parser) parseAnd() (*node, error) {
-	left, err := p.parseNot()
+func (p *parser) parseAnd() (*node, error) { return p.parseChain("AND", nAnd, p.parseNot) }
+
+// parseChain parses operands (by next) joined by the keyword word into a
+// left-leaning tree of kind nodes: OR over AND over NOT gives DynamoDB's
+// precedence. A bare operand (a path or value that is not a condition) may
+// not be joined.
+func (p *parser) parseChain(word string, kind nodeKind, next func() (*node, error)) (*node, error) {
+	left, err := next()
 	if err != nil {
 		return nil, err
 	}
-	for p.s.keyword("AND") {
+	for p.s.keyword(word) {
 		if left.kind == nBare {
 			return nil, p.s.syntaxError()
 		}
 		p.s.next()
 		p.ops++
-		right, err := p.parseNot()
+		right, err := next()
 		if err != nil {
 			return nil, err
 		}
 		if right.kind == nBare {
 			return nil, p.s.syntaxError()
 		}
-		left = &node{kind: nAnd, kids: []*node{left, right}}
+		left = &node{kind: kind, kids: []*node{left, right}}
 	}
 	return left, nil
 }
