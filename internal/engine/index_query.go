@@ -94,18 +94,7 @@ func (db *DB) queryIndex(ctx context.Context, in *api.QueryInput, t *Table, coun
 	if err != nil {
 		return nil, err
 	}
-	c, err := db.exprs.Compile(&expr.Request{
-		Operation:              "Query",
-		KeyConditionExpression: in.KeyConditionExpression,
-		FilterExpression:       in.FilterExpression,
-		ProjectionExpression:   in.ProjectionExpression,
-		Names:                  in.ExpressionAttributeNames,
-		Values:                 in.ExpressionAttributeValues,
-		KeyConditions:          in.KeyConditions,
-		QueryFilter:            in.QueryFilter,
-		ConditionalOperator:    in.ConditionalOperator,
-		AttributesToGet:        in.AttributesToGet,
-	}, ix.exprKeys())
+	c, err := db.exprs.Compile(queryExprRequest(in), ix.exprKeys())
 	if err != nil {
 		return nil, err
 	}

@@ -37,18 +37,7 @@ func (db *DB) Query(ctx context.Context, in *api.QueryInput) (*api.QueryOutput, 
 	if in.IndexName != nil {
 		return db.queryIndex(ctx, in, t, countOnly)
 	}
-	c, err := db.exprs.Compile(&expr.Request{
-		Operation:              "Query",
-		KeyConditionExpression: in.KeyConditionExpression,
-		FilterExpression:       in.FilterExpression,
-		ProjectionExpression:   in.ProjectionExpression,
-		Names:                  in.ExpressionAttributeNames,
-		Values:                 in.ExpressionAttributeValues,
-		KeyConditions:          in.KeyConditions,
-		QueryFilter:            in.QueryFilter,
-		ConditionalOperator:    in.ConditionalOperator,
-		AttributesToGet:        in.AttributesToGet,
-	}, t.exprKeys())
+	c, err := db.exprs.Compile(queryExprRequest(in), t.exprKeys())
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +154,23 @@ func scalarText(v attr.Value) string {
 		return string(v.B)
 	}
 	return v.S
+}
+
+// queryExprRequest gathers a Query's expression parameters, for the table
+// and for an index alike: only the key schema they compile against differs.
+func queryExprRequest(in *api.QueryInput) *expr.Request {
+	return &expr.Request{
+		Operation:              "Query",
+		KeyConditionExpression: in.KeyConditionExpression,
+		FilterExpression:       in.FilterExpression,
+		ProjectionExpression:   in.ProjectionExpression,
+		Names:                  in.ExpressionAttributeNames,
+		Values:                 in.ExpressionAttributeValues,
+		KeyConditions:          in.KeyConditions,
+		QueryFilter:            in.QueryFilter,
+		ConditionalOperator:    in.ConditionalOperator,
+		AttributesToGet:        in.AttributesToGet,
+	}
 }
 
 // queryRange returns the item key range [start, end) a key condition
