@@ -16,6 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
+
 	"github.com/dynago/dynago/internal/engine"
 	"github.com/dynago/dynago/internal/kv/pebble"
 	"github.com/dynago/dynago/internal/metrics"
@@ -33,12 +36,14 @@ const (
 	DefaultAccountID = "000000000000"
 )
 
-// Connection timeouts: how long a client may take to send its request
-// headers, and how long a keep-alive connection may sit idle, so that
-// abandoned connections cannot pile up.
+// Connection limits: how long a client may take to send a request once it
+// has started one, how long a keep-alive connection may sit idle (so that
+// abandoned connections cannot pile up), and the largest request head
+// (request line and headers; SDK requests are 1-3 KB).
 const (
-	readHeaderTimeout = 30 * time.Second
-	idleTimeout       = 2 * time.Minute
+	readTimeout     = 30 * time.Second
+	idleTimeout     = 2 * time.Minute
+	readBufferBytes = 16 << 10 // 16 KB
 )
 
 // Config is everything a Dynago server needs to start.
@@ -91,8 +96,9 @@ type Server struct {
 	db       *engine.DB
 	metrics  *metrics.Metrics
 	handler  http.Handler
+	api      *wire.Handler
 	ln       net.Listener
-	http     *http.Server
+	http     *fasthttp.Server
 	serveErr chan error
 }
 
@@ -192,6 +198,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 		db:      db,
 		metrics: m,
 		handler: withPprofIf(cfg.Pprof, withMetrics(api, m.Handler())),
+		api:     api,
 	}, nil
 }
 
@@ -216,22 +223,49 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.ln = ln
-	s.http = &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: readHeaderTimeout,
-		IdleTimeout:       idleTimeout,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	s.http = &fasthttp.Server{
+		CloseOnShutdown:       true,
+		Handler:               fastHandler(s.api, s.handler),
+		ReadTimeout:           readTimeout,
+		IdleTimeout:           idleTimeout,
+		ReadBufferSize:        readBufferBytes,
+		MaxRequestBodySize:    int(s.api.MaxBodyBytes()),
+		NoDefaultServerHeader: true,
+		NoDefaultContentType:  true,
+		Logger:                fastLogger{s.log},
 	}
 	s.serveErr = make(chan error, 1)
 	go func() {
-		err := s.http.Serve(ln)
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		}
-		s.serveErr <- err
+		s.serveErr <- s.http.Serve(newReadyListener(ln, idleTimeout))
 		close(s.serveErr)
 	}()
 	return s, nil
+}
+
+// fastHandler serves the port: DynamoDB's API (every POST, and CORS
+// preflights) straight from api on fasthttp, the hot path; everything else
+// (the health check, /metrics, /debug/pprof/) through next, the same
+// http.Handler that Handler returns, adapted to fasthttp.
+func fastHandler(api *wire.Handler, next http.Handler) fasthttp.RequestHandler {
+	slow := fasthttpadaptor.NewFastHTTPHandler(next)
+	return func(ctx *fasthttp.RequestCtx) {
+		if ctx.IsPost() || ctx.IsOptions() {
+			api.ServeFast(ctx)
+			return
+		}
+		slow(ctx)
+	}
+}
+
+// fastLogger sends fasthttp's own messages (connection and parse errors,
+// which clients cause) to the log at debug level.
+type fastLogger struct{ log *slog.Logger }
+
+// Printf implements fasthttp.Logger.
+func (l fastLogger) Printf(format string, args ...any) {
+	if l.log.Enabled(context.Background(), slog.LevelDebug) {
+		l.log.Debug(fmt.Sprintf(format, args...), "component", "http")
+	}
 }
 
 // withMetrics serves GET /metrics (Prometheus' scrape path) from
@@ -283,9 +317,8 @@ func (s *Server) ServeErr() <-chan error { return s.serveErr }
 func (s *Server) Close(ctx context.Context) error {
 	var errs []error
 	if s.http != nil {
-		if err := s.http.Shutdown(ctx); err != nil {
+		if err := s.http.ShutdownWithContext(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
-			s.http.Close()
 		}
 	}
 	if err := s.db.Close(); err != nil {

@@ -6,7 +6,6 @@ package wire
 // are not verified yet.
 
 import (
-	"net/http"
 	"strings"
 	"time"
 
@@ -21,8 +20,8 @@ const amzDateFormat = "20060102T150405Z"
 
 // checkAuth returns DynamoDB's error for a request whose Authorization
 // header is missing or malformed, or nil.
-func checkAuth(r *http.Request) error {
-	auth := strings.TrimSpace(r.Header.Get("Authorization"))
+func checkAuth(ex exchange) error {
+	auth := strings.TrimSpace(ex.header("Authorization"))
 	if !strings.HasPrefix(auth, "AWS4-") {
 		return apierr.New(apierr.MissingAuthenticationTokenException, "Request is missing Authentication Token")
 	}
@@ -32,9 +31,9 @@ func checkAuth(r *http.Request) error {
 		k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
 		params[k] = v
 	}
-	date := r.Header.Get("X-Amz-Date")
+	date := ex.header("X-Amz-Date")
 	if date == "" {
-		date = r.Header.Get("Date")
+		date = ex.header("Date")
 	}
 	var msg strings.Builder
 	for _, p := range [...]string{"Credential", "Signature", "SignedHeaders"} {
@@ -46,9 +45,9 @@ func checkAuth(r *http.Request) error {
 		msg.WriteString("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ")
 	}
 	if msg.Len() > 0 {
-		return apierr.New(apierr.IncompleteSignatureException, msg.String()+"Authorization="+r.Header.Get("Authorization"))
+		return apierr.New(apierr.IncompleteSignatureException, msg.String()+"Authorization="+ex.header("Authorization"))
 	}
-	if d := r.Header.Get("X-Amz-Date"); d != "" {
+	if d := ex.header("X-Amz-Date"); d != "" {
 		if _, err := time.Parse(amzDateFormat, d); err != nil {
 			return apierr.New(apierr.IncompleteSignatureException,
 				"Date must be in ISO-8601 'basic format'. Got '"+d+"'. See http://en.wikipedia.org/wiki/ISO_8601")

@@ -36,7 +36,7 @@ func TestCheckAuth(t *testing.T) {
 		for k, v := range tt.headers {
 			r.Header.Set(k, v)
 		}
-		err := checkAuth(r)
+		err := checkAuth(netExchange{r: r})
 		if tt.code == "" {
 			if err != nil {
 				t.Errorf("%s: unexpected %v", tt.name, err)

@@ -2,7 +2,7 @@ package wire
 
 // Batch operations.
 
-func (h *handler) registerBatch() {
+func (h *Handler) registerBatch() {
 	register(h, "BatchGetItem", h.db.BatchGetItem)
 	register(h, "BatchWriteItem", h.db.BatchWriteItem)
 }

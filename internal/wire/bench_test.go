@@ -41,7 +41,7 @@ func BenchmarkServe(b *testing.B) {
 // BenchmarkDecodeValidate measures only what each operation adds to the
 // request: decoding the body into its input shape and validating it.
 func BenchmarkDecodeValidate(b *testing.B) {
-	h := newTestHandler(b, Options{}).(*handler)
+	h := newTestHandler(b, Options{}).(*Handler)
 	for _, bm := range []struct{ op, body string }{{"PutItem", benchPutItem}, {"GetItem", benchGetItem}} {
 		b.Run(bm.op, func(b *testing.B) {
 			op := h.ops[bm.op]

@@ -2,7 +2,7 @@ package wire
 
 // Single-item operations.
 
-func (h *handler) registerItems() {
+func (h *Handler) registerItems() {
 	register(h, "PutItem", h.db.PutItem)
 	register(h, "GetItem", h.db.GetItem)
 	register(h, "DeleteItem", h.db.DeleteItem)

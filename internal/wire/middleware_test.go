@@ -40,7 +40,9 @@ func TestMiddleware(t *testing.T) {
 			t.Errorf("%s %s: %d %s, want %d containing %q", tc.target, tc.body, rec.Code, rec.Body, tc.status, tc.contains)
 		}
 	}
-	if got, want := strings.Join(seen, ","), "PutItem:music,ListTables,DescribeLimits"; got != want {
+	// do serves each request through ServeHTTP and then ServeFast, so the
+	// middleware sees every valid one twice.
+	if got, want := strings.Join(seen, ","), "PutItem:music,PutItem:music,ListTables,ListTables,DescribeLimits,DescribeLimits"; got != want {
 		t.Errorf("middleware saw %s, want %s", got, want)
 	}
 }

@@ -2,7 +2,7 @@ package wire
 
 // Multi-item reads.
 
-func (h *handler) registerQuery() {
+func (h *Handler) registerQuery() {
 	register(h, "Query", h.db.Query)
 	register(h, "Scan", h.db.Scan)
 }

@@ -21,7 +21,7 @@ type operation func(ctx context.Context, body []byte) (any, error)
 
 // register adds the operation name, served by call, to h's routes. The
 // generic wrapper is every handler's whole body: decode, validate, call.
-func register[In, Out any](h *handler, name string, call func(context.Context, *In) (*Out, error)) {
+func register[In, Out any](h *Handler, name string, call func(context.Context, *In) (*Out, error)) {
 	h.ops[name] = func(ctx context.Context, body []byte) (any, error) {
 		in := new(In)
 		if !decodeFast(body, in) {
@@ -87,7 +87,7 @@ func decode(op string, body []byte, in any) error {
 // dispatch runs op, turning a panic into an InternalServerError and an
 // error log line with the stack, so that one bad request never takes the
 // server down.
-func (h *handler) dispatch(ctx context.Context, name string, op operation, body []byte, reqID string) (out any, err error) {
+func (h *Handler) dispatch(ctx context.Context, name string, op operation, body []byte, reqID string) (out any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			h.log.ErrorContext(ctx, "panic serving request",

@@ -3,10 +3,12 @@ package wire
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"errors"
 	"hash/crc32"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"mime"
 	"net/http"
@@ -33,80 +35,87 @@ const corsMaxAge = "172800" // 2 days, in seconds
 // errTooLarge marks a body over the size limit.
 var errTooLarge = errors.New("wire: request body too large")
 
-// ServeHTTP answers one request in the order DynamoDB checks things: body
-// size, CORS, method and content type, JSON syntax, target, authentication,
-// then the operation itself.
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	op, status := h.serve(w, r)
-	h.log.DebugContext(r.Context(), "request",
-		"op", op, "status", status, "duration", time.Since(start),
-		"request_id", w.Header().Get("x-amzn-RequestId"))
+// serve answers one request in the order DynamoDB checks things: body
+// size, CORS, method and content type, JSON syntax, target,
+// authentication, then the operation itself.
+func (h *Handler) serve(ctx context.Context, ex exchange) {
+	var start time.Time
+	debug := h.log.Enabled(ctx, slog.LevelDebug)
+	if debug {
+		start = time.Now()
+	}
+	op, status, reqID := h.answer(ctx, ex)
+	if debug {
+		h.log.DebugContext(ctx, "request",
+			"op", op, "status", status, "duration", time.Since(start), "request_id", reqID)
+	}
 }
 
-// serve answers r and returns the operation name (if any) and the status,
-// for the request log.
-func (h *handler) serve(w http.ResponseWriter, r *http.Request) (string, int) {
-	body, err := h.readBody(r)
+// answer answers the request and returns the operation name (if any), the
+// status and the request id, for the request log.
+func (h *Handler) answer(ctx context.Context, ex exchange) (op string, status int, reqID string) {
+	body, err := h.readBody(ex)
 	if err != nil {
 		if errors.Is(err, errTooLarge) {
-			w.Header().Set("Connection", "close")
-			w.WriteHeader(http.StatusRequestEntityTooLarge)
-			return "", http.StatusRequestEntityTooLarge
+			ex.closeConnection()
+			ex.respond(http.StatusRequestEntityTooLarge, nil)
+			return "", http.StatusRequestEntityTooLarge, ""
 		}
 		// A body that ends early or is not gzip is not JSON either.
 		body = []byte{0}
 	}
-	hdr := w.Header()
-	reqID := requestID()
-	hdr.Set("x-amzn-RequestId", reqID)
+	reqID = requestID()
+	ex.setHeader("x-amzn-RequestId", reqID)
 
-	if r.Header.Get("Origin") != "" {
-		hdr.Set("Access-Control-Allow-Origin", "*")
-		if r.Method == http.MethodOptions {
-			if v := r.Header.Get("Access-Control-Request-Headers"); v != "" {
-				hdr.Set("Access-Control-Allow-Headers", v)
+	method := ex.method()
+	if ex.header("Origin") != "" {
+		ex.setHeader("Access-Control-Allow-Origin", "*")
+		if method == http.MethodOptions {
+			if v := ex.header("Access-Control-Request-Headers"); v != "" {
+				ex.setHeader("Access-Control-Allow-Headers", v)
 			}
-			if v := r.Header.Get("Access-Control-Request-Method"); v != "" {
-				hdr.Set("Access-Control-Allow-Methods", v)
+			if v := ex.header("Access-Control-Request-Method"); v != "" {
+				ex.setHeader("Access-Control-Allow-Methods", v)
 			}
-			hdr.Set("Access-Control-Max-Age", corsMaxAge)
-			hdr.Set("Content-Length", "0")
-			w.WriteHeader(http.StatusOK)
-			return "", http.StatusOK
+			ex.setHeader("Access-Control-Max-Age", corsMaxAge)
+			ex.respond(http.StatusOK, nil)
+			return "", http.StatusOK, reqID
 		}
 	}
 
-	if r.Method == http.MethodGet && r.URL.Path == "/" {
-		return "", h.write(w, "text/plain", http.StatusOK, h.health)
+	if method == http.MethodGet && ex.path() == "/" {
+		return "", h.write(ex, "text/plain", http.StatusOK, h.health), reqID
 	}
 
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if r.Method != http.MethodPost ||
+	mediaType := ex.header("Content-Type")
+	if mediaType != contentTypeAmzJSON && mediaType != contentTypeJSON {
+		mediaType, _, _ = mime.ParseMediaType(mediaType)
+	}
+	if method != http.MethodPost ||
 		(len(body) > 0 && mediaType != contentTypeJSON && mediaType != contentTypeAmzJSON) {
-		return "", h.write(w, "", http.StatusNotFound, []byte(notFoundBody))
+		return "", h.write(ex, "", http.StatusNotFound, []byte(notFoundBody)), reqID
 	}
 	contentType := contentTypeAmzJSON
 	if mediaType == contentTypeJSON {
 		contentType = contentTypeJSON
 	}
-	fail := func(op string, err error) (string, int) {
+	fail := func(op string, err error) (string, int, string) {
 		status, b := errorBody(err)
 		if status >= 500 {
-			h.log.ErrorContext(r.Context(), "request failed", "op", op, "request_id", reqID, "error", err)
+			h.log.ErrorContext(ctx, "request failed", "op", op, "request_id", reqID, "error", err)
 		}
-		return op, h.write(w, contentType, status, b)
+		return op, h.write(ex, contentType, status, b), reqID
 	}
 
-	name, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
-	op := h.ops[name]
-	if !ok || op == nil {
+	name, ok := strings.CutPrefix(ex.header("X-Amz-Target"), targetPrefix)
+	call := h.ops[name]
+	if !ok || call == nil {
 		if len(body) > 0 && !json.Valid(body) {
 			return fail("", apierr.New(apierr.SerializationException, ""))
 		}
 		return fail("", apierr.New(apierr.UnknownOperationException, ""))
 	}
-	if err := checkAuth(r); err != nil {
+	if err := checkAuth(ex); err != nil {
 		if len(body) > 0 && !json.Valid(body) {
 			return fail(name, apierr.New(apierr.SerializationException, ""))
 		}
@@ -117,7 +126,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (string, int) {
 	}
 
 	var raw api.RawItems
-	out, err := h.dispatch(api.WithRawItems(r.Context(), &raw), name, op, body, reqID)
+	out, err := h.dispatch(api.WithRawItems(ctx, &raw), name, call, body, reqID)
 	if err != nil {
 		return fail(name, err)
 	}
@@ -127,32 +136,25 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (string, int) {
 	if err != nil {
 		return fail(name, err)
 	}
-	return name, h.write(w, contentType, http.StatusOK, *buf)
+	return name, h.write(ex, contentType, http.StatusOK, *buf), reqID
 }
 
 // readBody reads the request body, gunzipping it when the client says so,
-// and refuses one over the size limit.
-func (h *handler) readBody(r *http.Request) ([]byte, error) {
-	var src io.Reader = http.MaxBytesReader(nil, r.Body, h.opts.MaxBodyBytes+1)
-	if strings.EqualFold(strings.TrimSpace(r.Header.Get("Content-Encoding")), "gzip") {
-		zr, err := gzip.NewReader(src)
-		if err != nil {
-			var maxErr *http.MaxBytesError
-			if errors.As(err, &maxErr) {
-				return nil, errTooLarge
-			}
-			return nil, err
-		}
-		defer zr.Close()
-		src = zr
+// and refuses one over the size limit, before or after decoding.
+func (h *Handler) readBody(ex exchange) ([]byte, error) {
+	limit := h.opts.MaxBodyBytes
+	body, err := ex.rawBody(limit)
+	if err != nil || !strings.EqualFold(strings.TrimSpace(ex.header("Content-Encoding")), "gzip") {
+		return body, err
 	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
 	var buf bytes.Buffer
-	if r.ContentLength > 0 && r.ContentLength <= h.opts.MaxBodyBytes {
-		buf.Grow(int(r.ContentLength))
-	}
-	_, err := io.Copy(&buf, io.LimitReader(src, h.opts.MaxBodyBytes+1))
-	var maxErr *http.MaxBytesError
-	if errors.As(err, &maxErr) || int64(buf.Len()) > h.opts.MaxBodyBytes {
+	_, err = io.Copy(&buf, io.LimitReader(zr, limit+1))
+	if int64(buf.Len()) > limit {
 		return nil, errTooLarge
 	}
 	return buf.Bytes(), err
@@ -160,15 +162,12 @@ func (h *handler) readBody(r *http.Request) ([]byte, error) {
 
 // write sends a response with the headers DynamoDB always sets: the CRC32
 // of the body (the SDKs verify it) and its length.
-func (h *handler) write(w http.ResponseWriter, contentType string, status int, body []byte) int {
-	hdr := w.Header()
+func (h *Handler) write(ex exchange, contentType string, status int, body []byte) int {
 	if contentType != "" {
-		hdr.Set("Content-Type", contentType)
+		ex.setHeader("Content-Type", contentType)
 	}
-	hdr.Set("x-amz-crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
-	hdr.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	w.Write(body) //nolint:errcheck // the client went away; nothing to do
+	ex.setHeader("x-amz-crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
+	ex.respond(status, body)
 	return status
 }
 

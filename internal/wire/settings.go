@@ -3,7 +3,7 @@ package wire
 // Table settings kept beside the table: tags, time to live, and the
 // account's throughput limits.
 
-func (h *handler) registerSettings() {
+func (h *Handler) registerSettings() {
 	register(h, "TagResource", h.db.TagResource)
 	register(h, "UntagResource", h.db.UntagResource)
 	register(h, "ListTagsOfResource", h.db.ListTagsOfResource)

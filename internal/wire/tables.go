@@ -2,7 +2,7 @@ package wire
 
 // Table operations: the catalog and endpoint discovery.
 
-func (h *handler) registerTables() {
+func (h *Handler) registerTables() {
 	register(h, "CreateTable", h.db.CreateTable)
 	register(h, "DescribeTable", h.db.DescribeTable)
 	register(h, "ListTables", h.db.ListTables)

@@ -2,7 +2,7 @@ package wire
 
 // Transactions.
 
-func (h *handler) registerTransact() {
+func (h *Handler) registerTransact() {
 	register(h, "TransactWriteItems", h.db.TransactWriteItems)
 	register(h, "TransactGetItems", h.db.TransactGetItems)
 }

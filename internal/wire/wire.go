@@ -11,7 +11,6 @@ package wire
 import (
 	"context"
 	"log/slog"
-	"net/http"
 
 	"github.com/dynago/dynago/internal/api"
 )
@@ -49,8 +48,9 @@ type Middleware func(ctx context.Context, op string, in any, next func(context.C
 // defaultMaxBodyBytes is DynamoDB's request size limit.
 const defaultMaxBodyBytes = 16 << 20 // 16 MB
 
-// handler serves the DynamoDB API over one engine.
-type handler struct {
+// Handler serves the DynamoDB API over one engine, to net/http (ServeHTTP)
+// and to fasthttp (ServeFast) alike.
+type Handler struct {
 	db        Engine
 	opts      Options
 	log       *slog.Logger
@@ -60,9 +60,9 @@ type handler struct {
 	buffers   bufferPool // response bodies
 }
 
-// New returns the http.Handler serving the DynamoDB API over db, normally
+// New returns the Handler serving the DynamoDB API over db, normally
 // an *engine.DB.
-func New(db Engine, opts Options) http.Handler {
+func New(db Engine, opts Options) *Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -72,7 +72,7 @@ func New(db Engine, opts Options) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = defaultMaxBodyBytes
 	}
-	h := &handler{
+	h := &Handler{
 		db:        db,
 		opts:      opts,
 		log:       opts.Logger,
@@ -88,3 +88,7 @@ func New(db Engine, opts Options) http.Handler {
 	h.registerSettings()
 	return h
 }
+
+// MaxBodyBytes is the largest request body h accepts (Options.MaxBodyBytes
+// or its default); an HTTP server in front may refuse larger bodies early.
+func (h *Handler) MaxBodyBytes() int64 { return h.opts.MaxBodyBytes }

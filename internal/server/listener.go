@@ -1,0 +1,170 @@
+package server
+
+import (
+	"errors"
+	"net"
+	"sync"
+	"time"
+)
+
+// readyListener hands a connection to the HTTP server only once the client
+// has sent its first byte, and closes the ones still silent when it is
+// closed.
+//
+// Why: fasthttp counts a connection as busy from the moment it is accepted
+// until its first request is answered, and a graceful shutdown waits for
+// busy connections. HTTP clients open connections they never use (Go's
+// transport dials one for a request, then sends the request on another
+// that became free first, and parks the new one), so Close would wait for
+// such a connection's read timeout. Held here until its first byte, a
+// connection reaches fasthttp only with a request arriving, and one that
+// never sends anything never blocks a shutdown.
+type readyListener struct {
+	net.Listener
+	firstByteTimeout time.Duration
+
+	ready     chan net.Conn
+	done      chan struct{}
+	closeOnce sync.Once
+
+	mu      sync.Mutex
+	waiting map[net.Conn]struct{} // accepted, no byte yet
+	err     error                 // why the accept loop stopped
+}
+
+// newReadyListener starts accepting on ln. A connection silent for
+// firstByteTimeout is closed.
+func newReadyListener(ln net.Listener, firstByteTimeout time.Duration) *readyListener {
+	l := &readyListener{
+		Listener:         ln,
+		firstByteTimeout: firstByteTimeout,
+		ready:            make(chan net.Conn),
+		done:             make(chan struct{}),
+		waiting:          map[net.Conn]struct{}{},
+	}
+	go l.acceptLoop()
+	return l
+}
+
+// acceptTempDelayMax caps the back-off after a temporary accept error
+// (such as running out of file descriptors), as net/http does.
+const acceptTempDelayMax = time.Second
+
+func (l *readyListener) acceptLoop() {
+	var delay time.Duration
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				delay = min(max(2*delay, 5*time.Millisecond), acceptTempDelayMax)
+				select {
+				case <-time.After(delay):
+					continue
+				case <-l.done:
+					return
+				}
+			}
+			l.mu.Lock()
+			l.err = err
+			l.mu.Unlock()
+			l.Close()
+			return
+		}
+		delay = 0
+		if !l.track(c) {
+			c.Close()
+			return
+		}
+		go l.awaitFirstByte(c)
+	}
+}
+
+// track records c as waiting, unless the listener is closed.
+func (l *readyListener) track(c net.Conn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	select {
+	case <-l.done:
+		return false
+	default:
+	}
+	l.waiting[c] = struct{}{}
+	return true
+}
+
+func (l *readyListener) untrack(c net.Conn) {
+	l.mu.Lock()
+	delete(l.waiting, c)
+	l.mu.Unlock()
+}
+
+// awaitFirstByte reads c's first byte and then hands c, that byte put back
+// in front, to Accept.
+func (l *readyListener) awaitFirstByte(c net.Conn) {
+	var b [1]byte
+	_ = c.SetReadDeadline(time.Now().Add(l.firstByteTimeout))
+	n, err := c.Read(b[:])
+	l.untrack(c)
+	if n == 0 || err != nil {
+		c.Close()
+		return
+	}
+	_ = c.SetReadDeadline(time.Time{})
+	select {
+	case l.ready <- &firstByteConn{Conn: c, first: b[0], pending: true}:
+	case <-l.done:
+		c.Close()
+	}
+}
+
+// Accept implements net.Listener.
+func (l *readyListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ready:
+		return c, nil
+	case <-l.done:
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.err != nil {
+			return nil, l.err
+		}
+		return nil, net.ErrClosed
+	}
+}
+
+// Close implements net.Listener: it stops accepting and closes every
+// connection that has not sent a byte yet.
+func (l *readyListener) Close() error {
+	var err error
+	l.closeOnce.Do(func() {
+		l.mu.Lock()
+		close(l.done)
+		for c := range l.waiting {
+			c.Close()
+		}
+		clear(l.waiting)
+		l.mu.Unlock()
+		err = l.Listener.Close()
+	})
+	return err
+}
+
+// firstByteConn is a connection whose first byte was read ahead of the
+// HTTP server; its first Read returns that byte.
+type firstByteConn struct {
+	net.Conn
+	first   byte
+	pending bool
+}
+
+// Read returns the byte read ahead alone (more may not have arrived yet),
+// then reads from the connection.
+func (c *firstByteConn) Read(p []byte) (int, error) {
+	if c.pending && len(p) > 0 {
+		c.pending = false
+		p[0] = c.first
+		return 1, nil
+	}
+	return c.Conn.Read(p)
+}

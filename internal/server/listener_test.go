@@ -1,0 +1,88 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+const rawListTables = "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\n" +
+	"X-Amz-Target: DynamoDB_20120810.ListTables\r\nX-Amz-Date: 20260101T000000Z\r\n" +
+	"Authorization: AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=s\r\n" +
+	"Content-Length: 2\r\n\r\n{}"
+
+// TestCloseDoesNotWaitForSilentConnections: a connection a client opened
+// and never used, and an idle keep-alive connection, must not hold up
+// Close; fasthttp alone would wait for the silent one's read timeout.
+func TestCloseDoesNotWaitForSilentConnections(t *testing.T) {
+	s, err := Start(context.Background(), Config{InMemory: true, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	silent, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	used, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer used.Close()
+	if _, err := used.Write([]byte(rawListTables)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(used), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("ListTables: %d", resp.StatusCode)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Close(ctx); err != nil {
+		t.Fatalf("Close with a silent and an idle connection open: %v", err)
+	}
+	if err := <-s.ServeErr(); err != nil {
+		t.Errorf("ServeErr after Close: %v", err)
+	}
+}
+
+// TestRequestByteByByte: a client that sends its request one byte per
+// write (the first byte is read ahead by readyListener) is answered.
+func TestRequestByteByByte(t *testing.T) {
+	s, err := Start(context.Background(), Config{InMemory: true, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(context.Background())
+	c, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range len(rawListTables) {
+		if _, err := c.Write([]byte{rawListTables[i]}); err != nil {
+			t.Fatal(err)
+		}
+		if i < 3 {
+			time.Sleep(5 * time.Millisecond) // let the server read the first bytes alone
+		}
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	bufio.NewReader(resp.Body).WriteTo(&b)
+	if resp.StatusCode != 200 || b.String() != `{"TableNames":[]}` {
+		t.Errorf("ListTables byte by byte: %d %s", resp.StatusCode, b.String())
+	}
+}

@@ -1,0 +1,111 @@
+package wire
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/valyala/fasthttp"
+)
+
+// exchange is one HTTP request and its response as the API handler sees
+// them, whichever HTTP server parsed the request. Dynago serves its port
+// with fasthttp (ServeFast): net/http's server costs about 8 µs more CPU per
+// request on this workload (measured: 24 vs 16 µs for a fixed-body answer
+// under 16 clients), a third of a GetItem. ServeHTTP keeps the handler
+// usable as an http.Handler, for httptest and for embedding Dynago in a
+// net/http mux; both go through Handler.serve, so they answer alike.
+type exchange interface {
+	// method and path of the request ("POST", "/").
+	method() string
+	path() string
+	// header returns the request header's first value, or "".
+	header(name string) string
+	// rawBody returns the request body as sent (before gzip decoding), or
+	// errTooLarge when it exceeds limit bytes.
+	rawBody(limit int64) ([]byte, error)
+	// setHeader sets a response header.
+	setHeader(name, value string)
+	// closeConnection asks the server to close the connection after the
+	// response.
+	closeConnection()
+	// respond sends the status and body; headers set so far go with them.
+	// Content-Length is the body's length.
+	respond(status int, body []byte)
+}
+
+// netExchange is an exchange over net/http.
+type netExchange struct {
+	w http.ResponseWriter
+	r *http.Request
+}
+
+func (e netExchange) method() string               { return e.r.Method }
+func (e netExchange) path() string                 { return e.r.URL.Path }
+func (e netExchange) header(name string) string    { return e.r.Header.Get(name) }
+func (e netExchange) setHeader(name, value string) { e.w.Header().Set(name, value) }
+func (e netExchange) closeConnection()             { e.w.Header().Set("Connection", "close") }
+
+func (e netExchange) rawBody(limit int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if e.r.ContentLength > 0 && e.r.ContentLength <= limit {
+		buf.Grow(int(e.r.ContentLength))
+	}
+	_, err := io.Copy(&buf, http.MaxBytesReader(nil, e.r.Body, limit))
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return nil, errTooLarge
+	}
+	return buf.Bytes(), err
+}
+
+func (e netExchange) respond(status int, body []byte) {
+	e.w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	e.w.WriteHeader(status)
+	e.w.Write(body) //nolint:errcheck // the client went away; nothing to do
+}
+
+// fastExchange is an exchange over fasthttp. fasthttp has read the whole
+// body already (refusing one over Server.MaxRequestBodySize itself) and
+// writes the response after the handler returns.
+type fastExchange struct {
+	ctx *fasthttp.RequestCtx
+}
+
+func (e fastExchange) method() string { return string(e.ctx.Method()) }
+func (e fastExchange) path() string   { return string(e.ctx.Path()) }
+func (e fastExchange) header(name string) string {
+	return string(e.ctx.Request.Header.Peek(name))
+}
+func (e fastExchange) setHeader(name, value string) { e.ctx.Response.Header.Set(name, value) }
+func (e fastExchange) closeConnection()             { e.ctx.SetConnectionClose() }
+
+func (e fastExchange) rawBody(limit int64) ([]byte, error) {
+	body := e.ctx.PostBody()
+	if int64(len(body)) > limit {
+		return nil, errTooLarge
+	}
+	return body, nil
+}
+
+func (e fastExchange) respond(status int, body []byte) {
+	e.ctx.SetStatusCode(status)
+	e.ctx.SetBody(body) // copies: body goes back to a pool when serve returns
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.serve(r.Context(), netExchange{w: w, r: r})
+}
+
+// ServeFast is the fasthttp.RequestHandler of the API. Operations run under
+// a background context: fasthttp's RequestCtx is a context too, but one
+// whose Done channel makes every context derived from it start a goroutine.
+func (h *Handler) ServeFast(ctx *fasthttp.RequestCtx) {
+	// An answer without a body has no Content-Type, as with net/http.
+	ctx.Response.Header.SetNoDefaultContentType(true)
+	h.serve(context.Background(), fastExchange{ctx: ctx})
+}
