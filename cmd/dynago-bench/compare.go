@@ -39,8 +39,8 @@ func (f *compareFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.dynago, "dynago", "", "dynago binary (go build -o bin/dynago ./cmd/dynago); empty skips the dynago targets")
 	fs.StringVar(&f.memArgs, "dynago-mem-args", "serve --port {port} --in-memory", "arguments of dynago in memory")
 	fs.StringVar(&f.durableArgs, "dynago-durable-args", "serve --port {port} --data-dir {dir}", "arguments of dynago durable (fsync'd); {dir} is a fresh temp dir")
-	fs.StringVar(&f.targets, "targets", "dynalite,baseline,dynago-mem,dynago-durable", "servers to run, in order")
-	fs.StringVar(&f.baselineWls, "baseline-workloads", "get,put", "workloads run against the fixed-body baseline server")
+	fs.StringVar(&f.targets, "targets", "dynalite,baseline,baseline-fasthttp,dynago-mem,dynago-durable", "servers to run, in order (baseline: net/http, baseline-fasthttp: fasthttp)")
+	fs.StringVar(&f.baselineWls, "baseline-workloads", "get,put", "workloads run against the fixed-body baseline servers")
 	fs.IntVar(&f.rounds, "rounds", 1, "run every server this many times, interleaved, and keep each figure's median")
 	fs.StringVar(&f.logDir, "log-dir", "", "where servers' logs and profiles go (default: a temp dir)")
 	fs.StringVar(&f.profileURL, "profile-url", "", "CPU profile URL of dynago-mem, e.g. http://127.0.0.1:{port}/debug/pprof/profile?seconds={secs}; empty: none")
@@ -67,7 +67,9 @@ func (f *compareFlags) specs(stderr io.Writer) ([]ServerSpec, error) {
 			}
 			out = append(out, ServerSpec{Name: targetDynalite, Path: f.node, Args: append([]string{f.dynalite}, strings.Fields(f.dynaliteArgs)...)})
 		case targetBaseline:
-			out = append(out, ServerSpec{Name: targetBaseline, Path: self, Args: []string{"baseline-server", "-port", "{port}", "-lifetime", "2h"}})
+			out = append(out, ServerSpec{Name: targetBaseline, Path: self, Args: []string{"baseline-server", "-http", baselineNetHTTP, "-port", "{port}", "-lifetime", "2h"}})
+		case targetBaselineFast:
+			out = append(out, ServerSpec{Name: targetBaselineFast, Path: self, Args: []string{"baseline-server", "-http", baselineFastHTTP, "-port", "{port}", "-lifetime", "2h"}})
 		case targetDynagoMem, targetDynagoDurable:
 			if f.dynago == "" {
 				fmt.Fprintf(stderr, "skipping %s: no -dynago binary given\n", t)
@@ -257,7 +259,7 @@ func startTarget(ctx context.Context, spec ServerSpec, cfg LoadConfig, wls, base
 		return nil, err
 	}
 	mine := wls
-	if spec.Name == targetBaseline {
+	if isBaseline(spec.Name) {
 		mine = baseWls
 	} else if err := t.b.Prepare(ctx, wls); err != nil {
 		return nil, err

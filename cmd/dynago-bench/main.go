@@ -1,13 +1,13 @@
 // Command dynago-bench drives any DynamoDB endpoint on this machine over
 // the real wire protocol (JSON 1.0 over HTTP, SigV4-signed) and reports
 // throughput and latency percentiles; it also runs the side-by-side
-// comparison of issue 7 (dynalite, a bare Go HTTP server, Dynago in memory
+// comparison of issue 7 (dynalite, bare Go HTTP servers, Dynago in memory
 // and durable) and checks the performance targets.
 //
 // Usage:
 //
 //	dynago-bench [run] -endpoint http://127.0.0.1:8000 [-workload all] [flags]
-//	dynago-bench baseline-server -port 8001
+//	dynago-bench baseline-server -port 8001 [-http nethttp|fasthttp]
 //	dynago-bench compare -dynago ./dynago -dynalite bench/node_modules/dynalite/cli.js
 //	dynago-bench startup -dynago ./dynago
 //	dynago-bench scale -dynago ./dynago
@@ -135,11 +135,12 @@ func cmdBaseline(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	port := fs.Int("port", 8001, "port on 127.0.0.1")
 	lifetime := fs.Duration("lifetime", time.Hour, "stop by itself after this long")
+	kind := fs.String("http", baselineNetHTTP, "HTTP server library: "+baselineNetHTTP+" (net/http) or "+baselineFastHTTP+" (github.com/valyala/fasthttp)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, *lifetime)
 	defer cancel()
-	fmt.Fprintf(stderr, "baseline server on 127.0.0.1:%d for at most %s\n", *port, *lifetime)
-	return ServeBaseline(ctx, *port)
+	fmt.Fprintf(stderr, "%s baseline server on 127.0.0.1:%d for at most %s\n", *kind, *port, *lifetime)
+	return ServeBaseline(ctx, *port, *kind)
 }

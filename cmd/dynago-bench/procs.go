@@ -123,7 +123,7 @@ func (p *Process) waitReady(ctx context.Context) error {
 	defer c.Close()
 	// Refused connections are answered at once; do not let a half-open
 	// server hold one probe for the request timeout.
-	c.http.Timeout = time.Second
+	c.timeout = time.Second
 	for {
 		err := c.Call(ctx, "ListTables", map[string]any{}, nil)
 		if err == nil {

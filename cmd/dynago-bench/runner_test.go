@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -23,28 +25,93 @@ func newTestBench(t *testing.T, url string) *Bench {
 	return b
 }
 
-// TestRunAgainstBaseline drives the baseline handler for a short window
+// startBaseline serves the baseline of kind on a free loopback port for
+// the rest of the test and returns its URL.
+func startBaseline(t *testing.T, kind string) string {
+	t.Helper()
+	if kind == baselineNetHTTP {
+		srv := httptest.NewServer(NewBaselineHandler())
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serveFastBaseline(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("fasthttp baseline: %v", err)
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// TestRunAgainstBaseline drives each baseline server for a short window
 // and checks that requests are counted, timed and read as GetItem hits.
 func TestRunAgainstBaseline(t *testing.T) {
-	srv := httptest.NewServer(NewBaselineHandler())
-	defer srv.Close()
-	b := newTestBench(t, srv.URL)
-	wl, _ := LookupWorkload("get")
-	r := b.RunWorkload(context.Background(), "baseline", wl, 0)
-	if r.Requests == 0 || r.Errors != 0 {
-		t.Fatalf("requests %d errors %d (first %v)", r.Requests, r.Errors, r.FirstErr)
+	for _, kind := range []string{baselineNetHTTP, baselineFastHTTP} {
+		t.Run(kind, func(t *testing.T) {
+			b := newTestBench(t, startBaseline(t, kind))
+			wl, _ := LookupWorkload("get")
+			r := b.RunWorkload(context.Background(), "baseline", wl, 0)
+			if r.Requests == 0 || r.Errors != 0 {
+				t.Fatalf("requests %d errors %d (first %v)", r.Requests, r.Errors, r.FirstErr)
+			}
+			if r.Items != r.Requests {
+				t.Errorf("items %d, want one per GetItem hit (%d)", r.Items, r.Requests)
+			}
+			if r.Latency.Count() != r.Requests {
+				t.Errorf("histogram holds %d latencies for %d requests", r.Latency.Count(), r.Requests)
+			}
+			if r.Elapsed < 200*time.Millisecond || r.Elapsed > 2*time.Second {
+				t.Errorf("measured window %s, want about 200ms", r.Elapsed)
+			}
+			if r.Latency.Percentile(50) <= 0 || r.Latency.Percentile(99) < r.Latency.Percentile(50) {
+				t.Errorf("p50 %d p99 %d", r.Latency.Percentile(50), r.Latency.Percentile(99))
+			}
+		})
 	}
-	if r.Items != r.Requests {
-		t.Errorf("items %d, want one per GetItem hit (%d)", r.Items, r.Requests)
+}
+
+// TestBaselinesAnswerAlike checks that the net/http and fasthttp baselines
+// send the same status, headers (but Date) and body, so they differ only
+// in the library serving them.
+func TestBaselinesAnswerAlike(t *testing.T) {
+	answer := func(kind string) (int, http.Header, string) {
+		req, err := http.NewRequest(http.MethodPost, startBaseline(t, kind), strings.NewReader(`{"TableName":"t"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Amz-Target", "DynamoDB_20120810.GetItem")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Header.Get("Date") == "" {
+			t.Errorf("%s: no Date header", kind)
+		}
+		res.Header.Del("Date")
+		return res.StatusCode, res.Header, string(body)
 	}
-	if r.Latency.Count() != r.Requests {
-		t.Errorf("histogram holds %d latencies for %d requests", r.Latency.Count(), r.Requests)
+	netStatus, netHeader, netBody := answer(baselineNetHTTP)
+	fastStatus, fastHeader, fastBody := answer(baselineFastHTTP)
+	if netStatus != http.StatusOK || fastStatus != http.StatusOK {
+		t.Errorf("status net/http %d, fasthttp %d, want 200", netStatus, fastStatus)
 	}
-	if r.Elapsed < 200*time.Millisecond || r.Elapsed > 2*time.Second {
-		t.Errorf("measured window %s, want about 200ms", r.Elapsed)
+	if !reflect.DeepEqual(netHeader, fastHeader) {
+		t.Errorf("headers differ:\n net/http %v\n fasthttp %v", netHeader, fastHeader)
 	}
-	if r.Latency.Percentile(50) <= 0 || r.Latency.Percentile(99) < r.Latency.Percentile(50) {
-		t.Errorf("p50 %d p99 %d", r.Latency.Percentile(50), r.Latency.Percentile(99))
+	if netBody != fastBody || !strings.HasPrefix(netBody, `{"Item":`) {
+		t.Errorf("bodies differ or are not GetItem answers:\n net/http %s\n fasthttp %s", netBody, fastBody)
 	}
 }
 

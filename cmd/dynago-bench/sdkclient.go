@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -26,8 +28,8 @@ type SDKClient struct {
 }
 
 // NewSDKClient returns an SDKClient for endpoint: static credentials, no
-// retries (a failed request is counted, not hidden), and the same
-// keep-alive transport as LeanClient.
+// retries (a failed request is counted, not hidden), and a net/http
+// keep-alive transport with an idle connection per load goroutine.
 func NewSDKClient(endpoint, table string, enc *Encoder, conns int) (*SDKClient, error) {
 	if _, err := CheckLoopback(endpoint); err != nil {
 		return nil, err
@@ -43,6 +45,21 @@ func NewSDKClient(endpoint, table string, enc *Encoder, conns int) (*SDKClient, 
 		o.BaseEndpoint = aws.String(endpoint)
 	})
 	return &SDKClient{db: db, enc: enc, table: table, transport: tr}, nil
+}
+
+// newTransport returns an HTTP/1.1 keep-alive transport with room for one
+// idle connection per load goroutine, as an SDK client is configured for
+// load.
+func newTransport(conns int) *http.Transport {
+	return &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        conns * 2,
+		MaxIdleConnsPerHost: conns * 2,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+		ForceAttemptHTTP2:   false,
+	}
 }
 
 // Close implements Client.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -16,13 +17,16 @@ func fakeResult(target, workload string, reqs uint64, lat time.Duration) *Result
 	return r
 }
 
-func goalStatus(goals []Goal, name string) string {
+// goalNameBaseline is the name of the GetItem vs bare server target.
+const goalNameBaseline = "GetItem vs bare Go HTTP server (the faster baseline)"
+
+func findGoal(goals []Goal, name string) Goal {
 	for _, g := range goals {
 		if g.Name == name {
-			return g.Status
+			return g
 		}
 	}
-	return "missing"
+	return Goal{Status: "missing"}
 }
 
 func TestGoals(t *testing.T) {
@@ -51,16 +55,19 @@ func TestGoals(t *testing.T) {
 		name   string
 		mutate func(*Summary)
 		want   map[string]string
+		// gotHas holds text a goal's Got must contain.
+		gotHas map[string]string
 	}{
 		{
-			name: "figures as given",
+			name:   "figures as given",
+			gotHas: map[string]string{goalNameBaseline: "of baseline ("},
 			want: map[string]string{
-				"GetItem vs dynalite":                                        statusMet,
-				"GetItem vs bare Go HTTP server":                             statusMet,
-				"PutItem vs dynalite":                                        statusMet, // exactly at 2.5x counts
-				"UpdateItem vs dynalite":                                     statusNotMet,
-				"Query vs dynalite":                                          statusMet,
-				"durable PutItem vs dynalite in-memory PutItem":              statusNotMet,
+				"GetItem vs dynalite":                           statusMet,
+				goalNameBaseline:                                statusMet,
+				"PutItem vs dynalite":                           statusMet, // exactly at 2.5x counts
+				"UpdateItem vs dynalite":                        statusNotMet,
+				"Query vs dynalite":                             statusMet,
+				"durable PutItem vs dynalite in-memory PutItem": statusNotMet,
 				"p99 at 16 clients (dynago-mem get/put/update/query, worst)": statusMet,
 				"start-up to first answered request (dynago-mem)":            statusMet,
 				"idle RSS (dynago-mem)":                                      statusNotMet,
@@ -82,8 +89,8 @@ func TestGoals(t *testing.T) {
 				s.Add(r)
 			},
 			want: map[string]string{
-				"GetItem vs dynalite":            statusNotMeasured,
-				"GetItem vs bare Go HTTP server": statusNotMeasured,
+				"GetItem vs dynalite": statusNotMeasured,
+				goalNameBaseline:      statusNotMeasured,
 			},
 		},
 		{
@@ -94,8 +101,50 @@ func TestGoals(t *testing.T) {
 			want: map[string]string{
 				"PutItem vs dynalite":                           statusNotMeasured,
 				"durable PutItem vs dynalite in-memory PutItem": statusNotMeasured,
-				"GetItem vs bare Go HTTP server":                statusMet,
+				goalNameBaseline:                                statusMet,
 			},
+		},
+		{
+			name: "a faster fasthttp baseline is the one judged",
+			mutate: func(s *Summary) {
+				s.Add(fakeResult(targetBaselineFast, "get", 32000, ms)) // dynago-mem at 0.625
+			},
+			want:   map[string]string{goalNameBaseline: statusNotMet},
+			gotHas: map[string]string{goalNameBaseline: "0.62x of baseline-fasthttp (20000 vs 32000 req/s)"},
+		},
+		{
+			name: "a slower fasthttp baseline leaves net/http's as the judge",
+			mutate: func(s *Summary) {
+				s.Add(fakeResult(targetBaselineFast, "get", 25000, ms))
+			},
+			want:   map[string]string{goalNameBaseline: statusMet},
+			gotHas: map[string]string{goalNameBaseline: "of baseline (20000 vs 30000"},
+		},
+		{
+			name: "a baseline run with errors does not judge",
+			mutate: func(s *Summary) {
+				r := fakeResult(targetBaselineFast, "get", 90000, ms)
+				r.Errors = 1
+				s.Add(r)
+			},
+			want:   map[string]string{goalNameBaseline: statusMet},
+			gotHas: map[string]string{goalNameBaseline: "of baseline ("},
+		},
+		{
+			name: "only the fasthttp baseline ran",
+			mutate: func(s *Summary) {
+				delete(s.Results, targetBaseline)
+				s.Add(fakeResult(targetBaselineFast, "get", 30000, ms))
+			},
+			want:   map[string]string{goalNameBaseline: statusMet},
+			gotHas: map[string]string{goalNameBaseline: "of baseline-fasthttp"},
+		},
+		{
+			name: "no baseline ran",
+			mutate: func(s *Summary) {
+				delete(s.Results, targetBaseline)
+			},
+			want: map[string]string{goalNameBaseline: statusNotMeasured},
 		},
 		{
 			name: "scale within and beyond 1.2x",
@@ -124,8 +173,13 @@ func TestGoals(t *testing.T) {
 			}
 			goals := s.Goals()
 			for name, want := range tt.want {
-				if got := goalStatus(goals, name); got != want {
+				if got := findGoal(goals, name).Status; got != want {
 					t.Errorf("%s: %s, want %s", name, got, want)
+				}
+			}
+			for name, want := range tt.gotHas {
+				if got := findGoal(goals, name).Got; !strings.Contains(got, want) {
+					t.Errorf("%s: got %q, want it to contain %q", name, got, want)
 				}
 			}
 		})
