@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	pdb "github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/dynago/dynago/internal/kv"
@@ -165,4 +166,119 @@ func BenchmarkSnapshot(b *testing.B) {
 		}
 		snap.Close()
 	}
+}
+
+// BenchmarkTxnRead measures what PutItem and UpdateItem pay before they
+// write: an Update that locks one existing key and reads it (get), or
+// reads it and then writes it back (put, the whole read-before-write,
+// committed). The memory store keeps the fsync out of the figure.
+func BenchmarkTxnRead(b *testing.B) {
+	ctx := context.Background()
+	s := mustOpen(b, "", Options{InMemory: true})
+	defer s.Close()
+	loadBench(b, s)
+	run := func(b *testing.B, write bool) {
+		i := 0
+		for b.Loop() {
+			i = (i + 7919) % benchKeys
+			key := fmt.Appendf(nil, "t/1/i/%012d", i)
+			err := s.Update(ctx, [][]byte{key}, func(tx kv.Txn) error {
+				v, err := tx.Get(ctx, key)
+				if err != nil || !write {
+					return err
+				}
+				return tx.Set(key, v)
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("get", func(b *testing.B) { run(b, false) })
+	b.Run("put", func(b *testing.B) { run(b, true) })
+}
+
+// BenchmarkIterPage measures a Query page's storage cost: open an
+// iterator, read 10 keys, close it; on the store (store: a base-table
+// page, since an iterator reads one consistent state), or on a snapshot
+// opened and closed around it (snapshot: an index page that resolves
+// base items). The difference is the snapshot's cost: closing the oldest
+// Pebble snapshot takes the DB mutex and looks for a compaction it may
+// have unblocked.
+func BenchmarkIterPage(b *testing.B) {
+	ctx := context.Background()
+	s := mustOpen(b, "", Options{InMemory: true})
+	defer s.Close()
+	loadBench(b, s)
+	const page = 10
+	read := func(b *testing.B, r kv.Reader, i int) {
+		start, end := fmt.Appendf(nil, "t/1/i/%012d", i), fmt.Appendf(nil, "t/1/i/%012d", benchKeys)
+		it, err := r.Iter(ctx, start, end, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for n < page && it.Next() {
+			n++
+		}
+		if err := it.Close(); err != nil || n != page {
+			b.Fatalf("%d keys, %v", n, err)
+		}
+	}
+	b.Run("snapshot", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i = (i + 7919) % (benchKeys - page)
+			snap, err := s.NewSnapshot(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			read(b, snap, i)
+			snap.Close()
+		}
+	})
+	b.Run("store", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i = (i + 7919) % (benchKeys - page)
+			read(b, s, i)
+		}
+	})
+}
+
+// BenchmarkTxnParts takes BenchmarkTxnRead apart, on Pebble directly:
+// a point read from the DB and from an empty indexed batch (what a txn
+// Get cost before its first write when every txn had one), and making
+// and closing an indexed or a plain batch (once per Update).
+func BenchmarkTxnParts(b *testing.B) {
+	s := mustOpen(b, "", Options{InMemory: true})
+	defer s.Close()
+	loadBench(b, s)
+	read := func(b *testing.B, r pdb.Reader) {
+		i := 0
+		key := make([]byte, 0, 32)
+		for b.Loop() {
+			i = (i + 7919) % benchKeys
+			key = fmt.Appendf(key[:0], "t/1/i/%012d", i)
+			if _, err := get(r, key); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("get/db", func(b *testing.B) { read(b, s.db) })
+	b.Run("get/indexed-batch", func(b *testing.B) {
+		batch := s.db.NewIndexedBatch()
+		defer batch.Close()
+		read(b, batch)
+	})
+	b.Run("new/indexed-batch", func(b *testing.B) {
+		for b.Loop() {
+			_ = s.db.NewIndexedBatch().Close()
+		}
+	})
+	b.Run("new/batch", func(b *testing.B) {
+		for b.Loop() {
+			_ = s.db.NewBatch().Close()
+		}
+	})
 }

@@ -3,7 +3,6 @@ package pebble
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync/atomic"
 
 	pdb "github.com/cockroachdb/pebble/v2"
@@ -29,18 +28,44 @@ type iter struct {
 	value   []byte
 	err     error
 	dead    atomic.Bool // set by forceClose when the store or Update closed it
+
+	// opts and bounds live in the iter so that opening one costs one
+	// allocation of ours, not four: a Query page opens an iterator to read
+	// ten or so keys, so the fixed cost counts. Pebble keeps references to
+	// the bounds for the iterator's life, so they are copies: into bounds
+	// when both fit, else into one allocation.
+	opts   pdb.IterOptions
+	bounds [iterBoundsInline]byte
 }
+
+// iterBoundsInline is how many bytes of bounds an iter holds without an
+// allocation of their own: 128 bytes, two keys of a table with short
+// partition and sort keys.
+const iterBoundsInline = 128
 
 // newIter opens an iterator over [start, end) of r and registers it in owner.
 func newIter(ctx context.Context, r pdb.Reader, owner *handleSet, start, end []byte, reverse bool) (*iter, error) {
-	// Pebble keeps references to the bounds for the iterator's life; copy
-	// them so the caller may reuse its buffers.
-	opts := &pdb.IterOptions{LowerBound: slices.Clone(start), UpperBound: slices.Clone(end)}
-	it, err := r.NewIterWithContext(ctx, opts)
+	i := &iter{ctx: ctx, owner: owner, reverse: reverse}
+	// Copies, so the caller may reuse its buffers. Bounds keep their
+	// nil-ness: nil means unbounded.
+	buf := i.bounds[:0]
+	if len(start)+len(end) > len(i.bounds) {
+		buf = make([]byte, 0, len(start)+len(end))
+	}
+	if start != nil {
+		buf = append(buf, start...)
+		i.opts.LowerBound = buf[:len(start):len(start)]
+	}
+	if end != nil {
+		n := len(buf)
+		buf = append(buf, end...)
+		i.opts.UpperBound = buf[n:len(buf):len(buf)]
+	}
+	it, err := r.NewIterWithContext(ctx, &i.opts)
 	if err != nil {
 		return nil, fmt.Errorf("kv/pebble: iter: %w", err)
 	}
-	i := &iter{ctx: ctx, it: it, owner: owner, reverse: reverse}
+	i.it = it
 	owner.add(i)
 	return i, nil
 }

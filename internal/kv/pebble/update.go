@@ -11,8 +11,8 @@ import (
 	"github.com/dynago/dynago/internal/kv"
 )
 
-// Update implements kv.Store: lock the named keys, run fn against an indexed
-// batch, commit the batch with a synced WAL write, unlock.
+// Update implements kv.Store: lock the named keys, run fn against a batch
+// (see txn), commit the batch with a synced WAL write, unlock.
 //
 // Commits use pebble.Sync, and Pebble's commit pipeline shares one WAL fsync
 // among every batch queued while the previous fsync ran (LogWriter's flush
@@ -42,17 +42,19 @@ func (s *Store) Update(ctx context.Context, lockKeys [][]byte, fn func(kv.Txn) e
 	}
 	defer held.release()
 
-	t := &txn{batch: s.db.NewIndexedBatch()}
+	t := &txn{db: s.db}
 	defer func() {
 		t.finish() // again, in case fn panicked
-		_ = t.batch.Close()
+		if t.batch != nil {
+			_ = t.batch.Close()
+		}
 	}()
 	err = fn(t)
 	t.finish()
 	if err != nil {
 		return err
 	}
-	if t.batch.Empty() {
+	if t.batch == nil || t.batch.Empty() {
 		return nil // nothing to make durable
 	}
 	// The commit is not abandoned on ctx cancellation: once fn succeeded
@@ -64,14 +66,34 @@ func (s *Store) Update(ctx context.Context, lockKeys [][]byte, fn func(kv.Txn) e
 	return nil
 }
 
-// txn is a kv.Txn over a Pebble indexed batch. Reads go through the batch,
-// so they see the batch's own writes merged over the latest committed state
-// (read at the moment of each Get, or when each iterator opens). A txn is not
-// safe for concurrent use, like the batch beneath it.
+// txn is a kv.Txn over a Pebble batch. Reads see the batch's own writes
+// merged over the latest committed state (read at the moment of each Get,
+// or when each iterator opens). A txn is not safe for concurrent use, like
+// the batch beneath it.
+//
+// The batch is made only when needed, and indexed only when needed: most
+// Updates read a key and then write (PutItem, UpdateItem, DeleteItem), and
+// an indexed batch made up front costs its setup on every Update and puts
+// its empty skiplist into every read. So:
+//
+//   - before the first write there is no batch, and reads go to the DB
+//     itself: with nothing written, the latest committed state is all an
+//     indexed batch would show, and a read through an empty indexed batch
+//     cost two more allocations and up to a third more time
+//     (BenchmarkTxnParts);
+//   - the first write makes a plain batch, which is all a commit needs;
+//   - a read after a write turns it into an indexed batch (indexed copies
+//     the writes so far), through which later reads and writes go.
+//
+// Iterators never read a plain batch: one opened before the first write
+// reads the DB, one opened after reads the indexed batch, so each sees
+// exactly the writes made before it was opened.
 type txn struct {
-	batch *pdb.Batch
-	iters handleSet // iterators fn opened; closed when fn returns
-	done  bool
+	db      *pdb.DB
+	batch   *pdb.Batch // nil until the first write
+	indexed bool       // batch is an indexed batch
+	iters   handleSet  // iterators fn opened; closed when fn returns
+	done    bool
 }
 
 var _ kv.Txn = (*txn)(nil)
@@ -91,7 +113,38 @@ func (t *txn) Get(ctx context.Context, key []byte) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return get(t.batch, key)
+	r, err := t.reader()
+	if err != nil {
+		return nil, err
+	}
+	return get(r, key)
+}
+
+// reader returns what a read must go through to see the txn's writes:
+// the DB while there are none, else the batch, indexed first if need be.
+func (t *txn) reader() (pdb.Reader, error) {
+	switch {
+	case t.batch == nil:
+		return t.db, nil
+	case t.indexed:
+		return t.batch, nil
+	}
+	ib := t.db.NewIndexedBatch()
+	if err := ib.Apply(t.batch, nil); err != nil {
+		_ = ib.Close()
+		return nil, fmt.Errorf("kv/pebble: index batch: %w", err)
+	}
+	_ = t.batch.Close()
+	t.batch, t.indexed = ib, true
+	return ib, nil
+}
+
+// writer returns the batch writes go to, made on the first write.
+func (t *txn) writer() *pdb.Batch {
+	if t.batch == nil {
+		t.batch = t.db.NewBatch()
+	}
+	return t.batch
 }
 
 // Iter implements kv.Reader. The iterator sees the txn's writes made before
@@ -103,7 +156,11 @@ func (t *txn) Iter(ctx context.Context, start, end []byte, reverse bool) (kv.Ite
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return newIter(ctx, t.batch, &t.iters, start, end, reverse)
+	r, err := t.reader()
+	if err != nil {
+		return nil, err
+	}
+	return newIter(ctx, r, &t.iters, start, end, reverse)
 }
 
 // Set implements kv.Txn. The batch copies key and value.
@@ -111,7 +168,7 @@ func (t *txn) Set(key, value []byte) error {
 	if t.done {
 		return kv.ErrTxnDone
 	}
-	return t.batch.Set(key, value, nil)
+	return t.writer().Set(key, value, nil)
 }
 
 // Delete implements kv.Txn.
@@ -119,7 +176,7 @@ func (t *txn) Delete(key []byte) error {
 	if t.done {
 		return kv.ErrTxnDone
 	}
-	return t.batch.Delete(key, nil)
+	return t.writer().Delete(key, nil)
 }
 
 // DeleteRange implements kv.Txn. An empty or inverted range deletes nothing.
@@ -133,5 +190,5 @@ func (t *txn) DeleteRange(start, end []byte) error {
 	if bytes.Compare(start, end) >= 0 {
 		return nil
 	}
-	return t.batch.DeleteRange(start, end, nil)
+	return t.writer().DeleteRange(start, end, nil)
 }
