@@ -98,6 +98,24 @@ func readItem(ctx context.Context, r kv.Reader, key []byte) (attr.Item, error) {
 	return decodeItem(b)
 }
 
+// readItemSize returns the DynamoDB size of the stored item at key, 0 when
+// there is none, without decoding it: for writes that need only the old
+// item's size (capacity) and not the item.
+func readItemSize(ctx context.Context, r kv.Reader, key []byte) (int, error) {
+	b, err := r.Get(ctx, key)
+	if errors.Is(err, kv.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	size, err := attr.ItemSizeJSON(b)
+	if err != nil {
+		return 0, fmt.Errorf("engine: corrupt stored item: %w", err)
+	}
+	return size, nil
+}
+
 // encodeItem returns the stored form of an item: its canonical JSON, which
 // is also what export, debugging and the stream records read.
 func encodeItem(it attr.Item) []byte {
