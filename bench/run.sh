@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Issue 7's side-by-side performance run, in one go: installs dynalite (npm
 # ci, pinned by package-lock.json), builds dynago and dynago-bench, then
-# starts dynalite (in memory), the bare Go baseline server, dynago in memory
-# and dynago durable (--data-dir, fsync'd) one after another on loopback
+# starts dynalite (in memory), the two bare Go baseline servers (net/http
+# and fasthttp, a fixed body each), dynago in memory and dynago durable (--data-dir, fsync'd) one after another on loopback
 # ports, runs every workload against each, and prints the figures, the
 # ratios against dynalite and the targets, met or not.
 #
