@@ -2,13 +2,14 @@
 //
 //	dynago [serve] [--port 8000] [--host 127.0.0.1] [--data-dir ./dynago-data]
 //	       [--in-memory] [--log-level info] [--region us-east-1] [--account-id 000000000000]
-//	       [--ttl-interval 10s] [--throttle=true] [--pprof]
+//	       [--ttl-interval 10s] [--throttle=true] [--cache-mb 8] [--pprof]
 //	dynago version
 //	dynago check [--data-dir ./dynago-data]
 //
 // Every serve flag can also be set from the environment (DYNAGO_PORT,
 // DYNAGO_HOST, DYNAGO_DATA_DIR, DYNAGO_IN_MEMORY, DYNAGO_LOG_LEVEL,
 // DYNAGO_REGION, DYNAGO_ACCOUNT_ID, DYNAGO_TTL_INTERVAL, DYNAGO_THROTTLE,
+// DYNAGO_CACHE_MB,
 // DYNAGO_PPROF); a flag beats the environment, which beats the default.
 package main
 

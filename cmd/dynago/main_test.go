@@ -8,13 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dynago/dynago/internal/kv/pebble"
 	"github.com/dynago/dynago/internal/server"
 )
 
 func envFrom(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestServeFlags(t *testing.T) {
-	defaults := server.Config{Host: "127.0.0.1", Port: 8000, DataDir: "./dynago-data", LogLevel: "info", Region: "us-east-1", AccountID: "000000000000", TTLInterval: server.DefaultTTLInterval}
+	defaults := server.Config{Host: "127.0.0.1", Port: 8000, DataDir: "./dynago-data", LogLevel: "info", Region: "us-east-1", AccountID: "000000000000", TTLInterval: server.DefaultTTLInterval, CacheBytes: pebble.DefaultCacheSize}
 	tests := []struct {
 		name string
 		args []string
@@ -25,10 +26,10 @@ func TestServeFlags(t *testing.T) {
 		{"env", nil, map[string]string{
 			"DYNAGO_PORT": "9000", "DYNAGO_HOST": "0.0.0.0", "DYNAGO_DATA_DIR": "/d", "DYNAGO_IN_MEMORY": "true",
 			"DYNAGO_LOG_LEVEL": "debug", "DYNAGO_REGION": "eu-west-1", "DYNAGO_ACCOUNT_ID": "123456789012",
-		}, server.Config{Host: "0.0.0.0", Port: 9000, DataDir: "/d", InMemory: true, LogLevel: "debug", Region: "eu-west-1", AccountID: "123456789012", TTLInterval: server.DefaultTTLInterval}},
+		}, server.Config{Host: "0.0.0.0", Port: 9000, DataDir: "/d", InMemory: true, LogLevel: "debug", Region: "eu-west-1", AccountID: "123456789012", TTLInterval: server.DefaultTTLInterval, CacheBytes: pebble.DefaultCacheSize}},
 		{"flags beat env", []string{"--port", "9100", "--host=::1", "--data-dir", "x", "--in-memory=false", "--log-level", "warn", "--region", "r", "--account-id", "a"},
 			map[string]string{"DYNAGO_PORT": "9000", "DYNAGO_IN_MEMORY": "1", "DYNAGO_LOG_LEVEL": "debug"},
-			server.Config{Host: "::1", Port: 9100, DataDir: "x", LogLevel: "warn", Region: "r", AccountID: "a", TTLInterval: server.DefaultTTLInterval}},
+			server.Config{Host: "::1", Port: 9100, DataDir: "x", LogLevel: "warn", Region: "r", AccountID: "a", TTLInterval: server.DefaultTTLInterval, CacheBytes: pebble.DefaultCacheSize}},
 		{"in-memory flag", []string{"--in-memory"}, nil, func() server.Config { c := defaults; c.InMemory = true; return c }()},
 		{"ttl and throttle env", nil, map[string]string{"DYNAGO_TTL_INTERVAL": "250ms", "DYNAGO_THROTTLE": "false"},
 			func() server.Config {
@@ -39,6 +40,10 @@ func TestServeFlags(t *testing.T) {
 			}()},
 		{"ttl and throttle flags beat env", []string{"--ttl-interval", "1m", "--throttle=true"}, map[string]string{"DYNAGO_TTL_INTERVAL": "250ms", "DYNAGO_THROTTLE": "false"},
 			func() server.Config { c := defaults; c.TTLInterval = time.Minute; return c }()},
+		{"cache env", nil, map[string]string{"DYNAGO_CACHE_MB": "256"},
+			func() server.Config { c := defaults; c.CacheBytes = 256 << 20; return c }()},
+		{"cache flag beats env", []string{"--cache-mb", "64"}, map[string]string{"DYNAGO_CACHE_MB": "256"},
+			func() server.Config { c := defaults; c.CacheBytes = 64 << 20; return c }()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,6 +74,8 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"--ttl-interval", "0s"}, nil},
 		{nil, map[string]string{"DYNAGO_TTL_INTERVAL": "-1s"}},
 		{nil, map[string]string{"DYNAGO_THROTTLE": "sometimes"}},
+		{[]string{"--cache-mb", "0"}, nil},
+		{nil, map[string]string{"DYNAGO_CACHE_MB": "lots"}},
 	}
 	for _, tt := range tests {
 		if _, err := parseServeFlags(tt.args, envFrom(tt.env), io.Discard); err == nil {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/dynago/dynago/internal/kv/pebble"
 	"github.com/dynago/dynago/internal/server"
 )
 
@@ -93,6 +94,13 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		}
 	}
 	fs.DurationVar(&cfg.TTLInterval, "ttl-interval", ttlDef, "how often items whose TTL attribute has passed are deleted (env DYNAGO_TTL_INTERVAL)")
+	cacheDef := int(pebble.DefaultCacheSize >> 20)
+	if v := getenv("DYNAGO_CACHE_MB"); v != "" {
+		if cacheDef, err = strconv.Atoi(v); err != nil || cacheDef <= 0 {
+			return cfg, fmt.Errorf("DYNAGO_CACHE_MB: %q is not a positive number of megabytes", v)
+		}
+	}
+	cacheMB := fs.Int("cache-mb", cacheDef, "block cache size in MB: decoded storage blocks kept for reads; it fills only as data is read, so raise it to the working set of a large table (env DYNAGO_CACHE_MB)")
 	throttleDef := true
 	if v := getenv("DYNAGO_THROTTLE"); v != "" {
 		if throttleDef, err = strconv.ParseBool(v); err != nil {
@@ -111,6 +119,10 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return cfg, err
 	}
 	cfg.NoThrottle = !*throttle
+	if *cacheMB <= 0 {
+		return cfg, fmt.Errorf("-cache-mb %d: want a positive number of megabytes", *cacheMB)
+	}
+	cfg.CacheBytes = int64(*cacheMB) << 20
 	if cfg.TTLInterval <= 0 {
 		return cfg, fmt.Errorf("-ttl-interval %s: want a positive duration such as 10s", cfg.TTLInterval)
 	}

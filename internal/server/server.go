@@ -79,6 +79,10 @@ type Config struct {
 	// ProvisionedThroughputExceededException.
 	NoThrottle bool
 
+	// CacheBytes is the storage block cache's capacity; zero means
+	// pebble.DefaultCacheSize. The cache fills only as data is read.
+	CacheBytes int64
+
 	// Pprof serves Go's runtime profiles under /debug/pprof/ on the API
 	// port (see withPprof), for performance work. Off by default.
 	Pprof bool
@@ -159,7 +163,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 			return nil, fmt.Errorf("data directory: %w", err)
 		}
 	}
-	store, err := pebble.Open(dir, pebble.Options{InMemory: cfg.InMemory, Logger: log})
+	store, err := pebble.Open(dir, pebble.Options{InMemory: cfg.InMemory, Logger: log, CacheSize: cfg.CacheBytes})
 	if err != nil {
 		return nil, err
 	}
