@@ -75,7 +75,7 @@ func BenchmarkDecodeValidate(b *testing.B) {
 	h := newTestHandler(b, Options{}).(*Handler)
 	for _, bm := range []struct{ op, body string }{{"PutItem", benchPutItem}, {"GetItem", benchGetItem}} {
 		b.Run(bm.op, func(b *testing.B) {
-			op := h.ops[bm.op]
+			op := h.ops[bm.op].call
 			body := []byte(bm.body)
 			b.ReportAllocs()
 			b.SetBytes(int64(len(body)))

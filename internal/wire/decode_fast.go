@@ -24,9 +24,14 @@ import (
 	"github.com/dynago/dynago/internal/attr"
 )
 
-// decodeFast decodes body into in, a pointer to an input shape, and
+// decodeFast decodes body into in, a pointer to a zero input shape, and
 // reports whether it could; on false, in is garbage and the caller decodes
 // again with encoding/json.
+//
+// Member names are matched as bytes and a repeated member is recognised by
+// its field being set already (every field is a pointer, map or Item, and
+// a value the fast path reads is never nil), so that only values cost
+// allocations.
 func decodeFast(body []byte, in any) bool {
 	switch in.(type) {
 	case *api.GetItemInput, *api.PutItemInput, *api.UpdateItemInput, *api.DeleteItemInput, *api.QueryInput:
@@ -37,43 +42,6 @@ func decodeFast(body []byte, in any) bool {
 		return false
 	}
 	d := fastDecoder{b: body}
-	switch v := in.(type) {
-	case *api.GetItemInput:
-		return d.object(func(d *fastDecoder, name string) bool { return getMember(d, name, v) })
-	case *api.PutItemInput:
-		return d.object(func(d *fastDecoder, name string) bool { return putMember(d, name, v) })
-	case *api.UpdateItemInput:
-		return d.object(func(d *fastDecoder, name string) bool { return updateMember(d, name, v) })
-	case *api.DeleteItemInput:
-		return d.object(func(d *fastDecoder, name string) bool { return deleteMember(d, name, v) })
-	case *api.QueryInput:
-		return d.object(func(d *fastDecoder, name string) bool { return queryMember(d, name, v) })
-	}
-	return false
-}
-
-// fastDecoder is a position in a body already known to be valid JSON.
-type fastDecoder struct {
-	b    []byte
-	i    int
-	seen map[string]bool // top-level members read so far; nil until the second
-	one  string          // the first member, before seen is needed
-}
-
-func (d *fastDecoder) space() {
-	for d.i < len(d.b) {
-		switch d.b[d.i] {
-		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
-			return
-		}
-	}
-}
-
-// object reads the top-level object, calling member for each member with
-// the decoder positioned at its value.
-func (d *fastDecoder) object(member func(d *fastDecoder, name string) bool) bool {
 	d.space()
 	if d.i >= len(d.b) || d.b[d.i] != '{' {
 		return false
@@ -84,8 +52,8 @@ func (d *fastDecoder) object(member func(d *fastDecoder, name string) bool) bool
 		return true
 	}
 	for {
-		name, ok := d.str()
-		if !ok || !d.firstTime(name) {
+		name, ok := d.name()
+		if !ok {
 			return false
 		}
 		d.space()
@@ -94,7 +62,19 @@ func (d *fastDecoder) object(member func(d *fastDecoder, name string) bool) bool
 		}
 		d.i++
 		d.space()
-		if !member(d, name) {
+		switch v := in.(type) {
+		case *api.GetItemInput:
+			ok = getMember(&d, name, v)
+		case *api.PutItemInput:
+			ok = putMember(&d, name, v)
+		case *api.UpdateItemInput:
+			ok = updateMember(&d, name, v)
+		case *api.DeleteItemInput:
+			ok = deleteMember(&d, name, v)
+		case *api.QueryInput:
+			ok = queryMember(&d, name, v)
+		}
+		if !ok {
 			return false
 		}
 		d.space()
@@ -113,51 +93,69 @@ func (d *fastDecoder) object(member func(d *fastDecoder, name string) bool) bool
 	}
 }
 
-// firstTime reports whether name has not been seen before at the top
-// level: encoding/json merges a repeated map member, so repeats are left
-// to it.
-func (d *fastDecoder) firstTime(name string) bool {
-	if d.seen == nil {
-		if d.one == "" {
-			d.one = name
-			return true
+// fastDecoder is a position in a body already known to be valid JSON.
+type fastDecoder struct {
+	b []byte
+	i int
+}
+
+func (d *fastDecoder) space() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
 		}
-		d.seen = map[string]bool{d.one: true}
 	}
-	if d.seen[name] {
-		return false
-	}
-	d.seen[name] = true
-	return true
+}
+
+// name reads a member name as str does, without copying it: names are
+// only compared.
+func (d *fastDecoder) name() ([]byte, bool) {
+	start, end, ok := d.span()
+	return d.b[start:end], ok
 }
 
 // str reads a string without escapes, in valid UTF-8.
 func (d *fastDecoder) str() (string, bool) {
-	if d.i >= len(d.b) || d.b[d.i] != '"' {
+	start, end, ok := d.span()
+	if !ok {
 		return "", false
 	}
-	start := d.i + 1
+	return string(d.b[start:end]), true
+}
+
+// span reads a string without escapes, in valid UTF-8, and returns the
+// bounds of its text.
+func (d *fastDecoder) span() (start, end int, ok bool) {
+	if d.i >= len(d.b) || d.b[d.i] != '"' {
+		return 0, 0, false
+	}
+	start = d.i + 1
 	ascii := true
 	for i := start; i < len(d.b); i++ {
 		switch c := d.b[i]; {
 		case c == '"':
-			s := d.b[start:i]
-			if !ascii && !utf8.Valid(s) {
-				return "", false
+			if !ascii && !utf8.Valid(d.b[start:i]) {
+				return 0, 0, false
 			}
 			d.i = i + 1
-			return string(s), true
+			return start, i, true
 		case c == '\\':
-			return "", false
+			return 0, 0, false
 		case c >= utf8.RuneSelf:
 			ascii = false
 		}
 	}
-	return "", false
+	return 0, 0, false
 }
 
 // strPtr reads a string member into *dst.
 func (d *fastDecoder) strPtr(dst **string) bool {
+	if *dst != nil {
+		return false // a repeated member: encoding/json's to handle
+	}
 	s, ok := d.str()
 	if ok {
 		*dst = &s
@@ -167,6 +165,9 @@ func (d *fastDecoder) strPtr(dst **string) bool {
 
 // boolPtr reads true or false into *dst.
 func (d *fastDecoder) boolPtr(dst **bool) bool {
+	if *dst != nil {
+		return false
+	}
 	var v bool
 	switch {
 	case hasPrefixAt(d.b, d.i, "true"):
@@ -189,6 +190,9 @@ const maxFastIntDigits = 18
 
 // intPtr reads a plain integer (no fraction or exponent) into *dst.
 func (d *fastDecoder) intPtr(dst **int64) bool {
+	if *dst != nil {
+		return false
+	}
 	start := d.i
 	if d.i < len(d.b) && d.b[d.i] == '-' {
 		d.i++
@@ -214,7 +218,7 @@ func (d *fastDecoder) intPtr(dst **int64) bool {
 // item reads an attribute map with attr's decoder, which is what
 // attr.Item's UnmarshalJSON runs.
 func (d *fastDecoder) item(dst *attr.Item) bool {
-	if d.i >= len(d.b) || d.b[d.i] != '{' {
+	if *dst != nil || d.i >= len(d.b) || d.b[d.i] != '{' {
 		return false
 	}
 	end, ok := d.valueEnd()
@@ -255,7 +259,7 @@ func (d *fastDecoder) valueEnd() (int, bool) {
 
 // names reads ExpressionAttributeNames: an object of strings.
 func (d *fastDecoder) names(dst *map[string]string) bool {
-	if d.i >= len(d.b) || d.b[d.i] != '{' {
+	if *dst != nil || d.i >= len(d.b) || d.b[d.i] != '{' {
 		return false
 	}
 	d.i++
@@ -300,8 +304,8 @@ func (d *fastDecoder) names(dst *map[string]string) bool {
 	}
 }
 
-func getMember(d *fastDecoder, name string, in *api.GetItemInput) bool {
-	switch name {
+func getMember(d *fastDecoder, name []byte, in *api.GetItemInput) bool {
+	switch string(name) {
 	case "TableName":
 		return d.strPtr(&in.TableName)
 	case "Key":
@@ -319,9 +323,9 @@ func getMember(d *fastDecoder, name string, in *api.GetItemInput) bool {
 }
 
 // writeMember reads the members PutItem, UpdateItem and DeleteItem share.
-func writeMember(d *fastDecoder, name string, table, cond, rcc, ricm, rv, rvoccf **string,
+func writeMember(d *fastDecoder, name []byte, table, cond, rcc, ricm, rv, rvoccf **string,
 	names *map[string]string, values *attr.Item) bool {
-	switch name {
+	switch string(name) {
 	case "TableName":
 		return d.strPtr(table)
 	case "ConditionExpression":
@@ -342,8 +346,8 @@ func writeMember(d *fastDecoder, name string, table, cond, rcc, ricm, rv, rvoccf
 	return false
 }
 
-func putMember(d *fastDecoder, name string, in *api.PutItemInput) bool {
-	if name == "Item" {
+func putMember(d *fastDecoder, name []byte, in *api.PutItemInput) bool {
+	if string(name) == "Item" {
 		return d.item(&in.Item)
 	}
 	return writeMember(d, name, &in.TableName, &in.ConditionExpression, &in.ReturnConsumedCapacity,
@@ -351,8 +355,8 @@ func putMember(d *fastDecoder, name string, in *api.PutItemInput) bool {
 		&in.ExpressionAttributeNames, &in.ExpressionAttributeValues)
 }
 
-func updateMember(d *fastDecoder, name string, in *api.UpdateItemInput) bool {
-	switch name {
+func updateMember(d *fastDecoder, name []byte, in *api.UpdateItemInput) bool {
+	switch string(name) {
 	case "Key":
 		return d.item(&in.Key)
 	case "UpdateExpression":
@@ -363,8 +367,8 @@ func updateMember(d *fastDecoder, name string, in *api.UpdateItemInput) bool {
 		&in.ExpressionAttributeNames, &in.ExpressionAttributeValues)
 }
 
-func deleteMember(d *fastDecoder, name string, in *api.DeleteItemInput) bool {
-	if name == "Key" {
+func deleteMember(d *fastDecoder, name []byte, in *api.DeleteItemInput) bool {
+	if string(name) == "Key" {
 		return d.item(&in.Key)
 	}
 	return writeMember(d, name, &in.TableName, &in.ConditionExpression, &in.ReturnConsumedCapacity,
@@ -372,8 +376,8 @@ func deleteMember(d *fastDecoder, name string, in *api.DeleteItemInput) bool {
 		&in.ExpressionAttributeNames, &in.ExpressionAttributeValues)
 }
 
-func queryMember(d *fastDecoder, name string, in *api.QueryInput) bool {
-	switch name {
+func queryMember(d *fastDecoder, name []byte, in *api.QueryInput) bool {
+	switch string(name) {
 	case "TableName":
 		return d.strPtr(&in.TableName)
 	case "IndexName":

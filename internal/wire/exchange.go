@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/valyala/fasthttp"
 )
@@ -22,8 +24,23 @@ type exchange interface {
 	// method and path of the request ("POST", "/").
 	method() string
 	path() string
-	// header returns the request header's first value, or "".
+	// header returns the request header's first value, or "". Under
+	// fasthttp it copies the value, so the request path reads this way
+	// only what it keeps or what is rare; the methods below look at a
+	// header in place.
 	header(name string) string
+	// hasHeader reports whether the request header has a non-empty value.
+	hasHeader(name string) bool
+	// headerIs reports whether the request header's value is value.
+	headerIs(name, value string) bool
+	// headerIsToken reports whether the request header's value, less
+	// surrounding whitespace, is token in any case (as Content-Encoding:
+	// gzip is checked).
+	headerIsToken(name, token string) bool
+	// route returns the route the X-Amz-Target header names in routes.
+	route(routes map[string]route) (route, bool)
+	// checkAuth is the package's checkAuth over the request's headers.
+	checkAuth() error
 	// rawBody returns the request body as sent (before gzip decoding), or
 	// errTooLarge when it exceeds limit bytes.
 	rawBody(limit int64) ([]byte, error)
@@ -43,9 +60,20 @@ type netExchange struct {
 	r *http.Request
 }
 
-func (e netExchange) method() string               { return e.r.Method }
-func (e netExchange) path() string                 { return e.r.URL.Path }
-func (e netExchange) header(name string) string    { return e.r.Header.Get(name) }
+func (e netExchange) method() string             { return e.r.Method }
+func (e netExchange) path() string               { return e.r.URL.Path }
+func (e netExchange) header(name string) string  { return e.r.Header.Get(name) }
+func (e netExchange) hasHeader(name string) bool { return e.r.Header.Get(name) != "" }
+func (e netExchange) headerIs(name, value string) bool {
+	return e.r.Header.Get(name) == value
+}
+func (e netExchange) headerIsToken(name, token string) bool {
+	return isToken(e.r.Header.Get(name), token)
+}
+func (e netExchange) route(routes map[string]route) (route, bool) {
+	return routeOf(e.r.Header.Get("X-Amz-Target"), routes)
+}
+func (e netExchange) checkAuth() error             { return checkAuth(e.r.Header.Get) }
 func (e netExchange) setHeader(name, value string) { e.w.Header().Set(name, value) }
 func (e netExchange) closeConnection()             { e.w.Header().Set("Connection", "close") }
 
@@ -80,6 +108,19 @@ func (e fastExchange) path() string   { return string(e.ctx.Path()) }
 func (e fastExchange) header(name string) string {
 	return string(e.ctx.Request.Header.Peek(name))
 }
+func (e fastExchange) hasHeader(name string) bool {
+	return len(e.ctx.Request.Header.Peek(name)) > 0
+}
+func (e fastExchange) headerIs(name, value string) bool {
+	return string(e.ctx.Request.Header.Peek(name)) == value
+}
+func (e fastExchange) headerIsToken(name, token string) bool {
+	return isToken(e.ctx.Request.Header.Peek(name), token)
+}
+func (e fastExchange) route(routes map[string]route) (route, bool) {
+	return routeOf(e.ctx.Request.Header.Peek("X-Amz-Target"), routes)
+}
+func (e fastExchange) checkAuth() error             { return checkAuth(e.ctx.Request.Header.Peek) }
 func (e fastExchange) setHeader(name, value string) { e.ctx.Response.Header.Set(name, value) }
 func (e fastExchange) closeConnection()             { e.ctx.SetConnectionClose() }
 
@@ -94,6 +135,37 @@ func (e fastExchange) rawBody(limit int64) ([]byte, error) {
 func (e fastExchange) respond(status int, body []byte) {
 	e.ctx.SetStatusCode(status)
 	e.ctx.SetBody(body) // copies: body goes back to a pool when serve returns
+}
+
+// isToken reports whether v, less surrounding whitespace, is token in any
+// case, as strings.EqualFold(strings.TrimSpace(v), token) does. Only
+// non-ASCII text, which a real token never matches, takes that slow way.
+func isToken[T headerText](v T, token string) bool {
+	v = trimSpace(v)
+	if len(v) != len(token) {
+		for i := 0; i < len(v); i++ {
+			if v[i] >= utf8.RuneSelf {
+				return strings.EqualFold(string(v), token)
+			}
+		}
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c, t := v[i], token[i]
+		if c >= utf8.RuneSelf {
+			return strings.EqualFold(string(v), token)
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if 'A' <= t && t <= 'Z' {
+			t += 'a' - 'A'
+		}
+		if c != t {
+			return false
+		}
+	}
+	return true
 }
 
 // ServeHTTP implements http.Handler.

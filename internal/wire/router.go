@@ -19,10 +19,28 @@ const targetPrefix = "DynamoDB_20120810."
 // operation serves one DynamoDB operation: body in, output shape out.
 type operation func(ctx context.Context, body []byte) (any, error)
 
+// route is one operation the X-Amz-Target header can name. It holds its
+// name so that a request read as bytes (ServeFast) gets the name, which
+// outlives the request in logs and metrics, without copying it.
+type route struct {
+	name string
+	call operation
+}
+
+// routeOf returns the route target (an X-Amz-Target value) names in
+// routes.
+func routeOf[T headerText](target T, routes map[string]route) (route, bool) {
+	if !hasPrefix(target, targetPrefix) {
+		return route{}, false
+	}
+	r, ok := routes[string(target[len(targetPrefix):])]
+	return r, ok
+}
+
 // register adds the operation name, served by call, to h's routes. The
 // generic wrapper is every handler's whole body: decode, validate, call.
 func register[In, Out any](h *Handler, name string, call func(context.Context, *In) (*Out, error)) {
-	h.ops[name] = func(ctx context.Context, body []byte) (any, error) {
+	h.ops[name] = route{name: name, call: func(ctx context.Context, body []byte) (any, error) {
 		in := new(In)
 		if !decodeFast(body, in) {
 			var zero In
@@ -43,7 +61,7 @@ func register[In, Out any](h *Handler, name string, call func(context.Context, *
 			})
 		}
 		return callOp(ctx, call, in)
-	}
+	}}
 }
 
 // callOp calls the engine and turns a nil output into an empty JSON object.

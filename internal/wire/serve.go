@@ -13,7 +13,6 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/dynago/dynago/internal/api"
@@ -68,7 +67,7 @@ func (h *Handler) answer(ctx context.Context, ex exchange) (op string, status in
 	ex.setHeader("x-amzn-RequestId", reqID)
 
 	method := ex.method()
-	if ex.header("Origin") != "" {
+	if ex.hasHeader("Origin") {
 		ex.setHeader("Access-Control-Allow-Origin", "*")
 		if method == http.MethodOptions {
 			if v := ex.header("Access-Control-Request-Headers"); v != "" {
@@ -87,9 +86,14 @@ func (h *Handler) answer(ctx context.Context, ex exchange) (op string, status in
 		return "", h.write(ex, "text/plain", http.StatusOK, h.health), reqID
 	}
 
-	mediaType := ex.header("Content-Type")
-	if mediaType != contentTypeAmzJSON && mediaType != contentTypeJSON {
-		mediaType, _, _ = mime.ParseMediaType(mediaType)
+	var mediaType string
+	switch {
+	case ex.headerIs("Content-Type", contentTypeAmzJSON):
+		mediaType = contentTypeAmzJSON
+	case ex.headerIs("Content-Type", contentTypeJSON):
+		mediaType = contentTypeJSON
+	default:
+		mediaType, _, _ = mime.ParseMediaType(ex.header("Content-Type"))
 	}
 	if method != http.MethodPost ||
 		(len(body) > 0 && mediaType != contentTypeJSON && mediaType != contentTypeAmzJSON) {
@@ -107,15 +111,15 @@ func (h *Handler) answer(ctx context.Context, ex exchange) (op string, status in
 		return op, h.write(ex, contentType, status, b), reqID
 	}
 
-	name, ok := strings.CutPrefix(ex.header("X-Amz-Target"), targetPrefix)
-	call := h.ops[name]
-	if !ok || call == nil {
+	rt, ok := ex.route(h.ops)
+	if !ok {
 		if len(body) > 0 && !json.Valid(body) {
 			return fail("", apierr.New(apierr.SerializationException, ""))
 		}
 		return fail("", apierr.New(apierr.UnknownOperationException, ""))
 	}
-	if err := checkAuth(ex); err != nil {
+	name := rt.name
+	if err := ex.checkAuth(); err != nil {
 		if len(body) > 0 && !json.Valid(body) {
 			return fail(name, apierr.New(apierr.SerializationException, ""))
 		}
@@ -126,7 +130,7 @@ func (h *Handler) answer(ctx context.Context, ex exchange) (op string, status in
 	}
 
 	var raw api.RawItems
-	out, err := h.dispatch(api.WithRawItems(ctx, &raw), name, call, body, reqID)
+	out, err := h.dispatch(api.WithRawItems(ctx, &raw), name, rt.call, body, reqID)
 	if err != nil {
 		return fail(name, err)
 	}
@@ -144,7 +148,7 @@ func (h *Handler) answer(ctx context.Context, ex exchange) (op string, status in
 func (h *Handler) readBody(ex exchange) ([]byte, error) {
 	limit := h.opts.MaxBodyBytes
 	body, err := ex.rawBody(limit)
-	if err != nil || !strings.EqualFold(strings.TrimSpace(ex.header("Content-Encoding")), "gzip") {
+	if err != nil || !ex.headerIsToken("Content-Encoding", "gzip") {
 		return body, err
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(body))

@@ -55,7 +55,7 @@ type Handler struct {
 	opts      Options
 	log       *slog.Logger
 	validator *api.Validator
-	ops       map[string]operation
+	ops       map[string]route
 	health    []byte
 	buffers   bufferPool // response bodies
 }
@@ -77,7 +77,7 @@ func New(db Engine, opts Options) *Handler {
 		opts:      opts,
 		log:       opts.Logger,
 		validator: api.NewValidator(),
-		ops:       map[string]operation{},
+		ops:       map[string]route{},
 		health:    []byte("healthy: dynamodb." + opts.Region + ".amazonaws.com "),
 	}
 	h.registerTables()
