@@ -102,6 +102,7 @@ type Server struct {
 	handler  http.Handler
 	api      *wire.Handler
 	ln       net.Listener
+	ready    *readyListener // ln, as fasthttp is given it
 	http     *fasthttp.Server
 	serveErr chan error
 }
@@ -238,9 +239,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		NoDefaultContentType:  true,
 		Logger:                fastLogger{s.log},
 	}
+	s.ready = newReadyListener(ln, idleTimeout)
 	s.serveErr = make(chan error, 1)
 	go func() {
-		s.serveErr <- s.http.Serve(newReadyListener(ln, idleTimeout))
+		s.serveErr <- s.http.Serve(s.ready)
 		close(s.serveErr)
 	}()
 	return s, nil
@@ -321,6 +323,10 @@ func (s *Server) ServeErr() <-chan error { return s.serveErr }
 func (s *Server) Close(ctx context.Context) error {
 	var errs []error
 	if s.http != nil {
+		// Closed here and not only by fasthttp's shutdown, which skips a
+		// listener that its Serve, started by Start's goroutine, has not
+		// registered yet: a Close right after Start would leave it serving.
+		s.ready.Close()
 		if err := s.http.ShutdownWithContext(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
