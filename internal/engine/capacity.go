@@ -72,14 +72,34 @@ func putUnits(old, new attr.Item) float64 {
 // consumed builds the ConsumedCapacity of one table for a request whose
 // ReturnConsumedCapacity is rcc, or nil when it was not asked for.
 func consumed(rcc *string, tableName string, units float64) *api.ConsumedCapacity {
+	return consumedOf(rcc, tableName, units, units)
+}
+
+// consumedOf is consumed for a request whose total includes index units:
+// tableUnits are the table's own share, reported under INDEXES.
+func consumedOf(rcc *string, tableName string, total, tableUnits float64) *api.ConsumedCapacity {
 	if !wantCapacity(rcc) {
 		return nil
 	}
-	c := &api.ConsumedCapacity{TableName: api.Ptr(tableName), CapacityUnits: api.Ptr(units)}
+	b := &consumedBlock{name: tableName, units: total, tableUnits: tableUnits}
+	b.c = api.ConsumedCapacity{TableName: &b.name, CapacityUnits: &b.units}
 	if api.Str(rcc) == capacityIndexes {
-		c.Table = &api.Capacity{CapacityUnits: api.Ptr(units)}
+		b.table = api.Capacity{CapacityUnits: &b.tableUnits}
+		b.c.Table = &b.table
 	}
-	return c
+	return &b.c
+}
+
+// consumedBlock is what consumed allocates, in one piece instead of five
+// (the ConsumedCapacity, its Table and the values they point to): every
+// metered request builds one, since Meter asks every operation for its
+// capacity (throttle_meter.go). Each pointer has a value of its own, as
+// with api.Ptr, so that writing through one changes no other.
+type consumedBlock struct {
+	c                 api.ConsumedCapacity
+	table             api.Capacity
+	name              string
+	units, tableUnits float64
 }
 
 // capacityTally sums units per table for the batch operations, keeping the
@@ -139,9 +159,8 @@ func (c *capacityTally) list(rcc *string) []api.ConsumedCapacity {
 		for _, u := range c.lsi[n] {
 			total += u
 		}
-		cc := consumed(rcc, n, total)
+		cc := consumedOf(rcc, n, total, base)
 		if api.Str(rcc) == capacityIndexes {
-			cc.Table = &api.Capacity{CapacityUnits: api.Ptr(base)}
 			cc.GlobalSecondaryIndexes = capacityMap(c.gsi[n])
 			cc.LocalSecondaryIndexes = capacityMap(c.lsi[n])
 		}

@@ -42,7 +42,9 @@ func (db *DB) failedConditionUnits(ctx context.Context, e *catalogEntry, in any)
 // write bucket and reports it to the observer.
 func (db *DB) chargeFailedCondition(ctx context.Context, e *catalogEntry, in any) {
 	units := db.failedConditionUnits(ctx, e, in)
-	db.charge(e, "", true, units, db.opts.Now())
+	if !db.opts.NoThrottle {
+		db.charge(e, "", true, units, db.opts.Now())
+	}
 	db.opts.Observer.ConsumedCapacity(e.table.Name, "", 0, units)
 }
 

@@ -84,23 +84,27 @@ func (db *DB) consumedWrite(rcc *string, tableName string, t *Table, old, new at
 	for _, u := range lsi {
 		total += u
 	}
-	c := consumed(rcc, tableName, total)
+	c := consumedOf(rcc, tableName, total, tableUnits)
 	if api.Str(rcc) != capacityIndexes {
 		return c
 	}
-	c.Table = &api.Capacity{CapacityUnits: api.Ptr(tableUnits)}
 	c.GlobalSecondaryIndexes = capacityMap(gsi)
 	c.LocalSecondaryIndexes = capacityMap(lsi)
 	return c
 }
 
+// capacityMap turns units per index into the Capacity per index of an
+// INDEXES answer, nil for none. The values its Capacities point to share
+// one allocation.
 func capacityMap(m map[string]float64) map[string]api.Capacity {
 	if len(m) == 0 {
 		return nil
 	}
 	out := make(map[string]api.Capacity, len(m))
+	units := make([]float64, 0, len(m))
 	for k, u := range m {
-		out[k] = api.Capacity{CapacityUnits: api.Ptr(u)}
+		units = append(units, u)
+		out[k] = api.Capacity{CapacityUnits: &units[len(units)-1]}
 	}
 	return out
 }

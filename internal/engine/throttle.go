@@ -95,23 +95,52 @@ type bucketKey struct {
 	write bool
 }
 
-// throttler holds every bucket.
+// throttler holds every bucket. Every metered request looks its buckets up
+// (twice: to admit, then to charge), so the lookups take no lock: a
+// sync.Map, whose loads of existing keys are lock-free, holds each table's
+// buckets under its id (a key hashed faster than a bucketKey), and each
+// table's own sync.Map its indexes' buckets. Buckets are only ever added.
 type throttler struct {
-	mu      sync.Mutex
-	buckets map[bucketKey]*bucket
+	tables sync.Map // table id → *tableBuckets
+
+	// indexes points to "INDEXES", the ReturnConsumedCapacity Meter runs
+	// operations with (throttle_meter.go): one string for every request
+	// rather than one allocation each. Nothing writes through it.
+	indexes *string
 }
 
-func newThrottler() *throttler { return &throttler{buckets: make(map[bucketKey]*bucket)} }
+// tableBuckets are one table's buckets: read and write for the table and
+// for each of its indexes. Each bucket is an allocation of its own, so
+// that the reads and the writes of a table, served on different cores, do
+// not share a cache line.
+type tableBuckets struct {
+	read, write *bucket
+	indexes     sync.Map // index name → *[2]*bucket (read, write)
+}
+
+func newThrottler() *throttler { return &throttler{indexes: api.Ptr(capacityIndexes)} }
 
 func (th *throttler) get(k bucketKey) *bucket {
-	th.mu.Lock()
-	defer th.mu.Unlock()
-	b := th.buckets[k]
-	if b == nil {
-		b = &bucket{}
-		th.buckets[k] = b
+	v, ok := th.tables.Load(k.table)
+	if !ok {
+		v, _ = th.tables.LoadOrStore(k.table, &tableBuckets{read: &bucket{}, write: &bucket{}})
 	}
-	return b
+	tb := v.(*tableBuckets)
+	if k.index == "" {
+		if k.write {
+			return tb.write
+		}
+		return tb.read
+	}
+	v, ok = tb.indexes.Load(k.index)
+	if !ok {
+		v, _ = tb.indexes.LoadOrStore(k.index, &[2]*bucket{{}, {}})
+	}
+	ib := v.(*[2]*bucket)
+	if k.write {
+		return ib[1]
+	}
+	return ib[0]
 }
 
 // limit is the throughput a bucket enforces: its rate and size, and the
@@ -179,31 +208,52 @@ func limitOf(e *catalogEntry, index string, write bool) (l limit, ok bool) {
 	return limit{rate: rate, size: rate * burstSeconds, err: err, kind: limitProvisioned}, true
 }
 
-// admit returns the error of the first of e's buckets (in direction write,
-// for the table and the named indexes) that is exhausted, reporting it to
-// the observer, or nil.
-func (db *DB) admit(e *catalogEntry, indexes []string, write bool, now time.Time) error {
-	for _, index := range append([]string{""}, indexes...) {
-		l, ok := limitOf(e, index, write)
-		if !ok {
-			continue
+// admit returns the error of the first of e's buckets that is exhausted
+// for a request in direction write reading index (Query and Scan; "" for
+// none), reporting it to the observer, or nil. It checks the table's
+// bucket, then the buckets admitIndexes lists: the index a read names or,
+// for a write, every global secondary index of the table. It walks them
+// without building the list, as it runs on every request.
+func (db *DB) admit(e *catalogEntry, write bool, index string, now time.Time) error {
+	if err := db.admitBucket(e, "", write, now); err != nil {
+		return err
+	}
+	if !write {
+		if index == "" {
+			return nil
 		}
-		b := db.buckets.get(bucketKey{table: e.table.ID, index: index, write: write})
-		b.mu.Lock()
-		b.refill(now, l.rate, l.size)
-		empty := b.tokens <= 0
-		b.mu.Unlock()
-		if empty {
-			db.opts.Observer.Throttled(e.table.Name, index, write)
-			return db.throttleError(e, index, write, l)
+		return db.admitBucket(e, index, false, now)
+	}
+	for _, g := range e.rec.Desc.GlobalSecondaryIndexes {
+		if err := db.admitBucket(e, api.Str(g.IndexName), true, now); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// charge takes units from one bucket of e.
+// admitBucket is admit for one bucket of e (index "" for the table).
+func (db *DB) admitBucket(e *catalogEntry, index string, write bool, now time.Time) error {
+	l, ok := limitOf(e, index, write)
+	if !ok {
+		return nil
+	}
+	b := db.buckets.get(bucketKey{table: e.table.ID, index: index, write: write})
+	b.mu.Lock()
+	b.refill(now, l.rate, l.size)
+	empty := b.tokens <= 0
+	b.mu.Unlock()
+	if empty {
+		db.opts.Observer.Throttled(e.table.Name, index, write)
+		return db.throttleError(e, index, write, l)
+	}
+	return nil
+}
+
+// charge takes units from one bucket of e. Without throttling nothing
+// reads the buckets, so nothing is taken.
 func (db *DB) charge(e *catalogEntry, index string, write bool, units float64, now time.Time) {
-	if units <= 0 {
+	if units <= 0 || db.opts.NoThrottle {
 		return
 	}
 	l, ok := limitOf(e, index, write)

@@ -80,7 +80,7 @@ type batchHold struct {
 // the others from the request for the operation to run without them. It
 // returns the items held back (nil when none), or the throttling error
 // when no item at all could be admitted.
-func (db *DB) admitBatch(in any, m metered, now time.Time) (*batchHold, error) {
+func (db *DB) admitBatch(in any, write bool, now time.Time) (*batchHold, error) {
 	var refused []refusal
 	admitted := 0
 	hold := &batchHold{}
@@ -92,7 +92,7 @@ func (db *DB) admitBatch(in any, m metered, now time.Time) (*batchHold, error) {
 			admitted += len(costs)
 			return len(costs) // the operation reports the unknown table
 		}
-		units, by, limited := db.budget(e, admitIndexes(e, m), m.write, now)
+		units, by, limited := db.budget(e, admitIndexes(e, write, ""), write, now)
 		if !limited {
 			admitted += len(costs)
 			return len(costs)
@@ -103,7 +103,7 @@ func (db *DB) admitBatch(in any, m metered, now time.Time) (*batchHold, error) {
 			n++
 		}
 		if n < len(costs) {
-			db.opts.Observer.Throttled(e.table.Name, by.index, m.write)
+			db.opts.Observer.Throttled(e.table.Name, by.index, write)
 			refused = append(refused, by)
 		}
 		admitted += n
@@ -176,10 +176,10 @@ func (db *DB) admitBatch(in any, m metered, now time.Time) (*batchHold, error) {
 		// refusing table.
 		hold.restore()
 		r := refused[0]
-		err := apierr.As(db.throttleError(r.e, r.index, m.write, r.l))
+		err := apierr.As(db.throttleError(r.e, r.index, write, r.l))
 		reasons := make([]api.ThrottlingReason, len(refused))
 		for i, r := range refused {
-			reasons[i] = db.throttlingReason(r.e, r.index, m.write, r.l)
+			reasons[i] = db.throttlingReason(r.e, r.index, write, r.l)
 		}
 		err.ThrottlingReasons = reasons
 		return nil, err
@@ -223,22 +223,22 @@ func (h *batchHold) merge(out any) {
 
 // admitTransaction refuses a transaction when any table it touches is out
 // of capacity, with a TransactionCanceledException whose reasons name the
-// throttled actions; entries are the request's tables, m.tables its
-// table per action in request order.
-func (db *DB) admitTransaction(entries []*catalogEntry, m metered, now time.Time) error {
+// throttled actions; entries are the request's tables, tables its table
+// per action in request order.
+func (db *DB) admitTransaction(entries []*catalogEntry, tables []string, write bool, now time.Time) error {
 	throttled := make(map[string]refusal)
 	for _, e := range entries {
-		units, by, limited := db.budget(e, admitIndexes(e, m), m.write, now)
+		units, by, limited := db.budget(e, admitIndexes(e, write, ""), write, now)
 		if limited && units <= 0 {
-			db.opts.Observer.Throttled(e.table.Name, by.index, m.write)
+			db.opts.Observer.Throttled(e.table.Name, by.index, write)
 			throttled[e.table.Name] = by
 		}
 	}
 	if len(throttled) == 0 {
 		return nil
 	}
-	reasons := make([]api.CancellationReason, len(m.tables))
-	for i, name := range m.tables {
+	reasons := make([]api.CancellationReason, len(tables))
+	for i, name := range tables {
 		reasons[i] = api.CancellationReason{Code: api.Ptr(reasonNone)}
 		if r, ok := throttled[db.TableName(name)]; ok {
 			reasons[i] = cancellationThrottled(r.index, r.l)

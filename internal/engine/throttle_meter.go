@@ -20,91 +20,98 @@ import (
 	"github.com/dynago/dynago/internal/apierr"
 )
 
-// metered describes one request for Meter: the tables it touches, whether
-// it writes, the index it reads (Query and Scan), and its
-// ReturnConsumedCapacity member.
+// metered describes one request for Meter: whether it writes, the index it
+// reads (Query and Scan), and its ReturnConsumedCapacity member.
+// describeRequest returns the tables it touches beside it rather than in
+// it, because Go's escape analysis does not tell a struct's fields apart:
+// index goes to the heap with a throttling error, and would take Meter's
+// stack buffer of table names with it.
 type metered struct {
-	tables []string
-	write  bool
-	index  string
-	rcc    **string
+	write bool
+	index string
+	rcc   **string
 }
 
 // describeRequest returns what Meter needs to know about in, or ok false
-// for an operation that consumes no capacity (table and control operations).
-func describeRequest(in any) (m metered, ok bool) {
+// for an operation that consumes no capacity (table and control
+// operations). It appends the names of the request's tables, in request
+// order, to tables (a caller's buffer: a single-table request is then
+// described without allocating), and returns the result.
+func describeRequest(in any, tables []string) (m metered, names []string, ok bool) {
 	switch in := in.(type) {
 	case *api.GetItemInput:
-		return metered{tables: []string{api.Str(in.TableName)}, rcc: &in.ReturnConsumedCapacity}, true
+		return metered{rcc: &in.ReturnConsumedCapacity}, append(tables, api.Str(in.TableName)), true
 	case *api.QueryInput:
-		return metered{tables: []string{api.Str(in.TableName)}, index: api.Str(in.IndexName), rcc: &in.ReturnConsumedCapacity}, true
+		return metered{index: api.Str(in.IndexName), rcc: &in.ReturnConsumedCapacity}, append(tables, api.Str(in.TableName)), true
 	case *api.ScanInput:
-		return metered{tables: []string{api.Str(in.TableName)}, index: api.Str(in.IndexName), rcc: &in.ReturnConsumedCapacity}, true
+		return metered{index: api.Str(in.IndexName), rcc: &in.ReturnConsumedCapacity}, append(tables, api.Str(in.TableName)), true
 	case *api.PutItemInput:
-		return metered{tables: []string{api.Str(in.TableName)}, write: true, rcc: &in.ReturnConsumedCapacity}, true
+		return metered{write: true, rcc: &in.ReturnConsumedCapacity}, append(tables, api.Str(in.TableName)), true
 	case *api.UpdateItemInput:
-		return metered{tables: []string{api.Str(in.TableName)}, write: true, rcc: &in.ReturnConsumedCapacity}, true
+		return metered{write: true, rcc: &in.ReturnConsumedCapacity}, append(tables, api.Str(in.TableName)), true
 	case *api.DeleteItemInput:
-		return metered{tables: []string{api.Str(in.TableName)}, write: true, rcc: &in.ReturnConsumedCapacity}, true
+		return metered{write: true, rcc: &in.ReturnConsumedCapacity}, append(tables, api.Str(in.TableName)), true
 	case *api.BatchGetItemInput:
-		return metered{tables: sortedKeys(in.RequestItems), rcc: &in.ReturnConsumedCapacity}, true
+		return metered{rcc: &in.ReturnConsumedCapacity}, append(tables, sortedKeys(in.RequestItems)...), true
 	case *api.BatchWriteItemInput:
-		return metered{tables: sortedKeys(in.RequestItems), write: true, rcc: &in.ReturnConsumedCapacity}, true
+		return metered{write: true, rcc: &in.ReturnConsumedCapacity}, append(tables, sortedKeys(in.RequestItems)...), true
 	case *api.TransactGetItemsInput:
-		m := metered{rcc: &in.ReturnConsumedCapacity}
 		for _, it := range in.TransactItems {
 			if it.Get != nil {
-				m.tables = append(m.tables, api.Str(it.Get.TableName))
+				tables = append(tables, api.Str(it.Get.TableName))
 			}
 		}
-		return m, true
+		return metered{rcc: &in.ReturnConsumedCapacity}, tables, true
 	case *api.TransactWriteItemsInput:
-		m := metered{write: true, rcc: &in.ReturnConsumedCapacity}
 		for _, it := range in.TransactItems {
 			switch {
 			case it.Put != nil:
-				m.tables = append(m.tables, api.Str(it.Put.TableName))
+				tables = append(tables, api.Str(it.Put.TableName))
 			case it.Update != nil:
-				m.tables = append(m.tables, api.Str(it.Update.TableName))
+				tables = append(tables, api.Str(it.Update.TableName))
 			case it.Delete != nil:
-				m.tables = append(m.tables, api.Str(it.Delete.TableName))
+				tables = append(tables, api.Str(it.Delete.TableName))
 			case it.ConditionCheck != nil:
-				m.tables = append(m.tables, api.Str(it.ConditionCheck.TableName))
+				tables = append(tables, api.Str(it.ConditionCheck.TableName))
 			}
 		}
-		return m, true
+		return metered{write: true, rcc: &in.ReturnConsumedCapacity}, tables, true
 	}
-	return metered{}, false
+	return metered{}, tables, false
 }
 
 // RequestTables returns the table names a request names (as the client
 // wrote them: a name or an ARN), for labelling metrics; nil for an
 // operation on no table.
-func RequestTables(in any) []string {
-	if m, ok := describeRequest(in); ok {
-		return m.tables
+func RequestTables(in any) []string { return AppendRequestTables(nil, in) }
+
+// AppendRequestTables is RequestTables appending to dst, for a caller on
+// every request's path that keeps a buffer on its stack.
+func AppendRequestTables(dst []string, in any) []string {
+	if _, names, ok := describeRequest(in, dst); ok {
+		return names
 	}
 	switch in := in.(type) {
 	case *api.CreateTableInput:
-		return []string{api.Str(in.TableName)}
+		return append(dst, api.Str(in.TableName))
 	case *api.DescribeTableInput:
-		return []string{api.Str(in.TableName)}
+		return append(dst, api.Str(in.TableName))
 	case *api.UpdateTableInput:
-		return []string{api.Str(in.TableName)}
+		return append(dst, api.Str(in.TableName))
 	case *api.DeleteTableInput:
-		return []string{api.Str(in.TableName)}
+		return append(dst, api.Str(in.TableName))
 	case *api.UpdateTimeToLiveInput:
-		return []string{api.Str(in.TableName)}
+		return append(dst, api.Str(in.TableName))
 	case *api.DescribeTimeToLiveInput:
-		return []string{api.Str(in.TableName)}
+		return append(dst, api.Str(in.TableName))
 	case *api.TagResourceInput:
-		return []string{api.Str(in.ResourceArn)}
+		return append(dst, api.Str(in.ResourceArn))
 	case *api.UntagResourceInput:
-		return []string{api.Str(in.ResourceArn)}
+		return append(dst, api.Str(in.ResourceArn))
 	case *api.ListTagsOfResourceInput:
-		return []string{api.Str(in.ResourceArn)}
+		return append(dst, api.Str(in.ResourceArn))
 	}
-	return nil
+	return dst
 }
 
 // TableName returns the name of the table s designates (a name, or this
@@ -119,19 +126,34 @@ func (db *DB) TableName(s string) string {
 
 // Meter admits, runs and charges one request; call runs the operation.
 // Operations that consume no capacity run unmetered.
+//
+// Meter runs on every data-plane request, so its common case, one table,
+// keeps its bookkeeping on the stack.
 func (db *DB) Meter(ctx context.Context, in any, call func(context.Context) (any, error)) (any, error) {
-	m, ok := describeRequest(in)
+	var tableBuf [1]string
+	m, tables, ok := describeRequest(in, tableBuf[:0])
 	if !ok {
 		return call(ctx)
 	}
-	entries := make([]*catalogEntry, 0, len(m.tables))
-	seen := make(map[string]bool, len(m.tables))
-	for _, name := range m.tables {
+	var entryBuf [1]*catalogEntry
+	entries := entryBuf[:0]
+	var seen map[string]bool // for many tables; a scan of entries for few
+	if len(tables) > maxScannedTables {
+		seen = make(map[string]bool, len(tables))
+	}
+	for _, name := range tables {
 		e := db.lookup(name)
-		if e == nil || seen[e.table.Name] {
+		if e == nil {
 			continue // an unknown table is the operation's error to report
 		}
-		seen[e.table.Name] = true
+		if seen != nil {
+			if seen[e.table.Name] {
+				continue
+			}
+			seen[e.table.Name] = true
+		} else if hasEntry(entries, e.table.Name) {
+			continue
+		}
 		entries = append(entries, e)
 	}
 	var held *batchHold
@@ -140,12 +162,12 @@ func (db *DB) Meter(ctx context.Context, in any, call func(context.Context) (any
 		var err error
 		switch in.(type) {
 		case *api.BatchWriteItemInput, *api.BatchGetItemInput:
-			held, err = db.admitBatch(in, m, now)
+			held, err = db.admitBatch(in, m.write, now)
 		case *api.TransactWriteItemsInput, *api.TransactGetItemsInput:
-			err = db.admitTransaction(entries, m, now)
+			err = db.admitTransaction(entries, tables, m.write, now)
 		default:
 			for _, e := range entries {
-				if err = db.admit(e, admitIndexes(e, m), m.write, now); err != nil {
+				if err = db.admit(e, m.write, m.index, now); err != nil {
 					break
 				}
 			}
@@ -154,43 +176,60 @@ func (db *DB) Meter(ctx context.Context, in any, call func(context.Context) (any
 			return nil, err
 		}
 	}
-	asked := api.Str(*m.rcc)
-	*m.rcc = api.Ptr(capacityIndexes)
+	asked := *m.rcc
+	if api.Str(asked) != capacityIndexes {
+		*m.rcc = db.buckets.indexes
+	}
 	out, err := call(ctx)
-	*m.rcc = nilIfEmpty(asked)
+	*m.rcc = asked
 	held.undo()
 	if err != nil {
 		if errors.Is(err, apierr.ConditionalCheckFailedException) && len(entries) == 1 {
 			db.chargeFailedCondition(ctx, entries[0], in)
 		}
-		db.countConflicts(err, m.tables)
+		db.countConflicts(err, tables)
 		return out, err
 	}
 	held.merge(out)
-	caps := outputCapacity(out)
-	now := db.opts.Now()
-	for _, c := range caps {
-		db.chargeCapacity(c, m.write, now)
+	one, many := outputCapacity(out)
+	if one != nil || len(many) > 0 {
+		var now time.Time // unused by charge without throttling: no clock read
+		if !db.opts.NoThrottle {
+			now = db.opts.Now()
+		}
+		if one != nil {
+			db.chargeCapacity(one, m.write, now)
+		}
+		for i := range many {
+			db.chargeCapacity(&many[i], m.write, now)
+		}
 	}
-	trimCapacity(out, asked)
+	trimCapacity(out, api.Str(asked))
 	return out, nil
 }
 
-func nilIfEmpty(s string) *string {
-	if s == "" {
-		return nil
+// maxScannedTables is the most table names of a request Meter deduplicates
+// by scanning rather than with a map.
+const maxScannedTables = 8
+
+// hasEntry reports whether entries holds the table named name.
+func hasEntry(entries []*catalogEntry, name string) bool {
+	for _, e := range entries {
+		if e.table.Name == name {
+			return true
+		}
 	}
-	return &s
+	return false
 }
 
 // admitIndexes lists the global secondary indexes whose buckets a request
 // must find non-empty: the index a Query or Scan reads, or every index of
 // the table for a write (an index's back-pressure throttles the table's
-// writes in DynamoDB too).
-func admitIndexes(e *catalogEntry, m metered) []string {
-	if !m.write {
-		if m.index != "" {
-			return []string{m.index}
+// writes in DynamoDB too). admit walks the same buckets without the list.
+func admitIndexes(e *catalogEntry, write bool, index string) []string {
+	if !write {
+		if index != "" {
+			return []string{index}
 		}
 		return nil
 	}
@@ -249,44 +288,33 @@ func deref(p *float64) float64 {
 	return *p
 }
 
-// outputCapacity returns the ConsumedCapacity entries of an output.
-func outputCapacity(out any) []*api.ConsumedCapacity {
-	one := func(c *api.ConsumedCapacity) []*api.ConsumedCapacity {
-		if c == nil {
-			return nil
-		}
-		return []*api.ConsumedCapacity{c}
-	}
-	many := func(cs []api.ConsumedCapacity) []*api.ConsumedCapacity {
-		out := make([]*api.ConsumedCapacity, len(cs))
-		for i := range cs {
-			out[i] = &cs[i]
-		}
-		return out
-	}
+// outputCapacity returns the ConsumedCapacity of an output: one for the
+// single-table operations, many for the batches and transactions (nil and
+// empty when it has none).
+func outputCapacity(out any) (one *api.ConsumedCapacity, many []api.ConsumedCapacity) {
 	switch o := out.(type) {
 	case *api.GetItemOutput:
-		return one(o.ConsumedCapacity)
+		return o.ConsumedCapacity, nil
 	case *api.QueryOutput:
-		return one(o.ConsumedCapacity)
+		return o.ConsumedCapacity, nil
 	case *api.ScanOutput:
-		return one(o.ConsumedCapacity)
+		return o.ConsumedCapacity, nil
 	case *api.PutItemOutput:
-		return one(o.ConsumedCapacity)
+		return o.ConsumedCapacity, nil
 	case *api.UpdateItemOutput:
-		return one(o.ConsumedCapacity)
+		return o.ConsumedCapacity, nil
 	case *api.DeleteItemOutput:
-		return one(o.ConsumedCapacity)
+		return o.ConsumedCapacity, nil
 	case *api.BatchGetItemOutput:
-		return many(o.ConsumedCapacity)
+		return nil, o.ConsumedCapacity
 	case *api.BatchWriteItemOutput:
-		return many(o.ConsumedCapacity)
+		return nil, o.ConsumedCapacity
 	case *api.TransactGetItemsOutput:
-		return many(o.ConsumedCapacity)
+		return nil, o.ConsumedCapacity
 	case *api.TransactWriteItemsOutput:
-		return many(o.ConsumedCapacity)
+		return nil, o.ConsumedCapacity
 	}
-	return nil
+	return nil, nil
 }
 
 // trimCapacity reduces an output's INDEXES-shaped ConsumedCapacity to what
@@ -321,7 +349,12 @@ func trimCapacity(out any, asked string) {
 		}
 		return
 	}
-	for _, c := range outputCapacity(out) {
+	one, many := outputCapacity(out)
+	if one != nil {
+		one.Table, one.GlobalSecondaryIndexes, one.LocalSecondaryIndexes = nil, nil, nil
+	}
+	for i := range many {
+		c := &many[i]
 		c.Table, c.GlobalSecondaryIndexes, c.LocalSecondaryIndexes = nil, nil, nil
 	}
 }

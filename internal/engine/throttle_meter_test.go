@@ -2,9 +2,11 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/apierr"
@@ -129,5 +131,133 @@ func TestMeterCountsConflictsAndThrottles(t *testing.T) {
 		return &api.GetItemOutput{}, nil
 	}); err != nil {
 		t.Errorf("a read after the writes ran out: %v", err)
+	}
+}
+
+// Requests metered at once all charge the same bucket: none of their
+// charges is lost to a bucket created twice.
+func TestMeterConcurrentRequestsShareBuckets(t *testing.T) {
+	clock := &tblClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	db, err := Open(context.Background(), newTablesStore(t), Options{Now: clock.now, TTLInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	mustCreate(t, db, hashTable("music", 10)) // 3000 units of burst
+	const workers, each = 8, 50
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range each {
+				in := &api.PutItemInput{TableName: api.Ptr("music")}
+				if _, err := db.Meter(context.Background(), in, func(context.Context) (any, error) {
+					return &api.PutItemOutput{ConsumedCapacity: consumed(in.ReturnConsumedCapacity, "music", 1)}, nil
+				}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	units, _, _ := db.tokens(db.lookup("music"), "", true, clock.now())
+	if want := 3000.0 - workers*each; units != want {
+		t.Errorf("write bucket holds %v units, want %v", units, want)
+	}
+}
+
+func TestAppendRequestTables(t *testing.T) {
+	tests := []struct {
+		in   any
+		want []string
+	}{
+		{&api.GetItemInput{TableName: api.Ptr("a")}, []string{"a"}},
+		{&api.QueryInput{TableName: api.Ptr("arn:aws:dynamodb:us-east-1:000000000000:table/a")}, []string{"arn:aws:dynamodb:us-east-1:000000000000:table/a"}},
+		{&api.BatchGetItemInput{RequestItems: map[string]api.KeysAndAttributes{"b": {}, "a": {}}}, []string{"a", "b"}},
+		{&api.TransactWriteItemsInput{TransactItems: []api.TransactWriteItem{
+			{Put: &api.Put{TableName: api.Ptr("b")}}, {ConditionCheck: &api.ConditionCheck{TableName: api.Ptr("a")}}, {Delete: &api.Delete{TableName: api.Ptr("b")}},
+		}}, []string{"b", "a", "b"}},
+		{&api.DescribeTableInput{TableName: api.Ptr("c")}, []string{"c"}},
+		{&api.ListTablesInput{}, nil},
+	}
+	for _, tc := range tests {
+		var buf [1]string
+		got := AppendRequestTables(buf[:0], tc.in)
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%T: got %q, want %q", tc.in, got, tc.want)
+		}
+		if len(tc.want) == 1 && &got[0] != &buf[0] {
+			t.Errorf("%T: one table not appended to the caller's buffer", tc.in)
+		}
+		if rt := RequestTables(tc.in); fmt.Sprint(rt) != fmt.Sprint(tc.want) || (tc.want == nil) != (rt == nil) {
+			t.Errorf("RequestTables(%T) = %q, want %q", tc.in, rt, tc.want)
+		}
+	}
+}
+
+// A transaction naming its tables twice each (by name and by ARN) is
+// admitted against each table once: one throttle event per exhausted
+// table, with few tables or many.
+func TestMeterAdmitsEachTableOnce(t *testing.T) {
+	for _, n := range []int{2, maxScannedTables + 2} {
+		rec := &recorder{}
+		db, err := Open(context.Background(), newTablesStore(t), Options{Observer: rec, TTLInterval: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		var items []api.TransactWriteItem
+		for i := range n {
+			name := fmt.Sprintf("table-%d", i)
+			mustCreate(t, db, hashTable(name, 1))
+			// Spend more than the table's whole burst (300 units).
+			if _, err := db.Meter(context.Background(), &api.PutItemInput{TableName: api.Ptr(name)}, func(context.Context) (any, error) {
+				return &api.PutItemOutput{ConsumedCapacity: &api.ConsumedCapacity{TableName: api.Ptr(name), CapacityUnits: api.Ptr(301.0)}}, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			items = append(items, api.TransactWriteItem{Put: &api.Put{TableName: api.Ptr(name)}},
+				api.TransactWriteItem{Delete: &api.Delete{TableName: api.Ptr(db.tableArn(name))}})
+		}
+		rec.events = nil
+		_, err = db.Meter(context.Background(), &api.TransactWriteItemsInput{TransactItems: items}, func(context.Context) (any, error) {
+			t.Fatal("a throttled transaction ran")
+			return nil, nil
+		})
+		if !errors.Is(err, apierr.TransactionCanceledException) {
+			t.Fatalf("%d tables: got %v, want TransactionCanceledException", n, err)
+		}
+		if len(rec.events) != n {
+			t.Errorf("%d tables: observer saw %v, want one throttle per table", n, rec.events)
+		}
+	}
+}
+
+// Without throttling, Meter still reports what requests consume, and
+// neither refuses them nor reads the clock for buckets nothing checks.
+func TestMeterWithoutThrottling(t *testing.T) {
+	rec := &recorder{}
+	clockReads := 0
+	now := func() time.Time { clockReads++; return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+	db, err := Open(context.Background(), newTablesStore(t), Options{Observer: rec, TTLInterval: -1, NoThrottle: true, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	mustCreate(t, db, hashTable("music", 1))
+	rec.events, clockReads = nil, 0
+	spend := func(context.Context) (any, error) {
+		return &api.PutItemOutput{ConsumedCapacity: &api.ConsumedCapacity{TableName: api.Ptr("music"), CapacityUnits: api.Ptr(301.0)}}, nil
+	}
+	for range 3 { // three times the table's whole burst
+		if _, err := db.Meter(context.Background(), &api.PutItemInput{TableName: api.Ptr("music")}, spend); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := "[capacity music/ r=0 w=301 capacity music/ r=0 w=301 capacity music/ r=0 w=301]"
+	if fmt.Sprint(rec.events) != want {
+		t.Errorf("observer saw %v, want %s", rec.events, want)
+	}
+	if clockReads != 0 {
+		t.Errorf("Meter read the clock %d times", clockReads)
 	}
 }

@@ -50,3 +50,24 @@ func BenchmarkBucketAdmitCharge(b *testing.B) {
 		bk.mu.Unlock()
 	}
 }
+
+// Each bucketKey has a bucket of its own, the same one at every lookup.
+func TestThrottlerGet(t *testing.T) {
+	th := newThrottler()
+	keys := []bucketKey{
+		{table: 1}, {table: 1, write: true},
+		{table: 1, index: "g"}, {table: 1, index: "g", write: true},
+		{table: 1, index: "h"}, {table: 2}, {table: 2, index: "g"},
+	}
+	seen := map[*bucket]bucketKey{}
+	for _, k := range keys {
+		b := th.get(k)
+		if other, ok := seen[b]; ok {
+			t.Errorf("%+v and %+v share a bucket", k, other)
+		}
+		seen[b] = k
+		if again := th.get(k); again != b {
+			t.Errorf("%+v: a second lookup found another bucket", k)
+		}
+	}
+}

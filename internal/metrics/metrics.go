@@ -15,6 +15,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -60,14 +62,59 @@ type Metrics struct {
 	ttlDeleted        *prometheus.CounterVec
 	txConflicts       *prometheus.CounterVec
 
+	// Children of the vectors above that every request updates, by their
+	// labels: a sync.Map load costs a fraction of WithLabelValues (which
+	// hashes and validates the labels, then takes a lock). They hold
+	// exactly the children the vectors hold, created on the same first
+	// use, so they add no series and grow only as the vectors do. (Nothing
+	// deletes a child from a vector; whatever starts to must drop it from
+	// its cache too, or the cache would keep updating a detached child.)
+	served   pairCache[servedSeries]       // (operation, table)
+	returned pairCache[prometheus.Counter] // (operation, table)
+	read     pairCache[prometheus.Counter] // (table, index)
+	written  pairCache[prometheus.Counter] // (table, index)
+
+	// epoch is when the metrics were made. Observe times a request as the
+	// difference of two time.Since(epoch), which read only the monotonic
+	// clock: half the cost of the time.Now that time.Since(start) would
+	// need, for the same elapsed time.
+	epoch time.Time
+
 	src Source
+}
+
+// servedSeries are the two series every request updates.
+type servedSeries struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
+}
+
+// pairCache caches the children of a metric vector labelled by two
+// values; its zero value is ready once child is set.
+type pairCache[T any] struct {
+	m     sync.Map // labelPair → T
+	child func(a, b string) T
+}
+
+type labelPair struct{ a, b string }
+
+// get returns the child labelled a, b, creating it on first use. Two
+// requests creating it at once get the same child from the vector.
+func (c *pairCache[T]) get(a, b string) T {
+	k := labelPair{a, b}
+	if v, ok := c.m.Load(k); ok {
+		return v.(T)
+	}
+	v := c.child(a, b)
+	c.m.Store(k, v)
+	return v
 }
 
 // New builds the metrics and registers them, with the Go runtime and
 // process collectors, in a registry of their own. SetSource must be called
 // before the first scrape or request.
 func New() *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry()}
+	m := &Metrics{reg: prometheus.NewRegistry(), epoch: time.Now()}
 	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
 		c := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: name, Help: help}, labels)
 		m.reg.MustRegister(c)
@@ -92,6 +139,12 @@ func New() *Metrics {
 	m.ttlDeleted = counter("ttl_deleted_items_total", "Items the TTL job deleted because they expired (CloudWatch TimeToLiveDeletedItemCount).", "table")
 	m.txConflicts = counter("transaction_conflicts_total", "Transactions cancelled by a conflicting concurrent request (CloudWatch TransactionConflict). Always 0 on the Pebble store: its per-key locks make a conflicting request wait for the transaction instead of cancelling either; the counter exists for dashboards shared with DynamoDB and for stores that cancel.", "table")
 	m.reg.MustRegister(provisionedCollector{m}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.served.child = func(op, table string) servedSeries {
+		return servedSeries{requests: m.requests.WithLabelValues(op, table), latency: m.latency.WithLabelValues(op, table)}
+	}
+	m.returned.child = func(op, table string) prometheus.Counter { return m.returnedItems.WithLabelValues(op, table) }
+	m.read.child = func(table, index string) prometheus.Counter { return m.consumedRead.WithLabelValues(table, index) }
+	m.written.child = func(table, index string) prometheus.Counter { return m.consumedWrite.WithLabelValues(table, index) }
 	return m
 }
 
@@ -113,13 +166,15 @@ func (m *Metrics) Handler() http.Handler {
 // latency, errors by kind and returned items, per operation and table.
 // next runs the request (through the engine's throttling).
 func (m *Metrics) Observe(ctx context.Context, op string, in any, next func(context.Context) (any, error)) (any, error) {
-	start := time.Now()
+	start := time.Since(m.epoch)
 	out, err := next(ctx)
-	elapsed := time.Since(start).Seconds()
-	tables := m.tables(in, err)
+	elapsed := (time.Since(m.epoch) - start).Seconds()
+	var buf [1]string // a single-table request's label, without allocating
+	tables := m.tables(buf[:0], in, err)
 	for _, t := range tables {
-		m.requests.WithLabelValues(op, t).Inc()
-		m.latency.WithLabelValues(op, t).Observe(elapsed)
+		s := m.served.get(op, t)
+		s.requests.Inc()
+		s.latency.Observe(elapsed)
 	}
 	if err != nil {
 		m.countError(op, tables, err)
@@ -129,24 +184,40 @@ func (m *Metrics) Observe(ctx context.Context, op string, in any, next func(cont
 	return out, nil
 }
 
-// tables labels a request: the table names it named (resolved from ARNs),
-// or "" for an operation on no table or a table that does not exist, so
-// that a client sending random names cannot create unbounded series.
-func (m *Metrics) tables(in any, err error) []string {
-	names := engine.RequestTables(in)
+// maxScannedNames is the most table names tables deduplicates by scanning
+// rather than with a map.
+const maxScannedNames = 8
+
+// tables labels a request: the table names it named (resolved from ARNs,
+// each once), or "" for an operation on no table or a table that does not
+// exist, so that a client sending random names cannot create unbounded
+// series. It appends them to buf.
+func (m *Metrics) tables(buf []string, in any, err error) []string {
+	names := engine.AppendRequestTables(buf, in)
 	if len(names) == 0 || errors.Is(err, apierr.ResourceNotFoundException) {
-		return []string{""}
+		return append(names[:0], "")
 	}
-	seen := make(map[string]bool, len(names))
-	out := names[:0:0]
+	// Resolve and deduplicate in place: out is a prefix of names. A scan
+	// of out finds duplicates without allocating; a map takes over for
+	// the rare request naming many tables.
+	out := names[:0]
+	var seen map[string]bool
+	if len(names) > maxScannedNames {
+		seen = make(map[string]bool, len(names))
+	}
 	for _, n := range names {
 		if m.src != nil {
 			n = m.src.TableName(n)
 		}
-		if !seen[n] {
+		if seen != nil {
+			if seen[n] {
+				continue
+			}
 			seen[n] = true
-			out = append(out, n)
+		} else if slices.Contains(out, n) {
+			continue
 		}
+		out = append(out, n)
 	}
 	return out
 }
@@ -191,17 +262,17 @@ func (m *Metrics) countReturned(op string, tables []string, out any) {
 		return
 	}
 	if n > 0 {
-		m.returnedItems.WithLabelValues(op, tables[0]).Add(float64(n))
+		m.returned.get(op, tables[0]).Add(float64(n))
 	}
 }
 
 // ConsumedCapacity implements engine.Observer.
 func (m *Metrics) ConsumedCapacity(table, index string, read, write float64) {
 	if read > 0 {
-		m.consumedRead.WithLabelValues(table, index).Add(read)
+		m.read.get(table, index).Add(read)
 	}
 	if write > 0 {
-		m.consumedWrite.WithLabelValues(table, index).Add(write)
+		m.written.get(table, index).Add(write)
 	}
 }
 

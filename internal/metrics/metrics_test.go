@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"strings"
@@ -75,6 +76,27 @@ func TestObserveClassifiesOutcomes(t *testing.T) {
 	}
 	if n := series(t, m, "dynago_requests_total"); n != 4 {
 		t.Errorf("%d request series, want 4 (GetItem/t, Query/t, PutItem/t, PutItem/\"\")", n)
+	}
+	if n := series(t, m, "dynago_returned_items_total"); n != 2 {
+		t.Errorf("%d returned-items series, want 2 (GetItem/t, Query/t): no series for what returned none", n)
+	}
+}
+
+// The cached children are the vectors' own: a series appears on its first
+// nonzero update, as with WithLabelValues, and accumulates after.
+func TestConsumedCapacitySeries(t *testing.T) {
+	m := New()
+	m.ConsumedCapacity("t", "", 0.5, 0)
+	m.ConsumedCapacity("t", "", 0.5, 0)
+	m.ConsumedCapacity("t", "g", 0, 2)
+	if got := value(t, m.consumedRead.WithLabelValues("t", "")); got != 1 {
+		t.Errorf("read units on t = %v, want 1", got)
+	}
+	if got := value(t, m.consumedWrite.WithLabelValues("t", "g")); got != 2 {
+		t.Errorf("write units on t/g = %v, want 2", got)
+	}
+	if n := series(t, m, "dynago_consumed_read_capacity_units_total"); n != 1 {
+		t.Errorf("%d consumed-read series, want 1 (t/\"\"; none for t/g's zero reads)", n)
 	}
 }
 
@@ -149,4 +171,27 @@ func series(t *testing.T, m *Metrics, name string) int {
 		}
 	}
 	return 0
+}
+
+// A request naming a table several times (by name and by ARN) counts once
+// per table, with few tables or many.
+func TestObserveCountsEachTableOnce(t *testing.T) {
+	for _, n := range []int{2, maxScannedNames + 2} {
+		m := New()
+		m.SetSource(fakeSource{})
+		items := map[string]api.KeysAndAttributes{}
+		for i := range n {
+			name := fmt.Sprintf("t%d", i)
+			items[name] = api.KeysAndAttributes{}
+			items["arn:"+name] = api.KeysAndAttributes{}
+		}
+		m.Observe(context.Background(), "BatchGetItem", &api.BatchGetItemInput{RequestItems: items},
+			func(context.Context) (any, error) { return &api.BatchGetItemOutput{}, nil })
+		if got := series(t, m, "dynago_requests_total"); got != n {
+			t.Errorf("%d tables: %d request series, want %d", n, got, n)
+		}
+		if got := value(t, m.requests.WithLabelValues("BatchGetItem", "t1")); got != 1 {
+			t.Errorf("%d tables: %v requests on t1, want 1", n, got)
+		}
+	}
 }

@@ -1,0 +1,79 @@
+package metrics
+
+import (
+	"context"
+	"testing"
+
+	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/attr"
+	"github.com/dynago/dynago/internal/engine"
+	"github.com/dynago/dynago/internal/kv/pebble"
+)
+
+// BenchmarkObserveMeter measures the per-request overhead of the server's
+// middleware chain (Observe around engine.Meter, as internal/server wires
+// them) for a GetItem whose operation does nothing but answer.
+func BenchmarkObserveMeter(b *testing.B) {
+	serve := observeMeter(b)
+	for b.Loop() {
+		if err := serve(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkObserveMeterParallel is BenchmarkObserveMeter with requests on
+// every core at once, all on one table, as under a load generator: it adds
+// the contention on the shared locks and counters.
+func BenchmarkObserveMeterParallel(b *testing.B) {
+	serve := observeMeter(b)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := serve(); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// observeMeter returns a function serving one GetItem through Observe and
+// Meter, on a fresh server with one table.
+func observeMeter(b *testing.B) func() error {
+	ctx := context.Background()
+	st, err := pebble.Open("", pebble.Options{InMemory: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	m := New()
+	db, err := engine.Open(ctx, st, engine.Options{TTLInterval: -1, Observer: m})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	m.SetSource(db)
+	// 40,000 RCU hold 12M units of burst: a run is never throttled.
+	if _, err := db.CreateTable(ctx, &api.CreateTableInput{
+		TableName:             api.Ptr("bench"),
+		AttributeDefinitions:  []api.AttributeDefinition{{AttributeName: api.Ptr("id"), AttributeType: api.Ptr("S")}},
+		KeySchema:             []api.KeySchemaElement{{AttributeName: api.Ptr("id"), KeyType: api.Ptr("HASH")}},
+		ProvisionedThroughput: &api.ProvisionedThroughput{ReadCapacityUnits: api.Ptr[int64](40000), WriteCapacityUnits: api.Ptr[int64](1)},
+	}); err != nil {
+		b.Fatal(err)
+	}
+	item := attr.Item{"id": attr.String("x")}
+	op := func(context.Context) (any, error) {
+		// GetItem's answer under the ReturnConsumedCapacity Meter forces.
+		return &api.GetItemOutput{Item: item, ConsumedCapacity: &api.ConsumedCapacity{
+			TableName: api.Ptr("bench"), CapacityUnits: api.Ptr(0.5), Table: &api.Capacity{CapacityUnits: api.Ptr(0.5)},
+		}}, nil
+	}
+	return func() error {
+		in := &api.GetItemInput{TableName: api.Ptr("bench"), Key: item}
+		_, err := m.Observe(ctx, "GetItem", in, func(ctx context.Context) (any, error) {
+			return db.Meter(ctx, in, op)
+		})
+		return err
+	}
+}
