@@ -120,9 +120,34 @@ func (e fastExchange) headerIsToken(name, token string) bool {
 func (e fastExchange) route(routes map[string]route) (route, bool) {
 	return routeOf(e.ctx.Request.Header.Peek("X-Amz-Target"), routes)
 }
-func (e fastExchange) checkAuth() error             { return checkAuth(e.ctx.Request.Header.Peek) }
-func (e fastExchange) setHeader(name, value string) { e.ctx.Response.Header.Set(name, value) }
-func (e fastExchange) closeConnection()             { e.ctx.SetConnectionClose() }
+func (e fastExchange) checkAuth() error { return checkAuth(e.ctx.Request.Header.Peek) }
+func (e fastExchange) setHeader(name, value string) {
+	// The headers of every answer are set by their canonical names, which
+	// skips fasthttp's per-call normalisation of the name and its scan of
+	// the value for line breaks (our values never hold any).
+	switch name {
+	case headerRequestID:
+		e.ctx.Response.Header.SetCanonical([]byte(canonicalRequestID), []byte(value))
+	case headerCRC32:
+		e.ctx.Response.Header.SetCanonical([]byte(canonicalCRC32), []byte(value))
+	case headerContentType:
+		e.ctx.Response.Header.SetContentType(value)
+	default:
+		e.ctx.Response.Header.Set(name, value)
+	}
+}
+
+// The response headers every answer carries, as serve names them and as
+// fasthttp (like net/http) normalises them on the wire.
+const (
+	headerRequestID    = "x-amzn-RequestId"
+	canonicalRequestID = "X-Amzn-Requestid"
+	headerCRC32        = "x-amz-crc32"
+	canonicalCRC32     = "X-Amz-Crc32"
+	headerContentType  = "Content-Type"
+)
+
+func (e fastExchange) closeConnection() { e.ctx.SetConnectionClose() }
 
 func (e fastExchange) rawBody(limit int64) ([]byte, error) {
 	body := e.ctx.PostBody()

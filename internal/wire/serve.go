@@ -64,7 +64,7 @@ func (h *Handler) answer(ctx context.Context, ex exchange) (op string, status in
 		body = []byte{0}
 	}
 	reqID = requestID()
-	ex.setHeader("x-amzn-RequestId", reqID)
+	ex.setHeader(headerRequestID, reqID)
 
 	method := ex.method()
 	if ex.hasHeader("Origin") {
@@ -168,9 +168,9 @@ func (h *Handler) readBody(ex exchange) ([]byte, error) {
 // of the body (the SDKs verify it) and its length.
 func (h *Handler) write(ex exchange, contentType string, status int, body []byte) int {
 	if contentType != "" {
-		ex.setHeader("Content-Type", contentType)
+		ex.setHeader(headerContentType, contentType)
 	}
-	ex.setHeader("x-amz-crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
+	ex.setHeader(headerCRC32, strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
 	ex.respond(status, body)
 	return status
 }
@@ -181,14 +181,18 @@ const requestIDAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 // requestIDLen is the length of DynamoDB's request ids.
 const requestIDLen = 52
 
+// requestIDCharsPerDraw is how many base-36 characters one 64-bit random
+// draw yields (36^12 < 2^64).
+const requestIDCharsPerDraw = 12
+
 // requestID returns a fresh request id shaped like DynamoDB's: 52
 // characters of [0-9A-Z]. It only needs to be unique enough to find a
 // request in logs, so math/rand suffices.
 func requestID() string {
 	var b [requestIDLen]byte
-	for i := 0; i < requestIDLen; i += 8 {
+	for i := 0; i < requestIDLen; i += requestIDCharsPerDraw {
 		v := rand.Uint64()
-		for j := i; j < i+8 && j < requestIDLen; j++ {
+		for j := i; j < i+requestIDCharsPerDraw && j < requestIDLen; j++ {
 			b[j] = requestIDAlphabet[v%36]
 			v /= 36
 		}
