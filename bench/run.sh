@@ -9,6 +9,7 @@
 #   bench/run.sh                          # defaults: 16 clients, 5 s windows
 #   bench/run.sh -rounds 3 -duration 10s  # steadier figures on a noisy box
 #   SCALE=1 bench/run.sh                  # also Query with 10^4 vs 10^6 items
+#   PIN=1 bench/run.sh                    # servers on CPU 0, the load tool on CPU 1
 #
 # Any argument is passed to `dynago-bench compare` (see -h). Server logs go
 # to bench/out/. Every run stops by itself; only 127.0.0.1 is targeted.
@@ -27,7 +28,14 @@ extra=()
 if [ "${SCALE:-0}" = 1 ]; then
 	extra+=(-scale)
 fi
-"$bin/dynago-bench" compare \
+pin=()
+if [ "${PIN:-0}" = 1 ]; then
+	# Two busy processes time-sliced over the same two cores is what makes
+	# the p99 tail; pinned apart, each gets its own core (README, Performance).
+	pin=(taskset -c 1)
+	extra+=(-server-cpus 0)
+fi
+"${pin[@]}" "$bin/dynago-bench" compare \
 	-dynago "$bin/dynago" \
 	-dynalite bench/node_modules/dynalite/cli.js \
 	-log-dir bench/out \

@@ -30,6 +30,7 @@ type compareFlags struct {
 	scale        bool
 	scaleItems   int
 	scaleSamples int
+	serverCPUs   string
 }
 
 func (f *compareFlags) register(fs *flag.FlagSet) {
@@ -49,6 +50,7 @@ func (f *compareFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.scale, "scale", false, "also run the 10^4 vs 10^6 item Query comparison against dynago-mem (slow: loads 10^6 items)")
 	fs.IntVar(&f.scaleItems, "scale-items", 1_000_000, "items of the large table in the scale comparison")
 	fs.IntVar(&f.scaleSamples, "scale-small", 10_000, "items of the small table in the scale comparison")
+	fs.StringVar(&f.serverCPUs, "server-cpus", "", "run every server under `taskset -c CPUS` (e.g. 0), to keep it off the cores this tool runs on (start the tool itself under taskset -c 1); empty: no pinning")
 }
 
 // specs resolves the chosen targets into ServerSpecs, skipping dynago ones
@@ -83,6 +85,12 @@ func (f *compareFlags) specs(stderr io.Writer) ([]ServerSpec, error) {
 		case "":
 		default:
 			return nil, fmt.Errorf("unknown target %q", t)
+		}
+	}
+	if f.serverCPUs != "" {
+		for i, spec := range out {
+			out[i].Path = "taskset"
+			out[i].Args = append([]string{"-c", f.serverCPUs, spec.Path}, spec.Args...)
 		}
 	}
 	return out, nil
@@ -127,6 +135,9 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "# %s\n# %d clients, %s window after %s warm-up, %d keys, items ~%d B, %s client, %d round(s); logs in %s\n",
 		MachineLine(), cfg.Concurrency, cfg.Duration, cfg.Warmup, cfg.Keys, cfg.ItemSize, cfg.Client, f.rounds, f.logDir)
+	if f.serverCPUs != "" {
+		fmt.Fprintf(stdout, "# servers pinned to CPU(s) %s (taskset)\n", f.serverCPUs)
+	}
 
 	sum := NewSummary()
 	live := startTargets(ctx, specs, cfg, wls, baseWls, &f, sum, stdout, stderr)
