@@ -238,6 +238,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		NoDefaultServerHeader: true,
 		NoDefaultContentType:  true,
 		Logger:                fastLogger{s.log},
+		ErrorHandler:          fastError,
 	}
 	s.ready = newReadyListener(ln, idleTimeout)
 	s.serveErr = make(chan error, 1)
@@ -260,6 +261,25 @@ func fastHandler(api *wire.Handler, next http.Handler) fasthttp.RequestHandler {
 			return
 		}
 		slow(ctx)
+	}
+}
+
+// fastError answers a request fasthttp could not read: 413 for a body over
+// the limit (as the API handler answers one it measures itself), 431 for
+// headers over the read buffer, 408 for a timeout, else 400. fasthttp
+// closes the connection after it.
+func fastError(ctx *fasthttp.RequestCtx, err error) {
+	var small *fasthttp.ErrSmallBuffer
+	var netErr *net.OpError
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		ctx.Error("", http.StatusRequestEntityTooLarge)
+	case errors.As(err, &small):
+		ctx.Error("Too big request header", http.StatusRequestHeaderFieldsTooLarge)
+	case errors.As(err, &netErr) && netErr.Timeout():
+		ctx.Error("Request timeout", http.StatusRequestTimeout)
+	default:
+		ctx.Error("Error when parsing request", http.StatusBadRequest)
 	}
 }
 
