@@ -23,6 +23,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
+	if !cfg.InMemory {
+		ensureProcs(getenv)
+	}
 	level, err := server.ParseLogLevel(cfg.LogLevel)
 	if err != nil {
 		return err
