@@ -55,21 +55,23 @@ func (l *readyListener) acceptLoop() {
 	for {
 		c, err := l.Listener.Accept()
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				delay = min(max(2*delay, 5*time.Millisecond), acceptTempDelayMax)
-				select {
-				case <-time.After(delay):
-					continue
-				case <-l.done:
-					return
-				}
+			if errors.Is(err, net.ErrClosed) {
+				l.mu.Lock()
+				l.err = err
+				l.mu.Unlock()
+				l.Close()
+				return
 			}
-			l.mu.Lock()
-			l.err = err
-			l.mu.Unlock()
-			l.Close()
-			return
+			// Anything else (out of file descriptors, a connection
+			// aborted before it was accepted) passes: back off and accept
+			// again, as net/http does, rather than stop serving.
+			delay = min(max(2*delay, 5*time.Millisecond), acceptTempDelayMax)
+			select {
+			case <-time.After(delay):
+				continue
+			case <-l.done:
+				return
+			}
 		}
 		delay = 0
 		if !l.track(c) {

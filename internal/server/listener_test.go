@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -112,5 +113,84 @@ func TestOversizedBodyIs413(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("Content-Length 16 MB + 1: status %d, want 413", resp.StatusCode)
+	}
+}
+
+// flakyListener fails its first n Accepts with EMFILE, as a listener does
+// when the process is out of file descriptors, then accepts normally.
+type flakyListener struct {
+	net.Listener
+	n int
+}
+
+func (l *flakyListener) Accept() (net.Conn, error) {
+	if l.n > 0 {
+		l.n--
+		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: syscall.EMFILE}
+	}
+	return l.Listener.Accept()
+}
+
+// TestAcceptSurvivesTemporaryErrors: running out of file descriptors for a
+// moment must not stop the server accepting connections.
+func TestAcceptSurvivesTemporaryErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rl := newReadyListener(&flakyListener{Listener: ln, n: 3}, time.Minute)
+	defer rl.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan error, 1)
+	go func() {
+		sc, err := rl.Accept()
+		if err == nil {
+			sc.Close()
+		}
+		accepted <- err
+	}()
+	select {
+	case err := <-accepted:
+		if err != nil {
+			t.Fatalf("Accept after 3 EMFILE errors: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no connection accepted after 3 EMFILE errors")
+	}
+}
+
+// TestChunkedRequestBody: a request body sent with chunked transfer
+// encoding (no Content-Length) is read whole.
+func TestChunkedRequestBody(t *testing.T) {
+	s, err := Start(context.Background(), Config{InMemory: true, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(context.Background())
+	c, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	head := strings.Replace(rawListTables, "Content-Length: 2\r\n\r\n{}", "Transfer-Encoding: chunked\r\n\r\n1\r\n{\r\n1\r\n}\r\n0\r\n\r\n", 1)
+	if _, err := c.Write([]byte(head)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	bufio.NewReader(resp.Body).WriteTo(&b)
+	if resp.StatusCode != 200 || b.String() != `{"TableNames":[]}` {
+		t.Errorf("chunked ListTables: %d %s", resp.StatusCode, b.String())
 	}
 }
