@@ -58,33 +58,9 @@ func TestCloseDoesNotWaitForSilentConnections(t *testing.T) {
 // TestRequestByteByByte: a client that sends its request one byte per
 // write (the first byte is read ahead by readyListener) is answered.
 func TestRequestByteByByte(t *testing.T) {
-	s, err := Start(context.Background(), Config{InMemory: true, Logger: quietLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close(context.Background())
-	c, err := net.Dial("tcp", s.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	for i := range len(rawListTables) {
-		if _, err := c.Write([]byte{rawListTables[i]}); err != nil {
-			t.Fatal(err)
-		}
-		if i < 3 {
-			time.Sleep(5 * time.Millisecond) // let the server read the first bytes alone
-		}
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var b strings.Builder
-	bufio.NewReader(resp.Body).WriteTo(&b)
-	if resp.StatusCode != 200 || b.String() != `{"TableNames":[]}` {
-		t.Errorf("ListTables byte by byte: %d %s", resp.StatusCode, b.String())
+	status, body := rawRoundTrip(t, byteByByte(rawListTables)...)
+	if status != 200 || body != `{"TableNames":[]}` {
+		t.Errorf("ListTables byte by byte: %d %s", status, body)
 	}
 }
 
@@ -92,27 +68,9 @@ func TestRequestByteByByte(t *testing.T) {
 // by fasthttp before it is read and before the API handler sees it; the
 // answer is still 413, as the handler answers a body it measures itself.
 func TestOversizedBodyIs413(t *testing.T) {
-	s, err := Start(context.Background(), Config{InMemory: true, Logger: quietLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close(context.Background())
-	c, err := net.Dial("tcp", s.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	head := strings.Replace(rawListTables, "Content-Length: 2\r\n\r\n{}", "Content-Length: 16777217\r\n\r\n", 1)
-	if _, err := c.Write([]byte(head)); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Errorf("Content-Length 16 MB + 1: status %d, want 413", resp.StatusCode)
+	if status, _ := rawRoundTrip(t, head); status != http.StatusRequestEntityTooLarge {
+		t.Errorf("Content-Length 16 MB + 1: status %d, want 413", status)
 	}
 }
 
@@ -169,6 +127,19 @@ func TestAcceptSurvivesTemporaryErrors(t *testing.T) {
 // TestChunkedRequestBody: a request body sent with chunked transfer
 // encoding (no Content-Length) is read whole.
 func TestChunkedRequestBody(t *testing.T) {
+	req := strings.Replace(rawListTables, "Content-Length: 2\r\n\r\n{}", "Transfer-Encoding: chunked\r\n\r\n1\r\n{\r\n1\r\n}\r\n0\r\n\r\n", 1)
+	status, body := rawRoundTrip(t, req)
+	if status != 200 || body != `{"TableNames":[]}` {
+		t.Errorf("chunked ListTables: %d %s", status, body)
+	}
+}
+
+// rawRoundTrip starts an in-memory server, sends it request over a raw
+// connection in the pieces given (each written alone, with a pause between
+// the first few so the server reads them apart), and returns the status
+// and body of the answer.
+func rawRoundTrip(t *testing.T, pieces ...string) (int, string) {
+	t.Helper()
 	s, err := Start(context.Background(), Config{InMemory: true, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
@@ -179,9 +150,13 @@ func TestChunkedRequestBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	head := strings.Replace(rawListTables, "Content-Length: 2\r\n\r\n{}", "Transfer-Encoding: chunked\r\n\r\n1\r\n{\r\n1\r\n}\r\n0\r\n\r\n", 1)
-	if _, err := c.Write([]byte(head)); err != nil {
-		t.Fatal(err)
+	for i, p := range pieces {
+		if _, err := c.Write([]byte(p)); err != nil {
+			t.Fatal(err)
+		}
+		if i < 3 {
+			time.Sleep(5 * time.Millisecond)
+		}
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
@@ -190,7 +165,14 @@ func TestChunkedRequestBody(t *testing.T) {
 	defer resp.Body.Close()
 	var b strings.Builder
 	bufio.NewReader(resp.Body).WriteTo(&b)
-	if resp.StatusCode != 200 || b.String() != `{"TableNames":[]}` {
-		t.Errorf("chunked ListTables: %d %s", resp.StatusCode, b.String())
+	return resp.StatusCode, b.String()
+}
+
+// byteByByte splits s into one-byte pieces.
+func byteByByte(s string) []string {
+	out := make([]string, len(s))
+	for i := range s {
+		out[i] = s[i : i+1]
 	}
+	return out
 }
