@@ -76,6 +76,9 @@ type Store struct {
 	// handles tracks open snapshots and iterators so that Close can
 	// release any a caller leaked instead of leaving Pebble half-closed.
 	handles handleSet
+	// noWAL is set for an in-memory store, which keeps no write-ahead
+	// log, so its commits cannot ask for a synced one.
+	noWAL bool
 }
 
 var _ kv.Store = (*Store)(nil)
@@ -92,7 +95,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kv/pebble: open %q: %w", dir, err)
 	}
-	return &Store{db: db, locks: newLockTable(), gate: newGate()}, nil
+	return &Store{db: db, locks: newLockTable(), gate: newGate(), noWAL: po.DisableWAL}, nil
 }
 
 func pebbleOptions(opts Options) *pdb.Options {
@@ -129,6 +132,12 @@ func pebbleOptions(opts Options) *pdb.Options {
 		// In-memory files live in the Go heap already: compressing them
 		// only costs CPU on every block read that misses the cache.
 		po.ApplyCompressionSettings(func() pdb.DBCompressionSettings { return pdb.DBCompressionNone })
+		// Nor does a write-ahead log help a store that ends with the
+		// process: writing it and waiting for its (no-op) sync cost ~1.2 µs
+		// of each commit (BenchmarkUpdate/memory/serial: 2.5-2.9 µs with
+		// the WAL, 1.2-2.2 µs without). Commits then skip the sync too
+		// (Store.writeOptions).
+		po.DisableWAL = true
 	}
 	if opts.fs != nil {
 		po.FS = opts.fs

@@ -12,7 +12,8 @@ import (
 )
 
 // Update implements kv.Store: lock the named keys, run fn against a batch
-// (see txn), commit the batch with a synced WAL write, unlock.
+// (see txn), commit the batch with a synced WAL write, unlock. (An
+// in-memory store has no WAL; its commits are done once applied.)
 //
 // Commits use pebble.Sync, and Pebble's commit pipeline shares one WAL fsync
 // among every batch queued while the previous fsync ran (LogWriter's flush
@@ -60,7 +61,7 @@ func (s *Store) Update(ctx context.Context, lockKeys [][]byte, fn func(kv.Txn) e
 	// The commit is not abandoned on ctx cancellation: once fn succeeded
 	// the caller may already have told its client, and a half-known outcome
 	// is worse than a late one.
-	if err := t.batch.Commit(pdb.Sync); err != nil {
+	if err := t.batch.Commit(s.writeOptions()); err != nil {
 		return fmt.Errorf("kv/pebble: commit: %w", err)
 	}
 	return nil
@@ -191,4 +192,13 @@ func (t *txn) DeleteRange(start, end []byte) error {
 		return nil
 	}
 	return t.writer().DeleteRange(start, end, nil)
+}
+
+// writeOptions is how Update commits: synced to the WAL, except in a store
+// without one (in memory), where a commit is acknowledged once applied.
+func (s *Store) writeOptions() *pdb.WriteOptions {
+	if s.noWAL {
+		return pdb.NoSync
+	}
+	return pdb.Sync
 }

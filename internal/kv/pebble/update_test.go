@@ -197,3 +197,28 @@ func TestIterBoundsCopied(t *testing.T) {
 		it.Close()
 	}
 }
+
+// TestInMemoryStoreKeepsNoWAL: an in-memory store writes no write-ahead
+// log (it would only cost CPU), while a disk store logs every commit.
+func TestInMemoryStoreKeepsNoWAL(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name    string
+		s       *Store
+		wantWAL bool
+	}{
+		{"memory", mustOpen(t, "", Options{InMemory: true}), false},
+		{"disk", mustOpen(t, t.TempDir(), Options{}), true},
+	} {
+		key := []byte("t/1/i/k")
+		if err := tc.s.Update(ctx, [][]byte{key}, func(tx kv.Txn) error { return tx.Set(key, []byte("v")) }); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got, err := tc.s.Get(ctx, key); err != nil || string(got) != "v" {
+			t.Errorf("%s: Get = %q, %v", tc.name, got, err)
+		}
+		if logged := tc.s.db.Metrics().WAL.BytesWritten > 0; logged != tc.wantWAL {
+			t.Errorf("%s: WAL bytes written %d, want a WAL: %v", tc.name, tc.s.db.Metrics().WAL.BytesWritten, tc.wantWAL)
+		}
+	}
+}
