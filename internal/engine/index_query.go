@@ -145,21 +145,7 @@ func (db *DB) queryIndex(ctx context.Context, in *api.QueryInput, t *Table, coun
 		countOnly:  countOnly,
 	}
 	indexView(p, t, ix, sel, c)
-	res, err := db.readPage(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	out := &api.QueryOutput{
-		Count:            api.Ptr(res.count),
-		ScannedCount:     api.Ptr(res.scanned),
-		LastEvaluatedKey: res.lastEvaluatedKey,
-		ConsumedCapacity: indexConsumed(in.ReturnConsumedCapacity, api.Str(in.TableName), ix,
-			readUnits(res.size, api.Bool(in.ConsistentRead))),
-	}
-	if !countOnly {
-		out.Items = nonNilItems(res.items)
-	}
-	return out, nil
+	return db.answerPage(ctx, p, ix, in.ReturnConsumedCapacity, api.Str(in.TableName), api.Bool(in.ConsistentRead), nil)
 }
 
 // scanIndex is Scan with IndexName, from the point the table is known.
@@ -194,21 +180,8 @@ func (db *DB) scanIndex(ctx context.Context, in *api.ScanInput, t *Table, c *exp
 		countOnly:  countOnly,
 	}
 	indexView(p, t, ix, sel, c)
-	res, err := db.readPage(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	out := &api.ScanOutput{
-		Count:            api.Ptr(res.count),
-		ScannedCount:     api.Ptr(res.scanned),
-		LastEvaluatedKey: res.lastEvaluatedKey,
-		ConsumedCapacity: indexConsumed(in.ReturnConsumedCapacity, api.Str(in.TableName), ix,
-			readUnits(res.size, api.Bool(in.ConsistentRead))),
-	}
-	if !countOnly {
-		out.Items = nonNilItems(res.items)
-	}
-	return out, nil
+	out, err := db.answerPage(ctx, p, ix, in.ReturnConsumedCapacity, api.Str(in.TableName), api.Bool(in.ConsistentRead), nil)
+	return (*api.ScanOutput)(out), err
 }
 
 // indexStartKey checks an index read's ExclusiveStartKey — the table's key

@@ -199,6 +199,33 @@ func (db *DB) readRawPage(it kv.Iterator, p *page, res *pageResult, full func() 
 	return nil
 }
 
+// answerPage reads the page p and builds what Query and Scan answer for it:
+// their output shapes have the same members, so Scan converts the
+// QueryOutput (*api.ScanOutput(out)). Capacity is the index's when ix is
+// set; items are left out when only a count was asked for, and handed to
+// sink as stored bytes when p passed them through.
+func (db *DB) answerPage(ctx context.Context, p *page, ix *Index, rcc *string, tableName string, consistent bool, sink *api.RawItems) (*api.QueryOutput, error) {
+	res, err := db.readPage(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	units := readUnits(res.size, consistent)
+	cc := consumed(rcc, tableName, units)
+	if ix != nil {
+		cc = indexConsumed(rcc, tableName, ix, units)
+	}
+	out := &api.QueryOutput{
+		Count:            api.Ptr(res.count),
+		ScannedCount:     api.Ptr(res.scanned),
+		LastEvaluatedKey: res.lastEvaluatedKey,
+		ConsumedCapacity: cc,
+	}
+	if !p.countOnly {
+		out.Items = pageItems(res, sink)
+	}
+	return out, nil
+}
+
 // pageItems returns a page's items for its output, with raw bytes handed
 // to sink when the page passed them through (see api.RawItems for the
 // placeholders left in Items).

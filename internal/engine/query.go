@@ -62,28 +62,14 @@ func (db *DB) Query(ctx context.Context, in *api.QueryInput) (*api.QueryOutput, 
 		}
 	}
 	sink := api.RawItemsFrom(ctx)
-	res, err := db.readPage(ctx, &page{
+	return db.answerPage(ctx, &page{
 		t: t, start: start, end: end, reverse: reverse,
 		limit:      api.Int(in.Limit, 0),
 		filter:     c.Filter,
 		projection: c.Projection,
 		countOnly:  countOnly,
 		raw:        sink != nil,
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := &api.QueryOutput{
-		Count:            api.Ptr(res.count),
-		ScannedCount:     api.Ptr(res.scanned),
-		LastEvaluatedKey: res.lastEvaluatedKey,
-		ConsumedCapacity: consumed(in.ReturnConsumedCapacity, api.Str(in.TableName),
-			readUnits(res.size, api.Bool(in.ConsistentRead))),
-	}
-	if !countOnly {
-		out.Items = pageItems(res, sink)
-	}
-	return out, nil
+	}, nil, in.ReturnConsumedCapacity, api.Str(in.TableName), api.Bool(in.ConsistentRead), sink)
 }
 
 // nonNilItems makes an empty page encode as "Items": [] as DynamoDB's does.

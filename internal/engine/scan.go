@@ -58,28 +58,15 @@ func (db *DB) Scan(ctx context.Context, in *api.ScanInput) (*api.ScanOutput, err
 		start = keySuccessor(esk)
 	}
 	sink := api.RawItemsFrom(ctx)
-	res, err := db.readPage(ctx, &page{
+	out, err := db.answerPage(ctx, &page{
 		t: t, start: start, end: end,
 		limit:      api.Int(in.Limit, 0),
 		filter:     c.Filter,
 		projection: c.Projection,
 		countOnly:  countOnly,
 		raw:        sink != nil,
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := &api.ScanOutput{
-		Count:            api.Ptr(res.count),
-		ScannedCount:     api.Ptr(res.scanned),
-		LastEvaluatedKey: res.lastEvaluatedKey,
-		ConsumedCapacity: consumed(in.ReturnConsumedCapacity, api.Str(in.TableName),
-			readUnits(res.size, api.Bool(in.ConsistentRead))),
-	}
-	if !countOnly {
-		out.Items = pageItems(res, sink)
-	}
-	return out, nil
+	}, nil, in.ReturnConsumedCapacity, api.Str(in.TableName), api.Bool(in.ConsistentRead), sink)
+	return (*api.ScanOutput)(out), err
 }
 
 // checkSegments checks the parallel-scan parameters and returns the
