@@ -222,6 +222,15 @@ func (db *DB) table(ctx context.Context, name string) (*Table, error) {
 	return nil, apierr.New(apierr.ResourceNotFoundException, "Requested resource not found")
 }
 
+// entryOf returns the catalog entry of t as the catalog holds it now, or
+// nil when t was deleted (or is a Table built by hand in a test).
+func (db *DB) entryOf(t *Table) *catalogEntry {
+	if e := db.cat.get(t.Name); e != nil && e.table.ID == t.ID {
+		return e
+	}
+	return nil
+}
+
 // lookup returns the cached table that name (a table name or this server's
 // ARN of one) designates, or nil.
 func (db *DB) lookup(name string) *catalogEntry {

@@ -11,22 +11,22 @@ import (
 	"github.com/dynago/dynago/internal/kv"
 )
 
-// CreateTable creates a table. As in DynamoDB, the response reports the
+// createTable creates a table. As in DynamoDB, the response reports the
 // table CREATING; unlike DynamoDB, the table is usable at once and every
 // DescribeTable reports it ACTIVE, so the SDK waiters (boto3's
 // wait_until_exists, aws-sdk-go-v2's TableExistsWaiter) pass at their first
 // poll.
-func (db *DB) CreateTable(ctx context.Context, in *api.CreateTableInput) (*api.CreateTableOutput, error) {
-	if in.TableName == nil {
-		return nil, apierr.Validation("The parameter 'TableName' is required but was not present in the request")
-	}
+func (db *DB) createTable(ctx context.Context, in *api.CreateTableInput) (*api.CreateTableOutput, error) {
 	name, ok := db.resolveTableName(*in.TableName)
 	if !ok {
 		return nil, apierr.Validationf("Invalid TableName: %s is not the ARN of a table in this server's region (%s) and account (%s)",
 			*in.TableName, db.opts.Region, db.opts.AccountID)
 	}
-	if err := validateNewTableName(&name); err != nil {
-		return nil, err
+	if name != *in.TableName {
+		// The model checked the ARN; the name inside it is checked here.
+		if err := validateArnTableName(name); err != nil {
+			return nil, err
+		}
 	}
 	if err := validateCreateTable(in); err != nil {
 		return nil, err

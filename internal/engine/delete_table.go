@@ -13,14 +13,14 @@ import (
 // DeletionProtectionEnabled is true.
 var errDeletionProtected = apierr.Validation("Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")
 
-// DeleteTable deletes a table. The response describes it DELETING, as
+// deleteTable deletes a table. The response describes it DELETING, as
 // DynamoDB's does, but the table leaves the catalog at once: the next
 // DescribeTable answers ResourceNotFoundException (so boto3's
 // wait_until_not_exists passes at its first poll) and a table of the same
 // name can be created straight away. The table's items are dropped in the
 // background; the drop is recorded in the same commit, so it resumes after a
 // crash, and table ids are never reused, so a new table never sees them.
-func (db *DB) DeleteTable(ctx context.Context, in *api.DeleteTableInput) (*api.DeleteTableOutput, error) {
+func (db *DB) deleteTable(ctx context.Context, in *api.DeleteTableInput) (*api.DeleteTableOutput, error) {
 	name := api.Str(in.TableName)
 	db.cat.ddl.Lock()
 	defer db.cat.ddl.Unlock()

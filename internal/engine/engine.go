@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/attr"
 	"github.com/dynago/dynago/internal/expr"
 	"github.com/dynago/dynago/internal/kv"
@@ -78,6 +79,17 @@ type DB struct {
 	// collections remembers item collection sizes of tables with LSIs
 	// (item_collection.go); its zero value is ready.
 	collections collectionSizes
+
+	// validator checks every request against the API model before an
+	// operation runs (operations.go).
+	validator *api.Validator
+
+	// handlers are the operations the engine serves, by registry id.
+	handlers [api.NumOperations]api.Handler
+
+	// writeHook, set by tests before the first write, sees every item
+	// write (write.go).
+	writeHook writeHook
 }
 
 // exprCacheSize bounds the parsed-expression cache, in entries.
@@ -97,7 +109,8 @@ func Open(ctx context.Context, store kv.Store, opts Options) (*DB, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	db := &DB{store: store, opts: opts, exprs: expr.NewCache(exprCacheSize)}
+	db := &DB{store: store, opts: opts, exprs: expr.NewCache(exprCacheSize), validator: api.NewValidator()}
+	db.bindOperations()
 	cat, err := loadCatalog(ctx, db)
 	if err != nil {
 		return nil, err

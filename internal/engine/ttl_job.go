@@ -213,7 +213,7 @@ func (db *DB) deleteExpired(ctx context.Context, t *Table, keys [][]byte, attrNa
 			if old == nil || !expired(old, attrName, now) {
 				continue // deleted or rewritten since the scan
 			}
-			if err := db.writeItem(txn, t, k, old, nil); err != nil {
+			if err := db.writeItem(txn, t, k, &oldImage{item: old}, nil, fromTTL); err != nil {
 				return err
 			}
 			n++

@@ -10,14 +10,14 @@ import (
 	"github.com/dynago/dynago/internal/kv"
 )
 
-// UpdateTable changes a table's billing mode, provisioned throughput,
+// updateTable changes a table's billing mode, provisioned throughput,
 // on-demand maximums, deletion protection, table class and encryption
 // setting. Index, stream and replica changes are later work and refused with
 // a ValidationException. As in DynamoDB, the response reports the table
 // UPDATING and, for a throughput change, the throughput before it; unlike
 // DynamoDB, the change is complete when the call returns and DescribeTable
 // reports the table ACTIVE with the new values.
-func (db *DB) UpdateTable(ctx context.Context, in *api.UpdateTableInput) (*api.UpdateTableOutput, error) {
+func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.UpdateTableOutput, error) {
 	if err := validateUpdateTableRequest(in); err != nil {
 		return nil, err
 	}

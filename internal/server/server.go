@@ -188,13 +188,9 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 	}
 	m.SetSource(db)
 	api := wire.New(db, wire.Options{
-		Logger: log,
-		Region: cfg.Region,
-		Middleware: func(ctx context.Context, op string, in any, next func(context.Context) (any, error)) (any, error) {
-			return m.Observe(ctx, op, in, func(ctx context.Context) (any, error) {
-				return db.Meter(ctx, in, next)
-			})
-		},
+		Logger:     log,
+		Region:     cfg.Region,
+		Middleware: m.Observe,
 	})
 	return &Server{
 		cfg:     cfg,

@@ -111,14 +111,14 @@ func (h *Handler) answer(ctx context.Context, ex exchange) (op string, status in
 		return op, h.write(ex, contentType, status, b), reqID
 	}
 
-	rt, ok := ex.route(h.ops)
+	id, ok := ex.route(&h.handlers)
 	if !ok {
 		if len(body) > 0 && !json.Valid(body) {
 			return fail("", apierr.New(apierr.SerializationException, ""))
 		}
 		return fail("", apierr.New(apierr.UnknownOperationException, ""))
 	}
-	name := rt.name
+	name := id.String()
 	if err := ex.checkAuth(); err != nil {
 		if len(body) > 0 && !json.Valid(body) {
 			return fail(name, apierr.New(apierr.SerializationException, ""))
@@ -130,7 +130,7 @@ func (h *Handler) answer(ctx context.Context, ex exchange) (op string, status in
 	}
 
 	var raw api.RawItems
-	out, err := h.dispatch(api.WithRawItems(ctx, &raw), name, rt.call, body, reqID)
+	out, err := h.dispatch(api.WithRawItems(ctx, &raw), id, body, reqID)
 	if err != nil {
 		return fail(name, err)
 	}
