@@ -72,7 +72,7 @@ func (db *DB) batchGetItem(ctx context.Context, in *api.BatchGetItemInput) (*api
 	}
 	// Admission, table by table, once the whole request is valid.
 	admitted := make(map[string]int, len(names))
-	a := db.newBatchAdmission(false)
+	a := db.newBatchAdmission(ctx, false)
 	for _, name := range names {
 		ka := in.RequestItems[name]
 		costs := make([]float64, len(ka.Keys))
@@ -123,7 +123,7 @@ func (db *DB) batchGetItem(ctx context.Context, in *api.BatchGetItemInput) (*api
 		out.Responses[name] = items
 		tally.add(name, units)
 	}
-	out.ConsumedCapacity = db.settleAll(tally.list(db.capacityAsked()), false, in.ReturnConsumedCapacity)
+	out.ConsumedCapacity = db.settleAll(ctx, tally.list(db.capacityAsked()), false, in.ReturnConsumedCapacity)
 	return out, nil
 }
 

@@ -96,7 +96,7 @@ func (db *DB) batchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (
 		}
 	}
 
-	writes, lockKeys, unprocessed, err := db.admitBatchWrites(writes)
+	writes, lockKeys, unprocessed, err := db.admitBatchWrites(ctx, writes)
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +106,11 @@ func (db *DB) batchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (
 	err = db.store.Update(ctx, lockKeys, func(txn kv.Txn) error {
 		tally = capacityTally{} // fn may run again (kv.Store.Update)
 		icm = nil
+		for i := range writes {
+			if err := db.syncWrite(ctx, txn, writes[i].t); err != nil {
+				return err
+			}
+		}
 		for _, w := range writes {
 			old, err := readItem(ctx, txn, w.key)
 			if err != nil {
@@ -131,7 +136,7 @@ func (db *DB) batchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (
 	}
 	return &api.BatchWriteItemOutput{
 		UnprocessedItems: unprocessed,
-		ConsumedCapacity: db.settleAll(tally.list(db.capacityAsked()), true, in.ReturnConsumedCapacity),
+		ConsumedCapacity: db.settleAll(ctx, tally.list(db.capacityAsked()), true, in.ReturnConsumedCapacity),
 
 		ItemCollectionMetrics: icm,
 	}, nil
@@ -153,9 +158,9 @@ func (t *Table) validateBatchPutKey(item attr.Item) error {
 // request order) into what capacity admits now, with the keys to lock, and
 // the requests returned to the client in UnprocessedItems (never nil). It
 // fails only when no request at all is admitted.
-func (db *DB) admitBatchWrites(writes []batchWrite) (run []batchWrite, lockKeys [][]byte, unprocessed map[string][]api.WriteRequest, err error) {
+func (db *DB) admitBatchWrites(ctx context.Context, writes []batchWrite) (run []batchWrite, lockKeys [][]byte, unprocessed map[string][]api.WriteRequest, err error) {
 	unprocessed = map[string][]api.WriteRequest{}
-	a := db.newBatchAdmission(true)
+	a := db.newBatchAdmission(ctx, true)
 	run = writes[:0:0]
 	for i := 0; i < len(writes); {
 		j := i

@@ -17,6 +17,7 @@ package engine
 // reading the item again outside its lock.
 
 import (
+	"context"
 	"time"
 
 	"github.com/dynago/dynago/internal/api"
@@ -39,7 +40,7 @@ func (db *DB) clock() time.Time {
 
 // admitRead admits a read of t (index names the index a Query or Scan
 // reads, "" for the table), or returns the throttling error.
-func (db *DB) admitRead(t *Table, index string) error {
+func (db *DB) admitRead(ctx context.Context, t *Table, index string) error {
 	if db.opts.NoThrottle {
 		return nil
 	}
@@ -47,12 +48,12 @@ func (db *DB) admitRead(t *Table, index string) error {
 	if e == nil {
 		return nil
 	}
-	return db.admit(e, false, index, db.opts.Now())
+	return db.admit(ctx, e, false, index, db.opts.Now())
 }
 
 // admitWrite admits a single-item write of t, or returns the throttling
 // error.
-func (db *DB) admitWrite(t *Table) error {
+func (db *DB) admitWrite(ctx context.Context, t *Table) error {
 	if db.opts.NoThrottle {
 		return nil
 	}
@@ -60,18 +61,18 @@ func (db *DB) admitWrite(t *Table) error {
 	if e == nil {
 		return nil
 	}
-	return db.admit(e, true, "", db.opts.Now())
+	return db.admit(ctx, e, true, "", db.opts.Now())
 }
 
 // settle charges one table's consumed capacity (INDEXES-shaped, as the
 // operation computed it with capacityAsked) and returns it trimmed to what
 // asked, the request's ReturnConsumedCapacity, wants: nil, or without the
 // per-table and per-index breakdown for TOTAL.
-func (db *DB) settle(cc *api.ConsumedCapacity, write bool, asked *string) *api.ConsumedCapacity {
+func (db *DB) settle(ctx context.Context, cc *api.ConsumedCapacity, write bool, asked *string) *api.ConsumedCapacity {
 	if cc == nil {
 		return nil
 	}
-	db.chargeCapacity(cc, write, db.clock())
+	db.chargeCapacity(ctx, cc, write, db.clock())
 	switch api.Str(asked) {
 	case capacityIndexes:
 		return cc
@@ -83,7 +84,7 @@ func (db *DB) settle(cc *api.ConsumedCapacity, write bool, asked *string) *api.C
 }
 
 // settleAll is settle for the per-table list of a batch or transaction.
-func (db *DB) settleAll(ccs []api.ConsumedCapacity, write bool, asked *string) []api.ConsumedCapacity {
+func (db *DB) settleAll(ctx context.Context, ccs []api.ConsumedCapacity, write bool, asked *string) []api.ConsumedCapacity {
 	if len(ccs) == 0 {
 		if wantCapacity(asked) {
 			return ccs
@@ -92,7 +93,7 @@ func (db *DB) settleAll(ccs []api.ConsumedCapacity, write bool, asked *string) [
 	}
 	now := db.clock()
 	for i := range ccs {
-		db.chargeCapacity(&ccs[i], write, now)
+		db.chargeCapacity(ctx, &ccs[i], write, now)
 	}
 	switch api.Str(asked) {
 	case capacityIndexes:
@@ -162,7 +163,7 @@ func admitIndexes(e *catalogEntry, write bool, index string) []string {
 
 // chargeCapacity charges one table's ConsumedCapacity (as INDEXES shapes
 // it) to its buckets and reports it to the observer.
-func (db *DB) chargeCapacity(c *api.ConsumedCapacity, write bool, now time.Time) {
+func (db *DB) chargeCapacity(ctx context.Context, c *api.ConsumedCapacity, write bool, now time.Time) {
 	e := db.lookup(api.Str(c.TableName))
 	if e == nil {
 		return
@@ -171,20 +172,20 @@ func (db *DB) chargeCapacity(c *api.ConsumedCapacity, write bool, now time.Time)
 	if c.Table != nil {
 		r, w = split(c.Table.ReadCapacityUnits, c.Table.WriteCapacityUnits, c.Table.CapacityUnits, write)
 	}
-	db.charge(e, "", false, r, now)
-	db.charge(e, "", true, w, now)
+	db.charge(ctx, e, "", false, r, now)
+	db.charge(ctx, e, "", true, w, now)
 	db.opts.Observer.ConsumedCapacity(e.table.Name, "", r, w)
 	for name, ic := range c.GlobalSecondaryIndexes {
 		ir, iw := split(ic.ReadCapacityUnits, ic.WriteCapacityUnits, ic.CapacityUnits, write)
-		db.charge(e, name, false, ir, now)
-		db.charge(e, name, true, iw, now)
+		db.charge(ctx, e, name, false, ir, now)
+		db.charge(ctx, e, name, true, iw, now)
 		db.opts.Observer.ConsumedCapacity(e.table.Name, name, ir, iw)
 	}
 	for name, ic := range c.LocalSecondaryIndexes {
 		// A local index shares its table's throughput.
 		ir, iw := split(ic.ReadCapacityUnits, ic.WriteCapacityUnits, ic.CapacityUnits, write)
-		db.charge(e, "", false, ir, now)
-		db.charge(e, "", true, iw, now)
+		db.charge(ctx, e, "", false, ir, now)
+		db.charge(ctx, e, "", true, iw, now)
 		db.opts.Observer.ConsumedCapacity(e.table.Name, name, ir, iw)
 	}
 }

@@ -226,7 +226,7 @@ func TestCapacityConcurrentRequestsShareBuckets(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	units, _, _ := db.tokens(db.lookup("music"), "", true, clock.now())
+	units, _, _, _ := db.tokens(context.Background(), db.lookup("music"), "", true, clock.now())
 	if want := 3000.0 - workers*each; units != want {
 		t.Errorf("write bucket holds %v units, want %v", units, want)
 	}

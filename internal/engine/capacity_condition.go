@@ -9,20 +9,22 @@ package engine
 // the refused write saw.
 
 import (
+	"context"
+
 	"github.com/dynago/dynago/internal/attr"
 )
 
 // chargeFailedWrite charges a conditional write refused on t, which found
 // old (nil: no item) under its lock, to the table's write bucket and
 // reports it to the observer.
-func (db *DB) chargeFailedWrite(t *Table, old attr.Item) {
+func (db *DB) chargeFailedWrite(ctx context.Context, t *Table, old attr.Item) {
 	e := db.entryOf(t)
 	if e == nil {
 		return
 	}
 	units := writeUnits(itemSize(old))
 	if !db.opts.NoThrottle {
-		db.charge(e, "", true, units, db.opts.Now())
+		db.charge(ctx, e, "", true, units, db.opts.Now())
 	}
 	db.opts.Observer.ConsumedCapacity(t.Name, "", 0, units)
 }

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -36,35 +35,20 @@ func (db *DB) createTable(ctx context.Context, in *api.CreateTableInput) (*api.C
 	}
 	rec := db.newTableRecord(name, in, db.opts.Now())
 
-	db.cat.ddl.Lock()
-	defer db.cat.ddl.Unlock()
-	key := catalogKey(name)
-	err := db.store.Update(ctx, [][]byte{key, []byte(tableIDKey)}, func(txn kv.Txn) error {
-		switch _, err := txn.Get(ctx, key); {
-		case err == nil:
-			return apierr.Newf(apierr.ResourceInUseException, "Table already exists: %s", name)
-		case !errors.Is(err, kv.ErrNotFound):
-			return err
+	e, err := db.changeCatalog(ctx, name, [][]byte{[]byte(tableIDKey)}, func(txn kv.Txn, cur *tableRecord) (*tableRecord, error) {
+		if cur != nil {
+			return nil, apierr.Newf(apierr.ResourceInUseException, "Table already exists: %s", name)
 		}
 		id, err := nextTableID(ctx, txn)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		rec.ID = id
-		b, err := encodeRecord(rec)
-		if err != nil {
-			return err
-		}
-		return txn.Set(key, b)
+		return rec, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	e, err := newEntry(rec)
-	if err != nil { // validation makes this impossible
-		return nil, apierr.Newf(apierr.InternalServerError, "engine: new table %s: %v", name, err)
-	}
-	db.cat.put(e)
 	return &api.CreateTableOutput{TableDescription: db.describe(e, api.TableStatusCreating, 0, 0)}, nil
 }
 

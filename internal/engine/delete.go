@@ -28,13 +28,16 @@ func (db *DB) deleteItem(ctx context.Context, in *api.DeleteItemInput) (*api.Del
 	if err != nil {
 		return nil, err
 	}
-	if err := db.admitWrite(w.t); err != nil {
+	if err := db.admitWrite(ctx, w.t); err != nil {
 		return nil, err
 	}
 	var old attr.Item
 	var icm *api.ItemCollectionMetrics
 	err = db.store.Update(ctx, [][]byte{w.key}, func(txn kv.Txn) error {
 		old, icm = nil, nil // fn may run again (kv.Store.Update)
+		if err := db.syncWrite(ctx, txn, w.t); err != nil {
+			return err
+		}
 		var err error
 		if old, err = readItem(ctx, txn, w.key); err != nil {
 			return err
@@ -47,13 +50,13 @@ func (db *DB) deleteItem(ctx context.Context, in *api.DeleteItemInput) (*api.Del
 	})
 	if err != nil {
 		if errors.Is(err, apierr.ConditionalCheckFailedException) {
-			db.chargeFailedWrite(w.t, old)
+			db.chargeFailedWrite(ctx, w.t, old)
 		}
 		return nil, err
 	}
 	return &api.DeleteItemOutput{
 		Attributes: returnedAttributes(in.ReturnValues, old, nil, nil),
-		ConsumedCapacity: db.settle(db.consumedWrite(db.capacityAsked(), api.Str(in.TableName), w.t, old, nil, writeUnits(itemSize(old))),
+		ConsumedCapacity: db.settle(ctx, db.consumedWrite(db.capacityAsked(), api.Str(in.TableName), w.t, old, nil, writeUnits(itemSize(old))),
 			true, in.ReturnConsumedCapacity),
 
 		ItemCollectionMetrics: icm,

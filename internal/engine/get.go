@@ -33,7 +33,7 @@ func (db *DB) getItem(ctx context.Context, in *api.GetItemInput) (*api.GetItemOu
 	if err := t.validateKey(in.Key); err != nil {
 		return nil, err
 	}
-	if err := db.admitRead(t, ""); err != nil {
+	if err := db.admitRead(ctx, t, ""); err != nil {
 		return nil, err
 	}
 	if sink := api.RawItemsFrom(ctx); sink != nil && c.Projection == nil {
@@ -44,7 +44,7 @@ func (db *DB) getItem(ctx context.Context, in *api.GetItemInput) (*api.GetItemOu
 		return nil, err
 	}
 	out := &api.GetItemOutput{
-		ConsumedCapacity: db.settle(consumed(db.capacityAsked(), api.Str(in.TableName),
+		ConsumedCapacity: db.settle(ctx, consumed(db.capacityAsked(), api.Str(in.TableName),
 			readUnits(itemSize(item), api.Bool(in.ConsistentRead))), false, in.ReturnConsumedCapacity),
 	}
 	if item != nil {
@@ -71,7 +71,7 @@ func (db *DB) getItemRaw(ctx context.Context, in *api.GetItemInput, t *Table, si
 		}
 	}
 	out := &api.GetItemOutput{
-		ConsumedCapacity: db.settle(consumed(db.capacityAsked(), api.Str(in.TableName),
+		ConsumedCapacity: db.settle(ctx, consumed(db.capacityAsked(), api.Str(in.TableName),
 			readUnits(size, api.Bool(in.ConsistentRead))), false, in.ReturnConsumedCapacity),
 	}
 	if b != nil {

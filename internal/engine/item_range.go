@@ -34,11 +34,13 @@ func (db *DB) tableStats(ctx context.Context, t *Table) (itemCount, sizeBytes in
 	return itemCount, sizeBytes, it.Err()
 }
 
-// dropTableData removes every key of a deleted table: items, and later its
-// index entries and stream records, which share the table prefix.
-func (db *DB) dropTableData(ctx context.Context, t *Table) error {
-	p := tablePrefix(t.ID)
+// dropRange removes every key in [start, end), a range nothing writes any
+// more (a deleted table's or index's keys).
+//
+// TODO(kv v2): kv.Store.DropRange, which TiKV can do without a
+// transaction, once the Pebble backend implements it.
+func (db *DB) dropRange(ctx context.Context, start, end []byte) error {
 	return db.store.Update(ctx, nil, func(txn kv.Txn) error {
-		return txn.DeleteRange(p, prefixEnd(p))
+		return txn.DeleteRange(start, end)
 	})
 }

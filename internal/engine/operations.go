@@ -57,6 +57,11 @@ func run[In, Out any](ctx context.Context, db *DB, op api.OpID, in *In, fn func(
 	if err := db.validator.Validate(op.String(), in); err != nil {
 		return nil, err
 	}
+	// The catalog as of now: a table another engine over the store
+	// created, changed or deleted is seen by this request.
+	if _, err := db.syncCatalog(ctx, db.store); err != nil {
+		return nil, err
+	}
 	return fn(ctx, in)
 }
 

@@ -211,7 +211,7 @@ func (db *DB) answerPage(ctx context.Context, p *page, ix *Index, rcc *string, t
 	if ix != nil {
 		index = ix.Name
 	}
-	if err := db.admitRead(p.t, index); err != nil {
+	if err := db.admitRead(ctx, p.t, index); err != nil {
 		return nil, err
 	}
 	res, err := db.readPage(ctx, p)
@@ -227,7 +227,7 @@ func (db *DB) answerPage(ctx context.Context, p *page, ix *Index, rcc *string, t
 		Count:            api.Ptr(res.count),
 		ScannedCount:     api.Ptr(res.scanned),
 		LastEvaluatedKey: res.lastEvaluatedKey,
-		ConsumedCapacity: db.settle(cc, false, rcc),
+		ConsumedCapacity: db.settle(ctx, cc, false, rcc),
 	}
 	if !p.countOnly {
 		out.Items = pageItems(res, sink)

@@ -35,7 +35,7 @@ func (db *DB) putItem(ctx context.Context, in *api.PutItemInput) (*api.PutItemOu
 	if err := checkIndexKeys(db.liveIndexes(w.t), in.Item); err != nil {
 		return nil, err
 	}
-	if err := db.admitWrite(w.t); err != nil {
+	if err := db.admitWrite(ctx, w.t); err != nil {
 		return nil, err
 	}
 	var old attr.Item
@@ -43,6 +43,9 @@ func (db *DB) putItem(ctx context.Context, in *api.PutItemInput) (*api.PutItemOu
 	var icm *api.ItemCollectionMetrics
 	err = db.store.Update(ctx, [][]byte{w.key}, func(txn kv.Txn) error {
 		old, oldSize, icm = nil, 0, nil // fn may run again (kv.Store.Update)
+		if err := db.syncWrite(ctx, txn, w.t); err != nil {
+			return err
+		}
 		if w.cond == nil && api.Str(in.ReturnValues) != rvAllOld && len(db.liveIndexes(w.t)) == 0 {
 			// Nothing here looks inside the old item: capacity needs only
 			// its size, read off the stored bytes, and writeItem gets the
@@ -68,13 +71,13 @@ func (db *DB) putItem(ctx context.Context, in *api.PutItemInput) (*api.PutItemOu
 	})
 	if err != nil {
 		if errors.Is(err, apierr.ConditionalCheckFailedException) {
-			db.chargeFailedWrite(w.t, old)
+			db.chargeFailedWrite(ctx, w.t, old)
 		}
 		return nil, err
 	}
 	return &api.PutItemOutput{
 		Attributes: returnedAttributes(in.ReturnValues, old, in.Item, nil),
-		ConsumedCapacity: db.settle(db.consumedWrite(db.capacityAsked(), api.Str(in.TableName), w.t, old, in.Item,
+		ConsumedCapacity: db.settle(ctx, db.consumedWrite(db.capacityAsked(), api.Str(in.TableName), w.t, old, in.Item,
 			writeUnits(max(oldSize, itemSize(in.Item)))), true, in.ReturnConsumedCapacity),
 
 		ItemCollectionMetrics: icm,

@@ -24,6 +24,7 @@ package engine
 // refills pay off.
 
 import (
+	"context"
 	"time"
 
 	"github.com/dynago/dynago/internal/api"
@@ -32,16 +33,13 @@ import (
 
 // tokens returns what e's bucket (index "" for the table) holds now, and
 // its limit; ok false when nothing limits it.
-func (db *DB) tokens(e *catalogEntry, index string, write bool, now time.Time) (float64, limit, bool) {
+func (db *DB) tokens(ctx context.Context, e *catalogEntry, index string, write bool, now time.Time) (float64, limit, bool, error) {
 	l, ok := limitOf(e, index, write)
 	if !ok {
-		return 0, limit{}, false
+		return 0, limit{}, false, nil
 	}
-	b := db.buckets.get(bucketKey{table: e.table.ID, index: index, write: write})
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.refill(now, l.rate, l.size)
-	return b.tokens, l, true
+	level, err := db.level(ctx, bucketKey{table: e.table.ID, index: index, write: write}, l, now, true)
+	return level, l, err == nil, err
 }
 
 // refusal names the bucket that refused a table's items.
@@ -55,9 +53,12 @@ type refusal struct {
 // in one direction: the least any of its buckets (the table's and, for
 // indexes, the named ones) holds, and the bucket holding it. limited is
 // false when no bucket limits the table.
-func (db *DB) budget(e *catalogEntry, indexes []string, write bool, now time.Time) (units float64, by refusal, limited bool) {
+func (db *DB) budget(ctx context.Context, e *catalogEntry, indexes []string, write bool, now time.Time) (units float64, by refusal, limited bool, err error) {
 	for _, index := range append([]string{""}, indexes...) {
-		t, l, ok := db.tokens(e, index, write, now)
+		t, l, ok, err := db.tokens(ctx, e, index, write, now)
+		if err != nil {
+			return 0, refusal{}, false, err
+		}
 		if !ok {
 			continue
 		}
@@ -65,22 +66,24 @@ func (db *DB) budget(e *catalogEntry, indexes []string, write bool, now time.Tim
 			units, by, limited = t, refusal{e: e, index: index, l: l}, true
 		}
 	}
-	return units, by, limited
+	return units, by, limited, nil
 }
 
 // batchAdmission decides, table by table, how many of a validated batch's
 // items capacity admits (in request order per table), and remembers the
 // buckets that refused some, for the error when none was admitted.
 type batchAdmission struct {
+	ctx      context.Context
 	db       *DB
 	write    bool
 	now      time.Time
 	refused  []refusal
 	admitted int
+	failed   error // reading the capacity failed
 }
 
-func (db *DB) newBatchAdmission(write bool) *batchAdmission {
-	return &batchAdmission{db: db, write: write, now: db.clock()}
+func (db *DB) newBatchAdmission(ctx context.Context, write bool) *batchAdmission {
+	return &batchAdmission{ctx: ctx, db: db, write: write, now: db.clock()}
 }
 
 // admit returns how many of t's items, costing costs in request order, to
@@ -94,7 +97,10 @@ func (a *batchAdmission) admit(t *Table, costs []float64) int {
 		a.admitted += len(costs)
 		return len(costs)
 	}
-	units, by, limited := a.db.budget(e, admitIndexes(e, a.write, ""), a.write, a.now)
+	units, by, limited, err := a.db.budget(a.ctx, e, admitIndexes(e, a.write, ""), a.write, a.now)
+	if err != nil && a.failed == nil {
+		a.failed = err
+	}
 	if !limited {
 		a.admitted += len(costs)
 		return len(costs)
@@ -116,6 +122,9 @@ func (a *batchAdmission) admit(t *Table, costs []float64) int {
 // admitted: the first refusing table's error, with a reason per refusing
 // table; nil when some item was admitted (or none was asked for).
 func (a *batchAdmission) err() error {
+	if a.failed != nil {
+		return a.failed
+	}
 	if a.admitted > 0 || len(a.refused) == 0 {
 		return nil
 	}
@@ -132,7 +141,7 @@ func (a *batchAdmission) err() error {
 // admitTransaction refuses a transaction when any table it touches is out
 // of capacity, with a TransactionCanceledException whose reasons name the
 // throttled actions; tables are the action's tables in request order.
-func (db *DB) admitTransaction(tables []*Table, write bool) error {
+func (db *DB) admitTransaction(ctx context.Context, tables []*Table, write bool) error {
 	if db.opts.NoThrottle {
 		return nil
 	}
@@ -148,7 +157,10 @@ func (db *DB) admitTransaction(tables []*Table, write bool) error {
 		if e == nil {
 			continue
 		}
-		units, by, limited := db.budget(e, admitIndexes(e, write, ""), write, now)
+		units, by, limited, err := db.budget(ctx, e, admitIndexes(e, write, ""), write, now)
+		if err != nil {
+			return err
+		}
 		if limited && units <= 0 {
 			db.opts.Observer.Throttled(e.table.Name, by.index, write)
 			throttled[t.ID] = by

@@ -21,7 +21,7 @@ func (db *DB) transactGetItems(ctx context.Context, in *api.TransactGetItemsInpu
 	for i, g := range gets {
 		tables[i] = g.t
 	}
-	if err := db.admitTransaction(tables, false); err != nil {
+	if err := db.admitTransaction(ctx, tables, false); err != nil {
 		return nil, err
 	}
 	snap, err := db.store.NewSnapshot(ctx)
@@ -53,6 +53,6 @@ func (db *DB) transactGetItems(ctx context.Context, in *api.TransactGetItemsInpu
 	}
 	return &api.TransactGetItemsOutput{
 		Responses:        responses,
-		ConsumedCapacity: db.settleAll(tally.list(db.capacityAsked()), false, in.ReturnConsumedCapacity),
+		ConsumedCapacity: db.settleAll(ctx, tally.list(db.capacityAsked()), false, in.ReturnConsumedCapacity),
 	}, nil
 }

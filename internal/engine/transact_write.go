@@ -43,7 +43,7 @@ func (db *DB) transactWriteItems(ctx context.Context, in *api.TransactWriteItems
 	for i, w := range writes {
 		tables[i] = w.t
 	}
-	if err := db.admitTransaction(tables, true); err != nil {
+	if err := db.admitTransaction(ctx, tables, true); err != nil {
 		return nil, err
 	}
 	lockKeys := make([][]byte, 0, len(writes)+1)
@@ -63,6 +63,9 @@ func (db *DB) transactWriteItems(ctx context.Context, in *api.TransactWriteItems
 	err = db.store.Update(ctx, lockKeys, func(txn kv.Txn) error {
 		tally = transactTally{} // fn may run again (kv.Store.Update)
 		icm = nil
+		if err := db.syncWrite(ctx, txn, tables...); err != nil {
+			return err
+		}
 		if tok != nil {
 			replay, err := db.checkRequestToken(ctx, txn, tok)
 			if err != nil {
@@ -102,7 +105,7 @@ func (db *DB) transactWriteItems(ctx context.Context, in *api.TransactWriteItems
 		db.sweepRequestTokens(ctx)
 	}
 	return &api.TransactWriteItemsOutput{
-		ConsumedCapacity: db.settleAll(tally.list(db.capacityAsked()), true, in.ReturnConsumedCapacity),
+		ConsumedCapacity: db.settleAll(ctx, tally.list(db.capacityAsked()), true, in.ReturnConsumedCapacity),
 
 		ItemCollectionMetrics: icm,
 	}, nil

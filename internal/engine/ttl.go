@@ -49,7 +49,7 @@ func (db *DB) updateTimeToLive(ctx context.Context, in *api.UpdateTimeToLiveInpu
 		return nil, err
 	}
 	if enable {
-		db.wakeTTL()
+		db.wakeTTL(ctx)
 	}
 	return &api.UpdateTimeToLiveOutput{TimeToLiveSpecification: &api.TimeToLiveSpecification{
 		AttributeName: api.Ptr(attrName),

@@ -29,13 +29,16 @@ func (db *DB) updateItem(ctx context.Context, in *api.UpdateItemInput) (*api.Upd
 	if err != nil {
 		return nil, err
 	}
-	if err := db.admitWrite(w.t); err != nil {
+	if err := db.admitWrite(ctx, w.t); err != nil {
 		return nil, err
 	}
 	var old, new attr.Item
 	var icm *api.ItemCollectionMetrics
 	err = db.store.Update(ctx, [][]byte{w.key}, func(txn kv.Txn) error {
 		old, new, icm = nil, nil, nil // fn may run again (kv.Store.Update)
+		if err := db.syncWrite(ctx, txn, w.t); err != nil {
+			return err
+		}
 		var err error
 		if old, err = readItem(ctx, txn, w.key); err != nil {
 			return err
@@ -56,7 +59,7 @@ func (db *DB) updateItem(ctx context.Context, in *api.UpdateItemInput) (*api.Upd
 	})
 	if err != nil {
 		if errors.Is(err, apierr.ConditionalCheckFailedException) {
-			db.chargeFailedWrite(w.t, old)
+			db.chargeFailedWrite(ctx, w.t, old)
 		}
 		return nil, err
 	}
@@ -66,7 +69,7 @@ func (db *DB) updateItem(ctx context.Context, in *api.UpdateItemInput) (*api.Upd
 	}
 	return &api.UpdateItemOutput{
 		Attributes: returnedAttributes(in.ReturnValues, old, new, paths),
-		ConsumedCapacity: db.settle(db.consumedWrite(db.capacityAsked(), api.Str(in.TableName), w.t, old, new, putUnits(old, new)),
+		ConsumedCapacity: db.settle(ctx, db.consumedWrite(db.capacityAsked(), api.Str(in.TableName), w.t, old, new, putUnits(old, new)),
 			true, in.ReturnConsumedCapacity),
 
 		ItemCollectionMetrics: icm,

@@ -86,6 +86,12 @@ type Config struct {
 	// Pprof serves Go's runtime profiles under /debug/pprof/ on the API
 	// port (see withPprof), for performance work. Off by default.
 	Pprof bool
+
+	// Nodes, when above 1, runs that many engines over the one store and
+	// hands requests to them in turn, as that many API nodes over one
+	// shared store (TiKV) would serve them: a test of everything that must
+	// hold across nodes (the catalog, background jobs, transactions).
+	Nodes int
 }
 
 // DefaultTTLInterval is how often, by default, the TTL job deletes expired
@@ -98,6 +104,7 @@ type Server struct {
 	log      *slog.Logger
 	store    *pebble.Store
 	db       *engine.DB
+	nodes    []*engine.DB // db first; more with Config.Nodes
 	metrics  *metrics.Metrics
 	handler  http.Handler
 	api      *wire.Handler
@@ -173,21 +180,35 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 	if ttl == 0 {
 		ttl = DefaultTTLInterval
 	}
-	db, err := engine.Open(ctx, store, engine.Options{
-		Region:      cfg.Region,
-		AccountID:   cfg.AccountID,
-		Endpoint:    endpoint,
-		Logger:      log.With("component", "engine"),
-		TTLInterval: ttl,
-		NoThrottle:  cfg.NoThrottle,
-		Observer:    m,
-	})
-	if err != nil {
-		store.Close()
-		return nil, err
+	var nodes []*engine.DB
+	for i := range max(cfg.Nodes, 1) {
+		db, err := engine.Open(ctx, store, engine.Options{
+			Region:      cfg.Region,
+			AccountID:   cfg.AccountID,
+			Endpoint:    endpoint,
+			Logger:      log.With("component", "engine", "node", i),
+			TTLInterval: ttl,
+			NoThrottle:  cfg.NoThrottle,
+			Observer:    m,
+
+			SharedCapacity: cfg.Nodes > 1,
+		})
+		if err != nil {
+			for _, n := range nodes {
+				n.Close()
+			}
+			store.Close()
+			return nil, err
+		}
+		nodes = append(nodes, db)
 	}
+	db := nodes[0]
 	m.SetSource(db)
-	api := wire.New(db, wire.Options{
+	var served wire.Engine = db
+	if len(nodes) > 1 {
+		served = newRoundRobin(nodes)
+	}
+	api := wire.New(served, wire.Options{
 		Logger:     log,
 		Region:     cfg.Region,
 		Middleware: m.Observe,
@@ -197,6 +218,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 		log:     log,
 		store:   store,
 		db:      db,
+		nodes:   nodes,
 		metrics: m,
 		handler: withPprofIf(cfg.Pprof, withMetrics(api, m.Handler())),
 		api:     api,
@@ -347,8 +369,10 @@ func (s *Server) Close(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 	}
-	if err := s.db.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("engine: %w", err))
+	for _, n := range s.nodes {
+		if err := n.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("engine: %w", err))
+		}
 	}
 	if err := s.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("store: %w", err))
