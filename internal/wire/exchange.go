@@ -42,6 +42,10 @@ type exchange interface {
 	// route returns the operation the X-Amz-Target header names, if the
 	// engine serves it (see served).
 	route(handlers *[api.NumOperations]api.Handler) (api.OpID, bool)
+
+	// untilHangup returns a context derived from ctx that ends when the
+	// client hangs up, and the function ending the watch (hangup.go).
+	untilHangup(ctx context.Context, w *hangupWatcher) (context.Context, func())
 	// checkAuth is the package's checkAuth over the request's headers.
 	checkAuth() error
 	// rawBody returns the request body as sent (before gzip decoding), or
@@ -121,6 +125,19 @@ func (e fastExchange) headerIs(name, value string) bool {
 func (e fastExchange) headerIsToken(name, token string) bool {
 	return isToken(e.ctx.Request.Header.Peek(name), token)
 }
+
+// untilHangup implements exchange: net/http already ends a request's
+// context when its connection closes.
+func (e netExchange) untilHangup(ctx context.Context, _ *hangupWatcher) (context.Context, func()) {
+	return ctx, func() {}
+}
+
+// untilHangup implements exchange: the watcher checks the connection.
+// ctx is the background context ServeFast starts from.
+func (e fastExchange) untilHangup(ctx context.Context, w *hangupWatcher) (context.Context, func()) {
+	return w.watch(e.ctx.Conn())
+}
+
 func (e fastExchange) route(handlers *[api.NumOperations]api.Handler) (api.OpID, bool) {
 	id, ok := api.OperationByTargetBytes(e.ctx.Request.Header.Peek("X-Amz-Target"))
 	return served(id, ok, handlers)

@@ -104,6 +104,12 @@ func (h *Handler) answer(ctx context.Context, ex exchange) (op string, status in
 		contentType = contentTypeJSON
 	}
 	fail := func(op string, err error) (string, int, string) {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			// The client hung up (hangup.go): nobody reads an answer.
+			h.log.DebugContext(ctx, "request cancelled: the client hung up", "op", op, "request_id", reqID)
+			ex.closeConnection()
+			return op, 499, reqID
+		}
 		status, b := errorBody(err)
 		if status >= 500 {
 			h.log.ErrorContext(ctx, "request failed", "op", op, "request_id", reqID, "error", err)
@@ -129,6 +135,11 @@ func (h *Handler) answer(ctx context.Context, ex exchange) (op string, status in
 		return fail(name, apierr.New(apierr.SerializationException, ""))
 	}
 
+	if hangupOps[id] {
+		var stop func()
+		ctx, stop = ex.untilHangup(ctx, &h.hangups)
+		defer stop()
+	}
 	var raw api.RawItems
 	out, err := h.dispatch(api.WithRawItems(ctx, &raw), id, body, reqID)
 	if err != nil {

@@ -56,6 +56,7 @@ type Handler struct {
 	handlers [api.NumOperations]api.Handler // nil for an operation the engine does not serve
 	health   []byte
 	buffers  bufferPool // response bodies
+	hangups  hangupWatcher
 }
 
 // New returns the Handler serving the DynamoDB API over db, normally
