@@ -17,6 +17,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/dynago/dynago/internal/kv"
+	"github.com/dynago/dynago/internal/kv/kvtest"
 )
 
 // ackLog records which keys Update has acknowledged, with their values.
@@ -231,4 +232,14 @@ func crashChild(dir string) {
 	})
 	wg.Wait()
 	os.Exit(3)
+}
+
+// TestKill9KeepsServedLogRecords runs the conformance suite's kill -9
+// rounds on an on-disk store: every record ReadLog served before a SIGKILL
+// is there after it, with its Seq, and the watermark never goes back.
+func TestKill9KeepsServedLogRecords(t *testing.T) {
+	kvtest.RunKill9(t, kvtest.Kill9Options{
+		Open:   func(dir string) (kv.Store, error) { return Open(dir, Options{}) },
+		Rounds: 4,
+	})
 }
