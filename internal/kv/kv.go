@@ -45,9 +45,10 @@ var ErrClosed = errors.New("kv: store closed")
 var ErrTxnDone = errors.New("kv: transaction already finished")
 
 // ReservedPrefix is the first byte of keys a backend keeps for itself (the
-// change log, its counters). Callers never write keys starting with it, and
-// Reader methods never return such keys: an iterator with a nil end stops
-// before them.
+// change log, its counters). Callers never write keys starting with it (Set
+// and Delete of one fail, and range deletions stop short of them), and
+// Reader methods never return such keys: an iterator with a nil end, or an
+// end past them, stops before them.
 const ReservedPrefix = 0xff
 
 // Reader reads keys. Implementations are a Store (the latest committed
@@ -132,7 +133,9 @@ type Txn interface {
 	// The record's Seq is assigned at commit: it is larger than the Seq of
 	// every record of log committed before, so a log reads in commit
 	// order. Records appended by one transaction get increasing Seqs in the
-	// order they were appended. log must not be empty.
+	// order they were appended. log must not be empty; any other bytes
+	// name a log, and logs never mix. When Update returns nil the records
+	// are readable: the watermark has reached them.
 	AppendLog(log, record []byte) error
 }
 
@@ -186,6 +189,8 @@ type Store interface {
 	// in Seq order. A record appended by a transaction whose commit has
 	// not yet been made durable is never returned, so a reader never sees
 	// a record that a crash could erase; it is returned by a later call.
+	// A limit of zero or less returns no records. The values belong to the
+	// caller.
 	ReadLog(ctx context.Context, log []byte, after Seq, limit int) ([]LogRecord, error)
 
 	// LogWatermark returns the durable watermark of log: every record of
@@ -194,14 +199,26 @@ type Store interface {
 	LogWatermark(ctx context.Context, log []byte) (Seq, error)
 
 	// WaitLog returns once the durable watermark of log may have passed
-	// after, or when ctx ends (with ctx's error). It may return early;
-	// callers read the log again and wait again. Stream readers use it to
-	// see a record within a millisecond of its commit without polling.
+	// after, or when ctx ends (with ctx's error), or when the Store is
+	// closed (with ErrClosed: Close does not wait for it). It may return
+	// early; callers read the log again and wait again. Stream readers use
+	// it to see a record within a millisecond of its commit without
+	// polling. A tailing reader that has read up to after loops:
+	//
+	//	wm, _ := s.LogWatermark(ctx, log)   // first, so nothing is missed
+	//	recs, _ := s.ReadLog(ctx, log, after, limit)
+	//	if len(recs) == 0 { s.WaitLog(ctx, log, max(wm, after)) }
+	//
+	// Waiting past max(wm, after) rather than after matters where Seqs
+	// are not contiguous: the watermark may be past the last record.
 	WaitLog(ctx context.Context, log []byte, after Seq) error
 
-	// TrimLog removes the records of log with Seq at most upTo. It is not
-	// atomic: a crash part-way leaves the oldest records removed and the
-	// rest in place, and calling it again finishes the work.
+	// TrimLog removes the records of log with Seq at most upTo, and at
+	// most the watermark (a commit still being made durable keeps its
+	// records). It is not atomic: a crash part-way leaves the oldest
+	// records removed and the rest in place, and calling it again finishes
+	// the work. Seqs and the watermark are unaffected: the next record
+	// still gets a larger Seq.
 	TrimLog(ctx context.Context, log []byte, upTo Seq) error
 
 	// DropRange removes every key in [start, end) outside any transaction.
