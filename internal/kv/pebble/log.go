@@ -267,11 +267,14 @@ func (s *Store) ReadLog(ctx context.Context, log []byte, after kv.Seq, limit int
 		return nil, fmt.Errorf("kv/pebble: read log: %w", err)
 	}
 	// The values are copied into one buffer, sliced at the end (appends
-	// may move it meanwhile): one allocation for a page of records
-	// instead of one each.
+	// may move it meanwhile): a few allocations for a page of records
+	// instead of one each. Seqs of a log are contiguous here, so the page
+	// holds at most wm-after records; the buffer is sized from the first
+	// value, up to arenaGuess, as records of one log are alike in size.
+	n := int(min(uint64(limit), uint64(wm-after)))
 	var (
-		out   []kv.LogRecord
-		ends  []int
+		out   = make([]kv.LogRecord, 0, n)
+		ends  = make([]int, 0, n)
 		arena []byte
 	)
 	for ok := it.First(); ok && len(out) < limit; ok = it.Next() {
@@ -284,6 +287,9 @@ func (s *Store) ReadLog(ctx context.Context, log []byte, after kv.Seq, limit int
 		if err != nil {
 			_ = it.Close()
 			return nil, fmt.Errorf("kv/pebble: read log: %w", err)
+		}
+		if arena == nil {
+			arena = make([]byte, 0, min(len(v)*n, arenaGuess))
 		}
 		arena = append(arena, v...)
 		out = append(out, kv.LogRecord{Seq: seq})
@@ -299,6 +305,9 @@ func (s *Store) ReadLog(ctx context.Context, log []byte, after kv.Seq, limit int
 	}
 	return out, nil
 }
+
+// arenaGuess caps the first allocation of ReadLog's value buffer: 1 MB.
+const arenaGuess = 1 << 20
 
 // LogWatermark implements kv.Store.
 func (s *Store) LogWatermark(ctx context.Context, log []byte) (kv.Seq, error) {
