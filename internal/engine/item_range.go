@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/dynago/dynago/internal/attr"
-	"github.com/dynago/dynago/internal/kv"
 )
 
 // tableStats counts the table's items and sums their sizes (DynamoDB's
@@ -35,12 +34,8 @@ func (db *DB) tableStats(ctx context.Context, t *Table) (itemCount, sizeBytes in
 }
 
 // dropRange removes every key in [start, end), a range nothing writes any
-// more (a deleted table's or index's keys).
-//
-// TODO(kv v2): kv.Store.DropRange, which TiKV can do without a
-// transaction, once the Pebble backend implements it.
+// more (a deleted table's or index's keys): kv.Store.DropRange, outside any
+// transaction, which TiKV does without one.
 func (db *DB) dropRange(ctx context.Context, start, end []byte) error {
-	return db.store.Update(ctx, nil, func(txn kv.Txn) error {
-		return txn.DeleteRange(start, end)
-	})
+	return db.store.DropRange(ctx, start, end)
 }
