@@ -47,25 +47,29 @@ func lex(src string) ([]token, *Error) {
 
 func (l *lexer) pos() Pos { return Pos{Offset: l.off, Line: l.line, Col: l.col} }
 
-// advance moves past one byte that is not part of a multi-byte character,
-// keeping line and column. CR LF counts as one line break, as does a lone
-// CR or LF.
+// advance moves past one character, keeping line and column. CR LF counts
+// as one line break, as does a lone CR or LF; a byte that is not valid
+// UTF-8 counts as one character, as utf8.RuneCountInString counts it.
 func (l *lexer) advance() {
 	c := l.src[l.off]
-	l.off++
 	switch {
 	case c == '\n':
+		l.off++
 		l.line++
 		l.col = 1
 	case c == '\r':
+		l.off++
 		if l.off < len(l.src) && l.src[l.off] == '\n' {
 			l.off++
 		}
 		l.line++
 		l.col = 1
-	case c < utf8.RuneSelf || c >= 0xC0:
-		// An ASCII byte or the first byte of a character counts a column;
-		// continuation bytes do not.
+	case c < utf8.RuneSelf:
+		l.off++
+		l.col++
+	default:
+		_, n := utf8.DecodeRuneInString(l.src[l.off:])
+		l.off += n
 		l.col++
 	}
 }
