@@ -334,35 +334,28 @@ func (l *lexer) number(start Pos) *Error {
 	return nil
 }
 
-// word classifies an identifier-shaped word as the reference lexer does.
+// word classifies an identifier-shaped word as the reference lexer does:
+// operator words (AND, IS, ...), the words with token types of their own
+// (AS, AT, BY, FOR, NULL, MISSING, TRUE, FALSE), keywords, and otherwise
+// an identifier, kept as written.
 func (l *lexer) word(start Pos) {
 	text := l.src[start.Offset:l.off]
-	lower := asciiLower(text)
-	switch {
-	case operatorWords[lower]:
-		l.emit(tokOperator, lower, start)
-	case lower == "as":
-		l.emit(tokAs, lower, start)
-	case lower == "at":
-		l.emit(tokAt, lower, start)
-	case lower == "by":
-		l.emit(tokBy, lower, start)
-	case lower == "for":
-		l.emit(tokFor, lower, start)
-	case lower == "null":
-		l.emit(tokNull, lower, start)
-	case lower == "missing":
-		l.emit(tokMissing, lower, start)
-	case lower == "true" || lower == "false":
-		l.emit(tokBool, lower, start)
-	case keywords[lower]:
-		if a, ok := keywordAliases[lower]; ok {
-			lower = a
+	if len(text) <= maxWordLen {
+		var buf [maxWordLen]byte
+		for i := 0; i < len(text); i++ {
+			c := text[i]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i] = c
 		}
-		l.emit(tokKeyword, lower, start)
-	default:
-		l.emit(tokIdent, text, start)
+		// The conversion in a map index does not allocate.
+		if w, ok := words[string(buf[:len(text)])]; ok {
+			l.emit(w.kind, w.text, start)
+			return
+		}
 	}
+	l.emit(tokIdent, text, start)
 }
 
 // push appends t, first merging it with the words before it when they
@@ -370,14 +363,15 @@ func (l *lexer) word(start Pos) {
 func (l *lexer) push(t token) {
 	if t.kind == tokKeyword || t.kind == tokOperator {
 	retry:
-		for _, m := range multiLexeme {
+		for _, i := range mergesEndingIn[t.text] {
+			m := &multiLexeme[i]
 			n := len(m.words)
-			if m.words[n-1] != t.text || len(l.toks) < n-1 {
+			if len(l.toks) < n-1 {
 				continue
 			}
 			prev := l.toks[len(l.toks)-(n-1):]
-			for i := range prev {
-				if (prev[i].kind != tokKeyword && prev[i].kind != tokOperator) || prev[i].text != m.words[i] {
+			for j := range prev {
+				if (prev[j].kind != tokKeyword && prev[j].kind != tokOperator) || prev[j].text != m.words[j] {
 					continue retry
 				}
 			}
@@ -385,8 +379,8 @@ func (l *lexer) push(t token) {
 			first.Len = utf8.RuneCountInString(l.src[first.Offset:t.end])
 			l.toks = l.toks[:len(l.toks)-(n-1)]
 			t = token{kind: m.kind, text: m.text, pos: first, end: t.end}
-			// A merged token may itself start a longer run
-			// ("outer union" then "all").
+			// A merged token may itself end a longer run ("outer union"
+			// then "all").
 			goto retry
 		}
 	}

@@ -214,6 +214,49 @@ var functionKeywords = makeSet("exists", "count", "avg", "max", "min", "sum", "s
 var joinKeywords = makeSet("join", "cross_join", "inner_join", "left_join", "left_cross_join",
 	"right_join", "right_cross_join", "outer_join", "outer_cross_join")
 
+// maxWordLen is the longest keyword ("current_timestamp" and
+// "can_lossless_cast"); a longer word is an identifier.
+const maxWordLen = 17
+
+// wordInfo is how the lexer reads a word: its token kind and canonical
+// text.
+type wordInfo struct {
+	kind tokKind
+	text string
+}
+
+// words maps every word that is not an identifier, in lower case, to its
+// token. It is built once from the tables above and never changed.
+var words = func() map[string]wordInfo {
+	m := make(map[string]wordInfo, len(keywords)+8)
+	for w := range keywords {
+		if a, ok := keywordAliases[w]; ok {
+			m[w] = wordInfo{tokKeyword, a}
+		} else {
+			m[w] = wordInfo{tokKeyword, w}
+		}
+	}
+	for w, k := range map[string]tokKind{"as": tokAs, "at": tokAt, "by": tokBy, "for": tokFor,
+		"null": tokNull, "missing": tokMissing, "true": tokBool, "false": tokBool} {
+		m[w] = wordInfo{k, w}
+	}
+	for w := range operatorWords {
+		m[w] = wordInfo{tokOperator, w}
+	}
+	return m
+}()
+
+// mergesEndingIn indexes multiLexeme by its last word. Built once, never
+// changed.
+var mergesEndingIn = func() map[string][]int {
+	m := map[string][]int{}
+	for i, e := range multiLexeme {
+		last := e.words[len(e.words)-1]
+		m[last] = append(m[last], i)
+	}
+	return m
+}()
+
 func makeSet(words ...string) map[string]bool {
 	m := make(map[string]bool, len(words))
 	for _, w := range words {
