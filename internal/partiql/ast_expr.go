@@ -209,9 +209,10 @@ type TypeName struct {
 
 // Call is a function call. Name is in lower case, as the reference parser
 // folds it: begins_with, contains, attribute_exists, attribute_not_exists,
-// attribute_type, size, missing is not one (IS MISSING is), list_append,
-// set_add, set_delete, if_not_exists and so on. Which are allowed where is
-// the planner's question.
+// attribute_type, size, list_append, set_add, set_delete, if_not_exists
+// and any other name (MISSING is no function here: IS MISSING is an *Is).
+// Which are allowed where is the planner's question; DynamoDB answers an
+// unknown one with "Unrecognized function: name at <Pos>".
 type Call struct {
 	Pos  Pos // the name
 	Name string

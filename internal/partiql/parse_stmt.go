@@ -6,7 +6,7 @@ import (
 
 // selectRest parses a SELECT after its keyword.
 func (p *parser) selectRest(sel *token) *Select {
-	s := &Select{Pos: sel.Pos()}
+	s := &Select{Pos: sel.pos}
 	if t := p.peek(); t.is("distinct") {
 		p.advance()
 		p.refuse(t.pos, fmt.Sprintf(msgClause, "DISTINCT"))
@@ -23,9 +23,6 @@ func (p *parser) selectRest(sel *token) *Select {
 	p.selectAfterProjection(s)
 	return s
 }
-
-// Pos returns the token's position.
-func (t *token) Pos() Pos { return t.pos }
 
 // selectList parses the projection: '*' alone, or expressions.
 func (p *parser) selectList(s *Select) {

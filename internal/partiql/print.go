@@ -8,8 +8,11 @@ import (
 // space between tokens, parentheses only where precedence needs them,
 // IN (..) written IN [..], SET a = 1, b = 2 written SET a = 1 SET b = 2,
 // and identifiers quoted when they were quoted or could not be read bare.
-// Parsing the result gives back the same tree (positions aside), which the
-// tests check on every testdata statement and the fuzzer on every input.
+// For any tree Parse returns, parsing the result gives back the same tree
+// (positions aside), which the tests check on every testdata statement, on
+// generated trees, and the fuzzer on every input it accepts. A tree built
+// by hand may have no such text (a '-' applied to a number literal, which
+// the parser folds), and then prints as close as it can.
 func Format(n Node) string {
 	var b strings.Builder
 	pr := printer{b: &b}
