@@ -257,7 +257,11 @@ func (p *parser) term() Expr {
 	case tokKeyword:
 		return p.keywordTerm(t, top)
 	case tokLParen:
+		// The reference parser drops the parentheses of a one-element
+		// group, so (SELECT ...) is the statement itself: the group's
+		// first term is as outermost as the group.
 		p.advance()
+		p.top = top
 		elems := p.args()
 		p.expect(tokRParen)
 		if len(elems) == 1 {

@@ -160,7 +160,7 @@ func TestKeywordsCaseInsensitive(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", variant, err)
 		}
-		if strings.ToLower(Dump(got)) != strings.ToLower(Dump(want)) {
+		if !strings.EqualFold(Dump(got), Dump(want)) {
 			t.Errorf("%q:\n got %s\nwant %s", variant, Dump(got), Dump(want))
 		}
 	}
