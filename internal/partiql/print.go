@@ -295,10 +295,12 @@ func (pr printer) expr(e Expr, min int) {
 }
 
 // right prints the right operand of an operator of power p. Operators are
-// left-associative, so an equal power needs parentheses; so does NOT,
-// whose operand would otherwise run on into what follows.
+// left-associative, so an equal power needs parentheses. So does a NOT
+// under an operator that binds tighter than NOT: its operand would run on
+// into what follows (a = NOT b = c reads as a = NOT (b = c)); under AND and
+// OR it stops where they do.
 func (pr printer) right(e Expr, p int) {
-	if u, ok := e.(*Unary); ok && u.Op == OpNot {
+	if u, ok := e.(*Unary); ok && u.Op == OpNot && p >= precNot {
 		pr.str("(")
 		pr.expr(e, 0)
 		pr.str(")")

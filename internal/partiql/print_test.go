@@ -289,6 +289,7 @@ func TestFormat(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{`select a from "Music" where not a = 1 and b in (1, 2)`, `SELECT a FROM "Music" WHERE NOT a = 1 AND b IN [1, 2]`},
 		{`SELECT * FROM "Music" WHERE a = NOT b`, `SELECT * FROM "Music" WHERE a = (NOT b)`},
+		{`SELECT * FROM "Music" WHERE a AND (NOT b) OR NOT c`, `SELECT * FROM "Music" WHERE a AND NOT b OR NOT c`},
 		{`SELECT * FROM "Music" WHERE a IN NOT b`, `SELECT * FROM "Music" WHERE (a IN NOT b)`},
 		{`SELECT * FROM "Music" WHERE - (- a) = 1`, `SELECT * FROM "Music" WHERE -(-a) = 1`},
 		{`SELECT * FROM "Music" WHERE (a - b) - (c - d) = 1`, `SELECT * FROM "Music" WHERE a - b - (c - d) = 1`},
