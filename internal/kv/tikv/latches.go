@@ -57,12 +57,15 @@ func (l *latches) acquire(ctx context.Context, h *heldLatches, keys [][]byte) er
 }
 
 // release frees every latch held, last taken first.
-func (h *heldLatches) release() {
-	for i := len(h.slots) - 1; i >= 0; i-- {
+func (h *heldLatches) release() { h.releaseFrom(0) }
+
+// releaseFrom frees the latches taken after the first n, last taken first.
+func (h *heldLatches) releaseFrom(n int) {
+	for i := len(h.slots) - 1; i >= n; i-- {
 		<-h.slots[i].sem
 		h.l.unref(h.keys[i], h.slots[i])
 	}
-	h.keys, h.slots = nil, nil
+	h.keys, h.slots = h.keys[:n], h.slots[:n]
 }
 
 func (l *latches) ref(key string) *latch {

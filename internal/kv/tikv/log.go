@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -27,12 +28,20 @@ func (t *txn) counterKeys() [][]byte {
 
 // latchCounters takes the latches of the counters of the logs fn appended
 // to. Counters sort after every named key (they are reserved keys), so
-// taking them after the named keys keeps the one global order.
+// taking them after the named keys keeps the one global order. A re-run
+// may hold some already (see attempt); if fn appended to other logs this
+// time, those are let go and all are taken again in order.
 func (t *txn) latchCounters(ctx context.Context) error {
-	if t.store.noLatches || len(t.logs) == 0 {
+	if t.store.noLatches {
 		return nil
 	}
-	return t.store.latches.acquire(ctx, &t.held, t.counterKeys())
+	needed := t.counterKeys()
+	if slices.EqualFunc(needed, t.latchedCounters, bytes.Equal) {
+		return nil
+	}
+	t.held.releaseFrom(t.namedLatches)
+	t.latchedCounters = needed
+	return t.store.latches.acquire(ctx, &t.held, needed)
 }
 
 // writeLogs numbers the records fn appended and adds them, and each log's

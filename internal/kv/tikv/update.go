@@ -5,8 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/pingcap/kvproto/pkg/kvrpcpb"
@@ -79,11 +79,13 @@ func (s *Store) Update(ctx context.Context, lockKeys [][]byte, fn func(kv.Txn) e
 		return err
 	}
 	keys := sortedUnique(lockKeys)
+	var counters [][]byte // the log counters the last attempt needed
 	for n := 1; ; n++ {
-		retry, err := s.attempt(ctx, keys, fn)
+		retry, needed, err := s.attempt(ctx, keys, counters, fn)
 		if !retry || n == maxAttempts {
 			return err
 		}
+		counters = needed
 	}
 }
 
@@ -98,22 +100,31 @@ func sortedUnique(keys [][]byte) [][]byte {
 }
 
 // attempt runs fn once in a new transaction. retry reports an error that
-// running fn again may cure: a write conflict at commit on a key fn did not
-// name, or a deadlock TiKV broke by aborting this transaction.
-func (s *Store) attempt(ctx context.Context, keys [][]byte, fn func(kv.Txn) error) (retry bool, err error) {
+// running fn again may cure: a write conflict at commit, or a deadlock TiKV
+// broke by aborting this transaction; counters then names the log counters
+// this attempt needed.
+//
+// A re-run takes the latches of those counters before start_ts, with the
+// named keys' (see latchCounters): a commit conflict on a counter happens
+// only on the mock cluster, when another Update of this Store committed to
+// the log after our start_ts (see lockNamed), and without this, writers
+// appending to one log at once conflicted again on nearly every re-run
+// (four writers exhausted 32 attempts).
+func (s *Store) attempt(ctx context.Context, keys, counters [][]byte, fn func(kv.Txn) error) (retry bool, needed [][]byte, err error) {
 	t := &txn{store: s, ctx: ctx, writes: make(map[string]pendingWrite)}
 	defer t.abandon()
-	if len(keys) > 0 {
-		if err := t.lockNamed(ctx, keys); err != nil {
-			return isDeadlock(err), err
+	if len(keys) > 0 || len(counters) > 0 {
+		if err := t.lockNamed(ctx, keys, counters); err != nil {
+			return isDeadlock(err), nil, err
 		}
 	}
 	err = fn(t)
 	t.finish()
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
-	return t.commit(ctx)
+	retry, err = t.commit(ctx)
+	return retry, t.counterKeys(), err
 }
 
 // txn is a kv.Txn: fn's writes buffered in a map, the values of the named
@@ -131,8 +142,12 @@ type txn struct {
 	iters  handleSet
 	done   bool
 	// held are the in-process latches of the named keys and log counters
-	// (see latches).
-	held heldLatches
+	// (see latches); the first namedLatches are the named keys'.
+	held         heldLatches
+	namedLatches int
+	// latchedCounters are the counters whose latches a re-run took before
+	// start_ts.
+	latchedCounters [][]byte
 }
 
 // appended is one AppendLog call.
@@ -170,15 +185,23 @@ func (t *txn) begin() error {
 // request did take with that same, ended, ctx, so the rollback never
 // reaches TiKV and the locks would block every other writer of the keys
 // until their TTL (20 s) ran out. releaseLocks rolls them back itself.
-func (t *txn) lockNamed(ctx context.Context, keys [][]byte) error {
+func (t *txn) lockNamed(ctx context.Context, keys, counters [][]byte) error {
 	if !t.store.noLatches {
 		if err := t.store.latches.acquire(ctx, &t.held, keys); err != nil {
 			return err
 		}
+		t.namedLatches = len(t.held.keys)
+		if err := t.store.latches.acquire(ctx, &t.held, counters); err != nil {
+			return err
+		}
+		t.latchedCounters = counters
 	}
 	for {
 		if err := t.begin(); err != nil {
 			return err
+		}
+		if len(keys) == 0 {
+			return nil // a re-run that only latched counters
 		}
 		err := t.lock(ctx, keys, t.kt.StartTS())
 		switch {
