@@ -87,7 +87,9 @@ func (t *txn) writeLogs(ctx context.Context) error {
 	for _, a := range t.logs {
 		c := string(counterKey(a.log))
 		next[c]++
-		if err := t.kt.Set(recordKey(recordPrefix(a.log), next[c]), encodeValue(a.record)); err != nil {
+		rk := recordKey(recordPrefix(a.log), next[c])
+		t.recordKeys = append(t.recordKeys, rk)
+		if err := t.kt.Set(rk, encodeValue(a.record)); err != nil {
 			return fmt.Errorf("kv/tikv: buffer log record: %w", err)
 		}
 	}
