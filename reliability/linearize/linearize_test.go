@@ -172,7 +172,7 @@ type worker struct {
 	// down is set once a request failed without an answer: the server is
 	// gone, and the client stops until the next round.
 	down bool
-	t          *testing.T
+	t    *testing.T
 }
 
 func itemKey(k int) map[string]types.AttributeValue {

@@ -65,10 +65,10 @@ type Result uint8
 
 // A write's outcomes.
 const (
-	OK          Result = iota // acknowledged
-	CondFailed                // ConditionalCheckFailed (or a transaction cancelled for one)
-	NoEffect                  // definitely not applied (TransactionConflict)
-	Unknown                   // the client never learned: the server died or failed
+	OK         Result = iota // acknowledged
+	CondFailed               // ConditionalCheckFailed (or a transaction cancelled for one)
+	NoEffect                 // definitely not applied (TransactionConflict)
+	Unknown                  // the client never learned: the server died or failed
 )
 
 // Output is what the client saw. Values holds a read's answer: one value
