@@ -224,6 +224,10 @@ func (w *worker) key() map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"pk": s(fmt.Sprintf("p%03d", i/20)), "sk": n(int64(i % 20))}
 }
 
+func keyID(k map[string]types.AttributeValue) string {
+	return k["pk"].(*types.AttributeValueMemberS).Value + "/" + k["sk"].(*types.AttributeValueMemberN).Value
+}
+
 func (w *worker) item() map[string]types.AttributeValue {
 	it := w.key()
 	it["g"] = s(fmt.Sprintf("g%d", w.rng.IntN(50)))
@@ -341,8 +345,8 @@ func (w *worker) one(ctx context.Context, table string, gsi bool) {
 	case r < 95:
 		w.do(func(ctx context.Context) error {
 			a, b := w.key(), w.key()
-			if fmt.Sprint(a) == fmt.Sprint(b) {
-				return nil
+			if keyID(a) == keyID(b) {
+				return nil // one transaction may not name an item twice
 			}
 			_, err := w.c.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 				{Update: &types.Update{TableName: tn, Key: a, UpdateExpression: aws.String("ADD cnt :one"), ExpressionAttributeValues: map[string]types.AttributeValue{":one": n(1)}}},
@@ -353,8 +357,8 @@ func (w *worker) one(ctx context.Context, table string, gsi bool) {
 	default:
 		w.do(func(ctx context.Context) error {
 			a, b := w.key(), w.key()
-			if fmt.Sprint(a) == fmt.Sprint(b) {
-				return nil
+			if keyID(a) == keyID(b) {
+				return nil // one transaction may not name an item twice
 			}
 			_, err := w.c.TransactGetItems(ctx, &dynamodb.TransactGetItemsInput{TransactItems: []types.TransactGetItem{
 				{Get: &types.Get{TableName: tn, Key: a}}, {Get: &types.Get{TableName: tn, Key: b}},
