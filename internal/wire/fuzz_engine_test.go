@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/engine"
 	"github.com/dynago/dynago/internal/kv/pebble"
 )
@@ -56,9 +57,11 @@ func fuzzEngineHandler(f *testing.F) (*Handler, []string) {
 			f.Fatalf("%s: %d %s", r.target, rec.Code, rec.Body.String())
 		}
 	}
-	ops := make([]string, 0, len(h.ops))
-	for name := range h.ops {
-		ops = append(ops, name)
+	var ops []string
+	for id := range api.OpID(api.NumOperations) {
+		if h.handlers[id] != nil && id.Operation().Service == api.ServiceDynamoDB {
+			ops = append(ops, id.String())
+		}
 	}
 	sort.Strings(ops)
 	return h, ops
