@@ -86,6 +86,11 @@ type tableRecord struct {
 	// entries; NextIndexID is the next id to hand out (index_catalog.go).
 	IndexIDs    map[string]uint64 `json:"indexIds,omitempty"`
 	NextIndexID uint64            `json:"nextIndexId,omitempty"`
+
+	// ChangeLog, when set, makes every item write append a record to the
+	// table's change log (changelog.go): on while a stream or
+	// point-in-time recovery is enabled.
+	ChangeLog *changeLogSetting `json:"changeLog,omitempty"`
 }
 
 // catalogEntry is one cached table. Entries are immutable: an update

@@ -63,9 +63,18 @@ func (o *oldImage) get() (attr.Item, error) {
 		if err != nil {
 			return nil, err
 		}
-		o.item, o.raw = it, nil
+		o.item = it
 	}
 	return o.item, nil
+}
+
+// bytes returns the old item's stored form (nil: none), encoding it if the
+// write read it decoded.
+func (o *oldImage) bytes() []byte {
+	if o.raw == nil && o.item != nil {
+		o.raw = encodeItem(o.item)
+	}
+	return o.raw
 }
 
 // writeHook, when set on a DB (tests only), sees every item write as
@@ -91,11 +100,30 @@ func (db *DB) writeItem(txn kv.Txn, t *Table, key []byte, old *oldImage, new att
 	if err := db.writeIndexEntries(txn, t, old.item, new); err != nil {
 		return err
 	}
+	var newBytes []byte
+	if new != nil {
+		newBytes = encodeItem(new)
+	}
+	if cl := db.liveChangeLog(t); cl != nil {
+		keys := new
+		if keys == nil {
+			it, err := old.get()
+			if err != nil {
+				return err
+			}
+			keys = it
+		}
+		if keys != nil {
+			if err := db.appendChange(txn, t, cl, key, t.keyOf(keys), old.bytes(), newBytes, from); err != nil {
+				return err
+			}
+		}
+	}
 	if new == nil {
 		if !old.exists() {
 			return nil
 		}
 		return txn.Delete(key)
 	}
-	return txn.Set(key, encodeItem(new))
+	return txn.Set(key, newBytes)
 }
