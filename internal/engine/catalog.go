@@ -91,6 +91,15 @@ type tableRecord struct {
 	// table's change log (changelog.go): on while a stream or
 	// point-in-time recovery is enabled.
 	ChangeLog *changeLogSetting `json:"changeLog,omitempty"`
+
+	// Stream is the table's latest DynamoDB stream, enabled or disabled
+	// (nil: never had one); OldStreams are earlier streams, disabled, kept
+	// readable until their retention ends (stream_catalog.go).
+	Stream     *streamState  `json:"stream,omitempty"`
+	OldStreams []streamState `json:"oldStreams,omitempty"`
+
+	// PITR is the table's point-in-time recovery setting (nil: off).
+	PITR *pitrSetting `json:"pitr,omitempty"`
 }
 
 // catalogEntry is one cached table. Entries are immutable: an update

@@ -44,6 +44,12 @@ func (db *DB) createTable(ctx context.Context, in *api.CreateTableInput) (*api.C
 			return nil, err
 		}
 		rec.ID = id
+		rec.Stream, rec.ChangeLog = nil, nil // change may run more than once
+		if s := in.StreamSpecification; s != nil && api.Bool(s.StreamEnabled) {
+			if err := db.applyStreamSpec(ctx, txn, rec, s, db.opts.Now()); err != nil {
+				return nil, err
+			}
+		}
 		return rec, nil
 	})
 	if err != nil {

@@ -71,6 +71,16 @@ type Options struct {
 	// ItemCollectionSizeLimitExceededException. Zero means DynamoDB's
 	// 10 GB (DefaultItemCollectionLimit); tests set it small.
 	ItemCollectionLimit int64
+
+	// StreamRetention is how long stream records are kept (zero:
+	// DynamoDB's 24 hours); ChangeLogShards is how many change logs, and so
+	// open stream shards, a table gets (zero: 1); StreamRollover is how
+	// often open stream shards are closed and succeeded by child shards
+	// (zero: every 4 hours, as DynamoDB roughly does; negative: never).
+	// Tests shorten them. See stream_catalog.go.
+	StreamRetention time.Duration
+	ChangeLogShards int
+	StreamRollover  time.Duration
 }
 
 // DB is a Dynago database: the engine over one kv.Store. It is safe for
@@ -101,6 +111,10 @@ type DB struct {
 
 	// handlers are the operations the engine serves, by registry id.
 	handlers [api.NumOperations]api.Handler
+
+	// streamBounds caches resolved stream shard boundaries
+	// (stream_shards.go); its zero value is ready.
+	streamBounds boundCache
 
 	// writeHook, set by tests before the first write, sees every item
 	// write (write.go).

@@ -40,6 +40,11 @@ func (db *DB) bindOperations() {
 	h[api.OpListTagsOfResource] = api.Bind(db.ListTagsOfResource)
 	h[api.OpUpdateTimeToLive] = api.Bind(db.UpdateTimeToLive)
 	h[api.OpDescribeTimeToLive] = api.Bind(db.DescribeTimeToLive)
+
+	h[api.OpListStreams] = api.Bind(db.ListStreams)
+	h[api.OpDescribeStream] = api.Bind(db.DescribeStream)
+	h[api.OpGetShardIterator] = api.Bind(db.GetShardIterator)
+	h[api.OpGetRecords] = api.Bind(db.GetRecords)
 }
 
 // Handler returns the engine's handler for op, or nil when the engine does
@@ -177,4 +182,25 @@ func (db *DB) UpdateTimeToLive(ctx context.Context, in *api.UpdateTimeToLiveInpu
 // (describeTimeToLive).
 func (db *DB) DescribeTimeToLive(ctx context.Context, in *api.DescribeTimeToLiveInput) (*api.DescribeTimeToLiveOutput, error) {
 	return run(ctx, db, api.OpDescribeTimeToLive, in, db.describeTimeToLive)
+}
+
+// ListStreams serves DynamoDB Streams' ListStreams (listStreams).
+func (db *DB) ListStreams(ctx context.Context, in *api.ListStreamsInput) (*api.ListStreamsOutput, error) {
+	return run(ctx, db, api.OpListStreams, in, db.listStreams)
+}
+
+// DescribeStream serves DynamoDB Streams' DescribeStream (describeStream).
+func (db *DB) DescribeStream(ctx context.Context, in *api.DescribeStreamInput) (*api.DescribeStreamOutput, error) {
+	return run(ctx, db, api.OpDescribeStream, in, db.describeStream)
+}
+
+// GetShardIterator serves DynamoDB Streams' GetShardIterator
+// (getShardIterator).
+func (db *DB) GetShardIterator(ctx context.Context, in *api.GetShardIteratorInput) (*api.GetShardIteratorOutput, error) {
+	return run(ctx, db, api.OpGetShardIterator, in, db.getShardIterator)
+}
+
+// GetRecords serves DynamoDB Streams' GetRecords (getRecords).
+func (db *DB) GetRecords(ctx context.Context, in *api.GetRecordsInput) (*api.GetRecordsOutput, error) {
+	return run(ctx, db, api.OpGetRecords, in, db.getRecords)
 }

@@ -11,8 +11,8 @@ import (
 
 // updateTable changes a table's billing mode, provisioned throughput,
 // on-demand maximums, deletion protection, table class and encryption
-// setting. Index, stream and replica changes are later work and refused with
-// a ValidationException. As in DynamoDB, the response reports the table
+// setting, its indexes and its stream (stream_catalog.go). Replica changes
+// are later work and refused with a ValidationException. As in DynamoDB, the response reports the table
 // UPDATING and, for a throughput change, the throughput before it; unlike
 // DynamoDB, the change is complete when the call returns and DescribeTable
 // reports the table ACTIVE with the new values.
@@ -37,6 +37,9 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 			return nil, err
 		}
 		if err := db.applyIndexUpdates(rec, in); err != nil {
+			return nil, err
+		}
+		if err := db.applyStreamSpec(ctx, txn, rec, in.StreamSpecification, now); err != nil {
 			return nil, err
 		}
 		return rec, submitIndexJobs(ctx, txn, rec)

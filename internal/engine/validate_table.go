@@ -158,8 +158,13 @@ func validateCreateTable(in *api.CreateTableInput) error {
 	if err := validateCreateIndexes(in); err != nil {
 		return err
 	}
-	if s := in.StreamSpecification; s != nil && !api.Bool(s.StreamEnabled) && s.StreamViewType != nil {
-		return apierr.Validation("One or more parameter values were invalid: Table is being created with a stream disabled, UpdateViewType should not be specified")
+	if s := in.StreamSpecification; s != nil {
+		switch {
+		case !api.Bool(s.StreamEnabled) && s.StreamViewType != nil:
+			return apierr.Validation("One or more parameter values were invalid: Table is being created with a stream disabled, UpdateViewType should not be specified")
+		case api.Bool(s.StreamEnabled) && s.StreamViewType == nil:
+			return apierr.Validation("One or more parameter values were invalid: Table is being created with a stream enabled, UpdateViewType is required")
+		}
 	}
 	return validateOnDemandThroughput(in.OnDemandThroughput, api.Str(in.BillingMode) == api.BillingModePayPerRequest, false)
 }
@@ -176,8 +181,6 @@ func errUnsupported(feature string) error {
 // accepted.
 func refuseUnsupportedCreate(in *api.CreateTableInput) error {
 	switch {
-	case in.StreamSpecification != nil && api.Bool(in.StreamSpecification.StreamEnabled):
-		return errUnsupported("DynamoDB Streams (StreamSpecification with StreamEnabled)")
 	case in.ResourcePolicy != nil:
 		return errUnsupported("ResourcePolicy")
 	case in.GlobalTableSourceArn != nil || in.GlobalTableSettingsReplicationMode != nil:
@@ -246,9 +249,19 @@ func validateUpdateTableRequest(in *api.UpdateTableInput) error {
 			return apierr.Validation("One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null")
 		}
 	}
+	if s := in.StreamSpecification; s != nil {
+		switch {
+		case api.Bool(s.StreamEnabled) && s.StreamViewType == nil:
+			return apierr.Validation("One or more parameter values were invalid: If stream is being enabled then UpdateViewType is required")
+		case !api.Bool(s.StreamEnabled) && s.StreamViewType != nil:
+			return apierr.Validation("One or more parameter values were invalid: If stream is being disabled, then UpdateViewType must not be specified")
+		case len(in.GlobalSecondaryIndexUpdates) > 0:
+			return apierr.Validation("One or more parameter values were invalid: You cannot create or delete index while changing stream status")
+		case in.ProvisionedThroughput != nil:
+			return apierr.Validation("One or more parameter values were invalid: You cannot modify stream status while updating table IOPS")
+		}
+	}
 	switch {
-	case in.StreamSpecification != nil:
-		return errUnsupported("DynamoDB Streams (StreamSpecification)")
 	case len(in.ReplicaUpdates) > 0 || len(in.GlobalTableWitnessUpdates) > 0 ||
 		in.MultiRegionConsistency != nil || in.GlobalTableSettingsReplicationMode != nil:
 		return errUnsupported("global tables")

@@ -1,0 +1,356 @@
+package engine
+
+// The DynamoDB Streams operations: ListStreams, DescribeStream,
+// GetShardIterator and GetRecords, served on the same port under the
+// DynamoDBStreams_20120810 target prefix. Records are read from the change
+// log up to its durable watermark, so a record is returned only once its
+// write is durable, within a millisecond of its acknowledgement.
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/apierr"
+	"github.com/dynago/dynago/internal/attr"
+	"github.com/dynago/dynago/internal/kv"
+)
+
+// iteratorLifetime is how long a shard iterator stays valid, as in
+// DynamoDB.
+const iteratorLifetime = 15 * time.Minute
+
+// getRecordsMaxBytes caps the records of one GetRecords response (1 MB).
+const getRecordsMaxBytes = 1 << 20
+
+// shardIterator is what a ShardIterator string carries, after the stream
+// ARN and "|1|" as DynamoDB's iterators begin.
+type shardIterator struct {
+	Shard  string `json:"s"`
+	After  kv.Seq `json:"a"` // the iterator reads records after this Seq
+	Issued int64  `json:"t"` // unix milliseconds
+}
+
+func encodeIterator(arn string, it shardIterator) string {
+	b, _ := json.Marshal(it) // plain data: cannot fail
+	return arn + "|1|" + base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeIterator(s string) (arn string, it shardIterator, ok bool) {
+	arn, rest, found := strings.Cut(s, "|1|")
+	if !found {
+		return "", it, false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(rest)
+	if err != nil || json.Unmarshal(b, &it) != nil || it.Shard == "" {
+		return "", it, false
+	}
+	return arn, it, true
+}
+
+// streamOf resolves a stream ARN to its table record and stream.
+func (db *DB) streamOf(arn string) (*tableRecord, *streamState, error) {
+	table, label, ok := db.parseStreamArn(arn)
+	if !ok {
+		return nil, nil, apierr.Validationf("Invalid StreamArn: %s", arn)
+	}
+	notFound := apierr.Newf(apierr.ResourceNotFoundException, "Requested resource not found: Stream: %s not found", arn)
+	e := db.cat.get(table)
+	if e == nil {
+		return nil, nil, notFound
+	}
+	st := e.rec.stream(label)
+	if st == nil {
+		return nil, nil, notFound
+	}
+	return e.rec, st, nil
+}
+
+func (db *DB) listStreams(ctx context.Context, in *api.ListStreamsInput) (*api.ListStreamsOutput, error) {
+	limit := int(api.Int(in.Limit, 100))
+	start := ""
+	if in.ExclusiveStartStreamArn != nil {
+		t, l, ok := db.parseStreamArn(*in.ExclusiveStartStreamArn)
+		if !ok {
+			return nil, apierr.Validationf("Invalid StreamArn: %s", *in.ExclusiveStartStreamArn)
+		}
+		start = t + "\x00" + l
+	}
+	var tables []string
+	if in.TableName != nil {
+		name, ok := db.resolveTableName(*in.TableName)
+		if !ok || db.cat.get(name) == nil {
+			return nil, errTableNotFound(*in.TableName)
+		}
+		tables = []string{name}
+	} else {
+		tables = db.cat.names()
+	}
+	out := &api.ListStreamsOutput{Streams: []api.Stream{}}
+	for _, name := range tables {
+		e := db.cat.get(name)
+		if e == nil {
+			continue
+		}
+		for _, st := range e.rec.streams() {
+			if name+"\x00"+st.Label <= start {
+				continue
+			}
+			arn := db.streamArn(name, st.Label)
+			if len(out.Streams) == limit {
+				out.LastEvaluatedStreamArn = api.Ptr(db.streamArn(api.Str(out.Streams[limit-1].TableName), api.Str(out.Streams[limit-1].StreamLabel)))
+				return out, nil
+			}
+			out.Streams = append(out.Streams, api.Stream{StreamArn: api.Ptr(arn), StreamLabel: api.Ptr(st.Label), TableName: api.Ptr(name)})
+		}
+	}
+	return out, nil
+}
+
+func (db *DB) describeStream(ctx context.Context, in *api.DescribeStreamInput) (*api.DescribeStreamOutput, error) {
+	arn := api.Str(in.StreamArn)
+	rec, st, err := db.streamOf(arn)
+	if err != nil {
+		return nil, err
+	}
+	all, err := db.shards(ctx, rec, st)
+	if err != nil {
+		return nil, err
+	}
+	if f := in.ShardFilter; f != nil && api.Str(f.Type) == api.ShardFilterTypeChildShards {
+		parent := api.Str(f.ShardId)
+		var kids []streamShard
+		for _, sh := range all {
+			if sh.parent == parent {
+				kids = append(kids, sh)
+			}
+		}
+		all = kids
+	}
+	status := api.StreamStatusEnabled
+	if !st.enabled() {
+		status = api.StreamStatusDisabled
+	}
+	d := &api.StreamDescription{
+		CreationRequestDateTime: api.Ptr(api.NewTime(time.UnixMilli(st.Created))),
+		KeySchema:               rec.Desc.KeySchema,
+		Shards:                  []api.Shard{},
+		StreamArn:               api.Ptr(arn),
+		StreamLabel:             api.Ptr(st.Label),
+		StreamStatus:            api.Ptr(status),
+		StreamViewType:          api.Ptr(st.ViewType),
+		TableName:               rec.Desc.TableName,
+	}
+	limit := int(api.Int(in.Limit, 100))
+	after := api.Str(in.ExclusiveStartShardId)
+	for _, sh := range all {
+		if after != "" && sh.id <= after {
+			continue
+		}
+		if len(d.Shards) == limit {
+			d.LastEvaluatedShardId = d.Shards[limit-1].ShardId
+			break
+		}
+		d.Shards = append(d.Shards, describeShard(&sh))
+	}
+	return &api.DescribeStreamOutput{StreamDescription: d}, nil
+}
+
+func (db *DB) getShardIterator(ctx context.Context, in *api.GetShardIteratorInput) (*api.GetShardIteratorOutput, error) {
+	arn := api.Str(in.StreamArn)
+	typ := api.Str(in.ShardIteratorType)
+	bySeq := typ == api.ShardIteratorTypeAtSequenceNumber || typ == api.ShardIteratorTypeAfterSequenceNumber
+	switch {
+	case bySeq && in.SequenceNumber == nil:
+		return nil, apierr.Validationf("Must specify a sequence number for iterator type %s", typ)
+	case !bySeq && in.SequenceNumber != nil:
+		return nil, apierr.Validationf("Sequence number must not be specified for iterator type %s", typ)
+	}
+	rec, st, err := db.streamOf(arn)
+	if err != nil {
+		return nil, err
+	}
+	id := api.Str(in.ShardId)
+	sh, err := db.findShard(ctx, rec, st, id)
+	if err != nil {
+		return nil, err
+	}
+	if sh == nil {
+		return nil, apierr.Newf(apierr.ResourceNotFoundException, "Requested resource not found: Shard does not exist")
+	}
+	after := sh.start
+	switch typ {
+	case api.ShardIteratorTypeLatest:
+		if sh.end != 0 {
+			after = sh.end - 1
+			break
+		}
+		wm, err := db.store.LogWatermark(ctx, changeLogName(rec.ID, sh.log))
+		if err != nil {
+			return nil, err
+		}
+		after = max(after, wm)
+	case api.ShardIteratorTypeAtSequenceNumber, api.ShardIteratorTypeAfterSequenceNumber:
+		s, err := parseSeq(*in.SequenceNumber)
+		if err != nil || s <= sh.start || (sh.end != 0 && s >= sh.end) {
+			return nil, apierr.Validationf("Invalid SequenceNumber: %s for shard %s", *in.SequenceNumber, id)
+		}
+		after = s - 1
+		if typ == api.ShardIteratorTypeAfterSequenceNumber {
+			after = s
+		}
+	}
+	it := shardIterator{Shard: id, After: after, Issued: db.opts.Now().UnixMilli()}
+	return &api.GetShardIteratorOutput{ShardIterator: api.Ptr(encodeIterator(arn, it))}, nil
+}
+
+func (db *DB) getRecords(ctx context.Context, in *api.GetRecordsInput) (*api.GetRecordsOutput, error) {
+	arn, it, ok := decodeIterator(api.Str(in.ShardIterator))
+	if !ok {
+		return nil, apierr.Validation("Invalid ShardIterator")
+	}
+	now := db.opts.Now()
+	if issued := time.UnixMilli(it.Issued); now.Sub(issued) > iteratorLifetime {
+		return nil, apierr.Newf(apierr.ExpiredIteratorException, "Iterator expired. The iterator was created at time %s while right now it is %s.",
+			issued.UTC().Format(time.UnixDate), now.UTC().Format(time.UnixDate))
+	}
+	rec, st, err := db.streamOf(arn)
+	if err != nil {
+		return nil, err
+	}
+	sh, err := db.findShard(ctx, rec, st, it.Shard)
+	if err != nil {
+		return nil, err
+	}
+	if sh == nil {
+		return nil, apierr.New(apierr.ResourceNotFoundException, "Requested resource not found: Shard does not exist")
+	}
+	log := changeLogName(rec.ID, sh.log)
+	trimmed, err := db.trimHorizon(ctx, log)
+	if err != nil {
+		return nil, err
+	}
+	if it.After < trimmed {
+		return nil, apierr.New(apierr.TrimmedDataAccessException, "Attempted to access data that has been trimmed: the iterator's position is older than the stream's retention")
+	}
+	limit := int(api.Int(in.Limit, 1000))
+	out := &api.GetRecordsOutput{Records: []api.Record{}}
+	after, size, closed := it.After, 0, false
+	for len(out.Records) < limit && !closed && size < getRecordsMaxBytes {
+		recs, err := db.store.ReadLog(ctx, log, after, limit-len(out.Records)+1)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			if sh.end != 0 && r.Seq >= sh.end {
+				closed = true
+				break
+			}
+			if len(out.Records) == limit || size >= getRecordsMaxBytes {
+				break
+			}
+			after = r.Seq
+			if isMarker(r.Value) {
+				continue
+			}
+			sr, n, err := db.streamRecord(rec, st, r)
+			if err != nil {
+				return nil, err
+			}
+			out.Records = append(out.Records, sr)
+			size += n
+		}
+		if len(recs) == 0 {
+			break
+		}
+	}
+	if sh.end != 0 && !closed && after >= sh.end-1 {
+		closed = true
+	}
+	db.observeGetRecords(len(out.Records))
+	if !closed {
+		next := shardIterator{Shard: it.Shard, After: after, Issued: now.UnixMilli()}
+		out.NextShardIterator = api.Ptr(encodeIterator(arn, next))
+	}
+	return out, nil
+}
+
+// streamRecord shapes a change-log record as a stream record of st,
+// returning it and its size in bytes.
+func (db *DB) streamRecord(rec *tableRecord, st *streamState, r kv.LogRecord) (api.Record, int, error) {
+	c, err := decodeChange(r.Value)
+	if err != nil {
+		return api.Record{}, 0, err
+	}
+	keys, err := attr.DecodeItemJSON(c.Keys)
+	if err != nil {
+		return api.Record{}, 0, err
+	}
+	sr := &api.StreamRecord{
+		ApproximateCreationDateTime: api.Ptr(api.Time(c.changeTime().Unix())),
+		Keys:                        keys,
+		SequenceNumber:              api.Ptr(seqString(r.Seq)),
+		StreamViewType:              api.Ptr(st.ViewType),
+	}
+	size := attr.ItemSize(keys)
+	vt := st.ViewType
+	if len(c.New) > 0 && (vt == api.StreamViewTypeNewImage || vt == api.StreamViewTypeNewAndOldImages) {
+		if sr.NewImage, err = attr.DecodeItemJSON(c.New); err != nil {
+			return api.Record{}, 0, err
+		}
+		size += attr.ItemSize(sr.NewImage)
+	}
+	if len(c.Old) > 0 && (vt == api.StreamViewTypeOldImage || vt == api.StreamViewTypeNewAndOldImages) {
+		if sr.OldImage, err = attr.DecodeItemJSON(c.Old); err != nil {
+			return api.Record{}, 0, err
+		}
+		size += attr.ItemSize(sr.OldImage)
+	}
+	sr.SizeBytes = api.Ptr(int64(size))
+	name := "MODIFY"
+	switch c.Event {
+	case eventInsert:
+		name = "INSERT"
+	case eventRemove:
+		name = "REMOVE"
+	}
+	out := api.Record{
+		AwsRegion:    api.Ptr(db.opts.Region),
+		Dynamodb:     sr,
+		EventID:      api.Ptr(fmt.Sprintf("%016x%016x", uint64(r.Seq), rec.ID)),
+		EventName:    api.Ptr(name),
+		EventSource:  api.Ptr("aws:dynamodb"),
+		EventVersion: api.Ptr("1.1"),
+	}
+	if c.Origin == fromTTL {
+		out.UserIdentity = &api.Identity{Type: api.Ptr("Service"), PrincipalId: api.Ptr("dynamodb.amazonaws.com")}
+	}
+	return out, size, nil
+}
+
+// trimHorizonPrefix + a log's name → the Seq the log has been trimmed up
+// to (8 bytes big-endian), written by the trim job before it trims.
+const trimHorizonPrefix = "m/stream-trim/"
+
+func (db *DB) trimHorizon(ctx context.Context, log []byte) (kv.Seq, error) {
+	b, err := db.store.Get(ctx, append([]byte(trimHorizonPrefix), log...))
+	switch {
+	case err == kv.ErrNotFound:
+		return 0, nil
+	case err != nil:
+		return 0, err
+	case len(b) != 8:
+		return 0, fmt.Errorf("engine: corrupt trim horizon of %s", log)
+	}
+	var s uint64
+	for _, c := range b {
+		s = s<<8 | uint64(c)
+	}
+	return kv.Seq(s), nil
+}
+
+func (db *DB) observeGetRecords(n int) {}
