@@ -1,0 +1,287 @@
+package integration
+
+// DynamoDB Streams through aws-sdk-go-v2's dynamodb and dynamodbstreams
+// clients, as applications use them.
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/dynago/dynago/dynagotest"
+)
+
+func streamsClients(t *testing.T) (*dynamodb.Client, *dynamodbstreams.Client) {
+	t.Helper()
+	s := dynagotest.New(t)
+	sc := dynamodbstreams.New(dynamodbstreams.Options{
+		BaseEndpoint: aws.String(s.URL()),
+		Region:       dynagotest.Region,
+		Credentials:  credentials.NewStaticCredentialsProvider("dynago", "dynago", ""),
+	})
+	return s.Client(), sc
+}
+
+func createStreamTable(t *testing.T, c *dynamodb.Client, name string, vt types.StreamViewType) *types.TableDescription {
+	t.Helper()
+	in := createTableInput(name, hashS)
+	in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: vt}
+	out, err := c.CreateTable(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.TableDescription
+}
+
+// readAll reads every record of every shard of the stream from
+// TRIM_HORIZON.
+func readAll(t *testing.T, sc *dynamodbstreams.Client, arn string) []stypes.Record {
+	t.Helper()
+	ctx := context.Background()
+	d, err := sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []stypes.Record
+	for _, sh := range d.StreamDescription.Shards {
+		it, err := sc.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(arn), ShardId: sh.ShardId, ShardIteratorType: stypes.ShardIteratorTypeTrimHorizon})
+		if err != nil {
+			t.Fatal(err)
+		}
+		iter := it.ShardIterator
+		for iter != nil {
+			r, err := sc.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iter})
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, r.Records...)
+			if len(r.Records) == 0 {
+				break
+			}
+			iter = r.NextShardIterator
+		}
+	}
+	return all
+}
+
+func TestStreamRecordsPerViewType(t *testing.T) {
+	c, sc := streamsClients(t)
+	ctx := context.Background()
+	for _, vt := range []types.StreamViewType{types.StreamViewTypeKeysOnly, types.StreamViewTypeNewImage, types.StreamViewTypeOldImage, types.StreamViewTypeNewAndOldImages} {
+		name := "s-" + string(vt)
+		d := createStreamTable(t, c, name, vt)
+		if d.LatestStreamArn == nil || d.LatestStreamLabel == nil || d.StreamSpecification == nil || d.StreamSpecification.StreamViewType != vt {
+			t.Fatalf("%s: description %+v", vt, d)
+		}
+		put := func(v string) {
+			if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(name), Item: item{"pk": S("a"), "v": S(v)}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		put("1")
+		put("2")
+		put("2") // changes nothing: no record
+		if _, err := c.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(name), Key: item{"pk": S("a")}}); err != nil {
+			t.Fatal(err)
+		}
+		recs := readAll(t, sc, *d.LatestStreamArn)
+		wantNames := []stypes.OperationType{stypes.OperationTypeInsert, stypes.OperationTypeModify, stypes.OperationTypeRemove}
+		if len(recs) != len(wantNames) {
+			t.Fatalf("%s: %d records, want %d", vt, len(recs), len(wantNames))
+		}
+		newImg := vt == types.StreamViewTypeNewImage || vt == types.StreamViewTypeNewAndOldImages
+		oldImg := vt == types.StreamViewTypeOldImage || vt == types.StreamViewTypeNewAndOldImages
+		prev := ""
+		for i, r := range recs {
+			if r.EventName != wantNames[i] || aws.ToString(r.EventSource) != "aws:dynamodb" || aws.ToString(r.AwsRegion) != dynagotest.Region || aws.ToString(r.EventVersion) != "1.1" || r.EventID == nil {
+				t.Errorf("%s record %d: %+v", vt, i, r)
+			}
+			db := r.Dynamodb
+			if string(db.StreamViewType) != string(vt) || db.ApproximateCreationDateTime == nil || db.SizeBytes == nil || *db.SizeBytes <= 0 {
+				t.Errorf("%s record %d: %+v", vt, i, db)
+			}
+			if k, ok := db.Keys["pk"].(*stypes.AttributeValueMemberS); !ok || k.Value != "a" || len(db.Keys) != 1 {
+				t.Errorf("%s record %d keys %v", vt, i, db.Keys)
+			}
+			seq := aws.ToString(db.SequenceNumber)
+			if seq <= prev || len(seq) < 21 {
+				t.Errorf("%s record %d: sequence number %s after %s", vt, i, seq, prev)
+			}
+			prev = seq
+			hasNew := wantNames[i] != stypes.OperationTypeRemove && newImg
+			hasOld := wantNames[i] != stypes.OperationTypeInsert && oldImg
+			if (db.NewImage != nil) != hasNew || (db.OldImage != nil) != hasOld {
+				t.Errorf("%s record %d: new %v old %v", vt, i, db.NewImage, db.OldImage)
+			}
+			if hasNew {
+				want := []string{"1", "2"}[i]
+				if v, ok := db.NewImage["v"].(*stypes.AttributeValueMemberS); !ok || v.Value != want {
+					t.Errorf("%s record %d new image %v", vt, i, db.NewImage)
+				}
+			}
+		}
+	}
+}
+
+func TestStreamTableSettingsErrors(t *testing.T) {
+	c, sc := streamsClients(t)
+	ctx := context.Background()
+	makeTable(t, c, "plain", hashS)
+	checkErr := func(err error, code, msg string) {
+		t.Helper()
+		var ae smithy.APIError
+		if !errors.As(err, &ae) || ae.ErrorCode() != code || ae.ErrorMessage() != msg {
+			t.Errorf("error %v, want %s: %s", err, code, msg)
+		}
+	}
+	_, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("plain"), StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(false)}})
+	checkErr(err, "ValidationException", "Table has no stream to disable: TableName: plain")
+	_, err = c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("plain"), StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true)}})
+	checkErr(err, "ValidationException", "One or more parameter values were invalid: If stream is being enabled then UpdateViewType is required")
+	in := createTableInput("nov", hashS)
+	in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true)}
+	_, err = c.CreateTable(ctx, in)
+	checkErr(err, "ValidationException", "One or more parameter values were invalid: Table is being created with a stream enabled, UpdateViewType is required")
+
+	up, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("plain"), StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeKeysOnly}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := aws.ToString(up.TableDescription.LatestStreamArn)
+	_, err = c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("plain"), StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewImage}})
+	checkErr(err, "ValidationException", "Table already has an enabled stream: TableName: plain")
+	if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("plain"), Item: item{"pk": S("x")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("plain"), StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(false)}}); err != nil {
+		t.Fatal(err)
+	}
+	// Written while no stream is enabled: in no stream.
+	if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("plain"), Item: item{"pk": S("y")}}); err != nil {
+		t.Fatal(err)
+	}
+	dt, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("plain")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dt.Table.StreamSpecification != nil || aws.ToString(dt.Table.LatestStreamArn) != first {
+		t.Errorf("after disabling: %+v %v", dt.Table.StreamSpecification, aws.ToString(dt.Table.LatestStreamArn))
+	}
+	d, err := sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(first)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.StreamDescription.StreamStatus != stypes.StreamStatusDisabled || len(d.StreamDescription.Shards) != 1 || d.StreamDescription.Shards[0].SequenceNumberRange.EndingSequenceNumber == nil {
+		t.Errorf("disabled stream: %+v", d.StreamDescription)
+	}
+	if recs := readAll(t, sc, first); len(recs) != 1 {
+		t.Errorf("disabled stream has %d records, want 1", len(recs))
+	}
+	// Re-enabling makes a second stream; ListStreams lists both.
+	if _, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("plain"), StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewImage}}); err != nil {
+		t.Fatal(err)
+	}
+	ls, err := sc.ListStreams(ctx, &dynamodbstreams.ListStreamsInput{TableName: aws.String("plain")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ls.Streams) != 2 {
+		t.Fatalf("ListStreams: %+v", ls.Streams)
+	}
+	p1, err := sc.ListStreams(ctx, &dynamodbstreams.ListStreamsInput{Limit: aws.Int32(1)})
+	if err != nil || len(p1.Streams) != 1 || p1.LastEvaluatedStreamArn == nil {
+		t.Fatalf("ListStreams page 1: %+v %v", p1, err)
+	}
+	p2, err := sc.ListStreams(ctx, &dynamodbstreams.ListStreamsInput{Limit: aws.Int32(1), ExclusiveStartStreamArn: p1.LastEvaluatedStreamArn})
+	if err != nil || len(p2.Streams) != 1 || aws.ToString(p2.Streams[0].StreamArn) == aws.ToString(p1.Streams[0].StreamArn) {
+		t.Fatalf("ListStreams page 2: %+v %v", p2, err)
+	}
+}
+
+func TestStreamIteratorsAndErrors(t *testing.T) {
+	c, sc := streamsClients(t)
+	ctx := context.Background()
+	d := createStreamTable(t, c, "iters", types.StreamViewTypeNewImage)
+	arn := d.LatestStreamArn
+	for _, v := range []string{"a", "b", "c"} {
+		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("iters"), Item: item{"pk": S(v)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ds, err := sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shard := ds.StreamDescription.Shards[0].ShardId
+	recs := readAll(t, sc, *arn)
+	if len(recs) != 3 {
+		t.Fatalf("%d records", len(recs))
+	}
+	get := func(typ stypes.ShardIteratorType, seq *string) []stypes.Record {
+		t.Helper()
+		it, err := sc.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: arn, ShardId: shard, ShardIteratorType: typ, SequenceNumber: seq})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := sc.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it.ShardIterator, Limit: aws.Int32(2)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.NextShardIterator == nil {
+			t.Error("an open shard's GetRecords has no NextShardIterator")
+		}
+		return r.Records
+	}
+	if r := get(stypes.ShardIteratorTypeTrimHorizon, nil); len(r) != 2 {
+		t.Errorf("TRIM_HORIZON Limit 2: %d records", len(r))
+	}
+	if r := get(stypes.ShardIteratorTypeLatest, nil); len(r) != 0 {
+		t.Errorf("LATEST: %d records", len(r))
+	}
+	second := recs[1].Dynamodb.SequenceNumber
+	if r := get(stypes.ShardIteratorTypeAtSequenceNumber, second); len(r) != 2 || *r[0].Dynamodb.SequenceNumber != *second {
+		t.Errorf("AT_SEQUENCE_NUMBER: %d records", len(r))
+	}
+	if r := get(stypes.ShardIteratorTypeAfterSequenceNumber, second); len(r) != 1 || *r[0].Dynamodb.SequenceNumber != *recs[2].Dynamodb.SequenceNumber {
+		t.Errorf("AFTER_SEQUENCE_NUMBER: %d records", len(r))
+	}
+	code := func(err error) string {
+		var ae smithy.APIError
+		if errors.As(err, &ae) {
+			return ae.ErrorCode()
+		}
+		return ""
+	}
+	_, err = sc.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String("arn:aws:dynamodb:us-east-1:000000000000:table/it/stream/xx"), ShardId: shard, ShardIteratorType: stypes.ShardIteratorTypeLatest})
+	if code(err) != "ValidationException" {
+		t.Errorf("malformed ARN: %v", err)
+	}
+	_, err = sc.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: arn, ShardId: aws.String("shardId-00000000000000000000-deadbeef"), ShardIteratorType: stypes.ShardIteratorTypeLatest})
+	if code(err) != "ResourceNotFoundException" {
+		t.Errorf("unknown shard: %v", err)
+	}
+	_, err = sc.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: arn, ShardId: shard, ShardIteratorType: stypes.ShardIteratorTypeAtSequenceNumber})
+	if code(err) != "ValidationException" {
+		t.Errorf("AT_SEQUENCE_NUMBER without a number: %v", err)
+	}
+	_, err = sc.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: arn, ShardId: shard, ShardIteratorType: stypes.ShardIteratorTypeLatest, SequenceNumber: second})
+	if code(err) != "ValidationException" {
+		t.Errorf("LATEST with a number: %v", err)
+	}
+	_, err = sc.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: aws.String("garbage-garbage-garbage")})
+	if code(err) != "ValidationException" {
+		t.Errorf("malformed iterator: %v", err)
+	}
+	_, err = sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(*arn + "x")})
+	if c := code(err); c != "ValidationException" && c != "ResourceNotFoundException" {
+		t.Errorf("unknown stream: %v", err)
+	}
+}
