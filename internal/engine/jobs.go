@@ -10,6 +10,7 @@ package engine
 //	index-backfill  <table id>/<index id>     indexJobSpec         index every existing item, then mark the GSI ACTIVE
 //	index-drop      <table id>/<index id>     indexJobSpec         drop a deleted GSI's entries, then remove it
 //	ttl             all                       —                    one pass deleting expired items, again every TTLInterval
+//	stream          all                       —                    roll stream shards over, trim change logs (stream_job.go)
 //
 // Ids are hex, 16 digits each. A job is submitted in the same commit as the
 // catalog change that needs it (DeleteTable, UpdateTable), so it cannot be
@@ -66,6 +67,10 @@ func (db *DB) startJobs(ctx context.Context) error {
 	}
 	if db.ttlInterval() > 0 {
 		bodies[jobTTL] = db.runTTL
+	}
+	bodies[jobStream] = db.runStreamJob
+	if err := db.submitStreamJob(ctx); err != nil {
+		return err
 	}
 	if err := db.migrateLegacyJobs(ctx); err != nil {
 		return err

@@ -147,9 +147,20 @@ func (db *DB) describeStream(ctx context.Context, in *api.DescribeStreamInput) (
 	}
 	limit := int(api.Int(in.Limit, 100))
 	after := api.Str(in.ExclusiveStartShardId)
+	horizons := map[int]kv.Seq{}
 	for _, sh := range all {
 		if after != "" && sh.id <= after {
 			continue
+		}
+		h, ok := horizons[sh.log]
+		if !ok {
+			if h, err = db.trimHorizon(ctx, changeLogName(rec.ID, sh.log)); err != nil {
+				return nil, err
+			}
+			horizons[sh.log] = h
+		}
+		if sh.end != 0 && sh.end <= h {
+			continue // trimmed away, as DynamoDB drops expired shards
 		}
 		if len(d.Shards) == limit {
 			d.LastEvaluatedShardId = d.Shards[limit-1].ShardId
@@ -182,7 +193,11 @@ func (db *DB) getShardIterator(ctx context.Context, in *api.GetShardIteratorInpu
 	if sh == nil {
 		return nil, apierr.Newf(apierr.ResourceNotFoundException, "Requested resource not found: Shard does not exist")
 	}
-	after := sh.start
+	horizon, err := db.trimHorizon(ctx, changeLogName(rec.ID, sh.log))
+	if err != nil {
+		return nil, err
+	}
+	after := max(sh.start, horizon)
 	switch typ {
 	case api.ShardIteratorTypeLatest:
 		if sh.end != 0 {
@@ -271,7 +286,6 @@ func (db *DB) getRecords(ctx context.Context, in *api.GetRecordsInput) (*api.Get
 	if sh.end != 0 && !closed && after >= sh.end-1 {
 		closed = true
 	}
-	db.observeGetRecords(len(out.Records))
 	if !closed {
 		next := shardIterator{Shard: it.Shard, After: after, Issued: now.UnixMilli()}
 		out.NextShardIterator = api.Ptr(encodeIterator(arn, next))
@@ -352,5 +366,3 @@ func (db *DB) trimHorizon(ctx context.Context, log []byte) (kv.Seq, error) {
 	}
 	return kv.Seq(s), nil
 }
-
-func (db *DB) observeGetRecords(n int) {}

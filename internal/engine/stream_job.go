@@ -1,0 +1,178 @@
+package engine
+
+// The stream job: a leased periodic job (jobs.go) that, for every table
+// with a stream, rolls open shards over (closes them with a boundary, so a
+// child shard continues each) every Options.StreamRollover, persists
+// resolved boundary Seqs in the catalog, trims change-log records older
+// than changeLogRetention, and forgets disabled streams past retention.
+
+import (
+	"context"
+	"encoding/binary"
+	"time"
+
+	"github.com/dynago/dynago/internal/jobs"
+	"github.com/dynago/dynago/internal/kv"
+)
+
+const (
+	jobStream   = "stream"
+	streamJobID = "all"
+
+	defaultStreamRollover = 4 * time.Hour
+)
+
+// streamRollover is how often open shards roll over (0: never).
+func (db *DB) streamRollover() time.Duration {
+	switch d := db.opts.StreamRollover; {
+	case d < 0:
+		return 0
+	case d == 0:
+		return defaultStreamRollover
+	default:
+		return d
+	}
+}
+
+// streamJobInterval is how often the stream job runs.
+func (db *DB) streamJobInterval() time.Duration {
+	d := db.streamRetention() / 24
+	if r := db.streamRollover(); r > 0 {
+		d = min(d, r/4)
+	}
+	return max(d, 10*time.Millisecond)
+}
+
+// submitStreamJob records the stream job (idempotent), at start-up.
+func (db *DB) submitStreamJob(ctx context.Context) error {
+	return db.store.Update(ctx, [][]byte{jobs.JobKey(jobStream, streamJobID)}, func(txn kv.Txn) error {
+		return jobs.Submit(ctx, txn, jobStream, streamJobID, nil)
+	})
+}
+
+// runStreamJob is one pass of the stream job.
+func (db *DB) runStreamJob(ctx context.Context, j *jobs.Job) error {
+	if _, err := db.syncCatalog(ctx, db.store); err != nil {
+		return err
+	}
+	for _, name := range db.cat.names() {
+		e := db.cat.get(name)
+		if e == nil || (e.rec.Stream == nil && len(e.rec.OldStreams) == 0) {
+			continue
+		}
+		if err := db.maintainStreams(ctx, e); err != nil {
+			return err
+		}
+	}
+	return &jobs.Again{At: time.Now().Add(db.streamJobInterval())}
+}
+
+// maintainStreams rolls over, persists and trims the streams of one table.
+func (db *DB) maintainStreams(ctx context.Context, e *catalogEntry) error {
+	now := db.opts.Now()
+	keep := db.changeLogRetention(e.rec)
+	roll := db.streamRollover()
+	// Resolve every boundary first: a trimmed marker could not be found.
+	for _, st := range e.rec.streams() {
+		if _, err := db.shards(ctx, e.rec, st); err != nil {
+			return err
+		}
+	}
+	name := e.table.Name
+	_, err := db.changeCatalog(ctx, name, nil, func(txn kv.Txn, rec *tableRecord) (*tableRecord, error) {
+		if rec == nil || rec.ID != e.rec.ID {
+			return nil, errSkip
+		}
+		for _, st := range rec.streams() {
+			for n := range st.Logs {
+				for i := range st.Logs[n].Bounds {
+					b := &st.Logs[n].Bounds[i]
+					if b.Seq == 0 {
+						if v, ok := db.streamBounds.m.Load(string(changeLogName(rec.ID, n)) + "\x00" + b.Marker); ok {
+							b.Seq = v.(kv.Seq)
+						}
+					}
+				}
+			}
+		}
+		var old []streamState
+		for _, st := range rec.OldStreams {
+			if now.Sub(time.UnixMilli(st.Disabled)) < keep {
+				old = append(old, st)
+			}
+		}
+		rec.OldStreams = old
+		if st := rec.Stream; st != nil && st.enabled() && roll > 0 && len(st.Logs) > 0 {
+			bs := st.Logs[0].Bounds
+			if now.Sub(time.UnixMilli(bs[len(bs)-1].At)) >= roll {
+				if err := db.addBounds(ctx, txn, rec, st, now); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return rec, nil
+	})
+	if err != nil && err != errSkip {
+		return err
+	}
+	logs := 0
+	for _, st := range e.rec.streams() {
+		logs = max(logs, len(st.Logs))
+	}
+	cutoff := now.Add(-keep).UnixMicro()
+	for n := 0; n < logs; n++ {
+		if err := db.trimChangeLog(ctx, changeLogName(e.rec.ID, n), cutoff); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// errSkip abandons a catalog change that has nothing to do.
+var errSkip = errorString("engine: nothing to change")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+// trimChangeLog trims the records of log made before cutoff (unix µs):
+// it records the new trim horizon first (GetRecords answers
+// TrimmedDataAccessException behind it), then trims.
+func (db *DB) trimChangeLog(ctx context.Context, log []byte, cutoff int64) error {
+	horizon, err := db.trimHorizon(ctx, log)
+	if err != nil {
+		return err
+	}
+	upTo := horizon
+	for {
+		recs, err := db.store.ReadLog(ctx, log, upTo, 512)
+		if err != nil {
+			return err
+		}
+		done := len(recs) == 0
+		for _, r := range recs {
+			c, err := decodeChange(r.Value)
+			if err != nil {
+				return err
+			}
+			if c.Time >= cutoff {
+				done = true
+				break
+			}
+			upTo = r.Seq
+		}
+		if done {
+			break
+		}
+	}
+	if upTo == horizon {
+		return nil
+	}
+	key := append([]byte(trimHorizonPrefix), log...)
+	if err := db.store.Update(ctx, [][]byte{key}, func(txn kv.Txn) error {
+		return txn.Set(key, binary.BigEndian.AppendUint64(nil, uint64(upTo)))
+	}); err != nil {
+		return err
+	}
+	return db.store.TrimLog(ctx, log, upTo)
+}
