@@ -62,7 +62,7 @@ func openTablesDB(tb testing.TB, st kv.Store, c *tblClock) *DB {
 	return db
 }
 
-// waitJobs waits until every background job but the periodic TTL pass has
+// waitJobs waits until every background job but the periodic TTL and stream passes have
 // finished.
 func (db *DB) waitJobs(tb testing.TB) {
 	tb.Helper()
@@ -74,7 +74,7 @@ func (db *DB) waitJobs(tb testing.TB) {
 		}
 		busy := false
 		for _, j := range pending {
-			busy = busy || !strings.HasPrefix(j, jobTTL+"/")
+			busy = busy || !(strings.HasPrefix(j, jobTTL+"/") || strings.HasPrefix(j, jobStream+"/"))
 		}
 		if !busy {
 			return
