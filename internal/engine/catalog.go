@@ -274,6 +274,11 @@ func (db *DB) catchUp(ctx context.Context, r kv.Reader, cur *catalogState, v uin
 	return st, nil
 }
 
+// HotKeys are the keys every request reads and only table changes write
+// (the catalog version): a store that can serve a few keys from memory
+// (kv/hotkeys) should be given these.
+func HotKeys() [][]byte { return [][]byte{[]byte(catalogVersionKey)} }
+
 func catalogLogKey(version uint64) []byte {
 	return binary.BigEndian.AppendUint64([]byte(catalogLogPrefix), version)
 }

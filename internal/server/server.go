@@ -20,6 +20,7 @@ import (
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
 	"github.com/dynago/dynago/internal/engine"
+	"github.com/dynago/dynago/internal/kv/hotkeys"
 	"github.com/dynago/dynago/internal/kv/pebble"
 	"github.com/dynago/dynago/internal/metrics"
 	"github.com/dynago/dynago/internal/wire"
@@ -180,9 +181,13 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 	if ttl == 0 {
 		ttl = DefaultTTLInterval
 	}
+	// One process owns a Pebble store, and every engine here reaches it
+	// through this one wrapper, which is what lets it serve the catalog
+	// version from memory exactly (kv/hotkeys).
+	shared := hotkeys.Wrap(store, engine.HotKeys()...)
 	var nodes []*engine.DB
 	for i := range max(cfg.Nodes, 1) {
-		db, err := engine.Open(ctx, store, engine.Options{
+		db, err := engine.Open(ctx, shared, engine.Options{
 			Region:      cfg.Region,
 			AccountID:   cfg.AccountID,
 			Endpoint:    endpoint,
