@@ -186,7 +186,7 @@ func compileValue(spec opSpec, raw string, variables bool) (condValue, string) {
 			return v, "is not true or false"
 		}
 	case famBinary:
-		b, err := base64.StdEncoding.DecodeString(raw)
+		b, err := base64.StdEncoding.Strict().DecodeString(raw)
 		if err != nil {
 			return v, "is not base-64"
 		}
@@ -351,7 +351,7 @@ func (c *condition) matchOne(v string, pv *condValue, r resolver) bool {
 		}
 		return false
 	case famBinary:
-		b, err := base64.StdEncoding.DecodeString(v)
+		b, err := base64.StdEncoding.Strict().DecodeString(v)
 		return err == nil && bytes.Equal(b, pv.bytes)
 	case famIP:
 		a, err := netip.ParseAddr(strings.TrimSpace(v))

@@ -204,7 +204,7 @@ func (p *jsonTree) value() (*node, error) {
 }
 
 // yamlLine finds the line go-yaml names in its error messages.
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
 
 // parseYAMLTree reads one YAML document. Anchors and aliases are
 // expanded; merge keys ("<<") are refused, since a merged policy is hard
@@ -234,6 +234,7 @@ func yamlError(err error) error {
 	line := 0
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
+		msg = msg[len(m[0]):]
 	}
 	return &treeError{at: pos{line, 0}, reason: "not valid YAML: " + msg}
 }
