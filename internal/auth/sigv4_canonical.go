@@ -33,27 +33,27 @@ import (
 
 // canonicalRequest writes the canonical request of r as c describes it
 // and returns its SHA-256, hex-encoded.
-func canonicalRequest(r *SignedRequest, c *Credentials, params []queryParam) string {
-	var b strings.Builder
-	b.Grow(512)
-	b.WriteString(r.Method)
-	b.WriteByte('\n')
-	b.WriteString(canonicalURI(r.Path))
-	b.WriteByte('\n')
-	writeCanonicalQuery(&b, params, c.Presigned)
-	b.WriteByte('\n')
+func canonicalRequest(r *SignedRequest, c *Credentials, params []queryParam) (hexSum [2 * sha256.Size]byte) {
+	b := make([]byte, 0, 1024)
+	b = append(b, r.Method...)
+	b = append(b, '\n')
+	b = append(b, canonicalURI(r.Path)...)
+	b = append(b, '\n')
+	b = appendCanonicalQuery(b, params, c.Presigned)
+	b = append(b, '\n')
 	for _, name := range c.SignedHeaders {
-		b.WriteString(name)
-		b.WriteByte(':')
-		writeHeaderValues(&b, r.headerValues(name))
-		b.WriteByte('\n')
+		b = append(b, name...)
+		b = append(b, ':')
+		b = appendHeaderValues(b, r.headerValues(name))
+		b = append(b, '\n')
 	}
-	b.WriteByte('\n')
-	b.WriteString(c.signedHeaders)
-	b.WriteByte('\n')
-	b.WriteString(r.payloadHash())
-	sum := sha256.Sum256([]byte(b.String()))
-	return hex.EncodeToString(sum[:])
+	b = append(b, '\n')
+	b = append(b, c.signedHeaders...)
+	b = append(b, '\n')
+	b = r.appendPayloadHash(b)
+	sum := sha256.Sum256(b)
+	hex.Encode(hexSum[:], sum[:])
+	return hexSum
 }
 
 // canonicalURI escapes the path as it arrived (already percent-encoded
@@ -76,12 +76,12 @@ func unreservedOrSlash(c byte) bool {
 		c == '-' || c == '.' || c == '_' || c == '~' || c == '/'
 }
 
-// writeCanonicalQuery writes the parameters URI-encoded and sorted by
+// appendCanonicalQuery appends the parameters URI-encoded and sorted by
 // encoded name, then encoded value. A presigned request's X-Amz-Signature
 // is not part of what it signed.
-func writeCanonicalQuery(b *strings.Builder, params []queryParam, presigned bool) {
+func appendCanonicalQuery(b []byte, params []queryParam, presigned bool) []byte {
 	if len(params) == 0 {
-		return
+		return b
 	}
 	enc := make([]queryParam, 0, len(params))
 	for _, p := range params {
@@ -98,12 +98,13 @@ func writeCanonicalQuery(b *strings.Builder, params []queryParam, presigned bool
 	})
 	for i, p := range enc {
 		if i > 0 {
-			b.WriteByte('&')
+			b = append(b, '&')
 		}
-		b.WriteString(p.key)
-		b.WriteByte('=')
-		b.WriteString(p.value)
+		b = append(b, p.key...)
+		b = append(b, '=')
+		b = append(b, p.value...)
 	}
+	return b
 }
 
 func encodeQueryPart(s string) string {
@@ -115,30 +116,42 @@ func encodeQueryPart(s string) string {
 	return s
 }
 
-// writeHeaderValues writes a signed header's values: each trimmed, inner
-// runs of spaces folded to one, joined with commas.
-func writeHeaderValues(b *strings.Builder, values []string) {
+// appendHeaderValues appends a signed header's values: each trimmed,
+// inner runs of spaces folded to one, joined with commas.
+func appendHeaderValues(b []byte, values []string) []byte {
 	for i, v := range values {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
 		v = strings.TrimSpace(v)
 		space := false
 		for j := 0; j < len(v); j++ {
 			if v[j] == ' ' {
 				if !space {
-					b.WriteByte(' ')
+					b = append(b, ' ')
 				}
 				space = true
 				continue
 			}
 			space = false
-			b.WriteByte(v[j])
+			b = append(b, v[j])
 		}
 	}
+	return b
 }
 
-// stringToSign is the second step of SigV4.
-func stringToSign(c *Credentials, canonicalHash string) string {
-	return algorithm + "\n" + c.Timestamp + "\n" + c.scope() + "\n" + canonicalHash
+// appendStringToSign appends SigV4's string to sign.
+func appendStringToSign(b []byte, c *Credentials, canonicalHash []byte) []byte {
+	b = append(b, algorithm+"\n"...)
+	b = append(b, c.Timestamp...)
+	b = append(b, '\n')
+	b = append(b, c.ScopeDate...)
+	b = append(b, '/')
+	b = append(b, c.Region...)
+	b = append(b, '/')
+	b = append(b, c.Service...)
+	b = append(b, '/')
+	b = append(b, c.Terminator...)
+	b = append(b, '\n')
+	return append(b, canonicalHash...)
 }

@@ -76,12 +76,12 @@ func (r *SignedRequest) headerValues(name string) []string {
 	return r.Header.Values(name)
 }
 
-func (r *SignedRequest) payloadHash() string {
+func (r *SignedRequest) appendPayloadHash(b []byte) []byte {
 	if r.BodySHA256 != "" {
-		return r.BodySHA256
+		return append(b, r.BodySHA256...)
 	}
 	sum := sha256.Sum256(r.Body)
-	return hex.EncodeToString(sum[:])
+	return hex.AppendEncode(b, sum[:])
 }
 
 // VerifierOptions configure a Verifier. The zero value verifies as
@@ -198,9 +198,12 @@ func (v *Verifier) Verify(cfg *Config, r *SignedRequest, now time.Time) (Identit
 	}
 	signingKey := v.keys.get(keyCacheKey{secret: key.secret, date: c.ScopeDate, region: c.Region, service: c.Service})
 	mac := hmac.New(sha256.New, signingKey)
-	mac.Write([]byte(stringToSign(&c, canonicalRequest(r, &c, params))))
+	var sts [256]byte
+	canonical := canonicalRequest(r, &c, params)
+	mac.Write(appendStringToSign(sts[:0], &c, canonical[:]))
+	var sum [sha256.Size]byte
 	var want [2 * sha256.Size]byte
-	hex.Encode(want[:], mac.Sum(nil))
+	hex.Encode(want[:], mac.Sum(sum[:0]))
 	if subtle.ConstantTimeCompare(want[:], []byte(c.Signature)) != 1 {
 		return Identity{}, errSignature(msgSignatureWrong)
 	}
