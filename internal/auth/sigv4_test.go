@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
+	"github.com/cockroachdb/datadriven"
 
 	"github.com/dynago/dynago/internal/apierr"
 )
@@ -471,4 +472,42 @@ func TestSDKSignerRandomRequests(t *testing.T) {
 			t.Fatalf("request %d verified after a change", i)
 		}
 	}
+}
+
+// TestParseAuthorization runs testdata/authorization:
+//
+//	parse
+//	Authorization: <value>      (each line optional)
+//	X-Amz-Date: <value>
+//	Date: <value>
+//	----
+//	<the credentials read, or the error>
+func TestParseAuthorization(t *testing.T) {
+	datadriven.RunTest(t, "testdata/authorization", func(t *testing.T, d *datadriven.TestData) string {
+		var authz, amzDate, date string
+		for _, line := range strings.Split(d.Input, "\n") {
+			if line == "" {
+				continue
+			}
+			name, value, _ := strings.Cut(line, ": ")
+			switch name {
+			case "Authorization":
+				authz = value
+			case "X-Amz-Date":
+				amzDate = value
+			case "Date":
+				date = value
+			default:
+				t.Fatalf("line %q", line)
+			}
+		}
+		c, err := ParseAuthorization(authz, amzDate, date)
+		if err != nil {
+			e := apierr.As(err)
+			return string(e.Code) + ": " + e.Message
+		}
+		return fmt.Sprintf("key=%s date=%s region=%s service=%s terminator=%s\nsigned=%s signature=%s\ntime=%s timestamp=%s",
+			c.AccessKeyID, c.ScopeDate, c.Region, c.Service, c.Terminator,
+			strings.Join(c.SignedHeaders, ","), c.Signature, c.Time.Format(time.RFC3339Nano), c.Timestamp)
+	})
 }

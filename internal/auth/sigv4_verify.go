@@ -67,6 +67,9 @@ func (r *SignedRequest) header(name string) string {
 }
 
 func (r *SignedRequest) headerValues(name string) []string {
+	if name == ":authority" {
+		name = "host" // HTTP/2's name for it
+	}
 	if name == "host" && r.Host != "" {
 		return []string{r.Host}
 	}
