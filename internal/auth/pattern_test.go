@@ -46,7 +46,7 @@ func TestVariables(t *testing.T) {
 	}{
 		{"home/${aws:username}/*", "home/al*ce/x", true},
 		{"home/${aws:username}/*", "home/alice/x", false}, // the value's '*' is literal
-		{"home/${AWS:UserName}", "home/al*ce", true},       // keys are case-insensitive
+		{"home/${AWS:UserName}", "home/al*ce", true},      // keys are case-insensitive
 		{"${missing}", "", false},
 		{"${missing, 'dflt'}", "dflt", true},
 		{"${missing,'d e f'}x", "d e fx", true},
