@@ -35,7 +35,9 @@ type Policy struct {
 	doc        string // the document as given (resource policies keep it for GetResourcePolicy)
 }
 
-// Document returns the policy text it was parsed from.
+// Document returns the policy text it was parsed from: what
+// GetResourcePolicy answers. It is empty for the auth file's policies,
+// which are read as part of the file.
 func (p *Policy) Document() string { return p.doc }
 
 // Version returns the policy's Version, or "" when it has none.

@@ -71,7 +71,11 @@ func (e *treeError) Error() string { return fmt.Sprintf("%d:%d: %s", e.at.line, 
 // maxTreeNodes bounds the values one document may hold. It stops a YAML
 // file whose aliases refer to one another from expanding without end
 // (the "billion laughs"); no real auth file comes near it.
-const maxTreeNodes = 1 << 20
+const maxTreeNodes = 100_000
+
+// maxTreeDepth bounds nesting (a policy is five levels deep), so that no
+// document can exhaust the stack of the recursive readers below.
+const maxTreeDepth = 64
 
 // lineIndex maps byte offsets to line and column.
 type lineIndex []int // offsets at which each line starts
@@ -98,7 +102,7 @@ func (l lineIndex) pos(off int) pos {
 func parseJSONTree(data []byte) (*node, error) {
 	p := &jsonTree{data: data, lines: newLineIndex(data), dec: json.NewDecoder(bytes.NewReader(data))}
 	p.dec.UseNumber()
-	root, err := p.value()
+	root, err := p.value(0)
 	if err != nil {
 		return nil, err
 	}
@@ -147,13 +151,16 @@ func (p *jsonTree) token() (json.Token, pos, error) {
 	return tok, p.lines.pos(off), nil
 }
 
-func (p *jsonTree) value() (*node, error) {
+func (p *jsonTree) value(depth int) (*node, error) {
 	tok, at, err := p.token()
 	if err != nil {
 		return nil, err
 	}
 	if p.count++; p.count > maxTreeNodes {
 		return nil, &treeError{at: at, reason: "document too large"}
+	}
+	if depth > maxTreeDepth {
+		return nil, &treeError{at: at, reason: "nesting too deep"}
 	}
 	n := &node{at: at}
 	switch t := tok.(type) {
@@ -172,7 +179,7 @@ func (p *jsonTree) value() (*node, error) {
 						return nil, &treeError{at: kat, reason: fmt.Sprintf("duplicate field %q (first at line %d)", key, f.at.line)}
 					}
 				}
-				v, err := p.value()
+				v, err := p.value(depth + 1)
 				if err != nil {
 					return nil, err
 				}
@@ -181,7 +188,7 @@ func (p *jsonTree) value() (*node, error) {
 		case '[':
 			n.kind = kindArray
 			for p.dec.More() {
-				v, err := p.value()
+				v, err := p.value(depth + 1)
 				if err != nil {
 					return nil, err
 				}
@@ -241,12 +248,9 @@ func yamlError(err error) error {
 
 type yamlTree struct{ count int }
 
-// maxYAMLDepth bounds nesting, and with it a self-referencing alias.
-const maxYAMLDepth = 100
-
 func (t *yamlTree) convert(y *yaml.Node, depth int) (*node, error) {
 	at := pos{y.Line, y.Column}
-	if depth > maxYAMLDepth {
+	if depth > maxTreeDepth {
 		return nil, &treeError{at: at, reason: "nesting too deep"}
 	}
 	if t.count++; t.count > maxTreeNodes {
