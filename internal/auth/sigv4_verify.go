@@ -33,7 +33,10 @@ const DefaultMaxSkew = 15 * time.Minute
 const Service = "dynamodb"
 
 // Header reads a request's header values by name, case-insensitively.
-// http.Header satisfies it; a fasthttp server wraps its request header.
+// http.Header satisfies it; a fasthttp server wraps its request header
+// with RequestHeader.PeekAll, which also answers Host and Content-Length
+// (headers fasthttp keeps outside its map, and which SDKs sign), and
+// whose buffers are reused, so the wrapper must copy them into strings.
 type Header interface {
 	Values(name string) []string
 }
