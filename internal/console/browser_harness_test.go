@@ -105,6 +105,10 @@ func newBrowser(t *testing.T, consoleURL string) *browser {
 			t.Fatal(err)
 		}
 	}
+	// The same viewport on every machine, for comparable screenshots.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1440, 900)); err != nil {
+		t.Fatal(err)
+	}
 	go b.watchConsole(chromedp.Console(ctx))
 	go b.watchRequests(chromedp.Events(ctx, network.RequestWillBeSent))
 	return b

@@ -745,6 +745,9 @@ func (h *harness) testMetrics(t *testing.T) {
 	}()
 	b.waitFor("a throughput line", `document.querySelectorAll('#chart-throughput path.chart-line').length > 0`)
 	b.waitFor("a latency line", `document.querySelectorAll('#chart-latency path.chart-line').length > 0`)
+	// The screenshot shows the page while the traffic runs.
+	b.waitFor("a few scrapes", `document.querySelector('#chart-throughput path.chart-line').getAttribute('d').split('L').length >= 3`)
+	b.shot("metrics", true)
 	<-done
 	// Let a scrape after the last request land, then compare the page's
 	// totals with the server's registry.
@@ -763,7 +766,6 @@ func (h *harness) testMetrics(t *testing.T) {
 	}
 	b.waitText("#metric-tiles", "Latency p99")
 	b.waitText("#tables-metrics-grid", "Orders")
-	b.shot("metrics", true)
 }
 
 // testRequestsSigned recomputes, with aws-sdk-go-v2's signer, the

@@ -40,6 +40,16 @@ const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 //go:embed assets
 var assets embed.FS
 
+// Assets returns the console's files (index.html, js/, css/), as served
+// under Prefix.
+func Assets() fs.FS {
+	sub, err := fs.Sub(assets, "assets")
+	if err != nil {
+		panic("console: embedded assets: " + err.Error())
+	}
+	return sub
+}
+
 // asset is one embedded file, ready to serve.
 type asset struct {
 	body        []byte

@@ -48,8 +48,12 @@ export function lineChart({series, format = String, empty = 'Waiting for data…
     grid.appendChild(s('text', {x: PAD.l - 6, y: y(v) + 4, 'text-anchor': 'end'}, format(v)));
   }
   const ticks = 4;
+  let prevLabel = '';
   for (let i = 0; i <= ticks; i++) {
     const t = t0 + (t1 - t0) * i / ticks;
+    // A short window repeats a second; label it once.
+    if (clock(t) === prevLabel) continue;
+    prevLabel = clock(t);
     grid.appendChild(s('text', {x: x(t), y: H - 8, 'text-anchor': i === 0 ? 'start' : i === ticks ? 'end' : 'middle'}, clock(t)));
   }
   svg.appendChild(grid);

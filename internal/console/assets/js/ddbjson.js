@@ -200,9 +200,26 @@ export function summary(av) {
     case 'NULL': s = 'null'; break;
     case 'B': s = `Binary (${base64Length(av.B)} bytes)`; break;
     case 'BS': s = `Binary set (${av.BS.length})`; break;
-    default: s = plainValue(av, '').replace(/\s*\n\s*/g, ' ');
+    default: s = compact(av);
   }
   return s.length > SUMMARY_LIMIT ? s.slice(0, SUMMARY_LIMIT - 1) + '…' : s;
+}
+
+// compact is a value's plain JSON on one line: ["a", "b"], {"k": 1}.
+function compact(av) {
+  const t = typeOf(av);
+  const v = av[t];
+  switch (t) {
+    case 'S': case 'B': return JSON.stringify(v);
+    case 'N': return v;
+    case 'BOOL': return String(v);
+    case 'NULL': return 'null';
+    case 'SS': case 'BS': return '[' + v.map(x => JSON.stringify(x)).join(', ') + ']';
+    case 'NS': return '[' + v.join(', ') + ']';
+    case 'L': return '[' + v.map(compact).join(', ') + ']';
+    case 'M': return '{' + Object.entries(v).map(([k, x]) => JSON.stringify(k) + ': ' + compact(x)).join(', ') + '}';
+    default: return '?';
+  }
 }
 
 function base64Length(b64) {

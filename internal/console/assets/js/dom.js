@@ -107,6 +107,7 @@ export function fmtNumber(v) {
 // fmtSeconds formats a duration given in seconds.
 export function fmtSeconds(v) {
   if (!Number.isFinite(v)) return '–';
+  if (v === 0) return '0';
   if (v < 0.001) return (v * 1e6).toFixed(0) + ' µs';
   if (v < 1) return (v * 1000).toFixed(v < 0.01 ? 2 : 1) + ' ms';
   return v.toFixed(2) + ' s';

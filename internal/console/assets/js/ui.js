@@ -64,7 +64,7 @@ export function confirm(title, message, {action = 'Delete', danger = true, requi
   return new Promise(resolve => {
     let done = false;
     const input = requireText ? h('input', {type: 'text', class: 'input', 'aria-label': 'Confirmation', autocomplete: 'off'}) : null;
-    const ok = button(action, () => { done = true; resolve(true); m.close(); }, {kind: danger ? 'danger' : 'primary', 'data-confirm': 'yes'});
+    const ok = button(action, () => { done = true; resolve(true); m.close(); }, {kind: danger ? 'danger solid' : 'primary', 'data-confirm': 'yes'});
     if (input) {
       ok.disabled = true;
       input.addEventListener('input', () => { ok.disabled = input.value !== requireText; });
@@ -85,6 +85,12 @@ export function tabs(list, current, onSelect) {
     h('button', {type: 'button', role: 'tab', class: ['tab', t.id === current && 'active'],
       'aria-selected': t.id === current ? 'true' : 'false', dataset: {tab: t.id},
       on: {click: () => onSelect(t.id)}}, t.label)));
+}
+
+// thead is a table head; the columns named in numeric are right-aligned,
+// as their cells are.
+export function thead(cols, numeric = []) {
+  return h('thead', null, h('tr', null, cols.map(c => h('th', {class: numeric.includes(c) ? 'num' : null}, c))));
 }
 
 // props renders a definition list of [label, value] pairs.

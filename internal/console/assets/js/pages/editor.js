@@ -10,6 +10,8 @@ import {button, modal, tabs, Status, busy, confirm} from '../ui.js';
 const TYPE_LABELS = {S: 'String', N: 'Number', B: 'Binary', BOOL: 'Boolean', NULL: 'Null',
   SS: 'String set', NS: 'Number set', BS: 'Binary set', L: 'List', M: 'Map'};
 
+const MAX_STRING_ROWS = 8;
+
 const VIEWS = [{id: 'form', label: 'Form'}, {id: 'typed', label: 'DynamoDB JSON'}, {id: 'plain', label: 'JSON'}];
 
 // openEditor edits item (null for a new one) of the table desc. onDone is
@@ -197,6 +199,10 @@ function valueControl(type, av, locked) {
     case 'S': {
       const el = h('textarea', {class: 'input grow', rows: 1, readOnly: locked, spellcheck: 'false', 'aria-label': 'Value'});
       el.value = v ?? '';
+      // One row per line of the string, up to a limit, then it scrolls.
+      const fit = () => { el.rows = Math.min(MAX_STRING_ROWS, el.value.split('\n').length); };
+      el.addEventListener('input', fit);
+      fit();
       return {el, raw: () => el.value, value: () => ({S: el.value})};
     }
     case 'N': case 'B': {

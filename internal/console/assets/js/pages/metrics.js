@@ -6,7 +6,7 @@
 import {h, replace, select, fmtNumber, fmtSeconds, fmtInt} from '../dom.js';
 import {Snapshot, delta, bucketDelta, quantile} from '../prom.js';
 import {lineChart} from '../chart.js';
-import {pageHead, card, errorBox} from '../ui.js';
+import {pageHead, card, errorBox, thead} from '../ui.js';
 
 export const name = 'metrics';
 
@@ -41,7 +41,8 @@ export async function render(ctx) {
     latency: h('div', {id: 'chart-latency'}),
     throttling: h('div', {id: 'chart-throttling'}),
     errors: h('div', {id: 'chart-errors'}),
-    capacity: h('div', {id: 'chart-capacity'}),
+    read: h('div', {id: 'chart-read'}),
+    write: h('div', {id: 'chart-write'}),
   };
   const opTable = h('div', {id: 'metric-operations'});
   const tableTable = h('div', {id: 'metric-tables'});
@@ -53,8 +54,9 @@ export async function render(ctx) {
       card('Requests by operation', null, charts.throughput),
       card('Latency, all operations', null, charts.latency),
       card('Throttling', null, charts.throttling),
-      card('Errors', null, charts.errors)),
-    card('Consumed capacity by table', null, charts.capacity),
+      card('Errors', null, charts.errors),
+      card('Consumed read capacity units by table', null, charts.read),
+      card('Consumed write capacity units by table', null, charts.write)),
     card('Operations', null, opTable),
     card('Tables', null, tableTable));
 
@@ -99,6 +101,11 @@ export async function render(ctx) {
     }));
   }
 
+  // busy drops the series that stayed at zero over the whole window.
+  function busy(series) {
+    return series.filter(x => x.points.some(p => p[1] > 0));
+  }
+
   function latencyPoints(q, filter) {
     const pts = [];
     for (let i = 1; i < snaps.length; i++) {
@@ -126,12 +133,13 @@ export async function render(ctx) {
       tile('Throttled', perSecond(lastOf(thr))),
       tile('Errors', perSecond(lastOf(errs[0]) + lastOf(errs[1]))));
 
-    replace(charts.throughput, lineChart({series: seriesOf(reqRates), format: fmtNumber}));
+    const idle = snaps.length < 2 ? 'Waiting for data…' : 'No requests in this window';
+    replace(charts.throughput, lineChart({series: busy(seriesOf(reqRates)), format: fmtNumber, empty: idle}));
     replace(charts.latency, lineChart({series: [
       {name: 'p50', points: latencyPoints(0.5)},
       {name: 'p90', points: latencyPoints(0.9)},
       {name: 'p99', points: latencyPoints(0.99)},
-    ], format: fmtSeconds, empty: snaps.length < 2 ? 'Waiting for data…' : 'No requests yet'}));
+    ], format: fmtSeconds, empty: idle}));
     replace(charts.throttling, lineChart({series: [
       {name: 'Throttled requests', points: thr.map(r => [r.time, r.values.get('') || 0])},
       {name: 'Read throttle events', points: rates(M.readThrottles, '').map(r => [r.time, r.values.get('') || 0])},
@@ -142,10 +150,8 @@ export async function render(ctx) {
       {name: 'System errors', points: errs[1].map(r => [r.time, r.values.get('') || 0])},
       {name: 'Conditional check failures', points: rates(M.conditional, '').map(r => [r.time, r.values.get('') || 0])},
     ], format: fmtNumber}));
-    replace(charts.capacity, lineChart({series: [
-      ...seriesOf(rates(M.rcu, 'table'), t => `${t || '(none)'} read`),
-      ...seriesOf(rates(M.wcu, 'table'), t => `${t || '(none)'} write`),
-    ], format: fmtNumber}));
+    replace(charts.read, lineChart({series: busy(seriesOf(rates(M.rcu, 'table'))), format: fmtNumber, empty: idle}));
+    replace(charts.write, lineChart({series: busy(seriesOf(rates(M.wcu, 'table'))), format: fmtNumber, empty: idle}));
 
     // The operations table covers the whole window on the page.
     const minutes = Math.max(1, Math.round((last.time - first.time) / 60000));
@@ -154,7 +160,7 @@ export async function render(ctx) {
     const ops = [...last.sumBy(M.requests, 'operation').keys()].sort();
     const countOf = (snap, metric, op) => (snap ? snap.sumBy(metric, 'operation').get(op) || 0 : 0);
     replace(opTable, ops.length === 0 ? h('p', {class: 'muted'}, 'No requests yet.') : h('table', {class: 'grid', id: 'operations-grid'},
-      h('thead', null, h('tr', null, ['Operation', 'Requests (total)', 'Requests ' + windowText, 'p50', 'p99', 'Throttled', 'Errors'].map(c => h('th', null, c)))),
+      thead(['Operation', 'Requests (total)', 'Requests ' + windowText, 'p50', 'p99', 'Throttled', 'Errors'], ['Requests (total)', 'Requests ' + windowText, 'p50', 'p99', 'Throttled', 'Errors']),
       h('tbody', null, ops.map(op => {
         const filter = l => l.operation === op;
         const b = base ? bucketDelta(base.buckets(M.latency, filter), last.buckets(M.latency, filter)) : last.buckets(M.latency, filter);
@@ -176,7 +182,7 @@ export async function render(ctx) {
     const wcu = last.sumBy(M.wcu, 'table');
     const tables = [...new Set([...provR.keys(), ...rcu.keys(), ...wcu.keys()])].filter(Boolean).sort();
     replace(tableTable, tables.length === 0 ? h('p', {class: 'muted'}, 'No tables.') : h('table', {class: 'grid', id: 'tables-metrics-grid'},
-      h('thead', null, h('tr', null, ['Table', 'Billing', 'Provisioned read', 'Provisioned write', 'Consumed read (total)', 'Consumed write (total)'].map(c => h('th', null, c)))),
+      thead(['Table', 'Billing', 'Provisioned read', 'Provisioned write', 'Consumed read (total)', 'Consumed write (total)'], ['Provisioned read', 'Provisioned write', 'Consumed read (total)', 'Consumed write (total)']),
       h('tbody', null, tables.map(t => {
         const od = provR.get(t)?.labels.billing_mode === 'PAY_PER_REQUEST';
         return h('tr', null, h('td', {class: 'strong'}, t), h('td', null, od ? 'On-demand' : 'Provisioned'),

@@ -19,14 +19,14 @@ export async function render(ctx) {
   editor.value = sessionStorage.getItem(HISTORY_KEY) || '';
   const consistent = h('input', {type: 'checkbox', name: 'consistent'});
   const status = new Status();
-  const results = h('div', {class: 'results', id: 'partiql-results'});
+  const results = h('div', {class: 'results', id: 'partiql-results'}, h('p', {class: 'muted'}, 'Run a statement to see what it returns.'));
   const banner = h('div', {id: 'partiql-availability'});
   const runBtn = button('Run', null, {kind: 'primary', id: 'run-partiql'});
   let token = null;
   let statement = '';
 
   function unavailable() {
-    replace(banner, notice('warn', UNAVAILABLE + '.', h('span', null, ' ExecuteStatement answered UnknownOperationException: this Dynago does not serve PartiQL yet. Use the item explorer instead.')));
+    replace(banner, notice('warn', UNAVAILABLE + '.', h('span', null, 'ExecuteStatement answered UnknownOperationException: this Dynago does not serve PartiQL yet. Use the item explorer instead.')));
   }
 
   async function run(next) {

@@ -26,7 +26,7 @@ export async function render(ctx) {
     if (!ctx.alive()) return;
     replace(body, isUnavailable(e)
       ? h('div', {id: 'streams-unavailable'}, notice('warn', 'Streams are not available on this server.',
-        h('span', null, ' ListStreams answered UnknownOperationException: this Dynago does not serve the DynamoDB Streams API yet.')))
+        h('span', null, 'ListStreams answered UnknownOperationException: this Dynago does not serve the DynamoDB Streams API yet.')))
       : errorBox(e));
     return;
   }

@@ -4,7 +4,7 @@
 // the table.
 
 import {h, replace, fmtBytes, fmtInt, fmtDate, statusBadge, select} from '../dom.js';
-import {button, pageHead, card, props, tabs, errorBox, loading, keyText, confirm, modal, Status, busy} from '../ui.js';
+import {button, pageHead, card, props, tabs, errorBox, loading, keyText, confirm, modal, Status, busy, thead} from '../ui.js';
 
 export const name = 'table';
 
@@ -120,7 +120,7 @@ function indexes(ctx, body, d, reload) {
     card('Global secondary indexes', button('Create index', () => createGsi(ctx, d, reload), {small: true, id: 'create-gsi'}),
       gsis.length === 0 ? h('p', {class: 'muted'}, 'No global secondary indexes.') :
         h('table', {class: 'grid', id: 'gsi-grid'},
-          h('thead', null, h('tr', null, ['Name', 'Status', 'Partition key', 'Sort key', 'Projection', 'Capacity', 'Items', 'Size', ''].map(c => h('th', null, c)))),
+          thead(['Name', 'Status', 'Partition key', 'Sort key', 'Projection', 'Capacity', 'Items', 'Size', ''], ['Items', 'Size']),
           h('tbody', null, gsis.map(g => h('tr', {dataset: {index: g.IndexName}},
             h('td', {class: 'strong'}, g.IndexName),
             h('td', null, statusBadge(g.IndexStatus), g.Backfilling ? h('span', {class: 'muted'}, ' backfilling') : null),
@@ -134,7 +134,7 @@ function indexes(ctx, body, d, reload) {
     card('Local secondary indexes', null,
       lsis.length === 0 ? h('p', {class: 'muted'}, 'No local secondary indexes. They can only be created with the table.') :
         h('table', {class: 'grid'},
-          h('thead', null, h('tr', null, ['Name', 'Sort key', 'Projection', 'Items', 'Size'].map(c => h('th', null, c)))),
+          thead(['Name', 'Sort key', 'Projection', 'Items', 'Size'], ['Items', 'Size']),
           h('tbody', null, lsis.map(l => h('tr', null,
             h('td', {class: 'strong'}, l.IndexName),
             h('td', null, keyText(l.KeySchema.filter(k => k.KeyType === 'RANGE'), d.AttributeDefinitions)),

@@ -2,7 +2,7 @@
 // and size (DescribeTable of each, a few at a time).
 
 import {h, replace, fmtBytes, fmtInt, statusBadge} from '../dom.js';
-import {button, pageHead, card, errorBox, loading, keyParts} from '../ui.js';
+import {button, pageHead, card, errorBox, loading, keyParts, thead} from '../ui.js';
 
 export const name = 'tables';
 
@@ -31,8 +31,7 @@ export async function render(ctx) {
       return;
     }
     replace(body, h('table', {class: 'grid', id: 'tables-grid'},
-      h('thead', null, h('tr', null,
-        ['Name', 'Status', 'Partition key', 'Sort key', 'Indexes', 'Billing', 'Items', 'Size'].map(c => h('th', null, c)))),
+      thead(['Name', 'Status', 'Partition key', 'Sort key', 'Indexes', 'Billing', 'Items', 'Size'], ['Items', 'Size']),
       h('tbody', null, shown.map(row))));
   }
 
