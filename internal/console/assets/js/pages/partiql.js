@@ -43,7 +43,7 @@ export async function render(ctx) {
       out = await ctx.client.call('ExecuteStatement', req);
     } catch (e) {
       if (!ctx.alive()) return;
-      if (!next) replace(results);
+      if (!next) replace(results, h('p', {class: 'muted'}, 'The statement failed: see the error above.'));
       if (isUnavailable(e)) unavailable();
       status.error(e);
       return;

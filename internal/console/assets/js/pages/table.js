@@ -8,6 +8,8 @@ import {button, pageHead, card, props, tabs, errorBox, loading, keyText, confirm
 
 export const name = 'table';
 
+const STATUS_POLL_MS = 2000;
+
 const TABS = [{id: 'overview', label: 'Overview'}, {id: 'indexes', label: 'Indexes'},
   {id: 'settings', label: 'Capacity and settings'}, {id: 'tags', label: 'Tags'}];
 
@@ -68,6 +70,14 @@ export async function render(ctx) {
   else if (tab === 'indexes') indexes(ctx, body, d, reload);
   else if (tab === 'settings') settings(ctx, body, d, ttl, reload);
   else if (tab === 'tags') await tagsTab(ctx, body, d);
+
+  // While the table or an index is changing (a GSI backfilling, say), the
+  // overview and the indexes follow it.
+  const changing = d.TableStatus !== 'ACTIVE' || (d.GlobalSecondaryIndexes || []).some(g => g.IndexStatus !== 'ACTIVE');
+  if (changing && (tab === 'overview' || tab === 'indexes')) {
+    const timer = setTimeout(() => { if (ctx.alive()) reload(); }, STATUS_POLL_MS);
+    return () => clearTimeout(timer);
+  }
 }
 
 function overview(body, d, ttl) {
