@@ -17,6 +17,8 @@ package dynagotest
 import (
 	"context"
 	"log/slog"
+	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -52,6 +54,22 @@ type options struct {
 	logger      *slog.Logger
 	ttlInterval time.Duration
 	noThrottle  bool
+	nodes       int
+}
+
+// NodesEnv names the environment variable that, set to a number above 1,
+// makes every server New starts run as that many API nodes over one
+// store (see WithNodes): `DYNAGOTEST_NODES=2 go test ./...` runs a whole
+// test suite against a multi-node Dynago without changing it.
+const NodesEnv = "DYNAGOTEST_NODES"
+
+// WithNodes runs the server as n engine instances (API nodes) over one
+// shared store, handing requests to them in turn, as n stateless Dynago
+// nodes behind a load balancer would serve them. Everything a client sees
+// must be the same as with one node; a test suite run this way checks
+// that it does not depend on one node's memory. It overrides NodesEnv.
+func WithNodes(n int) Option {
+	return func(o *options) { o.nodes = n }
 }
 
 // WithTTLInterval makes the server look for expired TTL items every d
@@ -86,6 +104,9 @@ func WithDataDir(dir string) Option {
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	var o options
+	if n, err := strconv.Atoi(os.Getenv(NodesEnv)); err == nil {
+		o.nodes = n
+	}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -103,6 +124,7 @@ func New(t testing.TB, opts ...Option) *Server {
 
 		TTLInterval: o.ttlInterval,
 		NoThrottle:  o.noThrottle,
+		Nodes:       o.nodes,
 	}
 	srv, err := server.Start(context.Background(), cfg)
 	if err != nil {

@@ -5,6 +5,8 @@
 //	       [--ttl-interval 10s] [--throttle=true] [--cache-mb 8] [--pprof]
 //	dynago version
 //	dynago check [--data-dir ./dynago-data]
+//	dynago import --endpoint-url URL --table NAME [--format csv|jsonl|ddbjson|ion] FILE
+//	dynago export --endpoint-url URL --table NAME [--format csv|jsonl|ddbjson|ion] FILE
 //
 // Every serve flag can also be set from the environment (DYNAGO_PORT,
 // DYNAGO_HOST, DYNAGO_DATA_DIR, DYNAGO_IN_MEMORY, DYNAGO_LOG_LEVEL,
@@ -57,6 +59,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 0
 	case "check":
 		return check(ctx, args, getenv, stdout, stderr)
+	case "import":
+		return importCmd(ctx, args, getenv, os.Stdin, stderr)
+	case "export":
+		return exportCmd(ctx, args, getenv, stdout, stderr)
 	case "help":
 		usage(stdout)
 		return 0
@@ -75,6 +81,10 @@ Usage:
   dynago check [--data-dir DIR]
                            verify every secondary index against its table
                            (stop the server first)
-  dynago serve -h          list the serve flags
+  dynago import --endpoint-url URL --table NAME [--format csv|jsonl|ddbjson|ion] FILE
+                           write a file's items into a table (- is standard input)
+  dynago export --endpoint-url URL --table NAME [--format csv|jsonl|ddbjson|ion] FILE
+                           write a table's items to a file (- is standard output)
+  dynago serve -h          list the serve flags (import -h, export -h likewise)
 `)
 }

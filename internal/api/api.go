@@ -8,7 +8,7 @@
 // member ("Value null at 'tableName'") from an empty one.
 package api
 
-//go:generate go run ./gen -model model/dynamodb-2012-08-10.json -out shapes.go
+//go:generate go run ./gen
 
 import (
 	"strconv"

@@ -9,8 +9,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +25,7 @@ import (
 	"github.com/aws/smithy-go"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/dynago/dynago/dynagotest"
 	"github.com/dynago/dynago/internal/server"
 )
 
@@ -55,8 +58,12 @@ func newHarness(t *testing.T) *harness {
 	// Look for the browser before starting anything, so a skip is quick.
 	findChromium(t)
 	ctx := context.Background()
+	// DYNAGOTEST_NODES=2 serves the console from two engines over one
+	// store, as the SDK suite runs: the pages must not depend on one
+	// engine's memory either.
+	nodes, _ := strconv.Atoi(os.Getenv(dynagotest.NodesEnv))
 	srv, err := server.Start(ctx, server.Config{
-		Host: "127.0.0.1", Port: 0, InMemory: true, TTLInterval: -1, NoThrottle: true,
+		Host: "127.0.0.1", Port: 0, InMemory: true, TTLInterval: -1, NoThrottle: true, Nodes: nodes,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {

@@ -17,14 +17,11 @@ const (
 	maxBatchWriteRequest = 25
 )
 
-// BatchGetItem reads up to 100 items from one or more tables. Keys whose
-// items would take the response past 16 MB come back in UnprocessedKeys,
-// for the client to ask again.
-func (db *DB) BatchGetItem(ctx context.Context, in *api.BatchGetItemInput) (*api.BatchGetItemOutput, error) {
-	if len(in.RequestItems) == 0 {
-		// The model's constraint, repeated for in-process callers.
-		return nil, apierr.Validation("1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
-	}
+// batchGetItem reads up to 100 items from one or more tables. Keys whose
+// items would take the response past 16 MB, and keys capacity does not
+// admit (throttle_batch.go), come back in UnprocessedKeys, for the client
+// to ask again.
+func (db *DB) batchGetItem(ctx context.Context, in *api.BatchGetItemInput) (*api.BatchGetItemOutput, error) {
 	names := sortedKeys(in.RequestItems)
 	projections := make(map[string]*expr.Projection, len(names))
 	total := 0
@@ -73,13 +70,37 @@ func (db *DB) BatchGetItem(ctx context.Context, in *api.BatchGetItemInput) (*api
 		Responses:       make(map[string][]attr.Item, len(names)),
 		UnprocessedKeys: map[string]api.KeysAndAttributes{},
 	}
+	// Admission, table by table, once the whole request is valid.
+	admitted := make(map[string]int, len(names))
+	a := db.newBatchAdmission(ctx, false)
+	for _, name := range names {
+		ka := in.RequestItems[name]
+		costs := make([]float64, len(ka.Keys))
+		for i := range costs {
+			costs[i] = readUnits(0, api.Bool(ka.ConsistentRead))
+		}
+		n := a.admit(tables[name], costs)
+		admitted[name] = n
+		if n < len(ka.Keys) {
+			rest := ka
+			rest.Keys = append([]attr.Item(nil), ka.Keys[n:]...)
+			out.UnprocessedKeys[name] = rest
+		}
+	}
+	if err := a.err(); err != nil {
+		return nil, err
+	}
 	var tally capacityTally
 	size := 0
 	for _, name := range names {
 		t, ka := tables[name], in.RequestItems[name]
 		items := []attr.Item{}
 		units := 0.0
-		for i, key := range ka.Keys {
+		keys := ka.Keys[:admitted[name]]
+		if len(keys) == 0 {
+			continue
+		}
+		for i, key := range keys {
 			item, err := readItem(ctx, db.store, itemKey(t, key))
 			if err != nil {
 				return nil, err
@@ -102,7 +123,7 @@ func (db *DB) BatchGetItem(ctx context.Context, in *api.BatchGetItemInput) (*api
 		out.Responses[name] = items
 		tally.add(name, units)
 	}
-	out.ConsumedCapacity = tally.list(in.ReturnConsumedCapacity)
+	out.ConsumedCapacity = db.settleAll(ctx, tally.list(db.capacityAsked()), false, in.ReturnConsumedCapacity)
 	return out, nil
 }
 

@@ -16,22 +16,30 @@ type batchWrite struct {
 	key      []byte
 	item     attr.Item // nil for a delete
 	keyAttrs attr.Item // a delete's key
+	req      api.WriteRequest
 }
 
-// BatchWriteItem puts or deletes up to 25 items in one or more tables.
+// cost is the write units the request is estimated to cost before it
+// runs, for admission: the new item's size, or one unit for a delete.
+func (w *batchWrite) cost() float64 {
+	if w.item != nil {
+		return writeUnits(itemSize(w.item))
+	}
+	return 1
+}
+
+// batchWriteItem puts or deletes up to 25 items in one or more tables.
 //
 // All of a batch's item keys are locked and written in ONE kv.Update, so
 // the batch costs one synced commit instead of 25 and is applied
 // atomically: stronger than DynamoDB (which only makes each request
 // atomic) and never observable as different, since DynamoDB allows a
 // batch to be fully applied. Keys are locked in sorted order, so batches
-// and single-item writes never deadlock. Nothing is ever left unprocessed,
-// so UnprocessedItems is always present and empty.
-func (db *DB) BatchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (*api.BatchWriteItemOutput, error) {
-	if len(in.RequestItems) == 0 {
-		// The model's constraint, repeated for in-process callers.
-		return nil, apierr.Validation("1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
-	}
+// and single-item writes never deadlock. The whole batch is validated
+// before anything is admitted or written; the requests capacity does not
+// admit (throttle_batch.go) are returned in UnprocessedItems, which is
+// otherwise present and empty.
+func (db *DB) batchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (*api.BatchWriteItemOutput, error) {
 	names := sortedKeys(in.RequestItems)
 	total := 0
 	for _, name := range names {
@@ -56,7 +64,6 @@ func (db *DB) BatchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (
 	}
 
 	writes := make([]batchWrite, 0, total)
-	lockKeys := make([][]byte, 0, total)
 	seen := make(map[string]bool, total)
 	for _, name := range names {
 		t, err := db.table(ctx, name)
@@ -64,7 +71,7 @@ func (db *DB) BatchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (
 			return nil, err
 		}
 		for _, r := range in.RequestItems[name] {
-			w := batchWrite{table: name, t: t}
+			w := batchWrite{table: name, t: t, req: r}
 			if r.PutRequest != nil {
 				if err := t.validateBatchPutKey(r.PutRequest.Item); err != nil {
 					return nil, err
@@ -86,15 +93,24 @@ func (db *DB) BatchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (
 			}
 			seen[string(w.key)] = true
 			writes = append(writes, w)
-			lockKeys = append(lockKeys, w.key)
 		}
+	}
+
+	writes, lockKeys, unprocessed, err := db.admitBatchWrites(ctx, writes)
+	if err != nil {
+		return nil, err
 	}
 
 	var tally capacityTally
 	var icm map[string][]api.ItemCollectionMetrics
-	err := db.store.Update(ctx, lockKeys, func(txn kv.Txn) error {
-		tally = capacityTally{}
+	err = db.store.Update(ctx, lockKeys, func(txn kv.Txn) error {
+		tally = capacityTally{} // fn may run again (kv.Store.Update)
 		icm = nil
+		for i := range writes {
+			if err := db.syncWrite(ctx, txn, writes[i].t); err != nil {
+				return err
+			}
+		}
 		for _, w := range writes {
 			old, err := readItem(ctx, txn, w.key)
 			if err != nil {
@@ -107,7 +123,7 @@ func (db *DB) BatchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (
 			}
 			gsi, lsi := db.indexWriteUnits(w.t, old, w.item)
 			tally.addIndexes(w.table, gsi, lsi)
-			m, err := db.writeItemMetrics(ctx, txn, w.t, w.key, w.keyAttrs, old, w.item, wantCollectionMetrics(in.ReturnItemCollectionMetrics))
+			m, err := db.writeItemMetrics(ctx, txn, w.t, w.key, w.keyAttrs, &oldImage{item: old}, w.item, fromRequest, wantCollectionMetrics(in.ReturnItemCollectionMetrics))
 			if err != nil {
 				return err
 			}
@@ -119,8 +135,8 @@ func (db *DB) BatchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (
 		return nil, err
 	}
 	return &api.BatchWriteItemOutput{
-		UnprocessedItems: map[string][]api.WriteRequest{},
-		ConsumedCapacity: tally.list(in.ReturnConsumedCapacity),
+		UnprocessedItems: unprocessed,
+		ConsumedCapacity: db.settleAll(ctx, tally.list(db.capacityAsked()), true, in.ReturnConsumedCapacity),
 
 		ItemCollectionMetrics: icm,
 	}, nil
@@ -136,4 +152,39 @@ func (t *Table) validateBatchPutKey(item attr.Item) error {
 		}
 	}
 	return t.validateItemKey(item)
+}
+
+// admitBatchWrites splits a validated batch (writes, grouped by table in
+// request order) into what capacity admits now, with the keys to lock, and
+// the requests returned to the client in UnprocessedItems (never nil). It
+// fails only when no request at all is admitted.
+func (db *DB) admitBatchWrites(ctx context.Context, writes []batchWrite) (run []batchWrite, lockKeys [][]byte, unprocessed map[string][]api.WriteRequest, err error) {
+	unprocessed = map[string][]api.WriteRequest{}
+	a := db.newBatchAdmission(ctx, true)
+	run = writes[:0:0]
+	for i := 0; i < len(writes); {
+		j := i
+		for j < len(writes) && writes[j].table == writes[i].table {
+			j++
+		}
+		group := writes[i:j]
+		costs := make([]float64, len(group))
+		for k := range group {
+			costs[k] = group[k].cost()
+		}
+		n := a.admit(group[0].t, costs)
+		run = append(run, group[:n]...)
+		for _, w := range group[n:] {
+			unprocessed[w.table] = append(unprocessed[w.table], w.req)
+		}
+		i = j
+	}
+	if err := a.err(); err != nil {
+		return nil, nil, nil, err
+	}
+	lockKeys = make([][]byte, len(run))
+	for i := range run {
+		lockKeys[i] = run[i].key
+	}
+	return run, lockKeys, unprocessed, nil
 }

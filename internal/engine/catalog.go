@@ -1,14 +1,22 @@
 package engine
 
 // The table catalog: one persisted record per table at c/<table name>, a
-// persisted counter handing out table ids, and an in-memory cache that every
-// item operation reads (db.table) without touching the store.
+// persisted counter handing out table ids, and the catalog version: a
+// counter every table change increments in its own commit, with a short
+// log of which table each version changed. Every engine over the store
+// (one per API node) caches the catalog as an immutable snapshot and
+// checks the version cheaply: at the start of every request (so a table
+// created, changed or deleted through another node is seen by the next
+// request) and inside every item write's transaction, under the item's
+// lock (so a write never uses an index set older than the catalog its
+// commit saw; see index_backfill.go). A newer version is applied by reading
+// only the records the version log names.
 //
-// Table operations (create, update, delete) are serialised by catalog.ddl:
-// they are rare, and one writer at a time keeps the cache exactly in step
-// with the store (a cache update never overtakes a later commit). They also
-// lock the catalog key through kv.Store.Update, which is what keeps them
-// isolated once several API nodes share one store (TiKV).
+// Table changes (create, update, delete, tags, TTL, index states) are store
+// transactions: each locks the table's record and the version, reads the
+// stored record, changes it and commits it with the next version
+// (changeCatalog). No in-process lock is involved, so two engines over one
+// store change tables safely.
 
 import (
 	"bytes"
@@ -21,6 +29,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/apierr"
@@ -28,12 +37,18 @@ import (
 	"github.com/dynago/dynago/internal/kv"
 )
 
-// Catalog key layout (see DESIGN.md).
+// Catalog key layout (see docs/design-notes.md).
 const (
-	catalogPrefix = "c/"              // c/<table name> → tableRecord (JSON)
-	tableIDKey    = "m/next-table-id" // → the next table id, 8 bytes big-endian
-	dropJobPrefix = "j/drop/"         // j/drop/<table id, 16 hex digits> → tableRecord of a deleted table whose data is still being dropped
+	catalogPrefix     = "c/"                // c/<table name> → tableRecord (JSON)
+	tableIDKey        = "m/next-table-id"   // → the next table id, 8 bytes big-endian
+	catalogVersionKey = "m/catalog-version" // → the catalog version, 8 bytes big-endian
+	catalogLogPrefix  = "m/catalog-change/" // + version, 8 bytes big-endian → the name of the table it changed
+	legacyDropPrefix  = "j/drop/"           // j/drop/<table id, 16 hex digits>: drops recorded before jobs existed
 )
+
+// keptCatalogChanges is how many versions the catalog's change log keeps;
+// an engine further behind reloads the whole catalog.
+const keptCatalogChanges = 1024
 
 // recordFormat is the version of tableRecord's encoding, so that a later
 // release can read (and upgrade) catalogs written by this one.
@@ -71,6 +86,11 @@ type tableRecord struct {
 	// entries; NextIndexID is the next id to hand out (index_catalog.go).
 	IndexIDs    map[string]uint64 `json:"indexIds,omitempty"`
 	NextIndexID uint64            `json:"nextIndexId,omitempty"`
+
+	// ChangeLog, when set, makes every item write append a record to the
+	// table's change log (changelog.go): on while a stream or
+	// point-in-time recovery is enabled.
+	ChangeLog *changeLogSetting `json:"changeLog,omitempty"`
 }
 
 // catalogEntry is one cached table. Entries are immutable: an update
@@ -80,13 +100,21 @@ type catalogEntry struct {
 	table *Table
 }
 
-// catalog is the in-memory view of every table, loaded at Open and kept in
-// step with the store by the table operations.
-type catalog struct {
-	ddl sync.Mutex // held by CreateTable, UpdateTable and DeleteTable
+// catalogState is the catalog as of one version. It is immutable once
+// published: a newer version is a new state.
+type catalogState struct {
+	version uint64
+	tables  map[string]*catalogEntry
+	names   []string // sorted, the order ListTables pages in
+}
 
-	mu     sync.RWMutex
-	tables map[string]*catalogEntry
+// catalog is the engine's cached view of every table.
+type catalog struct {
+	state atomic.Pointer[catalogState]
+
+	// refresh serialises the building of newer states; readers never
+	// take it.
+	refresh sync.Mutex
 
 	// stats caches each table's ItemCount and TableSizeBytes.
 	stats statsCache
@@ -94,56 +122,249 @@ type catalog struct {
 	// ixStats caches each index's ItemCount and IndexSizeBytes, by
 	// indexStatsKey (index_describe.go).
 	ixStats statsCache
-
-	// bg tracks background table drops, so tests (and, once wired, Close)
-	// can wait for them.
-	bg sync.WaitGroup
-
-	// indexJobs names the index jobs running (index_backfill.go), under mu.
-	indexJobs map[string]bool
 }
 
-// loadCatalog reads every table record from the store and resumes the data
-// drops of tables deleted before the last shutdown.
+// loadCatalog reads the whole catalog from the store.
 func loadCatalog(ctx context.Context, db *DB) (*catalog, error) {
-	cat := &catalog{tables: make(map[string]*catalogEntry)}
+	cat := &catalog{}
 	cat.stats.cacheAbove = statsCacheAbove
 	cat.ixStats.cacheAbove = statsCacheAbove
-	err := scanPrefix(ctx, db.store, catalogPrefix, func(key, value []byte) error {
-		rec, err := decodeRecord(value)
-		if err != nil {
-			return fmt.Errorf("engine: catalog record %q: %w", key, err)
-		}
-		e, err := newEntry(rec)
-		if err != nil {
-			return fmt.Errorf("engine: catalog record %q: %w", key, err)
-		}
-		cat.tables[api.Str(rec.Desc.TableName)] = e
-		return nil
-	})
+	st, err := readCatalog(ctx, db.store)
 	if err != nil {
 		return nil, err
 	}
-	var pending []*tableRecord
-	err = scanPrefix(ctx, db.store, dropJobPrefix, func(key, value []byte) error {
-		rec, err := decodeRecord(value)
-		if err != nil {
-			return fmt.Errorf("engine: drop job %q: %w", key, err)
-		}
-		pending = append(pending, rec)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, rec := range pending {
-		e, err := newEntry(rec)
-		if err != nil {
-			return nil, fmt.Errorf("engine: drop job for table id %d: %w", rec.ID, err)
-		}
-		db.startDrop(cat, e.table)
-	}
+	cat.state.Store(st)
 	return cat, nil
+}
+
+// readCatalog reads every table record and the version through r. The
+// version is read first: records changed after it are at least as new, so
+// the state is never older than its version says.
+func readCatalog(ctx context.Context, r kv.Reader) (*catalogState, error) {
+	v, err := readCatalogVersion(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	st := &catalogState{version: v, tables: make(map[string]*catalogEntry)}
+	err = scanPrefix(ctx, r, catalogPrefix, func(key, value []byte) error {
+		e, err := decodeEntry(value)
+		if err != nil {
+			return fmt.Errorf("engine: catalog record %q: %w", key, err)
+		}
+		st.tables[e.table.Name] = e
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	st.sortNames()
+	return st, nil
+}
+
+func (st *catalogState) sortNames() {
+	st.names = make([]string, 0, len(st.tables))
+	for name := range st.tables {
+		st.names = append(st.names, name)
+	}
+	sort.Strings(st.names)
+}
+
+// readCatalogVersion reads the catalog version through r (0 before the
+// first table change).
+func readCatalogVersion(ctx context.Context, r kv.Reader) (uint64, error) {
+	b, err := r.Get(ctx, []byte(catalogVersionKey))
+	switch {
+	case errors.Is(err, kv.ErrNotFound):
+		return 0, nil
+	case err != nil:
+		return 0, err
+	case len(b) != 8:
+		return 0, fmt.Errorf("engine: corrupt catalog version (%d bytes)", len(b))
+	}
+	return binary.BigEndian.Uint64(b), nil
+}
+
+func decodeEntry(b []byte) (*catalogEntry, error) {
+	rec, err := decodeRecord(b)
+	if err != nil {
+		return nil, err
+	}
+	return newEntry(rec)
+}
+
+// syncCatalog returns the catalog as of the version r reads now, bringing
+// the cache up to it first when another engine (or this one) changed it.
+// A store read of the version is all it costs when nothing changed. Inside
+// a write transaction r is the Txn, under the write's locks.
+func (db *DB) syncCatalog(ctx context.Context, r kv.Reader) (*catalogState, error) {
+	v, err := readCatalogVersion(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	cur := db.cat.state.Load()
+	if v <= cur.version {
+		return cur, nil
+	}
+	db.cat.refresh.Lock()
+	defer db.cat.refresh.Unlock()
+	cur = db.cat.state.Load()
+	if v <= cur.version {
+		return cur, nil
+	}
+	next, err := db.catchUp(ctx, r, cur, v)
+	if err != nil {
+		return nil, err
+	}
+	db.cat.state.Store(next)
+	return next, nil
+}
+
+// catchUp builds the state at version v from cur, reading only the tables
+// the change log names for the versions in between, or the whole catalog
+// when the log no longer reaches back to cur.
+func (db *DB) catchUp(ctx context.Context, r kv.Reader, cur *catalogState, v uint64) (*catalogState, error) {
+	changed := map[string]bool{}
+	first := cur.version + 1
+	start, end := catalogLogKey(first), catalogLogKey(v+1)
+	it, err := r.Iter(ctx, start, end, false)
+	if err != nil {
+		return nil, err
+	}
+	next := first
+	for it.Next() {
+		if binary.BigEndian.Uint64(it.Key()[len(catalogLogPrefix):]) != next {
+			break // a gap: trimmed, or written by an older build
+		}
+		changed[string(it.Value())] = true
+		next++
+	}
+	if err := it.Err(); err != nil {
+		it.Close()
+		return nil, err
+	}
+	it.Close()
+	if next != v+1 {
+		st, err := readCatalog(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		st.version = max(st.version, v)
+		return st, nil
+	}
+	st := &catalogState{version: v, tables: make(map[string]*catalogEntry, len(cur.tables)+len(changed))}
+	for name, e := range cur.tables {
+		st.tables[name] = e
+	}
+	for name := range changed {
+		b, err := r.Get(ctx, catalogKey(name))
+		if errors.Is(err, kv.ErrNotFound) {
+			delete(st.tables, name)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		e, err := decodeEntry(b)
+		if err != nil {
+			return nil, fmt.Errorf("engine: catalog record of %s: %w", name, err)
+		}
+		st.tables[name] = e
+	}
+	st.sortNames()
+	return st, nil
+}
+
+// HotKeys are the keys every request reads and only table changes write
+// (the catalog version): a store that can serve a few keys from memory
+// (kv/hotkeys) should be given these.
+func HotKeys() [][]byte { return [][]byte{[]byte(catalogVersionKey)} }
+
+func catalogLogKey(version uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte(catalogLogPrefix), version)
+}
+
+// changeCatalog changes the record of the table named name in one store
+// transaction: it locks the record, the catalog version and extra (keys
+// change also writes, such as a job's record or the table id counter),
+// reads the stored record (nil: no such table), and calls change, which
+// returns the record to store (nil deletes it) or an error to change
+// nothing. The record commits with the next catalog version, and the cache
+// is brought up to it before changeCatalog returns the committed entry
+// (nil for a deletion). change may be called more than once
+// (kv.Store.Update) and must not keep state between calls.
+func (db *DB) changeCatalog(ctx context.Context, name string, extra [][]byte, change func(txn kv.Txn, cur *tableRecord) (*tableRecord, error)) (*catalogEntry, error) {
+	key := catalogKey(name)
+	lock := append([][]byte{key, []byte(catalogVersionKey)}, extra...)
+	var next *tableRecord
+	err := db.store.Update(ctx, lock, func(txn kv.Txn) error {
+		next = nil
+		var cur *tableRecord
+		switch b, err := txn.Get(ctx, key); {
+		case err == nil:
+			if cur, err = decodeRecord(b); err != nil {
+				return fmt.Errorf("engine: catalog record of %s: %w", name, err)
+			}
+		case !errors.Is(err, kv.ErrNotFound):
+			return err
+		}
+		rec, err := change(txn, cur)
+		if err != nil {
+			return err
+		}
+		if rec == nil {
+			if cur == nil {
+				return nil // nothing to delete
+			}
+			if err := txn.Delete(key); err != nil {
+				return err
+			}
+		} else {
+			b, err := encodeRecord(rec)
+			if err != nil {
+				return err
+			}
+			if err := txn.Set(key, b); err != nil {
+				return err
+			}
+		}
+		next = rec
+		return bumpCatalogVersion(ctx, txn, name)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.syncCatalog(ctx, db.store); err != nil {
+		return nil, err
+	}
+	if next == nil {
+		return nil, nil
+	}
+	e, err := newEntry(next)
+	if err != nil {
+		return nil, apierr.Newf(apierr.InternalServerError, "engine: table %s: %v", name, err)
+	}
+	return e, nil
+}
+
+// bumpCatalogVersion increments the catalog version inside txn (which has
+// locked it), logging that it changed the table named name, and trims the
+// change log.
+func bumpCatalogVersion(ctx context.Context, txn kv.Txn, name string) error {
+	v, err := readCatalogVersion(ctx, txn)
+	if err != nil {
+		return err
+	}
+	v++
+	if err := txn.Set([]byte(catalogVersionKey), binary.BigEndian.AppendUint64(nil, v)); err != nil {
+		return err
+	}
+	if err := txn.Set(catalogLogKey(v), []byte(name)); err != nil {
+		return err
+	}
+	if v > keptCatalogChanges {
+		return txn.Delete(catalogLogKey(v - keptCatalogChanges))
+	}
+	return nil
 }
 
 // scanPrefix calls fn for every key starting with prefix, in order.
@@ -176,39 +397,14 @@ func prefixEnd(prefix []byte) []byte {
 
 func catalogKey(name string) []byte { return []byte(catalogPrefix + name) }
 
-func dropJobKey(id uint64) []byte { return fmt.Appendf(nil, "%s%016x", dropJobPrefix, id) }
-
 // get returns the cached table named name, or nil.
 func (c *catalog) get(name string) *catalogEntry {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.tables[name]
-}
-
-func (c *catalog) put(e *catalogEntry) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.tables[e.table.Name] = e
-}
-
-func (c *catalog) remove(name string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.tables, name)
+	return c.state.Load().tables[name]
 }
 
 // names returns every table name in ascending byte order, the order
-// ListTables pages in.
-func (c *catalog) names() []string {
-	c.mu.RLock()
-	names := make([]string, 0, len(c.tables))
-	for name := range c.tables {
-		names = append(names, name)
-	}
-	c.mu.RUnlock()
-	sort.Strings(names)
-	return names
-}
+// ListTables pages in. The slice is shared: callers must not change it.
+func (c *catalog) names() []string { return c.state.Load().names }
 
 // table returns the ACTIVE table named name (or whose ARN is name), or
 // DynamoDB's ResourceNotFoundException as the item operations word it. Every
@@ -220,6 +416,15 @@ func (db *DB) table(ctx context.Context, name string) (*Table, error) {
 		return e.table, nil
 	}
 	return nil, apierr.New(apierr.ResourceNotFoundException, "Requested resource not found")
+}
+
+// entryOf returns the catalog entry of t as the catalog holds it now, or
+// nil when t was deleted (or is a Table built by hand in a test).
+func (db *DB) entryOf(t *Table) *catalogEntry {
+	if e := db.cat.get(t.Name); e != nil && e.table.ID == t.ID {
+		return e
+	}
+	return nil
 }
 
 // lookup returns the cached table that name (a table name or this server's
@@ -377,28 +582,22 @@ func newUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// startDrop removes a deleted table's data in the background and then its
-// drop job. The job was written in the same commit that removed the table
-// from the catalog, so a drop interrupted by a crash resumes at the next
-// Open. Table ids are never reused, so nothing can write into the range
-// while it is being dropped.
-func (db *DB) startDrop(cat *catalog, t *Table) {
-	cat.bg.Add(1)
-	go func() {
-		defer cat.bg.Done()
-		ctx := context.Background()
-		if err := db.dropTableData(ctx, t); err != nil {
-			db.opts.Logger.Error("dropping a deleted table's data; retried at next start", "table", t.Name, "id", t.ID, "err", err)
-			return
+// syncWrite is the first step of every item write's transaction: it brings
+// the catalog up to the version txn reads, under the write's item locks, so
+// that the write maintains exactly the indexes of that version
+// (liveIndexes; see index_backfill.go for why this makes backfills exact),
+// and it refuses the write when a table it was prepared against was
+// deleted (or deleted and recreated) meanwhile, as DynamoDB refuses a
+// write to a table that no longer exists.
+func (db *DB) syncWrite(ctx context.Context, txn kv.Txn, tables ...*Table) error {
+	st, err := db.syncCatalog(ctx, txn)
+	if err != nil {
+		return err
+	}
+	for _, t := range tables {
+		if e := st.tables[t.Name]; e == nil || e.table.ID != t.ID {
+			return apierr.New(apierr.ResourceNotFoundException, "Requested resource not found")
 		}
-		err := db.store.Update(ctx, [][]byte{dropJobKey(t.ID)}, func(txn kv.Txn) error {
-			return txn.Delete(dropJobKey(t.ID))
-		})
-		if err != nil {
-			db.opts.Logger.Error("removing a finished drop job; retried at next start", "table", t.Name, "id", t.ID, "err", err)
-		}
-	}()
+	}
+	return nil
 }
-
-// waitBackground waits for every background table drop started so far.
-func (db *DB) waitBackground() { db.cat.bg.Wait() }

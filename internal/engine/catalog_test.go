@@ -136,12 +136,12 @@ func TestDeleteTable(t *testing.T) {
 	wantAPIErr(t, err, apierr.ResourceNotFoundException, "Requested resource not found")
 
 	// The data is dropped in the background, and the drop job with it.
-	db.waitBackground()
+	db.waitJobs(t)
 	if n, _, err := db.tableStats(ctx, old); err != nil || n != 0 {
 		t.Fatalf("deleted table still holds %d items (%v)", n, err)
 	}
-	if _, err := db.store.Get(ctx, dropJobKey(old.ID)); err != kv.ErrNotFound {
-		t.Fatalf("drop job still present: %v", err)
+	if pending, err := db.pendingJobs(ctx); err != nil || hasJob(pending, jobTableDrop) {
+		t.Fatalf("drop job still present: %v %v", pending, err)
 	}
 
 	// A new table of the same name gets a new id and starts empty.
@@ -186,7 +186,7 @@ func TestCatalogReopen(t *testing.T) {
 	if _, err := db.DeleteTable(ctx, &api.DeleteTableInput{TableName: api.Ptr("three")}); err != nil {
 		t.Fatal(err)
 	}
-	db.waitBackground()
+	db.waitJobs(t)
 	before := jsonOf(t, []*api.TableDescription{mustDescribe(t, db, "one"), mustDescribe(t, db, "two")})
 	maxID := db.lookup("two").table.ID + 1 // "three" had the last id
 
@@ -228,26 +228,33 @@ func TestDropResumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = st.Update(ctx, [][]byte{catalogKey("crashy"), dropJobKey(e.table.ID)}, func(txn kv.Txn) error {
+	legacy := fmt.Appendf(nil, "%s%016x", legacyDropPrefix, e.table.ID) // as builds before the job runner wrote it
+	err = st.Update(ctx, [][]byte{catalogKey("crashy"), legacy}, func(txn kv.Txn) error {
 		if err := txn.Delete(catalogKey("crashy")); err != nil {
 			return err
 		}
-		return txn.Set(dropJobKey(e.table.ID), job)
+		if err := bumpCatalogVersion(ctx, txn, "crashy"); err != nil {
+			return err
+		}
+		return txn.Set(legacy, job)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	db2 := openTablesDB(t, st, clock)
-	db2.waitBackground()
+	db2.waitJobs(t)
 	if db2.lookup("crashy") != nil {
 		t.Fatal("deleted table back after reopen")
 	}
 	if n, _, err := db2.tableStats(ctx, e.table); err != nil || n != 0 {
 		t.Fatalf("resumed drop left %d items (%v)", n, err)
 	}
-	if _, err := st.Get(ctx, dropJobKey(e.table.ID)); err != kv.ErrNotFound {
-		t.Fatalf("drop job still present after the resumed drop: %v", err)
+	if _, err := st.Get(ctx, legacy); err != kv.ErrNotFound {
+		t.Fatalf("legacy drop job still present after the resumed drop: %v", err)
+	}
+	if pending, err := db2.pendingJobs(ctx); err != nil || hasJob(pending, jobTableDrop) {
+		t.Fatalf("drop job still present after the resumed drop: %v %v", pending, err)
 	}
 }
 
@@ -288,7 +295,7 @@ func TestTableOpsConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	db.waitBackground()
+	db.waitJobs(t)
 	db2 := openTablesDB(t, st, clock)
 	for _, name := range names {
 		a, b := db.lookup(name), db2.lookup(name)

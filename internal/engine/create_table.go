@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -11,22 +10,22 @@ import (
 	"github.com/dynago/dynago/internal/kv"
 )
 
-// CreateTable creates a table. As in DynamoDB, the response reports the
+// createTable creates a table. As in DynamoDB, the response reports the
 // table CREATING; unlike DynamoDB, the table is usable at once and every
 // DescribeTable reports it ACTIVE, so the SDK waiters (boto3's
 // wait_until_exists, aws-sdk-go-v2's TableExistsWaiter) pass at their first
 // poll.
-func (db *DB) CreateTable(ctx context.Context, in *api.CreateTableInput) (*api.CreateTableOutput, error) {
-	if in.TableName == nil {
-		return nil, apierr.Validation("The parameter 'TableName' is required but was not present in the request")
-	}
+func (db *DB) createTable(ctx context.Context, in *api.CreateTableInput) (*api.CreateTableOutput, error) {
 	name, ok := db.resolveTableName(*in.TableName)
 	if !ok {
 		return nil, apierr.Validationf("Invalid TableName: %s is not the ARN of a table in this server's region (%s) and account (%s)",
 			*in.TableName, db.opts.Region, db.opts.AccountID)
 	}
-	if err := validateNewTableName(&name); err != nil {
-		return nil, err
+	if name != *in.TableName {
+		// The model checked the ARN; the name inside it is checked here.
+		if err := validateArnTableName(name); err != nil {
+			return nil, err
+		}
 	}
 	if err := validateCreateTable(in); err != nil {
 		return nil, err
@@ -36,35 +35,20 @@ func (db *DB) CreateTable(ctx context.Context, in *api.CreateTableInput) (*api.C
 	}
 	rec := db.newTableRecord(name, in, db.opts.Now())
 
-	db.cat.ddl.Lock()
-	defer db.cat.ddl.Unlock()
-	key := catalogKey(name)
-	err := db.store.Update(ctx, [][]byte{key, []byte(tableIDKey)}, func(txn kv.Txn) error {
-		switch _, err := txn.Get(ctx, key); {
-		case err == nil:
-			return apierr.Newf(apierr.ResourceInUseException, "Table already exists: %s", name)
-		case !errors.Is(err, kv.ErrNotFound):
-			return err
+	e, err := db.changeCatalog(ctx, name, [][]byte{[]byte(tableIDKey)}, func(txn kv.Txn, cur *tableRecord) (*tableRecord, error) {
+		if cur != nil {
+			return nil, apierr.Newf(apierr.ResourceInUseException, "Table already exists: %s", name)
 		}
 		id, err := nextTableID(ctx, txn)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		rec.ID = id
-		b, err := encodeRecord(rec)
-		if err != nil {
-			return err
-		}
-		return txn.Set(key, b)
+		return rec, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	e, err := newEntry(rec)
-	if err != nil { // validation makes this impossible
-		return nil, apierr.Newf(apierr.InternalServerError, "engine: new table %s: %v", name, err)
-	}
-	db.cat.put(e)
 	return &api.CreateTableOutput{TableDescription: db.describe(e, api.TableStatusCreating, 0, 0)}, nil
 }
 

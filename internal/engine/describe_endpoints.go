@@ -10,10 +10,10 @@ import (
 // DescribeEndpoints: DynamoDB says a day.
 const endpointCacheMinutes = 1440
 
-// DescribeEndpoints answers the SDKs' endpoint discovery with this server's
+// describeEndpoints answers the SDKs' endpoint discovery with this server's
 // address (Options.Endpoint) or, when none is configured, DynamoDB's
 // regional host, as DynamoDB does.
-func (db *DB) DescribeEndpoints(ctx context.Context, in *api.DescribeEndpointsRequest) (*api.DescribeEndpointsResponse, error) {
+func (db *DB) describeEndpoints(ctx context.Context, in *api.DescribeEndpointsRequest) (*api.DescribeEndpointsResponse, error) {
 	addr := db.opts.Endpoint
 	if addr == "" {
 		addr = "dynamodb." + db.opts.Region + ".amazonaws.com"

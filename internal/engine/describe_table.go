@@ -7,11 +7,11 @@ import (
 	"github.com/dynago/dynago/internal/api"
 )
 
-// DescribeTable describes a table. Every table in the catalog is ACTIVE (see
+// describeTable describes a table. Every table in the catalog is ACTIVE (see
 // CreateTable). ItemCount and TableSizeBytes come from a scan, cached for
 // big tables (see table_stats.go); DynamoDB itself refreshes them only about
 // every six hours, so clients must not rely on them being exact.
-func (db *DB) DescribeTable(ctx context.Context, in *api.DescribeTableInput) (*api.DescribeTableOutput, error) {
+func (db *DB) describeTable(ctx context.Context, in *api.DescribeTableInput) (*api.DescribeTableOutput, error) {
 	name := api.Str(in.TableName)
 	e := db.lookup(name)
 	if e == nil {

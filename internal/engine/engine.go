@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/attr"
 	"github.com/dynago/dynago/internal/expr"
+	"github.com/dynago/dynago/internal/jobs"
 	"github.com/dynago/dynago/internal/kv"
 )
 
@@ -40,14 +42,28 @@ type Options struct {
 	// Local does: consumed capacity is still computed and reported.
 	NoThrottle bool
 
+	// SharedCapacity enforces provisioned throughput across every engine
+	// over the store (several API nodes): each bucket's budget is kept in
+	// the store and engines spend grants from it (throttle_shared.go).
+	// Without it each engine keeps its buckets in memory, which is exact
+	// for the one engine of a single-node server.
+	SharedCapacity bool
+
 	// Observer receives capacity, throttling and TTL measurements (see
 	// internal/metrics). Nil means none.
 	Observer Observer
 
-	// NoIndexJobs turns off the backfills and drops of indexes being
-	// created or deleted (none is started or resumed), so that `dynago
-	// check` reads a stopped server's data as it was left.
+	// NoIndexJobs runs no background jobs at all (no backfill, drop or
+	// TTL pass is started or resumed), so that `dynago check` reads a
+	// stopped server's data as it was left.
 	NoIndexJobs bool
+
+	// JobLease and JobPollInterval tune the background job runner
+	// (package jobs; zero means its defaults): how long a job's claim
+	// lasts without renewal, and how often the runner looks for jobs.
+	// Tests shorten them.
+	JobLease        time.Duration
+	JobPollInterval time.Duration
 
 	// ItemCollectionLimit caps, in bytes, an item collection (one partition
 	// key's items and LSI entries) of a table with local secondary indexes;
@@ -68,8 +84,8 @@ type DB struct {
 	// send the same few expressions over and over.
 	exprs *expr.Cache
 
-	// ttl is the background job deleting expired items (ttl_job.go).
-	ttl *ttlJob
+	// jobs runs the background jobs (jobs.go); nil with NoIndexJobs.
+	jobs *jobs.Runner
 
 	// buckets holds the provisioned-throughput token buckets
 	// (throttle.go).
@@ -78,6 +94,17 @@ type DB struct {
 	// collections remembers item collection sizes of tables with LSIs
 	// (item_collection.go); its zero value is ready.
 	collections collectionSizes
+
+	// validator checks every request against the API model before an
+	// operation runs (operations.go).
+	validator *api.Validator
+
+	// handlers are the operations the engine serves, by registry id.
+	handlers [api.NumOperations]api.Handler
+
+	// writeHook, set by tests before the first write, sees every item
+	// write (write.go).
+	writeHook writeHook
 }
 
 // exprCacheSize bounds the parsed-expression cache, in entries.
@@ -97,27 +124,30 @@ func Open(ctx context.Context, store kv.Store, opts Options) (*DB, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	db := &DB{store: store, opts: opts, exprs: expr.NewCache(exprCacheSize)}
+	db := &DB{store: store, opts: opts, exprs: expr.NewCache(exprCacheSize), validator: api.NewValidator()}
+	db.bindOperations()
 	cat, err := loadCatalog(ctx, db)
 	if err != nil {
 		return nil, err
 	}
 	db.cat = cat
-	db.resumeIndexJobs()
 	if db.opts.Observer == nil {
 		db.opts.Observer = nopObserver{}
 	}
 	db.buckets = newThrottler()
-	db.startTTL()
+	if err := db.startJobs(ctx); err != nil {
+		return nil, err
+	}
 	return db, nil
 }
 
-// Close waits for background work (table drops) to finish. It does not
-// close the store, which the caller opened. A drop interrupted by a crash
-// instead resumes at the next Open.
+// Close stops the background jobs this DB runs (cancelling them: a job
+// resumes from its last checkpoint, here or on another engine over the same
+// store). It does not close the store, which the caller opened.
 func (db *DB) Close() error {
-	db.stopTTL()
-	db.waitBackground()
+	if db.jobs != nil {
+		db.jobs.Close()
+	}
 	return nil
 }
 

@@ -11,9 +11,9 @@ import (
 	"github.com/dynago/dynago/internal/kv"
 )
 
-// GetItem returns one item by its key. Every read is strongly consistent;
+// getItem returns one item by its key. Every read is strongly consistent;
 // ConsistentRead only changes the capacity it reports.
-func (db *DB) GetItem(ctx context.Context, in *api.GetItemInput) (*api.GetItemOutput, error) {
+func (db *DB) getItem(ctx context.Context, in *api.GetItemInput) (*api.GetItemOutput, error) {
 	if err := validateKeyValues(in.Key); err != nil {
 		return nil, err
 	}
@@ -33,6 +33,9 @@ func (db *DB) GetItem(ctx context.Context, in *api.GetItemInput) (*api.GetItemOu
 	if err := t.validateKey(in.Key); err != nil {
 		return nil, err
 	}
+	if err := db.admitRead(ctx, t, ""); err != nil {
+		return nil, err
+	}
 	if sink := api.RawItemsFrom(ctx); sink != nil && c.Projection == nil {
 		return db.getItemRaw(ctx, in, t, sink)
 	}
@@ -41,8 +44,8 @@ func (db *DB) GetItem(ctx context.Context, in *api.GetItemInput) (*api.GetItemOu
 		return nil, err
 	}
 	out := &api.GetItemOutput{
-		ConsumedCapacity: consumed(in.ReturnConsumedCapacity, api.Str(in.TableName),
-			readUnits(itemSize(item), api.Bool(in.ConsistentRead))),
+		ConsumedCapacity: db.settle(ctx, consumed(db.capacityAsked(), api.Str(in.TableName),
+			readUnits(itemSize(item), api.Bool(in.ConsistentRead))), false, in.ReturnConsumedCapacity),
 	}
 	if item != nil {
 		out.Item = project(c.Projection, item)
@@ -68,8 +71,8 @@ func (db *DB) getItemRaw(ctx context.Context, in *api.GetItemInput, t *Table, si
 		}
 	}
 	out := &api.GetItemOutput{
-		ConsumedCapacity: consumed(in.ReturnConsumedCapacity, api.Str(in.TableName),
-			readUnits(size, api.Bool(in.ConsistentRead))),
+		ConsumedCapacity: db.settle(ctx, consumed(db.capacityAsked(), api.Str(in.TableName),
+			readUnits(size, api.Bool(in.ConsistentRead))), false, in.ReturnConsumedCapacity),
 	}
 	if b != nil {
 		sink.Item = b
@@ -98,22 +101,23 @@ func readItem(ctx context.Context, r kv.Reader, key []byte) (attr.Item, error) {
 	return decodeItem(b)
 }
 
-// readItemSize returns the DynamoDB size of the stored item at key, 0 when
-// there is none, without decoding it: for writes that need only the old
-// item's size (capacity) and not the item.
-func readItemSize(ctx context.Context, r kv.Reader, key []byte) (int, error) {
+// readItemRaw returns the stored bytes of the item at key and its DynamoDB
+// size (nil and 0 when there is none), without decoding it: for writes that
+// need only the old item's size (capacity) and keep its bytes as the old
+// image (oldImage).
+func readItemRaw(ctx context.Context, r kv.Reader, key []byte) (raw []byte, size int, err error) {
 	b, err := r.Get(ctx, key)
 	if errors.Is(err, kv.ErrNotFound) {
-		return 0, nil
+		return nil, 0, nil
 	}
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
-	size, err := attr.ItemSizeJSON(b)
+	size, err = attr.ItemSizeJSON(b)
 	if err != nil {
-		return 0, fmt.Errorf("engine: corrupt stored item: %w", err)
+		return nil, 0, fmt.Errorf("engine: corrupt stored item: %w", err)
 	}
-	return size, nil
+	return b, size, nil
 }
 
 // encodeItem returns the stored form of an item: its canonical JSON, which

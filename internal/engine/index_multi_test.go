@@ -221,9 +221,9 @@ func TestMultiAttributeKeySchemaValidation(t *testing.T) {
 		}
 		p := &api.Projection{ProjectionType: api.Ptr("ALL")}
 		if global {
-			in.GlobalSecondaryIndexes = []api.GlobalSecondaryIndex{{IndexName: api.Ptr("I"), KeySchema: schema, Projection: p}}
+			in.GlobalSecondaryIndexes = []api.GlobalSecondaryIndex{{IndexName: api.Ptr("Idx"), KeySchema: schema, Projection: p}}
 		} else {
-			in.LocalSecondaryIndexes = []api.LocalSecondaryIndex{{IndexName: api.Ptr("I"), KeySchema: schema, Projection: p}}
+			in.LocalSecondaryIndexes = []api.LocalSecondaryIndex{{IndexName: api.Ptr("Idx"), KeySchema: schema, Projection: p}}
 		}
 		return in
 	}
@@ -240,7 +240,7 @@ func TestMultiAttributeKeySchemaValidation(t *testing.T) {
 		{"range first", mk(true, "e:RANGE", "a:HASH", "b:HASH"), "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"},
 		{"hash after range", mk(true, "a:HASH", "e:RANGE", "b:HASH"), "Invalid KeySchema: A HASH key type KeySchemaElement cannot follow a RANGE key type KeySchemaElement"},
 		{"duplicate", mk(true, "a:HASH", "e:RANGE", "a:RANGE"), "Invalid KeySchema: Duplicate KeySchemaElement attribute name: a"},
-		{"LSI", mk(false, "pk:HASH", "e:RANGE", "f:RANGE"), "One or more parameter values were invalid: Multi-attribute keys are not supported for local secondary indexes. Index: I"},
+		{"LSI", mk(false, "pk:HASH", "e:RANGE", "f:RANGE"), "One or more parameter values were invalid: Multi-attribute keys are not supported for local secondary indexes. Index: Idx"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -279,14 +279,14 @@ func TestMultiAttributeIndexBackfill(t *testing.T) {
 		AttributeDefinitions: []api.AttributeDefinition{{AttributeName: api.Ptr("a"), AttributeType: api.Ptr("S")},
 			{AttributeName: api.Ptr("b"), AttributeType: api.Ptr("N")}, {AttributeName: api.Ptr("c"), AttributeType: api.Ptr("N")}},
 		GlobalSecondaryIndexUpdates: []api.GlobalSecondaryIndexUpdate{{Create: &api.CreateGlobalSecondaryIndexAction{
-			IndexName: api.Ptr("AB"), Projection: &api.Projection{ProjectionType: api.Ptr("KEYS_ONLY")},
+			IndexName: api.Ptr("ABC"), Projection: &api.Projection{ProjectionType: api.Ptr("KEYS_ONLY")},
 			KeySchema: []api.KeySchemaElement{{AttributeName: api.Ptr("a"), KeyType: api.Ptr("HASH")}, {AttributeName: api.Ptr("b"), KeyType: api.Ptr("HASH")},
 				{AttributeName: api.Ptr("c"), KeyType: api.Ptr("RANGE")}}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitIndexes(t, db, "BBB")
-	out, err := db.Query(ctx, &api.QueryInput{TableName: api.Ptr("BBB"), IndexName: api.Ptr("AB"),
+	out, err := db.Query(ctx, &api.QueryInput{TableName: api.Ptr("BBB"), IndexName: api.Ptr("ABC"),
 		KeyConditionExpression:    api.Ptr("a = :a AND b = :b"),
 		ExpressionAttributeValues: attr.Item{":a": s("x"), ":b": n("0")}})
 	if err != nil {

@@ -120,19 +120,6 @@ func hasLSI(d *api.TableDescription, name string) bool {
 func (db *DB) createIndexUpdate(rec *tableRecord, in *api.UpdateTableInput, c *api.CreateGlobalSecondaryIndexAction, onDemand bool) error {
 	d := &rec.Desc
 	name := api.Str(c.IndexName)
-	var m modelErrors
-	if c.IndexName == nil {
-		m.null("globalSecondaryIndexUpdates.1.member.create.indexName")
-	}
-	if c.KeySchema == nil {
-		m.null("globalSecondaryIndexUpdates.1.member.create.keySchema")
-	}
-	if c.Projection == nil {
-		m.null("globalSecondaryIndexUpdates.1.member.create.projection")
-	}
-	if err := m.err(); err != nil {
-		return err
-	}
 	if gsiAt(d, name) >= 0 || hasLSI(d, name) {
 		return apierr.Validation("Attempting to create an index which already exists")
 	}

@@ -76,8 +76,8 @@ func TestIndexOnlineCreateAndDelete(t *testing.T) {
 	if len(d.AttributeDefinitions) != 6 {
 		t.Errorf("attribute definitions = %d, want 6", len(d.AttributeDefinitions))
 	}
-	if _, err := db.store.Get(ctx, indexJobKey(db.lookup("Music").table.ID, 4)); err == nil {
-		t.Error("backfill progress key left behind")
+	if pending, err := db.pendingJobs(ctx); err != nil || hasJob(pending, jobIndexBackfill) {
+		t.Errorf("backfill job left behind: %v %v", pending, err)
 	}
 
 	// A type the new index refuses.

@@ -6,7 +6,6 @@ package engine
 // the attribute definitions no key uses.
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/dynago/dynago/internal/api"
@@ -24,44 +23,6 @@ const (
 )
 
 const invalidPrefix = "One or more parameter values were invalid: "
-
-// checkIndexesModel checks the API model's constraints on the index
-// members of CreateTable (the wire layer checks them first; in-process
-// callers reach this).
-func checkIndexesModel(m *modelErrors, in *api.CreateTableInput) {
-	check := func(path string, name *string, ks []api.KeySchemaElement, p *api.Projection) {
-		if name == nil {
-			m.null(path + ".indexName")
-		}
-		if ks == nil {
-			m.null(path + ".keySchema")
-		}
-		for i, k := range ks {
-			kp := fmt.Sprintf("%s.keySchema.%d.member", path, i+1)
-			if k.AttributeName == nil {
-				m.null(kp + ".attributeName")
-			}
-			if k.KeyType == nil {
-				m.null(kp + ".keyType")
-			} else if *k.KeyType != api.KeyTypeHash && *k.KeyType != api.KeyTypeRange {
-				m.enum(*k.KeyType, kp+".keyType", "HASH, RANGE")
-			}
-		}
-		if p == nil {
-			m.null(path + ".projection")
-		} else if t := p.ProjectionType; t != nil && *t != api.ProjectionTypeAll && *t != api.ProjectionTypeKeysOnly && *t != api.ProjectionTypeInclude {
-			m.enum(*t, path+".projection.projectionType", "ALL, KEYS_ONLY, INCLUDE")
-		}
-	}
-	for i, g := range in.GlobalSecondaryIndexes {
-		p := fmt.Sprintf("globalSecondaryIndexes.%d.member", i+1)
-		check(p, g.IndexName, g.KeySchema, g.Projection)
-		checkThroughputModel(m, g.ProvisionedThroughput, p+".provisionedThroughput")
-	}
-	for i, l := range in.LocalSecondaryIndexes {
-		check(fmt.Sprintf("localSecondaryIndexes.%d.member", i+1), l.IndexName, l.KeySchema, l.Projection)
-	}
-}
 
 // validateCreateIndexes checks a CreateTable request's indexes against its
 // key schema and attribute definitions, after the table's own key schema

@@ -108,13 +108,17 @@ func wantCollectionMetrics(rcm *string) bool {
 // collection written (nil for a table without LSIs). keyAttrs is the
 // item's key, used when neither old nor new holds it (a delete of a
 // missing item); it may be nil.
-func (db *DB) writeItemMetrics(ctx context.Context, txn kv.Txn, t *Table, key []byte, keyAttrs, old, new attr.Item, want bool) (*api.ItemCollectionMetrics, error) {
-	if err := db.writeItem(txn, t, key, old, new); err != nil {
+func (db *DB) writeItemMetrics(ctx context.Context, txn kv.Txn, t *Table, key []byte, keyAttrs attr.Item, oldImg *oldImage, new attr.Item, from origin, want bool) (*api.ItemCollectionMetrics, error) {
+	if err := db.writeItem(txn, t, key, oldImg, new, from); err != nil {
 		return nil, err
 	}
 	lsis := localIndexes(db.liveIndexes(t))
 	if len(lsis) == 0 {
 		return nil, nil
+	}
+	old, err := oldImg.get() // decoded already by writeItem, as the table has indexes
+	if err != nil {
+		return nil, err
 	}
 	delta := collectionBytes(t, lsis, new) - collectionBytes(t, lsis, old)
 	if delta <= 0 && !want {

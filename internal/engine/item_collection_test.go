@@ -20,7 +20,7 @@ func newMusicDBLimit(t *testing.T, limit int64) *DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		db.waitBackground()
+		db.waitJobs(t)
 		db.Close()
 	})
 	var in api.CreateTableInput

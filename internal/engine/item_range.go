@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/dynago/dynago/internal/attr"
-	"github.com/dynago/dynago/internal/kv"
 )
 
 // tableStats counts the table's items and sums their sizes (DynamoDB's
@@ -34,11 +33,9 @@ func (db *DB) tableStats(ctx context.Context, t *Table) (itemCount, sizeBytes in
 	return itemCount, sizeBytes, it.Err()
 }
 
-// dropTableData removes every key of a deleted table: items, and later its
-// index entries and stream records, which share the table prefix.
-func (db *DB) dropTableData(ctx context.Context, t *Table) error {
-	p := tablePrefix(t.ID)
-	return db.store.Update(ctx, nil, func(txn kv.Txn) error {
-		return txn.DeleteRange(p, prefixEnd(p))
-	})
+// dropRange removes every key in [start, end), a range nothing writes any
+// more (a deleted table's or index's keys): kv.Store.DropRange, outside any
+// transaction, which TiKV does without one.
+func (db *DB) dropRange(ctx context.Context, start, end []byte) error {
+	return db.store.DropRange(ctx, start, end)
 }

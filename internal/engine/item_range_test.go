@@ -27,7 +27,7 @@ func TestTableStatsAndDrop(t *testing.T) {
 	if err != nil || count != 30 || size != want {
 		t.Fatalf("tableStats = %d items, %d bytes, %v; want 30, %d", count, size, err, want)
 	}
-	if err := db.dropTableData(ctx, th); err != nil {
+	if err := db.dropRange(ctx, tablePrefix(th.ID), prefixEnd(tablePrefix(th.ID))); err != nil {
 		t.Fatal(err)
 	}
 	if count, size, err = db.tableStats(ctx, th); err != nil || count != 0 || size != 0 {

@@ -6,10 +6,10 @@ import (
 	"github.com/dynago/dynago/internal/api"
 )
 
-// DescribeLimits answers the account's and a table's maximum provisioned
+// describeLimits answers the account's and a table's maximum provisioned
 // throughput: DynamoDB's default quotas, which are also the limits Dynago
 // throttles on-demand tables at (throttle.go).
-func (db *DB) DescribeLimits(ctx context.Context, in *api.DescribeLimitsInput) (*api.DescribeLimitsOutput, error) {
+func (db *DB) describeLimits(ctx context.Context, in *api.DescribeLimitsInput) (*api.DescribeLimitsOutput, error) {
 	return &api.DescribeLimitsOutput{
 		AccountMaxReadCapacityUnits:  api.Ptr[int64](defaultAccountMaxReadUnits),
 		AccountMaxWriteCapacityUnits: api.Ptr[int64](defaultAccountMaxWriteUnits),

@@ -5,25 +5,18 @@ import (
 	"sort"
 
 	"github.com/dynago/dynago/internal/api"
-	"github.com/dynago/dynago/internal/apierr"
 )
 
 // maxListTables is ListTables' page size when Limit is absent, and the
 // largest Limit DynamoDB accepts.
 const maxListTables = 100
 
-// ListTables pages through the table names in ascending order, starting
+// listTables pages through the table names in ascending order, starting
 // after ExclusiveStartTableName (which need not be an existing table).
 // LastEvaluatedTableName is returned only when more names remain, so a
 // client paging until it is absent never asks for an empty page.
-func (db *DB) ListTables(ctx context.Context, in *api.ListTablesInput) (*api.ListTablesOutput, error) {
-	limit := api.Int(in.Limit, maxListTables)
-	switch {
-	case limit < 1:
-		return nil, apierr.Validationf("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", limit)
-	case limit > maxListTables:
-		return nil, apierr.Validationf("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100", limit)
-	}
+func (db *DB) listTables(ctx context.Context, in *api.ListTablesInput) (*api.ListTablesOutput, error) {
+	limit := api.Int(in.Limit, maxListTables) // 1 to 100, as the model says
 	names := db.cat.names()
 	if in.ExclusiveStartTableName != nil {
 		start := *in.ExclusiveStartTableName

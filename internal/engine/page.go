@@ -203,22 +203,31 @@ func (db *DB) readRawPage(it kv.Iterator, p *page, res *pageResult, full func() 
 // their output shapes have the same members, so Scan converts the
 // QueryOutput (*api.ScanOutput(out)). Capacity is the index's when ix is
 // set; items are left out when only a count was asked for, and handed to
-// sink as stored bytes when p passed them through.
+// sink as stored bytes when p passed them through. The read is admitted
+// against the table's (or the index's) capacity before it starts, and
+// charged what it read; rcc is the request's ReturnConsumedCapacity.
 func (db *DB) answerPage(ctx context.Context, p *page, ix *Index, rcc *string, tableName string, consistent bool, sink *api.RawItems) (*api.QueryOutput, error) {
+	index := ""
+	if ix != nil {
+		index = ix.Name
+	}
+	if err := db.admitRead(ctx, p.t, index); err != nil {
+		return nil, err
+	}
 	res, err := db.readPage(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	units := readUnits(res.size, consistent)
-	cc := consumed(rcc, tableName, units)
+	cc := consumed(db.capacityAsked(), tableName, units)
 	if ix != nil {
-		cc = indexConsumed(rcc, tableName, ix, units)
+		cc = indexConsumed(db.capacityAsked(), tableName, ix, units)
 	}
 	out := &api.QueryOutput{
 		Count:            api.Ptr(res.count),
 		ScannedCount:     api.Ptr(res.scanned),
 		LastEvaluatedKey: res.lastEvaluatedKey,
-		ConsumedCapacity: cc,
+		ConsumedCapacity: db.settle(ctx, cc, false, rcc),
 	}
 	if !p.countOnly {
 		out.Items = pageItems(res, sink)
@@ -252,9 +261,6 @@ func checkSelect(sel *string, projectionExpr *string, attributesToGet []string, 
 		return false, nil
 	case selectCount:
 		what = "only the Count"
-	case selectAll, selectProjected:
-	default:
-		return false, apierr.Validationf("1 validation error detected: Value '%s' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]", s)
 	}
 	if attributesToGet != nil {
 		return false, apierr.Validation(prefix + "Cannot specify the AttributesToGet when choosing to get " + what)
@@ -266,15 +272,6 @@ func checkSelect(sel *string, projectionExpr *string, attributesToGet []string, 
 		return false, apierr.Validation(prefix + "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
 	}
 	return s == selectCount, nil
-}
-
-// checkLimit repeats the model's constraint on Limit for in-process
-// callers; the wire layer answers it first.
-func checkLimit(limit *int64) error {
-	if limit != nil && *limit < 1 {
-		return apierr.Validationf("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *limit)
-	}
-	return nil
 }
 
 // noSuchIndex is the error for an IndexName the table does not have.

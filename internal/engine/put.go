@@ -2,18 +2,20 @@ package engine
 
 import (
 	"context"
+	"errors"
 
 	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/apierr"
 	"github.com/dynago/dynago/internal/attr"
 	"github.com/dynago/dynago/internal/expr"
 	"github.com/dynago/dynago/internal/kv"
 )
 
-// PutItem creates an item or replaces an existing one, if its condition
+// putItem creates an item or replaces an existing one, if its condition
 // holds: validate the request → look up the table → check the key → lock
 // the item key, read the old item, evaluate the condition, write →
 // ReturnValues and consumed capacity.
-func (db *DB) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutItemOutput, error) {
+func (db *DB) putItem(ctx context.Context, in *api.PutItemInput) (*api.PutItemOutput, error) {
 	if err := checkReturnValuesOldOnly(in.ReturnValues); err != nil {
 		return nil, err
 	}
@@ -33,21 +35,30 @@ func (db *DB) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutItemOu
 	if err := checkIndexKeys(db.liveIndexes(w.t), in.Item); err != nil {
 		return nil, err
 	}
+	if err := db.admitWrite(ctx, w.t); err != nil {
+		return nil, err
+	}
 	var old attr.Item
 	var oldSize int
 	var icm *api.ItemCollectionMetrics
 	err = db.store.Update(ctx, [][]byte{w.key}, func(txn kv.Txn) error {
-		var err error
+		old, oldSize, icm = nil, 0, nil // fn may run again (kv.Store.Update)
+		if err := db.syncWrite(ctx, txn, w.t); err != nil {
+			return err
+		}
 		if w.cond == nil && api.Str(in.ReturnValues) != rvAllOld && len(db.liveIndexes(w.t)) == 0 {
-			// Nothing looks inside the old item: only its size counts, for
-			// capacity, and that is read off the stored bytes.
-			oldSize, err = readItemSize(ctx, txn, w.key)
+			// Nothing here looks inside the old item: capacity needs only
+			// its size, read off the stored bytes, and writeItem gets the
+			// bytes as the old image, decoding them only if it must.
+			raw, size, err := readItemRaw(ctx, txn, w.key)
 			if err != nil {
 				return err
 			}
-			_, err = db.writeItemMetrics(ctx, txn, w.t, w.key, in.Item, nil, in.Item, false)
+			oldSize = size
+			_, err = db.writeItemMetrics(ctx, txn, w.t, w.key, in.Item, &oldImage{raw: raw}, in.Item, fromRequest, false)
 			return err
 		}
+		var err error
 		if old, err = readItem(ctx, txn, w.key); err != nil {
 			return err
 		}
@@ -55,15 +66,19 @@ func (db *DB) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutItemOu
 		if err := w.check(old); err != nil {
 			return err
 		}
-		icm, err = db.writeItemMetrics(ctx, txn, w.t, w.key, in.Item, old, in.Item, wantCollectionMetrics(in.ReturnItemCollectionMetrics))
+		icm, err = db.writeItemMetrics(ctx, txn, w.t, w.key, in.Item, &oldImage{item: old}, in.Item, fromRequest, wantCollectionMetrics(in.ReturnItemCollectionMetrics))
 		return err
 	})
 	if err != nil {
+		if errors.Is(err, apierr.ConditionalCheckFailedException) {
+			db.chargeFailedWrite(ctx, w.t, old)
+		}
 		return nil, err
 	}
 	return &api.PutItemOutput{
-		Attributes:       returnedAttributes(in.ReturnValues, old, in.Item, nil),
-		ConsumedCapacity: db.consumedWrite(in.ReturnConsumedCapacity, api.Str(in.TableName), w.t, old, in.Item, writeUnits(max(oldSize, itemSize(in.Item)))),
+		Attributes: returnedAttributes(in.ReturnValues, old, in.Item, nil),
+		ConsumedCapacity: db.settle(ctx, db.consumedWrite(db.capacityAsked(), api.Str(in.TableName), w.t, old, in.Item,
+			writeUnits(max(oldSize, itemSize(in.Item)))), true, in.ReturnConsumedCapacity),
 
 		ItemCollectionMetrics: icm,
 	}, nil

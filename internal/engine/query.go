@@ -10,14 +10,11 @@ import (
 	"github.com/dynago/dynago/internal/expr"
 )
 
-// Query returns the items of one partition, in sort-key order (reversed
+// query returns the items of one partition, in sort-key order (reversed
 // when ScanIndexForward is false), narrowed by the sort-key condition,
 // one page at a time.
-func (db *DB) Query(ctx context.Context, in *api.QueryInput) (*api.QueryOutput, error) {
+func (db *DB) query(ctx context.Context, in *api.QueryInput) (*api.QueryOutput, error) {
 	const prefix = "1 validation error detected: "
-	if err := checkLimit(in.Limit); err != nil {
-		return nil, err
-	}
 	countOnly, err := checkSelect(in.Select, in.ProjectionExpression, in.AttributesToGet, in.IndexName, prefix)
 	if err != nil {
 		return nil, err

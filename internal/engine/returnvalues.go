@@ -29,18 +29,6 @@ func checkReturnValuesOldOnly(rv *string) error {
 	return apierr.Validation("ReturnValues can only be ALL_OLD or NONE")
 }
 
-// checkReturnValuesUpdate checks UpdateItem's ReturnValues, which may be
-// any of the five. Unknown values are the wire layer's enum error; this
-// repeats it for in-process callers.
-func checkReturnValuesUpdate(rv *string) error {
-	switch s := api.Str(rv); s {
-	case "", rvNone, rvAllOld, rvUpdatedOld, rvAllNew, rvUpdatedNew:
-		return nil
-	default:
-		return apierr.Validationf("1 validation error detected: Value '%s' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]", s)
-	}
-}
-
 // returnedAttributes returns the Attributes of a write's response: old and
 // new are the item before and after (nil when absent), paths the paths an
 // update changed (nil for Put and Delete).

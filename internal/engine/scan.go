@@ -9,13 +9,10 @@ import (
 	"github.com/dynago/dynago/internal/expr"
 )
 
-// Scan returns every item of the table, in partition-hash order, one page
+// scan returns every item of the table, in partition-hash order, one page
 // at a time; with Segment and TotalSegments, only the items whose
 // partition hash falls in that segment's slice of the hash space.
-func (db *DB) Scan(ctx context.Context, in *api.ScanInput) (*api.ScanOutput, error) {
-	if err := checkLimit(in.Limit); err != nil {
-		return nil, err
-	}
+func (db *DB) scan(ctx context.Context, in *api.ScanInput) (*api.ScanOutput, error) {
 	countOnly, err := checkSelect(in.Select, in.ProjectionExpression, in.AttributesToGet, in.IndexName, "")
 	if err != nil {
 		return nil, err
@@ -81,24 +78,10 @@ func checkSegments(segment, total *int64) (uint64, uint64, error) {
 	if segment == nil {
 		return 0, 0, apierr.Validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")
 	}
-	// The model's range constraints, repeated for in-process callers.
-	if *total < 1 || *total > 1000000 {
-		return 0, 0, apierr.Validationf("1 validation error detected: Value '%d' at 'totalSegments' failed to satisfy constraint: Member must have value %s", *total, boundText(*total < 1, "1", "1000000"))
-	}
-	if *segment < 0 || *segment > 999999 {
-		return 0, 0, apierr.Validationf("1 validation error detected: Value '%d' at 'segment' failed to satisfy constraint: Member must have value %s", *segment, boundText(*segment < 0, "0", "999999"))
-	}
 	if *segment >= *total {
 		return 0, 0, apierr.Validationf("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: %d is not less than TotalSegments: %d", *segment, *total)
 	}
 	return uint64(*segment), uint64(*total), nil
-}
-
-func boundText(low bool, min, max string) string {
-	if low {
-		return "greater than or equal to " + min
-	}
-	return "less than or equal to " + max
 }
 
 // scanStartKey checks a Scan's ExclusiveStartKey and returns its item key.

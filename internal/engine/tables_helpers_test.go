@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -55,10 +56,45 @@ func openTablesDB(tb testing.TB, st kv.Store, c *tblClock) *DB {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() {
-		db.waitBackground()
+		db.waitJobs(tb)
 		db.Close()
 	})
 	return db
+}
+
+// waitJobs waits until every background job but the periodic TTL pass has
+// finished.
+func (db *DB) waitJobs(tb testing.TB) {
+	tb.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		pending, err := db.pendingJobs(context.Background())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		busy := false
+		for _, j := range pending {
+			busy = busy || !strings.HasPrefix(j, jobTTL+"/")
+		}
+		if !busy {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("background jobs still pending: %v", pending)
+		}
+		db.wakeJobs()
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// hasJob reports whether pending (kind/id) holds a job of kind.
+func hasJob(pending []string, kind string) bool {
+	for _, j := range pending {
+		if strings.HasPrefix(j, kind+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // newTablesDB opens a DB over a fresh in-memory store.

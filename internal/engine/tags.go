@@ -23,9 +23,9 @@ const (
 	reservedTagPrefix = "aws:"
 )
 
-// TagResource adds tags to a table, replacing the value of a key that is
+// tagResource adds tags to a table, replacing the value of a key that is
 // already present.
-func (db *DB) TagResource(ctx context.Context, in *api.TagResourceInput) (*struct{}, error) {
+func (db *DB) tagResource(ctx context.Context, in *api.TagResourceInput) (*struct{}, error) {
 	arn := api.Str(in.ResourceArn)
 	e, err := db.taggedTable(arn)
 	if err != nil {
@@ -51,9 +51,9 @@ func (db *DB) TagResource(ctx context.Context, in *api.TagResourceInput) (*struc
 	return &struct{}{}, nil
 }
 
-// UntagResource removes tags from a table by key. Removing a key the table
+// untagResource removes tags from a table by key. Removing a key the table
 // does not have is not an error.
-func (db *DB) UntagResource(ctx context.Context, in *api.UntagResourceInput) (*struct{}, error) {
+func (db *DB) untagResource(ctx context.Context, in *api.UntagResourceInput) (*struct{}, error) {
 	arn := api.Str(in.ResourceArn)
 	e, err := db.taggedTable(arn)
 	if err != nil {
@@ -87,9 +87,9 @@ func (db *DB) UntagResource(ctx context.Context, in *api.UntagResourceInput) (*s
 	return &struct{}{}, nil
 }
 
-// ListTagsOfResource lists a table's tags. A table has at most 50 tags, so
+// listTagsOfResource lists a table's tags. A table has at most 50 tags, so
 // one page holds them all and NextToken is never returned.
-func (db *DB) ListTagsOfResource(ctx context.Context, in *api.ListTagsOfResourceInput) (*api.ListTagsOfResourceOutput, error) {
+func (db *DB) listTagsOfResource(ctx context.Context, in *api.ListTagsOfResourceInput) (*api.ListTagsOfResourceOutput, error) {
 	e, err := db.taggedTable(api.Str(in.ResourceArn))
 	if err != nil {
 		return nil, err

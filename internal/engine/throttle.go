@@ -23,6 +23,7 @@ package engine
 // 40,000 write request units per second), with one second of burst.
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -62,6 +63,7 @@ var (
 // debt.
 type bucket struct {
 	mu     sync.Mutex
+	direct bool    // shared capacity only: spends go to the store (throttle_shared.go)
 	rate   float64 // units per second
 	size   float64 // most units it holds
 	tokens float64 // may be negative: debt from an expensive request
@@ -214,18 +216,18 @@ func limitOf(e *catalogEntry, index string, write bool) (l limit, ok bool) {
 // bucket, then the buckets admitIndexes lists: the index a read names or,
 // for a write, every global secondary index of the table. It walks them
 // without building the list, as it runs on every request.
-func (db *DB) admit(e *catalogEntry, write bool, index string, now time.Time) error {
-	if err := db.admitBucket(e, "", write, now); err != nil {
+func (db *DB) admit(ctx context.Context, e *catalogEntry, write bool, index string, now time.Time) error {
+	if err := db.admitBucket(ctx, e, "", write, now); err != nil {
 		return err
 	}
 	if !write {
 		if index == "" {
 			return nil
 		}
-		return db.admitBucket(e, index, false, now)
+		return db.admitBucket(ctx, e, index, false, now)
 	}
 	for _, g := range e.rec.Desc.GlobalSecondaryIndexes {
-		if err := db.admitBucket(e, api.Str(g.IndexName), true, now); err != nil {
+		if err := db.admitBucket(ctx, e, api.Str(g.IndexName), true, now); err != nil {
 			return err
 		}
 	}
@@ -233,17 +235,16 @@ func (db *DB) admit(e *catalogEntry, write bool, index string, now time.Time) er
 }
 
 // admitBucket is admit for one bucket of e (index "" for the table).
-func (db *DB) admitBucket(e *catalogEntry, index string, write bool, now time.Time) error {
+func (db *DB) admitBucket(ctx context.Context, e *catalogEntry, index string, write bool, now time.Time) error {
 	l, ok := limitOf(e, index, write)
 	if !ok {
 		return nil
 	}
-	b := db.buckets.get(bucketKey{table: e.table.ID, index: index, write: write})
-	b.mu.Lock()
-	b.refill(now, l.rate, l.size)
-	empty := b.tokens <= 0
-	b.mu.Unlock()
-	if empty {
+	level, err := db.level(ctx, bucketKey{table: e.table.ID, index: index, write: write}, l, now, false)
+	if err != nil {
+		return err
+	}
+	if level <= 0 {
 		db.opts.Observer.Throttled(e.table.Name, index, write)
 		return db.throttleError(e, index, write, l)
 	}
@@ -252,7 +253,7 @@ func (db *DB) admitBucket(e *catalogEntry, index string, write bool, now time.Ti
 
 // charge takes units from one bucket of e. Without throttling nothing
 // reads the buckets, so nothing is taken.
-func (db *DB) charge(e *catalogEntry, index string, write bool, units float64, now time.Time) {
+func (db *DB) charge(ctx context.Context, e *catalogEntry, index string, write bool, units float64, now time.Time) {
 	if units <= 0 || db.opts.NoThrottle {
 		return
 	}
@@ -260,9 +261,48 @@ func (db *DB) charge(e *catalogEntry, index string, write bool, units float64, n
 	if !ok {
 		return
 	}
-	b := db.buckets.get(bucketKey{table: e.table.ID, index: index, write: write})
+	db.spend(ctx, bucketKey{table: e.table.ID, index: index, write: write}, l, units, now)
+}
+
+// level returns what bucket k holds now under its limit l: refilled to
+// now, or with a shared store (Options.SharedCapacity), what this engine's
+// grant from the store's budget holds, topped up when spent or stale
+// (throttle_shared.go).
+//
+// exact asks, with a shared store, for the whole budget rather than this
+// engine's grant: batches and transactions split what is left among their
+// items, so they must see all of it.
+func (db *DB) level(ctx context.Context, k bucketKey, l limit, now time.Time, exact bool) (float64, error) {
+	b := db.buckets.get(k)
 	b.mu.Lock()
+	defer b.mu.Unlock()
+	if db.opts.SharedCapacity {
+		return db.topUp(ctx, k, b, l, now, exact)
+	}
 	b.refill(now, l.rate, l.size)
+	return b.tokens, nil
+}
+
+// spend takes units from bucket k (which may go into debt).
+func (db *DB) spend(ctx context.Context, k bucketKey, l limit, units float64, now time.Time) {
+	b := db.buckets.get(k)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case !db.opts.SharedCapacity:
+		b.refill(now, l.rate, l.size)
+	case b.direct:
+		if err := db.spendShared(ctx, k, l, units, now); err != nil {
+			db.opts.Logger.Warn("charging shared capacity", "table", k.table, "err", err)
+		}
+		return
+	}
 	b.tokens -= units
-	b.mu.Unlock()
+	if db.opts.SharedCapacity && b.tokens <= 0 {
+		// A spent grant, or debt, goes back to the store at once, so the
+		// other engines see it in the budget (throttle_shared.go).
+		if _, err := db.topUp(ctx, k, b, l, now, false); err != nil {
+			db.opts.Logger.Warn("settling shared capacity", "table", k.table, "err", err)
+		}
+	}
 }

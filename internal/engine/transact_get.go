@@ -7,14 +7,21 @@ import (
 	"github.com/dynago/dynago/internal/api"
 )
 
-// TransactGetItems reads up to 100 items, of one or more tables, as of
+// transactGetItems reads up to 100 items, of one or more tables, as of
 // one moment: every Get reads the same kv snapshot, so the result never
 // shows part of a TransactWriteItems (whose writes commit in one atomic
 // batch). Each response is the item, projected, or an empty ItemResponse
 // when the item does not exist; responses are in request order.
-func (db *DB) TransactGetItems(ctx context.Context, in *api.TransactGetItemsInput) (out *api.TransactGetItemsOutput, err error) {
+func (db *DB) transactGetItems(ctx context.Context, in *api.TransactGetItemsInput) (out *api.TransactGetItemsOutput, err error) {
 	gets, err := db.prepareTransactGet(ctx, in)
 	if err != nil {
+		return nil, err
+	}
+	tables := make([]*Table, len(gets))
+	for i, g := range gets {
+		tables[i] = g.t
+	}
+	if err := db.admitTransaction(ctx, tables, false); err != nil {
 		return nil, err
 	}
 	snap, err := db.store.NewSnapshot(ctx)
@@ -46,6 +53,6 @@ func (db *DB) TransactGetItems(ctx context.Context, in *api.TransactGetItemsInpu
 	}
 	return &api.TransactGetItemsOutput{
 		Responses:        responses,
-		ConsumedCapacity: tally.list(in.ReturnConsumedCapacity),
+		ConsumedCapacity: db.settleAll(ctx, tally.list(db.capacityAsked()), false, in.ReturnConsumedCapacity),
 	}, nil
 }

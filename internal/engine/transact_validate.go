@@ -25,26 +25,10 @@ const (
 	msgTransactTooLarge  = "Transaction size has exceeded the maximum allowed size of 4 MB"
 )
 
-// checkTransactCount repeats the model's length constraint on
-// TransactItems for in-process callers (the wire layer checks it first,
-// with the request's value rendered in the message).
-func checkTransactCount(n int) error {
-	switch {
-	case n == 0:
-		return apierr.Validation("1 validation error detected: Value '[]' at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
-	case n > maxTransactItems:
-		return apierr.Validation("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100")
-	}
-	return nil
-}
-
 // prepareTransactWrite validates every action of a TransactWriteItems
 // request, in request order, and returns them prepared. The first invalid
 // action's error is the request's error; nothing has been read yet.
 func (db *DB) prepareTransactWrite(ctx context.Context, in *api.TransactWriteItemsInput) ([]*itemWrite, error) {
-	if err := checkTransactCount(len(in.TransactItems)); err != nil {
-		return nil, err
-	}
 	writes := make([]*itemWrite, 0, len(in.TransactItems))
 	for i := range in.TransactItems {
 		w, err := db.prepareTransactAction(ctx, &in.TransactItems[i])
@@ -76,9 +60,6 @@ func (db *DB) prepareTransactAction(ctx context.Context, ti *api.TransactWriteIt
 	switch {
 	case ti.Put != nil:
 		p := ti.Put
-		if err := checkRVOnFailure(p.ReturnValuesOnConditionCheckFailure); err != nil {
-			return nil, err
-		}
 		return db.preparePutWith(ctx, p.TableName, p.Item, &expr.Request{
 			Operation:           "PutItem",
 			ConditionExpression: p.ConditionExpression,
@@ -87,9 +68,6 @@ func (db *DB) prepareTransactAction(ctx context.Context, ti *api.TransactWriteIt
 		}, p.ReturnValuesOnConditionCheckFailure, (*Table).validateBatchPutKey)
 	case ti.Update != nil:
 		u := ti.Update
-		if err := checkRVOnFailure(u.ReturnValuesOnConditionCheckFailure); err != nil {
-			return nil, err
-		}
 		return db.prepareUpdate(ctx, u.TableName, u.Key, &expr.Request{
 			Operation:           "UpdateItem",
 			ConditionExpression: u.ConditionExpression,
@@ -99,9 +77,6 @@ func (db *DB) prepareTransactAction(ctx context.Context, ti *api.TransactWriteIt
 		}, u.ReturnValuesOnConditionCheckFailure)
 	case ti.Delete != nil:
 		d := ti.Delete
-		if err := checkRVOnFailure(d.ReturnValuesOnConditionCheckFailure); err != nil {
-			return nil, err
-		}
 		return db.prepareKeyed(ctx, writeDelete, d.TableName, d.Key, &expr.Request{
 			Operation:           "DeleteItem",
 			ConditionExpression: d.ConditionExpression,
@@ -110,30 +85,12 @@ func (db *DB) prepareTransactAction(ctx context.Context, ti *api.TransactWriteIt
 		}, d.ReturnValuesOnConditionCheckFailure)
 	default:
 		c := ti.ConditionCheck
-		if err := checkRVOnFailure(c.ReturnValuesOnConditionCheckFailure); err != nil {
-			return nil, err
-		}
-		if c.ConditionExpression == nil {
-			// The model requires it; repeated for in-process callers.
-			return nil, apierr.Validation("1 validation error detected: Value null at 'transactItems.1.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null")
-		}
 		return db.prepareKeyed(ctx, writeCheck, c.TableName, c.Key, &expr.Request{
 			Operation:           "ConditionCheck",
 			ConditionExpression: c.ConditionExpression,
 			Names:               c.ExpressionAttributeNames,
 			Values:              c.ExpressionAttributeValues,
 		}, c.ReturnValuesOnConditionCheckFailure)
-	}
-}
-
-// checkRVOnFailure checks ReturnValuesOnConditionCheckFailure, an enum the
-// wire layer checks first; repeated for in-process callers.
-func checkRVOnFailure(rv *string) error {
-	switch s := api.Str(rv); s {
-	case "", rvNone, rvAllOld:
-		return nil
-	default:
-		return apierr.Validationf("1 validation error detected: Value '%s' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]", s)
 	}
 }
 
@@ -159,16 +116,10 @@ type transactGet struct {
 
 // prepareTransactGet validates every Get of a TransactGetItems request.
 func (db *DB) prepareTransactGet(ctx context.Context, in *api.TransactGetItemsInput) ([]transactGet, error) {
-	if err := checkTransactCount(len(in.TransactItems)); err != nil {
-		return nil, err
-	}
 	gets := make([]transactGet, 0, len(in.TransactItems))
 	seen := make(map[string]bool, len(in.TransactItems))
-	for i, ti := range in.TransactItems {
-		g := ti.Get
-		if g == nil {
-			return nil, apierr.Validationf("1 validation error detected: Value null at 'transactItems.%d.member.get' failed to satisfy constraint: Member must not be null", i+1)
-		}
+	for _, ti := range in.TransactItems {
+		g := ti.Get // required by the model
 		if err := validateKeyValues(g.Key); err != nil {
 			return nil, err
 		}

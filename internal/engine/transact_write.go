@@ -18,7 +18,7 @@ const (
 	reasonValidation      = "ValidationError"
 )
 
-// TransactWriteItems applies up to 100 Put, Update, Delete and
+// transactWriteItems applies up to 100 Put, Update, Delete and
 // ConditionCheck actions, on distinct items of one or more tables, all or
 // none.
 //
@@ -34,9 +34,16 @@ const (
 // A ClientRequestToken makes the request idempotent for ten minutes (see
 // idempotency.go): the token's record is committed with the writes, under
 // the same lock, so a retry either sees it or finds nothing applied.
-func (db *DB) TransactWriteItems(ctx context.Context, in *api.TransactWriteItemsInput) (*api.TransactWriteItemsOutput, error) {
+func (db *DB) transactWriteItems(ctx context.Context, in *api.TransactWriteItemsInput) (*api.TransactWriteItemsOutput, error) {
 	writes, err := db.prepareTransactWrite(ctx, in)
 	if err != nil {
+		return nil, err
+	}
+	tables := make([]*Table, len(writes))
+	for i, w := range writes {
+		tables[i] = w.t
+	}
+	if err := db.admitTransaction(ctx, tables, true); err != nil {
 		return nil, err
 	}
 	lockKeys := make([][]byte, 0, len(writes)+1)
@@ -54,8 +61,11 @@ func (db *DB) TransactWriteItems(ctx context.Context, in *api.TransactWriteItems
 	var tally transactTally
 	var icm map[string][]api.ItemCollectionMetrics
 	err = db.store.Update(ctx, lockKeys, func(txn kv.Txn) error {
-		tally = transactTally{}
+		tally = transactTally{} // fn may run again (kv.Store.Update)
 		icm = nil
+		if err := db.syncWrite(ctx, txn, tables...); err != nil {
+			return err
+		}
 		if tok != nil {
 			replay, err := db.checkRequestToken(ctx, txn, tok)
 			if err != nil {
@@ -76,7 +86,7 @@ func (db *DB) TransactWriteItems(ctx context.Context, in *api.TransactWriteItems
 			}
 			gsi, lsi := db.indexWriteUnits(w.t, olds[i], news[i])
 			tally.addIndexWrites(w.t.Name, gsi, lsi)
-			m, err := db.writeItemMetrics(ctx, txn, w.t, w.key, w.keyAttrs, olds[i], news[i], wantCollectionMetrics(in.ReturnItemCollectionMetrics))
+			m, err := db.writeItemMetrics(ctx, txn, w.t, w.key, w.keyAttrs, &oldImage{item: olds[i]}, news[i], fromTransaction, wantCollectionMetrics(in.ReturnItemCollectionMetrics))
 			if err != nil {
 				return transactCollectionError(err, i, len(writes))
 			}
@@ -88,13 +98,14 @@ func (db *DB) TransactWriteItems(ctx context.Context, in *api.TransactWriteItems
 		return nil
 	})
 	if err != nil {
+		db.countConflicts(err, tables)
 		return nil, err
 	}
 	if tok != nil {
 		db.sweepRequestTokens(ctx)
 	}
 	return &api.TransactWriteItemsOutput{
-		ConsumedCapacity: tally.list(in.ReturnConsumedCapacity),
+		ConsumedCapacity: db.settleAll(ctx, tally.list(db.capacityAsked()), true, in.ReturnConsumedCapacity),
 
 		ItemCollectionMetrics: icm,
 	}, nil

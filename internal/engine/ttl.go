@@ -16,12 +16,9 @@ import (
 	"github.com/dynago/dynago/internal/apierr"
 )
 
-// UpdateTimeToLive enables or disables TTL on a table.
-func (db *DB) UpdateTimeToLive(ctx context.Context, in *api.UpdateTimeToLiveInput) (*api.UpdateTimeToLiveOutput, error) {
-	spec := in.TimeToLiveSpecification
-	if spec == nil || spec.AttributeName == nil || spec.Enabled == nil {
-		return nil, apierr.Validation("1 validation error detected: Value null at 'timeToLiveSpecification' failed to satisfy constraint: Member must not be null")
-	}
+// updateTimeToLive enables or disables TTL on a table.
+func (db *DB) updateTimeToLive(ctx context.Context, in *api.UpdateTimeToLiveInput) (*api.UpdateTimeToLiveOutput, error) {
+	spec := in.TimeToLiveSpecification // its members are required by the model
 	attrName := *spec.AttributeName
 	if attrName == "" {
 		return nil, apierr.Validation("TimeToLiveSpecification.AttributeName must be non empty")
@@ -52,7 +49,7 @@ func (db *DB) UpdateTimeToLive(ctx context.Context, in *api.UpdateTimeToLiveInpu
 		return nil, err
 	}
 	if enable {
-		db.wakeTTL()
+		db.wakeTTL(ctx)
 	}
 	return &api.UpdateTimeToLiveOutput{TimeToLiveSpecification: &api.TimeToLiveSpecification{
 		AttributeName: api.Ptr(attrName),
@@ -60,9 +57,9 @@ func (db *DB) UpdateTimeToLive(ctx context.Context, in *api.UpdateTimeToLiveInpu
 	}}, nil
 }
 
-// DescribeTimeToLive answers a table's TTL status: DISABLED until enabled,
+// describeTimeToLive answers a table's TTL status: DISABLED until enabled,
 // then ENABLED with the attribute name.
-func (db *DB) DescribeTimeToLive(ctx context.Context, in *api.DescribeTimeToLiveInput) (*api.DescribeTimeToLiveOutput, error) {
+func (db *DB) describeTimeToLive(ctx context.Context, in *api.DescribeTimeToLiveInput) (*api.DescribeTimeToLiveOutput, error) {
 	name := api.Str(in.TableName)
 	e := db.lookup(name)
 	if e == nil {

@@ -1,8 +1,9 @@
 package engine
 
-// The TTL job: every TTLInterval it scans each table with TTL enabled and
-// deletes the items whose TTL attribute is a Number of epoch seconds in the
-// past. Each deletion takes the normal write path (lock the key, re-read
+// The TTL job (jobs.go): every TTLInterval it scans each table with TTL
+// enabled and deletes the items whose TTL attribute is a Number of epoch
+// seconds in the past. It is one leased job, so with several engines over
+// one store one of them runs each pass. Each deletion takes the normal write path (lock the key, re-read
 // the item, check it is still expired, db.writeItem), so index entries and
 // stream records follow, and an item rewritten meanwhile with a later
 // expiry survives. Until the job reaches an expired item, reads still
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"github.com/dynago/dynago/internal/attr"
+	"github.com/dynago/dynago/internal/jobs"
 	"github.com/dynago/dynago/internal/kv"
 )
 
@@ -42,70 +44,46 @@ const (
 	ttlCursorPrefix = "j/ttl/" // j/ttl/<table id, 16 hex digits> → the last item key scanned
 )
 
-// ttlJob is the running TTL job.
-type ttlJob struct {
-	interval time.Duration
-	cancel   context.CancelFunc
-	wake     chan struct{}
-	done     chan struct{}
-}
-
 func ttlCursorKey(id uint64) []byte { return fmt.Appendf(nil, "%s%016x", ttlCursorPrefix, id) }
 
-// startTTL starts the TTL job unless it is turned off.
-func (db *DB) startTTL() {
-	interval := db.opts.TTLInterval
-	if interval == 0 {
-		interval = defaultTTLInterval
+// ttlInterval is how often the TTL pass runs: Options.TTLInterval, its
+// default, or 0 when TTL deletion is off.
+func (db *DB) ttlInterval() time.Duration {
+	switch d := db.opts.TTLInterval; {
+	case d < 0:
+		return 0
+	case d == 0:
+		return defaultTTLInterval
+	default:
+		return d
 	}
-	if interval < 0 {
-		return
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	j := &ttlJob{interval: interval, cancel: cancel, wake: make(chan struct{}, 1), done: make(chan struct{})}
-	db.ttl = j
-	go func() {
-		defer close(j.done)
-		tick := time.NewTicker(interval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			case <-j.wake:
-			}
-			if err := db.expireAll(ctx); err != nil && ctx.Err() == nil {
-				db.opts.Logger.Error("TTL pass failed; retried at the next interval", "err", err)
-			}
-		}
-	}()
 }
 
-// stopTTL stops the TTL job and waits for it. A pass it interrupts resumes
-// at the next start.
-func (db *DB) stopTTL() {
-	if db.ttl == nil {
-		return
+// runTTL is the ttl job: one pass over every table with TTL enabled, then
+// the next pass an interval later (on whichever node takes it then).
+func (db *DB) runTTL(ctx context.Context, j *jobs.Job) error {
+	if err := db.expireAll(ctx, j); err != nil {
+		return err
 	}
-	db.ttl.cancel()
-	<-db.ttl.done
+	return &jobs.Again{At: time.Now().Add(db.ttlInterval())}
 }
 
 // wakeTTL starts a pass now (UpdateTimeToLive calls it on enabling), so
 // that a table whose items already expired need not wait a full interval.
-func (db *DB) wakeTTL() {
-	if db.ttl == nil {
+func (db *DB) wakeTTL(ctx context.Context) {
+	if db.jobs == nil || db.ttlInterval() == 0 {
 		return
 	}
-	select {
-	case db.ttl.wake <- struct{}{}:
-	default:
+	if err := db.jobs.RunSoon(ctx, jobTTL, ttlJobID); err != nil {
+		db.opts.Logger.Warn("scheduling a TTL pass", "err", err)
 	}
 }
 
-// expireAll runs one pass over every table with TTL enabled.
-func (db *DB) expireAll(ctx context.Context) error {
+// expireAll runs one pass over every table with TTL enabled, as job j.
+func (db *DB) expireAll(ctx context.Context, j *jobs.Job) error {
+	if _, err := db.syncCatalog(ctx, db.store); err != nil {
+		return err
+	}
 	var errs []error
 	for _, name := range db.cat.names() {
 		e := db.cat.get(name)
@@ -116,10 +94,10 @@ func (db *DB) expireAll(ctx context.Context) error {
 		if a == "" {
 			continue
 		}
-		n, err := db.expireTable(ctx, e.table, a)
+		n, err := db.expireTable(ctx, j, e.table, a)
 		if n > 0 {
 			db.opts.Observer.TTLDeleted(e.table.Name, n)
-			db.opts.Logger.Debug("TTL deleted expired items", "table", e.table.Name, "items", n)
+			db.opts.Logger.Info("TTL deleted expired items", "table", e.table.Name, "items", n)
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -133,7 +111,7 @@ func (db *DB) expireAll(ctx context.Context) error {
 
 // expireTable deletes t's expired items, resuming from the stored cursor,
 // and returns how many it deleted.
-func (db *DB) expireTable(ctx context.Context, t *Table, attrName string) (int, error) {
+func (db *DB) expireTable(ctx context.Context, j *jobs.Job, t *Table, attrName string) (int, error) {
 	cursorKey := ttlCursorKey(t.ID)
 	p := itemsPrefix(t.ID)
 	start := p
@@ -152,7 +130,7 @@ func (db *DB) expireTable(ctx context.Context, t *Table, attrName string) (int, 
 			return deleted, err
 		}
 		if len(keys) > 0 || last != nil || hadCursor {
-			n, err := db.deleteExpired(ctx, t, keys, attrName, now, cursorKey, last)
+			n, err := db.deleteExpired(ctx, j, t, keys, attrName, now, cursorKey, last)
 			deleted += n
 			if err != nil {
 				return deleted, err
@@ -200,11 +178,22 @@ func (db *DB) findExpired(ctx context.Context, start, end []byte, attrName strin
 // deleteExpired deletes the items at keys that are still expired, through
 // the normal write path, and records the pass's progress (cursor at last,
 // or removed when last is nil) in the same commit.
-func (db *DB) deleteExpired(ctx context.Context, t *Table, keys [][]byte, attrName string, now time.Time, cursorKey, last []byte) (int, error) {
+func (db *DB) deleteExpired(ctx context.Context, j *jobs.Job, t *Table, keys [][]byte, attrName string, now time.Time, cursorKey, last []byte) (int, error) {
 	n := 0
 	lock := append(append([][]byte(nil), keys...), cursorKey)
+	if j != nil {
+		lock = append(lock, j.Key())
+	}
 	err := db.store.Update(ctx, lock, func(txn kv.Txn) error {
 		n = 0
+		if j != nil { // nil: a test calling a pass directly
+			if err := j.Fence(ctx, txn); err != nil {
+				return err
+			}
+		}
+		if err := db.syncWrite(ctx, txn, t); err != nil {
+			return err
+		}
 		for _, k := range keys {
 			old, err := readItem(ctx, txn, k)
 			if err != nil {
@@ -213,7 +202,7 @@ func (db *DB) deleteExpired(ctx context.Context, t *Table, keys [][]byte, attrNa
 			if old == nil || !expired(old, attrName, now) {
 				continue // deleted or rewritten since the scan
 			}
-			if err := db.writeItem(txn, t, k, old, nil); err != nil {
+			if err := db.writeItem(txn, t, k, &oldImage{item: old}, nil, fromTTL); err != nil {
 				return err
 			}
 			n++

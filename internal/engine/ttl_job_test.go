@@ -74,7 +74,7 @@ func TestTTLPassResumesFromCursor(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	deleted, err := db.expireTable(ctx, e.table, "exp")
+	deleted, err := db.expireTable(ctx, nil, e.table, "exp")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestTTLPassResumesFromCursor(t *testing.T) {
 		t.Errorf("cursor after a complete pass: %v, want it removed", err)
 	}
 	// The next pass starts from the beginning.
-	if deleted, err := db.expireTable(ctx, e.table, "exp"); err != nil || deleted != 100 {
+	if deleted, err := db.expireTable(ctx, nil, e.table, "exp"); err != nil || deleted != 100 {
 		t.Errorf("second pass deleted %d (%v), want 100", deleted, err)
 	}
 }

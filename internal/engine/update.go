@@ -2,21 +2,20 @@ package engine
 
 import (
 	"context"
+	"errors"
 
 	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/apierr"
 	"github.com/dynago/dynago/internal/attr"
 	"github.com/dynago/dynago/internal/expr"
 	"github.com/dynago/dynago/internal/kv"
 )
 
-// UpdateItem edits an item's attributes, creating the item when it does
+// updateItem edits an item's attributes, creating the item when it does
 // not exist, if its condition holds. The update (UpdateExpression or the
 // legacy AttributeUpdates) is applied by package expr, which also refuses
 // updates of key attributes; the engine checks the result's size.
-func (db *DB) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api.UpdateItemOutput, error) {
-	if err := checkReturnValuesUpdate(in.ReturnValues); err != nil {
-		return nil, err
-	}
+func (db *DB) updateItem(ctx context.Context, in *api.UpdateItemInput) (*api.UpdateItemOutput, error) {
 	w, err := db.prepareUpdate(ctx, in.TableName, in.Key, &expr.Request{
 		Operation:           "UpdateItem",
 		ConditionExpression: in.ConditionExpression,
@@ -30,9 +29,16 @@ func (db *DB) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api.Upd
 	if err != nil {
 		return nil, err
 	}
+	if err := db.admitWrite(ctx, w.t); err != nil {
+		return nil, err
+	}
 	var old, new attr.Item
 	var icm *api.ItemCollectionMetrics
 	err = db.store.Update(ctx, [][]byte{w.key}, func(txn kv.Txn) error {
+		old, new, icm = nil, nil, nil // fn may run again (kv.Store.Update)
+		if err := db.syncWrite(ctx, txn, w.t); err != nil {
+			return err
+		}
 		var err error
 		if old, err = readItem(ctx, txn, w.key); err != nil {
 			return err
@@ -48,10 +54,13 @@ func (db *DB) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api.Upd
 		if err := checkUpdatedIndexKeys(db.liveIndexes(w.t), new); err != nil {
 			return err
 		}
-		icm, err = db.writeItemMetrics(ctx, txn, w.t, w.key, w.keyAttrs, old, new, wantCollectionMetrics(in.ReturnItemCollectionMetrics))
+		icm, err = db.writeItemMetrics(ctx, txn, w.t, w.key, w.keyAttrs, &oldImage{item: old}, new, fromRequest, wantCollectionMetrics(in.ReturnItemCollectionMetrics))
 		return err
 	})
 	if err != nil {
+		if errors.Is(err, apierr.ConditionalCheckFailedException) {
+			db.chargeFailedWrite(ctx, w.t, old)
+		}
 		return nil, err
 	}
 	var paths *expr.Projection
@@ -59,8 +68,9 @@ func (db *DB) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api.Upd
 		paths = w.update.Paths()
 	}
 	return &api.UpdateItemOutput{
-		Attributes:       returnedAttributes(in.ReturnValues, old, new, paths),
-		ConsumedCapacity: db.consumedWrite(in.ReturnConsumedCapacity, api.Str(in.TableName), w.t, old, new, putUnits(old, new)),
+		Attributes: returnedAttributes(in.ReturnValues, old, new, paths),
+		ConsumedCapacity: db.settle(ctx, db.consumedWrite(db.capacityAsked(), api.Str(in.TableName), w.t, old, new, putUnits(old, new)),
+			true, in.ReturnConsumedCapacity),
 
 		ItemCollectionMetrics: icm,
 	}, nil

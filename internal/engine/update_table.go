@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/dynago/dynago/internal/api"
@@ -10,55 +9,42 @@ import (
 	"github.com/dynago/dynago/internal/kv"
 )
 
-// UpdateTable changes a table's billing mode, provisioned throughput,
+// updateTable changes a table's billing mode, provisioned throughput,
 // on-demand maximums, deletion protection, table class and encryption
 // setting. Index, stream and replica changes are later work and refused with
 // a ValidationException. As in DynamoDB, the response reports the table
 // UPDATING and, for a throughput change, the throughput before it; unlike
 // DynamoDB, the change is complete when the call returns and DescribeTable
 // reports the table ACTIVE with the new values.
-func (db *DB) UpdateTable(ctx context.Context, in *api.UpdateTableInput) (*api.UpdateTableOutput, error) {
+func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.UpdateTableOutput, error) {
 	if err := validateUpdateTableRequest(in); err != nil {
 		return nil, err
 	}
 	name := *in.TableName
-	db.cat.ddl.Lock()
-	defer db.cat.ddl.Unlock()
 	e := db.lookup(name)
 	if e == nil {
 		return nil, errTableNotFound(name)
 	}
-	rec := e.rec.clone()
-	before, err := db.applyTableUpdate(rec, in, db.opts.Now())
-	if err != nil {
-		return nil, err
-	}
-	if err := db.applyIndexUpdates(rec, in); err != nil {
-		return nil, err
-	}
-	b, err := encodeRecord(rec)
-	if err != nil {
-		return nil, err
-	}
-	key := catalogKey(e.table.Name)
-	err = db.store.Update(ctx, [][]byte{key}, func(txn kv.Txn) error {
-		if _, err := txn.Get(ctx, key); err != nil {
-			if errors.Is(err, kv.ErrNotFound) {
-				return errTableNotFound(name)
-			}
-			return err
+	now := db.opts.Now()
+	var before *api.ProvisionedThroughputDescription
+	ne, err := db.changeCatalog(ctx, e.table.Name, nil, func(txn kv.Txn, rec *tableRecord) (*tableRecord, error) {
+		before = nil
+		if rec == nil {
+			return nil, errTableNotFound(name)
 		}
-		return txn.Set(key, b)
+		var err error
+		if before, err = db.applyTableUpdate(rec, in, now); err != nil {
+			return nil, err
+		}
+		if err := db.applyIndexUpdates(rec, in); err != nil {
+			return nil, err
+		}
+		return rec, submitIndexJobs(ctx, txn, rec)
 	})
 	if err != nil {
 		return nil, err
 	}
-	ne, err := newEntry(rec)
-	if err != nil { // the key schema did not change
-		return nil, apierr.Newf(apierr.InternalServerError, "engine: updated table %s: %v", name, err)
-	}
-	db.cat.put(ne)
-	db.startIndexJobs(ne.table)
+	db.jobs.Wake()
 
 	items, size, err := db.cachedTableStats(ctx, ne.table)
 	if err != nil {

@@ -1,11 +1,9 @@
 package engine
 
 // Validation of CreateTable and UpdateTable requests, with DynamoDB's
-// messages and in DynamoDB's order. The wire layer checks the API model's
-// constraints (required members, lengths, enums) first; the same checks are
-// repeated here, cheaply, so that the engine never trusts a request it is
-// handed directly (in-process Go users, tests) and never dereferences a
-// missing member.
+// messages and in DynamoDB's order, beyond the API model's constraints
+// (required members, lengths, enums), which every request has passed
+// before an operation runs (operations.go).
 
 import (
 	"fmt"
@@ -14,8 +12,10 @@ import (
 
 	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/apierr"
-	"github.com/dynago/dynago/internal/attr"
 )
+
+// tableNamePattern is the model's pattern for table names.
+var tableNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]+$`)
 
 // DynamoDB's limits on table settings.
 const (
@@ -28,117 +28,43 @@ const (
 	maxCapacityUnits = 1_000_000_000_000
 )
 
-var tableNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]+$`)
-
-// modelErrors collects violations of the API model's constraints and reports
-// them as DynamoDB does: "N validation error(s) detected: a; b".
-type modelErrors []string
-
-func (m *modelErrors) add(format string, args ...any) { *m = append(*m, fmt.Sprintf(format, args...)) }
-
-func (m *modelErrors) null(path string) {
-	m.add("Value null at '%s' failed to satisfy constraint: Member must not be null", path)
-}
-
-func (m *modelErrors) enum(value, path, set string) {
-	m.add("Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]", value, path, set)
-}
-
-func (m modelErrors) err() error {
-	switch n := len(m); {
-	case n == 0:
-		return nil
-	case n > 10: // DynamoDB reports at most ten
-		m = m[:10]
-	}
-	noun := "errors"
-	if len(m) == 1 {
-		noun = "error"
-	}
-	return apierr.Validationf("%d validation %s detected: %s", len(m), noun, strings.Join(m, "; "))
-}
-
-// validateNewTableName checks the name CreateTable is asked to create.
-func validateNewTableName(name *string) error {
-	if name == nil {
-		return apierr.Validation("The parameter 'TableName' is required but was not present in the request")
-	}
-	if n := len(*name); n < minTableNameLen || n > maxTableNameLen {
+// validateArnTableName checks the table name inside an ARN given as
+// CreateTable's TableName: the model's constraints apply to the member as
+// an ARN, not to the name it holds.
+func validateArnTableName(name string) error {
+	if n := len(name); n < minTableNameLen || n > maxTableNameLen {
 		return apierr.Validation("TableName must be at least 3 characters long and at most 255 characters long")
 	}
-	if !tableNamePattern.MatchString(*name) {
-		return apierr.Validationf("1 validation error detected: Value '%s' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", *name)
+	if !tableNamePattern.MatchString(name) {
+		return apierr.Validationf("1 validation error detected: Value '%s' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", name)
 	}
 	return nil
 }
 
-// checkCreateTableModel checks the API model's constraints on the members
-// CreateTable reads.
-func checkCreateTableModel(in *api.CreateTableInput) error {
-	var m modelErrors
+// checkCreateTableSchema refuses a CreateTable without AttributeDefinitions
+// or KeySchema, or with more than two key elements, in the model's
+// wording. The current API model no longer marks the two members required
+// nor bounds the key schema (a replica of a global table is created from
+// its source's ARN without them), so the validator does not; DynamoDB
+// still refuses a table created without them.
+func checkCreateTableSchema(in *api.CreateTableInput) error {
+	var errs []string
 	if in.AttributeDefinitions == nil {
-		m.null("attributeDefinitions")
+		errs = append(errs, "Value null at 'attributeDefinitions' failed to satisfy constraint: Member must not be null")
 	}
-	for i, d := range in.AttributeDefinitions {
-		p := fmt.Sprintf("attributeDefinitions.%d.member", i+1)
-		if d.AttributeName == nil {
-			m.null(p + ".attributeName")
-		}
-		if d.AttributeType == nil {
-			m.null(p + ".attributeType")
-		} else if scalarType(*d.AttributeType) == attr.TypeInvalid {
-			m.enum(*d.AttributeType, p+".attributeType", "B, N, S")
-		}
-	}
-	if in.BillingMode != nil && *in.BillingMode != api.BillingModeProvisioned && *in.BillingMode != api.BillingModePayPerRequest {
-		m.enum(*in.BillingMode, "billingMode", "PROVISIONED, PAY_PER_REQUEST")
-	}
-	checkThroughputModel(&m, in.ProvisionedThroughput, "provisionedThroughput")
 	switch {
 	case in.KeySchema == nil:
-		m.null("keySchema")
-	case len(in.KeySchema) == 0:
-		m.add("Value '[]' at 'keySchema' failed to satisfy constraint: Member must have length greater than or equal to 1")
+		errs = append(errs, "Value null at 'keySchema' failed to satisfy constraint: Member must not be null")
 	case len(in.KeySchema) > 2:
-		m.add("Value '%s' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2", keySchemaString(in.KeySchema))
+		errs = append(errs, fmt.Sprintf("Value '%s' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2", keySchemaString(in.KeySchema)))
 	}
-	for i, k := range in.KeySchema {
-		p := fmt.Sprintf("keySchema.%d.member", i+1)
-		if k.AttributeName == nil {
-			m.null(p + ".attributeName")
-		}
-		if k.KeyType == nil {
-			m.null(p + ".keyType")
-		} else if *k.KeyType != api.KeyTypeHash && *k.KeyType != api.KeyTypeRange {
-			m.enum(*k.KeyType, p+".keyType", "HASH, RANGE")
-		}
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return apierr.Validation("1 validation error detected: " + errs[0])
 	}
-	checkTableClassModel(&m, in.TableClass)
-	checkIndexesModel(&m, in)
-	return m.err()
-}
-
-func checkThroughputModel(m *modelErrors, pt *api.ProvisionedThroughput, path string) {
-	if pt == nil {
-		return
-	}
-	for _, u := range []struct {
-		v    *int64
-		name string
-	}{{pt.WriteCapacityUnits, "writeCapacityUnits"}, {pt.ReadCapacityUnits, "readCapacityUnits"}} {
-		switch {
-		case u.v == nil:
-			m.null(path + "." + u.name)
-		case *u.v < 1:
-			m.add("Value '%d' at '%s.%s' failed to satisfy constraint: Member must have value greater than or equal to 1", *u.v, path, u.name)
-		}
-	}
-}
-
-func checkTableClassModel(m *modelErrors, tc *string) {
-	if tc != nil && *tc != api.TableClassStandard && *tc != api.TableClassStandardInfrequentAccess {
-		m.enum(*tc, "tableClass", "STANDARD, STANDARD_INFREQUENT_ACCESS")
-	}
+	return apierr.Validationf("%d validation errors detected: %s", len(errs), strings.Join(errs, "; "))
 }
 
 // keySchemaString renders a key schema as DynamoDB's validation messages
@@ -217,7 +143,7 @@ func validateKeySchema(ks []api.KeySchemaElement, defs []api.AttributeDefinition
 // validateCreateTable checks everything about a CreateTable request that
 // does not depend on the catalog.
 func validateCreateTable(in *api.CreateTableInput) error {
-	if err := checkCreateTableModel(in); err != nil {
+	if err := checkCreateTableSchema(in); err != nil {
 		return err
 	}
 	if err := validateBillingAndThroughput(in); err != nil {
@@ -300,18 +226,6 @@ func validateOnDemandThroughput(odt *api.OnDemandThroughput, onDemand, update bo
 // that does not depend on the table, which DynamoDB reports before it looks
 // the table up.
 func validateUpdateTableRequest(in *api.UpdateTableInput) error {
-	if in.TableName == nil {
-		return apierr.Validation("The parameter 'TableName' is required but was not present in the request")
-	}
-	var m modelErrors
-	checkThroughputModel(&m, in.ProvisionedThroughput, "provisionedThroughput")
-	if in.BillingMode != nil && *in.BillingMode != api.BillingModeProvisioned && *in.BillingMode != api.BillingModePayPerRequest {
-		m.enum(*in.BillingMode, "billingMode", "PROVISIONED, PAY_PER_REQUEST")
-	}
-	checkTableClassModel(&m, in.TableClass)
-	if err := m.err(); err != nil {
-		return err
-	}
 	if api.Str(in.BillingMode) == api.BillingModePayPerRequest && in.ProvisionedThroughput != nil {
 		return errNoThroughputOnDemand
 	}

@@ -13,7 +13,6 @@ package metrics
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"slices"
 	"sync"
@@ -40,8 +39,9 @@ var latencyBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.
 type Source interface {
 	// Provisioned lists every table's and index's provisioned throughput.
 	Provisioned() []engine.ProvisionedCapacity
-	// TableName resolves a table name or ARN, for labels.
-	TableName(s string) string
+	// TableName resolves a table name or ARN, for labels; ok is false when
+	// it designates no existing table.
+	TableName(s string) (name string, ok bool)
 }
 
 // Metrics is one server's set of metrics and their registry.
@@ -164,13 +164,17 @@ func (m *Metrics) Handler() http.Handler {
 
 // Observe is the wire middleware that measures one request: count,
 // latency, errors by kind and returned items, per operation and table.
-// next runs the request (through the engine's throttling).
-func (m *Metrics) Observe(ctx context.Context, op string, in any, next func(context.Context) (any, error)) (any, error) {
+// Every operation of the registry is observed, labelled by its name and by
+// the tables its input names (api.Operation.AppendResources); next runs the
+// request.
+func (m *Metrics) Observe(ctx context.Context, id api.OpID, in any, next func(context.Context) (any, error)) (any, error) {
 	start := time.Since(m.epoch)
 	out, err := next(ctx)
 	elapsed := (time.Since(m.epoch) - start).Seconds()
-	var buf [1]string // a single-table request's label, without allocating
-	tables := m.tables(buf[:0], in, err)
+	op := id.String()
+	var resBuf [1]api.Resource // a single-table request's resources, without allocating
+	var buf [1]string          // and its label
+	tables := m.tables(buf[:0], id.Operation().AppendResources(resBuf[:0], in))
 	for _, t := range tables {
 		s := m.served.get(op, t)
 		s.requests.Inc()
@@ -188,26 +192,26 @@ func (m *Metrics) Observe(ctx context.Context, op string, in any, next func(cont
 // rather than with a map.
 const maxScannedNames = 8
 
-// tables labels a request: the table names it named (resolved from ARNs,
-// each once), or "" for an operation on no table or a table that does not
-// exist, so that a client sending random names cannot create unbounded
-// series. It appends them to buf.
-func (m *Metrics) tables(buf []string, in any, err error) []string {
-	names := engine.AppendRequestTables(buf, in)
-	if len(names) == 0 || errors.Is(err, apierr.ResourceNotFoundException) {
-		return append(names[:0], "")
-	}
-	// Resolve and deduplicate in place: out is a prefix of names. A scan
-	// of out finds duplicates without allocating; a map takes over for
-	// the rare request naming many tables.
-	out := names[:0]
+// tables labels a request: the existing tables among the resources it
+// named (resolved from ARNs, each once), or "" for an operation on no
+// existing table, so that a client sending random names cannot create
+// unbounded series. It appends them to buf.
+func (m *Metrics) tables(buf []string, res []api.Resource) []string {
+	// Resolve and deduplicate: a scan of out finds duplicates without
+	// allocating; a map takes over for the rare request naming many
+	// tables.
+	out := buf[:0]
 	var seen map[string]bool
-	if len(names) > maxScannedNames {
-		seen = make(map[string]bool, len(names))
+	if len(res) > maxScannedNames {
+		seen = make(map[string]bool, len(res))
 	}
-	for _, n := range names {
-		if m.src != nil {
-			n = m.src.TableName(n)
+	for _, r := range res {
+		if m.src == nil || (r.Kind != api.ResourceTable && r.Kind != api.ResourceARN) {
+			continue
+		}
+		n, ok := m.src.TableName(r.Name)
+		if !ok {
+			continue
 		}
 		if seen != nil {
 			if seen[n] {
@@ -218,6 +222,9 @@ func (m *Metrics) tables(buf []string, in any, err error) []string {
 			continue
 		}
 		out = append(out, n)
+	}
+	if len(out) == 0 {
+		out = append(out, "")
 	}
 	return out
 }
@@ -253,8 +260,11 @@ func (m *Metrics) countReturned(op string, tables []string, out any) {
 		n = len(o.Items)
 	case *api.BatchGetItemOutput:
 		for t, items := range o.Responses {
-			if len(items) > 0 && m.src != nil {
-				m.returnedItems.WithLabelValues(op, m.src.TableName(t)).Add(float64(len(items)))
+			if len(items) == 0 || m.src == nil {
+				continue
+			}
+			if name, ok := m.src.TableName(t); ok {
+				m.returnedItems.WithLabelValues(op, name).Add(float64(len(items)))
 			}
 		}
 		return

@@ -29,7 +29,10 @@ func (fakeSource) Provisioned() []engine.ProvisionedCapacity {
 	}
 }
 
-func (fakeSource) TableName(s string) string { return strings.TrimPrefix(s, "arn:") }
+func (fakeSource) TableName(s string) (string, bool) {
+	n := strings.TrimPrefix(s, "arn:")
+	return n, n == "t" || strings.HasPrefix(n, "t") && len(n) > 1 && n[1] >= '0' && n[1] <= '9'
+}
 
 func TestObserveClassifiesOutcomes(t *testing.T) {
 	m := New()
@@ -37,19 +40,19 @@ func TestObserveClassifiesOutcomes(t *testing.T) {
 	ctx := context.Background()
 	tbl := api.Ptr("t")
 	tests := []struct {
-		op  string
+		op  api.OpID
 		in  any
 		out any
 		err error
 	}{
-		{"GetItem", &api.GetItemInput{TableName: tbl}, &api.GetItemOutput{Item: attr.Item{"id": attr.String("x")}}, nil},
-		{"GetItem", &api.GetItemInput{TableName: api.Ptr("arn:t")}, &api.GetItemOutput{}, nil},
-		{"Query", &api.QueryInput{TableName: tbl}, &api.QueryOutput{Items: []attr.Item{{}, {}, {}}}, nil},
-		{"PutItem", &api.PutItemInput{TableName: tbl}, nil, apierr.New(apierr.ConditionalCheckFailedException, "The conditional request failed")},
-		{"PutItem", &api.PutItemInput{TableName: tbl}, nil, apierr.New(apierr.ProvisionedThroughputExceededException, "x")},
-		{"PutItem", &api.PutItemInput{TableName: tbl}, nil, apierr.Validation("bad")},
-		{"PutItem", &api.PutItemInput{TableName: tbl}, nil, errors.New("disk on fire")},
-		{"PutItem", &api.PutItemInput{TableName: api.Ptr("random-name")}, nil, apierr.New(apierr.ResourceNotFoundException, "Requested resource not found")},
+		{api.OpGetItem, &api.GetItemInput{TableName: tbl}, &api.GetItemOutput{Item: attr.Item{"id": attr.String("x")}}, nil},
+		{api.OpGetItem, &api.GetItemInput{TableName: api.Ptr("arn:t")}, &api.GetItemOutput{}, nil},
+		{api.OpQuery, &api.QueryInput{TableName: tbl}, &api.QueryOutput{Items: []attr.Item{{}, {}, {}}}, nil},
+		{api.OpPutItem, &api.PutItemInput{TableName: tbl}, nil, apierr.New(apierr.ConditionalCheckFailedException, "The conditional request failed")},
+		{api.OpPutItem, &api.PutItemInput{TableName: tbl}, nil, apierr.New(apierr.ProvisionedThroughputExceededException, "x")},
+		{api.OpPutItem, &api.PutItemInput{TableName: tbl}, nil, apierr.Validation("bad")},
+		{api.OpPutItem, &api.PutItemInput{TableName: tbl}, nil, errors.New("disk on fire")},
+		{api.OpPutItem, &api.PutItemInput{TableName: api.Ptr("random-name")}, nil, apierr.New(apierr.ResourceNotFoundException, "Requested resource not found")},
 	}
 	for _, tc := range tests {
 		m.Observe(ctx, tc.op, tc.in, func(context.Context) (any, error) { return tc.out, tc.err })
@@ -144,7 +147,7 @@ func BenchmarkObserve(b *testing.B) {
 	next := func(context.Context) (any, error) { return out, nil }
 	ctx := context.Background()
 	for b.Loop() {
-		m.Observe(ctx, "GetItem", in, next)
+		m.Observe(ctx, api.OpGetItem, in, next)
 	}
 }
 
@@ -185,7 +188,7 @@ func TestObserveCountsEachTableOnce(t *testing.T) {
 			items[name] = api.KeysAndAttributes{}
 			items["arn:"+name] = api.KeysAndAttributes{}
 		}
-		m.Observe(context.Background(), "BatchGetItem", &api.BatchGetItemInput{RequestItems: items},
+		m.Observe(context.Background(), api.OpBatchGetItem, &api.BatchGetItemInput{RequestItems: items},
 			func(context.Context) (any, error) { return &api.BatchGetItemOutput{}, nil })
 		if got := series(t, m, "dynago_requests_total"); got != n {
 			t.Errorf("%d tables: %d request series, want %d", n, got, n)

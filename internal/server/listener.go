@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -158,6 +159,17 @@ type firstByteConn struct {
 	net.Conn
 	first   byte
 	pending bool
+}
+
+// SyscallConn exposes the connection's file descriptor, so that the API
+// handler can tell when a client hangs up during a request (wire's
+// hangupWatcher).
+func (c *firstByteConn) SyscallConn() (syscall.RawConn, error) {
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return nil, errors.New("server: connection without a file descriptor")
+	}
+	return sc.SyscallConn()
 }
 
 // Read returns the byte read ahead alone (more may not have arrived yet),

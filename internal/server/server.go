@@ -21,6 +21,7 @@ import (
 
 	"github.com/dynago/dynago/internal/console"
 	"github.com/dynago/dynago/internal/engine"
+	"github.com/dynago/dynago/internal/kv/hotkeys"
 	"github.com/dynago/dynago/internal/kv/pebble"
 	"github.com/dynago/dynago/internal/metrics"
 	"github.com/dynago/dynago/internal/wire"
@@ -87,6 +88,12 @@ type Config struct {
 	// Pprof serves Go's runtime profiles under /debug/pprof/ on the API
 	// port (see withPprof), for performance work. Off by default.
 	Pprof bool
+
+	// Nodes, when above 1, runs that many engines over the one store and
+	// hands requests to them in turn, as that many API nodes over one
+	// shared store (TiKV) would serve them: a test of everything that must
+	// hold across nodes (the catalog, background jobs, transactions).
+	Nodes int
 }
 
 // DefaultTTLInterval is how often, by default, the TTL job deletes expired
@@ -99,6 +106,7 @@ type Server struct {
 	log      *slog.Logger
 	store    *pebble.Store
 	db       *engine.DB
+	nodes    []*engine.DB // db first; more with Config.Nodes
 	metrics  *metrics.Metrics
 	handler  http.Handler
 	api      *wire.Handler
@@ -174,34 +182,49 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 	if ttl == 0 {
 		ttl = DefaultTTLInterval
 	}
-	db, err := engine.Open(ctx, store, engine.Options{
-		Region:      cfg.Region,
-		AccountID:   cfg.AccountID,
-		Endpoint:    endpoint,
-		Logger:      log.With("component", "engine"),
-		TTLInterval: ttl,
-		NoThrottle:  cfg.NoThrottle,
-		Observer:    m,
-	})
-	if err != nil {
-		store.Close()
-		return nil, err
+	// One process owns a Pebble store, and every engine here reaches it
+	// through this one wrapper, which is what lets it serve the catalog
+	// version from memory exactly (kv/hotkeys).
+	shared := hotkeys.Wrap(store, engine.HotKeys()...)
+	var nodes []*engine.DB
+	for i := range max(cfg.Nodes, 1) {
+		db, err := engine.Open(ctx, shared, engine.Options{
+			Region:      cfg.Region,
+			AccountID:   cfg.AccountID,
+			Endpoint:    endpoint,
+			Logger:      log.With("component", "engine", "node", i),
+			TTLInterval: ttl,
+			NoThrottle:  cfg.NoThrottle,
+			Observer:    m,
+
+			SharedCapacity: cfg.Nodes > 1,
+		})
+		if err != nil {
+			for _, n := range nodes {
+				n.Close()
+			}
+			store.Close()
+			return nil, err
+		}
+		nodes = append(nodes, db)
 	}
+	db := nodes[0]
 	m.SetSource(db)
-	api := wire.New(db, wire.Options{
-		Logger: log,
-		Region: cfg.Region,
-		Middleware: func(ctx context.Context, op string, in any, next func(context.Context) (any, error)) (any, error) {
-			return m.Observe(ctx, op, in, func(ctx context.Context) (any, error) {
-				return db.Meter(ctx, in, next)
-			})
-		},
+	var served wire.Engine = db
+	if len(nodes) > 1 {
+		served = newRoundRobin(nodes)
+	}
+	api := wire.New(served, wire.Options{
+		Logger:     log,
+		Region:     cfg.Region,
+		Middleware: m.Observe,
 	})
 	return &Server{
 		cfg:     cfg,
 		log:     log,
 		store:   store,
 		db:      db,
+		nodes:   nodes,
 		metrics: m,
 		handler: withPprofIf(cfg.Pprof, withConsole(withMetrics(api, m.Handler()), console.Handler())),
 		api:     api,
@@ -352,8 +375,10 @@ func (s *Server) Close(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 	}
-	if err := s.db.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("engine: %w", err))
+	for _, n := range s.nodes {
+		if err := n.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("engine: %w", err))
+		}
 	}
 	if err := s.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("store: %w", err))

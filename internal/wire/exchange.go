@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/dynago/dynago/internal/api"
 )
 
 // exchange is one HTTP request and its response as the API handler sees
@@ -37,8 +39,13 @@ type exchange interface {
 	// surrounding whitespace, is token in any case (as Content-Encoding:
 	// gzip is checked).
 	headerIsToken(name, token string) bool
-	// route returns the route the X-Amz-Target header names in routes.
-	route(routes map[string]route) (route, bool)
+	// route returns the operation the X-Amz-Target header names, if the
+	// engine serves it (see served).
+	route(handlers *[api.NumOperations]api.Handler) (api.OpID, bool)
+
+	// untilHangup returns a context derived from ctx that ends when the
+	// client hangs up, and the function ending the watch (hangup.go).
+	untilHangup(ctx context.Context, w *hangupWatcher) (context.Context, func())
 	// checkAuth is the package's checkAuth over the request's headers.
 	checkAuth() error
 	// rawBody returns the request body as sent (before gzip decoding), or
@@ -70,8 +77,9 @@ func (e netExchange) headerIs(name, value string) bool {
 func (e netExchange) headerIsToken(name, token string) bool {
 	return isToken(e.r.Header.Get(name), token)
 }
-func (e netExchange) route(routes map[string]route) (route, bool) {
-	return routeOf(e.r.Header.Get("X-Amz-Target"), routes)
+func (e netExchange) route(handlers *[api.NumOperations]api.Handler) (api.OpID, bool) {
+	id, ok := api.OperationByTarget(e.r.Header.Get("X-Amz-Target"))
+	return served(id, ok, handlers)
 }
 func (e netExchange) checkAuth() error             { return checkAuth(e.r.Header.Get) }
 func (e netExchange) setHeader(name, value string) { e.w.Header().Set(name, value) }
@@ -117,8 +125,22 @@ func (e fastExchange) headerIs(name, value string) bool {
 func (e fastExchange) headerIsToken(name, token string) bool {
 	return isToken(e.ctx.Request.Header.Peek(name), token)
 }
-func (e fastExchange) route(routes map[string]route) (route, bool) {
-	return routeOf(e.ctx.Request.Header.Peek("X-Amz-Target"), routes)
+
+// untilHangup implements exchange: net/http already ends a request's
+// context when its connection closes.
+func (e netExchange) untilHangup(ctx context.Context, _ *hangupWatcher) (context.Context, func()) {
+	return ctx, func() {}
+}
+
+// untilHangup implements exchange: the watcher checks the connection.
+// ctx is the background context ServeFast starts from.
+func (e fastExchange) untilHangup(ctx context.Context, w *hangupWatcher) (context.Context, func()) {
+	return w.watch(e.ctx.Conn())
+}
+
+func (e fastExchange) route(handlers *[api.NumOperations]api.Handler) (api.OpID, bool) {
+	id, ok := api.OperationByTargetBytes(e.ctx.Request.Header.Peek("X-Amz-Target"))
+	return served(id, ok, handlers)
 }
 func (e fastExchange) checkAuth() error { return checkAuth(e.ctx.Request.Header.Peek) }
 func (e fastExchange) setHeader(name, value string) {

@@ -10,17 +10,17 @@ import (
 	"github.com/dynago/dynago/internal/apierr"
 )
 
-// TestMiddleware: the middleware sees each decoded, validated operation
-// with its input shape, can refuse it with a DynamoDB error, and otherwise
-// passes the engine's output through.
+// TestMiddleware: the middleware sees each decoded operation with its
+// input shape, can refuse it with a DynamoDB error, and otherwise passes the
+// engine's output through, including the engine's validation errors.
 func TestMiddleware(t *testing.T) {
 	var seen []string
-	h := newTestHandler(t, Options{Middleware: func(ctx context.Context, op string, in any, next func(context.Context) (any, error)) (any, error) {
+	h := newTestHandler(t, Options{Middleware: func(ctx context.Context, id api.OpID, in any, next func(context.Context) (any, error)) (any, error) {
 		if p, ok := in.(*api.PutItemInput); ok {
-			seen = append(seen, op+":"+api.Str(p.TableName))
+			seen = append(seen, id.String()+":"+api.Str(p.TableName))
 			return nil, apierr.New(apierr.ProvisionedThroughputExceededException, "slow down")
 		}
-		seen = append(seen, op)
+		seen = append(seen, id.String())
 		return next(ctx)
 	}})
 	tests := []struct {
@@ -31,8 +31,9 @@ func TestMiddleware(t *testing.T) {
 		{"PutItem", `{"TableName":"music","Item":{"id":{"S":"1"}}}`, http.StatusBadRequest, "slow down"},
 		{"ListTables", `{}`, http.StatusOK, `"TableNames":[]`},
 		{"DescribeLimits", `{}`, http.StatusOK, `{}`},
-		// Invalid requests never reach the middleware.
-		{"PutItem", `{"TableName":"x","Item":{"id":{"S":"1"}}}`, http.StatusBadRequest, "tableName"},
+		// The engine validates: an invalid request reaches the middleware,
+		// which sees the engine's answer.
+		{"DescribeTable", `{"TableName":"x"}`, http.StatusBadRequest, "tableName"},
 	}
 	for _, tc := range tests {
 		rec := do(t, h, req{target: tc.target, body: tc.body}.build())
@@ -42,7 +43,7 @@ func TestMiddleware(t *testing.T) {
 	}
 	// do serves each request through ServeHTTP and then ServeFast, so the
 	// middleware sees every valid one twice.
-	if got, want := strings.Join(seen, ","), "PutItem:music,PutItem:music,ListTables,ListTables,DescribeLimits,DescribeLimits"; got != want {
+	if got, want := strings.Join(seen, ","), "PutItem:music,PutItem:music,ListTables,ListTables,DescribeLimits,DescribeLimits,DescribeTable,DescribeTable"; got != want {
 		t.Errorf("middleware saw %s, want %s", got, want)
 	}
 }

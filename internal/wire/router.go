@@ -12,61 +12,49 @@ import (
 	"github.com/dynago/dynago/internal/apierr"
 )
 
-// targetPrefix is the X-Amz-Target prefix of the DynamoDB API version
-// Dynago speaks.
-const targetPrefix = "DynamoDB_20120810."
+// The router: the X-Amz-Target header names an operation of the registry
+// (package api: both the DynamoDB_20120810 and the DynamoDBStreams_20120810
+// services), the body decodes into that operation's input shape, and the
+// engine's handler for it runs. Which operations exist, their shapes and
+// their targets come from the registry alone; the engine says which it
+// serves. The engine validates the input (api.Validator), so in-process
+// callers get the same checks as the network does.
 
-// operation serves one DynamoDB operation: body in, output shape out.
-type operation func(ctx context.Context, body []byte) (any, error)
-
-// route is one operation the X-Amz-Target header can name. It holds its
-// name so that a request read as bytes (ServeFast) gets the name, which
-// outlives the request in logs and metrics, without copying it.
-type route struct {
-	name string
-	call operation
-}
-
-// routeOf returns the route target (an X-Amz-Target value) names in
-// routes.
-func routeOf[T headerText](target T, routes map[string]route) (route, bool) {
-	if !hasPrefix(target, targetPrefix) {
-		return route{}, false
+// served returns id when the engine serves it (a non-nil handler in
+// handlers): an operation of the registry the engine does not implement is
+// answered as DynamoDB answers a target it does not know.
+func served(id api.OpID, ok bool, handlers *[api.NumOperations]api.Handler) (api.OpID, bool) {
+	if !ok || handlers[id] == nil {
+		return 0, false
 	}
-	r, ok := routes[string(target[len(targetPrefix):])]
-	return r, ok
+	return id, true
 }
 
-// register adds the operation name, served by call, to h's routes. The
-// generic wrapper is every handler's whole body: decode, validate, call.
-func register[In, Out any](h *Handler, name string, call func(context.Context, *In) (*Out, error)) {
-	h.ops[name] = route{name: name, call: func(ctx context.Context, body []byte) (any, error) {
-		in := new(In)
-		if !decodeFast(body, in) {
-			var zero In
-			*in = zero // the fast path may have filled part of it
-			if err := decode(name, body, in); err != nil {
-				return nil, err
-			}
-		}
-		if err := h.validator.Validate(name, in); err != nil {
+// call decodes body into op's input shape and runs the engine's handler,
+// through the middleware when there is one.
+func (h *Handler) call(ctx context.Context, id api.OpID, body []byte) (any, error) {
+	op := id.Operation()
+	in := op.NewInput()
+	if !decodeFast(body, in) {
+		in = op.NewInput() // the fast path may have filled part of it
+		if err := decode(op.Name, body, in); err != nil {
 			return nil, err
 		}
-		if h.opts.BeforeOperation != nil {
-			h.opts.BeforeOperation(ctx, name)
-		}
-		if h.opts.Middleware != nil {
-			return h.opts.Middleware(ctx, name, in, func(ctx context.Context) (any, error) {
-				return callOp(ctx, call, in)
-			})
-		}
-		return callOp(ctx, call, in)
-	}}
+	}
+	if h.opts.BeforeOperation != nil {
+		h.opts.BeforeOperation(ctx, op.Name)
+	}
+	next := func(ctx context.Context) (any, error) { return callHandler(ctx, h.handlers[id], in) }
+	if h.opts.Middleware != nil {
+		return h.opts.Middleware(ctx, id, in, next)
+	}
+	return next(ctx)
 }
 
-// callOp calls the engine and turns a nil output into an empty JSON object.
-func callOp[In, Out any](ctx context.Context, call func(context.Context, *In) (*Out, error), in *In) (any, error) {
-	out, err := call(ctx, in)
+// callHandler runs handler, turning a nil output into an empty JSON
+// object.
+func callHandler(ctx context.Context, handler api.Handler, in any) (any, error) {
+	out, err := handler(ctx, in)
 	if err != nil {
 		return nil, err
 	}
@@ -102,16 +90,16 @@ func decode(op string, body []byte, in any) error {
 	return apierr.New(apierr.SerializationException, strings.TrimPrefix(err.Error(), "json: "))
 }
 
-// dispatch runs op, turning a panic into an InternalServerError and an
-// error log line with the stack, so that one bad request never takes the
-// server down.
-func (h *Handler) dispatch(ctx context.Context, name string, op operation, body []byte, reqID string) (out any, err error) {
+// dispatch runs the operation, turning a panic into an InternalServerError
+// and an error log line with the stack, so that one bad request never takes
+// the server down.
+func (h *Handler) dispatch(ctx context.Context, id api.OpID, body []byte, reqID string) (out any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			h.log.ErrorContext(ctx, "panic serving request",
-				"op", name, "request_id", reqID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				"op", id.String(), "request_id", reqID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			out, err = nil, apierr.New(apierr.InternalServerError, internalErrorMessage)
 		}
 	}()
-	return op(ctx, body)
+	return h.call(ctx, id, body)
 }

@@ -1,34 +1,47 @@
 package wire
 
-import "testing"
+import (
+	"context"
+	"testing"
 
-// TestRouteOf checks the X-Amz-Target lookup over both header forms, and
-// that it copies nothing: the name comes from the route.
-func TestRouteOf(t *testing.T) {
-	routes := map[string]route{"GetItem": {name: "GetItem"}}
+	"github.com/dynago/dynago/internal/api"
+)
+
+// TestRoute checks the X-Amz-Target lookup over both header forms, both
+// services, and operations the engine does not serve; and that looking a
+// target up as bytes copies nothing.
+func TestRoute(t *testing.T) {
+	var handlers [api.NumOperations]api.Handler
+	handlers[api.OpGetItem] = func(ctx context.Context, in any) (any, error) { return nil, nil }
+	handlers[api.OpGetRecords] = handlers[api.OpGetItem]
 	for _, tt := range []struct {
 		target string
-		want   string // "" for no route
+		want   api.OpID
+		ok     bool
 	}{
-		{targetPrefix + "GetItem", "GetItem"},
-		{targetPrefix + "getitem", ""},
-		{targetPrefix, ""},
-		{"GetItem", ""},
-		{"DynamoDB_20991231.GetItem", ""},
-		{"", ""},
+		{"DynamoDB_20120810.GetItem", api.OpGetItem, true},
+		{"DynamoDBStreams_20120810.GetRecords", api.OpGetRecords, true},
+		{"DynamoDB_20120810.GetRecords", 0, false},
+		{"DynamoDB_20120810.PutItem", 0, false}, // not served by these handlers
+		{"DynamoDB_20120810.getitem", 0, false},
+		{"DynamoDB_20120810.", 0, false},
+		{"GetItem", 0, false},
+		{"DynamoDB_20991231.GetItem", 0, false},
+		{"", 0, false},
 	} {
-		for _, got := range []func() (route, bool){
-			func() (route, bool) { return routeOf(tt.target, routes) },
-			func() (route, bool) { return routeOf([]byte(tt.target), routes) },
+		for _, lookup := range []func() (api.OpID, bool){
+			func() (api.OpID, bool) { return api.OperationByTarget(tt.target) },
+			func() (api.OpID, bool) { return api.OperationByTargetBytes([]byte(tt.target)) },
 		} {
-			r, ok := got()
-			if ok != (tt.want != "") || r.name != tt.want {
-				t.Errorf("routeOf(%q) = %q, %v; want %q", tt.target, r.name, ok, tt.want)
+			id, ok := lookup()
+			id, ok = served(id, ok, &handlers)
+			if ok != tt.ok || id != tt.want {
+				t.Errorf("route(%q) = %v, %v; want %v, %v", tt.target, id, ok, tt.want, tt.ok)
 			}
 		}
 	}
-	target := []byte(targetPrefix + "GetItem")
-	if n := testing.AllocsPerRun(100, func() { routeOf(target, routes) }); n != 0 {
-		t.Errorf("routeOf over bytes: %v allocations, want 0", n)
+	target := []byte("DynamoDB_20120810.GetItem")
+	if n := testing.AllocsPerRun(100, func() { api.OperationByTargetBytes(target) }); n != 0 {
+		t.Errorf("lookup over bytes: %v allocations, want 0", n)
 	}
 }

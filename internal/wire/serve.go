@@ -104,6 +104,12 @@ func (h *Handler) answer(ctx context.Context, ex exchange) (op string, status in
 		contentType = contentTypeJSON
 	}
 	fail := func(op string, err error) (string, int, string) {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			// The client hung up (hangup.go): nobody reads an answer.
+			h.log.DebugContext(ctx, "request cancelled: the client hung up", "op", op, "request_id", reqID)
+			ex.closeConnection()
+			return op, 499, reqID
+		}
 		status, b := errorBody(err)
 		if status >= 500 {
 			h.log.ErrorContext(ctx, "request failed", "op", op, "request_id", reqID, "error", err)
@@ -111,14 +117,14 @@ func (h *Handler) answer(ctx context.Context, ex exchange) (op string, status in
 		return op, h.write(ex, contentType, status, b), reqID
 	}
 
-	rt, ok := ex.route(h.ops)
+	id, ok := ex.route(&h.handlers)
 	if !ok {
 		if len(body) > 0 && !json.Valid(body) {
 			return fail("", apierr.New(apierr.SerializationException, ""))
 		}
 		return fail("", apierr.New(apierr.UnknownOperationException, ""))
 	}
-	name := rt.name
+	name := id.String()
 	if err := ex.checkAuth(); err != nil {
 		if len(body) > 0 && !json.Valid(body) {
 			return fail(name, apierr.New(apierr.SerializationException, ""))
@@ -129,8 +135,13 @@ func (h *Handler) answer(ctx context.Context, ex exchange) (op string, status in
 		return fail(name, apierr.New(apierr.SerializationException, ""))
 	}
 
+	if hangupOps[id] {
+		var stop func()
+		ctx, stop = ex.untilHangup(ctx, &h.hangups)
+		defer stop()
+	}
 	var raw api.RawItems
-	out, err := h.dispatch(api.WithRawItems(ctx, &raw), name, rt.call, body, reqID)
+	out, err := h.dispatch(api.WithRawItems(ctx, &raw), id, body, reqID)
 	if err != nil {
 		return fail(name, err)
 	}

@@ -34,16 +34,16 @@ type Options struct {
 	// faults (a panic) without package-level state.
 	BeforeOperation func(ctx context.Context, op string)
 
-	// Middleware, when set, runs every decoded and validated operation:
-	// it must call next (or refuse the request with an error) and returns
-	// the operation's output. in is the operation's input shape (such as
-	// *api.PutItemInput) and the output is its output shape. The server
-	// puts metrics and the engine's throttling here.
+	// Middleware, when set, runs every decoded operation: it must call
+	// next (or refuse the request with an error) and returns the
+	// operation's output. in is the operation's input shape (such as
+	// *api.PutItemInput), not yet validated (the engine validates), and the
+	// output is its output shape. The server puts metrics here.
 	Middleware Middleware
 }
 
 // Middleware wraps the engine call of one operation; see Options.Middleware.
-type Middleware func(ctx context.Context, op string, in any, next func(context.Context) (any, error)) (any, error)
+type Middleware func(ctx context.Context, op api.OpID, in any, next func(context.Context) (any, error)) (any, error)
 
 // defaultMaxBodyBytes is DynamoDB's request size limit.
 const defaultMaxBodyBytes = 16 << 20 // 16 MB
@@ -51,13 +51,12 @@ const defaultMaxBodyBytes = 16 << 20 // 16 MB
 // Handler serves the DynamoDB API over one engine, to net/http (ServeHTTP)
 // and to fasthttp (ServeFast) alike.
 type Handler struct {
-	db        Engine
-	opts      Options
-	log       *slog.Logger
-	validator *api.Validator
-	ops       map[string]route
-	health    []byte
-	buffers   bufferPool // response bodies
+	opts     Options
+	log      *slog.Logger
+	handlers [api.NumOperations]api.Handler // nil for an operation the engine does not serve
+	health   []byte
+	buffers  bufferPool // response bodies
+	hangups  hangupWatcher
 }
 
 // New returns the Handler serving the DynamoDB API over db, normally
@@ -73,19 +72,13 @@ func New(db Engine, opts Options) *Handler {
 		opts.MaxBodyBytes = defaultMaxBodyBytes
 	}
 	h := &Handler{
-		db:        db,
-		opts:      opts,
-		log:       opts.Logger,
-		validator: api.NewValidator(),
-		ops:       map[string]route{},
-		health:    []byte("healthy: dynamodb." + opts.Region + ".amazonaws.com "),
+		opts:   opts,
+		log:    opts.Logger,
+		health: []byte("healthy: dynamodb." + opts.Region + ".amazonaws.com "),
 	}
-	h.registerTables()
-	h.registerItems()
-	h.registerQuery()
-	h.registerBatch()
-	h.registerTransact()
-	h.registerSettings()
+	for id := range api.OpID(api.NumOperations) {
+		h.handlers[id] = db.Handler(id)
+	}
 	return h
 }
 

@@ -45,7 +45,7 @@ func newTestHandler(t testing.TB, opts Options) http.Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return New(fakeEngine{}, opts)
+	return New(newFakeEngine(), opts)
 }
 
 func (r req) build() *http.Request {
@@ -66,7 +66,7 @@ func (r req) build() *http.Request {
 		hr.Header.Set("Content-Type", r.ctype)
 	}
 	if r.target != "" {
-		hr.Header.Set("X-Amz-Target", targetPrefix+r.target)
+		hr.Header.Set("X-Amz-Target", "DynamoDB_20120810."+r.target)
 	}
 	if r.rawTgt != "" {
 		hr.Header.Set("X-Amz-Target", r.rawTgt)
@@ -308,7 +308,7 @@ func (b *syncBuffer) String() string {
 
 func TestPanicBecomesInternalServerError(t *testing.T) {
 	var logs syncBuffer
-	h := New(fakeEngine{}, Options{
+	h := New(newFakeEngine(), Options{
 		Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		BeforeOperation: func(_ context.Context, op string) {
 			if op == "GetItem" {

@@ -8,8 +8,14 @@
 //
 // The suite checks the contract in package kv: point reads and writes,
 // bounded iteration both ways, snapshot isolation, read-your-writes inside
-// Update, rollback, lock isolation with context cancellation, atomic
-// visibility, and exact counts under concurrent read-modify-write.
+// Update and reads after a lock wait, rollback, lock isolation with context
+// cancellation, atomic visibility, exact counts under concurrent
+// read-modify-write, the reserved key range, and the change log: commit
+// order under concurrent writers, atomicity with the transaction's other
+// writes, snapshot positions, trimming, waiting, and DropRange.
+//
+// RunKill9 is the crash half: it needs a store that survives its process,
+// so it takes an open function of a directory instead.
 package kvtest
 
 import (
@@ -48,6 +54,16 @@ func Run(t *testing.T, open func(t *testing.T) kv.Store) {
 		{"ConcurrentIncrements", testConcurrentIncrements},
 		{"MultiKeyNoDeadlock", testMultiKeyNoDeadlock},
 		{"Closed", testClosed},
+		{"ReadAfterLock", testReadAfterLock},
+		{"ReservedInvisible", testReservedInvisible},
+		{"LogReadableOnReturn", testLogReadableOnReturn},
+		{"LogArguments", testLogArguments},
+		{"LogLimits", testLogLimits},
+		{"LogConcurrentWriters", testLogConcurrentWriters},
+		{"LogSnapshotPosition", testLogSnapshotPosition},
+		{"TrimLog", testTrimLog},
+		{"WaitLog", testWaitLog},
+		{"DropRangeLarge", testDropRangeLarge},
 	}
 	t.Run("Script", func(t *testing.T) { runScripts(t, open) })
 	for _, tc := range tests {

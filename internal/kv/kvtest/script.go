@@ -33,12 +33,26 @@ var errAbort = errors.New("kvtest: script abort")
 //
 //	set K V                  write (its own Update, or the open txn)
 //	del K
-//	delrange START END
+//	delrange START END       Txn.DeleteRange (deprecated)
+//	append LOG V             Txn.AppendLog
+//	W -> !error              any write above must fail (and, in its own
+//	                         Update, commit nothing)
 //	get K -> V               V may be !notfound
 //	scan START END -> K=V …  ascending; rscan is descending
+//	log LOG [after V] [limit N] -> V …
+//	                         Store.ReadLog: the records' values, in Seq
+//	                         order (which must increase); after V starts
+//	                         after the Seq an earlier log command saw V at
+//	                         (0 if none); no limit reads in pages of 2
+//	trim LOG V               Store.TrimLog up to the Seq V was read at
+//	droprange START END      Store.DropRange
 //	txn [K …]                open an Update locking the given keys; reads
 //	                         and writes until commit/abort go through it
 //	commit | abort           fn returns nil / an error
+//
+// Seqs are the backend's (they need not be contiguous), so scripts name
+// records by value: each value a log command returns is remembered with
+// its Seq, per log.
 func runScripts(t *testing.T, open func(t *testing.T) kv.Store) {
 	files, err := fs.Glob(scripts, "testdata/*.txt")
 	if err != nil || len(files) == 0 {
@@ -61,7 +75,8 @@ type scriptRunner struct {
 	s    kv.Store
 	file string
 	line int
-	tx   kv.Txn // the open transaction while a txn block runs
+	tx   kv.Txn            // the open transaction while a txn block runs
+	seqs map[string]kv.Seq // log + "\x00" + value -> the Seq it was read at
 }
 
 type scriptLine struct {
@@ -139,8 +154,20 @@ func (r *scriptRunner) exec(text string) {
 	args := r.words(fields[1:])
 	ctx := context.Background()
 	switch op := fields[0]; op {
-	case "set", "del", "delrange":
-		r.write(op, args)
+	case "set", "del", "delrange", "append":
+		r.write(op, args, hasWant, want)
+	case "log":
+		r.readLog(args, hasWant, want)
+	case "trim":
+		r.need(args, 2)
+		if err := r.s.TrimLog(ctx, args[0], r.seqOf(args[0], args[1])); err != nil {
+			r.failf("trim: %v", err)
+		}
+	case "droprange":
+		r.need(args, 2)
+		if err := r.s.DropRange(ctx, args[0], args[1]); err != nil {
+			r.failf("droprange: %v", err)
+		}
 	case "get":
 		r.need(args, 1)
 		got, err := r.reader().Get(ctx, args[0])
@@ -247,8 +274,8 @@ func (r *scriptRunner) pair(w string) string {
 }
 
 // write runs a write in the open txn, or in an Update of its own that locks
-// the first argument.
-func (r *scriptRunner) write(op string, args [][]byte) {
+// the first argument. "-> !error" expects it to fail.
+func (r *scriptRunner) write(op string, args [][]byte, hasWant bool, want string) {
 	r.t.Helper()
 	var n int
 	var fn func(kv.Txn) error
@@ -259,15 +286,108 @@ func (r *scriptRunner) write(op string, args [][]byte) {
 		n, fn = 1, func(tx kv.Txn) error { return tx.Delete(args[0]) }
 	case "delrange":
 		n, fn = 2, func(tx kv.Txn) error { return tx.DeleteRange(args[0], args[1]) }
+	case "append":
+		n, fn = 2, func(tx kv.Txn) error { return tx.AppendLog(args[0], args[1]) }
 	}
 	r.need(args, n)
+	wantErr := false
+	if hasWant {
+		if strings.TrimSpace(want) != "!error" {
+			r.failf("a write expects nothing or -> !error, not %q", want)
+		}
+		wantErr = true
+	}
 	var err error
-	if r.tx != nil {
+	switch {
+	case r.tx != nil:
 		err = fn(r.tx)
-	} else {
+	case op == "append":
+		err = r.s.Update(context.Background(), nil, fn)
+	default:
 		err = r.s.Update(context.Background(), args[:1], fn)
 	}
-	if err != nil {
+	switch {
+	case wantErr && err == nil:
+		r.failf("%s succeeded, want an error", op)
+	case !wantErr && err != nil:
 		r.failf("%s: %v", op, err)
 	}
+}
+
+// readLog runs a log command.
+func (r *scriptRunner) readLog(args [][]byte, hasWant bool, want string) {
+	r.t.Helper()
+	if len(args) != 1 && len(args) != 3 && len(args) != 5 {
+		r.failf("log LOG [after V] [limit N]")
+	}
+	log := args[0]
+	var after kv.Seq
+	limit := 0
+	for i := 1; i+1 < len(args); i += 2 {
+		switch string(args[i]) {
+		case "after":
+			after = r.seqOf(log, args[i+1])
+		case "limit":
+			n, err := strconv.Atoi(string(args[i+1]))
+			if err != nil || n <= 0 {
+				r.failf("bad limit %q", args[i+1])
+			}
+			limit = n
+		default:
+			r.failf("unknown log option %q", args[i])
+		}
+	}
+	var recs []kv.LogRecord
+	for {
+		page := 2 // small pages, so paging by after is exercised
+		if limit > 0 {
+			page = limit - len(recs)
+		}
+		got, err := r.s.ReadLog(context.Background(), log, after, page)
+		if err != nil {
+			r.failf("ReadLog: %v", err)
+		}
+		if len(got) > page {
+			r.failf("ReadLog returned %d records, limit %d", len(got), page)
+		}
+		recs = append(recs, got...)
+		if len(got) < page || (limit > 0 && len(recs) == limit) {
+			break
+		}
+		after = got[len(got)-1].Seq
+	}
+	got := make([]string, len(recs))
+	for i, rec := range recs {
+		if i > 0 && rec.Seq <= recs[i-1].Seq {
+			r.failf("ReadLog: Seq %d after %d", rec.Seq, recs[i-1].Seq)
+		}
+		if r.seqs == nil {
+			r.seqs = make(map[string]kv.Seq)
+		}
+		k := string(log) + "\x00" + string(rec.Value)
+		if seq, ok := r.seqs[k]; ok && seq != rec.Seq {
+			r.failf("record %q of log %q read at Seq %d, earlier at %d", rec.Value, log, rec.Seq, seq)
+		}
+		r.seqs[k] = rec.Seq
+		got[i] = strconv.Quote(string(rec.Value))
+	}
+	if !hasWant {
+		r.failf("log without expected result (add -> ...)")
+	}
+	var norm []string
+	for _, w := range strings.Fields(want) {
+		norm = append(norm, strconv.Quote(string(r.word(w))))
+	}
+	if !slices.Equal(got, norm) {
+		r.failf("got %v, want %v", got, norm)
+	}
+}
+
+// seqOf returns the Seq an earlier log command read value at.
+func (r *scriptRunner) seqOf(log, value []byte) kv.Seq {
+	seq, ok := r.seqs[string(log)+"\x00"+string(value)]
+	if !ok {
+		r.failf("no log command has read %q in log %q", value, log)
+	}
+	return seq
 }

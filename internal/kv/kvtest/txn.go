@@ -156,6 +156,22 @@ func testClosed(t *testing.T, s kv.Store) {
 	if !errors.Is(err, kv.ErrClosed) {
 		t.Errorf("Update = %v, want ErrClosed", err)
 	}
+	log := []byte("L")
+	if _, err := s.ReadLog(ctx, log, 0, 10); !errors.Is(err, kv.ErrClosed) {
+		t.Errorf("ReadLog = %v, want ErrClosed", err)
+	}
+	if _, err := s.LogWatermark(ctx, log); !errors.Is(err, kv.ErrClosed) {
+		t.Errorf("LogWatermark = %v, want ErrClosed", err)
+	}
+	if err := s.WaitLog(ctx, log, 0); !errors.Is(err, kv.ErrClosed) {
+		t.Errorf("WaitLog = %v, want ErrClosed", err)
+	}
+	if err := s.TrimLog(ctx, log, 10); !errors.Is(err, kv.ErrClosed) {
+		t.Errorf("TrimLog = %v, want ErrClosed", err)
+	}
+	if err := s.DropRange(ctx, []byte("a"), []byte("b")); !errors.Is(err, kv.ErrClosed) {
+		t.Errorf("DropRange = %v, want ErrClosed", err)
+	}
 	if err := s.Close(); !errors.Is(err, kv.ErrClosed) {
 		t.Errorf("second Close = %v, want ErrClosed", err)
 	}

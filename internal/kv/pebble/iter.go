@@ -44,10 +44,12 @@ type iter struct {
 const iterBoundsInline = 128
 
 // newIter opens an iterator over [start, end) of r and registers it in owner.
+// A nil end, or one past kv.ReservedPrefix, stops before the reserved keys.
 func newIter(ctx context.Context, r pdb.Reader, owner *handleSet, start, end []byte, reverse bool) (*iter, error) {
 	i := &iter{ctx: ctx, owner: owner, reverse: reverse}
-	// Copies, so the caller may reuse its buffers. Bounds keep their
-	// nil-ness: nil means unbounded.
+	end = clampEnd(end) // never into the reserved keys
+	// Copies, so the caller may reuse its buffers. A nil start keeps its
+	// nil-ness: no lower bound.
 	buf := i.bounds[:0]
 	if len(start)+len(end) > len(i.bounds) {
 		buf = make([]byte, 0, len(start)+len(end))

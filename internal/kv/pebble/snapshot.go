@@ -2,6 +2,7 @@ package pebble
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 
 	pdb "github.com/cockroachdb/pebble/v2"
@@ -50,6 +51,35 @@ func (s *snapshot) Iter(ctx context.Context, start, end []byte, reverse bool) (k
 		return nil, err
 	}
 	return newIter(ctx, s.snap, &s.store.handles, start, end, reverse)
+}
+
+// LogPosition implements kv.Snapshot: the log's head as the snapshot sees
+// it. The head is written in the batch of every commit that appends to the
+// log, and those batches become visible in Seq order (see log.go), so the
+// snapshot sees exactly the records up to the head it sees. No lock is
+// taken: NewSnapshot costs what it did before the change log.
+func (s *snapshot) LogPosition(ctx context.Context, log []byte) (kv.Seq, error) {
+	if !s.store.gate.enter() {
+		return 0, kv.ErrClosed
+	}
+	defer s.store.gate.leave()
+	if s.dead.Load() {
+		return 0, kv.ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if len(log) == 0 {
+		return 0, errEmptyLog
+	}
+	v, err := get(s.snap, headKey(log))
+	if errors.Is(err, kv.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return decodeSeq(v)
 }
 
 // Close implements kv.Snapshot. Closing twice is a no-op.

@@ -4,10 +4,13 @@
 package pebble
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"time"
 
 	pdb "github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -42,6 +45,14 @@ const (
 	// gives about a 1% false-positive rate, so a GetItem touches the one
 	// level holding the item instead of reading a data block in each.
 	bloomBitsPerKey = 10
+
+	// flushDelayDeleteRange is how long a memtable holding a range
+	// deletion (DropRange, TrimLog, DeleteRange) may wait before Pebble
+	// flushes it: the space of a dropped table comes back only once the
+	// tombstone reaches the sstables (then whole files it covers are
+	// deleted without being rewritten), and an idle store would otherwise
+	// never fill its memtable.
+	flushDelayDeleteRange = 10 * time.Second
 )
 
 // Options configures Open. The zero value is a sensible on-disk store.
@@ -79,6 +90,12 @@ type Store struct {
 	// noWAL is set for an in-memory store, which keeps no write-ahead
 	// log, so its commits cannot ask for a synced one.
 	noWAL bool
+	// logs holds the change logs' counters, watermarks and waiters.
+	logs *logTable
+	// closing is closed when Close starts, to end WaitLog calls that
+	// would otherwise keep it waiting.
+	closing     chan struct{}
+	closingOnce sync.Once
 }
 
 var _ kv.Store = (*Store)(nil)
@@ -95,7 +112,14 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kv/pebble: open %q: %w", dir, err)
 	}
-	return &Store{db: db, locks: newLockTable(), gate: newGate(), noWAL: po.DisableWAL}, nil
+	return &Store{
+		db:      db,
+		locks:   newLockTable(),
+		gate:    newGate(),
+		noWAL:   po.DisableWAL,
+		logs:    newLogTable(),
+		closing: make(chan struct{}),
+	}, nil
 }
 
 func pebbleOptions(opts Options) *pdb.Options {
@@ -108,6 +132,7 @@ func pebbleOptions(opts Options) *pdb.Options {
 		MemTableStopWritesThreshold: memTableCount,
 		Logger:                      slogLogger{l: logger},
 		FormatMajorVersion:          pdb.FormatNewest,
+		FlushDelayDeleteRange:       flushDelayDeleteRange,
 	}
 	if po.MemTableSize == 0 {
 		po.MemTableSize = DefaultMemTableSize
@@ -186,12 +211,42 @@ func (s *Store) NewSnapshot(ctx context.Context) (kv.Snapshot, error) {
 	return snap, nil
 }
 
+// DropRange implements kv.Store with one Pebble range deletion, synced in a
+// batch of its own: atomic here, whatever the range holds. It is a single
+// tombstone, however many sstables the range spans; the space comes back
+// when the tombstone is flushed (see flushDelayDeleteRange) and compacted,
+// whole covered sstables at no cost. The end is cut short of the reserved
+// keys, so the change log is never dropped. (Pebble's Excise would remove
+// covered data at once, but it is experimental, needs virtual sstables,
+// and is not atomic with the WAL; a tombstone is one line.)
+func (s *Store) DropRange(ctx context.Context, start, end []byte) error {
+	if !s.gate.enter() {
+		return kv.ErrClosed
+	}
+	defer s.gate.leave()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if end == nil {
+		return errors.New("kv/pebble: DropRange needs an end key")
+	}
+	end = clampEnd(end)
+	if bytes.Compare(start, end) >= 0 {
+		return nil
+	}
+	if err := s.db.DeleteRange(start, end, s.writeOptions()); err != nil {
+		return fmt.Errorf("kv/pebble: drop range: %w", err)
+	}
+	return nil
+}
+
 // Close waits for running calls to finish, closes any snapshot or iterator
 // still open (reporting them as an error, since that is a caller's bug), and
 // closes Pebble. Every acknowledged write is already in the synced WAL, so
 // Close need not flush memtables for durability. Closing twice returns
 // kv.ErrClosed.
 func (s *Store) Close() error {
+	s.closingOnce.Do(func() { close(s.closing) })
 	if !s.gate.close() {
 		return kv.ErrClosed
 	}

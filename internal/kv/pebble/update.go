@@ -13,7 +13,10 @@ import (
 
 // Update implements kv.Store: lock the named keys, run fn against a batch
 // (see txn), commit the batch with a synced WAL write, unlock. (An
-// in-memory store has no WAL; its commits are done once applied.)
+// in-memory store has no WAL; its commits are done once applied.) A commit
+// that appended log records takes the change log's path instead (see
+// log.go); one that did not is exactly the path below, which the log adds
+// nothing to.
 //
 // Commits use pebble.Sync, and Pebble's commit pipeline shares one WAL fsync
 // among every batch queued while the previous fsync ran (LogWriter's flush
@@ -28,7 +31,21 @@ import (
 // key never sees a write that is not yet durable. Pebble does publish a
 // batch to readers before its fsync finishes, so plain reads (Store.Get,
 // snapshots, keys an Update did not name) can see a write up to one fsync
-// before Update acknowledges it.
+// before Update acknowledges it. The change log is the exception that
+// needs a guarantee, so ReadLog serves records only up to a watermark that
+// moves after the fsync.
+//
+// The contract's two rules for Update hold here as follows:
+//
+//   - Reads inside fn see every write committed before fn's locks were
+//     taken: fn runs after the locks are held, and its reads are not
+//     pinned to a snapshot. A Get reads the DB's latest published state
+//     at that moment (or an indexed batch over it, which reads through to
+//     that state too), and an iterator the latest state when it opens.
+//     Pebble publishes a batch before its Commit returns, and the previous
+//     holder of a lock released it only after its Commit returned.
+//   - fn may be run more than once: this backend never re-runs it (a lock
+//     table cannot conflict), but callers must not rely on that.
 func (s *Store) Update(ctx context.Context, lockKeys [][]byte, fn func(kv.Txn) error) error {
 	if !s.gate.enter() {
 		return kv.ErrClosed
@@ -54,6 +71,9 @@ func (s *Store) Update(ctx context.Context, lockKeys [][]byte, fn func(kv.Txn) e
 	t.finish()
 	if err != nil {
 		return err
+	}
+	if len(t.logs) > 0 {
+		return s.commitLogged(t)
 	}
 	if t.batch == nil || t.batch.Empty() {
 		return nil // nothing to make durable
@@ -95,6 +115,9 @@ type txn struct {
 	indexed bool       // batch is an indexed batch
 	iters   handleSet  // iterators fn opened; closed when fn returns
 	done    bool
+
+	logs    []logAppend  // records AppendLog collected, in order
+	touched []touchedLog // scratch for the commit of logs
 }
 
 var _ kv.Txn = (*txn)(nil)
@@ -169,6 +192,9 @@ func (t *txn) Set(key, value []byte) error {
 	if t.done {
 		return kv.ErrTxnDone
 	}
+	if isReserved(key) {
+		return errReserved
+	}
 	return t.writer().Set(key, value, nil)
 }
 
@@ -177,10 +203,16 @@ func (t *txn) Delete(key []byte) error {
 	if t.done {
 		return kv.ErrTxnDone
 	}
+	if isReserved(key) {
+		return errReserved
+	}
 	return t.writer().Delete(key, nil)
 }
 
-// DeleteRange implements kv.Txn. An empty or inverted range deletes nothing.
+// DeleteRange implements kv.Txn. An empty or inverted range deletes
+// nothing, and the range stops short of the reserved keys.
+//
+// Deprecated: see kv.Txn.
 func (t *txn) DeleteRange(start, end []byte) error {
 	if t.done {
 		return kv.ErrTxnDone
@@ -188,10 +220,27 @@ func (t *txn) DeleteRange(start, end []byte) error {
 	if end == nil {
 		return errors.New("kv/pebble: DeleteRange needs an end key")
 	}
+	end = clampEnd(end)
 	if bytes.Compare(start, end) >= 0 {
 		return nil
 	}
 	return t.writer().DeleteRange(start, end, nil)
+}
+
+// AppendLog implements kv.Txn: the record is kept (copied, with the log's
+// name, in one allocation) until the commit numbers it.
+func (t *txn) AppendLog(log, record []byte) error {
+	if t.done {
+		return kv.ErrTxnDone
+	}
+	if len(log) == 0 {
+		return errEmptyLog
+	}
+	buf := make([]byte, len(log)+len(record))
+	n := copy(buf, log)
+	copy(buf[n:], record)
+	t.logs = append(t.logs, logAppend{log: buf[:n:n], record: buf[n:]})
+	return nil
 }
 
 // writeOptions is how Update commits: synced to the WAL, except in a store

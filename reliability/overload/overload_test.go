@@ -1,0 +1,307 @@
+// Package overload is the overload campaign: offered load far above
+// capacity, thousands of open connections, and many concurrent maximum-size
+// request bodies. DynamoDB answers overload by shedding requests with its
+// errors (ThrottlingException, ProvisionedThroughputExceededException) or
+// 503s, and its front end never holds unbounded request bytes; a server
+// that does the same keeps a bounded memory and recovers its throughput
+// when the load falls.
+//
+// The campaign asserts those bounds. Until the server enforces them it
+// does not pass, so it runs only with DYNAGO_OVERLOAD=1:
+//
+//	DYNAGO_OVERLOAD=1 go test ./reliability/overload -v -timeout 20m
+//
+// docs/reliability.md records the figures of the last run.
+package overload
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/dynago/dynago/reliability/harness"
+)
+
+var (
+	baseClients = flag.Int("overload.clients", 8, "clients of the base load; the overload runs 10x as many")
+	phase       = flag.Duration("overload.phase", 10*time.Second, "length of each load phase")
+	conns       = flag.Int("overload.conns", 19000, "idle connections held open (the brief asks 20 000; this machine's hard limit of 20 000 descriptors per process leaves room for 19 000)")
+	bodies      = flag.Int("overload.bodies", 64, "concurrent maximum-size request bodies")
+)
+
+// Bounds the campaign holds the server to.
+const (
+	// maxRSS is the resident memory the server may reach under any of
+	// the overloads: 512 MB. 64 bodies of 16 MB held at once would be
+	// 1 GB, so a server within it bounds the request bytes it buffers.
+	maxRSS = 512 << 20
+	// recoveredShare is the share of its base throughput the server must
+	// regain in the phase after the overload.
+	recoveredShare = 0.5
+	bodyBytes      = 16 << 20 // DynamoDB's request size limit
+)
+
+func start(t *testing.T) *harness.Process {
+	t.Helper()
+	if os.Getenv("DYNAGO_OVERLOAD") == "" {
+		t.Skip("the overload campaign does not pass yet (docs/reliability.md); run with DYNAGO_OVERLOAD=1")
+	}
+	bin := harness.Build(t)
+	dir := t.TempDir()
+	return harness.Start(t, bin, filepath.Join(dir, "data"), filepath.Join(dir, "dynago.log"))
+}
+
+// peakRSS reads VmHWM, the process's peak resident set, from /proc.
+func peakRSS(t *testing.T, p *harness.Process) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.PID()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmHWM")
+	return 0
+}
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+func createTable(t *testing.T, c *dynamodb.Client) {
+	t.Helper()
+	_, err := c.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:            aws.String("ovl"),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// phaseResult is one load phase's outcome.
+type phaseResult struct {
+	ok, shed, failed int64
+	codes            map[string]int64
+}
+
+// load runs n clients of PutItem and GetItem for d.
+func load(url string, n int, d time.Duration) phaseResult {
+	var ok, shed, failed atomic.Int64
+	var mu sync.Mutex
+	codes := map[string]int64{}
+	stop := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for c := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cl := harness.Client(url, 1)
+			for i := 0; time.Now().Before(stop); i++ {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				var err error
+				key := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: fmt.Sprintf("c%d-%d", c, i%100)}}
+				if i%2 == 0 {
+					key["v"] = &types.AttributeValueMemberS{Value: strings.Repeat("x", 200)}
+					_, err = cl.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("ovl"), Item: key})
+				} else {
+					_, err = cl.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("ovl"), Key: key})
+				}
+				cancel()
+				var api smithy.APIError
+				code := "ok"
+				switch {
+				case err == nil:
+					ok.Add(1)
+				case errors.As(err, &api):
+					code = api.ErrorCode()
+					if strings.Contains(code, "Throttl") || strings.Contains(code, "ThroughputExceeded") || strings.Contains(code, "ServiceUnavailable") || strings.Contains(code, "RequestLimitExceeded") {
+						shed.Add(1)
+					} else {
+						failed.Add(1)
+					}
+				default:
+					code = "transport"
+					if errors.Is(err, context.DeadlineExceeded) {
+						code = "client timeout (5s)"
+					}
+					failed.Add(1)
+				}
+				if code != "ok" {
+					mu.Lock()
+					codes[code]++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return phaseResult{ok: ok.Load(), shed: shed.Load(), failed: failed.Load(), codes: codes}
+}
+
+// TestOverloadSheds offers 10x the base load and back: the excess is shed
+// with DynamoDB's errors (not timeouts), memory stays under maxRSS, and
+// throughput recovers.
+func TestOverloadSheds(t *testing.T) {
+	p := start(t)
+	createTable(t, harness.Client(p.URL, 3))
+	base := load(p.URL, *baseClients, *phase)
+	over := load(p.URL, 10**baseClients, *phase)
+	after := load(p.URL, *baseClients, *phase)
+	rss := peakRSS(t, p)
+	per := func(r phaseResult) float64 { return float64(r.ok) / phase.Seconds() }
+	t.Logf("overload: base %d clients %.0f ok/s; %d clients %.0f ok/s, shed %d, failed %d %v; back to %d clients %.0f ok/s; peak RSS %.1f MB",
+		*baseClients, per(base), 10**baseClients, per(over), over.shed, over.failed, over.codes, *baseClients, per(after), mb(rss))
+	if over.failed > 0 {
+		t.Errorf("%d requests under overload failed other than by shedding: %v", over.failed, over.codes)
+	}
+	if per(after) < recoveredShare*per(base) {
+		t.Errorf("throughput after the overload %.0f/s, under %.0f%% of the base %.0f/s", per(after), 100*recoveredShare, per(base))
+	}
+	if rss > maxRSS {
+		t.Errorf("peak RSS %.1f MB over the %.0f MB bound", mb(rss), mb(maxRSS))
+	}
+}
+
+// TestManyIdleConnections holds -overload.conns idle connections open and
+// checks that the server still answers and its memory stays bounded.
+func TestManyIdleConnections(t *testing.T) {
+	p := start(t)
+	before, _ := harness.Sample(context.Background(), p)
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	addr := strings.TrimPrefix(p.URL, "http://")
+	var dialErr error
+	for len(held) < *conns {
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			dialErr = err
+			break
+		}
+		held = append(held, c)
+		if len(held)%2000 == 0 {
+			// Half of them send a request head and stop mid-way, as slow clients do.
+			for _, c := range held[len(held)-1000:] {
+				fmt.Fprintf(c, "POST / HTTP/1.1\r\nHost: %s\r\n", addr)
+			}
+		}
+	}
+	time.Sleep(2 * time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := harness.Client(p.URL, 1).ListTables(ctx, &dynamodb.ListTablesInput{})
+	st, serr := harness.Sample(ctx, p)
+	t.Logf("idle connections: %d held (dial error: %v); ListTables with them open: %v; server rss %.1f -> %.1f MB, goroutines %d -> %d, open files %d (sample error %v)",
+		len(held), dialErr, err, mb(before.RSSBytes), mb(st.RSSBytes), before.Goroutines, st.Goroutines, st.OpenFiles, serr)
+	if len(held) < *conns {
+		t.Errorf("only %d of %d connections opened: %v", len(held), *conns, dialErr)
+	}
+	if err != nil {
+		t.Errorf("the server did not answer with %d connections open: %v", len(held), err)
+	}
+	if rss := peakRSS(t, p); rss > maxRSS {
+		t.Errorf("peak RSS %.1f MB over the %.0f MB bound", mb(rss), mb(maxRSS))
+	}
+}
+
+// TestConcurrentLargeBodies sends -overload.bodies concurrent 16 MB
+// BatchWriteItem bodies, plain and gzip-compressed (a few KB that inflate
+// to 16 MB): the server must answer each (with a result or an error), and
+// stay under maxRSS.
+func TestConcurrentLargeBodies(t *testing.T) {
+	p := start(t)
+	createTable(t, harness.Client(p.URL, 3))
+	plain := bigBody()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(plain)
+	zw.Close()
+	for _, tc := range []struct {
+		name string
+		body []byte
+		enc  string
+	}{{"plain", plain, ""}, {"gzip", gz.Bytes(), "gzip"}} {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		statuses := map[int]int{}
+		startAt := time.Now()
+		for range *bodies {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest(http.MethodPost, p.URL+"/", bytes.NewReader(tc.body))
+				req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+				req.Header.Set("X-Amz-Target", "DynamoDB_20120810.BatchWriteItem")
+				req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=a/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x")
+				req.Header.Set("X-Amz-Date", "20260101T000000Z")
+				if tc.enc != "" {
+					req.Header.Set("Content-Encoding", tc.enc)
+				}
+				status := -1
+				if resp, err := http.DefaultClient.Do(req); err == nil {
+					io.Copy(io.Discard, bufio.NewReader(resp.Body))
+					resp.Body.Close()
+					status = resp.StatusCode
+				}
+				mu.Lock()
+				statuses[status]++
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		rss := peakRSS(t, p)
+		t.Logf("%d concurrent 16 MB bodies (%s, %d bytes on the wire): statuses %v in %s; server peak RSS so far %.1f MB",
+			*bodies, tc.name, len(tc.body), statuses, time.Since(startAt).Round(time.Millisecond), mb(rss))
+		if statuses[-1] > 0 {
+			t.Errorf("%s: %d requests got no answer", tc.name, statuses[-1])
+		}
+		if rss > maxRSS {
+			t.Errorf("%s: peak RSS %.1f MB over the %.0f MB bound", tc.name, mb(rss), mb(maxRSS))
+		}
+	}
+}
+
+// bigBody is a BatchWriteItem of 25 items just under 16 MB in all: each
+// item is over DynamoDB's 400 KB item limit, so the engine refuses it, but
+// only after the whole body has been read and decoded.
+func bigBody() []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"RequestItems":{"ovl":[`)
+	item := strings.Repeat("x", (bodyBytes-4096)/25)
+	for i := range 25 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"PutRequest":{"Item":{"pk":{"S":"big%d"},"v":{"S":"%s"}}}}`, i, item)
+	}
+	b.WriteString(`]}}`)
+	return b.Bytes()
+}

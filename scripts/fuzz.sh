@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Runs every Go fuzz target in the repository for a given time each, keeping
+# the corpus each run grows.
+#
+#   scripts/fuzz.sh [-t DURATION] [-j JOBS] [-k CORPUS_DIR] [-l] [REGEXP]
+#
+#   -t  fuzz time per target, as go test -fuzztime takes it (default 10m)
+#   -j  targets fuzzed at once (default 1); each runs one worker
+#       (-parallel 1), so a target's wall time is its CPU time
+#   -k  where the kept corpus lives (default reliability/fuzz/corpus)
+#   -l  list the targets and exit
+#   REGEXP  only targets whose "package.FuzzName" matches (grep -E)
+#
+# Targets are found, not listed by hand: every `func FuzzX(f *testing.F)` in
+# a _test.go file. Go keeps what a fuzz run finds in its build cache
+# ($GOCACHE/fuzz/<import path>/<FuzzX>), which is neither shared nor kept;
+# this script copies the kept corpus in before a run and the grown one back
+# after, so the next run starts where the last one stopped. A crasher Go
+# writes to the package's testdata/fuzz/<FuzzX>/, where `go test` then
+# replays it as a regression case: commit it with the fix.
+#
+# Results go to $FUZZ_LOG_DIR (default /tmp/dynago-fuzz): one log per
+# target and summary.tsv (target, wall and CPU seconds, execs, corpus
+# entries, result). CPU seconds are the go test process tree's, fuzzing
+# coordinator included; on a shared machine they fall short of wall time.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="/usr/local/go/bin:$HOME/go/bin:$PATH"
+
+fuzztime=10m
+jobs=1
+keep=reliability/fuzz/corpus
+list=0
+while getopts "t:j:k:l" opt; do
+    case $opt in
+    t) fuzztime=$OPTARG ;;
+    j) jobs=$OPTARG ;;
+    k) keep=$OPTARG ;;
+    l) list=1 ;;
+    *) sed -n '2,15p' "$0"; exit 2 ;;
+    esac
+done
+shift $((OPTIND - 1))
+filter=${1:-.}
+
+module=$(go list -m)
+cache="$(go env GOCACHE)/fuzz"
+logdir=${FUZZ_LOG_DIR:-/tmp/dynago-fuzz}
+mkdir -p "$logdir"
+
+# targets prints "pkgdir FuzzName" for every fuzz target.
+targets() {
+    grep -rEo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]+\(f \*testing\.F\)' . |
+        sed -E 's#^\./(.*)/[^/]*_test\.go:func (Fuzz[A-Za-z0-9_]+).*#\1 \2#' |
+        sort -u |
+        while read -r dir name; do
+            if printf '%s.%s\n' "$dir" "$name" | grep -Eq -- "$filter"; then
+                echo "$dir $name"
+            fi
+        done
+}
+
+if [ "$list" = 1 ]; then
+    targets
+    exit 0
+fi
+
+# fuzz_one runs one target and appends its line to summary.tsv.
+fuzz_one() {
+    local dir=$1 name=$2
+    local ipath="$module/$dir"
+    local kept="$keep/$dir/$name" cached="$cache/$ipath/$name"
+    local log="$logdir/${dir//\//_}.$name.log"
+    mkdir -p "$cached" "$kept"
+    cp -n "$kept"/* "$cached"/ 2>/dev/null || true
+    local start=$SECONDS result=ok cpufile="$log.cpu"
+    # Build first, so the CPU time measured below is the fuzzing's.
+    go test -c -o /dev/null "./$dir" >"$log" 2>&1 || result=FAIL
+    if [ "$result" = ok ] && ! /usr/bin/time -f '%U %S' -o "$cpufile" \
+        go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -parallel 1 "./$dir" >"$log" 2>&1; then
+        result=FAIL
+        # Go's fuzzer sometimes ends a run that found nothing with
+        # "context deadline exceeded" when -fuzztime runs out while a
+        # worker is mid-input; that is not a finding, but say so.
+        if grep -q 'context deadline exceeded' "$log" && ! grep -q 'Failing input written' "$log"; then
+            result=deadline
+        fi
+    fi
+    local cpu=0
+    [ -s "$cpufile" ] && cpu=$(awk '{printf "%d", $1 + $2}' "$cpufile")
+    cp -n "$cached"/* "$kept"/ 2>/dev/null || true
+    # go test prints "fuzz: elapsed: 10m0s, execs: 123 (..), new interesting: 4 (total: 90)".
+    local execs
+    execs=$(grep -Eo 'execs: [0-9]+' "$log" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+    printf '%s.%s\t%d\t%d\t%s\t%d\t%s\n' "$dir" "$name" $((SECONDS - start)) "$cpu" "$execs" \
+        "$(find "$kept" -type f | wc -l)" "$result" >>"$logdir/summary.tsv"
+    printf '%-20s %-28s %5ds wall %5ds CPU %12s execs  %s\n' "$dir" "$name" $((SECONDS - start)) "$cpu" "$execs" "$result"
+    [ "$result" = ok ] || [ "$result" = deadline ] || tail -30 "$log"
+}
+
+printf 'target\twall_s\tcpu_s\texecs\tcorpus\tresult\n' >"$logdir/summary.tsv"
+failed=0
+running=0
+while read -r dir name; do
+    fuzz_one "$dir" "$name" &
+    running=$((running + 1))
+    if [ "$running" -ge "$jobs" ]; then
+        wait -n || true
+        running=$((running - 1))
+    fi
+done < <(targets)
+wait
+if grep -q 'FAIL$' "$logdir/summary.tsv"; then
+    failed=1
+fi
+echo "summary: $logdir/summary.tsv"
+exit $failed
