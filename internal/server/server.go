@@ -19,6 +19,7 @@ import (
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
+	"github.com/dynago/dynago/internal/console"
 	"github.com/dynago/dynago/internal/engine"
 	"github.com/dynago/dynago/internal/kv/hotkeys"
 	"github.com/dynago/dynago/internal/kv/pebble"
@@ -225,7 +226,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 		db:      db,
 		nodes:   nodes,
 		metrics: m,
-		handler: withPprofIf(cfg.Pprof, withMetrics(api, m.Handler())),
+		handler: withPprofIf(cfg.Pprof, withConsole(withMetrics(api, m.Handler()), console.Handler())),
 		api:     api,
 	}, nil
 }
@@ -274,7 +275,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 
 // fastHandler serves the port: DynamoDB's API (every POST, and CORS
 // preflights) straight from api on fasthttp, the hot path; everything else
-// (the health check, /metrics, /debug/pprof/) through next, the same
+// (the health check, /metrics, /console/, /debug/pprof/) through next, the same
 // http.Handler that Handler returns, adapted to fasthttp.
 func fastHandler(api *wire.Handler, next http.Handler) fasthttp.RequestHandler {
 	slow := fasthttpadaptor.NewFastHTTPHandler(next)
