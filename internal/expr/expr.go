@@ -27,6 +27,12 @@ type Request struct {
 	Names                  map[string]string
 	Values                 attr.Item
 
+	// Trees gives expressions as built syntax trees (tree.go) instead of
+	// text, for callers such as the PartiQL planner. A tree stands for the
+	// expression parameter it is named after and follows its rules and
+	// messages; that parameter's text must then be nil.
+	Trees *Trees
+
 	// Operation is the DynamoDB operation ("PutItem", "UpdateItem",
 	// "Query", ...). It is optional; it selects the operation-specific
 	// messages for values given without an expression and for a Query

@@ -77,37 +77,72 @@ func planRequest(req *Request, keys KeySchema) *plan {
 	pl := &plan{}
 	usedNames := map[string]bool{}
 	var keyNode *node
+	var trees Trees
+	if req.Trees != nil {
+		trees = *req.Trees
+	}
 	steps := []struct {
 		param string
 		src   *string
-		fn    func(*parser) error
+		tree  bool // given as a tree; lower lowers it
+		parse func(*parser) error
+		lower func(*checker) error
 	}{
-		{"UpdateExpression", req.UpdateExpression, func(p *parser) (err error) {
+		{"UpdateExpression", req.UpdateExpression, trees.Update != nil, func(p *parser) (err error) {
 			pl.update, err = p.parseUpdate()
 			return err
+		}, func(c *checker) (err error) {
+			pl.update, err = c.lowerUpdate(trees.Update)
+			return err
 		}},
-		{"ConditionExpression", req.ConditionExpression, func(p *parser) (err error) {
+		{"ConditionExpression", req.ConditionExpression, trees.Condition != nil, func(p *parser) (err error) {
 			pl.cond, err = p.parseCondition()
 			return err
+		}, func(c *checker) (err error) {
+			pl.cond, err = c.lowerCondition(trees.Condition)
+			return err
 		}},
-		{"KeyConditionExpression", req.KeyConditionExpression, func(p *parser) (err error) {
+		{"KeyConditionExpression", req.KeyConditionExpression, trees.KeyCondition != nil, func(p *parser) (err error) {
 			keyNode, err = p.parseCondition()
 			return err
-		}},
-		{"FilterExpression", req.FilterExpression, func(p *parser) (err error) {
-			pl.filter, err = p.parseCondition()
+		}, func(c *checker) (err error) {
+			keyNode, err = c.lowerCondition(trees.KeyCondition)
 			return err
 		}},
-		{"ProjectionExpression", req.ProjectionExpression, func(p *parser) (err error) {
+		{"FilterExpression", req.FilterExpression, trees.Filter != nil, func(p *parser) (err error) {
+			pl.filter, err = p.parseCondition()
+			return err
+		}, func(c *checker) (err error) {
+			pl.filter, err = c.lowerCondition(trees.Filter)
+			return err
+		}},
+		{"ProjectionExpression", req.ProjectionExpression, trees.Projection != nil, func(p *parser) (err error) {
 			pl.proj, err = p.parseProjection()
+			return err
+		}, func(c *checker) (err error) {
+			pl.proj, err = c.lowerProjection(trees.Projection)
 			return err
 		}},
 	}
 	for _, s := range steps {
-		if s.src == nil {
+		if s.src == nil && !s.tree {
 			continue
 		}
 		st := step{param: s.param}
+		if s.tree {
+			c := &checker{}
+			if s.src != nil {
+				st.fatal = bareError("Invalid " + s.param + ": the request gives the expression both as text and as a tree")
+			} else if err := s.lower(c); err != nil {
+				st.fatal = inParam(s.param, err)
+			}
+			st.checks = c.checks
+			pl.steps = append(pl.steps, st)
+			if st.fatal != nil {
+				return pl
+			}
+			continue
+		}
 		src := *s.src
 		switch {
 		case src == "":
@@ -116,7 +151,7 @@ func planRequest(req *Request, keys KeySchema) *plan {
 			st.fatal = bareError("Invalid " + s.param + ": Expression size has exceeded the maximum allowed size; expression size: " + strconv.Itoa(len(src)))
 		default:
 			p := newParser(src, req.Names, usedNames, &pl.refs)
-			if err := s.fn(p); err != nil {
+			if err := s.parse(p); err != nil {
 				st.fatal = inParam(s.param, err)
 			}
 			st.checks = p.checks
