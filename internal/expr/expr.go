@@ -1,14 +1,3 @@
-// Package expr parses and evaluates DynamoDB's expressions: condition,
-// filter, key-condition, projection and update expressions, with
-// ExpressionAttributeNames and ExpressionAttributeValues. The legacy
-// parameters (Expected, KeyConditions, QueryFilter, ScanFilter,
-// AttributesToGet, AttributeUpdates) are translated into the same AST, so
-// one evaluator serves both.
-//
-// The engine calls Compile once per request with every expression parameter
-// of that request, because DynamoDB's rules span them: a name or value
-// placeholder unused by all of them is an error, and legacy and expression
-// parameters may not be mixed.
 package expr
 
 import (
