@@ -503,12 +503,28 @@ func operandType(name, typ string) error {
 
 // comparison checks a comparison (= <> < <= > >=) and returns its node.
 func (p *checker) comparison(cmp tokKind, left, right *operand) *node {
-	p.checkDistinct(cmpText[cmp], left, right)
+	p.checkDistinct(cmpText(cmp), left, right)
 	return &node{kind: nCmp, cmp: cmp, args: []*operand{left, right}}
 }
 
-// cmpText is each comparator as DynamoDB quotes it.
-var cmpText = map[tokKind]string{tokEQ: "=", tokNE: "<>", tokLT: "<", tokLE: "<=", tokGT: ">", tokGE: ">="}
+// cmpText is a comparator as DynamoDB quotes it.
+func cmpText(cmp tokKind) string {
+	switch cmp {
+	case tokEQ:
+		return "="
+	case tokNE:
+		return "<>"
+	case tokLT:
+		return "<"
+	case tokLE:
+		return "<="
+	case tokGT:
+		return ">"
+	case tokGE:
+		return ">="
+	}
+	return "?"
+}
 
 // between checks v BETWEEN lo AND hi and returns its node.
 func (p *checker) between(v, lo, hi *operand) *node {

@@ -77,50 +77,31 @@ func planRequest(req *Request, keys KeySchema) *plan {
 	pl := &plan{}
 	usedNames := map[string]bool{}
 	var keyNode *node
-	var trees Trees
-	if req.Trees != nil {
-		trees = *req.Trees
-	}
+	t := req.Trees // read only when set: the text path must not pay for trees
 	steps := []struct {
 		param string
 		src   *string
-		tree  bool // given as a tree; lower lowers it
+		tree  bool // given as a tree, which lowerTree lowers
 		parse func(*parser) error
-		lower func(*checker) error
 	}{
-		{"UpdateExpression", req.UpdateExpression, trees.Update != nil, func(p *parser) (err error) {
+		{"UpdateExpression", req.UpdateExpression, t != nil && t.Update != nil, func(p *parser) (err error) {
 			pl.update, err = p.parseUpdate()
 			return err
-		}, func(c *checker) (err error) {
-			pl.update, err = c.lowerUpdate(trees.Update)
-			return err
 		}},
-		{"ConditionExpression", req.ConditionExpression, trees.Condition != nil, func(p *parser) (err error) {
+		{"ConditionExpression", req.ConditionExpression, t != nil && t.Condition != nil, func(p *parser) (err error) {
 			pl.cond, err = p.parseCondition()
 			return err
-		}, func(c *checker) (err error) {
-			pl.cond, err = c.lowerCondition(trees.Condition)
-			return err
 		}},
-		{"KeyConditionExpression", req.KeyConditionExpression, trees.KeyCondition != nil, func(p *parser) (err error) {
+		{"KeyConditionExpression", req.KeyConditionExpression, t != nil && t.KeyCondition != nil, func(p *parser) (err error) {
 			keyNode, err = p.parseCondition()
 			return err
-		}, func(c *checker) (err error) {
-			keyNode, err = c.lowerCondition(trees.KeyCondition)
-			return err
 		}},
-		{"FilterExpression", req.FilterExpression, trees.Filter != nil, func(p *parser) (err error) {
+		{"FilterExpression", req.FilterExpression, t != nil && t.Filter != nil, func(p *parser) (err error) {
 			pl.filter, err = p.parseCondition()
 			return err
-		}, func(c *checker) (err error) {
-			pl.filter, err = c.lowerCondition(trees.Filter)
-			return err
 		}},
-		{"ProjectionExpression", req.ProjectionExpression, trees.Projection != nil, func(p *parser) (err error) {
+		{"ProjectionExpression", req.ProjectionExpression, t != nil && t.Projection != nil, func(p *parser) (err error) {
 			pl.proj, err = p.parseProjection()
-			return err
-		}, func(c *checker) (err error) {
-			pl.proj, err = c.lowerProjection(trees.Projection)
 			return err
 		}},
 	}
@@ -133,7 +114,7 @@ func planRequest(req *Request, keys KeySchema) *plan {
 			c := &checker{}
 			if s.src != nil {
 				st.fatal = bareError("Invalid " + s.param + ": the request gives the expression both as text and as a tree")
-			} else if err := s.lower(c); err != nil {
+			} else if err := pl.lowerTree(c, s.param, t, &keyNode); err != nil {
 				st.fatal = inParam(s.param, err)
 			}
 			st.checks = c.checks
@@ -183,6 +164,26 @@ func planRequest(req *Request, keys KeySchema) *plan {
 		pl.filterErr = checkQueryFilter(req, keys, &Condition{root: pl.filter}, pl.key != nil)
 	}
 	return pl
+}
+
+// lowerTree lowers the tree that t gives for param into pl, or for the
+// key condition into *keyNode, as the parse functions do for text. It is
+// a switch rather than one more closure per step so that requests without
+// trees allocate nothing for them.
+func (pl *plan) lowerTree(c *checker, param string, t *Trees, keyNode **node) (err error) {
+	switch param {
+	case "UpdateExpression":
+		pl.update, err = c.lowerUpdate(t.Update)
+	case "ConditionExpression":
+		pl.cond, err = c.lowerCondition(t.Condition)
+	case "KeyConditionExpression":
+		*keyNode, err = c.lowerCondition(t.KeyCondition)
+	case "FilterExpression":
+		pl.filter, err = c.lowerCondition(t.Filter)
+	case "ProjectionExpression":
+		pl.proj, err = c.lowerProjection(t.Projection)
+	}
+	return err
 }
 
 // inParam prefixes an expression's problem with the parameter it is in,

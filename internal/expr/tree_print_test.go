@@ -103,7 +103,7 @@ func (pr *printer) condText(c Cond) string {
 	case Not:
 		return "NOT " + pr.cond(c.X, precNot)
 	case Comparison:
-		return pr.operand(c.Left) + " " + cmpText[mustCmpTok(c.Op)] + " " + pr.operand(c.Right)
+		return pr.operand(c.Left) + " " + cmpText(mustCmpTok(c.Op)) + " " + pr.operand(c.Right)
 	case Between:
 		return pr.operand(c.X) + " BETWEEN " + pr.operand(c.Low) + " AND " + pr.operand(c.High)
 	case In:
@@ -289,7 +289,7 @@ var nodeNames = map[nodeKind]string{nAnd: "AND", nOr: "OR", nNot: "NOT", nCmp: "
 func dumpNode(b *strings.Builder, n *node, vals []attr.Value) {
 	b.WriteString(nodeNames[n.kind])
 	if n.kind == nCmp {
-		b.WriteString(cmpText[n.cmp])
+		b.WriteString(cmpText(n.cmp))
 	}
 	b.WriteByte('(')
 	for i, k := range n.kids {
