@@ -28,6 +28,9 @@ func (db *DB) deleteTable(ctx context.Context, in *api.DeleteTableInput) (*api.D
 	if api.Bool(e.rec.Desc.DeletionProtectionEnabled) {
 		return nil, errDeletionProtected
 	}
+	if e.rec.Loading != nil {
+		return nil, errTableLoading(e.table.Name)
+	}
 	items, size, err := db.cachedTableStats(ctx, e.table)
 	if err != nil {
 		return nil, err

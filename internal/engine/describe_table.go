@@ -33,6 +33,9 @@ func (db *DB) describeTable(ctx context.Context, in *api.DescribeTableInput) (*a
 func (db *DB) describe(e *catalogEntry, status string, items, size int64) *api.TableDescription {
 	rec := e.rec.clone()
 	d := &rec.Desc
+	if rec.Loading != nil && status == api.TableStatusActive {
+		status = api.TableStatusCreating // a restore or import is filling it
+	}
 	d.TableStatus = api.Ptr(status)
 	d.ItemCount = api.Ptr(items)
 	d.TableSizeBytes = api.Ptr(size)
