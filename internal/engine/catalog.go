@@ -91,6 +91,11 @@ type tableRecord struct {
 	// table's change log (changelog.go): on while a stream or
 	// point-in-time recovery is enabled.
 	ChangeLog *changeLogSetting `json:"changeLog,omitempty"`
+
+	// UpdatedAt is when UpdateTable last changed the table (Unix
+	// nanoseconds, Options.Now): with Options.Transient the table is
+	// UPDATING for a while after it (transient_status.go).
+	UpdatedAt int64 `json:"updatedAt,omitempty"`
 }
 
 // catalogEntry is one cached table. Entries are immutable: an update
@@ -410,9 +415,13 @@ func (c *catalog) names() []string { return c.state.Load().names }
 // DynamoDB's ResourceNotFoundException as the item operations word it. Every
 // table in the catalog is ACTIVE: CreateTable makes a table usable at once,
 // UpdateTable applies its change at once, and DeleteTable removes the table
-// at once.
+// at once; unless Options.Transient keeps a new table CREATING a while
+// (transient_status.go).
 func (db *DB) table(ctx context.Context, name string) (*Table, error) {
 	if e := db.lookup(name); e != nil {
+		if err := db.checkUsable(e); err != nil {
+			return nil, err
+		}
 		return e.table, nil
 	}
 	return nil, apierr.New(apierr.ResourceNotFoundException, "Requested resource not found")

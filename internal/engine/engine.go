@@ -71,6 +71,12 @@ type Options struct {
 	// ItemCollectionSizeLimitExceededException. Zero means DynamoDB's
 	// 10 GB (DefaultItemCollectionLimit); tests set it small.
 	ItemCollectionLimit int64
+
+	// Transient, when set, makes tables and indexes pass through
+	// DynamoDB's transient statuses (CREATING, UPDATING, DELETING) for
+	// these delays instead of completing every change at once
+	// (transient_status.go; `dynago -delayTransientStatuses`).
+	Transient *TransientDelays
 }
 
 // DB is a Dynago database: the engine over one kv.Store. It is safe for
