@@ -49,6 +49,7 @@ const (
 	TableAlreadyExistsException              Code = "TableAlreadyExistsException"
 	ReplicatedWriteConflictException         Code = "ReplicatedWriteConflictException"
 	DuplicateItemException                   Code = "DuplicateItemException"
+	ExpiredTokenException                    Code = "ExpiredTokenException"
 	PolicyNotFoundException                  Code = "PolicyNotFoundException"
 	ExpiredIteratorException                 Code = "ExpiredIteratorException"
 	TrimmedDataAccessException               Code = "TrimmedDataAccessException"
@@ -79,7 +80,7 @@ func (c Code) Namespace() string {
 	case SerializationException, UnknownOperationException,
 		MissingAuthenticationTokenException, IncompleteSignatureException,
 		InvalidSignatureException, UnrecognizedClientException,
-		AccessDeniedException, RequestEntityTooLarge:
+		ExpiredTokenException, AccessDeniedException, RequestEntityTooLarge:
 		return nsCoral
 	}
 	return nsDynamoDB
