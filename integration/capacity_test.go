@@ -255,7 +255,7 @@ func TestDescribeLimits(t *testing.T) {
 // are kept, deletion protection is enforced, and an on-demand table's
 // MaxWriteRequestUnits throttles it.
 func TestTableSettingsAndOnDemandMaximum(t *testing.T) {
-	c := dynagotest.New(t).Client()
+	c := dynagotest.New(t, dynagotest.WithThrottling()).Client()
 	ctx := context.Background()
 	in := createTableInput("settings", hashS)
 	in.DeletionProtectionEnabled = aws.Bool(true)
