@@ -82,6 +82,12 @@ type Options struct {
 	// point-in-time recovery is rolled forward (pitr.go). Zero means
 	// defaultPITRBaseInterval; tests shorten it.
 	PITRBaseInterval time.Duration
+
+	// Transient, when set, makes tables and indexes pass through
+	// DynamoDB's transient statuses (CREATING, UPDATING, DELETING) for
+	// these delays instead of completing every change at once
+	// (transient_status.go; `dynago -delayTransientStatuses`).
+	Transient *TransientDelays
 }
 
 // DB is a Dynago database: the engine over one kv.Store. It is safe for

@@ -35,6 +35,10 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 		if rec == nil {
 			return nil, errTableNotFound(name)
 		}
+		if err := db.checkChangeable(rec); err != nil {
+			return nil, err
+		}
+		rec.UpdatedAt = now.UnixNano()
 		var err error
 		if before, err = db.applyTableUpdate(rec, in, now); err != nil {
 			return nil, err
