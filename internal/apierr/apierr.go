@@ -49,6 +49,7 @@ const (
 	TableAlreadyExistsException              Code = "TableAlreadyExistsException"
 	ReplicatedWriteConflictException         Code = "ReplicatedWriteConflictException"
 	DuplicateItemException                   Code = "DuplicateItemException"
+	ExpiredTokenException                    Code = "ExpiredTokenException"
 	PolicyNotFoundException                  Code = "PolicyNotFoundException"
 	ExpiredIteratorException                 Code = "ExpiredIteratorException"
 	TrimmedDataAccessException               Code = "TrimmedDataAccessException"
@@ -58,6 +59,14 @@ const (
 	IndexNotFoundException                   Code = "IndexNotFoundException"
 	InvalidEndpointException                 Code = "InvalidEndpointException"
 	RequestEntityTooLarge                    Code = "RequestEntityTooLarge"
+	BackupNotFoundException                  Code = "BackupNotFoundException"
+	BackupInUseException                     Code = "BackupInUseException"
+	InvalidRestoreTimeException              Code = "InvalidRestoreTimeException"
+	ExportNotFoundException                  Code = "ExportNotFoundException"
+	ExportConflictException                  Code = "ExportConflictException"
+	InvalidExportTimeException               Code = "InvalidExportTimeException"
+	ImportNotFoundException                  Code = "ImportNotFoundException"
+	ImportConflictException                  Code = "ImportConflictException"
 )
 
 // namespaces used in DynamoDB's "__type" field.
@@ -79,7 +88,7 @@ func (c Code) Namespace() string {
 	case SerializationException, UnknownOperationException,
 		MissingAuthenticationTokenException, IncompleteSignatureException,
 		InvalidSignatureException, UnrecognizedClientException,
-		AccessDeniedException, RequestEntityTooLarge:
+		ExpiredTokenException, AccessDeniedException, RequestEntityTooLarge:
 		return nsCoral
 	}
 	return nsDynamoDB

@@ -57,6 +57,11 @@ type changeRecord struct {
 	Keys   json.RawMessage `json:"k"`
 	Old    json.RawMessage `json:"old,omitempty"`
 	New    json.RawMessage `json:"new,omitempty"`
+
+	// Marker, when set, makes the record a stream shard boundary rather
+	// than a change (stream_catalog.go): it has a time and no event, keys
+	// or images, and every reader of the log skips it.
+	Marker string `json:"m,omitempty"`
 }
 
 // decodeChange parses a change-log record.

@@ -36,10 +36,6 @@ import (
 // it (e.g. 2015-05-20T20:51:10.252), in UTC.
 const streamLabelLayout = "2006-01-02T15:04:05.000"
 
-// defaultChangeLogShards is the number of change logs, and so of open
-// stream shards, of a table when Options.ChangeLogShards is zero.
-const defaultChangeLogShards = 1
-
 // streamState is one stream of a table.
 type streamState struct {
 	Label    string      `json:"label"`
@@ -66,51 +62,6 @@ type streamBound struct {
 
 // enabled reports whether the stream is on.
 func (s *streamState) enabled() bool { return s.Disabled == 0 }
-
-// refreshChangeLog derives rec.ChangeLog from the table's stream and PITR
-// settings: on while either needs it, carrying the images the stream's
-// view type shows and the new image PITR replays. The number of logs is
-// kept while the log stays on (an item must keep to one log), else taken
-// from the latest stream, else the default.
-func refreshChangeLog(rec *tableRecord) {
-	stream := rec.Stream != nil && rec.Stream.enabled()
-	pitr := rec.PITR != nil && rec.PITR.Enabled
-	if !stream && !pitr {
-		rec.ChangeLog = nil
-		return
-	}
-	n := defaultChangeLogShards
-	switch {
-	case rec.ChangeLog != nil:
-		n = rec.ChangeLog.Shards
-	case rec.Stream != nil:
-		n = len(rec.Stream.Logs)
-	}
-	cl := &changeLogSetting{Shards: n}
-	if stream {
-		vt := rec.Stream.ViewType
-		cl.Old = vt == api.StreamViewTypeOldImage || vt == api.StreamViewTypeNewAndOldImages
-		cl.New = vt == api.StreamViewTypeNewImage || vt == api.StreamViewTypeNewAndOldImages
-	}
-	if pitr {
-		cl.New = true
-	}
-	rec.ChangeLog = cl
-}
-
-// changeLogRetention is how long the change log of a table keeps records:
-// the longest that any reader needs, a stream's retention (DynamoDB's 24
-// hours, Options.StreamRetention in tests) or the PITR window.
-func (db *DB) changeLogRetention(rec *tableRecord) time.Duration {
-	r := db.streamRetention()
-	if rec.PITR != nil && rec.PITR.Enabled {
-		r = max(r, pitrWindow)
-	}
-	return r
-}
-
-// pitrWindow is how far back point-in-time recovery restores (35 days).
-const pitrWindow = 35 * 24 * time.Hour
 
 func (db *DB) streamRetention() time.Duration {
 	if db.opts.StreamRetention > 0 {

@@ -70,7 +70,7 @@ func (db *DB) runStreamJob(ctx context.Context, j *jobs.Job) error {
 // maintainStreams rolls over, persists and trims the streams of one table.
 func (db *DB) maintainStreams(ctx context.Context, e *catalogEntry) error {
 	now := db.opts.Now()
-	keep := db.changeLogRetention(e.rec)
+	keep := db.streamLogRetention(e.rec)
 	roll := db.streamRollover()
 	// Resolve every boundary first: a trimmed marker could not be found.
 	for _, st := range e.rec.streams() {

@@ -1,9 +1,11 @@
 package expr
 
 import (
+	"errors"
 	"sort"
 	"strings"
 
+	"github.com/dynago/dynago/internal/apierr"
 	"github.com/dynago/dynago/internal/attr"
 )
 
@@ -100,15 +102,16 @@ func unusedKeys[V any](m map[string]V, used map[string]bool) string {
 // together, before any expression is parsed. It runs on every request, so
 // it allocates only to build an error message.
 func checkParams(req *Request) error {
+	t := req.Trees
 	exprs := [...]struct {
 		name string
 		set  bool
 	}{
-		{"UpdateExpression", req.UpdateExpression != nil},
-		{"ConditionExpression", req.ConditionExpression != nil},
-		{"KeyConditionExpression", req.KeyConditionExpression != nil},
-		{"FilterExpression", req.FilterExpression != nil},
-		{"ProjectionExpression", req.ProjectionExpression != nil},
+		{"UpdateExpression", req.UpdateExpression != nil || t != nil && t.Update != nil},
+		{"ConditionExpression", req.ConditionExpression != nil || t != nil && t.Condition != nil},
+		{"KeyConditionExpression", req.KeyConditionExpression != nil || t != nil && t.KeyCondition != nil},
+		{"FilterExpression", req.FilterExpression != nil || t != nil && t.Filter != nil},
+		{"ProjectionExpression", req.ProjectionExpression != nil || t != nil && t.Projection != nil},
 	}
 	legacy := [...]struct {
 		name string
@@ -119,7 +122,7 @@ func checkParams(req *Request) error {
 		{"Expected", req.Expected != nil},
 		// KeyConditions may accompany other expressions, just not
 		// KeyConditionExpression.
-		{"KeyConditions", req.KeyConditions != nil && req.KeyConditionExpression != nil},
+		{"KeyConditions", req.KeyConditions != nil && (req.KeyConditionExpression != nil || t != nil && t.KeyCondition != nil)},
 		{"QueryFilter", req.QueryFilter != nil},
 		{"ScanFilter", req.ScanFilter != nil},
 		{"ConditionalOperator", req.ConditionalOperator != nil},
@@ -150,6 +153,25 @@ func checkParams(req *Request) error {
 		return bareError("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {" +
 			strings.Join(l, ", ") + "} Expression parameters: {" + strings.Join(e, ", ") + "}")
 	}
+	if req.ConditionalOperator != nil {
+		// ConditionalOperator joins two or more legacy conditions; DynamoDB
+		// refuses it with nothing or one thing to join.
+		n := -1
+		switch {
+		case req.Expected != nil:
+			n = len(req.Expected)
+		case req.QueryFilter != nil:
+			n = len(req.QueryFilter)
+		case req.ScanFilter != nil:
+			n = len(req.ScanFilter)
+		}
+		switch {
+		case n < 0:
+			return bareError("ConditionalOperator cannot be used without Filter or Expected")
+		case n < 2:
+			return bareError("ConditionalOperator can only be used when Filter or Expected has two or more elements")
+		}
+	}
 	if req.Names != nil && nExprs == 0 {
 		return bareError("ExpressionAttributeNames can only be specified when using expressions")
 	}
@@ -170,7 +192,7 @@ func checkParams(req *Request) error {
 			}
 		}
 	}
-	if req.Operation == "Query" && req.KeyConditions == nil && req.KeyConditionExpression == nil {
+	if req.Operation == "Query" && req.KeyConditions == nil && !exprs[2].set {
 		return bareError("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
 	}
 	if req.Names != nil {
@@ -188,8 +210,37 @@ func checkParams(req *Request) error {
 		if k, bad := firstInvalidKey(req.Values, ':'); bad {
 			return bareError(`ExpressionAttributeValues contains invalid key: Syntax error; key: "` + k + `"`)
 		}
+		if k, msg := firstInvalidValue(req.Values); msg != "" {
+			return bareError("ExpressionAttributeValues contains invalid value: " + msg + " for key " + k)
+		}
 	}
 	return nil
+}
+
+// firstInvalidValue returns the first placeholder, in sorted order, whose
+// value an item could not hold, and why (attr.Value.Validate's message: an
+// empty value, a malformed or out-of-range number, an empty set...).
+// DynamoDB checks values as it checks items, after the placeholders' names
+// and before any expression is parsed, so a value no item may hold never
+// reaches a comparison or an update.
+func firstInvalidValue(values attr.Item) (key, msg string) {
+	for k, v := range values {
+		if key != "" && k >= key {
+			continue
+		}
+		if err := v.Validate(); err != nil {
+			key, msg = k, validationMessage(err)
+		}
+	}
+	return key, msg
+}
+
+// validationMessage is the message of attr's ValidationException.
+func validationMessage(err error) string {
+	if ae, ok := errors.AsType[*apierr.Error](err); ok {
+		return ae.Message
+	}
+	return err.Error()
 }
 
 // firstInvalidKey returns the first key of m, in sorted order, that is not

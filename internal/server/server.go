@@ -16,10 +16,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
+	"github.com/dynago/dynago/internal/console"
 	"github.com/dynago/dynago/internal/engine"
+	"github.com/dynago/dynago/internal/kv/hotkeys"
 	"github.com/dynago/dynago/internal/kv/pebble"
 	"github.com/dynago/dynago/internal/metrics"
 	"github.com/dynago/dynago/internal/wire"
@@ -62,9 +65,25 @@ type Config struct {
 	// LogLevel is debug, info, warn or error. Empty means info.
 	LogLevel string
 
-	// Logger, when set, receives all logs instead of a text logger on
-	// stderr at LogLevel.
+	// LogFormat is text or json (logging.go). Empty means text.
+	LogFormat string
+
+	// Logger, when set, receives all logs instead of a LogFormat logger
+	// on stderr at LogLevel.
 	Logger *slog.Logger
+
+	// NoAccessLog turns the per-request info lines off (`--access-log=false`):
+	// requests are then logged at debug only (wire/access_log.go).
+	NoAccessLog bool
+
+	// CORSOrigins are the origins browsers may call the API from
+	// (`--cors`, DynamoDB Local's -cors). Empty, or holding "*", means any.
+	CORSOrigins []string
+
+	// Transient, when set, makes tables and indexes pass through
+	// CREATING, UPDATING and DELETING for these delays
+	// (`-delayTransientStatuses`; engine/transient_status.go).
+	Transient *engine.TransientDelays
 
 	// Region and AccountID appear in ARNs and in the health check.
 	Region    string
@@ -73,6 +92,11 @@ type Config struct {
 	// TTLInterval is how often expired items are deleted. Zero means
 	// DefaultTTLInterval; negative turns TTL deletion off.
 	TTLInterval time.Duration
+
+	// Now, when set, is the engine's clock (engine.Options.Now): what TTL
+	// expiry, transient statuses and throughput accounting read. Tests set
+	// it (dynagotest.WithClock); nil is time.Now.
+	Now func() time.Time
 
 	// NoThrottle turns provisioned-throughput enforcement off, as in
 	// DynamoDB Local: requests are never refused with
@@ -86,6 +110,11 @@ type Config struct {
 	// Pprof serves Go's runtime profiles under /debug/pprof/ on the API
 	// port (see withPprof), for performance work. Off by default.
 	Pprof bool
+
+	// StoreFS, when set, is the filesystem the store's files go through
+	// (pebble.Options.FS), for tests that inject disk faults (Pebble's
+	// errorfs). Nil is the operating system's.
+	StoreFS vfs.FS
 
 	// Nodes, when above 1, runs that many engines over the one store and
 	// hands requests to them in turn, as that many API nodes over one
@@ -148,7 +177,9 @@ func (cfg *Config) fill() error {
 		if err != nil {
 			return err
 		}
-		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+		if cfg.Logger, err = NewLogger(os.Stderr, cfg.LogFormat, level); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -171,18 +202,22 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 			return nil, fmt.Errorf("data directory: %w", err)
 		}
 	}
-	store, err := pebble.Open(dir, pebble.Options{InMemory: cfg.InMemory, Logger: log, CacheSize: cfg.CacheBytes})
+	store, err := pebble.Open(dir, pebble.Options{InMemory: cfg.InMemory, Logger: log, CacheSize: cfg.CacheBytes, FS: cfg.StoreFS})
 	if err != nil {
-		return nil, err
+		return nil, ExplainLocked(dir, err)
 	}
 	m := metrics.New()
 	ttl := cfg.TTLInterval
 	if ttl == 0 {
 		ttl = DefaultTTLInterval
 	}
+	// One process owns a Pebble store, and every engine here reaches it
+	// through this one wrapper, which is what lets it serve the catalog
+	// version from memory exactly (kv/hotkeys).
+	shared := hotkeys.Wrap(store, engine.HotKeys()...)
 	var nodes []*engine.DB
 	for i := range max(cfg.Nodes, 1) {
-		db, err := engine.Open(ctx, store, engine.Options{
+		db, err := engine.Open(ctx, shared, engine.Options{
 			Region:      cfg.Region,
 			AccountID:   cfg.AccountID,
 			Endpoint:    endpoint,
@@ -190,6 +225,8 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 			TTLInterval: ttl,
 			NoThrottle:  cfg.NoThrottle,
 			Observer:    m,
+			Transient:   cfg.Transient,
+			Now:         cfg.Now,
 
 			SharedCapacity: cfg.Nodes > 1,
 		})
@@ -209,9 +246,11 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 		served = newRoundRobin(nodes)
 	}
 	api := wire.New(served, wire.Options{
-		Logger:     log,
-		Region:     cfg.Region,
-		Middleware: m.Observe,
+		Logger:      log,
+		AccessLog:   !cfg.NoAccessLog,
+		CORSOrigins: cfg.CORSOrigins,
+		Region:      cfg.Region,
+		Middleware:  m.Observe,
 	})
 	return &Server{
 		cfg:     cfg,
@@ -220,7 +259,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 		db:      db,
 		nodes:   nodes,
 		metrics: m,
-		handler: withPprofIf(cfg.Pprof, withMetrics(api, m.Handler())),
+		handler: withPprofIf(cfg.Pprof, withConsole(withMetrics(api, m.Handler()), console.Handler())),
 		api:     api,
 	}, nil
 }
@@ -260,16 +299,40 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.ready = newReadyListener(ln, idleTimeout)
 	s.serveErr = make(chan error, 1)
-	go func() {
-		s.serveErr <- s.http.Serve(s.ready)
-		close(s.serveErr)
-	}()
+	served := make(chan error, 1)
+	go func() { served <- s.http.Serve(s.ready) }()
+	go s.watch(served)
 	return s, nil
+}
+
+// ErrStorageFailed is wrapped by the error ServeErr delivers when the
+// store failed (a WAL write or fsync error, or a fatal error in Pebble:
+// see pebble.ErrFailed).
+var ErrStorageFailed = errors.New("the storage failed")
+
+// watch delivers on ServeErr why serving ended: fasthttp's Serve returned
+// (nil after Close), or the store failed. A failed store can neither make
+// a write durable nor be trusted to read (a failed write may be in its
+// memtable), and it refuses every call, so a server that stayed up would
+// only be half alive: the owner of the Server (dynago serve) stops it on
+// this error and exits non-zero, and the next start recovers every
+// acknowledged write from the WAL. The failure is logged here, once.
+func (s *Server) watch(served <-chan error) {
+	defer close(s.serveErr)
+	select {
+	case err := <-served:
+		s.serveErr <- err
+	case <-s.store.Failed():
+		err := fmt.Errorf("%w: %w", ErrStorageFailed, s.store.Err())
+		s.log.Error("the storage failed: every request is refused and the server stops; restart it once the disk is healthy (acknowledged writes are kept)",
+			"error", s.store.Err())
+		s.serveErr <- err
+	}
 }
 
 // fastHandler serves the port: DynamoDB's API (every POST, and CORS
 // preflights) straight from api on fasthttp, the hot path; everything else
-// (the health check, /metrics, /debug/pprof/) through next, the same
+// (the health check, /metrics, /console/, /debug/pprof/) through next, the same
 // http.Handler that Handler returns, adapted to fasthttp.
 func fastHandler(api *wire.Handler, next http.Handler) fasthttp.RequestHandler {
 	slow := fasthttpadaptor.NewFastHTTPHandler(next)
@@ -351,8 +414,9 @@ func (s *Server) URL() string {
 }
 
 // ServeErr delivers the error that stopped serving early (nil after a
-// clean Close) and is then closed. It is nil for a server that was opened
-// without listening.
+// clean Close), or one wrapping ErrStorageFailed as soon as the store
+// fails (the server must then be closed), and is then closed. It is nil
+// for a server that was opened without listening.
 func (s *Server) ServeErr() <-chan error { return s.serveErr }
 
 // Close stops accepting connections, waits for requests in flight (until

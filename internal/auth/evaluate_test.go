@@ -1,0 +1,175 @@
+package auth
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/datadriven"
+
+	"github.com/dynago/dynago/internal/apierr"
+)
+
+// TestEvaluate runs the policy evaluation cases in testdata/evaluate.
+// Each file sets up an auth file and resource policies, then asks
+// questions:
+//
+//	config
+//	<auth file, JSON>
+//	----
+//	ok
+//
+//	resource-policy name=books arn=arn:aws:dynamodb:us-east-1:111122223333:table/Books
+//	<policy>
+//	----
+//	ok                          (or the ValidationException's message)
+//
+//	authorize user=111122223333/alice action=dynamodb:GetItem resource=<arn> [policy=books]
+//	          [resource=(<arn>,<arn>) policy=(books,-)] [ip=10.0.0.1] [tls] [region=us-east-1]
+//	          [time=2026-01-01T00:00:00Z]
+//	dynamodb:LeadingKeys=a,b    (one condition key per line; "key=" is present and empty)
+//	----
+//	allow                       (or "deny: <AccessDeniedException message>")
+func TestEvaluate(t *testing.T) {
+	datadriven.Walk(t, "testdata/evaluate", func(t *testing.T, path string) {
+		var cfg *Config
+		policies := map[string]*Policy{}
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			switch d.Cmd {
+			case "config":
+				c, err := Parse("config.json", []byte(d.Input))
+				if err != nil {
+					return "error: " + err.Error()
+				}
+				cfg = c
+				return "ok"
+			case "resource-policy":
+				var name, arn string
+				d.ScanArgs(t, "name", &name)
+				d.ScanArgs(t, "arn", &arn)
+				p, err := ParseResourcePolicy(d.Input, arn)
+				if err != nil {
+					e := apierr.As(err)
+					return fmt.Sprintf("%s: %s", e.Code, e.Message)
+				}
+				policies[name] = p
+				return "ok"
+			case "authorize":
+				return authorizeCase(t, d, cfg, policies)
+			}
+			t.Fatalf("unknown command %q", d.Cmd)
+			return ""
+		})
+	})
+}
+
+func authorizeCase(t *testing.T, d *datadriven.TestData, cfg *Config, policies map[string]*Policy) string {
+	if cfg == nil {
+		t.Fatal("authorize before config")
+	}
+	var user, action string
+	d.ScanArgs(t, "user", &user)
+	d.ScanArgs(t, "action", &action)
+	account, name, _ := strings.Cut(user, "/")
+	p, ok := cfg.Principal(account, name)
+	if !ok {
+		t.Fatalf("no user %s", user)
+	}
+	req := &Request{Principal: p, Action: action, Time: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	res, _ := d.Arg("resource")
+	pols, hasPols := d.Arg("policy")
+	for i, arn := range res.Vals {
+		r := Resource{ARN: arn}
+		if hasPols && i < len(pols.Vals) && pols.Vals[i] != "-" {
+			r.Policy = policies[pols.Vals[i]]
+			if r.Policy == nil {
+				t.Fatalf("no resource policy %q", pols.Vals[i])
+			}
+		}
+		req.Resources = append(req.Resources, r)
+	}
+	if d.HasArg("ip") {
+		d.ScanArgs(t, "ip", &req.SourceIP)
+	}
+	if d.HasArg("region") {
+		d.ScanArgs(t, "region", &req.Region)
+	}
+	req.SecureTransport = d.HasArg("tls")
+	if d.HasArg("time") {
+		var s string
+		d.ScanArgs(t, "time", &s)
+		tm, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Time = tm
+	}
+	for _, line := range strings.Split(d.Input, "\n") {
+		if line = strings.TrimSpace(line); line == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			t.Fatalf("condition key line %q: want key=v1,v2", line)
+		}
+		if v == "" {
+			req.Keys.Set(k)
+		} else {
+			req.Keys.Set(k, strings.Split(v, ",")...)
+		}
+	}
+	err := Authorize(req)
+	if err == nil {
+		return "allow"
+	}
+	e := apierr.As(err)
+	if e == nil || e.Code != apierr.AccessDeniedException || e.Code.Status() != 400 {
+		t.Fatalf("Authorize: %v, want an AccessDeniedException", err)
+	}
+	return "deny: " + e.Message
+}
+
+// TestParsePolicy runs the grammar cases in testdata/policy_parse:
+//
+//	parse
+//	<identity policy>
+//	----
+//	ok   (or "error: <position>: <reason>")
+func TestParsePolicy(t *testing.T) {
+	datadriven.RunTest(t, "testdata/policy_parse", func(t *testing.T, d *datadriven.TestData) string {
+		if d.Cmd != "parse" {
+			t.Fatalf("unknown command %q", d.Cmd)
+		}
+		_, err := ParsePolicy(d.Input)
+		if err != nil {
+			if _, ok := err.(*PolicyError); !ok {
+				t.Fatalf("error of type %T", err)
+			}
+			return "error: " + err.Error()
+		}
+		return "ok"
+	})
+}
+
+// TestDenialMessages pins IAM's two sentences, word for word.
+func TestDenialMessages(t *testing.T) {
+	cfg := testConfig(t)
+	p, _ := cfg.Principal("444455556666", "bob")
+	table := TableARN("us-east-1", "444455556666", "Books")
+	err := Authorize(&Request{Principal: p, Action: "dynamodb:PutItem", Resources: []Resource{{ARN: table}}})
+	wantAPIError(t, "implicit", err, apierr.AccessDeniedException,
+		"User: arn:aws:iam::444455556666:user/bob is not authorized to perform: dynamodb:PutItem on resource: "+
+			"arn:aws:dynamodb:us-east-1:444455556666:table/Books because no identity-based policy allows the dynamodb:PutItem action")
+	deny, err := ParseResourcePolicy(`{"Version":"2012-10-17","Statement":{"Effect":"Deny","Principal":"*","Action":"dynamodb:*","Resource":"`+table+`"}}`, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Authorize(&Request{Principal: p, Action: "dynamodb:PutItem", Resources: []Resource{{ARN: table, Policy: deny}}})
+	wantAPIError(t, "explicit", err, apierr.AccessDeniedException,
+		"User: arn:aws:iam::444455556666:user/bob is not authorized to perform: dynamodb:PutItem on resource: "+
+			"arn:aws:dynamodb:us-east-1:444455556666:table/Books with an explicit deny in a resource-based policy")
+	if err := Authorize(&Request{Action: "dynamodb:PutItem"}); apierr.As(err) == nil {
+		t.Error("a request without a principal was not refused")
+	}
+}

@@ -1,0 +1,105 @@
+package auth
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dynago/dynago/internal/apierr"
+)
+
+// testAuthFile has a long-term key, a temporary key and an expired
+// temporary key, in two accounts.
+const testAuthFile = `{
+  "accounts": {
+    "111122223333": {
+      "users": {
+        "alice": {
+          "accessKeys": [{"id": "AKIDALICE", "secret": "alice/secret+key"}],
+          "policies": [{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}}]
+        },
+        "temp": {
+          "accessKeys": [
+            {"id": "ASIATEMP", "secret": "temp-secret", "sessionToken": "session-token-value", "expiration": "2099-01-01T00:00:00Z"},
+            {"id": "ASIAOLD", "secret": "old-secret", "sessionToken": "old-token", "expiration": "2001-01-01T00:00:00Z"}
+          ]
+        }
+      }
+    },
+    "444455556666": {
+      "users": {"bob": {"accessKeys": [{"id": "AKIDBOB", "secret": "bob-secret"}]}}
+    }
+  }
+}`
+
+func testConfig(t testing.TB) *Config {
+	t.Helper()
+	cfg, err := Parse("test.json", []byte(testAuthFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// verifyServer is an HTTP server that verifies every request as Dynago
+// will: it answers {} on success and DynamoDB's error envelope otherwise,
+// so SDK clients pointed at it see DynamoDB's codes and messages.
+type verifyServer struct {
+	*httptest.Server
+	mu   sync.Mutex
+	last []result
+}
+
+type result struct {
+	id  Identity
+	err error
+}
+
+func newVerifyServer(t testing.TB, v *Verifier, cfg *Config, now func() time.Time) *verifyServer {
+	s := &verifyServer{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Error(err)
+		}
+		id, err := v.Verify(cfg, &SignedRequest{
+			Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
+			Host: r.Host, Header: r.Header, Body: body,
+		}, now())
+		s.mu.Lock()
+		s.last = append(s.last, result{id, err})
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		if err != nil {
+			e := apierr.As(err)
+			w.WriteHeader(e.Code.Status())
+			json.NewEncoder(w).Encode(map[string]string{"__type": e.Code.Namespace() + string(e.Code), "message": e.Message})
+			return
+		}
+		io.WriteString(w, "{}")
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// results returns and forgets what the server has verified.
+func (s *verifyServer) results() []result {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.last
+	s.last = nil
+	return r
+}
+
+// wantAPIError fails unless err is the DynamoDB error code with msg.
+func wantAPIError(t *testing.T, what string, err error, code apierr.Code, msg string) {
+	t.Helper()
+	e := apierr.As(err)
+	if e == nil || e.Code != code || e.Message != msg {
+		t.Errorf("%s: got %v\nwant %s: %s", what, err, code, msg)
+	}
+}

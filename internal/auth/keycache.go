@@ -1,0 +1,80 @@
+package auth
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"sync"
+)
+
+// DefaultKeyCacheSize is how many derived signing keys a Verifier keeps:
+// one per (secret, day, region, service) in use, so a thousand keys
+// signing in one region need a thousand entries a day.
+const DefaultKeyCacheSize = 1024
+
+// keyCacheKey names a derived signing key. The secret is part of the key
+// (not the access key id), so a reloaded auth file that changes a
+// user's secret can never be answered with the old secret's key.
+type keyCacheKey struct {
+	secret, date, region, service string
+}
+
+// keyCache holds derived SigV4 signing keys. Deriving one costs four
+// HMAC-SHA256s (about a third of a verification); a key is valid for a
+// whole day, so nearly every request finds it here. The cache is bounded:
+// when full, an arbitrary entry is evicted (Go's map iteration order),
+// which is enough since entries of past days are never asked for again.
+type keyCache struct {
+	mu   sync.RWMutex
+	max  int
+	keys map[keyCacheKey][]byte
+}
+
+func newKeyCache(max int) *keyCache {
+	if max <= 0 {
+		max = DefaultKeyCacheSize
+	}
+	return &keyCache{max: max, keys: make(map[keyCacheKey][]byte, max)}
+}
+
+// get returns the signing key, deriving and caching it when absent.
+func (c *keyCache) get(k keyCacheKey) []byte {
+	c.mu.RLock()
+	key, ok := c.keys[k]
+	c.mu.RUnlock()
+	if ok {
+		return key
+	}
+	key = deriveSigningKey(k.secret, k.date, k.region, k.service)
+	c.mu.Lock()
+	if len(c.keys) >= c.max {
+		for old := range c.keys {
+			delete(c.keys, old)
+			break
+		}
+	}
+	c.keys[k] = key
+	c.mu.Unlock()
+	return key
+}
+
+// len returns the number of cached keys.
+func (c *keyCache) len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.keys)
+}
+
+// deriveSigningKey computes SigV4's kSigning:
+// HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request").
+func deriveSigningKey(secret, date, region, service string) []byte {
+	k := hmacSHA256([]byte("AWS4"+secret), date)
+	k = hmacSHA256(k, region)
+	k = hmacSHA256(k, service)
+	return hmacSHA256(k, scopeTerminator)
+}
+
+func hmacSHA256(key []byte, data string) []byte {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte(data))
+	return h.Sum(nil)
+}
