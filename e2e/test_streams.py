@@ -68,8 +68,8 @@ class Streams(ServerTestCase, unittest.TestCase):
     def test_mixed_workload_exactly_once_in_order(self):
         rng = random.Random(7)
         state, expected = {}, {}
-        for i in range(2000):
-            key = "k%03d" % rng.randrange(150)
+        for i in range(10000):
+            key = "k%03d" % rng.randrange(500)
             op = rng.random()
             if op < 0.6:
                 v = str(i)
