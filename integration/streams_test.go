@@ -20,6 +20,11 @@ import (
 )
 
 func streamsClients(t *testing.T) (*dynamodb.Client, *dynamodbstreams.Client) {
+	c, sc, _ := streamsServer(t)
+	return c, sc
+}
+
+func streamsServer(t *testing.T) (*dynamodb.Client, *dynamodbstreams.Client, string) {
 	t.Helper()
 	s := dynagotest.New(t)
 	sc := dynamodbstreams.New(dynamodbstreams.Options{
@@ -27,7 +32,7 @@ func streamsClients(t *testing.T) (*dynamodb.Client, *dynamodbstreams.Client) {
 		Region:       dynagotest.Region,
 		Credentials:  credentials.NewStaticCredentialsProvider("dynago", "dynago", ""),
 	})
-	return s.Client(), sc
+	return s.Client(), sc, s.URL()
 }
 
 func createStreamTable(t *testing.T, c *dynamodb.Client, name string, vt types.StreamViewType) *types.TableDescription {
@@ -207,7 +212,7 @@ func TestStreamTableSettingsErrors(t *testing.T) {
 }
 
 func TestStreamIteratorsAndErrors(t *testing.T) {
-	c, sc := streamsClients(t)
+	c, sc, url := streamsServer(t)
 	ctx := context.Background()
 	d := createStreamTable(t, c, "iters", types.StreamViewTypeNewImage)
 	arn := d.LatestStreamArn
@@ -283,5 +288,9 @@ func TestStreamIteratorsAndErrors(t *testing.T) {
 	_, err = sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(*arn + "x")})
 	if c := code(err); c != "ValidationException" && c != "ResourceNotFoundException" {
 		t.Errorf("unknown stream: %v", err)
+	}
+	// readAll returned 3, the four iterator reads 2+0+2+1.
+	if n := sample(scrape(t, url), "dynago_stream_records_returned_total", map[string]string{"table": "iters"}); n != 8 {
+		t.Errorf("stream_records_returned_total = %v, want 8", n)
 	}
 }

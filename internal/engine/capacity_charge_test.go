@@ -31,8 +31,9 @@ func (r *recorder) ConsumedCapacity(table, index string, read, write float64) {
 func (r *recorder) Throttled(table, index string, write bool) {
 	r.add("throttled %s/%s write=%v", table, index, write)
 }
-func (r *recorder) TTLDeleted(table string, n int)   { r.add("ttl %s %d", table, n) }
-func (r *recorder) TransactionConflict(table string) { r.add("conflict %s", table) }
+func (r *recorder) TTLDeleted(table string, n int)               { r.add("ttl %s %d", table, n) }
+func (r *recorder) TransactionConflict(table string)             { r.add("conflict %s", table) }
+func (r *recorder) StreamRecordsRead(string, int, time.Duration) {}
 
 func (r *recorder) reset() {
 	r.mu.Lock()

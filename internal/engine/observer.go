@@ -1,5 +1,7 @@
 package engine
 
+import "time"
+
 // Observer receives the engine's measurements that only the engine can
 // make: capacity consumed per table and index, throttling decisions, TTL
 // deletions and transaction conflicts. internal/metrics implements it over
@@ -18,6 +20,10 @@ type Observer interface {
 	// TransactionConflict reports a transaction that was cancelled because
 	// another request was changing one of its items.
 	TransactionConflict(table string)
+	// StreamRecordsRead reports a GetRecords call on table's stream that
+	// returned n records, the last of them made age ago (the iterator
+	// age, as Lambda's IteratorAge; zero when n is 0).
+	StreamRecordsRead(table string, n int, age time.Duration)
 }
 
 // nopObserver is the Observer of a DB opened without one.
@@ -27,3 +33,4 @@ func (nopObserver) ConsumedCapacity(string, string, float64, float64) {}
 func (nopObserver) Throttled(string, string, bool)                    {}
 func (nopObserver) TTLDeleted(string, int)                            {}
 func (nopObserver) TransactionConflict(string)                        {}
+func (nopObserver) StreamRecordsRead(string, int, time.Duration)      {}

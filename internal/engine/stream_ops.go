@@ -286,6 +286,11 @@ func (db *DB) getRecords(ctx context.Context, in *api.GetRecordsInput) (*api.Get
 	if sh.end != 0 && !closed && after >= sh.end-1 {
 		closed = true
 	}
+	var age time.Duration
+	if n := len(out.Records); n > 0 {
+		age = now.Sub(time.Unix(int64(*out.Records[n-1].Dynamodb.ApproximateCreationDateTime), 0))
+	}
+	db.opts.Observer.StreamRecordsRead(api.Str(rec.Desc.TableName), len(out.Records), age)
 	if !closed {
 		next := shardIterator{Shard: it.Shard, After: after, Issued: now.UnixMilli()}
 		out.NextShardIterator = api.Ptr(encodeIterator(arn, next))

@@ -61,6 +61,8 @@ type Metrics struct {
 	writeThrottles    *prometheus.CounterVec
 	ttlDeleted        *prometheus.CounterVec
 	txConflicts       *prometheus.CounterVec
+	streamRead        *prometheus.CounterVec
+	streamAge         *prometheus.GaugeVec
 
 	// Children of the vectors above that every request updates, by their
 	// labels: a sync.Map load costs a fraction of WithLabelValues (which
@@ -138,6 +140,12 @@ func New() *Metrics {
 	m.writeThrottles = counter("write_throttle_events_total", "Write requests throttled by a table's or index's exhausted write capacity (CloudWatch WriteThrottleEvents).", "table", "index")
 	m.ttlDeleted = counter("ttl_deleted_items_total", "Items the TTL job deleted because they expired (CloudWatch TimeToLiveDeletedItemCount).", "table")
 	m.txConflicts = counter("transaction_conflicts_total", "Transactions cancelled by a conflicting concurrent request (CloudWatch TransactionConflict). Always 0 on the Pebble store: its per-key locks make a conflicting request wait for the transaction instead of cancelling either; the counter exists for dashboards shared with DynamoDB and for stores that cancel.", "table")
+	m.streamRead = counter("stream_records_returned_total", "Stream records returned by GetRecords (CloudWatch ReturnedRecordsCount).", "table")
+	m.streamAge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: namespace, Name: "stream_iterator_age_seconds",
+		Help: "Age of the newest record the last GetRecords of the table's stream returned: how far its consumer is behind (Lambda's IteratorAge).",
+	}, []string{"table"})
+	m.reg.MustRegister(m.streamAge)
 	m.reg.MustRegister(provisionedCollector{m}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.served.child = func(op, table string) servedSeries {
 		return servedSeries{requests: m.requests.WithLabelValues(op, table), latency: m.latency.WithLabelValues(op, table)}
@@ -302,6 +310,14 @@ func (m *Metrics) TTLDeleted(table string, n int) {
 
 // TransactionConflict implements engine.Observer.
 func (m *Metrics) TransactionConflict(table string) { m.txConflicts.WithLabelValues(table).Inc() }
+
+// StreamRecordsRead implements engine.Observer.
+func (m *Metrics) StreamRecordsRead(table string, n int, age time.Duration) {
+	m.streamRead.WithLabelValues(table).Add(float64(n))
+	if n > 0 {
+		m.streamAge.WithLabelValues(table).Set(age.Seconds())
+	}
+}
 
 // provisionedCollector reports provisioned capacity as gauges read from the
 // catalog at scrape time, so they follow CreateTable, UpdateTable and
