@@ -40,9 +40,10 @@ const keyBufSize = 512 // bytes
 // is shared between concurrent requests; each call returns its own
 // Compiled. Requests carrying legacy parameters are compiled afresh: they
 // are rare, and their values are part of what the legacy translation
-// checks.
+// checks. So are requests carrying syntax trees, whose values are in the
+// trees, and whose caller (the PartiQL planner) knows better what repeats.
 func (c *Cache) Compile(req *Request, keys KeySchema) (*Compiled, error) {
-	if c == nil || c.max < 1 || hasLegacy(req) {
+	if c == nil || c.max < 1 || hasLegacy(req) || req.Trees != nil {
 		return Compile(req, keys)
 	}
 	var buf [keyBufSize]byte

@@ -100,15 +100,16 @@ func unusedKeys[V any](m map[string]V, used map[string]bool) string {
 // together, before any expression is parsed. It runs on every request, so
 // it allocates only to build an error message.
 func checkParams(req *Request) error {
+	t := req.Trees
 	exprs := [...]struct {
 		name string
 		set  bool
 	}{
-		{"UpdateExpression", req.UpdateExpression != nil},
-		{"ConditionExpression", req.ConditionExpression != nil},
-		{"KeyConditionExpression", req.KeyConditionExpression != nil},
-		{"FilterExpression", req.FilterExpression != nil},
-		{"ProjectionExpression", req.ProjectionExpression != nil},
+		{"UpdateExpression", req.UpdateExpression != nil || t != nil && t.Update != nil},
+		{"ConditionExpression", req.ConditionExpression != nil || t != nil && t.Condition != nil},
+		{"KeyConditionExpression", req.KeyConditionExpression != nil || t != nil && t.KeyCondition != nil},
+		{"FilterExpression", req.FilterExpression != nil || t != nil && t.Filter != nil},
+		{"ProjectionExpression", req.ProjectionExpression != nil || t != nil && t.Projection != nil},
 	}
 	legacy := [...]struct {
 		name string
@@ -119,7 +120,7 @@ func checkParams(req *Request) error {
 		{"Expected", req.Expected != nil},
 		// KeyConditions may accompany other expressions, just not
 		// KeyConditionExpression.
-		{"KeyConditions", req.KeyConditions != nil && req.KeyConditionExpression != nil},
+		{"KeyConditions", req.KeyConditions != nil && (req.KeyConditionExpression != nil || t != nil && t.KeyCondition != nil)},
 		{"QueryFilter", req.QueryFilter != nil},
 		{"ScanFilter", req.ScanFilter != nil},
 		{"ConditionalOperator", req.ConditionalOperator != nil},
@@ -170,7 +171,7 @@ func checkParams(req *Request) error {
 			}
 		}
 	}
-	if req.Operation == "Query" && req.KeyConditions == nil && req.KeyConditionExpression == nil {
+	if req.Operation == "Query" && req.KeyConditions == nil && !exprs[2].set {
 		return bareError("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
 	}
 	if req.Names != nil {

@@ -190,20 +190,21 @@ func (p *parser) parsePrimary() (*node, error) {
 		inner.paren = true
 		return inner, nil
 	}
-	if t := p.s.peek(); t.kind == tokIdent && p.s.peekAt(1).kind == tokLParen {
+	if t := p.s.peek(); t.kind == tokIdent && p.s.peekAt(1).kind == tokLParen && t.text != "size" {
 		name := t.text
-		if _, ok := condFuncs[name]; !ok {
-			p.fail(&exprError{msg: "Invalid function name; function: " + name}, prioUnknownFunc)
+		p.checkCondFuncName(name)
+		p.s.next()
+		args, err := p.parseArgs()
+		if err != nil {
+			return nil, err
 		}
-		if name != "size" {
-			n, err := p.parseFuncCondition()
-			if err != nil || !p.comparatorAt(0) {
-				return n, err
-			}
-			// attribute_exists(a) = :v: parse on to report the misuse.
-			p.fail(&exprError{msg: "The function is not allowed to be used this way in an expression; function: " + name}, prioMisused)
-			return p.parseComparison(&operand{kind: opdValue})
+		n := p.funcCondition(name, args)
+		if !p.comparatorAt(0) {
+			return n, nil
 		}
+		// attribute_exists(a) = :v: parse on to report the misuse.
+		p.misused(name)
+		return p.parseComparison(&operand{kind: opdValue})
 	}
 	left, err := p.parseOperand()
 	if err != nil {
@@ -237,8 +238,7 @@ func (p *parser) parseComparison(left *operand) (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.checkDistinct(t.text, left, right)
-		return &node{kind: nCmp, cmp: t.kind, args: []*operand{left, right}}, nil
+		return p.comparison(t.kind, left, right), nil
 	}
 	if p.s.keyword("BETWEEN") {
 		p.s.next()
@@ -255,8 +255,7 @@ func (p *parser) parseComparison(left *operand) (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.checkBetween(lo, hi)
-		return &node{kind: nBetween, args: []*operand{left, lo, hi}}, nil
+		return p.between(left, lo, hi), nil
 	}
 	if p.s.keyword("IN") {
 		p.s.next()
@@ -278,14 +277,10 @@ func (p *parser) parseComparison(left *operand) (*node, error) {
 		if _, err := p.s.expect(tokRParen); err != nil {
 			return nil, err
 		}
-		if len(args)-1 > maxInOperands {
-			p.fail(&exprError{msg: "The IN operator is provided with too many operands; number of operands: " + strconv.Itoa(len(args)-1)}, prioSemantic)
-		}
-		return &node{kind: nIn, args: args}, nil
+		return p.in(args), nil
 	}
 	if left.kind == opdSize {
-		p.fail(&exprError{msg: "The function is not allowed to be used this way in an expression; function: size"}, prioMisused)
-		return &node{kind: nExists, args: left.args}, nil
+		return p.sizeCondition(left), nil
 	}
 	return nil, p.s.syntaxError()
 }
@@ -351,17 +346,23 @@ func (p *parser) parseSize() (*operand, error) {
 	if err != nil {
 		return nil, err
 	}
+	return p.sizeCall(name, args), nil
+}
+
+// sizeCall checks a function call in a condition's operand position, its
+// arguments already parsed: only size is allowed there.
+func (p *checker) sizeCall(name string, args []*operand) *operand {
 	if _, ok := condFuncs[name]; !ok {
 		p.fail(&exprError{msg: "Invalid function name; function: " + name}, prioUnknownFunc)
-		return &operand{kind: opdValue}, nil
+		return &operand{kind: opdValue}
 	}
 	if name != "size" {
-		p.fail(&exprError{msg: "The function is not allowed to be used this way in an expression; function: " + name}, prioMisused)
-		return &operand{kind: opdValue}, nil
+		p.misused(name)
+		return &operand{kind: opdValue}
 	}
 	if len(args) != 1 {
 		p.fail(operandCount(name, len(args)), prioSemantic)
-		return &operand{kind: opdSize, args: args[:1]}, nil
+		return &operand{kind: opdSize, args: atLeastOne(args)[:1]}
 	}
 	if a := args[0]; a.kind == opdValue {
 		p.checkValues(prioSemantic, func(vals []attr.Value) error {
@@ -372,7 +373,7 @@ func (p *parser) parseSize() (*operand, error) {
 			return nil
 		})
 	}
-	return &operand{kind: opdSize, args: args}, nil
+	return &operand{kind: opdSize, args: args}
 }
 
 // parseArgs parses "(" operand {"," operand} ")".
@@ -397,20 +398,31 @@ func (p *parser) parseArgs() ([]*operand, error) {
 	return args, nil
 }
 
-// parseFuncCondition parses a boolean function call.
-func (p *parser) parseFuncCondition() (*node, error) {
-	name := p.s.next().text
-	args, err := p.parseArgs()
-	if err != nil {
-		return nil, err
+// checkCondFuncName records an unknown function at the start of a
+// condition, before its arguments are parsed.
+func (p *checker) checkCondFuncName(name string) {
+	if _, ok := condFuncs[name]; !ok {
+		p.fail(&exprError{msg: "Invalid function name; function: " + name}, prioUnknownFunc)
 	}
+}
+
+// misused records a function used where it cannot be: a boolean function
+// as an operand, or size as a condition.
+func (p *checker) misused(name string) {
+	p.fail(&exprError{msg: "The function is not allowed to be used this way in an expression; function: " + name}, prioMisused)
+}
+
+// funcCondition checks a boolean function call, its arguments already
+// parsed, and returns its node. An unknown name was recorded by
+// checkCondFuncName.
+func (p *checker) funcCondition(name string, args []*operand) *node {
 	arity, ok := condFuncs[name]
 	if !ok {
-		return &node{kind: nExists, args: args}, nil // error already recorded
+		return &node{kind: nExists, args: atLeastOne(args)} // error already recorded
 	}
 	if arity != len(args) {
 		p.fail(operandCount(name, len(args)), prioSemantic)
-		return &node{kind: nExists, args: args}, nil
+		return &node{kind: nExists, args: atLeastOne(args)}
 	}
 	n := &node{args: args}
 	switch name {
@@ -457,9 +469,20 @@ func (p *parser) parseFuncCondition() (*node, error) {
 		n.kind = nContains
 		p.checkDistinct(name, args[0], args[1])
 	case "size":
-		p.fail(&exprError{msg: "The function is not allowed to be used this way in an expression; function: size"}, prioMisused)
+		p.misused(name)
+		n.kind = nExists
 	}
-	return n, nil
+	return n
+}
+
+// atLeastOne returns args, or one empty value operand when there are none
+// (a built tree may call a function without arguments), so that a node
+// always has the operands its evaluation reads.
+func atLeastOne(args []*operand) []*operand {
+	if len(args) == 0 {
+		return []*operand{{kind: opdValue}}
+	}
+	return args
 }
 
 func validTypeName(s string) bool {
@@ -478,8 +501,54 @@ func operandType(name, typ string) error {
 	return &exprError{msg: "Incorrect operand type for operator or function; operator or function: " + name + ", operand type: " + typ}
 }
 
+// comparison checks a comparison (= <> < <= > >=) and returns its node.
+func (p *checker) comparison(cmp tokKind, left, right *operand) *node {
+	p.checkDistinct(cmpText(cmp), left, right)
+	return &node{kind: nCmp, cmp: cmp, args: []*operand{left, right}}
+}
+
+// cmpText is a comparator as DynamoDB quotes it.
+func cmpText(cmp tokKind) string {
+	switch cmp {
+	case tokEQ:
+		return "="
+	case tokNE:
+		return "<>"
+	case tokLT:
+		return "<"
+	case tokLE:
+		return "<="
+	case tokGT:
+		return ">"
+	case tokGE:
+		return ">="
+	}
+	return "?"
+}
+
+// between checks v BETWEEN lo AND hi and returns its node.
+func (p *checker) between(v, lo, hi *operand) *node {
+	p.checkBetween(lo, hi)
+	return &node{kind: nBetween, args: []*operand{v, lo, hi}}
+}
+
+// in checks v IN (list...), args holding v and then the list, and returns
+// its node.
+func (p *checker) in(args []*operand) *node {
+	if len(args)-1 > maxInOperands {
+		p.fail(&exprError{msg: "The IN operator is provided with too many operands; number of operands: " + strconv.Itoa(len(args)-1)}, prioSemantic)
+	}
+	return &node{kind: nIn, args: args}
+}
+
+// sizeCondition is size(path) written where a condition belongs.
+func (p *checker) sizeCondition(size *operand) *node {
+	p.misused("size")
+	return &node{kind: nExists, args: size.args}
+}
+
 // checkDistinct refuses an operator whose two operands are the same path.
-func (p *parser) checkDistinct(op string, a, b *operand) {
+func (p *checker) checkDistinct(op string, a, b *operand) {
 	if a.kind == opdPath && b.kind == opdPath && a.path.equal(b.path) {
 		p.fail(&exprError{msg: "The first operand must be distinct from the remaining operands for this operator or function; operator: " + op + ", first operand: " + a.path.String()}, prioSemantic)
 	}
@@ -487,7 +556,7 @@ func (p *parser) checkDistinct(op string, a, b *operand) {
 
 // checkBetween validates constant bounds of BETWEEN, once the values are
 // bound.
-func (p *parser) checkBetween(lo, hi *operand) {
+func (p *checker) checkBetween(lo, hi *operand) {
 	if lo.kind != opdValue || hi.kind != opdValue {
 		return
 	}

@@ -1,14 +1,3 @@
-// Package expr parses and evaluates DynamoDB's expressions: condition,
-// filter, key-condition, projection and update expressions, with
-// ExpressionAttributeNames and ExpressionAttributeValues. The legacy
-// parameters (Expected, KeyConditions, QueryFilter, ScanFilter,
-// AttributesToGet, AttributeUpdates) are translated into the same AST, so
-// one evaluator serves both.
-//
-// The engine calls Compile once per request with every expression parameter
-// of that request, because DynamoDB's rules span them: a name or value
-// placeholder unused by all of them is an error, and legacy and expression
-// parameters may not be mixed.
 package expr
 
 import (
@@ -26,6 +15,12 @@ type Request struct {
 	UpdateExpression       *string
 	Names                  map[string]string
 	Values                 attr.Item
+
+	// Trees gives expressions as built syntax trees (tree.go) instead of
+	// text, for callers such as the PartiQL planner. A tree stands for the
+	// expression parameter it is named after and follows its rules and
+	// messages; that parameter's text must then be nil.
+	Trees *Trees
 
 	// Operation is the DynamoDB operation ("PutItem", "UpdateItem",
 	// "Query", ...). It is optional; it selects the operation-specific

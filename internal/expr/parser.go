@@ -45,9 +45,18 @@ type parser struct {
 	names     map[string]string
 	usedNames map[string]bool
 	refs      *refTable
-	checks    []check
-	depth     int
-	ops       int // operators seen, for DynamoDB's limit of 300
+	checker
+}
+
+// checker records an expression's semantic checks, counts its operators
+// and bounds its nesting. The parser embeds one; the lowering of a built
+// syntax tree (tree_lower.go) uses one alone, through the same check
+// methods, so that text and trees are held to the same rules in the same
+// order.
+type checker struct {
+	checks []check
+	depth  int
+	ops    int // operators seen, for DynamoDB's limit of 300
 }
 
 func newParser(src string, names map[string]string, usedNames map[string]bool, refs *refTable) *parser {
@@ -55,13 +64,13 @@ func newParser(src string, names map[string]string, usedNames map[string]bool, r
 }
 
 // fail records a semantic error that does not depend on the values.
-func (p *parser) fail(err error, prio int) {
+func (p *checker) fail(err error, prio int) {
 	p.checks = append(p.checks, check{prio: prio, err: err})
 }
 
 // checkValues records a check that needs the bound values; fn returns the
 // error to report, or nil.
-func (p *parser) checkValues(prio int, fn func(vals []attr.Value) error) {
+func (p *checker) checkValues(prio int, fn func(vals []attr.Value) error) {
 	p.checks = append(p.checks, check{prio: prio, fn: fn})
 }
 
@@ -79,6 +88,12 @@ func (p *parser) finish() error {
 	if p.s.peek().kind != tokEOF {
 		return p.s.syntaxError()
 	}
+	return p.checkOperators()
+}
+
+// checkOperators applies DynamoDB's limit on the operators of one
+// expression, once the whole expression has been read.
+func (p *checker) checkOperators() error {
 	if p.ops > maxOperators {
 		// DynamoDB stops counting at the first operator over the limit.
 		return &exprError{msg: "The expression contains too many operators; operator count: " + strconv.Itoa(maxOperators+1)}
@@ -95,7 +110,7 @@ const maxDepth = maxExpressionSize
 // condition may hold.
 const maxOperators = 300
 
-func (p *parser) enter() error {
+func (p *checker) enter() error {
 	p.depth++
 	if p.depth > maxDepth {
 		return &exprError{msg: "The expression has too many levels of nesting"}
@@ -103,4 +118,4 @@ func (p *parser) enter() error {
 	return nil
 }
 
-func (p *parser) leave() { p.depth-- }
+func (p *checker) leave() { p.depth-- }

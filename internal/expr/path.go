@@ -150,20 +150,33 @@ func (p *parser) parsePath() (docPath, error) {
 				return nil, err
 			}
 			n, convErr := strconv.Atoi(t.text)
-			if convErr != nil || n > maxListIndex {
-				p.fail(&exprError{msg: "List index is out of range; index: " + t.text}, prioSemantic)
-				n = 0
-			}
+			n = p.listIndex(n, convErr == nil, t.text)
 			if _, err := p.s.expect(tokRBrack); err != nil {
 				return nil, err
 			}
 			path = append(path, pathElem{index: n, isIndex: true})
 		default:
-			if len(path) > maxPathDepth {
-				p.fail(&exprError{msg: "The document path has too many nesting levels; nesting levels: " + strconv.Itoa(len(path))}, prioSemantic)
-			}
+			p.checkPathDepth(path)
 			return path, nil
 		}
+	}
+}
+
+// listIndex checks a path's list index n, written as text (ok is false
+// when text is not a number that fits an int), and returns the index to
+// keep: 0 in place of one out of range, which the recorded check refuses.
+func (p *checker) listIndex(n int, ok bool, text string) int {
+	if !ok || n < 0 || n > maxListIndex {
+		p.fail(&exprError{msg: "List index is out of range; index: " + text}, prioSemantic)
+		return 0
+	}
+	return n
+}
+
+// checkPathDepth applies DynamoDB's limit on a document path's nesting.
+func (p *checker) checkPathDepth(path docPath) {
+	if len(path) > maxPathDepth {
+		p.fail(&exprError{msg: "The document path has too many nesting levels; nesting levels: " + strconv.Itoa(len(path))}, prioSemantic)
 	}
 }
 

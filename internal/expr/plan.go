@@ -77,37 +77,53 @@ func planRequest(req *Request, keys KeySchema) *plan {
 	pl := &plan{}
 	usedNames := map[string]bool{}
 	var keyNode *node
+	t := req.Trees // read only when set: the text path must not pay for trees
 	steps := []struct {
 		param string
 		src   *string
-		fn    func(*parser) error
+		tree  bool // given as a tree, which lowerTree lowers
+		parse func(*parser) error
 	}{
-		{"UpdateExpression", req.UpdateExpression, func(p *parser) (err error) {
+		{"UpdateExpression", req.UpdateExpression, t != nil && t.Update != nil, func(p *parser) (err error) {
 			pl.update, err = p.parseUpdate()
 			return err
 		}},
-		{"ConditionExpression", req.ConditionExpression, func(p *parser) (err error) {
+		{"ConditionExpression", req.ConditionExpression, t != nil && t.Condition != nil, func(p *parser) (err error) {
 			pl.cond, err = p.parseCondition()
 			return err
 		}},
-		{"KeyConditionExpression", req.KeyConditionExpression, func(p *parser) (err error) {
+		{"KeyConditionExpression", req.KeyConditionExpression, t != nil && t.KeyCondition != nil, func(p *parser) (err error) {
 			keyNode, err = p.parseCondition()
 			return err
 		}},
-		{"FilterExpression", req.FilterExpression, func(p *parser) (err error) {
+		{"FilterExpression", req.FilterExpression, t != nil && t.Filter != nil, func(p *parser) (err error) {
 			pl.filter, err = p.parseCondition()
 			return err
 		}},
-		{"ProjectionExpression", req.ProjectionExpression, func(p *parser) (err error) {
+		{"ProjectionExpression", req.ProjectionExpression, t != nil && t.Projection != nil, func(p *parser) (err error) {
 			pl.proj, err = p.parseProjection()
 			return err
 		}},
 	}
 	for _, s := range steps {
-		if s.src == nil {
+		if s.src == nil && !s.tree {
 			continue
 		}
 		st := step{param: s.param}
+		if s.tree {
+			c := &checker{}
+			if s.src != nil {
+				st.fatal = bareError("Invalid " + s.param + ": the request gives the expression both as text and as a tree")
+			} else if err := pl.lowerTree(c, s.param, t, &keyNode); err != nil {
+				st.fatal = inParam(s.param, err)
+			}
+			st.checks = c.checks
+			pl.steps = append(pl.steps, st)
+			if st.fatal != nil {
+				return pl
+			}
+			continue
+		}
 		src := *s.src
 		switch {
 		case src == "":
@@ -116,7 +132,7 @@ func planRequest(req *Request, keys KeySchema) *plan {
 			st.fatal = bareError("Invalid " + s.param + ": Expression size has exceeded the maximum allowed size; expression size: " + strconv.Itoa(len(src)))
 		default:
 			p := newParser(src, req.Names, usedNames, &pl.refs)
-			if err := s.fn(p); err != nil {
+			if err := s.parse(p); err != nil {
 				st.fatal = inParam(s.param, err)
 			}
 			st.checks = p.checks
@@ -148,6 +164,26 @@ func planRequest(req *Request, keys KeySchema) *plan {
 		pl.filterErr = checkQueryFilter(req, keys, &Condition{root: pl.filter}, pl.key != nil)
 	}
 	return pl
+}
+
+// lowerTree lowers the tree that t gives for param into pl, or for the
+// key condition into *keyNode, as the parse functions do for text. It is
+// a switch rather than one more closure per step so that requests without
+// trees allocate nothing for them.
+func (pl *plan) lowerTree(c *checker, param string, t *Trees, keyNode **node) (err error) {
+	switch param {
+	case "UpdateExpression":
+		pl.update, err = c.lowerUpdate(t.Update)
+	case "ConditionExpression":
+		pl.cond, err = c.lowerCondition(t.Condition)
+	case "KeyConditionExpression":
+		*keyNode, err = c.lowerCondition(t.KeyCondition)
+	case "FilterExpression":
+		pl.filter, err = c.lowerCondition(t.Filter)
+	case "ProjectionExpression":
+		pl.proj, err = c.lowerProjection(t.Projection)
+	}
+	return err
 }
 
 // inParam prefixes an expression's problem with the parameter it is in,

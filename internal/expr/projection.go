@@ -62,13 +62,19 @@ func (p *parser) parseProjection() (*Projection, error) {
 			break
 		}
 	}
-	if err := checkOverlap(paths); err != nil {
-		p.fail(err, prioOverlap)
-	}
+	p.checkProjectionPaths(paths)
 	if err := p.finish(); err != nil {
 		return nil, err
 	}
 	return newProjection(paths), nil
+}
+
+// checkProjectionPaths records DynamoDB's rule that the paths of one
+// projection may not overlap.
+func (p *checker) checkProjectionPaths(paths []docPath) {
+	if err := checkOverlap(paths); err != nil {
+		p.fail(err, prioOverlap)
+	}
 }
 
 // TopLevel returns the distinct top-level attribute names the projection

@@ -80,17 +80,23 @@ func (p *parser) parseUpdate() (*Update, error) {
 			break
 		}
 	}
-	paths := make([]docPath, len(u.actions))
-	for i, a := range u.actions {
+	p.checkActionPaths(u.actions)
+	if err := p.finish(); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// checkActionPaths records DynamoDB's rule that the paths of one update
+// may not overlap.
+func (p *checker) checkActionPaths(actions []action) {
+	paths := make([]docPath, len(actions))
+	for i, a := range actions {
 		paths[i] = a.path
 	}
 	if err := checkOverlap(paths); err != nil {
 		p.fail(err, prioOverlap)
 	}
-	if err := p.finish(); err != nil {
-		return nil, err
-	}
-	return u, nil
 }
 
 func (p *parser) parseAction(kind actionKind) (action, error) {
@@ -116,21 +122,26 @@ func (p *parser) parseAction(kind actionKind) (action, error) {
 		if err != nil {
 			return action{}, err
 		}
-		val := p.value(t)
-		a.val = val
-		op := "ADD"
-		if kind == actDelete {
-			op = "DELETE"
-		}
-		p.checkValues(prioSemantic, func(vals []attr.Value) error {
-			v := val.value(vals)
-			if name := typeWord(v.Type); name != "" && !(kind == actAdd && v.Type == attr.TypeN) {
-				return &exprError{msg: "Incorrect operand type for operator or function; operator: " + op + ", operand type: " + name}
-			}
-			return nil
-		})
+		a.val = p.value(t)
+		p.checkSetOperand(kind, a.val)
 	}
 	return a, nil
+}
+
+// checkSetOperand records the rule on the value of an ADD (a number or a
+// set) or a DELETE (a set).
+func (p *checker) checkSetOperand(kind actionKind, val *operand) {
+	op := "ADD"
+	if kind == actDelete {
+		op = "DELETE"
+	}
+	p.checkValues(prioSemantic, func(vals []attr.Value) error {
+		v := val.value(vals)
+		if name := typeWord(v.Type); name != "" && !(kind == actAdd && v.Type == attr.TypeN) {
+			return &exprError{msg: "Incorrect operand type for operator or function; operator: " + op + ", operand type: " + name}
+		}
+		return nil
+	})
 }
 
 func isClauseWord(s string) bool {
@@ -189,6 +200,16 @@ func (p *parser) parseSetValue() (*operand, error) {
 	if t.kind == tokMinus {
 		kind = opdMinus
 	}
+	return p.arith(kind, left, right), nil
+}
+
+// arith checks left + right or left - right (kind opdPlus or opdMinus):
+// values must be numbers.
+func (p *checker) arith(kind operandKind, left, right *operand) *operand {
+	op := "+"
+	if kind == opdMinus {
+		op = "-"
+	}
 	if left.kind == opdValue || right.kind == opdValue {
 		p.checkValues(prioSemantic, func(vals []attr.Value) error {
 			for _, a := range []*operand{left, right} {
@@ -196,13 +217,13 @@ func (p *parser) parseSetValue() (*operand, error) {
 					continue
 				}
 				if typ := a.value(vals).Type; typ != attr.TypeN && typ != attr.TypeInvalid {
-					return operandType(t.text, typ.String())
+					return operandType(op, typ.String())
 				}
 			}
 			return nil
 		})
 	}
-	return &operand{kind: kind, args: []*operand{left, right}}, nil
+	return &operand{kind: kind, args: []*operand{left, right}}
 }
 
 func (p *parser) parseSetTerm() (*operand, error) {
@@ -246,21 +267,27 @@ func (p *parser) parseUpdateFunc() (*operand, error) {
 	if _, err := p.s.expect(tokRParen); err != nil {
 		return nil, err
 	}
+	return p.updateCall(name, args), nil
+}
+
+// updateCall checks a function call of an update expression, its
+// arguments already parsed.
+func (p *checker) updateCall(name string, args []*operand) *operand {
 	arity, ok := updateFuncs[name]
 	if !ok {
 		p.fail(&exprError{msg: "Invalid function name; function: " + name}, prioUnknownFunc)
-		return &operand{kind: opdValue}, nil
+		return &operand{kind: opdValue}
 	}
 	if arity != len(args) {
 		p.fail(operandCount(name, len(args)), prioSemantic)
-		return &operand{kind: opdValue}, nil
+		return &operand{kind: opdValue}
 	}
 	switch name {
 	case "if_not_exists":
 		if args[0].kind != opdPath {
 			p.fail(&exprError{msg: "Operator or function requires a document path; operator or function: " + name}, prioSemantic)
 		}
-		return &operand{kind: opdIfNotExists, args: args}, nil
+		return &operand{kind: opdIfNotExists, args: args}
 	default:
 		p.checkValues(prioSemantic, func(vals []attr.Value) error {
 			for _, a := range args {
@@ -273,7 +300,7 @@ func (p *parser) parseUpdateFunc() (*operand, error) {
 			}
 			return nil
 		})
-		return &operand{kind: opdListAppend, args: args}, nil
+		return &operand{kind: opdListAppend, args: args}
 	}
 }
 
