@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -43,17 +44,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	log.Info("dynago serving the DynamoDB API", "url", s.URL(), "data_dir", dataDir, "version", version)
 
+	var failed error // why serving ended early, if it did
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down", "reason", context.Cause(ctx))
-	case err := <-s.ServeErr():
-		if err != nil {
-			log.Error("serving failed", "error", err)
+	case failed = <-s.ServeErr():
+		// A storage failure is logged by the server itself.
+		if failed != nil && !errors.Is(failed, server.ErrStorageFailed) {
+			log.Error("serving failed", "error", failed)
 		}
 	}
 	closeCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	if err := s.Close(closeCtx); err != nil {
+	err = s.Close(closeCtx)
+	if failed != nil {
+		return failed // exit non-zero; Close's error repeats the failure
+	}
+	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped")

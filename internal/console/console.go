@@ -25,6 +25,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Prefix is the path the console is served under.
@@ -59,6 +60,7 @@ type asset struct {
 
 // handler serves the embedded assets.
 type handler struct {
+	once  sync.Once
 	files map[string]asset // by path under assets/, "index.html" for the root
 }
 
@@ -67,8 +69,16 @@ type handler struct {
 // (Cache-Control: no-cache) against a content-hash ETag, so a new Dynago
 // binary's console replaces the old one at once without reloading
 // unchanged files.
-func Handler() http.Handler {
-	h := &handler{files: map[string]asset{}}
+//
+// The files are indexed on the first request, not here: hashing them and
+// mime's first lookup (which reads the system's mime.types files) cost the
+// server's start-up some milliseconds that most runs, which never open the
+// console, would pay for nothing.
+func Handler() http.Handler { return &handler{} }
+
+// index reads and hashes every embedded file.
+func (h *handler) index() {
+	h.files = map[string]asset{}
 	err := fs.WalkDir(assets, "assets", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -93,7 +103,6 @@ func Handler() http.Handler {
 		// The files are compiled in: failing to read them is a build fault.
 		panic("console: embedded assets: " + err.Error())
 	}
-	return h
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -114,6 +123,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = "index.html"
 	}
+	h.once.Do(h.index)
 	a, ok := h.files[name]
 	if !ok {
 		http.NotFound(w, r)

@@ -23,7 +23,14 @@ const (
 //
 // Every right-hand side reads the item as it was before the update, as in
 // DynamoDB, so SET a = b, b = a swaps.
+//
+// An update of a missing item that only takes attributes away (REMOVE, a
+// set DELETE, AttributeUpdates' DELETE) has nothing to take them from: it
+// returns nil, and the item is not created, as in DynamoDB.
 func (u *Update) Apply(item attr.Item, key attr.Item) (attr.Item, error) {
+	if item == nil && u.onlyTakesAway() {
+		return nil, nil
+	}
 	var out attr.Item
 	if item != nil {
 		out = item.Clone()
@@ -75,6 +82,17 @@ func (u *Update) Apply(item attr.Item, key attr.Item) (attr.Item, error) {
 		}
 	}
 	return out, nil
+}
+
+// onlyTakesAway reports whether every action removes an attribute or
+// deletes from a set.
+func (u *Update) onlyTakesAway() bool {
+	for _, a := range u.actions {
+		if a.kind != actRemove && a.kind != actDelete {
+			return false
+		}
+	}
+	return true
 }
 
 // pathAfter orders paths so that, among elements of one list, the larger

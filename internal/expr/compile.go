@@ -1,9 +1,11 @@
 package expr
 
 import (
+	"errors"
 	"sort"
 	"strings"
 
+	"github.com/dynago/dynago/internal/apierr"
 	"github.com/dynago/dynago/internal/attr"
 )
 
@@ -151,6 +153,25 @@ func checkParams(req *Request) error {
 		return bareError("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {" +
 			strings.Join(l, ", ") + "} Expression parameters: {" + strings.Join(e, ", ") + "}")
 	}
+	if req.ConditionalOperator != nil {
+		// ConditionalOperator joins two or more legacy conditions; DynamoDB
+		// refuses it with nothing or one thing to join.
+		n := -1
+		switch {
+		case req.Expected != nil:
+			n = len(req.Expected)
+		case req.QueryFilter != nil:
+			n = len(req.QueryFilter)
+		case req.ScanFilter != nil:
+			n = len(req.ScanFilter)
+		}
+		switch {
+		case n < 0:
+			return bareError("ConditionalOperator cannot be used without Filter or Expected")
+		case n < 2:
+			return bareError("ConditionalOperator can only be used when Filter or Expected has two or more elements")
+		}
+	}
 	if req.Names != nil && nExprs == 0 {
 		return bareError("ExpressionAttributeNames can only be specified when using expressions")
 	}
@@ -189,8 +210,37 @@ func checkParams(req *Request) error {
 		if k, bad := firstInvalidKey(req.Values, ':'); bad {
 			return bareError(`ExpressionAttributeValues contains invalid key: Syntax error; key: "` + k + `"`)
 		}
+		if k, msg := firstInvalidValue(req.Values); msg != "" {
+			return bareError("ExpressionAttributeValues contains invalid value: " + msg + " for key " + k)
+		}
 	}
 	return nil
+}
+
+// firstInvalidValue returns the first placeholder, in sorted order, whose
+// value an item could not hold, and why (attr.Value.Validate's message: an
+// empty value, a malformed or out-of-range number, an empty set...).
+// DynamoDB checks values as it checks items, after the placeholders' names
+// and before any expression is parsed, so a value no item may hold never
+// reaches a comparison or an update.
+func firstInvalidValue(values attr.Item) (key, msg string) {
+	for k, v := range values {
+		if key != "" && k >= key {
+			continue
+		}
+		if err := v.Validate(); err != nil {
+			key, msg = k, validationMessage(err)
+		}
+	}
+	return key, msg
+}
+
+// validationMessage is the message of attr's ValidationException.
+func validationMessage(err error) string {
+	if ae, ok := errors.AsType[*apierr.Error](err); ok {
+		return ae.Message
+	}
+	return err.Error()
 }
 
 // firstInvalidKey returns the first key of m, in sorted order, that is not

@@ -18,8 +18,11 @@ var argCounts = map[string]int{
 }
 
 // argTypes is which value types each legacy ComparisonOperator accepts.
+// EQ and NE take every type, lists and maps included (the API Reference's
+// Condition: "EQ is supported for all data types, including lists and
+// maps").
 var argTypes = map[string]string{
-	"EQ": "S N B SS NS BS", "NE": "S N B SS NS BS",
+	"EQ": "S N B SS NS BS L M BOOL NULL", "NE": "S N B SS NS BS L M BOOL NULL",
 	"LE": "S N B", "LT": "S N B", "GE": "S N B", "GT": "S N B",
 	"CONTAINS": "S N B", "NOT_CONTAINS": "S N B", "BEGINS_WITH": "S B",
 	"IN": "S N B", "BETWEEN": "S N B",
@@ -38,6 +41,11 @@ func typeIn(t attr.Type, list string) bool {
 // legacyNode translates one ComparisonOperator condition on attribute name
 // into the condition AST, validating its values as DynamoDB does.
 func legacyNode(name, op string, vals []attr.Value, countMsg string) (*node, error) {
+	for _, v := range vals {
+		if err := checkValue(v); err != nil {
+			return nil, err
+		}
+	}
 	want, ok := argCounts[op]
 	if !ok || (want >= 0 && len(vals) != want) || (want < 0 && len(vals) == 0) {
 		if countMsg != "" {
@@ -84,6 +92,18 @@ func legacyNode(name, op string, vals []attr.Value, countMsg string) (*node, err
 	default: // BETWEEN
 		return &node{kind: nBetween, args: args}, nil
 	}
+}
+
+// checkValue refuses a value no item could hold (attr.Value.Validate:
+// an empty value, a malformed or out-of-range number, an empty set...),
+// with the message an item gets: every value a request brings is held to
+// the item rules, so a legacy condition or AttributeUpdates cannot store
+// or compare what PutItem would refuse.
+func checkValue(v attr.Value) error {
+	if err := v.Validate(); err != nil {
+		return bareError(validationMessage(err))
+	}
+	return nil
 }
 
 // combine joins legacy conditions with ConditionalOperator (AND unless OR).
@@ -151,6 +171,12 @@ func compileExpected(expected map[string]api.ExpectedAttributeValue, operator *s
 			return nil, bareError(invalidParams + "Value must be provided when Exists is " + state + " for Attribute: " + name)
 		case !exists && e.Value != nil:
 			return nil, bareError(invalidParams + "Value cannot be used when Exists is false for Attribute: " + name)
+		case e.Value != nil:
+			if err := checkValue(*e.Value); err != nil {
+				return nil, err
+			}
+		}
+		switch {
 		case !exists:
 			nodes = append(nodes, &node{kind: nNotExists, args: []*operand{{kind: opdPath, path: docPath{{name: name}}}}})
 		default:
@@ -223,6 +249,11 @@ func compileAttributeUpdates(updates map[string]api.AttributeValueUpdate, keys K
 			act = *au.Action
 		}
 		path := docPath{{name: name}}
+		if au.Value != nil {
+			if err := checkValue(*au.Value); err != nil {
+				return nil, err
+			}
+		}
 		if au.Value == nil {
 			if act != "DELETE" {
 				return nil, bareError(invalidParams + "Only DELETE action is allowed when no attribute value is specified")

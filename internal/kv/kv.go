@@ -53,6 +53,14 @@ const ReservedPrefix = 0xff
 
 // Reader reads keys. Implementations are a Store (the latest committed
 // state), a Snapshot, or a Txn (which also sees its own writes).
+//
+// Every backend promises: a read (Get, an iterator, a Snapshot's reads and
+// LogPosition, a Txn's reads of what others wrote) never returns a write
+// whose Update has not become durable, so no crash can erase what a reader
+// was shown. A backend may make a reader wait for that (Pebble waits for
+// the fsync of a commit the read touched, at most about one fsync); a
+// Txn's reads may instead be covered by its own durable commit, as long as
+// Update returns nothing that rests on a write a crash could erase.
 type Reader interface {
 	// Get returns the value stored at key, or ErrNotFound. The returned
 	// slice belongs to the caller.
@@ -97,10 +105,10 @@ type Snapshot interface {
 	// read after the position together hold every change exactly once
 	// ("export, then stream from here"; point-in-time recovery).
 	//
-	// The position may be beyond the durable watermark: the snapshot can
-	// see writes whose commit has not yet been synced (see Store.Update).
-	// A caller that must not depend on such writes waits with WaitLog
-	// until the watermark reaches the position.
+	// The position may be beyond the durable watermark a caller read
+	// before it (the watermark of a backend may move after its commits
+	// become readable). A caller that needs the log readable up to the
+	// position waits with WaitLog until the watermark reaches it.
 	LogPosition(ctx context.Context, log []byte) (Seq, error)
 
 	Close() error

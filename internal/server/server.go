@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
@@ -88,6 +89,11 @@ type Config struct {
 	// Pprof serves Go's runtime profiles under /debug/pprof/ on the API
 	// port (see withPprof), for performance work. Off by default.
 	Pprof bool
+
+	// StoreFS, when set, is the filesystem the store's files go through
+	// (pebble.Options.FS), for tests that inject disk faults (Pebble's
+	// errorfs). Nil is the operating system's.
+	StoreFS vfs.FS
 
 	// Nodes, when above 1, runs that many engines over the one store and
 	// hands requests to them in turn, as that many API nodes over one
@@ -173,7 +179,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 			return nil, fmt.Errorf("data directory: %w", err)
 		}
 	}
-	store, err := pebble.Open(dir, pebble.Options{InMemory: cfg.InMemory, Logger: log, CacheSize: cfg.CacheBytes})
+	store, err := pebble.Open(dir, pebble.Options{InMemory: cfg.InMemory, Logger: log, CacheSize: cfg.CacheBytes, FS: cfg.StoreFS})
 	if err != nil {
 		return nil, err
 	}
@@ -266,11 +272,35 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.ready = newReadyListener(ln, idleTimeout)
 	s.serveErr = make(chan error, 1)
-	go func() {
-		s.serveErr <- s.http.Serve(s.ready)
-		close(s.serveErr)
-	}()
+	served := make(chan error, 1)
+	go func() { served <- s.http.Serve(s.ready) }()
+	go s.watch(served)
 	return s, nil
+}
+
+// ErrStorageFailed is wrapped by the error ServeErr delivers when the
+// store failed (a WAL write or fsync error, or a fatal error in Pebble:
+// see pebble.ErrFailed).
+var ErrStorageFailed = errors.New("the storage failed")
+
+// watch delivers on ServeErr why serving ended: fasthttp's Serve returned
+// (nil after Close), or the store failed. A failed store can neither make
+// a write durable nor be trusted to read (a failed write may be in its
+// memtable), and it refuses every call, so a server that stayed up would
+// only be half alive: the owner of the Server (dynago serve) stops it on
+// this error and exits non-zero, and the next start recovers every
+// acknowledged write from the WAL. The failure is logged here, once.
+func (s *Server) watch(served <-chan error) {
+	defer close(s.serveErr)
+	select {
+	case err := <-served:
+		s.serveErr <- err
+	case <-s.store.Failed():
+		err := fmt.Errorf("%w: %w", ErrStorageFailed, s.store.Err())
+		s.log.Error("the storage failed: every request is refused and the server stops; restart it once the disk is healthy (acknowledged writes are kept)",
+			"error", s.store.Err())
+		s.serveErr <- err
+	}
 }
 
 // fastHandler serves the port: DynamoDB's API (every POST, and CORS
@@ -357,8 +387,9 @@ func (s *Server) URL() string {
 }
 
 // ServeErr delivers the error that stopped serving early (nil after a
-// clean Close) and is then closed. It is nil for a server that was opened
-// without listening.
+// clean Close), or one wrapping ErrStorageFailed as soon as the store
+// fails (the server must then be closed), and is then closed. It is nil
+// for a server that was opened without listening.
 func (s *Server) ServeErr() <-chan error { return s.serveErr }
 
 // Close stops accepting connections, waits for requests in flight (until

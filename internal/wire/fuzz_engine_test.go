@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -35,14 +34,17 @@ var engineSeedBodies = []string{
 
 // fuzzEngineHandler is the real handler over a real engine on an in-memory
 // store, with table fzt (pk S, sk N, GSI byG on g) and one item.
-func fuzzEngineHandler(f *testing.F) (*Handler, []string) {
+// Errors the server logs (an InternalServerError's cause) go to logs, so a
+// failing input's report says why.
+func fuzzEngineHandler(f *testing.F) (*Handler, []string, *syncBuffer) {
 	f.Helper()
 	store, err := pebble.Open("", pebble.Options{InMemory: true})
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { store.Close() })
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := new(syncBuffer)
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelError}))
 	db, err := engine.Open(context.Background(), store, engine.Options{Logger: log, TTLInterval: -1})
 	if err != nil {
 		f.Fatal(err)
@@ -64,7 +66,7 @@ func fuzzEngineHandler(f *testing.F) (*Handler, []string) {
 		}
 	}
 	sort.Strings(ops)
-	return h, ops
+	return h, ops, logs
 }
 
 // FuzzOperation decodes arbitrary bodies as each operation (the operation
@@ -73,7 +75,7 @@ func fuzzEngineHandler(f *testing.F) (*Handler, []string) {
 // never a server fault (a panic, an unmapped error) — the promise that bad
 // input gets DynamoDB's error and never crashes the server.
 func FuzzOperation(f *testing.F) {
-	h, ops := fuzzEngineHandler(f)
+	h, ops, logs := fuzzEngineHandler(f)
 	index := map[string]uint8{}
 	for i, op := range ops {
 		index[op] = uint8(i)
@@ -106,7 +108,7 @@ func FuzzOperation(f *testing.F) {
 		// its two paths, and on a real engine the second answer differs.
 		rec := do(t, serve, req{target: name, body: body}.build())
 		if rec.Code >= 500 {
-			t.Fatalf("%s %q: status %d %s", name, body, rec.Code, rec.Body.String())
+			t.Fatalf("%s %q: status %d %s\nserver log:\n%s", name, body, rec.Code, rec.Body.String(), logs.String())
 		}
 		if !json.Valid(rec.Body.Bytes()) {
 			t.Fatalf("%s %q: answer is not JSON: %q", name, body, rec.Body.String())

@@ -24,7 +24,7 @@ func benchStores(b *testing.B) []struct {
 } {
 	counter := &walSyncCounter{FS: vfs.Default}
 	mem := mustOpen(b, "", Options{InMemory: true})
-	disk := mustOpen(b, b.TempDir(), Options{fs: counter})
+	disk := mustOpen(b, b.TempDir(), Options{FS: counter})
 	b.Cleanup(func() { mem.Close(); disk.Close() })
 	return []struct {
 		name  string

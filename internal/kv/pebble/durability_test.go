@@ -102,7 +102,7 @@ func checkAcked(t *testing.T, s *Store, acks map[string]string) {
 // and so that the first check can fail.
 func TestPowerLossKeepsAcknowledgedWrites(t *testing.T) {
 	fs := vfs.NewCrashableMem()
-	s := mustOpen(t, "db", Options{fs: fs})
+	s := mustOpen(t, "db", Options{FS: fs})
 
 	var log ackLog
 	stop := make(chan struct{})
@@ -137,13 +137,13 @@ func TestPowerLossKeepsAcknowledgedWrites(t *testing.T) {
 	if len(ackedBefore) == 0 {
 		t.Fatal("no writes acknowledged before the crash")
 	}
-	s1 := mustOpen(t, "db", Options{fs: crashed})
+	s1 := mustOpen(t, "db", Options{FS: crashed})
 	checkAcked(t, s1, ackedBefore)
 	if err := s1.Close(); err != nil {
 		t.Fatal(err)
 	}
 
-	s2 := mustOpen(t, "db", Options{fs: crashedControl})
+	s2 := mustOpen(t, "db", Options{FS: crashedControl})
 	defer s2.Close()
 	checkAcked(t, s2, ackedAll)
 	if _, err := s2.Get(context.Background(), []byte("unsynced")); !errors.Is(err, kv.ErrNotFound) {
@@ -309,9 +309,9 @@ func (f *gatedFile) Sync() error     { f.g.wait(); return f.File.Sync() }
 func (f *gatedFile) SyncData() error { f.g.wait(); return f.File.SyncData() }
 
 // TestPowerLossLogNotServedBeforeDurable holds the WAL sync of a commit
-// that appends a record: the record is visible (a snapshot is positioned
-// past it, its item is readable) but not durable, and ReadLog must not
-// serve it, nor the watermark cover it, nor WaitLog wake for it. A crash
+// that appends a record: the record is in Pebble's memtable but not
+// durable, and neither ReadLog, nor the watermark, nor WaitLog, nor a Get
+// of its item, nor a snapshot's LogPosition may reveal it. A crash
 // at that moment (CrashClone keeps exactly what was synced) erases it,
 // which is what serving it would have got wrong. Once the sync completes
 // the record is served.
@@ -319,7 +319,7 @@ func TestPowerLossLogNotServedBeforeDurable(t *testing.T) {
 	ctx := context.Background()
 	mem := vfs.NewCrashableMem()
 	g := &syncGate{FS: mem}
-	s := mustOpen(t, "db", Options{fs: g})
+	s := mustOpen(t, "db", Options{FS: g})
 	appendTo := func(s *Store, value string) error {
 		return s.Update(ctx, [][]byte{[]byte("item/" + value)}, func(tx kv.Txn) error {
 			return errors.Join(tx.Set([]byte("item/"+value), []byte(value)), tx.AppendLog([]byte("L"), []byte(value)))
@@ -334,19 +334,11 @@ func TestPowerLossLogNotServedBeforeDurable(t *testing.T) {
 	g.hold()
 	committed := make(chan error, 1)
 	go func() { committed <- appendRecord("second") }()
-	// Wait until the second commit is visible: its head is in a snapshot.
+	// Wait until the second commit is visible to Pebble's readers (read
+	// past the store, whose reads would wait for the sync).
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		snap, err := s.NewSnapshot(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pos, err := snap.LogPosition(ctx, []byte("L"))
-		snap.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if pos > first {
+		if _, err := get(s.db, []byte("item/second")); err == nil {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -357,16 +349,30 @@ func TestPowerLossLogNotServedBeforeDurable(t *testing.T) {
 	if g.held.Load() == 0 {
 		t.Fatal("no WAL sync is being held: the test would prove nothing")
 	}
-	if got, err := s.Get(ctx, []byte("item/second")); err != nil || string(got) != "second" {
-		t.Fatalf("the unsynced commit's item is not visible (%q, %v): the test would prove nothing", got, err)
+	// The store's own reads wait for the sync (visibility.go): the item
+	// and the snapshot's log position both stay out of reach.
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	if got, err := s.Get(short, []byte("item/second")); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Get of the unsynced commit's item = %q, %v; want it to wait until its ctx ended", got, err)
 	}
+	cancel()
+	snap, err := s.NewSnapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel = context.WithTimeout(ctx, 50*time.Millisecond)
+	if pos, err := snap.LogPosition(short, []byte("L")); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("LogPosition over the unsynced commit = %d, %v; want it to wait until its ctx ended", pos, err)
+	}
+	cancel()
+	snap.Close()
 	if recs, err := s.ReadLog(ctx, []byte("L"), 0, 10); err != nil || len(recs) != 1 || string(recs[0].Value) != "first" {
 		t.Errorf("ReadLog before the sync = %v, %v; want only the first record", recs, err)
 	}
 	if wm, _ := s.LogWatermark(ctx, []byte("L")); wm != first {
 		t.Errorf("watermark %d before the sync, want %d", wm, first)
 	}
-	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	short, cancel = context.WithTimeout(ctx, 50*time.Millisecond)
 	if err := s.WaitLog(short, []byte("L"), first); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("WaitLog before the sync = %v, want it to wait until its ctx ended", err)
 	}
@@ -386,7 +392,7 @@ func TestPowerLossLogNotServedBeforeDurable(t *testing.T) {
 	}
 
 	// After the crash the record is gone: it was never durable.
-	s2 := mustOpen(t, "db", Options{fs: crashed})
+	s2 := mustOpen(t, "db", Options{FS: crashed})
 	defer s2.Close()
 	if _, err := s2.Get(ctx, []byte("item/second")); !errors.Is(err, kv.ErrNotFound) {
 		t.Errorf("the unsynced commit survived the crash (Get = %v): the simulation keeps unsynced data", err)
@@ -415,7 +421,7 @@ func TestPowerLossKeepsServedRecords(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	fs := vfs.NewCrashableMem()
-	s := mustOpen(t, "db", Options{fs: fs})
+	s := mustOpen(t, "db", Options{FS: fs})
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
@@ -486,7 +492,7 @@ func TestPowerLossKeepsServedRecords(t *testing.T) {
 	if len(before) == 0 {
 		t.Fatal("nothing served before the crash")
 	}
-	s2 := mustOpen(t, "db", Options{fs: crashed})
+	s2 := mustOpen(t, "db", Options{FS: crashed})
 	defer s2.Close()
 	recs, err := s2.ReadLog(context.Background(), []byte("L"), 0, len(before)+1_000_000)
 	if err != nil {

@@ -35,35 +35,74 @@ import (
 // store on Pebble's errorfs, an SDK client writes through HTTP, and a
 // fault is switched on under it. Whatever the fault, the request in flight
 // must fail with InternalServerError (never a false success), no
-// acknowledged write may be lost, and after the fault clears and the store
-// is reopened, every index must equal its table. The stricter promises
-// (the server keeps serving reads during the fault; writes resume without
-// a restart once space is freed) do not hold yet and are checked only
-// with DYNAGO_FAULTS_STRICT=1; docs/reliability.md records what happens.
+// acknowledged write may be lost, no read may return the failed write, and
+// after the fault clears and the store is reopened, every index must equal
+// its table. Beyond that, two outcomes are allowed, and each fault has one:
+//
+//   - the disk fills up (the filesystem reports its free space below the
+//     reserve before writes start failing): writes are refused with
+//     ErrNoSpace before Pebble meets ENOSPC, reads go on, and writes resume
+//     without a restart once space is freed;
+//   - a WAL write or fsync fails (also an ENOSPC the free-space guard did
+//     not see coming): the store fails, refuses every call with ErrFailed
+//     and reports it (Store.Failed), so the server stops cleanly
+//     (internal/server's TestStorageFailureStopsTheServer); a restart
+//     brings back every acknowledged write.
+
+// outcome is what a fault must lead to.
+type outcome int
+
+const (
+	storeFails    outcome = iota // the store fails and must be reopened
+	writesRefused                // writes are refused until space is freed
+	compactionErr                // the compaction fails; the rest goes on
+)
 
 // fault says which operations fail while it is switched on.
 type fault struct {
 	name  string
 	match func(op errorfs.Op) bool
 	err   error
+	// full makes the filesystem report itself full while the fault is on.
+	full bool
+	want outcome
 }
 
 func walFile(p string) bool { return strings.HasSuffix(p, ".log") }
 func sstFile(p string) bool { return strings.HasSuffix(p, ".sst") }
 
+func anyWrite(op errorfs.Op) bool {
+	return op.Kind.ReadOrWrite() == errorfs.OpIsWrite && op.Kind != errorfs.OpFileClose && op.Kind != errorfs.OpRemove
+}
+
 var faults = []fault{
-	{"WAL write error", func(op errorfs.Op) bool {
+	{name: "WAL write error", match: func(op errorfs.Op) bool {
 		return walFile(op.Path) && (op.Kind == errorfs.OpFileWrite || op.Kind == errorfs.OpFileWriteAt)
-	}, errorfs.ErrInjected},
-	{"WAL fsync error", func(op errorfs.Op) bool {
+	}, err: errorfs.ErrInjected, want: storeFails},
+	{name: "WAL fsync error", match: func(op errorfs.Op) bool {
 		return walFile(op.Path) && (op.Kind == errorfs.OpFileSync || op.Kind == errorfs.OpFileSyncData || op.Kind == errorfs.OpFileSyncTo)
-	}, errorfs.ErrInjected},
-	{"disk full", func(op errorfs.Op) bool {
-		return op.Kind.ReadOrWrite() == errorfs.OpIsWrite && op.Kind != errorfs.OpFileClose && op.Kind != errorfs.OpRemove
-	}, syscall.ENOSPC},
-	{"sstable read error in a compaction", func(op errorfs.Op) bool {
+	}, err: errorfs.ErrInjected, want: storeFails},
+	{name: "disk full", match: anyWrite, err: syscall.ENOSPC, full: true, want: writesRefused},
+	{name: "sudden disk full", match: anyWrite, err: syscall.ENOSPC, want: storeFails},
+	{name: "sstable read error in a compaction", match: func(op errorfs.Op) bool {
 		return sstFile(op.Path) && (op.Kind == errorfs.OpFileRead || op.Kind == errorfs.OpFileReadAt)
-	}, errorfs.ErrInjected},
+	}, err: errorfs.ErrInjected, want: compactionErr},
+}
+
+// fullFS reports the filesystem full (1 MB free) while full is set, as
+// statfs does on a disk that has filled up.
+type fullFS struct {
+	vfs.FS
+	full *atomic.Bool
+}
+
+func (f fullFS) GetDiskUsage(path string) (vfs.DiskUsage, error) {
+	u, err := f.FS.GetDiskUsage(path)
+	if err == nil && f.full.Load() {
+		u.UsedBytes += u.AvailBytes - 1<<20
+		u.AvailBytes = 1 << 20
+	}
+	return u, err
 }
 
 // switchable injects f's error while on is set.
@@ -114,7 +153,9 @@ func startFaultServer(t *testing.T, dir string, fs vfs.FS) *faultServer {
 	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	store, err := pebble.OpenOnFS(dir, pebble.Options{Logger: log}, fs)
+	// Every commit reads the free space afresh, so a fault switched on is
+	// seen by the next write.
+	store, err := pebble.Open(dir, pebble.Options{Logger: log, FS: fs, FreeSpaceInterval: time.Nanosecond})
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
@@ -200,12 +241,15 @@ func errorCode(err error) string {
 }
 
 func TestDiskFaults(t *testing.T) {
-	strict := os.Getenv("DYNAGO_FAULTS_STRICT") != ""
 	for _, f := range faults {
 		t.Run(f.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "db")
 			inj := &switchable{f: f}
-			s := startFaultServer(t, dir, errorfs.Wrap(vfs.Default, inj))
+			full := &inj.on
+			if !f.full {
+				full = &atomic.Bool{}
+			}
+			s := startFaultServer(t, dir, errorfs.Wrap(fullFS{FS: vfs.Default, full: full}, inj))
 			ctx := context.Background()
 			createFaultTable(t, s.client)
 			acked := 0
@@ -214,62 +258,10 @@ func TestDiskFaults(t *testing.T) {
 					t.Fatalf("put %d before the fault: %v", acked, err)
 				}
 			}
-			if strings.Contains(f.name, "compaction") {
-				// Flush the items into sstables, then compact with reads failing.
-				if err := s.store.CompactAll(); err != nil {
-					t.Fatalf("compaction before the fault: %v", err)
-				}
-				for ; acked < 600; acked++ {
-					if err := put(ctx, s.client, acked); err != nil {
-						t.Fatalf("put %d: %v", acked, err)
-					}
-				}
-				inj.on.Store(true)
-				cerr := s.store.CompactAll()
-				inj.on.Store(false)
-				t.Logf("%s: compaction answered %v (%d operations failed)", f.name, cerr, inj.tripped.Load())
-				if cerr == nil {
-					t.Errorf("a compaction whose reads failed reported success")
-				}
-				// The store must go on serving reads and writes.
-				for i := range 5 {
-					if err := put(ctx, s.client, acked); err != nil {
-						t.Errorf("put after the failed compaction: %s", errorCode(err))
-						break
-					}
-					acked++
-					if ok, err := get(ctx, s.client, i); err != nil || !ok {
-						t.Errorf("get after the failed compaction: %v %s", ok, errorCode(err))
-					}
-				}
+			if f.want == compactionErr {
+				compactionFault(t, s, inj, &acked)
 			} else {
-				inj.on.Store(true)
-				err := put(ctx, s.client, acked)
-				code := errorCode(err)
-				t.Logf("%s: the write in flight answered %s (%d operations failed)", f.name, code, inj.tripped.Load())
-				if err == nil {
-					t.Errorf("a write during %s was acknowledged", f.name)
-					acked++
-				} else if code != "InternalServerError" {
-					t.Errorf("a write during %s failed with %s, want InternalServerError", f.name, code)
-				}
-				seenFailed, _ := get(ctx, s.client, acked)
-				_, rerr := get(ctx, s.client, 0)
-				t.Logf("%s: a read during the fault answered %s; a read of the failed write found it: %v", f.name, errorCode(rerr), seenFailed)
-				if strict && rerr != nil {
-					t.Errorf("a read during %s failed: %s", f.name, errorCode(rerr))
-				}
-				inj.on.Store(false)
-				werr := put(ctx, s.client, acked+1)
-				t.Logf("%s: a write after the fault cleared, without a restart, answered %s", f.name, errorCode(werr))
-				if werr == nil {
-					acked += 2 // acked+1 is durable; acked (the failed one) may or may not be
-				} else if strict {
-					t.Errorf("writes did not resume after %s cleared: %s", f.name, errorCode(werr))
-				}
-			}
-			if fatal := strings.Contains(s.log.String(), "fatal"); fatal {
-				t.Logf("%s: the store logged a fatal error: %s", f.name, firstLine(s.log.String(), "fatal"))
+				writeFault(t, s, inj, &acked)
 			}
 			s.stop(t)
 
@@ -277,12 +269,12 @@ func TestDiskFaults(t *testing.T) {
 			// there, and every index equals its table.
 			r := startFaultServer(t, dir, vfs.Default)
 			defer r.stop(t)
-			if seenFailed, _ := get(ctx, r.client, 300); !strings.Contains(f.name, "compaction") {
+			if seenFailed, _ := get(ctx, r.client, 300); f.want != compactionErr {
 				t.Logf("%s: the failed write is present after restart: %v", f.name, seenFailed)
 			}
 			lost := 0
 			for i := range acked {
-				if i == 300 && !strings.Contains(f.name, "compaction") {
+				if i == 300 && f.want != compactionErr {
 					continue // the write in flight during the fault: either outcome is allowed
 				}
 				if ok, err := get(ctx, r.client, i); err != nil || !ok {
@@ -301,7 +293,109 @@ func TestDiskFaults(t *testing.T) {
 			if len(res.Divergences) > 0 {
 				t.Errorf("%d index divergences after %s: %v", len(res.Divergences), f.name, res.Divergences[0])
 			}
+			if err := r.put(ctx, acked+1); err != nil {
+				t.Errorf("a write after the restart: %s", errorCode(err))
+			}
 		})
+	}
+}
+
+func (s *faultServer) put(ctx context.Context, i int) error { return put(ctx, s.client, i) }
+
+// writeFault switches the fault on, writes item *acked (which must fail),
+// reads, switches the fault off and writes again, checking what f.want
+// says of each.
+func writeFault(t *testing.T, s *faultServer, inj *switchable, acked *int) {
+	ctx := context.Background()
+	f := inj.f
+	inj.on.Store(true)
+	err := put(ctx, s.client, *acked)
+	code := errorCode(err)
+	t.Logf("%s: the write in flight answered %s (%d operations failed)", f.name, code, inj.tripped.Load())
+	if err == nil {
+		t.Errorf("a write during %s was acknowledged", f.name)
+		*acked++
+	} else if code != "InternalServerError" {
+		t.Errorf("a write during %s failed with %s, want InternalServerError", f.name, code)
+	}
+	seenFailed, ferr := get(ctx, s.client, *acked)
+	found, rerr := get(ctx, s.client, 0)
+	t.Logf("%s: a read during the fault answered %s; a read of the failed write answered %s, found it: %v", f.name, errorCode(rerr), errorCode(ferr), seenFailed)
+	if seenFailed {
+		t.Errorf("a read during %s returned the write that failed", f.name)
+	}
+	switch f.want {
+	case writesRefused:
+		if inj.tripped.Load() > 0 {
+			t.Errorf("Pebble met %d injected errors: the free-space guard let a write through", inj.tripped.Load())
+		}
+		if err := s.store.Err(); err != nil {
+			t.Errorf("the store failed on a disk that filled up: %v", err)
+		}
+		if rerr != nil || !found {
+			t.Errorf("a read during %s: found %v, %s; reads must go on", f.name, found, errorCode(rerr))
+		}
+	case storeFails:
+		if err := s.store.Err(); !errors.Is(err, pebble.ErrFailed) {
+			t.Errorf("after %s the store did not fail: Err() = %v", f.name, err)
+		}
+		select {
+		case <-s.store.Failed():
+		default:
+			t.Errorf("after %s Store.Failed is not closed", f.name)
+		}
+		if rerr == nil {
+			t.Errorf("a read of the failed store during %s succeeded; it must refuse until reopened", f.name)
+		}
+	}
+	inj.on.Store(false)
+	werr := put(ctx, s.client, *acked+1)
+	t.Logf("%s: a write after the fault cleared, without a restart, answered %s", f.name, errorCode(werr))
+	switch {
+	case werr == nil:
+		*acked += 2 // acked+1 is durable; acked (the failed one) may or may not be
+	case f.want == writesRefused:
+		t.Errorf("writes did not resume after %s cleared: %s", f.name, errorCode(werr))
+	}
+	if f.want == storeFails && werr == nil {
+		t.Errorf("a write to the failed store was acknowledged after %s", f.name)
+	}
+	if l := firstLine(s.log.String(), "fatal"); l != "" {
+		t.Logf("%s: the store logged a fatal error: %s", f.name, l)
+	}
+}
+
+// compactionFault compacts with sstable reads failing: the compaction
+// fails, and reads and writes go on.
+func compactionFault(t *testing.T, s *faultServer, inj *switchable, acked *int) {
+	ctx := context.Background()
+	f := inj.f
+	// Flush the items into sstables, then compact with reads failing.
+	if err := s.store.CompactAll(); err != nil {
+		t.Fatalf("compaction before the fault: %v", err)
+	}
+	for ; *acked < 600; *acked++ {
+		if err := put(ctx, s.client, *acked); err != nil {
+			t.Fatalf("put %d: %v", *acked, err)
+		}
+	}
+	inj.on.Store(true)
+	cerr := s.store.CompactAll()
+	inj.on.Store(false)
+	t.Logf("%s: compaction answered %v (%d operations failed)", f.name, cerr, inj.tripped.Load())
+	if cerr == nil {
+		t.Errorf("a compaction whose reads failed reported success")
+	}
+	// The store must go on serving reads and writes.
+	for i := range 5 {
+		if err := put(ctx, s.client, *acked); err != nil {
+			t.Errorf("put after the failed compaction: %s", errorCode(err))
+			break
+		}
+		*acked++
+		if ok, err := get(ctx, s.client, i); err != nil || !ok {
+			t.Errorf("get after the failed compaction: %v %s", ok, errorCode(err))
+		}
 	}
 }
 

@@ -41,6 +41,16 @@ func (g *gate) leave() {
 // close shuts the gate and waits for every call in progress to leave. It
 // reports false if the gate was already closed.
 func (g *gate) close() bool {
+	if !g.shut() {
+		return false
+	}
+	<-g.drained
+	return true
+}
+
+// shut shuts the gate without waiting: drained is closed once the calls
+// in progress have left. It reports false if the gate was already closed.
+func (g *gate) shut() bool {
 	for {
 		old := g.state.Load()
 		if old&closedBit != 0 {
@@ -50,7 +60,6 @@ func (g *gate) close() bool {
 			if old == 0 {
 				g.signal.Do(func() { close(g.drained) })
 			}
-			<-g.drained
 			return true
 		}
 	}

@@ -197,8 +197,11 @@ func (l *logTable) assign(db *pdb.DB, b *pdb.Batch, records []logAppend, touched
 }
 
 // commitLogged commits a txn that appended records: see the comment at the
-// top of this file.
+// top of this file, and commit.go for the rest of a commit's path.
 func (s *Store) commitLogged(t *txn) error {
+	if err := s.admit(); err != nil {
+		return err
+	}
 	b := t.writer()
 	s.logs.mu.Lock()
 	touched, err := s.logs.assign(s.db, b, t.logs, t.touched[:0])
@@ -220,28 +223,28 @@ func (s *Store) commitLogged(t *txn) error {
 		}
 		return nil
 	}
-	err = s.db.ApplyNoSyncWait(b, pdb.Sync)
+	p, err := s.apply(b)
 	s.logs.mu.Unlock()
 	if err != nil {
-		// Pebble refused the batch before queueing it; there is no sync
-		// to wait for.
-		return fmt.Errorf("kv/pebble: commit: %w", err)
+		return err
 	}
-	if err := b.SyncWait(); err != nil {
-		return fmt.Errorf("kv/pebble: commit: %w", err)
+	syncErr := b.SyncWait()
+	if syncErr == nil {
+		// Before the commit leaves the registry, so a snapshot's
+		// LogPosition never passes the watermark.
+		for _, tl := range touched {
+			tl.st.advance(tl.last)
+		}
 	}
-	for _, tl := range touched {
-		tl.st.advance(tl.last)
-	}
-	return nil
+	return s.synced(p, syncErr)
 }
 
 // ReadLog implements kv.Store: an iterator over the records after after and
 // at most the watermark. A log nothing appended to since Open reads up to
 // its head, which is durable.
 func (s *Store) ReadLog(ctx context.Context, log []byte, after kv.Seq, limit int) ([]kv.LogRecord, error) {
-	if !s.gate.enter() {
-		return nil, kv.ErrClosed
+	if err := s.enter(); err != nil {
+		return nil, err
 	}
 	defer s.gate.leave()
 	if err := ctx.Err(); err != nil {
@@ -311,8 +314,8 @@ const arenaGuess = 1 << 20
 
 // LogWatermark implements kv.Store.
 func (s *Store) LogWatermark(ctx context.Context, log []byte) (kv.Seq, error) {
-	if !s.gate.enter() {
-		return 0, kv.ErrClosed
+	if err := s.enter(); err != nil {
+		return 0, err
 	}
 	defer s.gate.leave()
 	if err := ctx.Err(); err != nil {
@@ -333,8 +336,8 @@ func (s *Store) LogWatermark(ctx context.Context, log []byte) (kv.Seq, error) {
 // right after its fsync returns. Only commits to log wake it. Close ends
 // the wait with kv.ErrClosed.
 func (s *Store) WaitLog(ctx context.Context, log []byte, after kv.Seq) error {
-	if !s.gate.enter() {
-		return kv.ErrClosed
+	if err := s.enter(); err != nil {
+		return err
 	}
 	defer s.gate.leave()
 	if len(log) == 0 {
@@ -362,8 +365,8 @@ func (s *Store) WaitLog(ctx context.Context, log []byte, after kv.Seq) error {
 // it is atomic). upTo is first lowered to the watermark, so a commit still
 // waiting for its fsync never loses a record.
 func (s *Store) TrimLog(ctx context.Context, log []byte, upTo kv.Seq) error {
-	if !s.gate.enter() {
-		return kv.ErrClosed
+	if err := s.enter(); err != nil {
+		return err
 	}
 	defer s.gate.leave()
 	if err := ctx.Err(); err != nil {
@@ -380,7 +383,7 @@ func (s *Store) TrimLog(ctx context.Context, log []byte, upTo kv.Seq) error {
 	if upTo == 0 {
 		return nil
 	}
-	if err := s.db.DeleteRange(st.prefix, recordRangeEnd(st.prefix, upTo), s.writeOptions()); err != nil {
+	if err := s.deleteRange(st.prefix, recordRangeEnd(st.prefix, upTo)); err != nil {
 		return fmt.Errorf("kv/pebble: trim log: %w", err)
 	}
 	return nil

@@ -86,7 +86,7 @@ func FuzzLogKeys(f *testing.F) {
 // (the log mutex is not held across the fsync).
 func TestLogCommitsShareSyncs(t *testing.T) {
 	fs := &walSyncCounter{FS: vfs.Default}
-	s := mustOpen(t, t.TempDir(), Options{fs: fs})
+	s := mustOpen(t, t.TempDir(), Options{FS: fs})
 	defer s.Close()
 	const workers, each = 32, 10
 	before := fs.syncs.Load()

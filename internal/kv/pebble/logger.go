@@ -2,6 +2,7 @@ package pebble
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -14,7 +15,8 @@ import (
 // Errors (background compaction or disk failures) stay at error level because
 // an operator needs to see them.
 type slogLogger struct {
-	l *slog.Logger
+	l       *slog.Logger
+	failure *failure
 }
 
 // Infof implements pebble.Logger.
@@ -27,14 +29,37 @@ func (s slogLogger) Errorf(format string, args ...any) {
 	s.log(slog.LevelError, format, args)
 }
 
-// Fatalf implements pebble.Logger. Pebble calls it on unrecoverable
-// corruption and expects it not to return; panicking (rather than os.Exit, as
-// Pebble's default does) lets deferred handlers and tests see the failure.
+// Fatalf implements pebble.Logger. Pebble calls it when it cannot go on (a
+// MANIFEST write or sync failed, an invariant broke) and expects it not to
+// return. Pebble's default exits the process; panicking, as this adapter
+// once did, left the server half alive (the wire layer recovered the panic
+// and every later write failed) or, from a background goroutine, killed it
+// with a stack trace. Instead the store is marked failed, which makes every
+// call refuse with ErrFailed and tells the server to stop cleanly
+// (Store.Failed), and the calling goroutine is parked for good: it may hold
+// Pebble's locks, so it must neither go on nor unwind. Store.Close then
+// leaves Pebble unclosed (the process is about to exit; everything
+// acknowledged is in the synced WAL).
+//
+// While Open runs there is no server to stop yet, so Fatalf panics instead
+// and Open turns the panic into its error.
+//
+// Commit errors do not come here: every synced commit goes through
+// DB.ApplyNoSyncWait and Batch.SyncWait (commit.go), which return WAL
+// errors rather than calling Fatalf.
 func (s slogLogger) Fatalf(format string, args ...any) {
 	msg := strings.TrimSuffix(fmt.Sprintf(format, args...), "\n")
 	s.l.Error(msg, "component", "pebble", "fatal", true)
-	panic("pebble: fatal: " + msg)
+	if s.failure.opening.Load() {
+		panic(fatalPanic(msg))
+	}
+	s.failure.fail(errors.New(msg))
+	s.failure.parked.Add(1)
+	select {}
 }
+
+// fatalPanic is what Fatalf panics with while the store is opening.
+type fatalPanic string
 
 func (s slogLogger) log(level slog.Level, format string, args []any) {
 	ctx := context.Background()

@@ -19,14 +19,17 @@ type snapshot struct {
 	snap  *pdb.Snapshot
 	store *Store
 	dead  atomic.Bool // closed, by the caller or by Store.Close
+	// gen is the store's unsynced generation when the snapshot was made:
+	// its reads wait only for commits registered up to it (visibility.go).
+	gen uint64
 }
 
 var _ kv.Snapshot = (*snapshot)(nil)
 
 // Get implements kv.Reader.
 func (s *snapshot) Get(ctx context.Context, key []byte) ([]byte, error) {
-	if !s.store.gate.enter() {
-		return nil, kv.ErrClosed
+	if err := s.store.enter(); err != nil {
+		return nil, err
 	}
 	defer s.store.gate.leave()
 	if s.dead.Load() {
@@ -35,13 +38,17 @@ func (s *snapshot) Get(ctx context.Context, key []byte) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return get(s.snap, key)
+	v, err := get(s.snap, key)
+	if werr := s.store.unsynced.settle(ctx, key, nil, false, s.gen); werr != nil {
+		return nil, werr
+	}
+	return v, err
 }
 
 // Iter implements kv.Reader.
 func (s *snapshot) Iter(ctx context.Context, start, end []byte, reverse bool) (kv.Iterator, error) {
-	if !s.store.gate.enter() {
-		return nil, kv.ErrClosed
+	if err := s.store.enter(); err != nil {
+		return nil, err
 	}
 	defer s.store.gate.leave()
 	if s.dead.Load() {
@@ -50,7 +57,15 @@ func (s *snapshot) Iter(ctx context.Context, start, end []byte, reverse bool) (k
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return newIter(ctx, s.snap, &s.store.handles, start, end, reverse)
+	it, err := newIter(ctx, s.snap, &s.store.handles, start, end, reverse)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.unsynced.settle(ctx, start, clampEnd(end), true, s.gen); err != nil {
+		_ = it.Close()
+		return nil, err
+	}
+	return it, nil
 }
 
 // LogPosition implements kv.Snapshot: the log's head as the snapshot sees
@@ -59,8 +74,8 @@ func (s *snapshot) Iter(ctx context.Context, start, end []byte, reverse bool) (k
 // snapshot sees exactly the records up to the head it sees. No lock is
 // taken: NewSnapshot costs what it did before the change log.
 func (s *snapshot) LogPosition(ctx context.Context, log []byte) (kv.Seq, error) {
-	if !s.store.gate.enter() {
-		return 0, kv.ErrClosed
+	if err := s.store.enter(); err != nil {
+		return 0, err
 	}
 	defer s.store.gate.leave()
 	if s.dead.Load() {
@@ -72,7 +87,11 @@ func (s *snapshot) LogPosition(ctx context.Context, log []byte) (kv.Seq, error) 
 	if len(log) == 0 {
 		return 0, errEmptyLog
 	}
-	v, err := get(s.snap, headKey(log))
+	head := headKey(log)
+	v, err := get(s.snap, head)
+	if werr := s.store.unsynced.settle(ctx, head, nil, false, s.gen); werr != nil {
+		return 0, werr
+	}
 	if errors.Is(err, kv.ErrNotFound) {
 		return 0, nil
 	}

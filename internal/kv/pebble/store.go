@@ -74,9 +74,20 @@ type Options struct {
 	// DefaultMemTableSize.
 	MemTableSize uint64
 
-	// fs replaces the filesystem; tests use a crashable in-memory one to
-	// simulate power loss.
-	fs vfs.FS
+	// FS replaces the filesystem (nil: the operating system's). Tests use
+	// a crashable in-memory one to simulate power loss, and Pebble's errorfs
+	// to inject disk faults (server.Config.StoreFS passes one through).
+	FS vfs.FS
+
+	// FreeSpaceReserve is the free space below which commits are refused
+	// with ErrNoSpace (see spaceGuard): 0 means DefaultFreeSpaceReserve,
+	// negative turns the guard off. It is capped at a twentieth of the
+	// filesystem. An in-memory store has no guard.
+	FreeSpaceReserve int64
+
+	// FreeSpaceInterval is how long a free-space reading is trusted; 0
+	// means DefaultFreeSpaceInterval.
+	FreeSpaceInterval time.Duration
 }
 
 // Store is a kv.Store on Pebble. It is safe for concurrent use.
@@ -96,6 +107,15 @@ type Store struct {
 	// would otherwise keep it waiting.
 	closing     chan struct{}
 	closingOnce sync.Once
+
+	// unsynced holds the commits readers may see but a crash could still
+	// erase; reads wait for those they touch (visibility.go).
+	unsynced unsynced
+	// failure is set by the first fatal error (failure.go).
+	failure *failure
+	// space refuses commits while the disk is nearly full (space.go); nil
+	// for an in-memory store.
+	space *spaceGuard
 }
 
 var _ kv.Store = (*Store)(nil)
@@ -103,34 +123,54 @@ var _ kv.Store = (*Store)(nil)
 // Open opens (creating if needed) the store in dir, or an empty in-memory
 // store when opts.InMemory is set.
 func Open(dir string, opts Options) (*Store, error) {
-	po := pebbleOptions(opts)
-	if opts.InMemory && opts.fs == nil {
+	f := newFailure()
+	po := pebbleOptions(opts, f)
+	if opts.InMemory && opts.FS == nil {
 		po.FS = vfs.NewMem()
 		dir = ""
 	}
-	db, err := pdb.Open(dir, po)
+	db, err := openPebble(dir, po, f)
 	if err != nil {
 		return nil, fmt.Errorf("kv/pebble: open %q: %w", dir, err)
 	}
-	return &Store{
+	s := &Store{
 		db:      db,
 		locks:   newLockTable(),
 		gate:    newGate(),
 		noWAL:   po.DisableWAL,
 		logs:    newLogTable(),
 		closing: make(chan struct{}),
-	}, nil
+		failure: f,
+	}
+	if !opts.InMemory {
+		s.space = newSpaceGuard(po.FS, dir, opts.FreeSpaceReserve, opts.FreeSpaceInterval, orDiscard(opts.Logger))
+	}
+	return s, nil
 }
 
-func pebbleOptions(opts Options) *pdb.Options {
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+// openPebble is pdb.Open with Pebble's Fatalf, which panics while the
+// store opens (see slogLogger.Fatalf), turned into an error.
+func openPebble(dir string, po *pdb.Options, f *failure) (db *pdb.DB, err error) {
+	f.opening.Store(true)
+	defer f.opening.Store(false)
+	defer func() {
+		if r := recover(); r != nil {
+			msg, ok := r.(fatalPanic)
+			if !ok {
+				panic(r)
+			}
+			db, err = nil, errors.New(string(msg))
+		}
+	}()
+	return pdb.Open(dir, po)
+}
+
+func pebbleOptions(opts Options, f *failure) *pdb.Options {
+	logger := orDiscard(opts.Logger)
 	po := &pdb.Options{
 		MemTableSize:                opts.MemTableSize,
 		MemTableStopWritesThreshold: memTableCount,
-		Logger:                      slogLogger{l: logger},
+		Logger:                      slogLogger{l: logger, failure: f},
 		FormatMajorVersion:          pdb.FormatNewest,
 		FlushDelayDeleteRange:       flushDelayDeleteRange,
 	}
@@ -164,49 +204,89 @@ func pebbleOptions(opts Options) *pdb.Options {
 		// (Store.writeOptions).
 		po.DisableWAL = true
 	}
-	if opts.fs != nil {
-		po.FS = opts.fs
+	if opts.FS != nil {
+		po.FS = opts.FS
+	} else if !opts.InMemory {
+		po.FS = vfs.Default
 	}
 	return po
 }
 
-// Get returns a copy of the latest committed value of key.
-func (s *Store) Get(ctx context.Context, key []byte) ([]byte, error) {
+// enter admits a call: nil, kv.ErrClosed after Close, or the failure of a
+// failed store. After nil the caller must call s.gate.leave.
+func (s *Store) enter() error {
 	if !s.gate.enter() {
-		return nil, kv.ErrClosed
+		return kv.ErrClosed
+	}
+	if err := s.failure.get(); err != nil {
+		s.gate.leave()
+		return err
+	}
+	return nil
+}
+
+// orDiscard is l, or a logger that discards everything when l is nil.
+func orDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}
+
+// Get returns a copy of the latest committed value of key, once it is
+// durable (visibility.go).
+func (s *Store) Get(ctx context.Context, key []byte) ([]byte, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
 	}
 	defer s.gate.leave()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return get(s.db, key)
+	v, err := get(s.db, key)
+	if werr := s.unsynced.settle(ctx, key, nil, false, anyGen); werr != nil {
+		return nil, werr
+	}
+	return v, err
 }
 
 // Iter iterates the latest committed state. The iterator reads one
-// consistent state: writes committed after Iter returns are not seen.
+// consistent state: writes committed after Iter returns are not seen, and
+// Iter returns once every write it can see in [start, end) is durable.
 func (s *Store) Iter(ctx context.Context, start, end []byte, reverse bool) (kv.Iterator, error) {
-	if !s.gate.enter() {
-		return nil, kv.ErrClosed
+	if err := s.enter(); err != nil {
+		return nil, err
 	}
 	defer s.gate.leave()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return newIter(ctx, s.db, &s.handles, start, end, reverse)
+	it, err := newIter(ctx, s.db, &s.handles, start, end, reverse)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.unsynced.settle(ctx, start, clampEnd(end), true, anyGen); err != nil {
+		_ = it.Close()
+		return nil, err
+	}
+	return it, nil
 }
 
 // NewSnapshot returns a Pebble snapshot. Creating one is cheap (it records
 // the current sequence number), but while it is open compactions must keep
-// every version it can see, so close it promptly.
+// every version it can see, so close it promptly. Its reads wait for the
+// commits it can see to be durable (visibility.go).
 func (s *Store) NewSnapshot(ctx context.Context) (kv.Snapshot, error) {
-	if !s.gate.enter() {
-		return nil, kv.ErrClosed
+	if err := s.enter(); err != nil {
+		return nil, err
 	}
 	defer s.gate.leave()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	snap := &snapshot{snap: s.db.NewSnapshot(), store: s}
+	// After the snapshot: every commit in its view registered before it.
+	snap.gen = s.unsynced.gen.Load()
 	s.handles.add(snap)
 	return snap, nil
 }
@@ -220,8 +300,8 @@ func (s *Store) NewSnapshot(ctx context.Context) (kv.Snapshot, error) {
 // covered data at once, but it is experimental, needs virtual sstables,
 // and is not atomic with the WAL; a tombstone is one line.)
 func (s *Store) DropRange(ctx context.Context, start, end []byte) error {
-	if !s.gate.enter() {
-		return kv.ErrClosed
+	if err := s.enter(); err != nil {
+		return err
 	}
 	defer s.gate.leave()
 	if err := ctx.Err(); err != nil {
@@ -234,21 +314,36 @@ func (s *Store) DropRange(ctx context.Context, start, end []byte) error {
 	if bytes.Compare(start, end) >= 0 {
 		return nil
 	}
-	if err := s.db.DeleteRange(start, end, s.writeOptions()); err != nil {
-		return fmt.Errorf("kv/pebble: drop range: %w", err)
+	return s.deleteRange(start, end)
+}
+
+// deleteRange commits one range deletion in a batch of its own.
+func (s *Store) deleteRange(start, end []byte) error {
+	b := s.db.NewBatch()
+	defer b.Close()
+	if err := b.DeleteRange(start, end, nil); err != nil {
+		return fmt.Errorf("kv/pebble: delete range: %w", err)
 	}
-	return nil
+	return s.commit(b)
 }
 
 // Close waits for running calls to finish, closes any snapshot or iterator
 // still open (reporting them as an error, since that is a caller's bug), and
 // closes Pebble. Every acknowledged write is already in the synced WAL, so
 // Close need not flush memtables for durability. Closing twice returns
-// kv.ErrClosed.
+// kv.ErrClosed. Closing a failed store returns its failure (see
+// closeFailed).
 func (s *Store) Close() error {
 	s.closingOnce.Do(func() { close(s.closing) })
-	if !s.gate.close() {
+	if !s.gate.shut() {
 		return kv.ErrClosed
+	}
+	select {
+	case <-s.gate.drained:
+	case <-s.failure.ch:
+	}
+	if failed := s.failure.get(); failed != nil {
+		return s.closeFailed(failed)
 	}
 	var errs []error
 	if n := s.handles.closeAll(); n > 0 {
@@ -258,6 +353,48 @@ func (s *Store) Close() error {
 		errs = append(errs, fmt.Errorf("kv/pebble: close: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// failedCloseWait bounds how long Close of a failed store waits for calls
+// in progress and for Pebble to close: 10 s.
+const failedCloseWait = 10 * time.Second
+
+// closeFailed closes a failed store as far as it can and returns the
+// failure. Calls in progress may never return (one that met the broken
+// commit pipeline waits on its mutex for good), and Pebble cannot close
+// while one of its goroutines is parked in Fatalf, so the wait is bounded
+// and Pebble is left open (with its directory lock held) when it cannot
+// close: the process is about to exit, and every acknowledged write is in
+// the synced WAL, which the next Open replays.
+func (s *Store) closeFailed(failed error) error {
+	if s.failure.parked.Load() > 0 {
+		return fmt.Errorf("%w (Pebble left open: it stopped in a fatal error)", failed)
+	}
+	closed := make(chan error, 1)
+	go func() {
+		select {
+		case <-s.gate.drained:
+		case <-time.After(failedCloseWait):
+			closed <- errors.New("calls in progress never returned")
+			return
+		}
+		defer func() {
+			if r := recover(); r != nil {
+				closed <- fmt.Errorf("%v", r)
+			}
+		}()
+		s.handles.closeAll()
+		closed <- s.db.Close()
+	}()
+	select {
+	case err := <-closed:
+		if err != nil {
+			return fmt.Errorf("%w (closing Pebble: %v)", failed, err)
+		}
+	case <-time.After(2 * failedCloseWait):
+		return fmt.Errorf("%w (Pebble did not close in %s)", failed, 2*failedCloseWait)
+	}
+	return failed
 }
 
 // get reads key from a Pebble reader (DB, snapshot or indexed batch) and

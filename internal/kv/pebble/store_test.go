@@ -127,7 +127,7 @@ func TestDefaults(t *testing.T) {
 		{Options{CacheSize: 1 << 30, MemTableSize: 64 << 20}, 1 << 30, 64 << 20},
 	}
 	for _, tc := range tests {
-		po := pebbleOptions(tc.in)
+		po := pebbleOptions(tc.in, newFailure())
 		// Pebble's cache also carries the memtables' reservation.
 		wantCache := tc.cache + int64(memTableCount+1)*int64(tc.memtable)
 		if po.CacheSize != wantCache || po.MemTableSize != tc.memtable {

@@ -48,7 +48,7 @@ func (f *countedFile) SyncData() error { f.n.Add(1); return f.File.SyncData() }
 // returning; this is what makes an acknowledged write durable.
 func TestEveryUpdateSyncs(t *testing.T) {
 	fs := &walSyncCounter{FS: vfs.Default}
-	s := mustOpen(t, t.TempDir(), Options{fs: fs})
+	s := mustOpen(t, t.TempDir(), Options{FS: fs})
 	defer s.Close()
 	const commits = 30
 	before := fs.syncs.Load()
@@ -66,7 +66,7 @@ func TestEveryUpdateSyncs(t *testing.T) {
 // synced commits: many Updates in flight cost fewer fsyncs than commits.
 func TestConcurrentCommitsShareSyncs(t *testing.T) {
 	fs := &walSyncCounter{FS: vfs.Default}
-	s := mustOpen(t, t.TempDir(), Options{fs: fs})
+	s := mustOpen(t, t.TempDir(), Options{FS: fs})
 	defer s.Close()
 	const workers, each = 32, 10
 	before := fs.syncs.Load()

@@ -12,7 +12,7 @@ import (
 )
 
 // Update implements kv.Store: lock the named keys, run fn against a batch
-// (see txn), commit the batch with a synced WAL write, unlock. (An
+// (see txn), commit the batch with a synced WAL write (commit.go), unlock. (An
 // in-memory store has no WAL; its commits are done once applied.) A commit
 // that appended log records takes the change log's path instead (see
 // log.go); one that did not is exactly the path below, which the log adds
@@ -29,11 +29,12 @@ import (
 //
 // Locks are held until the fsync completes, so an Update that reads a named
 // key never sees a write that is not yet durable. Pebble does publish a
-// batch to readers before its fsync finishes, so plain reads (Store.Get,
-// snapshots, keys an Update did not name) can see a write up to one fsync
-// before Update acknowledges it. The change log is the exception that
-// needs a guarantee, so ReadLog serves records only up to a watermark that
-// moves after the fsync.
+// batch to readers before its fsync finishes (before its WAL record is even
+// in the file); every other read (Store.Get, iterators, snapshots, keys an
+// Update did not name) waits for the commits it touches to be durable
+// instead (visibility.go), and ReadLog serves records only up to a
+// watermark that moves after the fsync. Commits are refused while the disk
+// is nearly full, and a WAL error fails the store (commit.go).
 //
 // The contract's two rules for Update hold here as follows:
 //
@@ -47,8 +48,8 @@ import (
 //   - fn may be run more than once: this backend never re-runs it (a lock
 //     table cannot conflict), but callers must not rely on that.
 func (s *Store) Update(ctx context.Context, lockKeys [][]byte, fn func(kv.Txn) error) error {
-	if !s.gate.enter() {
-		return kv.ErrClosed
+	if err := s.enter(); err != nil {
+		return err
 	}
 	defer s.gate.leave()
 	if err := ctx.Err(); err != nil {
@@ -60,7 +61,7 @@ func (s *Store) Update(ctx context.Context, lockKeys [][]byte, fn func(kv.Txn) e
 	}
 	defer held.release()
 
-	t := &txn{db: s.db}
+	t := &txn{db: s.db, unsynced: &s.unsynced}
 	defer func() {
 		t.finish() // again, in case fn panicked
 		if t.batch != nil {
@@ -69,22 +70,23 @@ func (s *Store) Update(ctx context.Context, lockKeys [][]byte, fn func(kv.Txn) e
 	}()
 	err = fn(t)
 	t.finish()
-	if err != nil {
-		return err
-	}
-	if len(t.logs) > 0 {
+	if err == nil && len(t.logs) > 0 {
 		return s.commitLogged(t)
 	}
-	if t.batch == nil || t.batch.Empty() {
-		return nil // nothing to make durable
+	if err == nil && t.batch != nil && !t.batch.Empty() {
+		// The commit is not abandoned on ctx cancellation: once fn
+		// succeeded the caller may already have told its client, and a
+		// half-known outcome is worse than a late one. Its fsync also
+		// makes durable every write fn's reads saw (visibility.go).
+		return s.commit(t.batch)
 	}
-	// The commit is not abandoned on ctx cancellation: once fn succeeded
-	// the caller may already have told its client, and a half-known outcome
-	// is worse than a late one.
-	if err := t.batch.Commit(s.writeOptions()); err != nil {
-		return fmt.Errorf("kv/pebble: commit: %w", err)
+	// No commit of ours will sync what fn read: wait for it, so that
+	// neither fn's error nor what it computed rests on a write a crash
+	// could erase.
+	if werr := wait(ctx, t.seen); werr != nil {
+		return werr
 	}
-	return nil
+	return err
 }
 
 // txn is a kv.Txn over a Pebble batch. Reads see the batch's own writes
@@ -118,6 +120,11 @@ type txn struct {
 
 	logs    []logAppend  // records AppendLog collected, in order
 	touched []touchedLog // scratch for the commit of logs
+
+	// unsynced is the store's registry of commits not yet durable, and
+	// seen those of them fn's reads covered (visibility.go).
+	unsynced *unsynced
+	seen     []*pending
 }
 
 var _ kv.Txn = (*txn)(nil)
@@ -141,7 +148,12 @@ func (t *txn) Get(ctx context.Context, key []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return get(r, key)
+	v, err := get(r, key)
+	var cerr error
+	if t.seen, cerr = t.unsynced.collect(key, nil, false, anyGen, t.seen); cerr != nil {
+		return nil, cerr // a failed commit may be what was read
+	}
+	return v, err
 }
 
 // reader returns what a read must go through to see the txn's writes:
@@ -184,7 +196,15 @@ func (t *txn) Iter(ctx context.Context, start, end []byte, reverse bool) (kv.Ite
 	if err != nil {
 		return nil, err
 	}
-	return newIter(ctx, r, &t.iters, start, end, reverse)
+	it, err := newIter(ctx, r, &t.iters, start, end, reverse)
+	if err != nil {
+		return nil, err
+	}
+	if t.seen, err = t.unsynced.collect(start, clampEnd(end), true, anyGen, t.seen); err != nil {
+		_ = it.Close()
+		return nil, err
+	}
+	return it, nil
 }
 
 // Set implements kv.Txn. The batch copies key and value.
@@ -241,13 +261,4 @@ func (t *txn) AppendLog(log, record []byte) error {
 	copy(buf[n:], record)
 	t.logs = append(t.logs, logAppend{log: buf[:n:n], record: buf[n:]})
 	return nil
-}
-
-// writeOptions is how Update commits: synced to the WAL, except in a store
-// without one (in memory), where a commit is acknowledged once applied.
-func (s *Store) writeOptions() *pdb.WriteOptions {
-	if s.noWAL {
-		return pdb.NoSync
-	}
-	return pdb.Sync
 }

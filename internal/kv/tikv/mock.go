@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
+	"github.com/pingcap/failpoint"
 	"github.com/tikv/client-go/v2/testutils"
 	"github.com/tikv/client-go/v2/tikv"
+	tikvutil "github.com/tikv/client-go/v2/util"
 	pd "github.com/tikv/pd/client"
 )
 
@@ -28,7 +31,20 @@ type MockCluster struct {
 }
 
 // NewMockCluster starts an empty mock cluster.
+//
+// It also pins client-go's store liveness to "reachable". When a request
+// to a store fails to send (under the race detector on two cores, a mock
+// request can outlive client-go's timeout), client-go probes the store's
+// gRPC health endpoint; the mock store has none, so the probe always says
+// unreachable, the health-check loop never clears it, and every later
+// request to the cluster's one replica fails with "region unavailable".
+// The mock lives in this process, so it is always reachable. The pin is
+// client-go's own failpoint, which is process-wide: it is set only here,
+// never for a real cluster.
 func NewMockCluster() (*MockCluster, error) {
+	if err := pinLiveness(); err != nil {
+		return nil, fmt.Errorf("kv/tikv: mock cluster: pin store liveness: %w", err)
+	}
 	client, cluster, pdClient, err := testutils.NewMockTiKV("", nil)
 	if err != nil {
 		return nil, fmt.Errorf("kv/tikv: mock cluster: %w", err)
@@ -36,6 +52,14 @@ func NewMockCluster() (*MockCluster, error) {
 	testutils.BootstrapWithSingleStore(cluster)
 	return &MockCluster{client: client, pd: pdClient}, nil
 }
+
+// pinLiveness sets the liveness failpoint once per process: client-go
+// reads its failpoint switch without synchronisation, so it must be written
+// once, before the first mock client runs.
+var pinLiveness = sync.OnceValue(func() error {
+	tikvutil.EnableFailpoints()
+	return failpoint.Enable("tikvclient/injectLiveness", `return("reachable")`)
+})
 
 // Open opens a Store on the cluster. Closing the Store leaves the cluster
 // running; Close the cluster after its Stores.
