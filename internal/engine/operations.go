@@ -34,6 +34,7 @@ func (db *DB) bindOperations() {
 	h[api.OpBatchWriteItem] = api.Bind(db.BatchWriteItem)
 	h[api.OpTransactWriteItems] = api.Bind(db.TransactWriteItems)
 	h[api.OpTransactGetItems] = api.Bind(db.TransactGetItems)
+	h[api.OpExecuteStatement] = api.Bind(db.ExecuteStatement)
 
 	h[api.OpTagResource] = api.Bind(db.TagResource)
 	h[api.OpUntagResource] = api.Bind(db.UntagResource)
@@ -150,6 +151,12 @@ func (db *DB) TransactWriteItems(ctx context.Context, in *api.TransactWriteItems
 // TransactGetItems serves DynamoDB's TransactGetItems (transactGetItems).
 func (db *DB) TransactGetItems(ctx context.Context, in *api.TransactGetItemsInput) (*api.TransactGetItemsOutput, error) {
 	return run(ctx, db, api.OpTransactGetItems, in, db.transactGetItems)
+}
+
+// ExecuteStatement serves DynamoDB's ExecuteStatement (executeStatement,
+// partiql_exec.go).
+func (db *DB) ExecuteStatement(ctx context.Context, in *api.ExecuteStatementInput) (*api.ExecuteStatementOutput, error) {
+	return run(ctx, db, api.OpExecuteStatement, in, db.executeStatement)
 }
 
 // TagResource serves DynamoDB's TagResource (tagResource).
