@@ -19,7 +19,7 @@ func (db *DB) query(ctx context.Context, in *api.QueryInput) (*api.QueryOutput, 
 	if err != nil {
 		return nil, err
 	}
-	if in.KeyConditions == nil && in.KeyConditionExpression == nil {
+	if in.KeyConditions == nil && in.KeyConditionExpression == nil && treesFrom(ctx) == nil {
 		return nil, apierr.Validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
 	}
 	if in.ExclusiveStartKey != nil {
