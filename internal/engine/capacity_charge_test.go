@@ -334,6 +334,9 @@ var meteredSamples = map[api.OpID]func() any{
 	api.OpExecuteStatement: func() any {
 		return &api.ExecuteStatementInput{Statement: api.Ptr(`SELECT * FROM mtab WHERE id = '1'`)}
 	},
+	api.OpBatchExecuteStatement: func() any {
+		return &api.BatchExecuteStatementInput{Statements: []api.BatchStatementRequest{{Statement: api.Ptr(`SELECT * FROM mtab WHERE id = '1'`)}}}
+	},
 	api.OpTransactWriteItems: func() any {
 		return &api.TransactWriteItemsInput{TransactItems: []api.TransactWriteItem{{Put: &api.Put{TableName: api.Ptr("mtab"), Item: attr.Item{"id": attr.String("3")}}}}}
 	},
@@ -344,6 +347,9 @@ var meteredSamples = map[api.OpID]func() any{
 var statementWriteSamples = map[api.OpID]func() any{
 	api.OpExecuteStatement: func() any {
 		return &api.ExecuteStatementInput{Statement: api.Ptr(`INSERT INTO mtab VALUE {'id': '9', 'g': 'x'}`)}
+	},
+	api.OpBatchExecuteStatement: func() any {
+		return &api.BatchExecuteStatementInput{Statements: []api.BatchStatementRequest{{Statement: api.Ptr(`INSERT INTO mtab VALUE {'id': '8'}`)}}}
 	},
 }
 

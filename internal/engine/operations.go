@@ -35,6 +35,7 @@ func (db *DB) bindOperations() {
 	h[api.OpTransactWriteItems] = api.Bind(db.TransactWriteItems)
 	h[api.OpTransactGetItems] = api.Bind(db.TransactGetItems)
 	h[api.OpExecuteStatement] = api.Bind(db.ExecuteStatement)
+	h[api.OpBatchExecuteStatement] = api.Bind(db.BatchExecuteStatement)
 
 	h[api.OpTagResource] = api.Bind(db.TagResource)
 	h[api.OpUntagResource] = api.Bind(db.UntagResource)
@@ -157,6 +158,12 @@ func (db *DB) TransactGetItems(ctx context.Context, in *api.TransactGetItemsInpu
 // partiql_exec.go).
 func (db *DB) ExecuteStatement(ctx context.Context, in *api.ExecuteStatementInput) (*api.ExecuteStatementOutput, error) {
 	return run(ctx, db, api.OpExecuteStatement, in, db.executeStatement)
+}
+
+// BatchExecuteStatement serves DynamoDB's BatchExecuteStatement
+// (batchExecuteStatement, partiql_batch.go).
+func (db *DB) BatchExecuteStatement(ctx context.Context, in *api.BatchExecuteStatementInput) (*api.BatchExecuteStatementOutput, error) {
+	return run(ctx, db, api.OpBatchExecuteStatement, in, db.batchExecuteStatement)
 }
 
 // TagResource serves DynamoDB's TagResource (tagResource).

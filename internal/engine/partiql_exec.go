@@ -22,7 +22,17 @@ import (
 
 // executeStatement runs one PartiQL statement.
 func (db *DB) executeStatement(ctx context.Context, in *api.ExecuteStatementInput) (*api.ExecuteStatementOutput, error) {
-	st, err := partiql.Parse(api.Str(in.Statement))
+	st, err := parseStatement(in.Statement)
+	if err != nil {
+		return nil, err
+	}
+	return db.runStatement(ctx, in, st)
+}
+
+// parseStatement parses a statement, answering a syntax error with
+// DynamoDB's ValidationException.
+func parseStatement(text *string) (partiql.Statement, error) {
+	st, err := partiql.Parse(api.Str(text))
 	if err != nil {
 		var pe *partiql.Error
 		if errors.As(err, &pe) {
@@ -30,6 +40,11 @@ func (db *DB) executeStatement(ctx context.Context, in *api.ExecuteStatementInpu
 		}
 		return nil, err
 	}
+	return st, nil
+}
+
+// runStatement runs a parsed statement with in's parameters and options.
+func (db *DB) runStatement(ctx context.Context, in *api.ExecuteStatementInput, st partiql.Statement) (*api.ExecuteStatementOutput, error) {
 	if n := partiql.NumParams(st); n != len(in.Parameters) {
 		return nil, apierr.Validation("Number of parameters in request and statement don't match.")
 	}
