@@ -337,6 +337,9 @@ var meteredSamples = map[api.OpID]func() any{
 	api.OpBatchExecuteStatement: func() any {
 		return &api.BatchExecuteStatementInput{Statements: []api.BatchStatementRequest{{Statement: api.Ptr(`SELECT * FROM mtab WHERE id = '1'`)}}}
 	},
+	api.OpExecuteTransaction: func() any {
+		return &api.ExecuteTransactionInput{TransactStatements: []api.ParameterizedStatement{{Statement: api.Ptr(`SELECT * FROM mtab WHERE id = '1'`)}}}
+	},
 	api.OpTransactWriteItems: func() any {
 		return &api.TransactWriteItemsInput{TransactItems: []api.TransactWriteItem{{Put: &api.Put{TableName: api.Ptr("mtab"), Item: attr.Item{"id": attr.String("3")}}}}}
 	},
@@ -350,6 +353,9 @@ var statementWriteSamples = map[api.OpID]func() any{
 	},
 	api.OpBatchExecuteStatement: func() any {
 		return &api.BatchExecuteStatementInput{Statements: []api.BatchStatementRequest{{Statement: api.Ptr(`INSERT INTO mtab VALUE {'id': '8'}`)}}}
+	},
+	api.OpExecuteTransaction: func() any {
+		return &api.ExecuteTransactionInput{TransactStatements: []api.ParameterizedStatement{{Statement: api.Ptr(`INSERT INTO mtab VALUE {'id': '7'}`)}}}
 	},
 }
 

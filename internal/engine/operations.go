@@ -36,6 +36,7 @@ func (db *DB) bindOperations() {
 	h[api.OpTransactGetItems] = api.Bind(db.TransactGetItems)
 	h[api.OpExecuteStatement] = api.Bind(db.ExecuteStatement)
 	h[api.OpBatchExecuteStatement] = api.Bind(db.BatchExecuteStatement)
+	h[api.OpExecuteTransaction] = api.Bind(db.ExecuteTransaction)
 
 	h[api.OpTagResource] = api.Bind(db.TagResource)
 	h[api.OpUntagResource] = api.Bind(db.UntagResource)
@@ -164,6 +165,12 @@ func (db *DB) ExecuteStatement(ctx context.Context, in *api.ExecuteStatementInpu
 // (batchExecuteStatement, partiql_batch.go).
 func (db *DB) BatchExecuteStatement(ctx context.Context, in *api.BatchExecuteStatementInput) (*api.BatchExecuteStatementOutput, error) {
 	return run(ctx, db, api.OpBatchExecuteStatement, in, db.batchExecuteStatement)
+}
+
+// ExecuteTransaction serves DynamoDB's ExecuteTransaction
+// (executeTransaction, partiql_transact.go).
+func (db *DB) ExecuteTransaction(ctx context.Context, in *api.ExecuteTransactionInput) (*api.ExecuteTransactionOutput, error) {
+	return run(ctx, db, api.OpExecuteTransaction, in, db.executeTransaction)
 }
 
 // TagResource serves DynamoDB's TagResource (tagResource).

@@ -26,3 +26,22 @@ func treesFrom(ctx context.Context) *expr.Trees {
 	t, _ := ctx.Value(treesKey{}).(*expr.Trees)
 	return t
 }
+
+// ExecuteTransaction's statements become one TransactWriteItems or
+// TransactGetItems request whose actions each carry their own trees: the
+// context holds them keyed by the action (*api.Put, *api.Update,
+// *api.Delete, *api.ConditionCheck or *api.Get), which the transaction's
+// prepare step looks up for each action's expr.Request.
+
+type actionTreesKey struct{}
+
+// withActionTrees returns ctx carrying per-action trees.
+func withActionTrees(ctx context.Context, m map[any]*expr.Trees) context.Context {
+	return context.WithValue(ctx, actionTreesKey{}, m)
+}
+
+// actionTrees returns the trees of one transaction action, or nil.
+func actionTrees(ctx context.Context, action any) *expr.Trees {
+	m, _ := ctx.Value(actionTreesKey{}).(map[any]*expr.Trees)
+	return m[action]
+}
