@@ -12,6 +12,12 @@
 //
 // Every server is independent: tests may call New in parallel, and tables
 // created by one test are never seen by another.
+//
+// As with DynamoDB Local, which it replaces, provisioned throughput is not
+// enforced by default: a suite that creates the tutorials' tables with 1-5
+// read and write units is never throttled. WithThrottling turns
+// enforcement on, for a test of the application's back-off. WithClock
+// gives the server a clock the test moves, for TTL tests.
 package dynagotest
 
 import (
@@ -53,7 +59,8 @@ type options struct {
 	dataDir     string
 	logger      *slog.Logger
 	ttlInterval time.Duration
-	noThrottle  bool
+	throttle    bool
+	now         func() time.Time
 	nodes       int
 }
 
@@ -78,10 +85,27 @@ func WithTTLInterval(d time.Duration) Option {
 	return func(o *options) { o.ttlInterval = d }
 }
 
-// WithoutThrottling turns provisioned-throughput enforcement off, as in
-// DynamoDB Local: no request gets ProvisionedThroughputExceededException.
+// WithThrottling enforces provisioned throughput as DynamoDB does: a
+// request beyond a provisioned table's or index's capacity (after burst
+// capacity) gets ProvisionedThroughputExceededException. Without it, as
+// in DynamoDB Local, no request is throttled (consumed capacity is still
+// computed and returned).
+func WithThrottling() Option {
+	return func(o *options) { o.throttle = true }
+}
+
+// WithoutThrottling is the default; it is kept so that callers written
+// when throttling was on by default still compile and mean what they said.
 func WithoutThrottling() Option {
-	return func(o *options) { o.noThrottle = true }
+	return func(o *options) { o.throttle = false }
+}
+
+// WithClock makes now the server's clock: what TTL expiry, transient
+// statuses and throughput accounting read (Clock is one a test moves).
+// The TTL job still runs on real time, every WithTTLInterval; it deletes
+// the items expired by now's time.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) { o.now = now }
 }
 
 // WithLogger sends the server's logs to l. By default warnings and errors
@@ -123,7 +147,8 @@ func New(t testing.TB, opts ...Option) *Server {
 		Logger:   o.logger,
 
 		TTLInterval: o.ttlInterval,
-		NoThrottle:  o.noThrottle,
+		NoThrottle:  !o.throttle,
+		Now:         o.now,
 		Nodes:       o.nodes,
 	}
 	srv, err := server.Start(context.Background(), cfg)

@@ -48,7 +48,7 @@ func drainWrites(t *testing.T, c *dynamodb.Client, table string) {
 // rest in UnprocessedItems; once no item at all can be written the answer
 // is ProvisionedThroughputExceededException with its ThrottlingReasons.
 func TestBatchWriteThrottledPartially(t *testing.T) {
-	c := dynagotest.New(t).Client()
+	c := dynagotest.New(t, dynagotest.WithThrottling()).Client()
 	ctx := context.Background()
 	provisionedTable(t, c, "low", 100, 1)
 	provisionedTable(t, c, "roomy", 100, 100)
@@ -105,7 +105,7 @@ func TestBatchWriteThrottledPartially(t *testing.T) {
 // TestBatchGetThrottledPartially is the BatchGetItem counterpart: keys
 // beyond the read capacity come back in UnprocessedKeys.
 func TestBatchGetThrottledPartially(t *testing.T) {
-	c := dynagotest.New(t).Client()
+	c := dynagotest.New(t, dynagotest.WithThrottling()).Client()
 	ctx := context.Background()
 	provisionedTable(t, c, "reads", 1, 1000)
 	put(t, c, "reads", sized("big", 392*1024)) // 98 RCU per consistent read
@@ -141,7 +141,7 @@ func TestBatchGetThrottledPartially(t *testing.T) {
 // TestTransactionsThrottled: a transaction touching a table out of
 // capacity is cancelled, the reason naming the throttled actions.
 func TestTransactionsThrottled(t *testing.T) {
-	c := dynagotest.New(t).Client()
+	c := dynagotest.New(t, dynagotest.WithThrottling()).Client()
 	ctx := context.Background()
 	provisionedTable(t, c, "low", 1, 1)
 	provisionedTable(t, c, "roomy", 100, 100)

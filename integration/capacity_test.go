@@ -149,7 +149,7 @@ func TestConsumedCapacityDocumentedExamples(t *testing.T) {
 // ProvisionedThroughputExceededException, and accepts them again once a
 // second's worth of capacity has refilled. The timings are logged.
 func TestThrottlingOneWCU(t *testing.T) {
-	c := dynagotest.New(t).Client()
+	c := dynagotest.New(t, dynagotest.WithThrottling()).Client()
 	ctx := context.Background()
 	provisionedTable(t, c, "slow", 1, 1)
 	write := func(i int) error {
@@ -220,7 +220,7 @@ func TestThrottlingOneWCU(t *testing.T) {
 func TestNoThrottlingModes(t *testing.T) {
 	ctx := context.Background()
 	t.Run("on-demand", func(t *testing.T) {
-		c := dynagotest.New(t).Client()
+		c := dynagotest.New(t, dynagotest.WithThrottling()).Client()
 		makeTable(t, c, "fast", hashS)
 		for i := range 400 {
 			if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("fast"), Item: sized("k"+strconv.Itoa(i), 1024)}, noRetry); err != nil {
@@ -255,7 +255,7 @@ func TestDescribeLimits(t *testing.T) {
 // are kept, deletion protection is enforced, and an on-demand table's
 // MaxWriteRequestUnits throttles it.
 func TestTableSettingsAndOnDemandMaximum(t *testing.T) {
-	c := dynagotest.New(t).Client()
+	c := dynagotest.New(t, dynagotest.WithThrottling()).Client()
 	ctx := context.Background()
 	in := createTableInput("settings", hashS)
 	in.DeletionProtectionEnabled = aws.Bool(true)
@@ -307,7 +307,7 @@ func TestTableSettingsAndOnDemandMaximum(t *testing.T) {
 // under INDEXES and summed under TOTAL; a GSI whose write capacity runs out
 // throttles the table's writes with DynamoDB's index message.
 func TestIndexWriteCapacity(t *testing.T) {
-	c := dynagotest.New(t).Client()
+	c := dynagotest.New(t, dynagotest.WithThrottling()).Client()
 	ctx := context.Background()
 	in := createTableInput("indexed", hashS)
 	in.BillingMode = types.BillingModeProvisioned

@@ -71,7 +71,7 @@ func sample(fams map[string]*dto.MetricFamily, name string, want map[string]stri
 }
 
 func TestMetricsCountWhatTheTestDid(t *testing.T) {
-	s := dynagotest.New(t, dynagotest.WithTTLInterval(100*time.Millisecond))
+	s := dynagotest.New(t, dynagotest.WithTTLInterval(100*time.Millisecond), dynagotest.WithThrottling())
 	c := s.Client()
 	ctx := context.Background()
 	provisionedTable(t, c, "music", 7, 1)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dynago/dynago/internal/engine"
 	"github.com/dynago/dynago/internal/kv/pebble"
+	"github.com/dynago/dynago/internal/server"
 )
 
 // maxDivergencesShown bounds how many divergences check prints; the count
@@ -30,7 +31,7 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	store, err := pebble.Open(*dir, pebble.Options{})
 	if err != nil {
-		fmt.Fprintln(stderr, "dynago check:", err)
+		fmt.Fprintln(stderr, "dynago check:", server.ExplainLocked(*dir, err))
 		return 2
 	}
 	defer store.Close()

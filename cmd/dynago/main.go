@@ -1,18 +1,22 @@
 // Command dynago runs Dynago, a DynamoDB-compatible database.
 //
 //	dynago [serve] [--port 8000] [--host 127.0.0.1] [--data-dir ./dynago-data]
-//	       [--in-memory] [--log-level info] [--region us-east-1] [--account-id 000000000000]
+//	       [--in-memory] [--log-level info] [--log-format text|json] [--access-log=true]
+//	       [--cors *] [--region us-east-1] [--account-id 000000000000]
 //	       [--ttl-interval 10s] [--throttle=true] [--cache-mb 8] [--pprof]
-//	dynago version
+//	dynago -sharedDb -inMemory -port 8000      (DynamoDB Local's flags: local_flags.go)
+//	dynago version | dynago --version
 //	dynago check [--data-dir ./dynago-data]
 //	dynago import --endpoint-url URL --table NAME [--format csv|jsonl|ddbjson|ion] FILE
 //	dynago export --endpoint-url URL --table NAME [--format csv|jsonl|ddbjson|ion] FILE
 //
 // Every serve flag can also be set from the environment (DYNAGO_PORT,
 // DYNAGO_HOST, DYNAGO_DATA_DIR, DYNAGO_IN_MEMORY, DYNAGO_LOG_LEVEL,
-// DYNAGO_REGION, DYNAGO_ACCOUNT_ID, DYNAGO_TTL_INTERVAL, DYNAGO_THROTTLE,
-// DYNAGO_CACHE_MB,
-// DYNAGO_PPROF); a flag beats the environment, which beats the default.
+// DYNAGO_LOG_FORMAT, DYNAGO_ACCESS_LOG, DYNAGO_CORS, DYNAGO_REGION,
+// DYNAGO_ACCOUNT_ID, DYNAGO_TTL_INTERVAL, DYNAGO_THROTTLE, DYNAGO_CACHE_MB,
+// DYNAGO_PPROF, DYNAGO_DELAY_TRANSIENT_STATUSES); a flag beats the
+// environment, which beats the default. Features add flags from their own
+// files (serve_flags.go).
 package main
 
 import (
@@ -45,7 +49,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve":
 		ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		err := serve(ctx, args, getenv, stderr)
+		err := serve(ctx, args, getenv, stdout, stderr)
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -77,7 +81,7 @@ func usage(w io.Writer) {
 
 Usage:
   dynago [serve] [flags]   serve the DynamoDB API (the default)
-  dynago version           print the version
+  dynago version           print the version (also dynago --version)
   dynago check [--data-dir DIR]
                            verify every secondary index against its table
                            (stop the server first)
@@ -86,5 +90,8 @@ Usage:
   dynago export --endpoint-url URL --table NAME [--format csv|jsonl|ddbjson|ion] FILE
                            write a table's items to a file (- is standard output)
   dynago serve -h          list the serve flags (import -h, export -h likewise)
+
+DynamoDB Local's command line works as is: dynago -sharedDb -inMemory -port 8000,
+dynago -dbPath DIR -sharedDb, -cors LIST, -delayTransientStatuses, -help, -version.
 `)
 }

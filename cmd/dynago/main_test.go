@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ import (
 func envFrom(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestServeFlags(t *testing.T) {
-	defaults := server.Config{Host: "127.0.0.1", Port: 8000, DataDir: "./dynago-data", LogLevel: "info", Region: "us-east-1", AccountID: "000000000000", TTLInterval: server.DefaultTTLInterval, CacheBytes: pebble.DefaultCacheSize}
+	defaults := server.Config{Host: "127.0.0.1", Port: 8000, DataDir: "./dynago-data", LogLevel: "info", LogFormat: "text", Region: "us-east-1", AccountID: "000000000000", TTLInterval: server.DefaultTTLInterval, CacheBytes: pebble.DefaultCacheSize}
 	tests := []struct {
 		name string
 		args []string
@@ -26,10 +27,10 @@ func TestServeFlags(t *testing.T) {
 		{"env", nil, map[string]string{
 			"DYNAGO_PORT": "9000", "DYNAGO_HOST": "0.0.0.0", "DYNAGO_DATA_DIR": "/d", "DYNAGO_IN_MEMORY": "true",
 			"DYNAGO_LOG_LEVEL": "debug", "DYNAGO_REGION": "eu-west-1", "DYNAGO_ACCOUNT_ID": "123456789012",
-		}, server.Config{Host: "0.0.0.0", Port: 9000, DataDir: "/d", InMemory: true, LogLevel: "debug", Region: "eu-west-1", AccountID: "123456789012", TTLInterval: server.DefaultTTLInterval, CacheBytes: pebble.DefaultCacheSize}},
+		}, server.Config{Host: "0.0.0.0", Port: 9000, DataDir: "/d", InMemory: true, LogLevel: "debug", LogFormat: "text", Region: "eu-west-1", AccountID: "123456789012", TTLInterval: server.DefaultTTLInterval, CacheBytes: pebble.DefaultCacheSize}},
 		{"flags beat env", []string{"--port", "9100", "--host=::1", "--data-dir", "x", "--in-memory=false", "--log-level", "warn", "--region", "r", "--account-id", "a"},
 			map[string]string{"DYNAGO_PORT": "9000", "DYNAGO_IN_MEMORY": "1", "DYNAGO_LOG_LEVEL": "debug"},
-			server.Config{Host: "::1", Port: 9100, DataDir: "x", LogLevel: "warn", Region: "r", AccountID: "a", TTLInterval: server.DefaultTTLInterval, CacheBytes: pebble.DefaultCacheSize}},
+			server.Config{Host: "::1", Port: 9100, DataDir: "x", LogLevel: "warn", LogFormat: "text", Region: "r", AccountID: "a", TTLInterval: server.DefaultTTLInterval, CacheBytes: pebble.DefaultCacheSize}},
 		{"in-memory flag", []string{"--in-memory"}, nil, func() server.Config { c := defaults; c.InMemory = true; return c }()},
 		{"ttl and throttle env", nil, map[string]string{"DYNAGO_TTL_INTERVAL": "250ms", "DYNAGO_THROTTLE": "false"},
 			func() server.Config {
@@ -51,8 +52,8 @@ func TestServeFlags(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != tt.want {
-				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			if !reflect.DeepEqual(got.cfg, tt.want) {
+				t.Errorf("got  %+v\nwant %+v", got.cfg, tt.want)
 			}
 		})
 	}

@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/dynago/dynago/internal/kv/pebble"
@@ -17,13 +15,30 @@ import (
 // shutdownTimeout bounds how long a shutdown waits for requests in flight.
 const shutdownTimeout = 30 * time.Second
 
+// errVersion is parseServeFlags' answer to -version: print the version
+// and exit 0, as DynamoDB Local's -version does.
+var errVersion = errors.New("version requested")
+
+// serveSetup is what the serve flags ask for.
+type serveSetup struct {
+	cfg server.Config
+	// notes are info lines logged at start-up: how DynamoDB Local flags
+	// without a Dynago effect were taken (local_flags.go).
+	notes []string
+}
+
 // serve parses the serve flags, starts the server and blocks until ctx is
 // done (a signal) or serving fails, then shuts down cleanly.
-func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	cfg, err := parseServeFlags(args, getenv, stderr)
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	setup, err := parseServeFlags(args, getenv, stderr)
+	if errors.Is(err, errVersion) {
+		printVersion(stdout)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
+	cfg := setup.cfg
 	if !cfg.InMemory {
 		ensureProcs(getenv)
 	}
@@ -31,8 +46,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log, err := server.NewLogger(stderr, cfg.LogFormat, level)
+	if err != nil {
+		return err
+	}
 	cfg.Logger = log
+	for _, n := range setup.notes {
+		log.Info(n)
+	}
 
 	s, err := server.Start(ctx, cfg)
 	if err != nil {
@@ -67,83 +88,79 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	return nil
 }
 
-// parseServeFlags reads the serve flags. Each flag's default comes from its
-// DYNAGO_* environment variable when set, so a flag beats the environment,
-// which beats the built-in default.
-func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (server.Config, error) {
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
-	var cfg server.Config
+// parseServeFlags reads the serve flags: Dynago's own, DynamoDB Local's
+// (local_flags.go) and those of registered hooks (serve_flags.go). Each
+// flag's default comes from its DYNAGO_* environment variable when set,
+// so a flag beats the environment, which beats the built-in default.
+func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveSetup, error) {
+	var setup serveSetup
+	cfg := &setup.cfg
 	fs := flag.NewFlagSet("dynago serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.Host, "host", env("DYNAGO_HOST", server.DefaultHost), "address to listen on; 0.0.0.0 to expose (env DYNAGO_HOST)")
-	portDef, err := strconv.Atoi(env("DYNAGO_PORT", strconv.Itoa(server.DefaultPort)))
-	if err != nil {
-		return cfg, fmt.Errorf("DYNAGO_PORT: %q is not a port number", getenv("DYNAGO_PORT"))
-	}
-	fs.IntVar(&cfg.Port, "port", portDef, "port to listen on; 0 picks a free one (env DYNAGO_PORT)")
-	fs.StringVar(&cfg.DataDir, "data-dir", env("DYNAGO_DATA_DIR", server.DefaultDataDir), "directory holding the data (env DYNAGO_DATA_DIR)")
-	memDef := false
-	if v := getenv("DYNAGO_IN_MEMORY"); v != "" {
-		if memDef, err = strconv.ParseBool(v); err != nil {
-			return cfg, fmt.Errorf("DYNAGO_IN_MEMORY: %q is not a boolean", v)
+	f := &serveFlags{fs: fs, getenv: getenv}
+
+	f.StringVar(&cfg.Host, "host", "DYNAGO_HOST", server.DefaultHost, "address to listen on; 0.0.0.0 to expose")
+	f.IntVar(&cfg.Port, "port", "DYNAGO_PORT", server.DefaultPort, "a port number", "port to listen on; 0 picks a free one")
+	f.StringVar(&cfg.DataDir, "data-dir", "DYNAGO_DATA_DIR", server.DefaultDataDir, "directory holding the data")
+	f.BoolVar(&cfg.InMemory, "in-memory", "DYNAGO_IN_MEMORY", false, "keep all data in memory; nothing survives a restart")
+	f.StringVar(&cfg.LogLevel, "log-level", "DYNAGO_LOG_LEVEL", server.DefaultLogLevel, "debug, info, warn or error")
+	f.StringVar(&cfg.LogFormat, "log-format", "DYNAGO_LOG_FORMAT", server.DefaultLogFormat, "text (key=value lines) or json (one object a line)")
+	accessLog := f.Bool("access-log", "DYNAGO_ACCESS_LOG", true, "log one line per request at info: operation, table, status, error type, latency, consumed capacity, request id; false logs them at debug only")
+	cors := f.String("cors", "DYNAGO_CORS", "*", "origins browsers may call the API from: * (any) or a comma-separated list, as DynamoDB Local's -cors")
+	f.StringVar(&cfg.Region, "region", "DYNAGO_REGION", server.DefaultRegion, "region named in ARNs and the health check")
+	f.StringVar(&cfg.AccountID, "account-id", "DYNAGO_ACCOUNT_ID", server.DefaultAccountID, "account id named in ARNs")
+	f.DurationVar(&cfg.TTLInterval, "ttl-interval", "DYNAGO_TTL_INTERVAL", server.DefaultTTLInterval, "how often items whose TTL attribute has passed are deleted")
+	cacheMB := f.Int("cache-mb", "DYNAGO_CACHE_MB", int(pebble.DefaultCacheSize>>20), "a positive number of megabytes",
+		"block cache size in MB: decoded storage blocks kept for reads; it fills only as data is read, so raise it to the working set of a large table")
+	throttle := f.Bool("throttle", "DYNAGO_THROTTLE", true, "enforce provisioned throughput with ProvisionedThroughputExceededException; -throttle=false behaves like DynamoDB Local")
+	f.BoolVar(&cfg.Pprof, "pprof", "DYNAGO_PPROF", false, "serve Go's CPU and heap profiles under /debug/pprof/ on the API port, for performance work; never on an exposed port")
+	local := defineLocalFlags(f, cfg)
+	var applies []func(*server.Config) error
+	for _, h := range serveFlagHooks {
+		if apply := h(f); apply != nil {
+			applies = append(applies, apply)
 		}
 	}
-	fs.BoolVar(&cfg.InMemory, "in-memory", memDef, "keep all data in memory; nothing survives a restart (env DYNAGO_IN_MEMORY)")
-	fs.StringVar(&cfg.LogLevel, "log-level", env("DYNAGO_LOG_LEVEL", server.DefaultLogLevel), "debug, info, warn or error (env DYNAGO_LOG_LEVEL)")
-	fs.StringVar(&cfg.Region, "region", env("DYNAGO_REGION", server.DefaultRegion), "region named in ARNs and the health check (env DYNAGO_REGION)")
-	fs.StringVar(&cfg.AccountID, "account-id", env("DYNAGO_ACCOUNT_ID", server.DefaultAccountID), "account id named in ARNs (env DYNAGO_ACCOUNT_ID)")
-	ttlDef := server.DefaultTTLInterval
-	if v := getenv("DYNAGO_TTL_INTERVAL"); v != "" {
-		if ttlDef, err = time.ParseDuration(v); err != nil || ttlDef <= 0 {
-			return cfg, fmt.Errorf("DYNAGO_TTL_INTERVAL: %q is not a positive duration such as 10s", v)
-		}
+	if err := f.envErr(); err != nil {
+		return setup, err
 	}
-	fs.DurationVar(&cfg.TTLInterval, "ttl-interval", ttlDef, "how often items whose TTL attribute has passed are deleted (env DYNAGO_TTL_INTERVAL)")
-	cacheDef := int(pebble.DefaultCacheSize >> 20)
-	if v := getenv("DYNAGO_CACHE_MB"); v != "" {
-		if cacheDef, err = strconv.Atoi(v); err != nil || cacheDef <= 0 {
-			return cfg, fmt.Errorf("DYNAGO_CACHE_MB: %q is not a positive number of megabytes", v)
-		}
-	}
-	cacheMB := fs.Int("cache-mb", cacheDef, "block cache size in MB: decoded storage blocks kept for reads; it fills only as data is read, so raise it to the working set of a large table (env DYNAGO_CACHE_MB)")
-	throttleDef := true
-	if v := getenv("DYNAGO_THROTTLE"); v != "" {
-		if throttleDef, err = strconv.ParseBool(v); err != nil {
-			return cfg, fmt.Errorf("DYNAGO_THROTTLE: %q is not a boolean", v)
-		}
-	}
-	throttle := fs.Bool("throttle", throttleDef, "enforce provisioned throughput with ProvisionedThroughputExceededException; -throttle=false behaves like DynamoDB Local (env DYNAGO_THROTTLE)")
-	pprofDef := false
-	if v := getenv("DYNAGO_PPROF"); v != "" {
-		if pprofDef, err = strconv.ParseBool(v); err != nil {
-			return cfg, fmt.Errorf("DYNAGO_PPROF: %q is not a boolean", v)
-		}
-	}
-	fs.BoolVar(&cfg.Pprof, "pprof", pprofDef, "serve Go's CPU and heap profiles under /debug/pprof/ on the API port, for performance work; never on an exposed port (env DYNAGO_PPROF)")
 	if err := fs.Parse(args); err != nil {
-		return cfg, err
+		return setup, err
 	}
+	if fs.NArg() > 0 {
+		return setup, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+
 	cfg.NoThrottle = !*throttle
+	cfg.NoAccessLog = !*accessLog
+	cfg.CORSOrigins = parseOrigins(*cors)
 	if *cacheMB <= 0 {
-		return cfg, fmt.Errorf("-cache-mb %d: want a positive number of megabytes", *cacheMB)
+		return setup, fmt.Errorf("-cache-mb %d: want a positive number of megabytes", *cacheMB)
 	}
 	cfg.CacheBytes = int64(*cacheMB) << 20
 	if cfg.TTLInterval <= 0 {
-		return cfg, fmt.Errorf("-ttl-interval %s: want a positive duration such as 10s", cfg.TTLInterval)
-	}
-	if fs.NArg() > 0 {
-		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return setup, fmt.Errorf("-ttl-interval %s: want a positive duration such as 10s", cfg.TTLInterval)
 	}
 	if _, err := server.ParseLogLevel(cfg.LogLevel); err != nil {
-		return cfg, err
+		return setup, err
 	}
+	format, err := server.ParseLogFormat(cfg.LogFormat)
+	if err != nil {
+		return setup, err
+	}
+	cfg.LogFormat = format
 	if cfg.Port < 0 || cfg.Port > 65535 {
-		return cfg, fmt.Errorf("port %d out of range", cfg.Port)
+		return setup, fmt.Errorf("port %d out of range", cfg.Port)
 	}
-	return cfg, nil
+	notes, err := local.apply(cfg)
+	if err != nil {
+		return setup, err
+	}
+	setup.notes = notes
+	for _, apply := range applies {
+		if err := apply(cfg); err != nil {
+			return setup, err
+		}
+	}
+	return setup, nil
 }

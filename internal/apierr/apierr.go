@@ -59,6 +59,14 @@ const (
 	IndexNotFoundException                   Code = "IndexNotFoundException"
 	InvalidEndpointException                 Code = "InvalidEndpointException"
 	RequestEntityTooLarge                    Code = "RequestEntityTooLarge"
+	BackupNotFoundException                  Code = "BackupNotFoundException"
+	BackupInUseException                     Code = "BackupInUseException"
+	InvalidRestoreTimeException              Code = "InvalidRestoreTimeException"
+	ExportNotFoundException                  Code = "ExportNotFoundException"
+	ExportConflictException                  Code = "ExportConflictException"
+	InvalidExportTimeException               Code = "InvalidExportTimeException"
+	ImportNotFoundException                  Code = "ImportNotFoundException"
+	ImportConflictException                  Code = "ImportConflictException"
 )
 
 // namespaces used in DynamoDB's "__type" field.

@@ -175,11 +175,13 @@ func (db *DB) chargeCapacity(ctx context.Context, c *api.ConsumedCapacity, write
 	db.charge(ctx, e, "", false, r, now)
 	db.charge(ctx, e, "", true, w, now)
 	db.opts.Observer.ConsumedCapacity(e.table.Name, "", r, w)
+	tr, tw := r, w // the request's total, for the access log
 	for name, ic := range c.GlobalSecondaryIndexes {
 		ir, iw := split(ic.ReadCapacityUnits, ic.WriteCapacityUnits, ic.CapacityUnits, write)
 		db.charge(ctx, e, name, false, ir, now)
 		db.charge(ctx, e, name, true, iw, now)
 		db.opts.Observer.ConsumedCapacity(e.table.Name, name, ir, iw)
+		tr, tw = tr+ir, tw+iw
 	}
 	for name, ic := range c.LocalSecondaryIndexes {
 		// A local index shares its table's throughput.
@@ -187,7 +189,9 @@ func (db *DB) chargeCapacity(ctx context.Context, c *api.ConsumedCapacity, write
 		db.charge(ctx, e, "", false, ir, now)
 		db.charge(ctx, e, "", true, iw, now)
 		db.opts.Observer.ConsumedCapacity(e.table.Name, name, ir, iw)
+		tr, tw = tr+ir, tw+iw
 	}
+	api.RequestStatsFrom(ctx).AddCapacity(tr, tw)
 }
 
 // split returns the read and write units of a capacity: its own split when

@@ -11,6 +11,7 @@ package engine
 import (
 	"context"
 
+	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/attr"
 )
 
@@ -27,4 +28,5 @@ func (db *DB) chargeFailedWrite(ctx context.Context, t *Table, old attr.Item) {
 		db.charge(ctx, e, "", true, units, db.opts.Now())
 	}
 	db.opts.Observer.ConsumedCapacity(t.Name, "", 0, units)
+	api.RequestStatsFrom(ctx).AddCapacity(0, units)
 }

@@ -91,6 +91,20 @@ type tableRecord struct {
 	// table's change log (changelog.go): on while a stream or
 	// point-in-time recovery is enabled.
 	ChangeLog *changeLogSetting `json:"changeLog,omitempty"`
+
+	// PITR is the table's point-in-time recovery setting; nil means never
+	// enabled (pitr_setting.go).
+	PITR *pitrSetting `json:"pitr,omitempty"`
+
+	// Loading, when set, says the table is being filled by a restore or
+	// an import (backup_load.go): it is described CREATING and refuses
+	// item operations until the job clears it.
+	Loading *loadingState `json:"loading,omitempty"`
+
+	// UpdatedAt is when UpdateTable last changed the table (Unix
+	// nanoseconds, Options.Now): with Options.Transient the table is
+	// UPDATING for a while after it (transient_status.go).
+	UpdatedAt int64 `json:"updatedAt,omitempty"`
 }
 
 // catalogEntry is one cached table. Entries are immutable: an update
@@ -408,11 +422,16 @@ func (c *catalog) names() []string { return c.state.Load().names }
 
 // table returns the ACTIVE table named name (or whose ARN is name), or
 // DynamoDB's ResourceNotFoundException as the item operations word it. Every
-// table in the catalog is ACTIVE: CreateTable makes a table usable at once,
+// table in the catalog is ACTIVE but those a restore or an import is still
+// filling (tableRecord.Loading): CreateTable makes a table usable at once,
 // UpdateTable applies its change at once, and DeleteTable removes the table
-// at once.
+// at once; unless Options.Transient keeps a new table CREATING a while
+// (transient_status.go).
 func (db *DB) table(ctx context.Context, name string) (*Table, error) {
-	if e := db.lookup(name); e != nil {
+	if e := db.lookup(name); e != nil && e.rec.Loading == nil {
+		if err := db.checkUsable(e); err != nil {
+			return nil, err
+		}
 		return e.table, nil
 	}
 	return nil, apierr.New(apierr.ResourceNotFoundException, "Requested resource not found")

@@ -35,9 +35,13 @@ func (db *DB) createTable(ctx context.Context, in *api.CreateTableInput) (*api.C
 	}
 	rec := db.newTableRecord(name, in, db.opts.Now())
 
-	e, err := db.changeCatalog(ctx, name, [][]byte{[]byte(tableIDKey)}, func(txn kv.Txn, cur *tableRecord) (*tableRecord, error) {
+	locks := append([][]byte{[]byte(tableIDKey)}, db.transientLocks(name)...)
+	e, err := db.changeCatalog(ctx, name, locks, func(txn kv.Txn, cur *tableRecord) (*tableRecord, error) {
 		if cur != nil {
 			return nil, apierr.Newf(apierr.ResourceInUseException, "Table already exists: %s", name)
+		}
+		if err := db.checkNotDeleting(ctx, txn, name); err != nil {
+			return nil, err
 		}
 		id, err := nextTableID(ctx, txn)
 		if err != nil {

@@ -28,18 +28,27 @@ func (db *DB) deleteTable(ctx context.Context, in *api.DeleteTableInput) (*api.D
 	if api.Bool(e.rec.Desc.DeletionProtectionEnabled) {
 		return nil, errDeletionProtected
 	}
+	if e.rec.Loading != nil {
+		return nil, errTableLoading(e.table.Name)
+	}
 	items, size, err := db.cachedTableStats(ctx, e.table)
 	if err != nil {
 		return nil, err
 	}
 	var deleted *tableRecord
-	_, err = db.changeCatalog(ctx, e.table.Name, nil, func(txn kv.Txn, cur *tableRecord) (*tableRecord, error) {
+	_, err = db.changeCatalog(ctx, e.table.Name, db.transientLocks(e.table.Name), func(txn kv.Txn, cur *tableRecord) (*tableRecord, error) {
 		deleted = nil
 		if cur == nil {
 			return nil, errTableNotFound(name)
 		}
 		if api.Bool(cur.Desc.DeletionProtectionEnabled) {
 			return nil, errDeletionProtected
+		}
+		if err := db.checkChangeable(cur); err != nil {
+			return nil, err
+		}
+		if err := db.markDeleting(txn, cur); err != nil {
+			return nil, err
 		}
 		deleted = cur
 		return nil, submitTableDrop(ctx, txn, cur)

@@ -8,20 +8,24 @@ import (
 )
 
 // describeTable describes a table. Every table in the catalog is ACTIVE (see
-// CreateTable). ItemCount and TableSizeBytes come from a scan, cached for
+// CreateTable), unless Options.Transient holds it CREATING or UPDATING a
+// while, or answers a deleted one DELETING (transient_status.go). ItemCount and TableSizeBytes come from a scan, cached for
 // big tables (see table_stats.go); DynamoDB itself refreshes them only about
 // every six hours, so clients must not rely on them being exact.
 func (db *DB) describeTable(ctx context.Context, in *api.DescribeTableInput) (*api.DescribeTableOutput, error) {
 	name := api.Str(in.TableName)
 	e := db.lookup(name)
 	if e == nil {
+		if out, err := db.describeDeleting(ctx, name); out != nil || err != nil {
+			return out, err
+		}
 		return nil, errTableNotFound(name)
 	}
 	items, size, err := db.cachedTableStats(ctx, e.table)
 	if err != nil {
 		return nil, err
 	}
-	d := db.describe(e, api.TableStatusActive, items, size)
+	d := db.describe(e, db.transientStatus(e), items, size)
 	if err := db.fillIndexStats(ctx, e, d); err != nil {
 		return nil, err
 	}
@@ -33,6 +37,9 @@ func (db *DB) describeTable(ctx context.Context, in *api.DescribeTableInput) (*a
 func (db *DB) describe(e *catalogEntry, status string, items, size int64) *api.TableDescription {
 	rec := e.rec.clone()
 	d := &rec.Desc
+	if rec.Loading != nil && status == api.TableStatusActive {
+		status = api.TableStatusCreating // a restore or import is filling it
+	}
 	d.TableStatus = api.Ptr(status)
 	d.ItemCount = api.Ptr(items)
 	d.TableSizeBytes = api.Ptr(size)

@@ -15,6 +15,7 @@ import (
 	"github.com/dynago/dynago/internal/expr"
 	"github.com/dynago/dynago/internal/jobs"
 	"github.com/dynago/dynago/internal/kv"
+	"github.com/dynago/dynago/internal/s3store"
 )
 
 // Options configure a DB.
@@ -71,6 +72,22 @@ type Options struct {
 	// ItemCollectionSizeLimitExceededException. Zero means DynamoDB's
 	// 10 GB (DefaultItemCollectionLimit); tests set it small.
 	ItemCollectionLimit int64
+
+	// Objects is where ExportTableToPointInTime writes and ImportTable
+	// reads (an S3 endpoint, a local directory, or memory; package
+	// s3store). Nil refuses both with a ValidationException.
+	Objects s3store.Store
+
+	// PITRBaseInterval is how often the base copy of a table with
+	// point-in-time recovery is rolled forward (pitr.go). Zero means
+	// defaultPITRBaseInterval; tests shorten it.
+	PITRBaseInterval time.Duration
+
+	// Transient, when set, makes tables and indexes pass through
+	// DynamoDB's transient statuses (CREATING, UPDATING, DELETING) for
+	// these delays instead of completing every change at once
+	// (transient_status.go; `dynago -delayTransientStatuses`).
+	Transient *TransientDelays
 }
 
 // DB is a Dynago database: the engine over one kv.Store. It is safe for

@@ -153,12 +153,8 @@ func (db *DB) runBackfill(ctx context.Context, j *jobs.Job) error {
 		}
 	}
 	log.Info("index backfill done", "items", indexed)
-	if wait := minCreating - time.Since(time.Unix(0, spec.Submitted)); spec.Submitted != 0 && wait > 0 {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
+	if err := holdIndexJob(ctx, spec, db.indexCreateDelay()); err != nil {
+		return err
 	}
 	return db.finishIndexJob(ctx, spec, func(rec *tableRecord) {
 		if i := gsiAt(&rec.Desc, spec.Index); i >= 0 {
@@ -178,6 +174,9 @@ func (db *DB) runIndexDrop(ctx context.Context, j *jobs.Job) error {
 	}
 	p := indexPrefix(spec.TableID, spec.IndexID)
 	if err := db.dropRange(ctx, p, prefixEnd(p)); err != nil {
+		return err
+	}
+	if err := holdIndexJob(ctx, spec, db.indexDeleteDelay()); err != nil {
 		return err
 	}
 	return db.finishIndexJob(ctx, spec, func(rec *tableRecord) {

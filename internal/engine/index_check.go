@@ -68,9 +68,8 @@ func (db *DB) checkTableIndexes(ctx context.Context, t *Table, res *IndexCheck) 
 			res.Skipped++
 		}
 	}
-	if len(ixs) == 0 {
-		return nil
-	}
+	// A table without indexes is still scanned, so that Items counts
+	// every table's items.
 	snap, err := db.store.NewSnapshot(ctx)
 	if err != nil {
 		return err
@@ -81,11 +80,14 @@ func (db *DB) checkTableIndexes(ctx context.Context, t *Table, res *IndexCheck) 
 		want[i] = make(map[string][]byte)
 	}
 	err = scanPrefix(ctx, snap, string(itemsPrefix(t.ID)), func(_, value []byte) error {
+		res.Items++
+		if len(ixs) == 0 {
+			return nil
+		}
 		item, err := decodeItem(value)
 		if err != nil {
 			return err
 		}
-		res.Items++
 		for i, ix := range ixs {
 			if k, v := ix.entry(t, item); k != nil {
 				want[i][string(k)] = v

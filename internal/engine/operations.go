@@ -43,6 +43,8 @@ func (db *DB) bindOperations() {
 	h[api.OpListTagsOfResource] = api.Bind(db.ListTagsOfResource)
 	h[api.OpUpdateTimeToLive] = api.Bind(db.UpdateTimeToLive)
 	h[api.OpDescribeTimeToLive] = api.Bind(db.DescribeTimeToLive)
+	h[api.OpUpdateContinuousBackups] = api.Bind(db.UpdateContinuousBackups)
+	h[api.OpDescribeContinuousBackups] = api.Bind(db.DescribeContinuousBackups)
 }
 
 // Handler returns the engine's handler for op, or nil when the engine does
@@ -198,4 +200,16 @@ func (db *DB) UpdateTimeToLive(ctx context.Context, in *api.UpdateTimeToLiveInpu
 // (describeTimeToLive).
 func (db *DB) DescribeTimeToLive(ctx context.Context, in *api.DescribeTimeToLiveInput) (*api.DescribeTimeToLiveOutput, error) {
 	return run(ctx, db, api.OpDescribeTimeToLive, in, db.describeTimeToLive)
+}
+
+// UpdateContinuousBackups serves DynamoDB's UpdateContinuousBackups
+// (updateContinuousBackups).
+func (db *DB) UpdateContinuousBackups(ctx context.Context, in *api.UpdateContinuousBackupsInput) (*api.UpdateContinuousBackupsOutput, error) {
+	return run(ctx, db, api.OpUpdateContinuousBackups, in, db.updateContinuousBackups)
+}
+
+// DescribeContinuousBackups serves DynamoDB's DescribeContinuousBackups
+// (describeContinuousBackups).
+func (db *DB) DescribeContinuousBackups(ctx context.Context, in *api.DescribeContinuousBackupsInput) (*api.DescribeContinuousBackupsOutput, error) {
+	return run(ctx, db, api.OpDescribeContinuousBackups, in, db.describeContinuousBackups)
 }

@@ -40,6 +40,10 @@ const (
 	// (most likely milliseconds mistaken for seconds, or a bug).
 	ttlMaxAge = 5 * 365 * 24 * time.Hour
 
+	// ttlLogEvery is how often a long TTL pass over one table logs its
+	// progress.
+	ttlLogEvery = 5 * time.Second
+
 	// ttlCursorPrefix keys the progress of a TTL pass per table.
 	ttlCursorPrefix = "j/ttl/" // j/ttl/<table id, 16 hex digits> → the last item key scanned
 )
@@ -94,10 +98,13 @@ func (db *DB) expireAll(ctx context.Context, j *jobs.Job) error {
 		if a == "" {
 			continue
 		}
-		n, err := db.expireTable(ctx, j, e.table, a)
+		start := time.Now()
+		n, scanned, err := db.expireTable(ctx, j, e.table, a)
 		if n > 0 {
 			db.opts.Observer.TTLDeleted(e.table.Name, n)
-			db.opts.Logger.Info("TTL deleted expired items", "table", e.table.Name, "items", n)
+			db.opts.Logger.Info("TTL deleted expired items", "table", e.table.Name, "items", n, "scanned", scanned, "took", time.Since(start).Round(time.Millisecond))
+		} else {
+			db.opts.Logger.Debug("TTL pass found nothing expired", "table", e.table.Name, "scanned", scanned)
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -110,8 +117,9 @@ func (db *DB) expireAll(ctx context.Context, j *jobs.Job) error {
 }
 
 // expireTable deletes t's expired items, resuming from the stored cursor,
-// and returns how many it deleted.
-func (db *DB) expireTable(ctx context.Context, j *jobs.Job, t *Table, attrName string) (int, error) {
+// and returns how many it deleted and how many items it read. A pass
+// longer than ttlLogEvery logs its progress.
+func (db *DB) expireTable(ctx context.Context, j *jobs.Job, t *Table, attrName string) (deleted, scanned int, err error) {
 	cursorKey := ttlCursorKey(t.ID)
 	p := itemsPrefix(t.ID)
 	start := p
@@ -120,59 +128,66 @@ func (db *DB) expireTable(ctx context.Context, j *jobs.Job, t *Table, attrName s
 	case err == nil:
 		start, hadCursor = keySuccessor(b), true
 	case !errors.Is(err, kv.ErrNotFound):
-		return 0, err
+		return 0, 0, err
 	}
 	now := db.opts.Now()
-	deleted := 0
+	lastLog := time.Now()
 	for {
-		keys, last, err := db.findExpired(ctx, start, prefixEnd(p), attrName, now)
+		keys, last, n, err := db.findExpired(ctx, start, prefixEnd(p), attrName, now)
+		scanned += n
 		if err != nil {
-			return deleted, err
+			return deleted, scanned, err
 		}
 		if len(keys) > 0 || last != nil || hadCursor {
 			n, err := db.deleteExpired(ctx, j, t, keys, attrName, now, cursorKey, last)
 			deleted += n
 			if err != nil {
-				return deleted, err
+				return deleted, scanned, err
 			}
 		}
 		hadCursor = last != nil
 		if last == nil { // the pass is complete
-			return deleted, nil
+			return deleted, scanned, nil
+		}
+		if time.Since(lastLog) >= ttlLogEvery {
+			db.opts.Logger.Info("TTL pass in progress", "table", t.Name, "deleted", deleted, "scanned", scanned)
+			lastLog = time.Now()
 		}
 		start = keySuccessor(last)
 	}
 }
 
 // findExpired returns up to ttlBatch keys of expired items from [start,
-// end), and the key to resume after (nil when the range is exhausted).
-func (db *DB) findExpired(ctx context.Context, start, end []byte, attrName string, now time.Time) (keys [][]byte, last []byte, err error) {
+// end), the key to resume after (nil when the range is exhausted) and how
+// many items it read.
+func (db *DB) findExpired(ctx context.Context, start, end []byte, attrName string, now time.Time) (keys [][]byte, last []byte, scanned int, err error) {
 	snap, err := db.store.NewSnapshot(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	defer snap.Close()
 	it, err := snap.Iter(ctx, start, end, false)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	defer it.Close()
 	for it.Next() {
 		if err := ctx.Err(); err != nil {
-			return nil, nil, err
+			return nil, nil, scanned, err
 		}
 		item, err := decodeItem(it.Value())
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, scanned, err
 		}
+		scanned++
 		if expired(item, attrName, now) {
 			keys = append(keys, append([]byte(nil), it.Key()...))
 			if len(keys) == ttlBatch {
-				return keys, keys[len(keys)-1], it.Err()
+				return keys, keys[len(keys)-1], scanned, it.Err()
 			}
 		}
 	}
-	return keys, nil, it.Err()
+	return keys, nil, scanned, it.Err()
 }
 
 // deleteExpired deletes the items at keys that are still expired, through

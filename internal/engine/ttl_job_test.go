@@ -74,12 +74,12 @@ func TestTTLPassResumesFromCursor(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	deleted, err := db.expireTable(ctx, nil, e.table, "exp")
+	deleted, scanned, err := db.expireTable(ctx, nil, e.table, "exp")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if deleted != n-100 {
-		t.Errorf("resumed pass deleted %d, want %d", deleted, n-100)
+	if deleted != n-100 || scanned != n-100 {
+		t.Errorf("resumed pass deleted %d of %d read, want %d of %d", deleted, scanned, n-100, n-100)
 	}
 	if left := tableKeys(t, db, e.table); len(left) != 100 {
 		t.Errorf("%d items left, want the 100 before the cursor", len(left))
@@ -88,8 +88,8 @@ func TestTTLPassResumesFromCursor(t *testing.T) {
 		t.Errorf("cursor after a complete pass: %v, want it removed", err)
 	}
 	// The next pass starts from the beginning.
-	if deleted, err := db.expireTable(ctx, nil, e.table, "exp"); err != nil || deleted != 100 {
-		t.Errorf("second pass deleted %d (%v), want 100", deleted, err)
+	if deleted, scanned, err := db.expireTable(ctx, nil, e.table, "exp"); err != nil || deleted != 100 || scanned != 100 {
+		t.Errorf("second pass deleted %d of %d read (%v), want 100 of 100", deleted, scanned, err)
 	}
 }
 

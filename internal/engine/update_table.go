@@ -25,6 +25,9 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 	if e == nil {
 		return nil, errTableNotFound(name)
 	}
+	if e.rec.Loading != nil {
+		return nil, errTableLoading(e.table.Name)
+	}
 	now := db.opts.Now()
 	var before *api.ProvisionedThroughputDescription
 	ne, err := db.changeCatalog(ctx, e.table.Name, nil, func(txn kv.Txn, rec *tableRecord) (*tableRecord, error) {
@@ -32,6 +35,10 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 		if rec == nil {
 			return nil, errTableNotFound(name)
 		}
+		if err := db.checkChangeable(rec); err != nil {
+			return nil, err
+		}
+		rec.UpdatedAt = now.UnixNano()
 		var err error
 		if before, err = db.applyTableUpdate(rec, in, now); err != nil {
 			return nil, err

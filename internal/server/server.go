@@ -65,9 +65,25 @@ type Config struct {
 	// LogLevel is debug, info, warn or error. Empty means info.
 	LogLevel string
 
-	// Logger, when set, receives all logs instead of a text logger on
-	// stderr at LogLevel.
+	// LogFormat is text or json (logging.go). Empty means text.
+	LogFormat string
+
+	// Logger, when set, receives all logs instead of a LogFormat logger
+	// on stderr at LogLevel.
 	Logger *slog.Logger
+
+	// NoAccessLog turns the per-request info lines off (`--access-log=false`):
+	// requests are then logged at debug only (wire/access_log.go).
+	NoAccessLog bool
+
+	// CORSOrigins are the origins browsers may call the API from
+	// (`--cors`, DynamoDB Local's -cors). Empty, or holding "*", means any.
+	CORSOrigins []string
+
+	// Transient, when set, makes tables and indexes pass through
+	// CREATING, UPDATING and DELETING for these delays
+	// (`-delayTransientStatuses`; engine/transient_status.go).
+	Transient *engine.TransientDelays
 
 	// Region and AccountID appear in ARNs and in the health check.
 	Region    string
@@ -76,6 +92,11 @@ type Config struct {
 	// TTLInterval is how often expired items are deleted. Zero means
 	// DefaultTTLInterval; negative turns TTL deletion off.
 	TTLInterval time.Duration
+
+	// Now, when set, is the engine's clock (engine.Options.Now): what TTL
+	// expiry, transient statuses and throughput accounting read. Tests set
+	// it (dynagotest.WithClock); nil is time.Now.
+	Now func() time.Time
 
 	// NoThrottle turns provisioned-throughput enforcement off, as in
 	// DynamoDB Local: requests are never refused with
@@ -156,7 +177,9 @@ func (cfg *Config) fill() error {
 		if err != nil {
 			return err
 		}
-		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+		if cfg.Logger, err = NewLogger(os.Stderr, cfg.LogFormat, level); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -181,7 +204,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 	}
 	store, err := pebble.Open(dir, pebble.Options{InMemory: cfg.InMemory, Logger: log, CacheSize: cfg.CacheBytes, FS: cfg.StoreFS})
 	if err != nil {
-		return nil, err
+		return nil, ExplainLocked(dir, err)
 	}
 	m := metrics.New()
 	ttl := cfg.TTLInterval
@@ -202,6 +225,8 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 			TTLInterval: ttl,
 			NoThrottle:  cfg.NoThrottle,
 			Observer:    m,
+			Transient:   cfg.Transient,
+			Now:         cfg.Now,
 
 			SharedCapacity: cfg.Nodes > 1,
 		})
@@ -221,9 +246,11 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 		served = newRoundRobin(nodes)
 	}
 	api := wire.New(served, wire.Options{
-		Logger:     log,
-		Region:     cfg.Region,
-		Middleware: m.Observe,
+		Logger:      log,
+		AccessLog:   !cfg.NoAccessLog,
+		CORSOrigins: cfg.CORSOrigins,
+		Region:      cfg.Region,
+		Middleware:  m.Observe,
 	})
 	return &Server{
 		cfg:     cfg,

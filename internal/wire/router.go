@@ -32,7 +32,7 @@ func served(id api.OpID, ok bool, handlers *[api.NumOperations]api.Handler) (api
 
 // call decodes body into op's input shape and runs the engine's handler,
 // through the middleware when there is one.
-func (h *Handler) call(ctx context.Context, id api.OpID, body []byte) (any, error) {
+func (h *Handler) call(ctx context.Context, id api.OpID, body []byte, rec *requestRecord) (any, error) {
 	op := id.Operation()
 	in := op.NewInput()
 	if !decodeFast(body, in) {
@@ -41,6 +41,7 @@ func (h *Handler) call(ctx context.Context, id api.OpID, body []byte) (any, erro
 			return nil, err
 		}
 	}
+	rec.id, rec.in = id, in // for the access log's tables
 	if h.opts.BeforeOperation != nil {
 		h.opts.BeforeOperation(ctx, op.Name)
 	}
@@ -93,7 +94,7 @@ func decode(op string, body []byte, in any) error {
 // dispatch runs the operation, turning a panic into an InternalServerError
 // and an error log line with the stack, so that one bad request never takes
 // the server down.
-func (h *Handler) dispatch(ctx context.Context, id api.OpID, body []byte, reqID string) (out any, err error) {
+func (h *Handler) dispatch(ctx context.Context, id api.OpID, body []byte, reqID string, rec *requestRecord) (out any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			h.log.ErrorContext(ctx, "panic serving request",
@@ -101,5 +102,5 @@ func (h *Handler) dispatch(ctx context.Context, id api.OpID, body []byte, reqID 
 			out, err = nil, apierr.New(apierr.InternalServerError, internalErrorMessage)
 		}
 	}()
-	return h.call(ctx, id, body)
+	return h.call(ctx, id, body, rec)
 }

@@ -36,29 +36,45 @@ var errTooLarge = errors.New("wire: request body too large")
 
 // serve answers one request in the order DynamoDB checks things: body
 // size, CORS, method and content type, JSON syntax, target,
-// authentication, then the operation itself.
+// authentication, then the operation itself; and writes its access-log
+// line (access_log.go) when the logger takes it.
 func (h *Handler) serve(ctx context.Context, ex exchange) {
-	var start time.Time
-	debug := h.log.Enabled(ctx, slog.LevelDebug)
-	if debug {
-		start = time.Now()
+	level := h.logLevel()
+	if !h.log.Enabled(ctx, level) {
+		h.answer(ctx, ex, nil)
+		return
 	}
-	op, status, reqID := h.answer(ctx, ex)
-	if debug {
-		h.log.DebugContext(ctx, "request",
-			"op", op, "status", status, "duration", time.Since(start), "request_id", reqID)
+	start := time.Now()
+	var rec requestRecord
+	stats := new(api.RequestStats)
+	h.answer(api.WithRequestStats(ctx, stats), ex, &rec)
+	if rec.health {
+		level = slog.LevelDebug
+		if !h.log.Enabled(ctx, level) {
+			return
+		}
 	}
+	h.logRequest(ctx, ex, level, &rec, stats, time.Since(start))
 }
 
-// answer answers the request and returns the operation name (if any), the
-// status and the request id, for the request log.
-func (h *Handler) answer(ctx context.Context, ex exchange) (op string, status int, reqID string) {
+// answer answers the request. rec, when not nil, receives what the access
+// log reports.
+func (h *Handler) answer(ctx context.Context, ex exchange, rec *requestRecord) {
+	if rec == nil {
+		rec = &requestRecord{} // stays on the stack: nothing keeps it
+	}
+	rec.status, rec.op, rec.reqID = h.answerRecorded(ctx, ex, rec)
+}
+
+// answerRecorded answers the request and returns the status, the
+// operation name (if any) and the request id; rec receives the rest.
+func (h *Handler) answerRecorded(ctx context.Context, ex exchange, rec *requestRecord) (status int, op string, reqID string) {
 	body, err := h.readBody(ex)
 	if err != nil {
 		if errors.Is(err, errTooLarge) {
 			ex.closeConnection()
 			ex.respond(http.StatusRequestEntityTooLarge, nil)
-			return "", http.StatusRequestEntityTooLarge, ""
+			return http.StatusRequestEntityTooLarge, "", ""
 		}
 		// A body that ends early or is not gzip is not JSON either.
 		body = []byte{0}
@@ -67,23 +83,13 @@ func (h *Handler) answer(ctx context.Context, ex exchange) (op string, status in
 	ex.setHeader(headerRequestID, reqID)
 
 	method := ex.method()
-	if ex.hasHeader("Origin") {
-		ex.setHeader("Access-Control-Allow-Origin", "*")
-		if method == http.MethodOptions {
-			if v := ex.header("Access-Control-Request-Headers"); v != "" {
-				ex.setHeader("Access-Control-Allow-Headers", v)
-			}
-			if v := ex.header("Access-Control-Request-Method"); v != "" {
-				ex.setHeader("Access-Control-Allow-Methods", v)
-			}
-			ex.setHeader("Access-Control-Max-Age", corsMaxAge)
-			ex.respond(http.StatusOK, nil)
-			return "", http.StatusOK, reqID
-		}
+	if ex.hasHeader("Origin") && h.setCORS(ex, method) {
+		return http.StatusOK, "", reqID
 	}
 
 	if method == http.MethodGet && ex.path() == "/" {
-		return "", h.write(ex, "text/plain", http.StatusOK, h.health), reqID
+		rec.health = true
+		return h.write(ex, "text/plain", http.StatusOK, h.health), "", reqID
 	}
 
 	var mediaType string
@@ -97,24 +103,25 @@ func (h *Handler) answer(ctx context.Context, ex exchange) (op string, status in
 	}
 	if method != http.MethodPost ||
 		(len(body) > 0 && mediaType != contentTypeJSON && mediaType != contentTypeAmzJSON) {
-		return "", h.write(ex, "", http.StatusNotFound, []byte(notFoundBody)), reqID
+		return h.write(ex, "", http.StatusNotFound, []byte(notFoundBody)), "", reqID
 	}
 	contentType := contentTypeAmzJSON
 	if mediaType == contentTypeJSON {
 		contentType = contentTypeJSON
 	}
-	fail := func(op string, err error) (string, int, string) {
+	fail := func(op string, err error) (int, string, string) {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			// The client hung up (hangup.go): nobody reads an answer.
 			h.log.DebugContext(ctx, "request cancelled: the client hung up", "op", op, "request_id", reqID)
 			ex.closeConnection()
-			return op, 499, reqID
+			return 499, op, reqID
 		}
+		rec.setError(err)
 		status, b := errorBody(err)
 		if status >= 500 {
 			h.log.ErrorContext(ctx, "request failed", "op", op, "request_id", reqID, "error", err)
 		}
-		return op, h.write(ex, contentType, status, b), reqID
+		return h.write(ex, contentType, status, b), op, reqID
 	}
 
 	id, ok := ex.route(&h.handlers)
@@ -141,7 +148,7 @@ func (h *Handler) answer(ctx context.Context, ex exchange) (op string, status in
 		defer stop()
 	}
 	var raw api.RawItems
-	out, err := h.dispatch(api.WithRawItems(ctx, &raw), id, body, reqID)
+	out, err := h.dispatch(api.WithRawItems(ctx, &raw), id, body, reqID, rec)
 	if err != nil {
 		return fail(name, err)
 	}
@@ -151,7 +158,7 @@ func (h *Handler) answer(ctx context.Context, ex exchange) (op string, status in
 	if err != nil {
 		return fail(name, err)
 	}
-	return name, h.write(ex, contentType, http.StatusOK, *buf), reqID
+	return h.write(ex, contentType, http.StatusOK, *buf), name, reqID
 }
 
 // readBody reads the request body, gunzipping it when the client says so,

@@ -17,9 +17,18 @@ import (
 
 // Options configure the handler.
 type Options struct {
-	// Logger receives one debug line per request and an error line (with
-	// the stack) per panic. Nil means slog.Default().
+	// Logger receives one line per request (access_log.go) and an error
+	// line (with the stack) per panic. Nil means slog.Default().
 	Logger *slog.Logger
+
+	// AccessLog logs every request at info level; without it request
+	// lines are debug-level.
+	AccessLog bool
+
+	// CORSOrigins are the origins browsers may call the API from
+	// (cors.go). Empty, or holding "*", means any origin, as DynamoDB
+	// Local's -cors default.
+	CORSOrigins []string
 
 	// Region is named in the health check answer
 	// ("healthy: dynamodb.<region>.amazonaws.com "). Empty means us-east-1.
@@ -57,6 +66,9 @@ type Handler struct {
 	health   []byte
 	buffers  bufferPool // response bodies
 	hangups  hangupWatcher
+
+	// anyOrigin is anyOriginAllowed(opts.CORSOrigins).
+	anyOrigin bool
 }
 
 // New returns the Handler serving the DynamoDB API over db, normally
@@ -75,6 +87,8 @@ func New(db Engine, opts Options) *Handler {
 		opts:   opts,
 		log:    opts.Logger,
 		health: []byte("healthy: dynamodb." + opts.Region + ".amazonaws.com "),
+
+		anyOrigin: anyOriginAllowed(opts.CORSOrigins),
 	}
 	for id := range api.OpID(api.NumOperations) {
 		h.handlers[id] = db.Handler(id)

@@ -1,0 +1,116 @@
+package engine
+
+// Point-in-time recovery settings: UpdateContinuousBackups and
+// DescribeContinuousBackups. The setting lives in the table's catalog
+// record (pitr_setting.go); turning it on turns on the table's change log
+// with new images (refreshChangeLog), which is what a restore to a point
+// in time replays onto a base copy (backup_data.go).
+//
+// Continuous backups (ContinuousBackupsStatus) are always ENABLED for a
+// table, as DynamoDB reports them. DynamoDB's LatestRestorableDateTime lags
+// the present by about five minutes; Dynago's lags it by logSlack, the
+// time after which every change up to it is durable in the log.
+//
+// Not built yet: RestoreTableToPointInTime, the periodic base copy and the
+// log's trim to the recovery period (see docs/backups.md).
+
+import (
+	"context"
+	"time"
+
+	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/apierr"
+)
+
+// defaultPITRBaseInterval is how often a PITR table's base copy is rolled
+// forward: a restore replays at most this much log past the period start.
+const defaultPITRBaseInterval = 24 * time.Hour
+
+// pitrBaseInterval returns the configured base interval.
+func (db *DB) pitrBaseInterval() time.Duration {
+	if db.opts.PITRBaseInterval > 0 {
+		return db.opts.PITRBaseInterval
+	}
+	return defaultPITRBaseInterval
+}
+
+// errContinuousTableNotFound is the TableNotFoundException the
+// continuous-backup operations answer for a missing table.
+func errContinuousTableNotFound(name string) error {
+	return apierr.Newf(apierr.TableNotFoundException, "Table not found: %s", name)
+}
+
+// updateContinuousBackups turns point-in-time recovery on or off, or
+// changes its recovery period.
+func (db *DB) updateContinuousBackups(ctx context.Context, in *api.UpdateContinuousBackupsInput) (*api.UpdateContinuousBackupsOutput, error) {
+	spec := in.PointInTimeRecoverySpecification // required by the model
+	enable := api.Bool(spec.PointInTimeRecoveryEnabled)
+	days := int64(defaultRecoveryDays)
+	if spec.RecoveryPeriodInDays != nil {
+		days = *spec.RecoveryPeriodInDays // ignored when disabling
+		if days < minRecoveryDays || days > maxRecoveryDays {
+			return nil, apierr.Validationf("RecoveryPeriodInDays must be between %d and %d", minRecoveryDays, maxRecoveryDays)
+		}
+	}
+	name := api.Str(in.TableName)
+	e := db.lookup(name)
+	if e == nil {
+		return nil, errContinuousTableNotFound(name)
+	}
+	if e.rec.Loading != nil {
+		return nil, errTableLoading(e.table.Name)
+	}
+	now := db.opts.Now()
+	ne, err := db.updateRecord(ctx, e, errContinuousTableNotFound(name), func(rec *tableRecord) error {
+		switch {
+		case enable && rec.pitrEnabled():
+			rec.PITR.RecoveryPeriodDays = days // the period changes; the log already runs
+		case enable:
+			rec.PITR = &pitrSetting{Enabled: true, RecoveryPeriodDays: days, EnabledAt: now.UnixMicro()}
+		case rec.PITR != nil:
+			rec.PITR.Enabled = false
+		}
+		refreshChangeLog(rec)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &api.UpdateContinuousBackupsOutput{ContinuousBackupsDescription: db.continuousBackups(ne.rec, now)}, nil
+}
+
+// describeContinuousBackups answers a table's point-in-time recovery
+// status and restorable window.
+func (db *DB) describeContinuousBackups(ctx context.Context, in *api.DescribeContinuousBackupsInput) (*api.DescribeContinuousBackupsOutput, error) {
+	name := api.Str(in.TableName)
+	e := db.lookup(name)
+	if e == nil {
+		return nil, errContinuousTableNotFound(name)
+	}
+	return &api.DescribeContinuousBackupsOutput{ContinuousBackupsDescription: db.continuousBackups(e.rec, db.opts.Now())}, nil
+}
+
+// continuousBackups describes rec's continuous backups as of now.
+func (db *DB) continuousBackups(rec *tableRecord, now time.Time) *api.ContinuousBackupsDescription {
+	p := &api.PointInTimeRecoveryDescription{PointInTimeRecoveryStatus: api.Ptr(api.PointInTimeRecoveryStatusDisabled)}
+	if rec.pitrEnabled() {
+		earliest := time.UnixMicro(rec.PITR.EnabledAt)
+		if start := now.Add(-rec.PITR.recoveryPeriod()); start.After(earliest) {
+			earliest = start
+		}
+		latest := now.Add(-logSlack)
+		if latest.Before(earliest) {
+			latest = earliest
+		}
+		p = &api.PointInTimeRecoveryDescription{
+			PointInTimeRecoveryStatus:  api.Ptr(api.PointInTimeRecoveryStatusEnabled),
+			RecoveryPeriodInDays:       api.Ptr(rec.PITR.RecoveryPeriodDays),
+			EarliestRestorableDateTime: api.Ptr(api.NewTime(earliest.Truncate(time.Second))),
+			LatestRestorableDateTime:   api.Ptr(api.NewTime(latest.Truncate(time.Second))),
+		}
+	}
+	return &api.ContinuousBackupsDescription{
+		ContinuousBackupsStatus:        api.Ptr(api.ContinuousBackupsStatusEnabled),
+		PointInTimeRecoveryDescription: p,
+	}
+}

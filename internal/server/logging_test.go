@@ -1,0 +1,34 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func TestNewLogger(t *testing.T) {
+	var buf bytes.Buffer
+	log, err := NewLogger(&buf, "JSON", slog.LevelInfo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Debug("hidden")
+	log.Info("request", "op", "PutItem")
+	var m map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &m); err != nil || m["op"] != "PutItem" || m["level"] != "INFO" {
+		t.Errorf("json line %q: %v %v", buf.String(), m, err)
+	}
+	buf.Reset()
+	if log, err = NewLogger(&buf, "", slog.LevelInfo); err != nil {
+		t.Fatal(err)
+	}
+	log.Info("request", "op", "PutItem")
+	if !strings.Contains(buf.String(), "level=INFO msg=request op=PutItem") {
+		t.Errorf("text line %q", buf.String())
+	}
+	if _, err := NewLogger(&buf, "xml", slog.LevelInfo); err == nil {
+		t.Error("format xml accepted")
+	}
+}
