@@ -58,6 +58,9 @@ func (db *DB) partiqlSelect(ctx context.Context, in *api.ExecuteStatementInput, 
 		return nil, err
 	}
 	trees.Filter = rest
+	// The wire layer substitutes raw items only into a Query's or Scan's
+	// own output: a statement's items come back decoded.
+	ctx = api.WithRawItems(ctx, nil)
 	var items []attr.Item
 	var lek attr.Item
 	var cc *api.ConsumedCapacity
