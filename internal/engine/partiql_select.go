@@ -50,6 +50,13 @@ func (db *DB) partiqlSelect(ctx context.Context, in *api.ExecuteStatementInput, 
 	if err != nil {
 		return nil, err
 	}
+	if index == nil && len(st.OrderBy) == 0 && in.NextToken == nil {
+		// A WHERE that is exactly the full key is a GetItem, as DynamoDB
+		// runs it.
+		if key, rest, err := l.fullKey(t, st.Where); err == nil && rest == nil {
+			return db.partiqlGet(ctx, in, t, key, trees)
+		}
+	}
 	keyCond, rest, err := l.selectKey(st.Where, hash, rng)
 	if err != nil {
 		return nil, err
@@ -185,4 +192,17 @@ func isSortKeyCond(c partiql.Expr, rng string) bool {
 		return c.Name == "begins_with" && len(c.Args) == 2 && isKey(c.Args[0]) && isConst(c.Args[1])
 	}
 	return false
+}
+
+// partiqlGet runs a SELECT whose WHERE is exactly the full key as a GetItem.
+func (db *DB) partiqlGet(ctx context.Context, in *api.ExecuteStatementInput, t *Table, key attr.Item, trees *expr.Trees) (*api.ExecuteStatementOutput, error) {
+	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, t, key); err != nil {
+		return nil, err
+	}
+	out, err := db.getItem(withTrees(api.WithRawItems(ctx, nil), trees), &api.GetItemInput{TableName: &t.Name, Key: key,
+		ConsistentRead: in.ConsistentRead, ReturnConsumedCapacity: in.ReturnConsumedCapacity})
+	if err != nil {
+		return nil, err
+	}
+	return &api.ExecuteStatementOutput{Items: returnedItems(out.Item), ConsumedCapacity: out.ConsumedCapacity}, nil
 }
