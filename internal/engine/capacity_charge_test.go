@@ -330,8 +330,33 @@ var meteredSamples = map[api.OpID]func() any{
 	api.OpTransactGetItems: func() any {
 		return &api.TransactGetItemsInput{TransactItems: []api.TransactGetItem{{Get: &api.Get{TableName: api.Ptr("mtab"), Key: attr.Item{"id": attr.String("1")}}}}}
 	},
+	// Statement operations: a sample of each is a read (SELECT) and its
+	// write sibling is in statementWriteSamples.
+	api.OpExecuteStatement: func() any {
+		return &api.ExecuteStatementInput{Statement: api.Ptr(`SELECT * FROM mtab WHERE id = '1'`)}
+	},
+	api.OpBatchExecuteStatement: func() any {
+		return &api.BatchExecuteStatementInput{Statements: []api.BatchStatementRequest{{Statement: api.Ptr(`SELECT * FROM mtab WHERE id = '1'`)}}}
+	},
+	api.OpExecuteTransaction: func() any {
+		return &api.ExecuteTransactionInput{TransactStatements: []api.ParameterizedStatement{{Statement: api.Ptr(`SELECT * FROM mtab WHERE id = '1'`)}}}
+	},
 	api.OpTransactWriteItems: func() any {
 		return &api.TransactWriteItemsInput{TransactItems: []api.TransactWriteItem{{Put: &api.Put{TableName: api.Ptr("mtab"), Item: attr.Item{"id": attr.String("3")}}}}}
+	},
+}
+
+// statementWriteSamples are the write forms of the PartiQL operations,
+// whose capacity kind (statement) depends on what they run.
+var statementWriteSamples = map[api.OpID]func() any{
+	api.OpExecuteStatement: func() any {
+		return &api.ExecuteStatementInput{Statement: api.Ptr(`INSERT INTO mtab VALUE {'id': '9', 'g': 'x'}`)}
+	},
+	api.OpBatchExecuteStatement: func() any {
+		return &api.BatchExecuteStatementInput{Statements: []api.BatchStatementRequest{{Statement: api.Ptr(`INSERT INTO mtab VALUE {'id': '8'}`)}}}
+	},
+	api.OpExecuteTransaction: func() any {
+		return &api.ExecuteTransactionInput{TransactStatements: []api.ParameterizedStatement{{Statement: api.Ptr(`INSERT INTO mtab VALUE {'id': '7'}`)}}}
 	},
 }
 
@@ -343,7 +368,7 @@ func TestEveryOperationIsMetered(t *testing.T) {
 	mustCreate(t, db, gsiTable("mtab", 0))
 	for id := range api.OpID(api.NumOperations) {
 		op := id.Operation()
-		if db.Handler(id) == nil || (op.Capacity != api.CapacityRead && op.Capacity != api.CapacityWrite) {
+		if db.Handler(id) == nil || op.Capacity == api.CapacityNone {
 			continue
 		}
 		sample, ok := meteredSamples[id]
@@ -362,6 +387,20 @@ func TestEveryOperationIsMetered(t *testing.T) {
 		}
 		if ev := rec.String(); !strings.Contains(ev, "capacity mtab/") || !strings.Contains(ev, want) {
 			t.Errorf("%s reported %v, want capacity on table mtab", op.Name, ev)
+		}
+		if op.Capacity != api.CapacityStatement {
+			continue
+		}
+		write, ok := statementWriteSamples[id]
+		if !ok {
+			t.Errorf("%s runs statements but has no write sample in statementWriteSamples", op.Name)
+			continue
+		}
+		rec.reset()
+		if _, err := db.Handler(id)(context.Background(), write()); err != nil {
+			t.Errorf("%s (write): %v", op.Name, err)
+		} else if ev := rec.String(); !strings.Contains(ev, "capacity mtab/") || !strings.Contains(ev, "w=") {
+			t.Errorf("%s (write) reported %v, want write capacity on table mtab", op.Name, ev)
 		}
 	}
 }

@@ -19,6 +19,7 @@ func (db *DB) deleteItem(ctx context.Context, in *api.DeleteItemInput) (*api.Del
 	}
 	w, err := db.prepareKeyed(ctx, writeDelete, in.TableName, in.Key, &expr.Request{
 		Operation:           "DeleteItem",
+		Trees:               treesFrom(ctx),
 		ConditionExpression: in.ConditionExpression,
 		Names:               in.ExpressionAttributeNames,
 		Values:              in.ExpressionAttributeValues,

@@ -19,6 +19,7 @@ func (db *DB) getItem(ctx context.Context, in *api.GetItemInput) (*api.GetItemOu
 	}
 	c, err := db.exprs.Compile(&expr.Request{
 		Operation:            "GetItem",
+		Trees:                treesFrom(ctx),
 		ProjectionExpression: in.ProjectionExpression,
 		Names:                in.ExpressionAttributeNames,
 		AttributesToGet:      in.AttributesToGet,

@@ -94,7 +94,7 @@ func (db *DB) queryIndex(ctx context.Context, in *api.QueryInput, t *Table, coun
 	if err != nil {
 		return nil, err
 	}
-	c, err := db.exprs.Compile(queryExprRequest(in), ix.exprKeys())
+	c, err := db.exprs.Compile(queryExprRequest(ctx, in), ix.exprKeys())
 	if err != nil {
 		return nil, err
 	}

@@ -34,6 +34,9 @@ func (db *DB) bindOperations() {
 	h[api.OpBatchWriteItem] = api.Bind(db.BatchWriteItem)
 	h[api.OpTransactWriteItems] = api.Bind(db.TransactWriteItems)
 	h[api.OpTransactGetItems] = api.Bind(db.TransactGetItems)
+	h[api.OpExecuteStatement] = api.Bind(db.ExecuteStatement)
+	h[api.OpBatchExecuteStatement] = api.Bind(db.BatchExecuteStatement)
+	h[api.OpExecuteTransaction] = api.Bind(db.ExecuteTransaction)
 
 	h[api.OpTagResource] = api.Bind(db.TagResource)
 	h[api.OpUntagResource] = api.Bind(db.UntagResource)
@@ -157,6 +160,24 @@ func (db *DB) TransactWriteItems(ctx context.Context, in *api.TransactWriteItems
 // TransactGetItems serves DynamoDB's TransactGetItems (transactGetItems).
 func (db *DB) TransactGetItems(ctx context.Context, in *api.TransactGetItemsInput) (*api.TransactGetItemsOutput, error) {
 	return run(ctx, db, api.OpTransactGetItems, in, db.transactGetItems)
+}
+
+// ExecuteStatement serves DynamoDB's ExecuteStatement (executeStatement,
+// partiql_exec.go).
+func (db *DB) ExecuteStatement(ctx context.Context, in *api.ExecuteStatementInput) (*api.ExecuteStatementOutput, error) {
+	return run(ctx, db, api.OpExecuteStatement, in, db.executeStatement)
+}
+
+// BatchExecuteStatement serves DynamoDB's BatchExecuteStatement
+// (batchExecuteStatement, partiql_batch.go).
+func (db *DB) BatchExecuteStatement(ctx context.Context, in *api.BatchExecuteStatementInput) (*api.BatchExecuteStatementOutput, error) {
+	return run(ctx, db, api.OpBatchExecuteStatement, in, db.batchExecuteStatement)
+}
+
+// ExecuteTransaction serves DynamoDB's ExecuteTransaction
+// (executeTransaction, partiql_transact.go).
+func (db *DB) ExecuteTransaction(ctx context.Context, in *api.ExecuteTransactionInput) (*api.ExecuteTransactionOutput, error) {
+	return run(ctx, db, api.OpExecuteTransaction, in, db.executeTransaction)
 }
 
 // TagResource serves DynamoDB's TagResource (tagResource).

@@ -21,6 +21,7 @@ func (db *DB) putItem(ctx context.Context, in *api.PutItemInput) (*api.PutItemOu
 	}
 	w, err := db.preparePut(ctx, in.TableName, in.Item, &expr.Request{
 		Operation:           "PutItem",
+		Trees:               treesFrom(ctx),
 		ConditionExpression: in.ConditionExpression,
 		Names:               in.ExpressionAttributeNames,
 		Values:              in.ExpressionAttributeValues,

@@ -19,7 +19,7 @@ func (db *DB) query(ctx context.Context, in *api.QueryInput) (*api.QueryOutput, 
 	if err != nil {
 		return nil, err
 	}
-	if in.KeyConditions == nil && in.KeyConditionExpression == nil {
+	if in.KeyConditions == nil && in.KeyConditionExpression == nil && treesFrom(ctx) == nil {
 		return nil, apierr.Validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
 	}
 	if in.ExclusiveStartKey != nil {
@@ -34,7 +34,7 @@ func (db *DB) query(ctx context.Context, in *api.QueryInput) (*api.QueryOutput, 
 	if in.IndexName != nil {
 		return db.queryIndex(ctx, in, t, countOnly)
 	}
-	c, err := db.exprs.Compile(queryExprRequest(in), t.exprKeys())
+	c, err := db.exprs.Compile(queryExprRequest(ctx, in), t.exprKeys())
 	if err != nil {
 		return nil, err
 	}
@@ -141,9 +141,10 @@ func scalarText(v attr.Value) string {
 
 // queryExprRequest gathers a Query's expression parameters, for the table
 // and for an index alike: only the key schema they compile against differs.
-func queryExprRequest(in *api.QueryInput) *expr.Request {
+func queryExprRequest(ctx context.Context, in *api.QueryInput) *expr.Request {
 	return &expr.Request{
 		Operation:              "Query",
+		Trees:                  treesFrom(ctx),
 		KeyConditionExpression: in.KeyConditionExpression,
 		FilterExpression:       in.FilterExpression,
 		ProjectionExpression:   in.ProjectionExpression,

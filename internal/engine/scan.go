@@ -28,6 +28,7 @@ func (db *DB) scan(ctx context.Context, in *api.ScanInput) (*api.ScanOutput, err
 	}
 	c, err := db.exprs.Compile(&expr.Request{
 		Operation:            "Scan",
+		Trees:                treesFrom(ctx),
 		FilterExpression:     in.FilterExpression,
 		ProjectionExpression: in.ProjectionExpression,
 		Names:                in.ExpressionAttributeNames,

@@ -62,6 +62,7 @@ func (db *DB) prepareTransactAction(ctx context.Context, ti *api.TransactWriteIt
 		p := ti.Put
 		return db.preparePutWith(ctx, p.TableName, p.Item, &expr.Request{
 			Operation:           "PutItem",
+			Trees:               actionTrees(ctx, p),
 			ConditionExpression: p.ConditionExpression,
 			Names:               p.ExpressionAttributeNames,
 			Values:              p.ExpressionAttributeValues,
@@ -70,6 +71,7 @@ func (db *DB) prepareTransactAction(ctx context.Context, ti *api.TransactWriteIt
 		u := ti.Update
 		return db.prepareUpdate(ctx, u.TableName, u.Key, &expr.Request{
 			Operation:           "UpdateItem",
+			Trees:               actionTrees(ctx, u),
 			ConditionExpression: u.ConditionExpression,
 			UpdateExpression:    u.UpdateExpression,
 			Names:               u.ExpressionAttributeNames,
@@ -79,6 +81,7 @@ func (db *DB) prepareTransactAction(ctx context.Context, ti *api.TransactWriteIt
 		d := ti.Delete
 		return db.prepareKeyed(ctx, writeDelete, d.TableName, d.Key, &expr.Request{
 			Operation:           "DeleteItem",
+			Trees:               actionTrees(ctx, d),
 			ConditionExpression: d.ConditionExpression,
 			Names:               d.ExpressionAttributeNames,
 			Values:              d.ExpressionAttributeValues,
@@ -87,6 +90,7 @@ func (db *DB) prepareTransactAction(ctx context.Context, ti *api.TransactWriteIt
 		c := ti.ConditionCheck
 		return db.prepareKeyed(ctx, writeCheck, c.TableName, c.Key, &expr.Request{
 			Operation:           "ConditionCheck",
+			Trees:               actionTrees(ctx, c),
 			ConditionExpression: c.ConditionExpression,
 			Names:               c.ExpressionAttributeNames,
 			Values:              c.ExpressionAttributeValues,
@@ -125,6 +129,7 @@ func (db *DB) prepareTransactGet(ctx context.Context, in *api.TransactGetItemsIn
 		}
 		c, err := db.exprs.Compile(&expr.Request{
 			Operation:            "GetItem",
+			Trees:                actionTrees(ctx, g),
 			ProjectionExpression: g.ProjectionExpression,
 			Names:                g.ExpressionAttributeNames,
 		}, expr.KeySchema{})

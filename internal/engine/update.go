@@ -18,6 +18,7 @@ import (
 func (db *DB) updateItem(ctx context.Context, in *api.UpdateItemInput) (*api.UpdateItemOutput, error) {
 	w, err := db.prepareUpdate(ctx, in.TableName, in.Key, &expr.Request{
 		Operation:           "UpdateItem",
+		Trees:               treesFrom(ctx),
 		ConditionExpression: in.ConditionExpression,
 		UpdateExpression:    in.UpdateExpression,
 		Names:               in.ExpressionAttributeNames,

@@ -1,0 +1,73 @@
+package integration
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+func pstmt(s string, params ...types.AttributeValue) types.ParameterizedStatement {
+	return types.ParameterizedStatement{Statement: aws.String(s), Parameters: params}
+}
+
+func TestPartiQLExecuteTransaction(t *testing.T) {
+	c := client(t)
+	ctx := context.Background()
+	makeTable(t, c, "Txn", hashS)
+	put(t, c, "Txn", item{"pk": S("acct"), "bal": N("10")})
+	put(t, c, "Txn", item{"pk": S("open")})
+
+	// All writes commit together.
+	_, err := c.ExecuteTransaction(ctx, &dynamodb.ExecuteTransactionInput{TransactStatements: []types.ParameterizedStatement{
+		pstmt(`UPDATE Txn SET bal = bal - 3 WHERE pk = 'acct' AND bal >= 3`),
+		pstmt(`INSERT INTO Txn VALUE {'pk': ?, 'amt': 3}`, S("t1")),
+		pstmt(`EXISTS(SELECT * FROM Txn WHERE pk = 'open')`),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantItem(t, get(t, c, "Txn", item{"pk": S("acct")}), item{"pk": S("acct"), "bal": N("7")})
+	wantItem(t, get(t, c, "Txn", item{"pk": S("t1")}), item{"pk": S("t1"), "amt": N("3")})
+
+	// One failing member cancels all, with a reason per statement.
+	_, err = c.ExecuteTransaction(ctx, &dynamodb.ExecuteTransactionInput{TransactStatements: []types.ParameterizedStatement{
+		pstmt(`UPDATE Txn SET bal = bal - 100 WHERE pk = 'acct' AND bal >= 100`),
+		pstmt(`DELETE FROM Txn WHERE pk = 't1'`),
+	}})
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		t.Fatalf("err = %v, want TransactionCanceledException", err)
+	}
+	if len(tce.CancellationReasons) != 2 || aws.ToString(tce.CancellationReasons[0].Code) != "ConditionalCheckFailed" ||
+		aws.ToString(tce.CancellationReasons[1].Code) != "None" {
+		t.Fatalf("reasons %+v", tce.CancellationReasons)
+	}
+	if get(t, c, "Txn", item{"pk": S("t1")}) == nil {
+		t.Fatal("a cancelled transaction deleted an item")
+	}
+
+	// All reads: one response per statement, as TransactGetItems answers.
+	out, err := c.ExecuteTransaction(ctx, &dynamodb.ExecuteTransactionInput{TransactStatements: []types.ParameterizedStatement{
+		pstmt(`SELECT bal FROM Txn WHERE pk = 'acct'`),
+		pstmt(`SELECT * FROM Txn WHERE pk = 'none'`),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Responses) != 2 {
+		t.Fatalf("%d responses", len(out.Responses))
+	}
+	wantItem(t, out.Responses[0].Item, item{"bal": N("7")})
+	if out.Responses[1].Item != nil {
+		t.Errorf("missing item returned %v", out.Responses[1].Item)
+	}
+
+	_, err = c.ExecuteTransaction(ctx, &dynamodb.ExecuteTransactionInput{TransactStatements: []types.ParameterizedStatement{
+		pstmt(`SELECT * FROM Txn WHERE bal = 7`)}})
+	wantAPIError(t, err, "ValidationException",
+		"Validation failed in TransactStatements[0]: Select statements within ExecuteTransaction must specify the primary key in the where clause.")
+}

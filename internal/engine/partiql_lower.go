@@ -1,0 +1,330 @@
+package engine
+
+// Lowering PartiQL expressions to package expr's syntax trees
+// (internal/expr/doc.go, "PartiQL"): values (literals and bound
+// parameters) to attr.Value, paths to expr.Path, WHERE conditions to
+// expr.Cond, SET values to expr.Operand. Nothing is printed as expression
+// text, so nothing a user writes can change an expression's meaning.
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/dynago/dynago/internal/apierr"
+	"github.com/dynago/dynago/internal/attr"
+	"github.com/dynago/dynago/internal/expr"
+	"github.com/dynago/dynago/internal/partiql"
+)
+
+// lowerer lowers one statement's expressions against its parameters.
+type lowerer struct {
+	params []attr.Value
+}
+
+// value returns the constant e denotes: a literal, a parameter, or a
+// list, bag or tuple of them. ok is false when e is not a constant (a
+// path, an operator), which is the caller's question.
+func (l *lowerer) value(e partiql.Expr) (v attr.Value, ok bool, err error) {
+	switch e := e.(type) {
+	case *partiql.Param:
+		if e.Index >= len(l.params) {
+			return attr.Value{}, false, apierr.Validation("Number of parameters in request and statement don't match.")
+		}
+		return l.params[e.Index], true, nil
+	case *partiql.Literal:
+		switch e.Kind {
+		case partiql.LitString:
+			return attr.String(e.Text), true, nil
+		case partiql.LitNumber:
+			n, err := attr.Number(e.Text)
+			if err != nil {
+				return attr.Value{}, false, apierr.Validation(err.Error())
+			}
+			return n, true, nil
+		case partiql.LitBool:
+			return attr.Bool(e.Text == "true"), true, nil
+		case partiql.LitNull:
+			return attr.Null(), true, nil
+		case partiql.LitMissing:
+			return attr.Value{}, false, apierr.Validation("MISSING must be compared using IS operator")
+		default:
+			return attr.Value{}, false, apierr.Validation("Unsupported data type: Amazon Ion literals")
+		}
+	case *partiql.List:
+		out := make([]attr.Value, 0, len(e.Elems))
+		for _, x := range e.Elems {
+			v, ok, err := l.value(x)
+			if err != nil || !ok {
+				return attr.Value{}, ok, err
+			}
+			out = append(out, v)
+		}
+		return attr.List(out...), true, nil
+	case *partiql.Tuple:
+		m := make(attr.Item, len(e.Fields))
+		for _, f := range e.Fields {
+			k, ok, err := l.value(f.Key)
+			if err != nil || !ok {
+				return attr.Value{}, ok, err
+			}
+			if k.Type != attr.TypeS {
+				return attr.Value{}, false, apierr.Validationf("Tuple keys must be of type String. Actual type: %s", typeWord(k))
+			}
+			if _, dup := m[k.S]; dup {
+				return attr.Value{}, false, apierr.Validationf("Duplicate tuple key: %s", k.S)
+			}
+			v, ok, err := l.value(f.Value)
+			if err != nil || !ok {
+				return attr.Value{}, ok, err
+			}
+			m[k.S] = v
+		}
+		return attr.Map(m), true, nil
+	case *partiql.Bag:
+		return l.bag(e)
+	case *partiql.Unary:
+		if e.Op == partiql.OpPlus {
+			return l.value(e.X)
+		}
+	}
+	return attr.Value{}, false, nil
+}
+
+// bag returns a <<...>> literal as a string, number or binary set.
+func (l *lowerer) bag(e *partiql.Bag) (attr.Value, bool, error) {
+	if len(e.Elems) == 0 {
+		return attr.Value{}, false, apierr.Validation("Empty bags are not supported")
+	}
+	var out attr.Value
+	seen := map[string]bool{}
+	for i, x := range e.Elems {
+		v, ok, err := l.value(x)
+		if err != nil || !ok {
+			return attr.Value{}, ok, err
+		}
+		setType := map[attr.Type]attr.Type{attr.TypeS: attr.TypeSS, attr.TypeN: attr.TypeNS, attr.TypeB: attr.TypeBS}[v.Type]
+		if setType == attr.TypeInvalid || (i > 0 && setType != out.Type) {
+			return attr.Value{}, false, apierr.Validation("Unsupported data type in Bag. DynamoDB only supports either numbers or strings in bags")
+		}
+		out.Type = setType
+		key := v.S
+		if v.Type == attr.TypeB {
+			key = string(v.B)
+			out.BS = append(out.BS, v.B)
+		} else {
+			out.Set = append(out.Set, v.S)
+		}
+		if seen[key] {
+			return attr.Value{}, false, apierr.Validation("Duplicate value in set. Sets must not contain duplicates.")
+		}
+		seen[key] = true
+	}
+	return out, true, nil
+}
+
+// typeWord names a value's DynamoDB type for messages.
+func typeWord(v attr.Value) string {
+	return [...]string{attr.TypeS: "S", attr.TypeN: "N", attr.TypeB: "B", attr.TypeBOOL: "BOOL",
+		attr.TypeNULL: "NULL", attr.TypeM: "M", attr.TypeL: "L", attr.TypeSS: "SS", attr.TypeNS: "NS",
+		attr.TypeBS: "BS", attr.TypeInvalid: "?"}[v.Type]
+}
+
+// path returns e as a document path, or ok false when it is not one.
+func (l *lowerer) path(e partiql.Expr) (expr.Path, bool, error) {
+	root, steps, ok := partiql.DocPath(e)
+	if !ok {
+		return nil, false, nil
+	}
+	p := expr.Attr(root.Name)
+	for _, s := range steps {
+		switch s.Kind {
+		case partiql.StepField:
+			p = p.Key(s.Name)
+		case partiql.StepIndex:
+			lit, isLit := s.Index.(*partiql.Literal)
+			if !isLit || lit.Kind != partiql.LitNumber {
+				return nil, false, apierr.Validation("Path component cannot be an expression; only literal index values are supported")
+			}
+			i, err := strconv.Atoi(lit.Text)
+			if err != nil || i < 0 {
+				return nil, false, apierr.Validationf("List index is not within the allowable range; index: [%s]", lit.Text)
+			}
+			p = p.At(i)
+		case partiql.StepWildcard:
+			return nil, false, apierr.Validation("Wildcard path component like a[*].b are not supported")
+		default:
+			return nil, false, apierr.Validation("Unpivot path component like a.*.b are not supported")
+		}
+	}
+	return p, true, nil
+}
+
+// operand lowers a condition operand: a path, a constant, or size(path).
+func (l *lowerer) operand(e partiql.Expr) (expr.Operand, error) {
+	if p, ok, err := l.path(e); err != nil || ok {
+		return p, err
+	}
+	if v, ok, err := l.value(e); err != nil || ok {
+		return expr.Val(v), err
+	}
+	if c, ok := e.(*partiql.Call); ok && c.Name == "size" {
+		if len(c.Args) != 1 {
+			return nil, apierr.Validation("Incorrect number of operands for operator or function; operator or function: size, number of operands: " + strconv.Itoa(len(c.Args)))
+		}
+		x, err := l.operand(c.Args[0])
+		if err != nil {
+			return nil, err
+		}
+		return expr.Size(x), nil
+	}
+	return nil, unsupportedExpr(e)
+}
+
+// unsupportedExpr is the refusal of an expression DynamoDB does not run
+// where it appears.
+func unsupportedExpr(e partiql.Expr) error {
+	switch e := e.(type) {
+	case *partiql.Call:
+		return apierr.Validationf("Unrecognized function: %s at %s", e.Name, e.Pos)
+	case *partiql.Binary:
+		return apierr.Validationf("Unsupported operation: %s", binaryClass[e.Op])
+	}
+	return apierr.Validation(fmt.Sprintf("Unsupported expression at %s", e.Position()))
+}
+
+// binaryClass names operators as DynamoDB's translator does in
+// "Unsupported operation: %s".
+var binaryClass = [...]string{partiql.OpOr: "Or", partiql.OpAnd: "And", partiql.OpEq: "Eq",
+	partiql.OpNe: "Ne", partiql.OpLt: "Lt", partiql.OpLe: "Lte", partiql.OpGt: "Gt", partiql.OpGe: "Gte",
+	partiql.OpAdd: "Plus", partiql.OpSub: "Minus", partiql.OpMul: "Times", partiql.OpDiv: "Divide",
+	partiql.OpMod: "Modulo", partiql.OpConcat: "Concat"}
+
+var compareOps = map[partiql.BinaryOp]expr.CompareOp{partiql.OpEq: expr.EQ, partiql.OpNe: expr.NE,
+	partiql.OpLt: expr.LT, partiql.OpLe: expr.LE, partiql.OpGt: expr.GT, partiql.OpGe: expr.GE}
+
+// isTypes maps IS type names to the DynamoDB type attribute_type tests.
+var isTypes = map[string]attr.Type{"boolean": attr.TypeBOOL, "numeric": attr.TypeN, "integer": attr.TypeN,
+	"string": attr.TypeS, "blob": attr.TypeB, "struct": attr.TypeM, "tuple": attr.TypeM, "list": attr.TypeL}
+
+// cond lowers a WHERE condition (or the part of one left after the key).
+func (l *lowerer) cond(e partiql.Expr) (expr.Cond, error) {
+	switch e := e.(type) {
+	case *partiql.Binary:
+		switch e.Op {
+		case partiql.OpAnd, partiql.OpOr:
+			a, err := l.cond(e.L)
+			if err != nil {
+				return nil, err
+			}
+			b, err := l.cond(e.R)
+			if err != nil {
+				return nil, err
+			}
+			if e.Op == partiql.OpAnd {
+				return expr.And{Left: a, Right: b}, nil
+			}
+			return expr.Or{Left: a, Right: b}, nil
+		}
+		op, ok := compareOps[e.Op]
+		if !ok {
+			return nil, unsupportedExpr(e)
+		}
+		a, err := l.operand(e.L)
+		if err != nil {
+			return nil, err
+		}
+		b, err := l.operand(e.R)
+		if err != nil {
+			return nil, err
+		}
+		return expr.Compare(op, a, b), nil
+	case *partiql.Unary:
+		if e.Op != partiql.OpNot {
+			return nil, unsupportedExpr(e)
+		}
+		x, err := l.cond(e.X)
+		if err != nil {
+			return nil, err
+		}
+		return expr.Not{X: x}, nil
+	case *partiql.Between:
+		ops, err := l.operands(e.X, e.Lo, e.Hi)
+		if err != nil {
+			return nil, err
+		}
+		var c expr.Cond = expr.Between{X: ops[0], Low: ops[1], High: ops[2]}
+		if e.Not {
+			c = expr.Not{X: c}
+		}
+		return c, nil
+	case *partiql.In:
+		list, ok := e.Set.(*partiql.List)
+		if !ok {
+			return nil, apierr.Validation("IN operator must have a list of values as the right hand operand")
+		}
+		x, err := l.operand(e.X)
+		if err != nil {
+			return nil, err
+		}
+		vals, err := l.operands(list.Elems...)
+		if err != nil {
+			return nil, err
+		}
+		var c expr.Cond = expr.In{X: x, List: vals}
+		if e.Not {
+			c = expr.Not{X: c}
+		}
+		return c, nil
+	case *partiql.Is:
+		x, err := l.operand(e.X)
+		if err != nil {
+			return nil, err
+		}
+		var c expr.Cond
+		switch e.Type.Name {
+		case "missing":
+			c = expr.IsMissing(x)
+		case "null":
+			c = expr.IsNull(x)
+		default:
+			t, ok := isTypes[e.Type.Name]
+			if !ok {
+				return nil, apierr.Validation("Unsupported operation: IsType")
+			}
+			c = expr.IsType(x, t)
+		}
+		if e.Not {
+			c = expr.Not{X: c}
+		}
+		return c, nil
+	case *partiql.Call:
+		return l.funcCond(e)
+	}
+	return nil, unsupportedExpr(e)
+}
+
+// funcCond lowers a function used as a condition.
+func (l *lowerer) funcCond(c *partiql.Call) (expr.Cond, error) {
+	switch c.Name {
+	case "begins_with", "contains", "attribute_exists", "attribute_not_exists", "attribute_type":
+	default:
+		return nil, unsupportedExpr(c)
+	}
+	args, err := l.operands(c.Args...)
+	if err != nil {
+		return nil, err
+	}
+	return expr.FuncCond{Func: c.Name, Args: args}, nil
+}
+
+func (l *lowerer) operands(es ...partiql.Expr) ([]expr.Operand, error) {
+	out := make([]expr.Operand, len(es))
+	for i, e := range es {
+		o, err := l.operand(e)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = o
+	}
+	return out, nil
+}
