@@ -20,15 +20,17 @@ func init() {
 			if *pd == "" {
 				return nil
 			}
-			if cfg.InMemory {
-				return errors.New("--tikv and --in-memory (or -inMemory) choose different stores; give one")
-			}
+			// The mock keeps its data in memory, so --in-memory (DynamoDB
+			// Local's -inMemory) agrees with it; a real cluster does not.
 			if *pd != server.TiKVMock {
+				if cfg.InMemory {
+					return errors.New("--tikv with PD endpoints and --in-memory (or -inMemory) choose different stores; give one")
+				}
 				if _, err := server.ParsePDAddrs(*pd); err != nil {
 					return err
 				}
 			}
-			cfg.TiKV = *pd
+			cfg.TiKV, cfg.InMemory = *pd, false
 			return nil
 		}
 	})
