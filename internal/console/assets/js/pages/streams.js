@@ -150,19 +150,23 @@ export async function render(ctx) {
 
   function draw() {
     drawInfo();
-    const img = m => m ? Object.entries(m).map(([k, v]) => `${k}: ${summary(v)}`).join(', ') : '–';
+    // Images leave out the key attributes, which have their own column.
+    const attrs = (m, skip) => m ? Object.entries(m).filter(([k]) => !skip || !(k in skip)).map(([k, v]) => `${k}: ${summary(v)}`).join(', ') || '(keys only)' : '–';
     replace(list, records.length === 0 ? h('p', {class: 'muted'}, running ? 'Waiting for changes…' : 'Press Start to follow the stream.') :
       h('div', {class: 'grid-scroll'}, h('table', {class: 'grid'},
         h('thead', null, h('tr', null, ['Time', 'Event', 'Keys', 'New image', 'Old image', 'Sequence number'].map(c => h('th', null, c)))),
         h('tbody', null, records.map(r => {
           const d = r.dynamodb || {};
+          const seq = d.SequenceNumber || '';
           return h('tr', {dataset: {event: r.eventName || ''}},
-            h('td', null, fmtDate(d.ApproximateCreationDateTime)),
+            h('td', {class: 'nowrap'}, fmtDate(d.ApproximateCreationDateTime)),
             h('td', null, h('span', {class: ['badge', EVENT_BADGE[r.eventName] || 'neutral']}, r.eventName)),
-            h('td', {class: 'image', title: img(d.Keys)}, img(d.Keys)),
-            h('td', {class: 'image', title: img(d.NewImage)}, img(d.NewImage)),
-            h('td', {class: 'image', title: img(d.OldImage)}, img(d.OldImage)),
-            h('td', null, h('code', null, d.SequenceNumber || '')));
+            h('td', {class: 'image', title: attrs(d.Keys)}, attrs(d.Keys)),
+            h('td', {class: 'image', title: attrs(d.NewImage, d.Keys)}, attrs(d.NewImage, d.Keys)),
+            h('td', {class: 'image', title: attrs(d.OldImage, d.Keys)}, attrs(d.OldImage, d.Keys)),
+            // Sequence numbers are zero-padded to a fixed width; the
+            // padding says nothing.
+            h('td', {title: seq}, h('code', null, seq.replace(/^0+(?=\d)/, ''))));
         })))));
   }
 
