@@ -125,6 +125,7 @@ func TestBrowser(t *testing.T) {
 	run("tables list", h.testTablesList)
 	run("partiql", h.testPartiQL)
 	run("streams", h.testStreams)
+	run("stream shard roll-over", h.testStreamRollover)
 	run("credentials", h.testCredentials)
 	run("metrics", h.testMetrics)
 	run("requests are signed", h.testRequestsSigned)
