@@ -8,14 +8,15 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 )
 
 // The steps of TestBrowser on the PartiQL editor.
 
 // testPartiQL runs statements in the editor: a SELECT whose results come
-// in pages (Limit 2, "Load more" sends NextToken until the last page), an
-// INSERT and a DELETE checked through the SDK, and statements the API
+// in pages (Limit 2, "Load more" sends NextToken until the last page), a
+// SELECT with a ? parameter, an INSERT and a DELETE checked through the SDK, and statements the API
 // refuses, whose error type and message the page must show as the SDK
 // reports them.
 func (h *harness) testPartiQL(t *testing.T) {
@@ -66,8 +67,32 @@ func (h *harness) testPartiQL(t *testing.T) {
 	b.waitText("#partiql-info", fmt.Sprintf("%d items", len(want)))
 	b.shot("partiql", false)
 
-	// Writes, checked in the table.
+	// Parameters fill the ? placeholders.
+	withParam := `SELECT SongTitle FROM "Music" WHERE Artist = ?`
+	out, err := h.ddb.ExecuteStatement(h.ctx, &dynamodb.ExecuteStatementInput{Statement: aws.String(withParam),
+		Parameters: []types.AttributeValue{str("Miles Davis")}})
+	if err != nil {
+		t.Fatalf("SDK ExecuteStatement with parameters: %v", err)
+	}
+	wantMiles := h.titles(out.Items)
 	b.setValue("#partiql-limit", "")
+	b.setValue("#partiql-input", withParam)
+	b.setValue("#partiql-params", `[{"S": "Miles Davis"}]`)
+	h.runPartiQL()
+	b.waitFor("the rows", fmt.Sprintf(`document.querySelectorAll('#partiql-results tbody tr').length === %d`, len(wantMiles)))
+	gotMiles := h.partiqlColumn("SongTitle")
+	slices.Sort(gotMiles)
+	slices.Sort(wantMiles)
+	if len(wantMiles) == 0 || !slices.Equal(gotMiles, wantMiles) {
+		t.Errorf("with a parameter the page shows %q, the SDK reads %q", gotMiles, wantMiles)
+	}
+	// A malformed parameter list is refused in the page, before any call.
+	b.setValue("#partiql-params", `{"S": "Miles Davis"}`)
+	b.click("#run-partiql")
+	b.waitText(".alert.error", "Parameters must be a JSON array")
+	b.setValue("#partiql-params", "")
+
+	// Writes, checked in the table.
 	b.setValue("#partiql-input", `INSERT INTO "Music" VALUE {'Artist': 'Console', 'SongTitle': 'Typed in PartiQL', 'Year': 2026}`)
 	h.runPartiQL()
 	b.waitText("#partiql-results", "Statement succeeded")

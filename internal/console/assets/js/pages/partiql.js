@@ -25,6 +25,8 @@ export async function render(ctx) {
   const consistent = h('input', {type: 'checkbox', name: 'consistent'});
   const limit = h('input', {type: 'number', class: 'input narrow', name: 'limit', id: 'partiql-limit', min: 1, max: MAX_LIMIT,
     placeholder: 'none', 'aria-label': 'Items evaluated per page (Limit)'});
+  const params = h('input', {type: 'text', class: 'input grow code', name: 'parameters', id: 'partiql-params', spellcheck: 'false',
+    placeholder: '[{"S": "The Beatles"}]', 'aria-label': 'Parameters for ? placeholders, a JSON array of DynamoDB JSON values'});
   const status = new Status();
   const results = h('div', {class: 'results', id: 'partiql-results'}, h('p', {class: 'muted'}, 'Run a statement to see what it returns.'));
   const banner = h('div', {id: 'partiql-availability'});
@@ -53,8 +55,16 @@ export async function render(ctx) {
       units = 0;
     }
     if (!statement) { status.error(new Error('Enter a statement')); return; }
+    let parameters;
+    try {
+      parameters = parseParameters(params.value);
+    } catch (e) {
+      status.error(e);
+      return;
+    }
     sessionStorage.setItem(HISTORY_KEY, editor.value);
     const req = {Statement: statement, ReturnConsumedCapacity: 'TOTAL'};
+    if (parameters) req.Parameters = parameters;
     if (consistent.checked) req.ConsistentRead = true;
     if (limit.value !== '') req.Limit = Number(limit.value);
     if (next && token) req.NextToken = token;
@@ -108,7 +118,10 @@ export async function render(ctx) {
   ctx.view.append(
     pageHead('PartiQL editor', 'Run SELECT, INSERT, UPDATE and DELETE statements with ExecuteStatement.'),
     banner,
-    card(null, null, editor, h('div', {class: 'form-actions left'}, runBtn,
+    card(null, null, editor,
+      h('label', {class: 'field params'}, h('span', {class: 'field-label'}, 'Parameters'), params,
+        h('span', {class: 'field-hint'}, 'Values for the statement’s ? placeholders, in order, as DynamoDB JSON: [{"S": "a"}, {"N": "1"}]')),
+      h('div', {class: 'form-actions left'}, runBtn,
       h('label', {class: 'field check'}, consistent, h('span', null, 'Strongly consistent')),
       h('label', {class: 'inline-label'}, h('span', null, 'Limit'), limit),
       h('span', {class: 'muted'}, 'Ctrl+Enter runs the statement')), status.el),
@@ -122,4 +135,21 @@ export async function render(ctx) {
   } catch (e) {
     if (ctx.alive() && isUnavailable(e)) unavailable();
   }
+}
+
+// parseParameters reads the Parameters field: empty for none, else a JSON
+// array of DynamoDB JSON values (numbers are strings there, so JSON.parse
+// loses no digits).
+function parseParameters(text) {
+  if (text.trim() === '') return null;
+  let v;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`Parameters are not JSON: ${e.message}`);
+  }
+  if (!Array.isArray(v) || v.some(p => p === null || typeof p !== 'object' || Array.isArray(p) || Object.keys(p).length !== 1)) {
+    throw new Error('Parameters must be a JSON array of DynamoDB JSON values, such as [{"S": "a"}, {"N": "1"}]');
+  }
+  return v;
 }
