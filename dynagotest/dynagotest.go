@@ -34,6 +34,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/dynago/dynago/internal/s3store"
 	"github.com/dynago/dynago/internal/server"
 )
 
@@ -62,6 +63,15 @@ type options struct {
 	throttle    bool
 	now         func() time.Time
 	nodes       int
+	objects     s3store.Store
+}
+
+// WithObjects makes store the server's S3 (what ExportTableToPointInTime
+// writes and ImportTable reads); s3store.NewMemory() lets a test read an
+// export's files directly. Without it an in-memory server has a memory
+// store of its own, and one WithDataDir a directory under its data.
+func WithObjects(store s3store.Store) Option {
+	return func(o *options) { o.objects = store }
 }
 
 // NodesEnv names the environment variable that, set to a number above 1,
@@ -150,6 +160,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		NoThrottle:  !o.throttle,
 		Now:         o.now,
 		Nodes:       o.nodes,
+		Objects:     o.objects,
 	}
 	srv, err := server.Start(context.Background(), cfg)
 	if err != nil {
