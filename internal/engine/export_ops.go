@@ -17,11 +17,15 @@ func (db *DB) bindTaskOperations() {
 	h[api.OpExportTableToPointInTime] = api.Bind(db.ExportTableToPointInTime)
 	h[api.OpDescribeExport] = api.Bind(db.DescribeExport)
 	h[api.OpListExports] = api.Bind(db.ListExports)
+	h[api.OpImportTable] = api.Bind(db.ImportTable)
+	h[api.OpDescribeImport] = api.Bind(db.DescribeImport)
+	h[api.OpListImports] = api.Bind(db.ListImports)
 }
 
 // addTaskJobs registers the export and import job bodies.
 func (db *DB) addTaskJobs(bodies map[string]jobs.Body) {
 	bodies[jobExport] = db.runExport
+	bodies[jobImport] = db.runImport
 }
 
 // ExportTableToPointInTime serves DynamoDB's ExportTableToPointInTime
@@ -38,4 +42,19 @@ func (db *DB) DescribeExport(ctx context.Context, in *api.DescribeExportInput) (
 // ListExports serves DynamoDB's ListExports (listExports).
 func (db *DB) ListExports(ctx context.Context, in *api.ListExportsInput) (*api.ListExportsOutput, error) {
 	return run(ctx, db, api.OpListExports, in, db.listExports)
+}
+
+// ImportTable serves DynamoDB's ImportTable (importTable, import_table.go).
+func (db *DB) ImportTable(ctx context.Context, in *api.ImportTableInput) (*api.ImportTableOutput, error) {
+	return run(ctx, db, api.OpImportTable, in, db.importTable)
+}
+
+// DescribeImport serves DynamoDB's DescribeImport (describeImport).
+func (db *DB) DescribeImport(ctx context.Context, in *api.DescribeImportInput) (*api.DescribeImportOutput, error) {
+	return run(ctx, db, api.OpDescribeImport, in, db.describeImport)
+}
+
+// ListImports serves DynamoDB's ListImports (listImports).
+func (db *DB) ListImports(ctx context.Context, in *api.ListImportsInput) (*api.ListImportsOutput, error) {
+	return run(ctx, db, api.OpListImports, in, db.listImports)
 }
