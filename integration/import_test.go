@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/dynago/dynago/dynagotest"
 	"github.com/dynago/dynago/internal/dataio"
 	"github.com/dynago/dynago/internal/s3store"
 )
@@ -288,4 +289,90 @@ not json
 	if len(one.ImportSummaryList) != 1 || aws.ToString(one.ImportSummaryList[0].ImportArn) != arn {
 		t.Errorf("ListImports(imp_zstd): %+v", one.ImportSummaryList)
 	}
+}
+
+// An import and an export running when the server stops finish after it
+// restarts on the same data: the import resumes from its last batch (the
+// table ends with exactly the source's items, none twice, and the counts
+// are exact), the export is redone as of its fixed ExportTime.
+func TestImportExportSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	mem := s3store.NewMemory()
+	const n = 30000
+	var lines strings.Builder
+	for i := range n {
+		fmt.Fprintf(&lines, `{"Item":{"pk":{"S":"k%06d"},"v":{"N":"%d"}}}`+"\n", i, i)
+	}
+	putCompressed(t, mem, "src", "big/1.json.gz", lines.String(), dataio.CompressionGzip)
+	params := &types.TableCreationParameters{
+		TableName:            aws.String("imp_restart"),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	}
+	var importArn, exportArn string
+	var want []string
+	ctx := context.Background()
+	t.Run("start", func(t *testing.T) {
+		c := dynagotest.New(t, dynagotest.WithDataDir(dir), dynagotest.WithObjects(mem)).Client()
+		makeTable(t, c, "exp_restart", hashS)
+		enablePITR(t, c, "exp_restart")
+		for i := range 300 {
+			put(t, c, "exp_restart", item{"pk": S(fmt.Sprint("e", i)), "v": N(fmt.Sprint(i))})
+		}
+		want = scanPlain(t, c, "exp_restart")
+		out, err := c.ExportTableToPointInTime(ctx, &dynamodb.ExportTableToPointInTimeInput{
+			TableArn: aws.String("arn:aws:dynamodb:us-east-1:000000000000:table/exp_restart"), S3Bucket: aws.String("bkt"),
+			ExportTime: aws.Time(time.Now())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exportArn = aws.ToString(out.ExportDescription.ExportArn)
+		// Changes after the ExportTime, which the export must not show.
+		for i := range 50 {
+			put(t, c, "exp_restart", item{"pk": S(fmt.Sprint("e", i)), "v": N("-1")})
+		}
+		imp, err := c.ImportTable(ctx, &dynamodb.ImportTableInput{
+			S3BucketSource:       &types.S3BucketSource{S3Bucket: aws.String("src"), S3KeyPrefix: aws.String("big/")},
+			InputFormat:          types.InputFormatDynamodbJson,
+			InputCompressionType: types.InputCompressionTypeGzip, TableCreationParameters: params,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		importArn = aws.ToString(imp.ImportTableDescription.ImportArn)
+		// Let the import write a few batches, then stop the server.
+		deadline := time.Now().Add(taskTimeout)
+		for time.Now().Before(deadline) {
+			d, err := c.DescribeImport(ctx, &dynamodb.DescribeImportInput{ImportArn: aws.String(importArn)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.ImportTableDescription.ImportedItemCount > 0 || d.ImportTableDescription.ImportStatus != types.ImportStatusInProgress {
+				t.Logf("stopping with %d items imported (%s)", d.ImportTableDescription.ImportedItemCount, d.ImportTableDescription.ImportStatus)
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	})
+	t.Run("after restart", func(t *testing.T) {
+		c := dynagotest.New(t, dynagotest.WithDataDir(dir), dynagotest.WithObjects(mem)).Client()
+		d := waitImport(t, c, importArn)
+		if d.ImportStatus != types.ImportStatusCompleted || d.ImportedItemCount != n || d.ProcessedItemCount != n || d.ErrorCount != 0 {
+			t.Errorf("import after restart: %s imported %d processed %d errors %d", d.ImportStatus, d.ImportedItemCount, d.ProcessedItemCount, d.ErrorCount)
+		}
+		cnt, err := c.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("imp_restart"), Select: types.SelectCount})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cnt.Count != n {
+			t.Errorf("imported table holds %d items, want %d", cnt.Count, n)
+		}
+		e := waitExport(t, c, exportArn)
+		if e.ExportStatus != types.ExportStatusCompleted {
+			t.Fatalf("export after restart: %s %s", e.ExportStatus, aws.ToString(e.FailureMessage))
+		}
+		_, lines := exportLines(t, mem, e)
+		wantSame(t, "export across a restart", exportedItems(t, lines), want)
+	})
 }
