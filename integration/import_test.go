@@ -376,3 +376,52 @@ func TestImportExportSurviveRestart(t *testing.T) {
 		wantSame(t, "export across a restart", exportedItems(t, lines), want)
 	})
 }
+
+// A key repeated across batches: the last record wins, and the GSI holds
+// one entry per item (each later write replaced the earlier one's entry).
+func TestImportRepeatedKeys(t *testing.T) {
+	c, mem := exportServer(t)
+	ctx := context.Background()
+	var lines strings.Builder
+	for i := range 1500 {
+		fmt.Fprintf(&lines, `{"Item":{"pk":{"S":"k%02d"},"g":{"S":"g%04d"},"v":{"N":"%d"}}}`+"\n", i%100, i, i)
+	}
+	putCompressed(t, mem, "src", "rep/1.json", lines.String(), dataio.CompressionNone)
+	out, err := c.ImportTable(ctx, &dynamodb.ImportTableInput{
+		S3BucketSource: &types.S3BucketSource{S3Bucket: aws.String("src"), S3KeyPrefix: aws.String("rep/")},
+		InputFormat:    types.InputFormatDynamodbJson,
+		TableCreationParameters: &types.TableCreationParameters{
+			TableName: aws.String("imp_rep"),
+			AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
+				{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS}},
+			KeySchema:   []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+			BillingMode: types.BillingModePayPerRequest,
+			GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{IndexName: aws.String("by_g"),
+				KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}},
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := waitImport(t, c, aws.ToString(out.ImportTableDescription.ImportArn)); d.ImportStatus != types.ImportStatusCompleted {
+		t.Fatalf("%s %s", d.ImportStatus, aws.ToString(d.FailureMessage))
+	}
+	for _, index := range []*string{nil, aws.String("by_g")} {
+		s, err := c.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("imp_rep"), IndexName: index})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Items) != 100 {
+			t.Errorf("index %v: %d items, want 100", aws.ToString(index), len(s.Items))
+		}
+		for _, it := range s.Items {
+			pk := sval(t, it["pk"])
+			var k int
+			fmt.Sscanf(pk, "k%d", &k)
+			if want := fmt.Sprint(1400 + k); nval(t, it["v"]) != want {
+				t.Errorf("index %v: %s has v %s, want %s (the last line)", aws.ToString(index), pk, nval(t, it["v"]), want)
+			}
+		}
+	}
+}

@@ -144,8 +144,16 @@ func (db *DB) importObjects(ctx context.Context, j *jobs.Job, rec *importRecord,
 	if len(objs) == 0 {
 		return &taskFailure{Code: "ItemValidationError", Message: "No S3 objects found under the key prefix: s3://" + bucket + "/" + api.Str(src.S3KeyPrefix)}
 	}
+	var seen *importSeen // nil: read every key (see import_seen.go)
+	if len(j.Progress) == 0 {
+		var total int64
+		for _, o := range objs {
+			total += o.Size
+		}
+		seen = newImportSeen(total)
+	}
 	for p.Object < len(objs) {
-		if err := db.importObject(ctx, j, rec, t, bucket, objs[p.Object].Key, opts, p); err != nil {
+		if err := db.importObject(ctx, j, rec, t, bucket, objs[p.Object].Key, opts, p, seen); err != nil {
 			return err
 		}
 		p.Object, p.Pos = p.Object+1, dataio.Position{}
@@ -154,7 +162,7 @@ func (db *DB) importObjects(ctx context.Context, j *jobs.Job, rec *importRecord,
 }
 
 // importObject reads one object from p.Pos.
-func (db *DB) importObject(ctx context.Context, j *jobs.Job, rec *importRecord, t *Table, bucket, key string, opts dataio.ReaderOptions, p *importProgress) error {
+func (db *DB) importObject(ctx context.Context, j *jobs.Job, rec *importRecord, t *Table, bucket, key string, opts dataio.ReaderOptions, p *importProgress, seen *importSeen) error {
 	body, _, err := db.opts.Objects.Get(ctx, bucket, key)
 	if err != nil {
 		return err
@@ -182,7 +190,7 @@ func (db *DB) importObject(ctx context.Context, j *jobs.Job, rec *importRecord, 
 			b.errors++
 			p.Counts.Processed++
 		case errors.Is(err, io.EOF):
-			return db.importCommit(ctx, j, rec, t, b, p, rd.Pos(), rd.Offset()-start)
+			return db.importCommit(ctx, j, rec, t, b, p, seen, rd.Pos(), rd.Offset()-start)
 		default:
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -191,11 +199,11 @@ func (db *DB) importObject(ctx context.Context, j *jobs.Job, rec *importRecord, 
 			// stream): one error, then the next object.
 			db.importError(j.ID, key, rd.Line(), err)
 			b.errors++
-			return db.importCommit(ctx, j, rec, t, b, p, rd.Pos(), rd.Offset()-start)
+			return db.importCommit(ctx, j, rec, t, b, p, seen, rd.Pos(), rd.Offset()-start)
 		}
 		if len(b.keys) >= importBatchItems || b.size >= importBatchBytes {
 			off := rd.Offset()
-			if err := db.importCommit(ctx, j, rec, t, b, p, rd.Pos(), off-start); err != nil {
+			if err := db.importCommit(ctx, j, rec, t, b, p, seen, rd.Pos(), off-start); err != nil {
 				return err
 			}
 			start = off
@@ -233,7 +241,7 @@ func (b *importBatch) add(t *Table, it attr.Item) {
 }
 
 // importCommit writes a batch with the checkpoint pos and the counts.
-func (db *DB) importCommit(ctx context.Context, j *jobs.Job, rec *importRecord, t *Table, b *importBatch, p *importProgress, pos dataio.Position, read int64) error {
+func (db *DB) importCommit(ctx context.Context, j *jobs.Job, rec *importRecord, t *Table, b *importBatch, p *importProgress, seen *importSeen, pos dataio.Position, read int64) error {
 	next := *p
 	next.Pos = pos
 	next.Counts.Imported += int64(len(b.keys))
@@ -253,11 +261,13 @@ func (db *DB) importCommit(ctx context.Context, j *jobs.Job, rec *importRecord, 
 		}
 		for _, k := range b.keys {
 			var old []byte
-			switch v, err := txn.Get(ctx, k); {
-			case err == nil:
-				old = v
-			case !errors.Is(err, kv.ErrNotFound):
-				return err
+			if seen.mayHave(k) {
+				switch v, err := txn.Get(ctx, k); {
+				case err == nil:
+					old = v
+				case !errors.Is(err, kv.ErrNotFound):
+					return err
+				}
 			}
 			if err := db.writeItem(txn, t, k, &oldImage{raw: old}, b.items[string(k)], fromImport); err != nil {
 				return err
@@ -270,6 +280,9 @@ func (db *DB) importCommit(ctx context.Context, j *jobs.Job, rec *importRecord, 
 	})
 	if err != nil {
 		return err
+	}
+	for _, k := range b.keys {
+		seen.add(k)
 	}
 	*p = next
 	*rec = r
