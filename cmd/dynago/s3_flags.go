@@ -11,7 +11,7 @@ import (
 func init() {
 	registerServeFlags(func(f *serveFlags) func(*server.Config) error {
 		endpoint := f.String("s3-endpoint", "DYNAGO_S3_ENDPOINT", "",
-			"S3-compatible endpoint URL that exports are written to and imports read from (path-style; credentials and region from the standard AWS chain); without it, <data-dir>/s3/<bucket>/…, or memory with -inMemory")
+			"S3-compatible endpoint URL that exports are written to and imports read from (path-style; credentials and region from the standard AWS chain); without it, <data-dir>/s3/<bucket>/…, or memory with --in-memory")
 		return func(cfg *server.Config) error {
 			if *endpoint == "" {
 				return nil
