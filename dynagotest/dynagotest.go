@@ -37,6 +37,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/dynago/dynago/internal/kv"
+	"github.com/dynago/dynago/internal/s3store"
 	"github.com/dynago/dynago/internal/server"
 )
 
@@ -70,8 +71,17 @@ type options struct {
 	// tikv serves from a mock TiKV cluster of the server's own
 	// (StoreEnv, WithTiKV); store, when set, opens the store the server
 	// runs on and is closed after it (WithTiKVCluster).
-	tikv  bool
-	store func(context.Context) (kv.Store, error)
+	tikv    bool
+	store   func(context.Context) (kv.Store, error)
+	objects s3store.Store
+}
+
+// WithObjects makes store the server's S3 (what ExportTableToPointInTime
+// writes and ImportTable reads); s3store.NewMemory() lets a test read an
+// export's files directly. Without it an in-memory server has a memory
+// store of its own, and one WithDataDir a directory under its data.
+func WithObjects(store s3store.Store) Option {
+	return func(o *options) { o.objects = store }
 }
 
 // StoreEnv names the environment variable that, set to "tikv", makes every
@@ -175,6 +185,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		NoThrottle:  !o.throttle,
 		Now:         o.now,
 		Nodes:       o.nodes,
+		Objects:     o.objects,
 	}
 	var store kv.Store
 	switch {

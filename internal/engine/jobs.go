@@ -11,6 +11,8 @@ package engine
 //	index-drop      <table id>/<index id>     indexJobSpec         drop a deleted GSI's entries, then remove it
 //	ttl             all                       —                    one pass deleting expired items, again every TTLInterval
 //	stream          all                       —                    roll stream shards over, trim change logs (stream_job.go)
+//	export          <export id>               —                    write an export to S3 (export_job.go)
+//	import          <import id>               —                    fill a table from S3 (import_job.go)
 //
 // Ids are hex, 16 digits each. A job is submitted in the same commit as the
 // catalog change that needs it (DeleteTable, UpdateTable), so it cannot be
@@ -69,6 +71,7 @@ func (db *DB) startJobs(ctx context.Context) error {
 		bodies[jobTTL] = db.runTTL
 	}
 	bodies[jobStream] = db.runStreamJob
+	db.addTaskJobs(bodies)
 	if err := db.submitStreamJob(ctx); err != nil {
 		return err
 	}

@@ -50,6 +50,8 @@ func (db *DB) bindOperations() {
 	h[api.OpDescribeStream] = api.Bind(db.DescribeStream)
 	h[api.OpGetShardIterator] = api.Bind(db.GetShardIterator)
 	h[api.OpGetRecords] = api.Bind(db.GetRecords)
+
+	db.bindTaskOperations()
 }
 
 // Handler returns the engine's handler for op, or nil when the engine does

@@ -24,6 +24,7 @@ import (
 	"github.com/dynago/dynago/internal/engine"
 	"github.com/dynago/dynago/internal/kv"
 	"github.com/dynago/dynago/internal/metrics"
+	"github.com/dynago/dynago/internal/s3store"
 	"github.com/dynago/dynago/internal/wire"
 )
 
@@ -128,6 +129,17 @@ type Config struct {
 	// errorfs). Nil is the operating system's.
 	StoreFS vfs.FS
 
+	// S3Endpoint is the S3-compatible endpoint exports are written to and
+	// imports read from (`--s3-endpoint`), through aws-sdk-go-v2's client
+	// with path-style addressing and credentials from the standard AWS
+	// chain. Empty means a directory under DataDir (<DataDir>/s3/<bucket>/…,
+	// S3's layout), or memory for an InMemory server.
+	S3Endpoint string
+
+	// Objects, when set, is the object store itself (tests), overriding
+	// S3Endpoint.
+	Objects s3store.Store
+
 	// Nodes, when above 1, runs that many engines over the one store and
 	// hands requests to them in turn, as that many API nodes over one
 	// shared store (TiKV) would serve them: a test of everything that must
@@ -212,6 +224,11 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	objects, err := openObjects(ctx, cfg)
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
 	m := metrics.New()
 	ttl := cfg.TTLInterval
 	if ttl == 0 {
@@ -230,6 +247,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 			Observer:    m,
 			Transient:   cfg.Transient,
 			Now:         cfg.Now,
+			Objects:     objects,
 
 			SharedCapacity: cfg.Nodes > 1 || b.shared,
 		})

@@ -1,0 +1,29 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/dynago/dynago/internal/s3store"
+)
+
+// openObjects returns the object store exports and imports use: the one
+// the config names, an S3 endpoint, a directory under the data directory
+// (so a server with no S3 still exports, in S3's layout, to files that
+// `aws s3 sync` can upload), or memory for an in-memory server.
+func openObjects(ctx context.Context, cfg Config) (s3store.Store, error) {
+	switch {
+	case cfg.Objects != nil:
+		return cfg.Objects, nil
+	case cfg.S3Endpoint != "":
+		s, err := s3store.NewS3(ctx, s3store.S3Options{Endpoint: cfg.S3Endpoint, PathStyle: true})
+		if err != nil {
+			return nil, fmt.Errorf("--s3-endpoint: %w", err)
+		}
+		return s, nil
+	case cfg.InMemory:
+		return s3store.NewMemory(), nil
+	}
+	return s3store.NewDir(filepath.Join(cfg.DataDir, "s3"))
+}
