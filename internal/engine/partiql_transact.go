@@ -55,13 +55,14 @@ func (db *DB) executeTransaction(ctx context.Context, in *api.ExecuteTransaction
 // planTransactStatement turns one statement into its transaction action.
 func (db *DB) planTransactStatement(ctx context.Context, m api.ParameterizedStatement, trees map[any]*expr.Trees,
 	writes *[]api.TransactWriteItem, gets *[]api.TransactGetItem) error {
-	st, err := parseStatement(m.Statement)
+	sp, err := db.statementPlan(m.Statement)
 	if err != nil {
 		return err
 	}
-	if n := partiql.NumParams(st); n != len(m.Parameters) {
-		return apierr.Validation("Number of parameters in request and statement don't match.")
+	if err := checkParams(sp, m.Parameters); err != nil {
+		return err
 	}
+	st := sp.st
 	l := &lowerer{params: m.Parameters}
 	t, err := db.table(ctx, partiql.TableOf(st).Name.Name)
 	if err != nil {
