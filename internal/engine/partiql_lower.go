@@ -262,6 +262,9 @@ func (l *lowerer) cond(e partiql.Expr) (expr.Cond, error) {
 		if !ok {
 			return nil, apierr.Validation("IN operator must have a list of values as the right hand operand")
 		}
+		if len(list.Elems) > maxInOperands {
+			return nil, tooManyInOperands(len(list.Elems))
+		}
 		x, err := l.operand(e.X)
 		if err != nil {
 			return nil, err
