@@ -138,6 +138,13 @@ func (l *lowerer) fullKey(t *Table, where partiql.Expr) (attr.Item, expr.Cond, e
 	return key, expr.AllOf(rest...), nil
 }
 
+// msgDuplicateItem is DynamoDB's answer to an INSERT of an existing key.
+const msgDuplicateItem = "Duplicate primary key exists in table"
+
+// reasonDuplicateItem is that INSERT's cancellation reason code in
+// ExecuteTransaction.
+const reasonDuplicateItem = "DuplicateItem"
+
 var errNoFullKey = apierr.Validation("Where clause does not contain a mandatory equality on all key attributes")
 
 // partiqlInsert is a PutItem that must not overwrite.
@@ -156,7 +163,7 @@ func (db *DB) partiqlInsert(ctx context.Context, in *api.ExecuteStatementInput, 
 	put := &api.PutItemInput{TableName: &t.Name, Item: item, ReturnConsumedCapacity: in.ReturnConsumedCapacity}
 	out, err := db.putItem(withTrees(ctx, &expr.Trees{Condition: expr.AttributeNotExists(expr.Attr(t.Hash.Name))}), put)
 	if errors.Is(err, apierr.ConditionalCheckFailedException) {
-		return nil, apierr.New(apierr.DuplicateItemException, "Duplicate primary key exists in table")
+		return nil, apierr.New(apierr.DuplicateItemException, msgDuplicateItem)
 	}
 	if err != nil {
 		return nil, err
