@@ -51,7 +51,7 @@ func checkParams(sp *stmtPlan, params []attr.Value) error {
 	}
 	for _, p := range params {
 		if err := p.Validate(); err != nil {
-			return apierr.Validation(err.Error())
+			return err
 		}
 	}
 	return nil
