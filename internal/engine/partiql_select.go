@@ -293,11 +293,8 @@ func pageToken(lek attr.Item) (*string, error) {
 	if lek == nil {
 		return nil, nil
 	}
-	b, err := json.Marshal(lek)
-	if err != nil {
-		return nil, err
-	}
-	s := base64.RawURLEncoding.EncodeToString(b)
+	var buf [256]byte
+	s := base64.RawURLEncoding.EncodeToString(attr.AppendItemJSON(buf[:0], lek))
 	return &s, nil
 }
 
