@@ -12,7 +12,8 @@ ctx="$(mktemp -d "${TMPDIR:-/tmp}/dynago-image.XXXXXX")"
 trap 'rm -rf "$ctx"' EXIT
 
 version="$(git -C "$root" describe --always --dirty 2>/dev/null || echo dev)"
-(cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$version" -o "$ctx/dynago" ./cmd/dynago)
+(cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$version" -o "$ctx/dynago" ./cmd/dynago \
+	&& CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$ctx/dynago-transfer" ./cmd/dynago-transfer)
 mkdir "$ctx/data"
 cp "$here/Dockerfile.binary" "$ctx/Dockerfile"
 

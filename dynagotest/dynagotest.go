@@ -22,10 +22,12 @@ package dynagotest
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,6 +36,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/dynago/dynago/internal/kv"
 	"github.com/dynago/dynago/internal/server"
 )
 
@@ -50,6 +53,7 @@ const shutdownTimeout = 10 * time.Second
 type Server struct {
 	srv    *server.Server
 	client *dynamodb.Client
+	stop   func() error // runs once, from Stop or the test's cleanup
 }
 
 // Option changes how New starts a server.
@@ -62,7 +66,21 @@ type options struct {
 	throttle    bool
 	now         func() time.Time
 	nodes       int
+
+	// tikv serves from a mock TiKV cluster of the server's own
+	// (StoreEnv, WithTiKV); store, when set, opens the store the server
+	// runs on and is closed after it (WithTiKVCluster).
+	tikv  bool
+	store func(context.Context) (kv.Store, error)
 }
+
+// StoreEnv names the environment variable that, set to "tikv", makes every
+// server New starts without WithDataDir serve from client-go's in-process
+// mock TiKV cluster instead of in-memory Pebble: `DYNAGOTEST_STORE=tikv go
+// test -tags tikv ./integration/` runs a suite on the TiKV backend without
+// changing it. A test binary built without the tikv tag fails such a
+// server at start, saying so. "pebble" or unset is the default.
+const StoreEnv = "DYNAGOTEST_STORE"
 
 // NodesEnv names the environment variable that, set to a number above 1,
 // makes every server New starts run as that many API nodes over one
@@ -131,6 +149,13 @@ func New(t testing.TB, opts ...Option) *Server {
 	if n, err := strconv.Atoi(os.Getenv(NodesEnv)); err == nil {
 		o.nodes = n
 	}
+	switch env := os.Getenv(StoreEnv); env {
+	case "", "pebble":
+	case "tikv":
+		o.tikv = true
+	default:
+		t.Fatalf("dynagotest: %s=%q: want tikv or pebble", StoreEnv, env)
+	}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -151,25 +176,54 @@ func New(t testing.TB, opts ...Option) *Server {
 		Now:         o.now,
 		Nodes:       o.nodes,
 	}
+	var store kv.Store
+	switch {
+	case o.dataDir != "": // what survives a restart: Pebble, whatever StoreEnv says
+	case o.store != nil:
+		var err error
+		if store, err = o.store(context.Background()); err != nil {
+			t.Fatalf("dynagotest: opening the store: %v", err)
+		}
+		cfg.Store, cfg.InMemory = store, false
+	case o.tikv:
+		cfg.TiKV, cfg.InMemory = server.TiKVMock, false
+	}
 	srv, err := server.Start(context.Background(), cfg)
 	if err != nil {
+		if store != nil {
+			store.Close()
+		}
 		t.Fatalf("dynagotest: starting server: %v", err)
 	}
 	s := &Server{srv: srv}
 	s.client = NewClient(srv.URL())
-	t.Cleanup(func() {
+	s.stop = sync.OnceValue(func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()
 		err := srv.Close(ctx)
+		if store != nil {
+			err = errors.Join(err, store.Close())
+		}
 		if tl != nil {
 			tl.closed.Store(true)
 		}
-		if err != nil {
+		return err
+	})
+	t.Cleanup(func() {
+		if err := s.stop(); err != nil {
 			t.Errorf("dynagotest: closing server: %v", err)
 		}
 	})
 	return s
 }
+
+// Stop stops the server before the test ends, as an API node that goes
+// away: its requests in flight finish, its background jobs are cancelled
+// (another node over the same store takes them over once their leases
+// lapse), and its store is closed if New opened it. Calling it again, or
+// the test's cleanup after it, does nothing; its error is the one closing
+// returned.
+func (s *Server) Stop() error { return s.stop() }
 
 // URL returns the server's base URL, such as "http://127.0.0.1:41234", for
 // clients other than the one Client returns (boto3 in a subprocess, the AWS

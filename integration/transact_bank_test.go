@@ -61,8 +61,12 @@ func transferInput(a, b, amount int) *dynamodb.TransactWriteItemsInput {
 // between 32 accounts with TransactWriteItems, conditional on a sufficient
 // balance, while 4 others sum every balance with TransactGetItems. Every
 // sum must equal the total: a reader never sees half a transfer.
-func TestTransactBankTransfer(t *testing.T) {
-	c := client(t)
+func TestTransactBankTransfer(t *testing.T) { bankTransfer(t, client(t)) }
+
+// bankTransfer runs the bank-transfer test with each goroutine on one of
+// clients in turn (one client per API node: nodes_tikv_test.go).
+func bankTransfer(t *testing.T, clients ...*dynamodb.Client) {
+	c := clients[0]
 	makeTable(t, c, "bank", hashS)
 	for i := range bankAccounts {
 		put(t, c, "bank", item{"pk": accountKey(i)["pk"], "balance": N(strconv.Itoa(bankStart))})
@@ -81,6 +85,7 @@ func TestTransactBankTransfer(t *testing.T) {
 	errc := make(chan error, bankTransferers+bankSummers)
 	for w := range bankTransferers {
 		transfers.Add(1)
+		c := clients[w%len(clients)]
 		go func() {
 			defer transfers.Done()
 			rng := rand.New(rand.NewPCG(uint64(w), 42))
@@ -107,8 +112,9 @@ func TestTransactBankTransfer(t *testing.T) {
 			}
 		}()
 	}
-	for range bankSummers {
+	for w := range bankSummers {
 		summers.Add(1)
+		c := clients[(w+1)%len(clients)]
 		go func() {
 			defer summers.Done()
 			for {

@@ -63,10 +63,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 0
 	case "check":
 		return check(ctx, args, getenv, stdout, stderr)
-	case "import":
-		return importCmd(ctx, args, getenv, os.Stdin, stderr)
-	case "export":
-		return exportCmd(ctx, args, getenv, stdout, stderr)
+	case "import", "export":
+		// A binary of its own: transfer_exec.go says why.
+		return transfer(cmd, args, getenv, stderr)
 	case "help":
 		usage(stdout)
 		return 0

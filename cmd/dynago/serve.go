@@ -60,7 +60,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	dataDir := cfg.DataDir
-	if cfg.InMemory {
+	switch {
+	case cfg.TiKV != "":
+		dataDir = "(TiKV " + cfg.TiKV + ")"
+	case cfg.InMemory:
 		dataDir = "(in memory)"
 	}
 	log.Info("dynago serving the DynamoDB API", "url", s.URL(), "data_dir", dataDir, "version", version)

@@ -125,6 +125,7 @@ func TestBrowser(t *testing.T) {
 	run("tables list", h.testTablesList)
 	run("partiql", h.testPartiQL)
 	run("streams", h.testStreams)
+	run("stream shard roll-over", h.testStreamRollover)
 	run("credentials", h.testCredentials)
 	run("metrics", h.testMetrics)
 	run("requests are signed", h.testRequestsSigned)
@@ -352,52 +353,6 @@ func (h *harness) testTablesList(t *testing.T) {
 	b.waitText("#tables-grid tr[data-table=Orders]", "Provisioned (10 RCU, 5 WCU)")
 	b.waitText("#tables-grid tr[data-table=Orders]", "1 local")
 	b.shot("tables", false)
-}
-
-// testPartiQL runs a statement. Until Dynago serves PartiQL the page must
-// say it is not available, exactly when the SDK's call fails with
-// UnknownOperationException; once it does, the page must show the rows.
-func (h *harness) testPartiQL(t *testing.T) {
-	b := h.b
-	stmt := `SELECT * FROM "Music" WHERE Artist = 'Miles Davis'`
-	out, err := h.ddb.ExecuteStatement(h.ctx, &dynamodb.ExecuteStatementInput{Statement: aws.String(stmt)})
-	b.route("/partiql")
-	b.waitFor("the editor", `!!document.querySelector('#partiql-input')`)
-	b.setValue("#partiql-input", stmt)
-	b.click("#run-partiql")
-	var apiErr smithy.APIError
-	switch {
-	case errors.As(err, &apiErr) && apiErr.ErrorCode() == "UnknownOperationException":
-		b.waitText("#partiql-availability", "PartiQL is not available on this server")
-		b.waitText(".alert.error .error-type", "UnknownOperationException")
-	case err != nil:
-		t.Fatalf("SDK ExecuteStatement: %v", err)
-	default:
-		want := h.titles(out.Items)
-		b.waitFor("the results", fmt.Sprintf(`document.querySelectorAll('#partiql-results tbody tr').length === %d`, len(want)))
-		for _, title := range want {
-			b.waitText("#partiql-results", title)
-		}
-	}
-	b.shot("partiql", false)
-}
-
-// testStreams opens the stream viewer. Until Dynago serves DynamoDB
-// Streams the page must say so, exactly when a signed ListStreams call
-// fails with UnknownOperationException.
-func (h *harness) testStreams(t *testing.T) {
-	b := h.b
-	errType := h.rawCall("DynamoDBStreams_20120810.ListStreams", `{}`)
-	b.route("/streams")
-	if errType == "UnknownOperationException" {
-		b.waitText("#streams-unavailable", "Streams are not available on this server")
-	} else {
-		if errType != "" {
-			t.Fatalf("ListStreams: %s", errType)
-		}
-		b.waitFor("the viewer", `!!document.querySelector('#streams-empty') || !!document.querySelector('#stream-toggle')`)
-	}
-	b.shot("streams", false)
 }
 
 // testCredentials enters an access key: the page must keep it in session

@@ -13,7 +13,19 @@ import (
 )
 
 // Two engines over one store stand for two API nodes over one TiKV
-// cluster: what one does, the other sees in its next request.
+// cluster: what one does, the other sees in its next request. Each test
+// body takes a nodeStore, so that nodes_tikv_test.go (-tags tikv) runs the
+// same bodies with each node on a TiKV client of its own over one mock
+// cluster, as separate processes would be.
+
+// A nodeStore returns the store the next node opens its engine over.
+type nodeStore func(t *testing.T) kv.Store
+
+// sharedPebble is a nodeStore giving every node one in-memory Pebble store.
+func sharedPebble(t *testing.T) nodeStore {
+	st := newTablesStore(t)
+	return func(*testing.T) kv.Store { return st }
+}
 
 // openNode opens another engine over st, with short job leases so that a
 // test can show a job taken over.
@@ -51,9 +63,10 @@ func putN(t *testing.T, db *DB, table string, n int, extra func(i int) attr.Item
 
 // A table created, changed or deleted through one node is seen by the
 // other's next request.
-func TestTwoNodesShareTheCatalog(t *testing.T) {
-	st := newTablesStore(t)
-	a, b := openNode(t, st, Options{}), openNode(t, st, Options{})
+func TestTwoNodesShareTheCatalog(t *testing.T) { testTwoNodesShareTheCatalog(t, sharedPebble(t)) }
+
+func testTwoNodesShareTheCatalog(t *testing.T, nodes nodeStore) {
+	a, b := openNode(t, nodes(t), Options{}), openNode(t, nodes(t), Options{})
 	ctx := context.Background()
 	mustCreate(t, a, hashTable("shared", 0))
 	if _, err := b.PutItem(ctx, &api.PutItemInput{TableName: api.Ptr("shared"), Item: attr.Item{"id": attr.String("1")}}); err != nil {
@@ -90,9 +103,10 @@ func TestTwoNodesShareTheCatalog(t *testing.T) {
 
 // A GSI added through one node is maintained by writes through the other,
 // including writes racing its backfill, and `check` finds it consistent.
-func TestTwoNodesMaintainANewIndex(t *testing.T) {
-	st := newTablesStore(t)
-	a, b := openNode(t, st, Options{}), openNode(t, st, Options{})
+func TestTwoNodesMaintainANewIndex(t *testing.T) { testTwoNodesMaintainANewIndex(t, sharedPebble(t)) }
+
+func testTwoNodesMaintainANewIndex(t *testing.T, nodes nodeStore) {
+	a, b := openNode(t, nodes(t), Options{}), openNode(t, nodes(t), Options{})
 	ctx := context.Background()
 	mustCreate(t, a, hashTable("songs", 0))
 	putN(t, a, "songs", 500, func(i int) attr.Item { return attr.Item{"g": attr.String(fmt.Sprint(i % 7))} })
@@ -141,8 +155,10 @@ func TestTwoNodesMaintainANewIndex(t *testing.T) {
 // A background job runs on one node at a time: a backfill killed with its
 // node (Abandon) is taken over by the other once the lease expires, and
 // finishes from where it was.
-func TestJobTakenOverByTheOtherNode(t *testing.T) {
-	st := newTablesStore(t)
+func TestJobTakenOverByTheOtherNode(t *testing.T) { testJobTakenOverByTheOtherNode(t, sharedPebble(t)) }
+
+func testJobTakenOverByTheOtherNode(t *testing.T, nodes nodeStore) {
+	st := nodes(t)
 	a := openNode(t, st, Options{})
 	ctx := context.Background()
 	mustCreate(t, a, hashTable("big", 0))
@@ -174,7 +190,7 @@ func TestJobTakenOverByTheOtherNode(t *testing.T) {
 	}
 	a.jobs.Abandon()
 
-	b := openNode(t, st, Options{})
+	b := openNode(t, nodes(t), Options{})
 	if err := b.waitIndexesActive(ctx, "big"); err != nil {
 		t.Fatal(err)
 	}
@@ -241,11 +257,12 @@ func mustDescribeStore(t *testing.T, st kv.Store, name string) api.GlobalSeconda
 
 // The TTL pass runs on one node at a time: with two nodes both running
 // TTL, each expired item is deleted (and counted) once.
-func TestTTLRunsOnce(t *testing.T) {
-	st := newTablesStore(t)
+func TestTTLRunsOnce(t *testing.T) { testTTLRunsOnce(t, sharedPebble(t)) }
+
+func testTTLRunsOnce(t *testing.T, nodes nodeStore) {
 	recA, recB := &recorder{}, &recorder{}
-	a := openNode(t, st, Options{TTLInterval: 20 * time.Millisecond, Observer: recA})
-	b := openNode(t, st, Options{TTLInterval: 20 * time.Millisecond, Observer: recB})
+	a := openNode(t, nodes(t), Options{TTLInterval: 20 * time.Millisecond, Observer: recA})
+	b := openNode(t, nodes(t), Options{TTLInterval: 20 * time.Millisecond, Observer: recB})
 	ctx := context.Background()
 	mustCreate(t, a, hashTable("stories", 0))
 	if _, err := a.UpdateTimeToLive(ctx, &api.UpdateTimeToLiveInput{TableName: api.Ptr("stories"),

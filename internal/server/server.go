@@ -22,8 +22,7 @@ import (
 
 	"github.com/dynago/dynago/internal/console"
 	"github.com/dynago/dynago/internal/engine"
-	"github.com/dynago/dynago/internal/kv/hotkeys"
-	"github.com/dynago/dynago/internal/kv/pebble"
+	"github.com/dynago/dynago/internal/kv"
 	"github.com/dynago/dynago/internal/metrics"
 	"github.com/dynago/dynago/internal/wire"
 )
@@ -56,8 +55,21 @@ type Config struct {
 	Host string
 	Port int
 
-	// DataDir holds the database. Ignored when InMemory is set.
+	// DataDir holds the database. Ignored when InMemory, TiKV or Store
+	// is set.
 	DataDir string
+
+	// TiKV, when set, serves from a TiKV cluster instead of Pebble: PD
+	// endpoints, comma separated, or TiKVMock for client-go's in-process
+	// mock cluster (`--tikv`). A build without the tikv tag refuses it
+	// with ErrNoTiKV (backend.go).
+	TiKV string
+
+	// Store, when set, is the store to serve from, opened by the caller,
+	// who closes it after the Server. It is treated as shared with other
+	// processes (as a TiKV store is): tests hand several Servers one
+	// store of one mock cluster to run them as API nodes.
+	Store kv.Store
 
 	// InMemory keeps all data in memory: nothing survives Close.
 	InMemory bool
@@ -131,7 +143,7 @@ const DefaultTTLInterval = 10 * time.Second
 type Server struct {
 	cfg      Config
 	log      *slog.Logger
-	store    *pebble.Store
+	backend  *backend
 	db       *engine.DB
 	nodes    []*engine.DB // db first; more with Config.Nodes
 	metrics  *metrics.Metrics
@@ -196,28 +208,19 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 
 func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 	log := cfg.Logger
-	dir := cfg.DataDir
-	if !cfg.InMemory {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("data directory: %w", err)
-		}
-	}
-	store, err := pebble.Open(dir, pebble.Options{InMemory: cfg.InMemory, Logger: log, CacheSize: cfg.CacheBytes, FS: cfg.StoreFS})
+	b, err := openBackend(ctx, cfg)
 	if err != nil {
-		return nil, ExplainLocked(dir, err)
+		return nil, err
 	}
 	m := metrics.New()
 	ttl := cfg.TTLInterval
 	if ttl == 0 {
 		ttl = DefaultTTLInterval
 	}
-	// One process owns a Pebble store, and every engine here reaches it
-	// through this one wrapper, which is what lets it serve the catalog
-	// version from memory exactly (kv/hotkeys).
-	shared := hotkeys.Wrap(store, engine.HotKeys()...)
+	store := b.engineStore()
 	var nodes []*engine.DB
 	for i := range max(cfg.Nodes, 1) {
-		db, err := engine.Open(ctx, shared, engine.Options{
+		db, err := engine.Open(ctx, store, engine.Options{
 			Region:      cfg.Region,
 			AccountID:   cfg.AccountID,
 			Endpoint:    endpoint,
@@ -228,13 +231,13 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 			Transient:   cfg.Transient,
 			Now:         cfg.Now,
 
-			SharedCapacity: cfg.Nodes > 1,
+			SharedCapacity: cfg.Nodes > 1 || b.shared,
 		})
 		if err != nil {
 			for _, n := range nodes {
 				n.Close()
 			}
-			store.Close()
+			b.Close()
 			return nil, err
 		}
 		nodes = append(nodes, db)
@@ -255,7 +258,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 	return &Server{
 		cfg:     cfg,
 		log:     log,
-		store:   store,
+		backend: b,
 		db:      db,
 		nodes:   nodes,
 		metrics: m,
@@ -322,10 +325,10 @@ func (s *Server) watch(served <-chan error) {
 	select {
 	case err := <-served:
 		s.serveErr <- err
-	case <-s.store.Failed():
-		err := fmt.Errorf("%w: %w", ErrStorageFailed, s.store.Err())
+	case <-s.backend.failed: // nil, so never, for a store without the signal
+		err := fmt.Errorf("%w: %w", ErrStorageFailed, s.backend.err())
 		s.log.Error("the storage failed: every request is refused and the server stops; restart it once the disk is healthy (acknowledged writes are kept)",
-			"error", s.store.Err())
+			"error", s.backend.err())
 		s.serveErr <- err
 	}
 }
@@ -438,7 +441,7 @@ func (s *Server) Close(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("engine: %w", err))
 		}
 	}
-	if err := s.store.Close(); err != nil {
+	if err := s.backend.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("store: %w", err))
 	}
 	return errors.Join(errs...)

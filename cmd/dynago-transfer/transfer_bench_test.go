@@ -27,7 +27,7 @@ import (
 // of the whole process), beside the raw BatchWriteItem and Scan rates. DYNAGO_BENCH_ITEMS sets the
 // item count (default 10^6); run it with -benchtime=1x:
 //
-//	go test ./cmd/dynago -run XXX -bench Transfer -benchtime 1x
+//	go test ./cmd/dynago-transfer -run XXX -bench Transfer -benchtime 1x
 func BenchmarkTransfer(b *testing.B) {
 	n := 1_000_000
 	if s := os.Getenv("DYNAGO_BENCH_ITEMS"); s != "" {
