@@ -71,3 +71,53 @@ func TestPartiQLExecuteTransaction(t *testing.T) {
 	wantAPIError(t, err, "ValidationException",
 		"Validation failed in TransactStatements[0]: Select statements within ExecuteTransaction must specify the primary key in the where clause.")
 }
+
+// An INSERT of an existing key cancels the transaction with the reason
+// DuplicateItem, as ExecuteStatement answers DuplicateItemException.
+func TestPartiQLTransactionDuplicateItem(t *testing.T) {
+	c := client(t)
+	ctx := context.Background()
+	makeTable(t, c, "TxDup", hashS)
+	put(t, c, "TxDup", item{"pk": S("taken")})
+	_, err := c.ExecuteTransaction(ctx, &dynamodb.ExecuteTransactionInput{TransactStatements: []types.ParameterizedStatement{
+		pstmt(`INSERT INTO TxDup VALUE {'pk': 'new'}`),
+		pstmt(`INSERT INTO TxDup VALUE {'pk': ?}`, S("taken")),
+		pstmt(`UPDATE TxDup SET v = 1 WHERE pk = 'absent'`),
+	}})
+	wantAPIError(t, err, "TransactionCanceledException",
+		"Transaction cancelled, please refer cancellation reasons for specific reasons [None, DuplicateItem, ConditionalCheckFailed]")
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) || len(tce.CancellationReasons) != 3 {
+		t.Fatalf("err = %v", err)
+	}
+	if r := tce.CancellationReasons[1]; aws.ToString(r.Code) != "DuplicateItem" || aws.ToString(r.Message) != "Duplicate primary key exists in table" {
+		t.Errorf("reason %+v", r)
+	}
+	if get(t, c, "TxDup", item{"pk": S("new")}) != nil {
+		t.Error("a cancelled transaction inserted an item")
+	}
+}
+
+// ClientRequestToken: a retry of the same statements and parameters
+// succeeds without applying them again; the same token with other
+// parameters is IdempotentParameterMismatchException.
+func TestPartiQLTransactionIdempotency(t *testing.T) {
+	c := client(t)
+	ctx := context.Background()
+	makeTable(t, c, "TxTok", hashS)
+	put(t, c, "TxTok", item{"pk": S("n"), "v": N("0")})
+	run := func(by string) error {
+		_, err := c.ExecuteTransaction(ctx, &dynamodb.ExecuteTransactionInput{ClientRequestToken: aws.String("tok-1"),
+			TransactStatements: []types.ParameterizedStatement{pstmt(`UPDATE TxTok SET v = v + ? WHERE pk = 'n'`, N(by))}})
+		return err
+	}
+	for range 2 {
+		if err := run("1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantItem(t, get(t, c, "TxTok", item{"pk": S("n")}), item{"pk": S("n"), "v": N("1")})
+	wantAPIError(t, run("2"), "IdempotentParameterMismatchException",
+		"DynamoDB rejected the request because you retried a request with a different payload but with an idempotent token that was already used.")
+	wantItem(t, get(t, c, "TxTok", item{"pk": S("n")}), item{"pk": S("n"), "v": N("1")})
+}

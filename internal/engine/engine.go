@@ -111,6 +111,10 @@ type DB struct {
 	// send the same few expressions over and over.
 	exprs *expr.Cache
 
+	// partiqlPlans caches PartiQL statement plans by their text
+	// (partiql_plan.go); its zero value is ready.
+	partiqlPlans planCache
+
 	// jobs runs the background jobs (jobs.go); nil with NoIndexJobs.
 	jobs *jobs.Runner
 

@@ -72,9 +72,15 @@ type requestToken struct {
 // fingerprint covers TransactItems only: DynamoDB lets a retry change
 // ReturnConsumedCapacity (it then answers with read units). Attribute maps
 // encode with sorted names, so the fingerprint does not depend on the
-// order of a request's JSON members.
-func newRequestToken(in *api.TransactWriteItemsInput) (*requestToken, error) {
-	b, err := json.Marshal(in.TransactItems)
+// order of a request's JSON members. An ExecuteTransaction's fingerprint
+// is its statements and parameters instead (tokenPayloadFrom): the
+// TransactItems it becomes carry their expressions as trees, outside the
+// JSON.
+func newRequestToken(ctx context.Context, in *api.TransactWriteItemsInput) (*requestToken, error) {
+	b, err := tokenPayloadFrom(ctx)
+	if b == nil && err == nil {
+		b, err = json.Marshal(in.TransactItems)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("engine: fingerprinting a transaction: %w", err)
 	}

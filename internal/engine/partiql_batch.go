@@ -17,17 +17,17 @@ import (
 // is admitted and charged as the single statement would be; the response's
 // ConsumedCapacity sums them per table.
 func (db *DB) batchExecuteStatement(ctx context.Context, in *api.BatchExecuteStatementInput) (*api.BatchExecuteStatementOutput, error) {
-	parsed := make([]partiql.Statement, len(in.Statements))
+	parsed := make([]*stmtPlan, len(in.Statements))
 	errs := make([]error, len(in.Statements))
 	reads, writes := 0, 0
 	for i, m := range in.Statements {
-		st, err := parseStatement(m.Statement)
+		sp, err := db.statementPlan(m.Statement)
 		if err != nil {
 			errs[i] = err
 			continue
 		}
-		parsed[i] = st
-		if st.Kind().IsRead() {
+		parsed[i] = sp
+		if sp.st.Kind().IsRead() {
 			reads++
 		} else {
 			writes++
@@ -43,17 +43,17 @@ func (db *DB) batchExecuteStatement(ctx context.Context, in *api.BatchExecuteSta
 	ctx = api.WithRawItems(ctx, nil)
 	for i, m := range in.Statements {
 		r := &out.Responses[i]
-		st := parsed[i]
-		if st != nil {
-			r.TableName = api.Ptr(partiql.TableOf(st).Name.Name)
-			if sel, ok := st.(*partiql.Select); ok {
+		sp := parsed[i]
+		if sp != nil {
+			r.TableName = api.Ptr(partiql.TableOf(sp.st).Name.Name)
+			if sel, ok := sp.st.(*partiql.Select); ok {
 				errs[i] = db.checkBatchSelect(ctx, sel, m.Parameters)
 			}
 		}
 		if errs[i] == nil {
 			res, err := db.runStatement(ctx, &api.ExecuteStatementInput{Statement: m.Statement, Parameters: m.Parameters,
 				ConsistentRead: m.ConsistentRead, ReturnValuesOnConditionCheckFailure: m.ReturnValuesOnConditionCheckFailure,
-				ReturnConsumedCapacity: api.Ptr(capacityIndexes)}, st)
+				ReturnConsumedCapacity: api.Ptr(capacityIndexes)}, sp)
 			if err == nil {
 				if len(res.Items) > 0 {
 					r.Item = res.Items[0]

@@ -2,15 +2,34 @@ package engine
 
 import (
 	"context"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/attr"
 )
 
+// cpuNs is the process's user and system CPU time so far.
+func cpuNs(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports the process CPU time per operation since start as
+// cpu-ns/op: on a shared machine wall time per operation mostly measures
+// the other tenants, CPU time much less so.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(cpuNs(b)-start)/float64(b.N), "cpu-ns/op")
+}
+
 // BenchmarkPartiQLVsNative runs a full-key read and a partition read as
 // PartiQL and as the native operation in one run, so their ratio (the
 // issue asks for at most 1.2) is measured on the same machine state.
+// Compare cpu-ns/op (reportCPU) rather than ns/op on a shared machine.
 func BenchmarkPartiQLVsNative(b *testing.B) {
 	db := newItemsDB(b)
 	ctx := context.Background()
@@ -22,6 +41,7 @@ func BenchmarkPartiQLVsNative(b *testing.B) {
 	b.Run("GetItem", func(b *testing.B) {
 		in := &api.GetItemInput{TableName: api.Ptr(tblRange)}
 		i := 0
+		defer reportCPU(b, cpuNs(b))
 		for b.Loop() {
 			in.Key = key(i)
 			if out, err := db.GetItem(ctx, in); err != nil || out.Item == nil {
@@ -33,6 +53,7 @@ func BenchmarkPartiQLVsNative(b *testing.B) {
 	b.Run("SelectFullKey", func(b *testing.B) {
 		in := &api.ExecuteStatementInput{Statement: api.Ptr(`SELECT * FROM "` + tblRange + `" WHERE pk = ? AND sk = ?`)}
 		i := 0
+		defer reportCPU(b, cpuNs(b))
 		for b.Loop() {
 			k := key(i)
 			in.Parameters = []attr.Value{k["pk"], k["sk"]}
@@ -44,6 +65,7 @@ func BenchmarkPartiQLVsNative(b *testing.B) {
 	})
 	b.Run("Query", func(b *testing.B) {
 		in := &api.QueryInput{TableName: api.Ptr(tblRange), KeyConditionExpression: api.Ptr("pk = :p"), Limit: api.Ptr(int64(10))}
+		defer reportCPU(b, cpuNs(b))
 		for b.Loop() {
 			in.ExpressionAttributeValues = attr.Item{":p": s("user#3")}
 			if _, err := db.Query(ctx, in); err != nil {
@@ -53,6 +75,7 @@ func BenchmarkPartiQLVsNative(b *testing.B) {
 	})
 	b.Run("SelectPartition", func(b *testing.B) {
 		in := &api.ExecuteStatementInput{Statement: api.Ptr(`SELECT * FROM "` + tblRange + `" WHERE pk = ?`), Limit: api.Ptr(int64(10))}
+		defer reportCPU(b, cpuNs(b))
 		for b.Loop() {
 			in.Parameters = []attr.Value{s("user#3")}
 			if _, err := db.ExecuteStatement(ctx, in); err != nil {

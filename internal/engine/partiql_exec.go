@@ -9,8 +9,6 @@ package engine
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 
 	"github.com/dynago/dynago/internal/api"
@@ -22,11 +20,11 @@ import (
 
 // executeStatement runs one PartiQL statement.
 func (db *DB) executeStatement(ctx context.Context, in *api.ExecuteStatementInput) (*api.ExecuteStatementOutput, error) {
-	st, err := parseStatement(in.Statement)
+	sp, err := db.statementPlan(in.Statement)
 	if err != nil {
 		return nil, err
 	}
-	return db.runStatement(ctx, in, st)
+	return db.runStatement(ctx, in, sp)
 }
 
 // parseStatement parses a statement, answering a syntax error with
@@ -43,25 +41,36 @@ func parseStatement(text *string) (partiql.Statement, error) {
 	return st, nil
 }
 
-// runStatement runs a parsed statement with in's parameters and options.
-func (db *DB) runStatement(ctx context.Context, in *api.ExecuteStatementInput, st partiql.Statement) (*api.ExecuteStatementOutput, error) {
-	if n := partiql.NumParams(st); n != len(in.Parameters) {
-		return nil, apierr.Validation("Number of parameters in request and statement don't match.")
+var errParamCount = apierr.Validation("Number of parameters in request and statement don't match.")
+
+// checkParams checks a call's Parameters against its statement: their
+// number, and each as an item attribute (attr.Validate).
+func checkParams(sp *stmtPlan, params []attr.Value) error {
+	if sp.nParams != len(params) {
+		return errParamCount
 	}
-	for _, p := range in.Parameters {
+	for _, p := range params {
 		if err := p.Validate(); err != nil {
-			return nil, apierr.Validation(err.Error())
+			return err
 		}
 	}
+	return nil
+}
+
+// runStatement runs a planned statement with in's parameters and options.
+func (db *DB) runStatement(ctx context.Context, in *api.ExecuteStatementInput, sp *stmtPlan) (*api.ExecuteStatementOutput, error) {
+	if err := checkParams(sp, in.Parameters); err != nil {
+		return nil, err
+	}
 	l := &lowerer{params: in.Parameters}
-	from := partiql.TableOf(st)
+	from := partiql.TableOf(sp.st)
 	t, err := db.table(ctx, from.Name.Name)
 	if err != nil {
 		return nil, err
 	}
-	switch st := st.(type) {
+	switch st := sp.st.(type) {
 	case *partiql.Select:
-		return db.partiqlSelect(ctx, in, l, t, st)
+		return db.partiqlSelect(ctx, in, l, t, sp)
 	case *partiql.Insert:
 		return db.partiqlInsert(ctx, in, l, t, st)
 	case *partiql.Update:
@@ -83,25 +92,6 @@ func conjuncts(e partiql.Expr, out []partiql.Expr) []partiql.Expr {
 	return out
 }
 
-// keyEquality reports whether e is name = constant (either way round) and
-// returns the constant.
-func (l *lowerer) keyEquality(e partiql.Expr, name string) (attr.Value, bool, error) {
-	b, ok := e.(*partiql.Binary)
-	if !ok || b.Op != partiql.OpEq {
-		return attr.Value{}, false, nil
-	}
-	for _, side := range [2][2]partiql.Expr{{b.L, b.R}, {b.R, b.L}} {
-		if id, ok := side[0].(*partiql.Ident); ok && id.Name == name {
-			v, isConst, err := l.value(side[1])
-			if err != nil || !isConst {
-				return attr.Value{}, false, err
-			}
-			return v, true, nil
-		}
-	}
-	return attr.Value{}, false, nil
-}
-
 // fullKey splits an UPDATE's or DELETE's WHERE into the item's key and the
 // remaining condition (nil when there is none).
 func (l *lowerer) fullKey(t *Table, where partiql.Expr) (attr.Item, expr.Cond, error) {
@@ -113,17 +103,19 @@ func (l *lowerer) fullKey(t *Table, where partiql.Expr) (attr.Item, expr.Cond, e
 			if k == "" {
 				continue
 			}
-			v, ok, err := l.keyEquality(c, k)
+			ve, ok := keyEq(c, k)
+			if !ok {
+				continue
+			}
+			if _, dup := key[k]; dup {
+				return nil, nil, apierr.Validationf("Multiple conditions on same key %s. Only single item Update/Insert/Delete are supported", k)
+			}
+			v, err := l.constant(ve)
 			if err != nil {
 				return nil, nil, err
 			}
-			if ok {
-				if _, dup := key[k]; dup {
-					return nil, nil, apierr.Validationf("Multiple conditions on same key %s. Only single item Update/Insert/Delete are supported", k)
-				}
-				key[k], matched = v, true
-				break
-			}
+			key[k], matched = v, true
+			break
 		}
 		if matched {
 			continue
@@ -146,6 +138,13 @@ func (l *lowerer) fullKey(t *Table, where partiql.Expr) (attr.Item, expr.Cond, e
 	return key, expr.AllOf(rest...), nil
 }
 
+// msgDuplicateItem is DynamoDB's answer to an INSERT of an existing key.
+const msgDuplicateItem = "Duplicate primary key exists in table"
+
+// reasonDuplicateItem is that INSERT's cancellation reason code in
+// ExecuteTransaction.
+const reasonDuplicateItem = "DuplicateItem"
+
 var errNoFullKey = apierr.Validation("Where clause does not contain a mandatory equality on all key attributes")
 
 // partiqlInsert is a PutItem that must not overwrite.
@@ -164,7 +163,7 @@ func (db *DB) partiqlInsert(ctx context.Context, in *api.ExecuteStatementInput, 
 	put := &api.PutItemInput{TableName: &t.Name, Item: item, ReturnConsumedCapacity: in.ReturnConsumedCapacity}
 	out, err := db.putItem(withTrees(ctx, &expr.Trees{Condition: expr.AttributeNotExists(expr.Attr(t.Hash.Name))}), put)
 	if errors.Is(err, apierr.ConditionalCheckFailedException) {
-		return nil, apierr.New(apierr.DuplicateItemException, "Duplicate primary key exists in table")
+		return nil, apierr.New(apierr.DuplicateItemException, msgDuplicateItem)
 	}
 	if err != nil {
 		return nil, err
@@ -345,33 +344,4 @@ func (l *lowerer) setValue(e partiql.Expr) (expr.Operand, error) {
 		return nil, apierr.Validation("IS operator is not supported in update expressions")
 	}
 	return l.operand(e)
-}
-
-// pageToken is the opaque NextToken of a SELECT: the LastEvaluatedKey.
-func pageToken(lek attr.Item) (*string, error) {
-	if lek == nil {
-		return nil, nil
-	}
-	b, err := json.Marshal(lek)
-	if err != nil {
-		return nil, err
-	}
-	s := base64.RawURLEncoding.EncodeToString(b)
-	return &s, nil
-}
-
-// startKey decodes a NextToken.
-func startKey(tok *string) (attr.Item, error) {
-	if tok == nil {
-		return nil, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(*tok)
-	var k attr.Item
-	if err == nil {
-		err = json.Unmarshal(b, &k)
-	}
-	if err != nil || attr.ValidateItem(k) != nil {
-		return nil, apierr.Validation("Invalid NextToken")
-	}
-	return k, nil
 }

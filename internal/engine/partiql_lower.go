@@ -23,8 +23,26 @@ type lowerer struct {
 
 // value returns the constant e denotes: a literal, a parameter, or a
 // list, bag or tuple of them. ok is false when e is not a constant (a
-// path, an operator), which is the caller's question.
+// path, an operator), which is the caller's question. The value is
+// checked as an item attribute is (attr.Value.Validate: nesting depth,
+// duplicate or empty sets, numbers), with the messages DynamoDB gives for
+// an item's values, since a literal is one.
 func (l *lowerer) value(e partiql.Expr) (v attr.Value, ok bool, err error) {
+	v, ok, err = l.valueOf(e)
+	if err != nil || !ok {
+		return v, ok, err
+	}
+	switch v.Type {
+	case attr.TypeM, attr.TypeL, attr.TypeSS, attr.TypeNS, attr.TypeBS:
+		if err := v.Validate(); err != nil {
+			return attr.Value{}, false, err
+		}
+	}
+	return v, true, nil
+}
+
+// valueOf is value without the checks of the whole value.
+func (l *lowerer) valueOf(e partiql.Expr) (v attr.Value, ok bool, err error) {
 	switch e := e.(type) {
 	case *partiql.Param:
 		if e.Index >= len(l.params) {
@@ -38,7 +56,7 @@ func (l *lowerer) value(e partiql.Expr) (v attr.Value, ok bool, err error) {
 		case partiql.LitNumber:
 			n, err := attr.Number(e.Text)
 			if err != nil {
-				return attr.Value{}, false, apierr.Validation(err.Error())
+				return attr.Value{}, false, err
 			}
 			return n, true, nil
 		case partiql.LitBool:
@@ -53,7 +71,7 @@ func (l *lowerer) value(e partiql.Expr) (v attr.Value, ok bool, err error) {
 	case *partiql.List:
 		out := make([]attr.Value, 0, len(e.Elems))
 		for _, x := range e.Elems {
-			v, ok, err := l.value(x)
+			v, ok, err := l.valueOf(x)
 			if err != nil || !ok {
 				return attr.Value{}, ok, err
 			}
@@ -63,7 +81,7 @@ func (l *lowerer) value(e partiql.Expr) (v attr.Value, ok bool, err error) {
 	case *partiql.Tuple:
 		m := make(attr.Item, len(e.Fields))
 		for _, f := range e.Fields {
-			k, ok, err := l.value(f.Key)
+			k, ok, err := l.valueOf(f.Key)
 			if err != nil || !ok {
 				return attr.Value{}, ok, err
 			}
@@ -73,7 +91,7 @@ func (l *lowerer) value(e partiql.Expr) (v attr.Value, ok bool, err error) {
 			if _, dup := m[k.S]; dup {
 				return attr.Value{}, false, apierr.Validationf("Duplicate tuple key: %s", k.S)
 			}
-			v, ok, err := l.value(f.Value)
+			v, ok, err := l.valueOf(f.Value)
 			if err != nil || !ok {
 				return attr.Value{}, ok, err
 			}
@@ -84,7 +102,7 @@ func (l *lowerer) value(e partiql.Expr) (v attr.Value, ok bool, err error) {
 		return l.bag(e)
 	case *partiql.Unary:
 		if e.Op == partiql.OpPlus {
-			return l.value(e.X)
+			return l.valueOf(e.X)
 		}
 	}
 	return attr.Value{}, false, nil
@@ -96,9 +114,8 @@ func (l *lowerer) bag(e *partiql.Bag) (attr.Value, bool, error) {
 		return attr.Value{}, false, apierr.Validation("Empty bags are not supported")
 	}
 	var out attr.Value
-	seen := map[string]bool{}
 	for i, x := range e.Elems {
-		v, ok, err := l.value(x)
+		v, ok, err := l.valueOf(x)
 		if err != nil || !ok {
 			return attr.Value{}, ok, err
 		}
@@ -107,18 +124,14 @@ func (l *lowerer) bag(e *partiql.Bag) (attr.Value, bool, error) {
 			return attr.Value{}, false, apierr.Validation("Unsupported data type in Bag. DynamoDB only supports either numbers or strings in bags")
 		}
 		out.Type = setType
-		key := v.S
 		if v.Type == attr.TypeB {
-			key = string(v.B)
 			out.BS = append(out.BS, v.B)
 		} else {
 			out.Set = append(out.Set, v.S)
 		}
-		if seen[key] {
-			return attr.Value{}, false, apierr.Validation("Duplicate value in set. Sets must not contain duplicates.")
-		}
-		seen[key] = true
 	}
+	// Duplicates are refused by value's attr check, with DynamoDB's
+	// "Input collection [x, x] contains duplicates." (captured).
 	return out, true, nil
 }
 
@@ -261,6 +274,9 @@ func (l *lowerer) cond(e partiql.Expr) (expr.Cond, error) {
 		list, ok := e.Set.(*partiql.List)
 		if !ok {
 			return nil, apierr.Validation("IN operator must have a list of values as the right hand operand")
+		}
+		if len(list.Elems) > maxInOperands {
+			return nil, tooManyInOperands(len(list.Elems))
 		}
 		x, err := l.operand(e.X)
 		if err != nil {

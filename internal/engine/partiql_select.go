@@ -2,6 +2,9 @@ package engine
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
+	"slices"
 
 	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/apierr"
@@ -10,88 +13,228 @@ import (
 	"github.com/dynago/dynago/internal/partiql"
 )
 
-// partiqlSelect runs a SELECT as a Query when its WHERE fixes the
-// partition key of the table or named index by equality (a sort-key
-// condition, if one is there, becomes the key condition and the rest the
-// filter), and as a Scan with the WHERE as filter otherwise. An IN or an
-// OR of partition keys still runs as a Scan (the results are the same;
-// DynamoDB runs them as several Queries, which costs less): not yet done.
-func (db *DB) partiqlSelect(ctx context.Context, in *api.ExecuteStatementInput, l *lowerer, t *Table, st *partiql.Select) (*api.ExecuteStatementOutput, error) {
-	hash, rng := t.Hash.Name, t.Range.Name
-	var index *string
+// selectPlan is a SELECT planned against one table version: everything
+// that does not depend on the Parameters (partiql_plan.go).
+type selectPlan struct {
+	table *Table
+	// err is a refusal that depends only on the text and the schema; the
+	// plan then holds nothing else.
+	err        error
+	index      *string // IndexName; nil for the table
+	hash, rng  string  // the key names of the table or index read
+	projection []expr.Path
+	forward    *bool // ScanIndexForward from ORDER BY
+	// byHash orders several reads by their partition key value (ORDER BY
+	// names it; hashDesc: descending); without it they run as written.
+	byHash, hashDesc bool
+	// branches are the reads the WHERE decomposes into
+	// (partiql_decompose.go); nil: a Scan with the WHERE as its filter.
+	branches []readBranch
+	where    partiql.Expr
+	orderBy  bool
+}
+
+// planSelect plans st against t.
+func planSelect(l *lowerer, t *Table, st *partiql.Select) *selectPlan {
+	p := &selectPlan{table: t, hash: t.Hash.Name, rng: t.Range.Name, where: st.Where, orderBy: len(st.OrderBy) > 0}
+	fail := func(err error) *selectPlan { return &selectPlan{table: t, err: err} }
 	if st.From.Index != nil {
 		ix := t.index(st.From.Index.Name)
 		if ix == nil {
-			return nil, apierr.Validationf("The table does not have the specified index: %s", st.From.Index.Name)
+			return fail(apierr.Validationf("The table does not have the specified index: %s", st.From.Index.Name))
 		}
-		if ix.Global && api.Bool(in.ConsistentRead) {
-			return nil, apierr.Validation("Strongly consistent read is not supported on Global Secondary Indexes")
-		}
-		hash, rng, index = ix.Hash.Name, ix.Range.Name, &ix.Name
+		p.hash, p.rng, p.index = ix.Hash.Name, ix.Range.Name, &ix.Name
 	}
-	trees := &expr.Trees{}
 	if !st.Star {
 		for _, it := range st.Items {
-			p, ok, err := l.path(it)
+			path, ok, err := l.path(it)
 			if err != nil {
-				return nil, err
+				return fail(err)
 			}
 			if !ok {
-				return nil, unsupportedExpr(it)
+				return fail(unsupportedExpr(it))
 			}
-			trees.Projection = append(trees.Projection, p)
+			p.projection = append(p.projection, path)
 		}
 	}
-	forward, err := orderForward(st, hash, rng)
-	if err != nil {
-		return nil, err
+	var err error
+	if p.forward, err = orderForward(st, p.hash, p.rng); err != nil {
+		return fail(err)
 	}
+	if p.branches, err = decompose(st.Where, p.hash, p.rng); err != nil {
+		return fail(err)
+	}
+	if p.orderBy && p.branches == nil {
+		return fail(apierr.Validation("Must have WHERE clause in the statement when using ORDER BY clause."))
+	}
+	if p.orderBy && len(p.branches) > 1 {
+		i := slices.IndexFunc(st.OrderBy, func(o partiql.OrderItem) bool { return isName(o.Expr, p.hash) })
+		if i < 0 {
+			return fail(apierr.Validation("Must have hash key in ORDER BY clause when more than one hash key condition specified in WHERE clause."))
+		}
+		p.byHash, p.hashDesc = true, st.OrderBy[i].Desc
+	}
+	return p
+}
+
+// selectPlanFor returns the plan of sp's SELECT for t, planning it on the
+// first call and whenever the table version changed.
+func selectPlanFor(sp *stmtPlan, l *lowerer, t *Table) *selectPlan {
+	if p := sp.sel.Load(); p != nil && p.table == t {
+		return p
+	}
+	p := planSelect(l, t, sp.st.(*partiql.Select))
+	sp.sel.Store(p)
+	return p
+}
+
+// partiqlSelect runs a SELECT: as one GetItem when its WHERE is exactly
+// the full key, as one Query per read its WHERE decomposes into, or as a
+// Scan with the WHERE as filter, as DynamoDB chooses.
+func (db *DB) partiqlSelect(ctx context.Context, in *api.ExecuteStatementInput, l *lowerer, t *Table, sp *stmtPlan) (*api.ExecuteStatementOutput, error) {
+	p := selectPlanFor(sp, l, t)
+	if p.err != nil {
+		return nil, p.err
+	}
+	if p.index != nil && api.Bool(in.ConsistentRead) {
+		if ix := t.index(*p.index); ix != nil && ix.Global {
+			return nil, apierr.Validation("Strongly consistent read is not supported on Global Secondary Indexes")
+		}
+	}
+	// The wire layer substitutes raw items only into a GetItem's, Query's
+	// or Scan's own output: a statement's items come back decoded.
+	ctx = api.WithRawItems(ctx, nil)
+	switch {
+	case len(p.branches) == 1:
+		b := &p.branches[0]
+		if p.index == nil && !p.orderBy && in.NextToken == nil && b.rangeEq != nil && len(b.rest) == 0 {
+			return db.partiqlGet(ctx, in, l, p, b)
+		}
+		esk, err := startKey(in.NextToken)
+		if err != nil {
+			return nil, err
+		}
+		return db.partiqlQuery(ctx, in, l, p, b, esk, in.Limit)
+	case len(p.branches) > 1:
+		return db.partiqlMultiRead(ctx, in, l, p)
+	}
+	return db.partiqlScan(ctx, in, l, p)
+}
+
+// partiqlScan runs a SELECT that does not fix the partition key.
+func (db *DB) partiqlScan(ctx context.Context, in *api.ExecuteStatementInput, l *lowerer, p *selectPlan) (*api.ExecuteStatementOutput, error) {
 	esk, err := startKey(in.NextToken)
 	if err != nil {
 		return nil, err
 	}
-	if index == nil && len(st.OrderBy) == 0 && in.NextToken == nil {
-		// A WHERE that is exactly the full key is a GetItem, as DynamoDB
-		// runs it.
-		if key, rest, err := l.fullKey(t, st.Where); err == nil && rest == nil {
-			return db.partiqlGet(ctx, in, t, key, trees)
+	trees := &expr.Trees{Projection: p.projection}
+	if p.where != nil {
+		if trees.Filter, err = l.cond(p.where); err != nil {
+			return nil, err
 		}
 	}
-	keyCond, rest, err := l.selectKey(st.Where, hash, rng)
+	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, p.table, nil); err != nil {
+		return nil, err
+	}
+	out, err := db.scan(withTrees(ctx, trees), &api.ScanInput{TableName: &p.table.Name, IndexName: p.index,
+		ConsistentRead: in.ConsistentRead, Limit: in.Limit, ExclusiveStartKey: esk,
+		ReturnConsumedCapacity: in.ReturnConsumedCapacity})
 	if err != nil {
 		return nil, err
 	}
-	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, t, nil); err != nil {
+	return pageOutput(out.Items, out.LastEvaluatedKey, out.ConsumedCapacity)
+}
+
+// partiqlQuery runs one read of a SELECT as a Query.
+func (db *DB) partiqlQuery(ctx context.Context, in *api.ExecuteStatementInput, l *lowerer, p *selectPlan, b *readBranch,
+	esk attr.Item, limit *int64) (*api.ExecuteStatementOutput, error) {
+	trees, err := l.branchTrees(p, b)
+	if err != nil {
 		return nil, err
 	}
-	trees.Filter = rest
-	// The wire layer substitutes raw items only into a Query's or Scan's
-	// own output: a statement's items come back decoded.
-	ctx = api.WithRawItems(ctx, nil)
-	var items []attr.Item
-	var lek attr.Item
-	var cc *api.ConsumedCapacity
-	if keyCond != nil {
-		trees.KeyCondition = keyCond
-		out, err := db.query(withTrees(ctx, trees), &api.QueryInput{TableName: &t.Name, IndexName: index,
-			ConsistentRead: in.ConsistentRead, Limit: in.Limit, ExclusiveStartKey: esk,
-			ScanIndexForward: forward, ReturnConsumedCapacity: in.ReturnConsumedCapacity})
-		if err != nil {
-			return nil, err
-		}
-		items, lek, cc = out.Items, out.LastEvaluatedKey, out.ConsumedCapacity
-	} else {
-		if len(st.OrderBy) > 0 {
-			return nil, apierr.Validation("Must have WHERE clause in the statement when using ORDER BY clause.")
-		}
-		out, err := db.scan(withTrees(ctx, trees), &api.ScanInput{TableName: &t.Name, IndexName: index,
-			ConsistentRead: in.ConsistentRead, Limit: in.Limit, ExclusiveStartKey: esk,
-			ReturnConsumedCapacity: in.ReturnConsumedCapacity})
-		if err != nil {
-			return nil, err
-		}
-		items, lek, cc = out.Items, out.LastEvaluatedKey, out.ConsumedCapacity
+	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, p.table, nil); err != nil {
+		return nil, err
 	}
+	out, err := db.query(withTrees(ctx, trees), &api.QueryInput{TableName: &p.table.Name, IndexName: p.index,
+		ConsistentRead: in.ConsistentRead, Limit: limit, ExclusiveStartKey: esk,
+		ScanIndexForward: p.forward, ReturnConsumedCapacity: in.ReturnConsumedCapacity})
+	if err != nil {
+		return nil, err
+	}
+	return pageOutput(out.Items, out.LastEvaluatedKey, out.ConsumedCapacity)
+}
+
+// branchTrees lowers one read's key condition, filter and projection.
+func (l *lowerer) branchTrees(p *selectPlan, b *readBranch) (*expr.Trees, error) {
+	hv, err := l.constant(b.hash)
+	if err != nil {
+		return nil, err
+	}
+	trees := &expr.Trees{Projection: p.projection}
+	trees.KeyCondition = expr.Compare(expr.EQ, expr.Attr(p.hash), expr.Val(hv))
+	if b.rangeCond != nil {
+		rc, err := l.cond(b.rangeCond)
+		if err != nil {
+			return nil, err
+		}
+		trees.KeyCondition = expr.And{Left: trees.KeyCondition, Right: rc}
+	}
+	if len(b.rest) > 0 {
+		rest := make([]expr.Cond, len(b.rest))
+		for i, c := range b.rest {
+			if rest[i], err = l.cond(c); err != nil {
+				return nil, err
+			}
+		}
+		trees.Filter = expr.AllOf(rest...)
+	}
+	return trees, nil
+}
+
+// constant binds a plan's constant expression.
+func (l *lowerer) constant(e partiql.Expr) (attr.Value, error) {
+	v, ok, err := l.value(e)
+	if err == nil && !ok {
+		err = unsupportedExpr(e)
+	}
+	return v, err
+}
+
+// branchKey binds a single-item read's key.
+func (l *lowerer) branchKey(p *selectPlan, b *readBranch) (attr.Item, error) {
+	hv, err := l.constant(b.hash)
+	if err != nil {
+		return nil, err
+	}
+	rv, err := l.constant(b.rangeEq)
+	if err != nil {
+		return nil, err
+	}
+	return attr.Item{p.hash: hv, p.rng: rv}, nil
+}
+
+// partiqlGet runs a SELECT whose WHERE is exactly the full key as a GetItem.
+func (db *DB) partiqlGet(ctx context.Context, in *api.ExecuteStatementInput, l *lowerer, p *selectPlan, b *readBranch) (*api.ExecuteStatementOutput, error) {
+	key, err := l.branchKey(p, b)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, p.table, key); err != nil {
+		return nil, err
+	}
+	if p.projection != nil {
+		ctx = withTrees(ctx, &expr.Trees{Projection: p.projection})
+	}
+	out, err := db.getItem(ctx, &api.GetItemInput{TableName: &p.table.Name, Key: key,
+		ConsistentRead: in.ConsistentRead, ReturnConsumedCapacity: in.ReturnConsumedCapacity})
+	if err != nil {
+		return nil, err
+	}
+	return &api.ExecuteStatementOutput{Items: returnedItems(out.Item), ConsumedCapacity: out.ConsumedCapacity}, nil
+}
+
+// pageOutput is a Query's or Scan's page as a statement's answer.
+func pageOutput(items []attr.Item, lek attr.Item, cc *api.ConsumedCapacity) (*api.ExecuteStatementOutput, error) {
 	tok, err := pageToken(lek)
 	if err != nil {
 		return nil, err
@@ -118,61 +261,11 @@ func orderForward(st *partiql.Select, hash, rng string) (*bool, error) {
 	return forward, nil
 }
 
-// selectKey splits a SELECT's WHERE into a key condition (nil: the
-// statement is a Scan) and a filter.
-func (l *lowerer) selectKey(where partiql.Expr, hash, rng string) (key, filter expr.Cond, err error) {
-	cs := conjuncts(where, nil)
-	hashAt, rangeAt := -1, -1
-	var hv attr.Value
-	for i, c := range cs {
-		if v, ok, err := l.keyEquality(c, hash); err != nil {
-			return nil, nil, err
-		} else if ok && hashAt < 0 {
-			hashAt, hv = i, v
-		}
-	}
-	if hashAt < 0 {
-		if where == nil {
-			return nil, nil, nil
-		}
-		f, err := l.cond(where)
-		return nil, f, err
-	}
-	key = expr.Compare(expr.EQ, expr.Attr(hash), expr.Val(hv))
-	if rng != "" {
-		for i, c := range cs {
-			if i != hashAt && isSortKeyCond(c, rng) {
-				rangeAt = i
-				break
-			}
-		}
-	}
-	var rest []expr.Cond
-	for i, c := range cs {
-		if i == hashAt {
-			continue
-		}
-		lc, err := l.cond(c)
-		if err != nil {
-			return nil, nil, err
-		}
-		if i == rangeAt {
-			key = expr.And{Left: key, Right: lc}
-			continue
-		}
-		rest = append(rest, lc)
-	}
-	if len(rest) > 0 {
-		filter = expr.AllOf(rest...)
-	}
-	return key, filter, nil
-}
-
 // isSortKeyCond reports whether c is a condition a KeyConditionExpression
 // takes on the sort key: a comparison other than <> with a constant,
 // BETWEEN, or begins_with.
 func isSortKeyCond(c partiql.Expr, rng string) bool {
-	isKey := func(e partiql.Expr) bool { id, ok := e.(*partiql.Ident); return ok && id.Name == rng }
+	isKey := func(e partiql.Expr) bool { return isName(e, rng) }
 	isConst := func(e partiql.Expr) bool {
 		switch e.(type) {
 		case *partiql.Literal, *partiql.Param:
@@ -194,15 +287,31 @@ func isSortKeyCond(c partiql.Expr, rng string) bool {
 	return false
 }
 
-// partiqlGet runs a SELECT whose WHERE is exactly the full key as a GetItem.
-func (db *DB) partiqlGet(ctx context.Context, in *api.ExecuteStatementInput, t *Table, key attr.Item, trees *expr.Trees) (*api.ExecuteStatementOutput, error) {
-	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, t, key); err != nil {
-		return nil, err
+// pageToken is the opaque NextToken of a SELECT that is one read: the
+// LastEvaluatedKey.
+func pageToken(lek attr.Item) (*string, error) {
+	if lek == nil {
+		return nil, nil
 	}
-	out, err := db.getItem(withTrees(api.WithRawItems(ctx, nil), trees), &api.GetItemInput{TableName: &t.Name, Key: key,
-		ConsistentRead: in.ConsistentRead, ReturnConsumedCapacity: in.ReturnConsumedCapacity})
-	if err != nil {
-		return nil, err
-	}
-	return &api.ExecuteStatementOutput{Items: returnedItems(out.Item), ConsumedCapacity: out.ConsumedCapacity}, nil
+	var buf [256]byte
+	s := base64.RawURLEncoding.EncodeToString(attr.AppendItemJSON(buf[:0], lek))
+	return &s, nil
 }
+
+// startKey decodes a NextToken of pageToken's.
+func startKey(tok *string) (attr.Item, error) {
+	if tok == nil {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(*tok)
+	var k attr.Item
+	if err == nil {
+		err = json.Unmarshal(b, &k)
+	}
+	if err != nil || attr.ValidateItem(k) != nil {
+		return nil, errBadToken
+	}
+	return k, nil
+}
+
+var errBadToken = apierr.Validation("Invalid NextToken")

@@ -21,10 +21,13 @@ import (
 // plan fails the request: "Validation failed in TransactStatements[i]: ...".
 func (db *DB) executeTransaction(ctx context.Context, in *api.ExecuteTransactionInput) (*api.ExecuteTransactionOutput, error) {
 	trees := map[any]*expr.Trees{}
+	// inserts are the Puts that are INSERTs: a failed condition there is
+	// the key existing, which DynamoDB reports as DuplicateItem.
+	inserts := map[*api.Put]bool{}
 	var writes []api.TransactWriteItem
 	var gets []api.TransactGetItem
 	for i, m := range in.TransactStatements {
-		err := db.planTransactStatement(ctx, m, trees, &writes, &gets)
+		err := db.planTransactStatement(ctx, m, trees, inserts, &writes, &gets)
 		if err != nil {
 			var ae *apierr.Error
 			if errors.As(err, &ae) && ae.Code == apierr.ValidationException {
@@ -44,24 +47,28 @@ func (db *DB) executeTransaction(ctx context.Context, in *api.ExecuteTransaction
 		}
 		return &api.ExecuteTransactionOutput{Responses: out.Responses, ConsumedCapacity: out.ConsumedCapacity}, nil
 	}
+	if in.ClientRequestToken != nil {
+		ctx = withTokenPayload(ctx, in.TransactStatements)
+	}
 	out, err := db.transactWriteItems(ctx, &api.TransactWriteItemsInput{TransactItems: writes,
 		ClientRequestToken: in.ClientRequestToken, ReturnConsumedCapacity: in.ReturnConsumedCapacity})
 	if err != nil {
-		return nil, err
+		return nil, duplicateItemReasons(err, writes, inserts)
 	}
 	return &api.ExecuteTransactionOutput{Responses: []api.ItemResponse{}, ConsumedCapacity: out.ConsumedCapacity}, nil
 }
 
 // planTransactStatement turns one statement into its transaction action.
 func (db *DB) planTransactStatement(ctx context.Context, m api.ParameterizedStatement, trees map[any]*expr.Trees,
-	writes *[]api.TransactWriteItem, gets *[]api.TransactGetItem) error {
-	st, err := parseStatement(m.Statement)
+	inserts map[*api.Put]bool, writes *[]api.TransactWriteItem, gets *[]api.TransactGetItem) error {
+	sp, err := db.statementPlan(m.Statement)
 	if err != nil {
 		return err
 	}
-	if n := partiql.NumParams(st); n != len(m.Parameters) {
-		return apierr.Validation("Number of parameters in request and statement don't match.")
+	if err := checkParams(sp, m.Parameters); err != nil {
+		return err
 	}
+	st := sp.st
 	l := &lowerer{params: m.Parameters}
 	t, err := db.table(ctx, partiql.TableOf(st).Name.Name)
 	if err != nil {
@@ -118,6 +125,7 @@ func (db *DB) planTransactStatement(ctx context.Context, m api.ParameterizedStat
 		}
 		p := &api.Put{TableName: name, Item: v.M, ReturnValuesOnConditionCheckFailure: rv}
 		trees[p] = &expr.Trees{Condition: expr.AttributeNotExists(expr.Attr(t.Hash.Name))}
+		inserts[p] = true
 		*writes = append(*writes, api.TransactWriteItem{Put: p})
 	case *partiql.Update:
 		key, cond, err := l.fullKey(t, st.Where)
@@ -158,4 +166,29 @@ func (db *DB) planTransactStatement(ctx context.Context, m api.ParameterizedStat
 		*writes = append(*writes, api.TransactWriteItem{ConditionCheck: c})
 	}
 	return nil
+}
+
+// duplicateItemReasons rewrites a cancelled transaction's reasons: an
+// INSERT whose condition failed found its key taken, which is the reason
+// DuplicateItem, as ExecuteStatement answers DuplicateItemException.
+func duplicateItemReasons(err error, writes []api.TransactWriteItem, inserts map[*api.Put]bool) error {
+	ae := apierr.As(err)
+	if ae == nil || ae.Code != apierr.TransactionCanceledException {
+		return err
+	}
+	reasons, ok := ae.CancellationReasons.([]api.CancellationReason)
+	if !ok || len(reasons) != len(writes) {
+		return err
+	}
+	changed := false
+	for i, w := range writes {
+		if w.Put != nil && inserts[w.Put] && api.Str(reasons[i].Code) == reasonConditionFailed {
+			reasons[i] = api.CancellationReason{Code: api.Ptr(reasonDuplicateItem), Message: api.Ptr(msgDuplicateItem), Item: reasons[i].Item}
+			changed = true
+		}
+	}
+	if !changed {
+		return err
+	}
+	return transactionCanceled(reasons)
 }

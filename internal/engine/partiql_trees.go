@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/dynago/dynago/internal/expr"
 )
@@ -44,4 +45,27 @@ func withActionTrees(ctx context.Context, m map[any]*expr.Trees) context.Context
 func actionTrees(ctx context.Context, action any) *expr.Trees {
 	m, _ := ctx.Value(actionTreesKey{}).(map[any]*expr.Trees)
 	return m[action]
+}
+
+// An ExecuteTransaction's ClientRequestToken is checked by the
+// TransactWriteItems it becomes (idempotency.go), whose fingerprint of
+// the request must tell two statement lists apart: the statements and
+// their parameters ride on the context for it.
+
+type tokenPayloadKey struct{}
+
+// withTokenPayload returns ctx carrying the statements a token's
+// fingerprint covers.
+func withTokenPayload(ctx context.Context, statements any) context.Context {
+	return context.WithValue(ctx, tokenPayloadKey{}, statements)
+}
+
+// tokenPayloadFrom returns the JSON of the statements withTokenPayload
+// attached, or nil when there are none (a native request).
+func tokenPayloadFrom(ctx context.Context) ([]byte, error) {
+	v := ctx.Value(tokenPayloadKey{})
+	if v == nil {
+		return nil, nil
+	}
+	return json.Marshal(v)
 }

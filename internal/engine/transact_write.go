@@ -52,7 +52,7 @@ func (db *DB) transactWriteItems(ctx context.Context, in *api.TransactWriteItems
 	}
 	var tok *requestToken
 	if in.ClientRequestToken != nil {
-		if tok, err = newRequestToken(in); err != nil {
+		if tok, err = newRequestToken(ctx, in); err != nil {
 			return nil, err
 		}
 		lockKeys = append(lockKeys, tok.key)
