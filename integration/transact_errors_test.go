@@ -21,7 +21,8 @@ import (
 	"github.com/dynago/dynago/dynagotest"
 )
 
-// txErrorCase is one case of testdata/transact_errors.txt.
+// txErrorCase is one case of a testdata error file (transact_errors.txt,
+// errors.txt).
 type txErrorCase struct {
 	name, op, body, errType, message string
 	line                             int
@@ -30,7 +31,15 @@ type txErrorCase struct {
 // loadTxErrorCases parses testdata/transact_errors.txt.
 func loadTxErrorCases(t *testing.T) []txErrorCase {
 	t.Helper()
-	f, err := os.Open("testdata/transact_errors.txt")
+	return loadErrorCases(t, "transact_errors.txt")
+}
+
+// loadErrorCases parses the testdata error file name: cases of four lines
+// ("== name", "<Operation> <request JSON>", the error type, the message)
+// separated by blank lines, with "#" comments.
+func loadErrorCases(t *testing.T, name string) []txErrorCase {
+	t.Helper()
+	f, err := os.Open("testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +52,7 @@ func loadTxErrorCases(t *testing.T) []txErrorCase {
 			return
 		}
 		if len(lines) != 4 || !strings.HasPrefix(lines[0], "== ") {
-			t.Fatalf("transact_errors.txt:%d: a case is four lines, got %q", start, lines)
+			t.Fatalf("%s:%d: a case is four lines, got %q", name, start, lines)
 		}
 		op, body, _ := strings.Cut(lines[1], " ")
 		cases = append(cases, txErrorCase{name: strings.TrimPrefix(lines[0], "== "), op: op, body: body, errType: lines[2], message: lines[3], line: start})
@@ -157,8 +166,8 @@ func TestTransactLimits(t *testing.T) {
 	}
 	_, m := rawCall(t, srv.URL(), "TransactWriteItems", `{"TransactItems":[`+strings.Join(items, ",")+`]}`)
 	typ, msg := errorOf(m)
-	if typ != "ValidationException" || !strings.HasPrefix(msg, "1 validation error detected: Value '[") ||
-		!strings.HasSuffix(msg, "]' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100") {
+	// A list of items is not quoted back (docs/validation.md).
+	if typ != "ValidationException" || msg != "1 validation error detected: Value at 'TransactItems' failed to satisfy constraint: Member must have length less than or equal to 100" {
 		t.Errorf("101 actions: %s: %q", typ, msg)
 	}
 	// Exactly 100 actions are accepted.

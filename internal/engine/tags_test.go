@@ -108,7 +108,7 @@ func TestTaggedTableARNs(t *testing.T) {
 		msg  string
 	}{
 		{db.tableArn("tbl"), "", ""},
-		{"", apierr.ValidationException, "1 validation error detected: Value '' at 'resourceArn' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"", apierr.ValidationException, "1 validation error detected: Value at 'ResourceArn' failed to satisfy constraint: Member must have length greater than or equal to 1"},
 		{"tbl", apierr.ValidationException, "Invalid TableArn: Invalid ResourceArn provided as input tbl"},
 		{"arn:aws:s3:::bucket", apierr.ValidationException, "Invalid TableArn: Invalid ResourceArn provided as input arn:aws:s3:::bucket"},
 		{"arn:aws:dynamodb:eu-west-1:000000000000:table/tbl", apierr.ValidationException, "Invalid TableArn: Invalid ResourceArn provided as input arn:aws:dynamodb:eu-west-1:000000000000:table/tbl"},

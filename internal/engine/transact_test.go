@@ -154,7 +154,7 @@ func TestTransactWriteValidation(t *testing.T) {
 		code  apierr.Code
 		msg   string
 	}{
-		{"empty", []api.TransactWriteItem{}, apierr.ValidationException, "1 validation error detected: Value '[]' at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"empty", []api.TransactWriteItem{}, apierr.ValidationException, "1 validation error detected: Value at 'TransactItems' failed to satisfy constraint: Member must have length greater than or equal to 1"},
 		{"no action", []api.TransactWriteItem{{}}, apierr.ValidationException, msgTransactOneAction},
 		{"two actions", []api.TransactWriteItem{{Put: &api.Put{TableName: api.Ptr(tblHash), Item: key}, Delete: &api.Delete{TableName: api.Ptr(tblHash), Key: key}}}, apierr.ValidationException, msgTransactOneAction},
 		{"same item twice", []api.TransactWriteItem{txPut(tblHash, key), txCheck(tblHash, key, "attribute_exists(id)")}, apierr.ValidationException, msgTransactDuplicate},
