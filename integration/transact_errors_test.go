@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -189,10 +190,70 @@ func TestTransactLimits(t *testing.T) {
 			Item: item{"pk": S(fmt.Sprintf("big%d", i)), "b": B(big[:390*1024])}}})
 	}
 	_, err = c.TransactWriteItems(context.Background(), &dynamodb.TransactWriteItemsInput{TransactItems: puts})
-	wantAPIErrorPrefix(t, err, "TransactionCanceledException", "Transaction cancelled, please refer cancellation reasons for specific reasons [ValidationError, ")
+	wantAPIError(t, err, "ValidationException", "Transaction size has exceeded the maximum allowed size of 4 MB")
 	if it := get(t, c, "txh", item{"pk": S("big0")}); it != nil {
 		t.Error("a transaction over 4 MB wrote an item")
 	}
+
+	// The limit is on the request: deleting (or checking) 11 items of
+	// 390 KB in one transaction is a small request.
+	var deletes []types.TransactWriteItem
+	for i := range 11 {
+		k := item{"pk": S(fmt.Sprintf("big%d", i))}
+		put(t, c, "txh", item{"pk": k["pk"], "b": B(big[:390*1024])})
+		deletes = append(deletes, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String("txh"), Key: k}})
+	}
+	if _, err := c.TransactWriteItems(context.Background(), &dynamodb.TransactWriteItemsInput{TransactItems: deletes}); err != nil {
+		t.Errorf("deleting 11 items of 390 KB: %v", err)
+	}
+	if it := get(t, c, "txh", item{"pk": S("big0")}); it != nil {
+		t.Error("the deleting transaction left big0")
+	}
+}
+
+// TestTransactKeyMismatchCancels checks that a key of the wrong type or
+// missing an attribute cancels the transaction, with a ValidationError
+// reason on the first such action and None on the others, and that a Get
+// does the same in TransactGetItems.
+func TestTransactKeyMismatchCancels(t *testing.T) {
+	_, c := newTxServer(t)
+	ctx := context.Background()
+	reasons := func(err error) []string {
+		var tce *types.TransactionCanceledException
+		if !errors.As(err, &tce) {
+			t.Fatalf("got %v, want TransactionCanceledException", err)
+		}
+		var out []string
+		for _, r := range tce.CancellationReasons {
+			out = append(out, aws.ToString(r.Code)+": "+aws.ToString(r.Message))
+		}
+		return out
+	}
+	_, err := c.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String("txh"), Item: item{"pk": S("ok1")}}},
+		{Put: &types.Put{TableName: aws.String("txh"), Item: item{"pk": N("1")}}},
+		{Delete: &types.Delete{TableName: aws.String("txr"), Key: item{"pk": S("a")}}},
+	}})
+	want := []string{"None: ", "ValidationError: The provided key element does not match the schema", "None: "}
+	if got := reasons(err); !slices.Equal(got, want) {
+		t.Errorf("write reasons = %q, want %q", got, want)
+	}
+	if it := get(t, c, "txh", item{"pk": S("ok1")}); it != nil {
+		t.Error("a cancelled transaction wrote ok1")
+	}
+	_, err = c.TransactGetItems(ctx, &dynamodb.TransactGetItemsInput{TransactItems: []types.TransactGetItem{
+		{Get: &types.Get{TableName: aws.String("txh"), Key: item{"pk": S("exists")}}},
+		{Get: &types.Get{TableName: aws.String("txr"), Key: item{"pk": S("a")}}},
+	}})
+	want = []string{"None: ", "ValidationError: The provided key element does not match the schema"}
+	if got := reasons(err); !slices.Equal(got, want) {
+		t.Errorf("get reasons = %q, want %q", got, want)
+	}
+	// An empty key value is refused up front, not by a cancellation.
+	_, err = c.TransactGetItems(ctx, &dynamodb.TransactGetItemsInput{TransactItems: []types.TransactGetItem{
+		{Get: &types.Get{TableName: aws.String("txh"), Key: item{"pk": S("")}}},
+	}})
+	wantAPIErrorPrefix(t, err, "ValidationException", "One or more parameter values are not valid.")
 }
 
 // putsOf returns n Puts of distinct items of table txh.
