@@ -96,10 +96,10 @@ func TestTagErrors(t *testing.T) {
 			_, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(missing), Tags: []types.Tag{tag("a", "b")}})
 			return err
 		}, "ResourceNotFoundException", "Requested resource not found: ResourcArn: " + missing + " not found", false},
-		{"not an ARN", func() error {
+		{"not an ARN: IAM refuses it", func() error {
 			_, err := c.ListTagsOfResource(ctx, &dynamodb.ListTagsOfResourceInput{ResourceArn: aws.String("tbl")})
 			return err
-		}, "ValidationException", "Invalid TableArn: Invalid ResourceArn provided as input tbl", false},
+		}, "AccessDeniedException", "is not authorized to perform: dynamodb:ListTagsOfResource on resource: tbl", true},
 		{"reserved prefix", func() error {
 			_, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(arn), Tags: []types.Tag{tag("aws:owner", "x")}})
 			return err

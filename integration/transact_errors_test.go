@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,7 +22,8 @@ import (
 	"github.com/dynago/dynago/dynagotest"
 )
 
-// txErrorCase is one case of testdata/transact_errors.txt.
+// txErrorCase is one case of a testdata error file (transact_errors.txt,
+// errors.txt).
 type txErrorCase struct {
 	name, op, body, errType, message string
 	line                             int
@@ -30,7 +32,15 @@ type txErrorCase struct {
 // loadTxErrorCases parses testdata/transact_errors.txt.
 func loadTxErrorCases(t *testing.T) []txErrorCase {
 	t.Helper()
-	f, err := os.Open("testdata/transact_errors.txt")
+	return loadErrorCases(t, "transact_errors.txt")
+}
+
+// loadErrorCases parses the testdata error file name: cases of four lines
+// ("== name", "<Operation> <request JSON>", the error type, the message)
+// separated by blank lines, with "#" comments.
+func loadErrorCases(t *testing.T, name string) []txErrorCase {
+	t.Helper()
+	f, err := os.Open("testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +53,7 @@ func loadTxErrorCases(t *testing.T) []txErrorCase {
 			return
 		}
 		if len(lines) != 4 || !strings.HasPrefix(lines[0], "== ") {
-			t.Fatalf("transact_errors.txt:%d: a case is four lines, got %q", start, lines)
+			t.Fatalf("%s:%d: a case is four lines, got %q", name, start, lines)
 		}
 		op, body, _ := strings.Cut(lines[1], " ")
 		cases = append(cases, txErrorCase{name: strings.TrimPrefix(lines[0], "== "), op: op, body: body, errType: lines[2], message: lines[3], line: start})
@@ -157,8 +167,8 @@ func TestTransactLimits(t *testing.T) {
 	}
 	_, m := rawCall(t, srv.URL(), "TransactWriteItems", `{"TransactItems":[`+strings.Join(items, ",")+`]}`)
 	typ, msg := errorOf(m)
-	if typ != "ValidationException" || !strings.HasPrefix(msg, "1 validation error detected: Value '[") ||
-		!strings.HasSuffix(msg, "]' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100") {
+	// A list of items is not quoted back (docs/validation.md).
+	if typ != "ValidationException" || msg != "1 validation error detected: Value at 'TransactItems' failed to satisfy constraint: Member must have length less than or equal to 100" {
 		t.Errorf("101 actions: %s: %q", typ, msg)
 	}
 	// Exactly 100 actions are accepted.
@@ -180,10 +190,70 @@ func TestTransactLimits(t *testing.T) {
 			Item: item{"pk": S(fmt.Sprintf("big%d", i)), "b": B(big[:390*1024])}}})
 	}
 	_, err = c.TransactWriteItems(context.Background(), &dynamodb.TransactWriteItemsInput{TransactItems: puts})
-	wantAPIErrorPrefix(t, err, "TransactionCanceledException", "Transaction cancelled, please refer cancellation reasons for specific reasons [ValidationError, ")
+	wantAPIError(t, err, "ValidationException", "Transaction size has exceeded the maximum allowed size of 4 MB")
 	if it := get(t, c, "txh", item{"pk": S("big0")}); it != nil {
 		t.Error("a transaction over 4 MB wrote an item")
 	}
+
+	// The limit is on the request: deleting (or checking) 11 items of
+	// 390 KB in one transaction is a small request.
+	var deletes []types.TransactWriteItem
+	for i := range 11 {
+		k := item{"pk": S(fmt.Sprintf("big%d", i))}
+		put(t, c, "txh", item{"pk": k["pk"], "b": B(big[:390*1024])})
+		deletes = append(deletes, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String("txh"), Key: k}})
+	}
+	if _, err := c.TransactWriteItems(context.Background(), &dynamodb.TransactWriteItemsInput{TransactItems: deletes}); err != nil {
+		t.Errorf("deleting 11 items of 390 KB: %v", err)
+	}
+	if it := get(t, c, "txh", item{"pk": S("big0")}); it != nil {
+		t.Error("the deleting transaction left big0")
+	}
+}
+
+// TestTransactKeyMismatchCancels checks that a key of the wrong type or
+// missing an attribute cancels the transaction, with a ValidationError
+// reason on the first such action and None on the others, and that a Get
+// does the same in TransactGetItems.
+func TestTransactKeyMismatchCancels(t *testing.T) {
+	_, c := newTxServer(t)
+	ctx := context.Background()
+	reasons := func(err error) []string {
+		var tce *types.TransactionCanceledException
+		if !errors.As(err, &tce) {
+			t.Fatalf("got %v, want TransactionCanceledException", err)
+		}
+		var out []string
+		for _, r := range tce.CancellationReasons {
+			out = append(out, aws.ToString(r.Code)+": "+aws.ToString(r.Message))
+		}
+		return out
+	}
+	_, err := c.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String("txh"), Item: item{"pk": S("ok1")}}},
+		{Put: &types.Put{TableName: aws.String("txh"), Item: item{"pk": N("1")}}},
+		{Delete: &types.Delete{TableName: aws.String("txr"), Key: item{"pk": S("a")}}},
+	}})
+	want := []string{"None: ", "ValidationError: The provided key element does not match the schema", "None: "}
+	if got := reasons(err); !slices.Equal(got, want) {
+		t.Errorf("write reasons = %q, want %q", got, want)
+	}
+	if it := get(t, c, "txh", item{"pk": S("ok1")}); it != nil {
+		t.Error("a cancelled transaction wrote ok1")
+	}
+	_, err = c.TransactGetItems(ctx, &dynamodb.TransactGetItemsInput{TransactItems: []types.TransactGetItem{
+		{Get: &types.Get{TableName: aws.String("txh"), Key: item{"pk": S("exists")}}},
+		{Get: &types.Get{TableName: aws.String("txr"), Key: item{"pk": S("a")}}},
+	}})
+	want = []string{"None: ", "ValidationError: The provided key element does not match the schema"}
+	if got := reasons(err); !slices.Equal(got, want) {
+		t.Errorf("get reasons = %q, want %q", got, want)
+	}
+	// An empty key value is refused up front, not by a cancellation.
+	_, err = c.TransactGetItems(ctx, &dynamodb.TransactGetItemsInput{TransactItems: []types.TransactGetItem{
+		{Get: &types.Get{TableName: aws.String("txh"), Key: item{"pk": S("")}}},
+	}})
+	wantAPIErrorPrefix(t, err, "ValidationException", "One or more parameter values are not valid.")
 }
 
 // putsOf returns n Puts of distinct items of table txh.

@@ -71,13 +71,17 @@ type Validator struct {
 	patterns  map[string]matcher
 	tableName shapeID // the TableName shape, applied to table names given as TableArn
 	tableArn  shapeID
+	// holdsItems[id] is true when values of shape id contain attribute
+	// values (keys, items, write requests): DynamoDB never quotes those
+	// back in a validation message.
+	holdsItems []bool
 }
 
 // NewValidator compiles the model's patterns. Patterns written in Java
 // syntax that Go's regexp cannot express (\p{Print}, surrogate ranges) are
 // skipped: none of them guards a member the engine relies on.
 func NewValidator() *Validator {
-	v := &Validator{patterns: map[string]matcher{}}
+	v := &Validator{patterns: map[string]matcher{}, holdsItems: itemHolders()}
 	for i := range shapeRules {
 		r := &shapeRules[i]
 		switch r.name {
@@ -116,6 +120,9 @@ func (v *Validator) Validate(op string, in any) error {
 	if !ok {
 		return apierr.New(apierr.UnknownOperationException, "")
 	}
+	if err := requiredSentence(op, id, reflect.ValueOf(in)); err != nil {
+		return err
+	}
 	w := walker{v: v}
 	w.structure(id, reflect.ValueOf(in))
 	if len(w.errs) == 0 {
@@ -139,9 +146,10 @@ func validationError(errs []string) error {
 // pathElem is one step of the path to a value: a member name, a list index
 // or a map key.
 type pathElem struct {
-	name  string // member name (lowerCamel) or map key
-	index int    // list index, 1-based; 0 for a member or map key
-	entry bool   // a list element or map value: rendered with ".member"
+	name   string // member name (lowerCamel) or map key
+	member string // the member's name as the request spells it (UpperCamel); "" for a map key
+	index  int    // list index, 1-based; 0 for a member or map key
+	entry  bool   // a list element or map value: rendered with ".member"
 }
 
 type walker struct {
@@ -176,6 +184,29 @@ func (w *walker) pathString() string {
 	return b.String()
 }
 
+// requestPathString renders the current path with the members named as
+// the request names them: "RequestItems.Table.member.Keys", "Limit".
+func (w *walker) requestPathString() string {
+	var b strings.Builder
+	for i, e := range w.path {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		switch {
+		case e.index > 0:
+			b.WriteString(strconv.Itoa(e.index))
+		case e.member != "":
+			b.WriteString(e.member)
+		default:
+			b.WriteString(e.name)
+		}
+		if e.entry {
+			b.WriteString(".member")
+		}
+	}
+	return b.String()
+}
+
 // fail records a failure of the value at the current path; rendered is
 // the value as the message quotes it.
 func (w *walker) fail(rendered, constraint string) {
@@ -183,6 +214,17 @@ func (w *walker) fail(rendered, constraint string) {
 		return
 	}
 	w.errs = append(w.errs, "Value "+rendered+" at '"+w.pathString()+"' failed to satisfy constraint: "+constraint)
+}
+
+// failUnquoted records a failure in the form DynamoDB's current validation
+// uses for values it does not quote back (see docs/validation.md): "Value
+// at 'RequestItems.t.member.Keys' failed to satisfy constraint: ...", the
+// path spelled with the request's own member names.
+func (w *walker) failUnquoted(constraint string) {
+	if w.full() {
+		return
+	}
+	w.errs = append(w.errs, "Value at '"+w.requestPathString()+"' failed to satisfy constraint: "+constraint)
 }
 
 // structure validates the struct (or pointer to struct) rv.
@@ -203,7 +245,7 @@ func (w *walker) structure(id shapeID, rv reflect.Value) {
 		if null && !m.required {
 			continue
 		}
-		w.push(pathElem{name: m.path})
+		w.push(pathElem{name: m.path, member: m.name})
 		if null {
 			w.fail("null", "Member must not be null")
 		} else {
@@ -233,15 +275,16 @@ func (w *walker) value(id shapeID, fv reflect.Value) {
 	case kindString:
 		w.str(id, fv.String())
 	case kindInteger, kindLong:
+		// Numbers out of range are not quoted back.
 		n := fv.Int()
 		if r.hasMin && n < r.min {
-			w.fail("'"+strconv.FormatInt(n, 10)+"'", "Member must have value greater than or equal to "+strconv.FormatInt(r.min, 10))
+			w.failUnquoted("Member must have value greater than or equal to " + strconv.FormatInt(r.min, 10))
 		}
 		if r.hasMax && n > r.max {
-			w.fail("'"+strconv.FormatInt(n, 10)+"'", "Member must have value less than or equal to "+strconv.FormatInt(r.max, 10))
+			w.failUnquoted("Member must have value less than or equal to " + strconv.FormatInt(r.max, 10))
 		}
 	case kindList:
-		w.length(r, fv)
+		w.length(id, fv)
 		if !needsWalk(r.elem) {
 			return
 		}
@@ -255,7 +298,7 @@ func (w *walker) value(id shapeID, fv reflect.Value) {
 			w.pop()
 		}
 	case kindMap:
-		w.length(r, fv)
+		w.length(id, fv)
 		if !needsWalk(r.elem) {
 			return
 		}
@@ -299,11 +342,19 @@ func needsWalk(id shapeID) bool {
 // str checks a string: pattern first, then length, then enum, the order
 // DynamoDB lists them in.
 func (w *walker) str(id shapeID, s string) {
+	declared := id
 	if id == w.v.tableArn && !strings.HasPrefix(s, "arn:") {
 		// A table named by name, not ARN, keeps the TableName rules.
 		id = w.v.tableName
 	}
 	r := &shapeRules[id]
+	if s == "" && r.hasMin && r.min > 0 {
+		// An empty string fails its length alone, unquoted, with the
+		// minimum of the member's own shape (TableArn's 1, not
+		// TableName's 3): DynamoDB checks emptiness before the rest.
+		w.failUnquoted("Member must have length greater than or equal to " + strconv.FormatInt(shapeRules[declared].min, 10))
+		return
+	}
 	if r.pattern != "" {
 		if re := w.v.patterns[r.pattern]; re != nil && !re.MatchString(s) {
 			w.fail("'"+s+"'", "Member must satisfy regular expression pattern: "+r.pattern)
@@ -342,14 +393,52 @@ func javaLen(s string) int {
 	return n
 }
 
-func (w *walker) length(r *shapeRule, fv reflect.Value) {
+// length checks the length of a list or map. A list or map that is too
+// short, or that holds attribute values, is not quoted back; a long list of
+// plain values (a key schema, attribute names) is, in Java's toString form.
+func (w *walker) length(id shapeID, fv reflect.Value) {
+	r := &shapeRules[id]
 	n := int64(fv.Len())
 	if r.hasMin && n < r.min {
-		w.fail("'"+render(fv)+"'", "Member must have length greater than or equal to "+strconv.FormatInt(r.min, 10))
+		w.failUnquoted("Member must have length greater than or equal to " + strconv.FormatInt(r.min, 10))
 	}
 	if r.hasMax && n > r.max {
-		w.fail("'"+render(fv)+"'", "Member must have length less than or equal to "+strconv.FormatInt(r.max, 10))
+		const constraint = "Member must have length less than or equal to "
+		if w.v.holdsItems[id] {
+			w.failUnquoted(constraint + strconv.FormatInt(r.max, 10))
+		} else {
+			w.fail("'"+render(fv)+"'", constraint+strconv.FormatInt(r.max, 10))
+		}
 	}
+}
+
+// itemHolders computes Validator.holdsItems: which shapes contain an
+// attribute value, directly or through their members and elements.
+func itemHolders() []bool {
+	holds := make([]bool, len(shapeRules))
+	// A fixed point: shapes may be recursive (AttributeValue's M and L).
+	for changed := true; changed; {
+		changed = false
+		for i := range shapeRules {
+			if holds[i] {
+				continue
+			}
+			r := &shapeRules[i]
+			h := r.kind == kindAttributeValue
+			switch r.kind {
+			case kindList, kindMap:
+				h = h || holds[r.elem]
+			case kindStructure:
+				for _, m := range r.members {
+					h = h || holds[m.shape]
+				}
+			}
+			if h {
+				holds[i], changed = true, true
+			}
+		}
+	}
+	return holds
 }
 
 // render writes a value roughly as Java's toString would, which is how
@@ -381,16 +470,19 @@ func render(fv reflect.Value) string {
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	case reflect.Struct:
+		// Java's toString of a model class, as DynamoDB prints it:
+		// KeySchemaElement(attributeName=pk, keyType=HASH).
 		t := fv.Type()
 		var parts []string
 		for i := 0; i < t.NumField(); i++ {
 			f := fv.Field(i)
-			if !t.Field(i).IsExported() || isNull(f) || f.IsZero() {
+			if !t.Field(i).IsExported() {
 				continue
 			}
-			parts = append(parts, t.Field(i).Name+": "+render(f))
+			name := t.Field(i).Name
+			parts = append(parts, strings.ToLower(name[:1])+name[1:]+"="+render(f))
 		}
-		return "{" + strings.Join(parts, ",") + "}"
+		return t.Name() + "(" + strings.Join(parts, ", ") + ")"
 	case reflect.Int64, reflect.Int:
 		return strconv.FormatInt(fv.Int(), 10)
 	case reflect.Bool:

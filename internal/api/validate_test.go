@@ -95,10 +95,11 @@ func TestValidate(t *testing.T) {
 		want string // "" for valid
 	}{
 		{"DescribeTable", &DescribeTableInput{TableName: Ptr("abc")}, ""},
-		{"DescribeTable", &DescribeTableInput{}, "1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null"},
+		{"DescribeTable", &DescribeTableInput{}, "The parameter 'TableName' is required but was not present in the request"},
+		{"GetItem", &GetItemInput{Key: attr.Item{}}, "1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null"},
 		{"DescribeTable", &DescribeTableInput{TableName: Ptr("arn:aws:dynamodb:us-east-1:1:table/x")}, ""},
 		{"ListTables", &ListTablesInput{Limit: Ptr[int64](100)}, ""},
-		{"ListTables", &ListTablesInput{Limit: Ptr[int64](1000)}, "1 validation error detected: Value '1000' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100"},
+		{"ListTables", &ListTablesInput{Limit: Ptr[int64](1000)}, "1 validation error detected: Value at 'Limit' failed to satisfy constraint: Member must have value less than or equal to 100"},
 		{"PutItem", &PutItemInput{TableName: Ptr("abc"), Item: attr.Item{"a": attr.String("x")}}, ""},
 		{"GetItem", &GetItemInput{TableName: Ptr("abc"), Key: attr.Item{}, AttributesToGet: []string{"a", "b"}, ConsistentRead: Ptr(true)}, ""},
 		{"Query", &QueryInput{TableName: Ptr("abc"), Select: Ptr("COUNT")}, ""},

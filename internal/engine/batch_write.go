@@ -148,7 +148,7 @@ func (db *DB) batchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (
 func (t *Table) validateBatchPutKey(item attr.Item) error {
 	for _, k := range t.keyAttrs() {
 		if v, ok := item[k.Name]; !ok || v.Type != k.Type {
-			return apierr.Validation(msgKeySchema)
+			return keyMismatch(apierr.Validation(msgKeySchema))
 		}
 	}
 	return t.validateItemKey(item)

@@ -104,9 +104,9 @@ func TestListTables(t *testing.T) {
 		}
 	}
 	_, err = db.ListTables(ctx, &api.ListTablesInput{Limit: api.Ptr[int64](0)})
-	wantAPIErr(t, err, apierr.ValidationException, "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1")
+	wantAPIErr(t, err, apierr.ValidationException, "1 validation error detected: Value at 'Limit' failed to satisfy constraint: Member must have value greater than or equal to 1")
 	_, err = db.ListTables(ctx, &api.ListTablesInput{Limit: api.Ptr[int64](101)})
-	wantAPIErr(t, err, apierr.ValidationException, "1 validation error detected: Value '101' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100")
+	wantAPIErr(t, err, apierr.ValidationException, "1 validation error detected: Value at 'Limit' failed to satisfy constraint: Member must have value less than or equal to 100")
 }
 
 func TestDeleteTable(t *testing.T) {

@@ -124,7 +124,7 @@ func TestIndexUpdateErrors(t *testing.T) {
 		{"two creates", `{"AttributeDefinitions": [{"AttributeName": "X", "AttributeType": "S"}], "GlobalSecondaryIndexUpdates": [{"Create": {"IndexName": "New", "KeySchema": [{"AttributeName": "X", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}, "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}}, {"Create": {"IndexName": "New2", "KeySchema": [{"AttributeName": "X", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}, "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}}]}`,
 			"LimitExceededException", "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"},
 		{"delete an LSI", `{"GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "ArtistYearIndex"}}]}`,
-			"ValidationException", "Cannot delete an index that is not a GlobalSecondaryIndex: ArtistYearIndex"},
+			"ResourceNotFoundException", "Requested resource not found: Index ArtistYearIndex for table Music"},
 		{"create with table throughput", `{"ProvisionedThroughput": {"ReadCapacityUnits": 9, "WriteCapacityUnits": 9}, "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "AlbumIndex"}}]}`,
 			"ValidationException", "One or more parameter values were invalid: You cannot create or delete index while updating table IOPS"},
 	}

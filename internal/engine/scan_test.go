@@ -139,7 +139,7 @@ func TestScanValidation(t *testing.T) {
 		{"specific without projection", api.ScanInput{Select: api.Ptr("SPECIFIC_ATTRIBUTES")}, v, "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES"},
 		{"all projected without index", api.ScanInput{Select: api.Ptr("ALL_PROJECTED_ATTRIBUTES")}, v, "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"},
 		{"unknown index", api.ScanInput{IndexName: api.Ptr("idx")}, v, "The table does not have the specified index: idx"},
-		{"limit zero", api.ScanInput{Limit: api.Ptr[int64](0)}, v, "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"},
+		{"limit zero", api.ScanInput{Limit: api.Ptr[int64](0)}, v, "1 validation error detected: Value at 'Limit' failed to satisfy constraint: Member must have value greater than or equal to 1"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

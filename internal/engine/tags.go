@@ -27,7 +27,7 @@ const (
 // already present.
 func (db *DB) tagResource(ctx context.Context, in *api.TagResourceInput) (*struct{}, error) {
 	arn := api.Str(in.ResourceArn)
-	e, err := db.taggedTable(arn)
+	e, err := db.taggedTable(arn, "TagResource")
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (db *DB) tagResource(ctx context.Context, in *api.TagResourceInput) (*struc
 // does not have is not an error.
 func (db *DB) untagResource(ctx context.Context, in *api.UntagResourceInput) (*struct{}, error) {
 	arn := api.Str(in.ResourceArn)
-	e, err := db.taggedTable(arn)
+	e, err := db.taggedTable(arn, "UntagResource")
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +90,7 @@ func (db *DB) untagResource(ctx context.Context, in *api.UntagResourceInput) (*s
 // listTagsOfResource lists a table's tags. A table has at most 50 tags, so
 // one page holds them all and NextToken is never returned.
 func (db *DB) listTagsOfResource(ctx context.Context, in *api.ListTagsOfResourceInput) (*api.ListTagsOfResourceOutput, error) {
-	e, err := db.taggedTable(api.Str(in.ResourceArn))
+	e, err := db.taggedTable(api.Str(in.ResourceArn), "ListTagsOfResource")
 	if err != nil {
 		return nil, err
 	}
@@ -120,32 +120,48 @@ func errTagResourceNotFound(arn string) error {
 	return apierr.Newf(apierr.ResourceNotFoundException, "Requested resource not found: ResourcArn: %s not found", arn)
 }
 
-// taggedTable resolves the ResourceArn of a tagging request: it must be the
-// ARN of a table of this server's region and account, and the table must
-// exist.
-func (db *DB) taggedTable(arn string) (*catalogEntry, error) {
+// taggedTable resolves the ResourceArn of a tagging request by op: it must
+// be the ARN of a table of this server's region and account, and the table
+// must exist.
+//
+// DynamoDB authorizes the request on the ARN before it looks at it, so a
+// string that is not an ARN of a resource ("tbl", "a:b:c:d:e:f", no
+// "type/name" part) and an ARN of another account are refused by IAM, with
+// AccessDeniedException, and only a well-formed ARN of the caller's
+// account that names no table of this region is "Invalid TableArn"
+// (dynalite's test/tagResource.js and untagResource.js record these
+// answers).
+func (db *DB) taggedTable(arn, op string) (*catalogEntry, error) {
 	if arn == "" {
 		return nil, apierr.Validation("Invalid TableArn")
 	}
-	if !strings.HasPrefix(arn, "arn:") {
-		return nil, apierr.Validationf("Invalid TableArn: Invalid ResourceArn provided as input %s", arn)
-	}
 	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[2] != "dynamodb" || !strings.HasPrefix(parts[5], "table/") {
+	if len(parts) != 6 || !strings.Contains(parts[5], "/") {
+		return nil, db.errTagAccessDenied(op, arn, "")
+	}
+	if parts[4] != db.opts.AccountID && strings.HasPrefix(arn, "arn:") {
+		return nil, db.errTagAccessDenied(op, arn, " because no resource-based policy allows the dynamodb:"+op+" action")
+	}
+	if !strings.HasPrefix(arn, "arn:") || parts[2] != "dynamodb" || !strings.HasPrefix(parts[5], "table/") {
 		return nil, apierr.Validationf("Invalid TableArn: Invalid ResourceArn provided as input %s", arn)
 	}
 	name := strings.TrimPrefix(parts[5], "table/")
 	if name == "" || strings.Contains(name, "/") || parts[3] != db.opts.Region {
 		return nil, apierr.Validationf("Invalid TableArn: Invalid ResourceArn provided as input %s", arn)
 	}
-	if parts[4] != db.opts.AccountID {
-		return nil, errTagResourceNotFound(arn)
-	}
 	e := db.cat.get(name)
 	if e == nil {
 		return nil, errTagResourceNotFound(arn)
 	}
 	return e, nil
+}
+
+// errTagAccessDenied is IAM's refusal of a tagging operation on arn, in
+// the words of its messages ("User: <principal> is not authorized to
+// perform: dynamodb:TagResource on resource: <arn>", then why). Without
+// --auth the caller is the account's root.
+func (db *DB) errTagAccessDenied(op, arn, why string) error {
+	return apierr.Newf(apierr.AccessDeniedException, "User: arn:aws:iam::%s:root is not authorized to perform: dynamodb:%s on resource: %s%s", db.opts.AccountID, op, arn, why)
 }
 
 // validateTags checks the tags of a TagResource or CreateTable request.

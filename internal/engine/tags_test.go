@@ -108,12 +108,15 @@ func TestTaggedTableARNs(t *testing.T) {
 		msg  string
 	}{
 		{db.tableArn("tbl"), "", ""},
-		{"", apierr.ValidationException, "1 validation error detected: Value '' at 'resourceArn' failed to satisfy constraint: Member must have length greater than or equal to 1"},
-		{"tbl", apierr.ValidationException, "Invalid TableArn: Invalid ResourceArn provided as input tbl"},
-		{"arn:aws:s3:::bucket", apierr.ValidationException, "Invalid TableArn: Invalid ResourceArn provided as input arn:aws:s3:::bucket"},
+		{"", apierr.ValidationException, "1 validation error detected: Value at 'ResourceArn' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"tbl", apierr.AccessDeniedException, "User: arn:aws:iam::000000000000:root is not authorized to perform: dynamodb:ListTagsOfResource on resource: tbl"},
+		{"a:b:c:d:e:f", apierr.AccessDeniedException, "User: arn:aws:iam::000000000000:root is not authorized to perform: dynamodb:ListTagsOfResource on resource: a:b:c:d:e:f"},
+		{"arn:aws:s3:::bucket", apierr.AccessDeniedException, "User: arn:aws:iam::000000000000:root is not authorized to perform: dynamodb:ListTagsOfResource on resource: arn:aws:s3:::bucket"},
+		{"arn:aws:s3:::bucket/key", apierr.AccessDeniedException, "User: arn:aws:iam::000000000000:root is not authorized to perform: dynamodb:ListTagsOfResource on resource: arn:aws:s3:::bucket/key because no resource-based policy allows the dynamodb:ListTagsOfResource action"},
+		{"a:b:c:d:e:f/g", apierr.ValidationException, "Invalid TableArn: Invalid ResourceArn provided as input a:b:c:d:e:f/g"},
 		{"arn:aws:dynamodb:eu-west-1:000000000000:table/tbl", apierr.ValidationException, "Invalid TableArn: Invalid ResourceArn provided as input arn:aws:dynamodb:eu-west-1:000000000000:table/tbl"},
 		{"arn:aws:dynamodb:us-east-1:000000000000:table/tbl/index/gsi", apierr.ValidationException, "Invalid TableArn: Invalid ResourceArn provided as input arn:aws:dynamodb:us-east-1:000000000000:table/tbl/index/gsi"},
-		{"arn:aws:dynamodb:us-east-1:111111111111:table/tbl", apierr.ResourceNotFoundException, "Requested resource not found: ResourcArn: arn:aws:dynamodb:us-east-1:111111111111:table/tbl not found"},
+		{"arn:aws:dynamodb:us-east-1:111111111111:table/tbl", apierr.AccessDeniedException, "User: arn:aws:iam::000000000000:root is not authorized to perform: dynamodb:ListTagsOfResource on resource: arn:aws:dynamodb:us-east-1:111111111111:table/tbl because no resource-based policy allows the dynamodb:ListTagsOfResource action"},
 		{"arn:aws:dynamodb:us-east-1:000000000000:table/nope", apierr.ResourceNotFoundException, "Requested resource not found: ResourcArn: arn:aws:dynamodb:us-east-1:000000000000:table/nope not found"},
 	}
 	for _, tc := range tests {

@@ -154,14 +154,14 @@ func TestTransactWriteValidation(t *testing.T) {
 		code  apierr.Code
 		msg   string
 	}{
-		{"empty", []api.TransactWriteItem{}, apierr.ValidationException, "1 validation error detected: Value '[]' at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"empty", []api.TransactWriteItem{}, apierr.ValidationException, "1 validation error detected: Value at 'TransactItems' failed to satisfy constraint: Member must have length greater than or equal to 1"},
 		{"no action", []api.TransactWriteItem{{}}, apierr.ValidationException, msgTransactOneAction},
 		{"two actions", []api.TransactWriteItem{{Put: &api.Put{TableName: api.Ptr(tblHash), Item: key}, Delete: &api.Delete{TableName: api.Ptr(tblHash), Key: key}}}, apierr.ValidationException, msgTransactOneAction},
 		{"same item twice", []api.TransactWriteItem{txPut(tblHash, key), txCheck(tblHash, key, "attribute_exists(id)")}, apierr.ValidationException, msgTransactDuplicate},
 		{"missing table", []api.TransactWriteItem{txPut("nope", key)}, apierr.ResourceNotFoundException, "Requested resource not found"},
-		{"put key missing", []api.TransactWriteItem{txPut(tblHash, attr.Item{"x": s("1")})}, apierr.ValidationException, msgKeySchema},
-		{"put key mistyped", []api.TransactWriteItem{txPut(tblHash, attr.Item{"id": n("1")})}, apierr.ValidationException, msgKeySchema},
-		{"delete key wrong", []api.TransactWriteItem{{Delete: &api.Delete{TableName: api.Ptr(tblHash), Key: attr.Item{"id": s("1"), "x": s("2")}}}}, apierr.ValidationException, msgKeySchema},
+		{"put key missing", []api.TransactWriteItem{txPut(tblHash, attr.Item{"x": s("1")})}, apierr.TransactionCanceledException, msgTransactCancelled + " [ValidationError]"},
+		{"put key mistyped", []api.TransactWriteItem{txPut(tblHash, attr.Item{"id": n("1")})}, apierr.TransactionCanceledException, msgTransactCancelled + " [ValidationError]"},
+		{"delete key wrong", []api.TransactWriteItem{{Delete: &api.Delete{TableName: api.Ptr(tblHash), Key: attr.Item{"id": s("1"), "x": s("2")}}}}, apierr.TransactionCanceledException, msgTransactCancelled + " [ValidationError]"},
 		{"bad rv on failure", []api.TransactWriteItem{{Put: &api.Put{TableName: api.Ptr(tblHash), Item: key, ReturnValuesOnConditionCheckFailure: api.Ptr("ALL_NEW")}}}, apierr.ValidationException, "1 validation error detected: Value 'ALL_NEW' at 'transactItems.1.member.put.returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]"},
 	}
 	for _, c := range cases {

@@ -121,7 +121,6 @@ func (db *DB) evalTransactWrite(ctx context.Context, txn kv.Txn, writes []*itemW
 	news = make([]attr.Item, len(writes))
 	reasons := make([]api.CancellationReason, len(writes))
 	cancelled := false
-	size := 0
 	for i, w := range writes {
 		reasons[i] = api.CancellationReason{Code: api.Ptr(reasonNone)}
 		old, err := readItem(ctx, txn, w.key)
@@ -149,17 +148,6 @@ func (db *DB) evalTransactWrite(ctx context.Context, txn kv.Txn, writes []*itemW
 			continue
 		}
 		news[i] = new
-		if w.writes() {
-			size += itemSize(new)
-		} else {
-			size += itemSize(old)
-		}
-	}
-	if !cancelled && size > maxTransactSize {
-		for i := range reasons {
-			reasons[i] = api.CancellationReason{Code: api.Ptr(reasonValidation), Message: api.Ptr(msgTransactTooLarge)}
-		}
-		cancelled = true
 	}
 	if cancelled {
 		return nil, nil, transactionCanceled(reasons)

@@ -71,12 +71,12 @@ func checkKeyValue(k KeyAttr, v attr.Value, isHash bool) error {
 func (t *Table) validateKey(key attr.Item) error {
 	attrs := t.keyAttrs()
 	if len(key) != len(attrs) {
-		return apierr.Validation(msgKeySchema)
+		return keyMismatch(apierr.Validation(msgKeySchema))
 	}
 	for i, k := range attrs {
 		v, ok := key[k.Name]
 		if !ok || v.Type != k.Type {
-			return apierr.Validation(msgKeySchema)
+			return keyMismatch(apierr.Validation(msgKeySchema))
 		}
 		if err := checkKeyValue(k, v, i == 0); err != nil {
 			return err
@@ -91,10 +91,10 @@ func (t *Table) validateItemKey(item attr.Item) error {
 	for i, k := range t.keyAttrs() {
 		v, ok := item[k.Name]
 		if !ok {
-			return apierr.Validationf("One or more parameter values were invalid: Missing the key %s in the item", k.Name)
+			return keyMismatch(apierr.Validationf("One or more parameter values were invalid: Missing the key %s in the item", k.Name))
 		}
 		if v.Type != k.Type {
-			return apierr.Validationf("One or more parameter values were invalid: Type mismatch for key %s expected: %s actual: %s", k.Name, k.Type, v.Type)
+			return keyMismatch(apierr.Validationf("One or more parameter values were invalid: Type mismatch for key %s expected: %s actual: %s", k.Name, k.Type, v.Type))
 		}
 		if err := checkKeyValue(k, v, i == 0); err != nil {
 			return err

@@ -504,7 +504,30 @@ func operandType(name, typ string) error {
 // comparison checks a comparison (= <> < <= > >=) and returns its node.
 func (p *checker) comparison(cmp tokKind, left, right *operand) *node {
 	p.checkDistinct(cmpText(cmp), left, right)
+	if cmp != tokEQ && cmp != tokNE {
+		p.checkOrderable(cmpText(cmp), left, right)
+	}
 	return &node{kind: nCmp, cmp: cmp, args: []*operand{left, right}}
+}
+
+// checkOrderable refuses, once the values are bound, an ordering operator
+// (< <= > >= BETWEEN) with a value operand of a type that has no order (a
+// list, a map, a set, a boolean, NULL): DynamoDB rejects the expression,
+// where comparing two scalars of different types is merely false.
+func (p *checker) checkOrderable(op string, args ...*operand) {
+	p.checkValues(prioSemantic, func(vals []attr.Value) error {
+		for _, a := range args {
+			if a.kind != opdValue {
+				continue
+			}
+			switch t := a.value(vals).Type; t {
+			case attr.TypeS, attr.TypeN, attr.TypeB, attr.TypeInvalid:
+			default:
+				return operandType(op, t.String())
+			}
+		}
+		return nil
+	})
 }
 
 // cmpText is a comparator as DynamoDB quotes it.
@@ -528,6 +551,7 @@ func cmpText(cmp tokKind) string {
 
 // between checks v BETWEEN lo AND hi and returns its node.
 func (p *checker) between(v, lo, hi *operand) *node {
+	p.checkOrderable("BETWEEN", v, lo, hi)
 	p.checkBetween(lo, hi)
 	return &node{kind: nBetween, args: []*operand{v, lo, hi}}
 }

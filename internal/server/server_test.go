@@ -54,9 +54,9 @@ func TestStartServesAndCloses(t *testing.T) {
 	}
 	// A request the wire layer refuses before the engine, so this test does
 	// not depend on the engine's progress.
-	resp, body := post(t, s.URL(), "DescribeTable", `{}`)
+	resp, body := post(t, s.URL(), "GetItem", `{"Key":{}}`)
 	if resp.StatusCode != 400 || !strings.Contains(body, "Value null at 'tableName'") {
-		t.Errorf("DescribeTable {}: %d %s", resp.StatusCode, body)
+		t.Errorf("GetItem without TableName: %d %s", resp.StatusCode, body)
 	}
 
 	closeCtx, cancel := context.WithTimeout(ctx, 10*time.Second)

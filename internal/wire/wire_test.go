@@ -184,7 +184,7 @@ func TestProtocol(t *testing.T) {
 			`{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}`},
 		{"wrong member type", req{target: "DescribeTable", body: `{"TableName":5}`}, 400, contentTypeAmzJSON,
 			`{"__type":"com.amazon.coral.service#SerializationException","Message":"class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String"}`},
-		{"missing required member", req{target: "DescribeTable", body: `{}`}, 400, contentTypeAmzJSON,
+		{"missing required member", req{target: "GetItem", body: `{"Key":{}}`}, 400, contentTypeAmzJSON,
 			`{"__type":"com.amazon.coral.validate#ValidationException","message":"1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null"}`},
 		{"CORS on a request", req{rawTgt: "x", noAuth: true, headers: map[string]string{"Origin": "whatever"}}, 400, contentTypeAmzJSON,
 			`{"__type":"com.amazon.coral.service#UnknownOperationException"}`},
