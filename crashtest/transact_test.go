@@ -58,8 +58,9 @@ type txRound struct {
 }
 
 // transactUntilKilled runs the writers against c, kills c after runFor,
-// and returns which transactions were acknowledged.
-func transactUntilKilled(t *testing.T, c *child, round, nWriters int, runFor time.Duration) txRound {
+// and returns which transactions were acknowledged. mk makes transaction
+// id's input, moving a unit from account a to account b.
+func transactUntilKilled(t *testing.T, c *child, round, nWriters int, runFor time.Duration, mk func(id string, a, b int) *dynamodb.TransactWriteItemsInput) txRound {
 	t.Helper()
 	client := newClient(c.url)
 	var (
@@ -79,7 +80,7 @@ func transactUntilKilled(t *testing.T, c *child, round, nWriters int, runFor tim
 				a := rng.IntN(txAccounts)
 				b := (a + 1 + rng.IntN(txAccounts-1)) % txAccounts
 				inFlight.Add(1)
-				_, err := client.TransactWriteItems(context.Background(), txInput(id, a, b))
+				_, err := client.TransactWriteItems(context.Background(), mk(id, a, b))
 				inFlight.Add(-1)
 				var tc *types.TransactionCanceledException
 				if errors.As(err, &tc) {
@@ -168,7 +169,7 @@ func TestCrashTransactionsAllOrNothing(t *testing.T) {
 	var totalAcked, totalFailed, totalApplied, totalInFlight int
 	for round := 1; round <= *rounds; round++ {
 		runFor := *minRun + time.Duration(rand.Int64N(int64(*maxRun-*minRun)+1))
-		res := transactUntilKilled(t, c, round, *txWriters, runFor)
+		res := transactUntilKilled(t, c, round, *txWriters, runFor, txInput)
 		if len(res.acked) == 0 {
 			t.Fatalf("round %d: no transaction was acknowledged in %s; log:\n%s", round, runFor, readLog(logPath))
 		}

@@ -15,14 +15,14 @@ AWS = shutil.which("aws")
 @unittest.skipIf(AWS is None, "the aws CLI is not installed")
 class AWSCLI(ServerTestCase, unittest.TestCase):
 
-    def aws(self, *args, ok=True):
+    def aws(self, *args, ok=True, service="dynamodb"):
         env = dict(os.environ, AWS_ACCESS_KEY_ID="dynago", AWS_SECRET_ACCESS_KEY="dynago",
                    AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="", AWS_EC2_METADATA_DISABLED="true")
         env.pop("AWS_PROFILE", None)
-        p = subprocess.run([AWS, "dynamodb", *args, "--endpoint-url", self.server.url, "--output", "json"],
+        p = subprocess.run([AWS, service, *args, "--endpoint-url", self.server.url, "--output", "json"],
                            capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=60)
         if ok:
-            self.assertEqual(p.returncode, 0, "aws dynamodb %s: %s" % (" ".join(args), p.stderr))
+            self.assertEqual(p.returncode, 0, "aws %s %s: %s" % (service, " ".join(args), p.stderr))
             return json.loads(p.stdout) if p.stdout.strip() else {}
         self.assertNotEqual(p.returncode, 0)
         return p.stderr
@@ -71,6 +71,56 @@ class AWSCLI(ServerTestCase, unittest.TestCase):
         self.aws("delete-table", "--table-name", "Music")
         self.aws("wait", "table-not-exists", "--table-name", "Music")
         self.assertEqual(self.aws("list-tables")["TableNames"], [])
+
+
+    def streams(self, *args, ok=True):
+        return self.aws(*args, ok=ok, service="dynamodbstreams")
+
+    def test_cli_streams(self):
+        """aws dynamodbstreams list-streams, describe-stream,
+        get-shard-iterator and get-records read what aws dynamodb wrote."""
+        out = self.aws("create-table", "--table-name", "Events",
+                       "--attribute-definitions", "AttributeName=id,AttributeType=S",
+                       "--key-schema", "AttributeName=id,KeyType=HASH",
+                       "--billing-mode", "PAY_PER_REQUEST",
+                       "--stream-specification", "StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES")
+        arn = out["TableDescription"]["LatestStreamArn"]
+        self.aws("wait", "table-exists", "--table-name", "Events")
+        self.aws("put-item", "--table-name", "Events", "--item", '{"id": {"S": "a"}, "n": {"N": "1"}}')
+        self.aws("put-item", "--table-name", "Events", "--item", '{"id": {"S": "a"}, "n": {"N": "2"}}')
+        self.aws("delete-item", "--table-name", "Events", "--key", '{"id": {"S": "a"}}')
+
+        streams = self.streams("list-streams", "--table-name", "Events")["Streams"]
+        self.assertEqual([s["StreamArn"] for s in streams], [arn])
+        self.assertEqual(streams[0]["TableName"], "Events")
+        d = self.streams("describe-stream", "--stream-arn", arn)["StreamDescription"]
+        self.assertEqual(d["StreamStatus"], "ENABLED")
+        self.assertEqual(d["StreamViewType"], "NEW_AND_OLD_IMAGES")
+        self.assertEqual(d["KeySchema"], [{"AttributeName": "id", "KeyType": "HASH"}])
+        records = []
+        for shard in d["Shards"]:
+            it = self.streams("get-shard-iterator", "--stream-arn", arn, "--shard-id", shard["ShardId"],
+                              "--shard-iterator-type", "TRIM_HORIZON")["ShardIterator"]
+            while it:
+                page = self.streams("get-records", "--shard-iterator", it)
+                records += page["Records"]
+                if not page["Records"]:
+                    break
+                it = page.get("NextShardIterator")
+        self.assertEqual([r["eventName"] for r in records], ["INSERT", "MODIFY", "REMOVE"])
+        self.assertEqual(records[1]["dynamodb"]["OldImage"], {"id": {"S": "a"}, "n": {"N": "1"}})
+        self.assertEqual(records[1]["dynamodb"]["NewImage"], {"id": {"S": "a"}, "n": {"N": "2"}})
+        self.assertEqual(records[2]["dynamodb"]["Keys"], {"id": {"S": "a"}})
+        seqs = [int(r["dynamodb"]["SequenceNumber"]) for r in records]
+        self.assertEqual(seqs, sorted(seqs))
+
+        err = self.streams("describe-stream", "--stream-arn", arn.replace("Events", "Nope"), ok=False)
+        self.assertIn("(ResourceNotFoundException) when calling the DescribeStream operation: "
+                      "Requested resource not found: Stream: %s not found" % arn.replace("Events", "Nope"), err)
+        err = self.streams("get-records", "--shard-iterator", "garbage", ok=False)
+        self.assertIn("(ValidationException) when calling the GetRecords operation", err)
+        self.aws("delete-table", "--table-name", "Events")  # the class shares one server
+        self.aws("wait", "table-not-exists", "--table-name", "Events")
 
 
 if __name__ == "__main__":
