@@ -71,9 +71,10 @@ type options struct {
 	// tikv serves from a mock TiKV cluster of the server's own
 	// (StoreEnv, WithTiKV); store, when set, opens the store the server
 	// runs on and is closed after it (WithTiKVCluster).
-	tikv    bool
-	store   func(context.Context) (kv.Store, error)
-	objects s3store.Store
+	tikv     bool
+	store    func(context.Context) (kv.Store, error)
+	objects  s3store.Store
+	authFile string
 }
 
 // WithObjects makes store the server's S3 (what ExportTableToPointInTime
@@ -150,6 +151,14 @@ func WithDataDir(dir string) Option {
 	return func(o *options) { o.dataDir = dir }
 }
 
+// WithAuthFile makes the server verify signatures and authorize requests
+// with the auth file at path, as `dynago serve --auth path` does
+// (docs/security.md). Server.Client's dummy credentials are then refused:
+// sign with a key of the file (NewClientWithKey).
+func WithAuthFile(path string) Option {
+	return func(o *options) { o.authFile = path }
+}
+
 // New starts a Dynago server on 127.0.0.1 at a free port, on in-memory
 // storage unless WithDataDir says otherwise, and registers its shutdown
 // with t.Cleanup. It fails the test at once if the server cannot start.
@@ -186,6 +195,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		Now:         o.now,
 		Nodes:       o.nodes,
 		Objects:     o.objects,
+		AuthFile:    o.authFile,
 	}
 	var store kv.Store
 	switch {
@@ -257,6 +267,21 @@ func NewClient(url string) *dynamodb.Client {
 		Credentials:  credentials.NewStaticCredentialsProvider("dynago", "dynago", ""),
 	})
 }
+
+// NewClientWithKey returns a DynamoDB client for the Dynago server at url
+// signing with the access key id and secret (and session token, for a
+// temporary key) in region, reading nothing from the environment.
+func NewClientWithKey(url, region, id, secret, token string) *dynamodb.Client {
+	return dynamodb.New(dynamodb.Options{
+		BaseEndpoint: aws.String(url),
+		Region:       region,
+		Credentials:  credentials.NewStaticCredentialsProvider(id, secret, token),
+	})
+}
+
+// ReloadAuth reads the server's auth file again, as SIGHUP does for
+// `dynago serve`; on error the old file stays in force.
+func (s *Server) ReloadAuth() error { return s.srv.ReloadAuth() }
 
 // testLog writes log lines to t.Log until the server has closed: logging
 // to a finished test panics, and a stray background line must not.

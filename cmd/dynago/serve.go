@@ -67,6 +67,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		dataDir = "(in memory)"
 	}
 	log.Info("dynago serving the DynamoDB API", "url", s.URL(), "data_dir", dataDir, "version", version)
+	if cfg.AuthFile != "" {
+		log.Info("verifying signatures and authorizing requests", "auth_file", cfg.AuthFile)
+		defer reloadOnHangup(ctx, s, log)()
+	}
 
 	var failed error // why serving ended early, if it did
 	select {

@@ -93,6 +93,10 @@ type Config struct {
 	// (`--cors`, DynamoDB Local's -cors). Empty, or holding "*", means any.
 	CORSOrigins []string
 
+	// NoCORS allows browsers no origin (wire.Options.NoCORS): the
+	// default with AuthFile unless --cors is given.
+	NoCORS bool
+
 	// Transient, when set, makes tables and indexes pass through
 	// CREATING, UPDATING and DELETING for these delays
 	// (`-delayTransientStatuses`; engine/transient_status.go).
@@ -139,6 +143,12 @@ type Config struct {
 	// Objects, when set, is the object store itself (tests), overriding
 	// S3Endpoint.
 	Objects s3store.Store
+	// AuthFile, when set, is the auth file (`--auth`, auth.Load): every
+	// request's SigV4 signature is verified against its access keys and
+	// authorized with its users' policies (docs/security.md). Empty
+	// accepts any credentials, as DynamoDB Local does. ReloadAuth reads
+	// it again.
+	AuthFile string
 
 	// Nodes, when above 1, runs that many engines over the one store and
 	// hands requests to them in turn, as that many API nodes over one
@@ -165,6 +175,9 @@ type Server struct {
 	ready    *readyListener // ln, as fasthttp is given it
 	http     *fasthttp.Server
 	serveErr chan error
+
+	// authn is the auth file's verification state; nil without AuthFile.
+	authn *authState
 }
 
 // ParseLogLevel turns a level name (debug, info, warn, error; any case)
@@ -262,6 +275,16 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 	}
 	db := nodes[0]
 	m.SetSource(db)
+	var authn *authState
+	if cfg.AuthFile != "" {
+		if authn, err = newAuthState(cfg.AuthFile); err != nil {
+			for _, n := range nodes {
+				n.Close()
+			}
+			store.Close()
+			return nil, err
+		}
+	}
 	var served wire.Engine = db
 	if len(nodes) > 1 {
 		served = newRoundRobin(nodes)
@@ -270,8 +293,11 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 		Logger:      log,
 		AccessLog:   !cfg.NoAccessLog,
 		CORSOrigins: cfg.CORSOrigins,
+		NoCORS:      cfg.NoCORS,
 		Region:      cfg.Region,
 		Middleware:  m.Observe,
+
+		Authenticate: authn.authenticator(),
 	})
 	return &Server{
 		cfg:     cfg,
@@ -282,6 +308,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 		metrics: m,
 		handler: withPprofIf(cfg.Pprof, withConsole(withMetrics(api, m.Handler()), console.Handler())),
 		api:     api,
+		authn:   authn,
 	}, nil
 }
 

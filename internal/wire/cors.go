@@ -7,13 +7,18 @@ package wire
 // echoed back with Vary: Origin, and a request from any other origin gets
 // no CORS headers, so the browser refuses to hand the answer to its page.
 // The server still answers it: CORS is the browser's protection, not
-// authentication.
+// authentication. Options.NoCORS (the default of `--auth` without
+// `--cors`) allows no origin at all: a page on another origin can neither
+// read an answer nor pass a preflight.
 
 import "net/http"
 
 // allowedOrigin returns the Access-Control-Allow-Origin value for origin,
 // or "" when it is not allowed.
 func (h *Handler) allowedOrigin(origin string) string {
+	if h.opts.NoCORS {
+		return ""
+	}
 	if h.anyOrigin {
 		return "*"
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/auth"
 )
 
 // exchange is one HTTP request and its response as the API handler sees
@@ -48,6 +49,12 @@ type exchange interface {
 	untilHangup(ctx context.Context, w *hangupWatcher) (context.Context, func())
 	// checkAuth is the package's checkAuth over the request's headers.
 	checkAuth() error
+	// signedRequest is what signature verification reads of the request;
+	// raw is its body as sent (verify.go).
+	signedRequest(raw []byte) auth.SignedRequest
+	// sourceIP is the client's address; secure says it came over TLS.
+	sourceIP() string
+	secure() bool
 	// rawBody returns the request body as sent (before gzip decoding), or
 	// errTooLarge when it exceeds limit bytes.
 	rawBody(limit int64) ([]byte, error)

@@ -69,7 +69,7 @@ func (h *Handler) answer(ctx context.Context, ex exchange, rec *requestRecord) {
 // answerRecorded answers the request and returns the status, the
 // operation name (if any) and the request id; rec receives the rest.
 func (h *Handler) answerRecorded(ctx context.Context, ex exchange, rec *requestRecord) (status int, op string, reqID string) {
-	body, err := h.readBody(ex)
+	sent, body, err := h.readBody(ex)
 	if err != nil {
 		if errors.Is(err, errTooLarge) {
 			ex.closeConnection()
@@ -132,7 +132,13 @@ func (h *Handler) answerRecorded(ctx context.Context, ex exchange, rec *requestR
 		return fail("", apierr.New(apierr.UnknownOperationException, ""))
 	}
 	name := id.String()
-	if err := ex.checkAuth(); err != nil {
+	authErr := error(nil)
+	if h.opts.Authenticate != nil {
+		ctx, authErr = h.authenticate(ctx, ex, sent)
+	} else {
+		authErr = ex.checkAuth()
+	}
+	if err := authErr; err != nil {
 		if len(body) > 0 && !json.Valid(body) {
 			return fail(name, apierr.New(apierr.SerializationException, ""))
 		}
@@ -162,24 +168,25 @@ func (h *Handler) answerRecorded(ctx context.Context, ex exchange, rec *requestR
 }
 
 // readBody reads the request body, gunzipping it when the client says so,
-// and refuses one over the size limit, before or after decoding.
-func (h *Handler) readBody(ex exchange) ([]byte, error) {
+// and refuses one over the size limit, before or after decoding. It
+// returns the body as sent (raw, what a signature covers) and as decoded.
+func (h *Handler) readBody(ex exchange) (raw, body []byte, err error) {
 	limit := h.opts.MaxBodyBytes
-	body, err := ex.rawBody(limit)
+	raw, err = ex.rawBody(limit)
 	if err != nil || !ex.headerIsToken("Content-Encoding", "gzip") {
-		return body, err
+		return raw, raw, err
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(body))
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
 	if err != nil {
-		return nil, err
+		return raw, nil, err
 	}
 	defer zr.Close()
 	var buf bytes.Buffer
 	_, err = io.Copy(&buf, io.LimitReader(zr, limit+1))
 	if int64(buf.Len()) > limit {
-		return nil, errTooLarge
+		return raw, nil, errTooLarge
 	}
-	return buf.Bytes(), err
+	return raw, buf.Bytes(), err
 }
 
 // write sends a response with the headers DynamoDB always sets: the CRC32

@@ -30,6 +30,10 @@ type Options struct {
 	// Local's -cors default.
 	CORSOrigins []string
 
+	// NoCORS allows no origin, whatever CORSOrigins says: no answer
+	// carries CORS headers and preflights are answered without them.
+	NoCORS bool
+
 	// Region is named in the health check answer
 	// ("healthy: dynamodb.<region>.amazonaws.com "). Empty means us-east-1.
 	Region string
@@ -49,6 +53,13 @@ type Options struct {
 	// *api.PutItemInput), not yet validated (the engine validates), and the
 	// output is its output shape. The server puts metrics here.
 	Middleware Middleware
+
+	// Authenticate, when set, verifies every request's signature
+	// (verify.go) instead of only checking that its Authorization header
+	// is well formed, and hands the verified caller to the engine in the
+	// context (auth.CallerFrom). Nil accepts any credentials, as DynamoDB
+	// Local does.
+	Authenticate Authenticator
 }
 
 // Middleware wraps the engine call of one operation; see Options.Middleware.

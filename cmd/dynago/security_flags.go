@@ -1,0 +1,71 @@
+package main
+
+// The security flags of `dynago serve` (docs/security.md): --auth turns
+// signature verification and authorization on, and with it CORS off
+// unless --cors is given; --tls-cert/--tls-key serve HTTPS.
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/dynago/dynago/internal/server"
+)
+
+func init() {
+	registerServeFlags(func(f *serveFlags) func(*server.Config) error {
+		path := f.String("auth", "DYNAGO_AUTH", "",
+			"auth file (JSON or YAML) of accounts, users, access keys and policies: verify every request's signature and authorize it; reloaded on SIGHUP; without it any credentials are accepted")
+		return func(cfg *server.Config) error {
+			cfg.AuthFile = *path
+			if cfg.AuthFile != "" && !corsGiven(f) {
+				cfg.NoCORS = true
+			}
+			return nil
+		}
+	})
+}
+
+// corsGiven reports whether --cors (or DYNAGO_CORS) was set; without it,
+// --auth allows browsers no origin.
+func corsGiven(f *serveFlags) bool {
+	given := f.getenv("DYNAGO_CORS") != ""
+	f.fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == "cors" {
+			given = true
+		}
+	})
+	return given
+}
+
+// reloadOnHangup reloads the auth file on every SIGHUP until the returned
+// function is called. A file that does not load is logged with its file,
+// line and reason, and the old one stays in force.
+func reloadOnHangup(ctx context.Context, s *server.Server, log *slog.Logger) (stop func()) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-sig:
+				if err := s.ReloadAuth(); err != nil {
+					log.Error("SIGHUP: the auth file was not reloaded; the old one stays in force", "error", err)
+				} else {
+					log.Info("SIGHUP: auth file reloaded")
+				}
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(sig)
+		close(done)
+	}
+}

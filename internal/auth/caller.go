@@ -1,0 +1,48 @@
+package auth
+
+import (
+	"context"
+	"time"
+)
+
+// Caller is an authenticated request's identity and the facts about its
+// transport that policies can test (aws:SourceIp, aws:SecureTransport,
+// aws:CurrentTime). The wire layer puts it in the request's context once
+// the signature is verified; the engine reads it to authorize each action
+// (Caller.Request). A context without a Caller is an unauthenticated
+// server (no --auth): nothing is authorized.
+type Caller struct {
+	Identity
+	SourceIP        string
+	SecureTransport bool
+	Time            time.Time
+}
+
+// callerKey is the context key of the request's Caller.
+type callerKey struct{}
+
+// WithCaller returns ctx carrying c.
+func WithCaller(ctx context.Context, c *Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerFrom returns the Caller ctx carries, or nil.
+func CallerFrom(ctx context.Context) *Caller {
+	c, _ := ctx.Value(callerKey{}).(*Caller)
+	return c
+}
+
+// Request returns the authorization question of c performing action on
+// resources, with the global condition keys filled in from c; the caller
+// adds the operation's own keys (Request.Keys).
+func (c *Caller) Request(action string, resources ...Resource) *Request {
+	return &Request{
+		Principal:       c.Principal,
+		Action:          action,
+		Resources:       resources,
+		SourceIP:        c.SourceIP,
+		SecureTransport: c.SecureTransport,
+		Time:            c.Time,
+		Region:          c.Region,
+	}
+}
