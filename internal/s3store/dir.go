@@ -23,10 +23,12 @@ type Dir struct {
 	root string
 }
 
-// NewDir returns a Dir over root, creating it.
+// NewDir returns a Dir over root. The directory is made by the first Put,
+// not here: a server that never exports leaves no s3 directory behind,
+// and one whose DataDir is unused (on TiKV) does not create it.
 func NewDir(root string) (*Dir, error) {
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return nil, fmt.Errorf("s3store: %w", err)
+	if root == "" {
+		return nil, fmt.Errorf("s3store: empty directory name")
 	}
 	return &Dir{root: root}, nil
 }

@@ -11,7 +11,9 @@ import (
 // openObjects returns the object store exports and imports use: the one
 // the config names, an S3 endpoint, a directory under the data directory
 // (so a server with no S3 still exports, in S3's layout, to files that
-// `aws s3 sync` can upload), or memory for an in-memory server.
+// `aws s3 sync` can upload), or memory for an in-memory server. On a
+// real TiKV cluster the nodes are stateless and should share an S3
+// endpoint; without one each node exports to its own directory.
 func openObjects(ctx context.Context, cfg Config) (s3store.Store, error) {
 	switch {
 	case cfg.Objects != nil:
@@ -22,7 +24,8 @@ func openObjects(ctx context.Context, cfg Config) (s3store.Store, error) {
 			return nil, fmt.Errorf("--s3-endpoint: %w", err)
 		}
 		return s, nil
-	case cfg.InMemory:
+	case cfg.InMemory, cfg.TiKV == TiKVMock:
+		// The mock cluster is in memory too: its exports go with it.
 		return s3store.NewMemory(), nil
 	}
 	return s3store.NewDir(filepath.Join(cfg.DataDir, "s3"))
