@@ -1,10 +1,15 @@
 package integration
 
 import (
+	"context"
 	"net/http"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/dynago/dynago/dynagotest"
 )
@@ -55,5 +60,33 @@ func TestDeleteTableDescription(t *testing.T) {
 				t.Errorf("ProvisionedThroughput %v, want ReadCapacityUnits %v and NumberOfDecreasesToday 0", pt, tc.throughput)
 			}
 		})
+	}
+}
+
+// TestNullFalse checks that {"NULL": false} is accepted and stored as
+// {"NULL": true}, as DynamoDB has done since 2026, in an item and as an
+// expression attribute value.
+func TestNullFalse(t *testing.T) {
+	srv := dynagotest.New(t)
+	c := srv.Client()
+	ctx := context.Background()
+	makeTable(t, c, "nulls", hashS)
+	_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("nulls"),
+		Item: item{"pk": S("k"), "n": &types.AttributeValueMemberNULL{Value: false}}})
+	if err != nil {
+		t.Fatalf("PutItem with NULL false: %v", err)
+	}
+	got, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("nulls"), Key: item{"pk": S("k")}, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := got.Item["n"].(*types.AttributeValueMemberNULL); !ok || !n.Value {
+		t.Errorf("n is %#v, want NULL true", got.Item["n"])
+	}
+	_, err = c.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String("nulls"), Key: item{"pk": S("k")},
+		ConditionExpression:       aws.String("n = :f"),
+		ExpressionAttributeValues: item{":f": &types.AttributeValueMemberNULL{Value: false}}})
+	if err != nil {
+		t.Errorf("DeleteItem on n = NULL false: %v", err)
 	}
 }
