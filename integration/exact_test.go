@@ -1,7 +1,11 @@
 package integration
 
 import (
+	"bytes"
+	"compress/flate"
+	"compress/zlib"
 	"context"
+	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -88,5 +92,89 @@ func TestNullFalse(t *testing.T) {
 		ExpressionAttributeValues: item{":f": &types.AttributeValueMemberNULL{Value: false}}})
 	if err != nil {
 		t.Errorf("DeleteItem on n = NULL false: %v", err)
+	}
+}
+
+// rawPost sends one request as an SDK does, with extra headers, and
+// returns the response and its body.
+func rawPost(t *testing.T, url, op string, body []byte, headers map[string]string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
+	req.Header.Set("X-Amz-Date", "20261121T050000Z")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20261121/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, b
+}
+
+// TestHTTPAnswers checks what DynamoDB's HTTP answers carry beyond the
+// body: a Server header on every answer, deflate request bodies (zlib, and
+// raw deflate as some clients send it), and an empty body for the
+// operations without an output shape (TagResource, UntagResource).
+func TestHTTPAnswers(t *testing.T) {
+	srv := dynagotest.New(t)
+	makeTable(t, srv.Client(), "tagged", hashS)
+
+	resp, _ := rawPost(t, srv.URL(), "ListTables", []byte(`{}`), nil)
+	if got := resp.Header.Get("Server"); got != "Server" {
+		t.Errorf("Server header %q, want %q", got, "Server")
+	}
+	resp, _ = rawPost(t, srv.URL(), "ListTables", []byte(`{"Limit":0}`), nil)
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Server") != "Server" {
+		t.Errorf("error answer: HTTP %d, Server %q; want 400 with Server header", resp.StatusCode, resp.Header.Get("Server"))
+	}
+
+	var zl, fl bytes.Buffer
+	zw := zlib.NewWriter(&zl)
+	zw.Write([]byte(`{"Limit":0}`))
+	zw.Close()
+	fw, _ := flate.NewWriter(&fl, flate.DefaultCompression)
+	fw.Write([]byte(`{"Limit":0}`))
+	fw.Close()
+	for name, body := range map[string][]byte{"zlib": zl.Bytes(), "raw deflate": fl.Bytes()} {
+		// Limit 0 is refused only if the body was decoded.
+		resp, b := rawPost(t, srv.URL(), "ListTables", body, map[string]string{"Content-Encoding": "deflate"})
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "Value at 'Limit'") {
+			t.Errorf("%s body: HTTP %d %s, want the Limit constraint of the decoded body", name, resp.StatusCode, b)
+		}
+	}
+
+	arn := "arn:aws:dynamodb:us-east-1:000000000000:table/tagged"
+	for op, body := range map[string]string{
+		"TagResource":   `{"ResourceArn":"` + arn + `","Tags":[{"Key":"a","Value":"b"}]}`,
+		"UntagResource": `{"ResourceArn":"` + arn + `","TagKeys":["a"]}`,
+	} {
+		resp, b := rawPost(t, srv.URL(), op, []byte(body), nil)
+		if resp.StatusCode != http.StatusOK || len(b) != 0 || resp.Header.Get("X-Amz-Crc32") != "0" {
+			t.Errorf("%s: HTTP %d, body %q, crc32 %q; want 200, an empty body, crc32 0", op, resp.StatusCode, b, resp.Header.Get("X-Amz-Crc32"))
+		}
+	}
+	// The SDK reads the empty answers as success.
+	ctx := context.Background()
+	c := srv.Client()
+	if _, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(arn), Tags: []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}); err != nil {
+		t.Errorf("SDK TagResource: %v", err)
+	}
+	tags, err := c.ListTagsOfResource(ctx, &dynamodb.ListTagsOfResourceInput{ResourceArn: aws.String(arn)})
+	if err != nil || len(tags.Tags) != 1 {
+		t.Errorf("ListTagsOfResource: %v %v, want the one tag", tags, err)
+	}
+	if _, err := c.UntagResource(ctx, &dynamodb.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: []string{"k"}}); err != nil {
+		t.Errorf("SDK UntagResource: %v", err)
 	}
 }
