@@ -123,7 +123,8 @@ func rawPost(t *testing.T, url, op string, body []byte, headers map[string]strin
 }
 
 // TestHTTPAnswers checks what DynamoDB's HTTP answers carry beyond the
-// body: a Server header on every answer, deflate request bodies (zlib, and
+// body: a Server header on every answer, the CORS headers a page may read,
+// deflate request bodies (zlib, and
 // raw deflate as some clients send it), and an empty body for the
 // operations without an output shape (TagResource, UntagResource).
 func TestHTTPAnswers(t *testing.T) {
@@ -137,6 +138,11 @@ func TestHTTPAnswers(t *testing.T) {
 	resp, _ = rawPost(t, srv.URL(), "ListTables", []byte(`{"Limit":0}`), nil)
 	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Server") != "Server" {
 		t.Errorf("error answer: HTTP %d, Server %q; want 400 with Server header", resp.StatusCode, resp.Header.Get("Server"))
+	}
+
+	resp, _ = rawPost(t, srv.URL(), "ListTables", []byte(`{}`), map[string]string{"Origin": "http://page.example"})
+	if got, want := resp.Header.Get("Access-Control-Expose-Headers"), "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"; got != want {
+		t.Errorf("Access-Control-Expose-Headers %q, want %q", got, want)
 	}
 
 	var zl, fl bytes.Buffer
