@@ -58,6 +58,14 @@ func checkCreateTableSchema(in *api.CreateTableInput) error {
 	case len(in.KeySchema) > 2:
 		errs = append(errs, fmt.Sprintf("Value '%s' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2", keySchemaString(in.KeySchema)))
 	}
+	// A local index keeps the table's partition key and one sort key:
+	// multi-attribute keys are for global indexes only, and an LSI's key
+	// schema is bounded at two elements as the table's is.
+	for i, lsi := range in.LocalSecondaryIndexes {
+		if len(lsi.KeySchema) > 2 {
+			errs = append(errs, fmt.Sprintf("Value '%s' at 'localSecondaryIndexes.%d.member.keySchema' failed to satisfy constraint: Member must have length less than or equal to 2", keySchemaString(lsi.KeySchema), i+1))
+		}
+	}
 	switch len(errs) {
 	case 0:
 		return nil
