@@ -294,3 +294,40 @@ func TestStreamIteratorsAndErrors(t *testing.T) {
 		t.Errorf("stream_records_returned_total = %v, want 8", n)
 	}
 }
+
+// A deleted table's stream goes DISABLED and stays readable (DynamoDB
+// keeps it 24 hours).
+func TestStreamOfDeletedTable(t *testing.T) {
+	c, sc := streamsClients(t)
+	ctx := context.Background()
+	d := createStreamTable(t, c, "deleted", types.StreamViewTypeNewAndOldImages)
+	arn := aws.ToString(d.LatestStreamArn)
+	for _, v := range []string{"a", "b", "c"} {
+		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("deleted"), Item: item{"pk": S(v)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String("deleted")}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.StreamDescription.StreamStatus != stypes.StreamStatusDisabled {
+		t.Errorf("stream of a deleted table is %s, want DISABLED", ds.StreamDescription.StreamStatus)
+	}
+	for _, sh := range ds.StreamDescription.Shards {
+		if sh.SequenceNumberRange.EndingSequenceNumber == nil {
+			t.Errorf("shard %s still open", aws.ToString(sh.ShardId))
+		}
+	}
+	recs := readAll(t, sc, arn)
+	if len(recs) != 3 {
+		t.Fatalf("deleted table's stream: %d records, want 3", len(recs))
+	}
+	ls, err := sc.ListStreams(ctx, &dynamodbstreams.ListStreamsInput{TableName: aws.String("deleted")})
+	if err != nil || len(ls.Streams) != 1 || aws.ToString(ls.Streams[0].StreamArn) != arn {
+		t.Errorf("ListStreams of the deleted table: %+v %v", ls, err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -53,21 +54,27 @@ func decodeIterator(s string) (arn string, it shardIterator, ok bool) {
 }
 
 // streamOf resolves a stream ARN to its table record and stream.
-func (db *DB) streamOf(arn string) (*tableRecord, *streamState, error) {
+// A deleted table's stream is found among the deleted tables' records
+// (stream_deleted.go) while it is readable.
+func (db *DB) streamOf(ctx context.Context, arn string) (*tableRecord, *streamState, error) {
 	table, label, ok := db.parseStreamArn(arn)
 	if !ok {
 		return nil, nil, apierr.Validationf("Invalid StreamArn: %s", arn)
 	}
 	notFound := apierr.Newf(apierr.ResourceNotFoundException, "Requested resource not found: Stream: %s not found", arn)
-	e := db.cat.get(table)
-	if e == nil {
-		return nil, nil, notFound
+	if e := db.cat.get(table); e != nil {
+		if st := e.rec.stream(label); st != nil {
+			return e.rec, st, nil
+		}
 	}
-	st := e.rec.stream(label)
+	rec, st, err := db.deletedStream(ctx, table, label)
+	if err != nil {
+		return nil, nil, err
+	}
 	if st == nil {
 		return nil, nil, notFound
 	}
-	return e.rec, st, nil
+	return rec, st, nil
 }
 
 func (db *DB) listStreams(ctx context.Context, in *api.ListStreamsInput) (*api.ListStreamsOutput, error) {
@@ -80,40 +87,70 @@ func (db *DB) listStreams(ctx context.Context, in *api.ListStreamsInput) (*api.L
 		}
 		start = t + "\x00" + l
 	}
-	var tables []string
+	only := ""
 	if in.TableName != nil {
 		name, ok := db.resolveTableName(*in.TableName)
-		if !ok || db.cat.get(name) == nil {
+		if !ok {
 			return nil, errTableNotFound(*in.TableName)
 		}
-		tables = []string{name}
-	} else {
-		tables = db.cat.names()
+		only = name
 	}
-	out := &api.ListStreamsOutput{Streams: []api.Stream{}}
-	for _, name := range tables {
-		e := db.cat.get(name)
-		if e == nil {
+	type listed struct{ table, label string }
+	var all []listed
+	found := false
+	names := db.cat.names()
+	if only != "" {
+		names = []string{only}
+	}
+	for _, name := range names {
+		if e := db.cat.get(name); e != nil {
+			found = true
+			for _, st := range e.rec.streams() {
+				all = append(all, listed{name, st.Label})
+			}
+		}
+	}
+	deleted, err := db.deletedTables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range deleted {
+		name := api.Str(d.rec.Desc.TableName)
+		if only != "" && name != only {
 			continue
 		}
-		for _, st := range e.rec.streams() {
-			if name+"\x00"+st.Label <= start {
-				continue
-			}
-			arn := db.streamArn(name, st.Label)
-			if len(out.Streams) == limit {
-				out.LastEvaluatedStreamArn = api.Ptr(db.streamArn(api.Str(out.Streams[limit-1].TableName), api.Str(out.Streams[limit-1].StreamLabel)))
-				return out, nil
-			}
-			out.Streams = append(out.Streams, api.Stream{StreamArn: api.Ptr(arn), StreamLabel: api.Ptr(st.Label), TableName: api.Ptr(name)})
+		for _, st := range d.readable(db.opts.Now(), db.streamRetention()) {
+			found = true
+			all = append(all, listed{name, st.Label})
 		}
+	}
+	if only != "" && !found {
+		return nil, errTableNotFound(*in.TableName)
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].table != all[j].table {
+			return all[i].table < all[j].table
+		}
+		return all[i].label < all[j].label
+	})
+	out := &api.ListStreamsOutput{Streams: []api.Stream{}}
+	for _, l := range all {
+		if l.table+"\x00"+l.label <= start {
+			continue
+		}
+		if len(out.Streams) == limit {
+			last := out.Streams[limit-1]
+			out.LastEvaluatedStreamArn = api.Ptr(db.streamArn(api.Str(last.TableName), api.Str(last.StreamLabel)))
+			break
+		}
+		out.Streams = append(out.Streams, api.Stream{StreamArn: api.Ptr(db.streamArn(l.table, l.label)), StreamLabel: api.Ptr(l.label), TableName: api.Ptr(l.table)})
 	}
 	return out, nil
 }
 
 func (db *DB) describeStream(ctx context.Context, in *api.DescribeStreamInput) (*api.DescribeStreamOutput, error) {
 	arn := api.Str(in.StreamArn)
-	rec, st, err := db.streamOf(arn)
+	rec, st, err := db.streamOf(ctx, arn)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +218,7 @@ func (db *DB) getShardIterator(ctx context.Context, in *api.GetShardIteratorInpu
 	case !bySeq && in.SequenceNumber != nil:
 		return nil, apierr.Validationf("Sequence number must not be specified for iterator type %s", typ)
 	}
-	rec, st, err := db.streamOf(arn)
+	rec, st, err := db.streamOf(ctx, arn)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +270,7 @@ func (db *DB) getRecords(ctx context.Context, in *api.GetRecordsInput) (*api.Get
 		return nil, apierr.Newf(apierr.ExpiredIteratorException, "Iterator expired. The iterator was created at time %s while right now it is %s.",
 			issued.UTC().Format(time.UnixDate), now.UTC().Format(time.UnixDate))
 	}
-	rec, st, err := db.streamOf(arn)
+	rec, st, err := db.streamOf(ctx, arn)
 	if err != nil {
 		return nil, err
 	}
