@@ -6,7 +6,9 @@ package integration
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -329,5 +331,76 @@ func TestStreamOfDeletedTable(t *testing.T) {
 	ls, err := sc.ListStreams(ctx, &dynamodbstreams.ListStreamsInput{TableName: aws.String("deleted")})
 	if err != nil || len(ls.Streams) != 1 || aws.ToString(ls.Streams[0].StreamArn) != arn {
 		t.Errorf("ListStreams of the deleted table: %+v %v", ls, err)
+	}
+}
+
+// GetRecords returns at most 1 MB of records (at least one), and refuses a
+// Limit above 1000; ApproximateCreationDateTime is rounded down to the
+// second.
+func TestStreamGetRecordsCaps(t *testing.T) {
+	c, sc := streamsClients(t)
+	ctx := context.Background()
+	d := createStreamTable(t, c, "big", types.StreamViewTypeNewImage)
+	arn := d.LatestStreamArn
+	big := strings.Repeat("x", 300_000)
+	before := time.Now().Truncate(time.Second)
+	for _, k := range []string{"a", "b", "c", "d"} {
+		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("big"), Item: item{"pk": S(k), "v": S(big)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := time.Now()
+	ds, err := sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, err := sc.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: arn, ShardId: ds.StreamDescription.Shards[0].ShardId, ShardIteratorType: stypes.ShardIteratorTypeTrimHorizon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sc.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it.ShardIterator, Limit: aws.Int32(1001)})
+	checkAPIError(t, err, "ValidationException", "1 validation error detected: Value '1001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 1000")
+	var pages []int
+	var total int64
+	for iter := it.ShardIterator; iter != nil; {
+		r, err := sc.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Records) == 0 {
+			break
+		}
+		pages = append(pages, len(r.Records))
+		var size int64
+		for _, rec := range r.Records {
+			size += aws.ToInt64(rec.Dynamodb.SizeBytes)
+			at := aws.ToTime(rec.Dynamodb.ApproximateCreationDateTime)
+			if at.Nanosecond() != 0 || at.Before(before) || at.After(after) {
+				t.Errorf("ApproximateCreationDateTime %v, want whole seconds in [%v, %v]", at, before, after)
+			}
+		}
+		if size > 1<<20 {
+			t.Errorf("a GetRecords page of %d bytes", size)
+		}
+		total += size
+		iter = r.NextShardIterator
+	}
+	if len(pages) != 2 || pages[0] != 3 || pages[1] != 1 {
+		t.Errorf("pages of %v records, want [3 1]", pages)
+	}
+	if total < 4*300_000 {
+		t.Errorf("SizeBytes add up to %d, want at least %d", total, 4*300_000)
+	}
+	_, err = sc.ListStreams(ctx, &dynamodbstreams.ListStreamsInput{Limit: aws.Int32(101)})
+	checkAPIError(t, err, "ValidationException", "1 validation error detected: Value '101' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100")
+	_, err = sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: arn, Limit: aws.Int32(101)})
+	checkAPIError(t, err, "ValidationException", "1 validation error detected: Value '101' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100")
+}
+
+func checkAPIError(t *testing.T, err error, code, msg string) {
+	t.Helper()
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != code || ae.ErrorMessage() != msg {
+		t.Errorf("error %v, want %s: %s", err, code, msg)
 	}
 }

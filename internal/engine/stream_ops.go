@@ -25,8 +25,18 @@ import (
 // DynamoDB.
 const iteratorLifetime = 15 * time.Minute
 
-// getRecordsMaxBytes caps the records of one GetRecords response (1 MB).
-const getRecordsMaxBytes = 1 << 20
+// getRecordsMaxBytes caps the records of one GetRecords response (1 MB),
+// and getRecordsMaxLimit their number, as in DynamoDB.
+const (
+	getRecordsMaxBytes = 1 << 20
+	getRecordsMaxLimit = 1000
+)
+
+// errLimitAbove is DynamoDB's refusal of a Limit above the operation's
+// upper limit (GetRecords 1000, ListStreams and DescribeStream 100).
+func errLimitAbove(limit int64, most int) error {
+	return apierr.Validationf("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value less than or equal to %d", limit, most)
+}
 
 // shardIterator is what a ShardIterator string carries, after the stream
 // ARN and "|1|" as DynamoDB's iterators begin.
@@ -78,6 +88,9 @@ func (db *DB) streamOf(ctx context.Context, arn string) (*tableRecord, *streamSt
 }
 
 func (db *DB) listStreams(ctx context.Context, in *api.ListStreamsInput) (*api.ListStreamsOutput, error) {
+	if in.Limit != nil && *in.Limit > 100 {
+		return nil, errLimitAbove(*in.Limit, 100)
+	}
 	limit := int(api.Int(in.Limit, 100))
 	start := ""
 	if in.ExclusiveStartStreamArn != nil {
@@ -149,6 +162,9 @@ func (db *DB) listStreams(ctx context.Context, in *api.ListStreamsInput) (*api.L
 }
 
 func (db *DB) describeStream(ctx context.Context, in *api.DescribeStreamInput) (*api.DescribeStreamOutput, error) {
+	if in.Limit != nil && *in.Limit > 100 {
+		return nil, errLimitAbove(*in.Limit, 100)
+	}
 	arn := api.Str(in.StreamArn)
 	rec, st, err := db.streamOf(ctx, arn)
 	if err != nil {
@@ -261,6 +277,9 @@ func (db *DB) getShardIterator(ctx context.Context, in *api.GetShardIteratorInpu
 }
 
 func (db *DB) getRecords(ctx context.Context, in *api.GetRecordsInput) (*api.GetRecordsOutput, error) {
+	if in.Limit != nil && *in.Limit > getRecordsMaxLimit {
+		return nil, errLimitAbove(*in.Limit, getRecordsMaxLimit)
+	}
 	arn, it, ok := decodeIterator(api.Str(in.ShardIterator))
 	if !ok {
 		return nil, apierr.Validation("Invalid ShardIterator")
@@ -289,10 +308,12 @@ func (db *DB) getRecords(ctx context.Context, in *api.GetRecordsInput) (*api.Get
 	if it.After < trimmed {
 		return nil, apierr.New(apierr.TrimmedDataAccessException, "Attempted to access data that has been trimmed: the iterator's position is older than the stream's retention")
 	}
-	limit := int(api.Int(in.Limit, 1000))
+	limit := int(api.Int(in.Limit, getRecordsMaxLimit))
 	out := &api.GetRecordsOutput{Records: []api.Record{}}
-	after, size, closed := it.After, 0, false
-	for len(out.Records) < limit && !closed && size < getRecordsMaxBytes {
+	// Records are added while they fit in 1 MB (the first always does);
+	// after is the last Seq consumed, where the next iterator resumes.
+	after, size, closed, full := it.After, 0, false, false
+	for len(out.Records) < limit && !closed && !full {
 		recs, err := db.store.ReadLog(ctx, log, after, limit-len(out.Records)+1)
 		if err != nil {
 			return nil, err
@@ -302,19 +323,25 @@ func (db *DB) getRecords(ctx context.Context, in *api.GetRecordsInput) (*api.Get
 				closed = true
 				break
 			}
-			if len(out.Records) == limit || size >= getRecordsMaxBytes {
+			if len(out.Records) == limit {
+				full = true
 				break
 			}
-			after = r.Seq
 			if isMarker(r.Value) {
+				after = r.Seq
 				continue
 			}
 			sr, n, err := db.streamRecord(rec, st, r)
 			if err != nil {
 				return nil, err
 			}
+			if len(out.Records) > 0 && size+n > getRecordsMaxBytes {
+				full = true
+				break
+			}
 			out.Records = append(out.Records, sr)
 			size += n
+			after = r.Seq
 		}
 		if len(recs) == 0 {
 			break
