@@ -404,3 +404,56 @@ func checkAPIError(t *testing.T, err error, code, msg string) {
 		t.Errorf("error %v, want %s: %s", err, code, msg)
 	}
 }
+
+// An iterator expires after 15 minutes (ExpiredIteratorException); one
+// behind the trim horizon gets TrimmedDataAccessException, each with
+// DynamoDB's message.
+func TestStreamIteratorExpiryAndTrim(t *testing.T) {
+	clock := dynagotest.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
+	s := dynagotest.New(t, dynagotest.WithClock(clock.Now), dynagotest.WithStreamRetention(time.Hour), dynagotest.WithStreamRollover(40*time.Millisecond))
+	c := s.Client()
+	sc := dynamodbstreams.New(dynamodbstreams.Options{BaseEndpoint: aws.String(s.URL()), Region: dynagotest.Region,
+		Credentials: credentials.NewStaticCredentialsProvider("dynago", "dynago", "")})
+	ctx := context.Background()
+	d := createStreamTable(t, c, "aging", types.StreamViewTypeKeysOnly)
+	if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("aging"), Item: item{"pk": S("a")}}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: d.LatestStreamArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shard := ds.StreamDescription.Shards[0].ShardId
+	iter := func() *string {
+		it, err := sc.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: d.LatestStreamArn, ShardId: shard, ShardIteratorType: stypes.ShardIteratorTypeTrimHorizon})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return it.ShardIterator
+	}
+	old := iter()
+	clock.Advance(15*time.Minute + time.Second)
+	_, err = sc.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: old})
+	checkAPIError(t, err, "ExpiredIteratorException", "Iterator expired. The iterator was created at time Wed Mar 04 05:06:07 UTC 2026 while right now it is Wed Mar 04 05:21:08 UTC 2026 which is further in the future than the tolerated delay of 900000 milliseconds.")
+
+	recs := readAll(t, sc, *d.LatestStreamArn)
+	if len(recs) != 1 {
+		t.Fatalf("%d records", len(recs))
+	}
+	clock.Advance(35 * time.Minute) // 50 minutes after the write
+	fresh := iter()
+	clock.Advance(11 * time.Minute) // the record is past the hour's retention; the iterator is 11 minutes old
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		_, err = sc.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: fresh})
+		if err != nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	checkAPIError(t, err, "TrimmedDataAccessException", "The operation attempted to read past the oldest stream record in a shard.")
+	_, err = sc.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: d.LatestStreamArn, ShardId: shard,
+		ShardIteratorType: stypes.ShardIteratorTypeAtSequenceNumber, SequenceNumber: recs[0].Dynamodb.SequenceNumber})
+	checkAPIError(t, err, "TrimmedDataAccessException", "The operation attempted to read past the oldest stream record in a shard.")
+	if got := readAll(t, sc, *d.LatestStreamArn); len(got) != 0 {
+		t.Errorf("after trimming, TRIM_HORIZON reads %d records", len(got))
+	}
+}

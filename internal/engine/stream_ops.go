@@ -25,6 +25,13 @@ import (
 // DynamoDB.
 const iteratorLifetime = 15 * time.Minute
 
+// errTrimmed is DynamoDB's answer to reading records that were trimmed.
+var errTrimmed = apierr.New(apierr.TrimmedDataAccessException, "The operation attempted to read past the oldest stream record in a shard.")
+
+// javaDate is how DynamoDB's messages write a time (Java's Date.toString:
+// the day zero-padded, unlike time.UnixDate).
+const javaDate = "Mon Jan 02 15:04:05 MST 2006"
+
 // getRecordsMaxBytes caps the records of one GetRecords response (1 MB),
 // and getRecordsMaxLimit their number, as in DynamoDB.
 const (
@@ -271,6 +278,9 @@ func (db *DB) getShardIterator(ctx context.Context, in *api.GetShardIteratorInpu
 		if typ == api.ShardIteratorTypeAfterSequenceNumber {
 			after = s
 		}
+		if after < horizon {
+			return nil, errTrimmed
+		}
 	}
 	it := shardIterator{Shard: id, After: after, Issued: db.opts.Now().UnixMilli()}
 	return &api.GetShardIteratorOutput{ShardIterator: api.Ptr(encodeIterator(arn, it))}, nil
@@ -286,8 +296,9 @@ func (db *DB) getRecords(ctx context.Context, in *api.GetRecordsInput) (*api.Get
 	}
 	now := db.opts.Now()
 	if issued := time.UnixMilli(it.Issued); now.Sub(issued) > iteratorLifetime {
-		return nil, apierr.Newf(apierr.ExpiredIteratorException, "Iterator expired. The iterator was created at time %s while right now it is %s.",
-			issued.UTC().Format(time.UnixDate), now.UTC().Format(time.UnixDate))
+		return nil, apierr.Newf(apierr.ExpiredIteratorException,
+			"Iterator expired. The iterator was created at time %s while right now it is %s which is further in the future than the tolerated delay of %d milliseconds.",
+			issued.UTC().Format(javaDate), now.UTC().Format(javaDate), iteratorLifetime.Milliseconds())
 	}
 	rec, st, err := db.streamOf(ctx, arn)
 	if err != nil {
@@ -306,7 +317,7 @@ func (db *DB) getRecords(ctx context.Context, in *api.GetRecordsInput) (*api.Get
 		return nil, err
 	}
 	if it.After < trimmed {
-		return nil, apierr.New(apierr.TrimmedDataAccessException, "Attempted to access data that has been trimmed: the iterator's position is older than the stream's retention")
+		return nil, errTrimmed
 	}
 	limit := int(api.Int(in.Limit, getRecordsMaxLimit))
 	out := &api.GetRecordsOutput{Records: []api.Record{}}
