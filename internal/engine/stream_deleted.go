@@ -9,7 +9,8 @@ package engine
 // the record's resolved boundaries, trims its logs like a live table's,
 // and once the retention has passed trims what is left and removes the
 // record. A deleted table that had no stream but a change log (PITR) is
-// recorded too, so that its log is reclaimed at the job's next pass.
+// recorded too, so that its log is reclaimed once PITR's retention of it
+// (changeLogRetention) has passed too.
 
 import (
 	"context"
@@ -139,7 +140,8 @@ func (db *DB) maintainDeletedStreams(ctx context.Context) error {
 	keep := db.streamRetention()
 	for _, d := range all {
 		rec := d.rec
-		if len(d.readable(now, keep)) == 0 {
+		keepLog := db.streamLogRetention(rec) // PITR may need the log longer
+		if len(d.readable(now, keep)) == 0 && now.Sub(time.UnixMilli(d.Deleted)) >= keepLog {
 			if err := db.forgetDeletedTable(ctx, rec); err != nil {
 				return err
 			}
@@ -148,7 +150,7 @@ func (db *DB) maintainDeletedStreams(ctx context.Context) error {
 		if err := db.persistDeletedBounds(ctx, d); err != nil {
 			return err
 		}
-		cutoff := now.Add(-keep).UnixMicro()
+		cutoff := now.Add(-keepLog).UnixMicro()
 		for n := 0; n < rec.logCount(); n++ {
 			if err := db.trimChangeLog(ctx, changeLogName(rec.ID, n), cutoff); err != nil {
 				return err
