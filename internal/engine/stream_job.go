@@ -155,7 +155,7 @@ func (db *DB) trimChangeLog(ctx context.Context, log []byte, cutoff int64) error
 		}
 		done := len(recs) == 0
 		for _, r := range recs {
-			c, err := decodeChange(r.Value)
+			c, err := decodeStreamChange(r.Value)
 			if err != nil {
 				return err
 			}

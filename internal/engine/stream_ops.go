@@ -376,7 +376,7 @@ func (db *DB) getRecords(ctx context.Context, in *api.GetRecordsInput) (*api.Get
 // streamRecord shapes a change-log record as a stream record of st,
 // returning it and its size in bytes.
 func (db *DB) streamRecord(rec *tableRecord, st *streamState, r kv.LogRecord) (api.Record, int, error) {
-	c, err := decodeChange(r.Value)
+	c, err := decodeStreamChange(r.Value)
 	if err != nil {
 		return api.Record{}, 0, err
 	}
