@@ -50,6 +50,9 @@ func (db *DB) deleteTable(ctx context.Context, in *api.DeleteTableInput) (*api.D
 		if err := db.markDeleting(txn, cur); err != nil {
 			return nil, err
 		}
+		if err := db.keepDeletedStreams(ctx, txn, cur); err != nil {
+			return nil, err
+		}
 		deleted = cur
 		return nil, submitTableDrop(ctx, txn, cur)
 	})

@@ -110,6 +110,14 @@ type Config struct {
 	// DefaultTTLInterval; negative turns TTL deletion off.
 	TTLInterval time.Duration
 
+	// StreamRetention is how long stream records are kept (zero: 24
+	// hours) and StreamRollover how often open stream shards roll over to
+	// child shards (zero: 4 hours; negative: never), as
+	// engine.Options says. Tests shorten them (`--stream-retention`,
+	// `--stream-rollover`).
+	StreamRetention time.Duration
+	StreamRollover  time.Duration
+
 	// Now, when set, is the engine's clock (engine.Options.Now): what TTL
 	// expiry, transient statuses and throughput accounting read. Tests set
 	// it (dynagotest.WithClock); nil is time.Now.
@@ -261,6 +269,9 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 			Transient:   cfg.Transient,
 			Now:         cfg.Now,
 			Objects:     objects,
+
+			StreamRetention: cfg.StreamRetention,
+			StreamRollover:  cfg.StreamRollover,
 
 			SharedCapacity: cfg.Nodes > 1 || b.shared,
 		})
