@@ -221,7 +221,9 @@ func (l *lowerer) branchTrees(p *selectPlan, b *readBranch) (*expr.Trees, attr.I
 	if err != nil {
 		return nil, nil, err
 	}
-	trees := &expr.Trees{Projection: p.projection}
+	// PartiQL's WHERE may filter on the key (pk = 'a' AND sk <> '1' runs,
+	// captured), which a FilterExpression may not.
+	trees := &expr.Trees{Projection: p.projection, FilterOnKey: true}
 	trees.KeyCondition = expr.Compare(expr.EQ, expr.Attr(p.hash), l.literal(b.hash, hv))
 	if b.rangeCond != nil {
 		rc, err := l.cond(b.rangeCond)

@@ -103,7 +103,11 @@ func appendCacheKey(b []byte, r *Request, keys KeySchema) []byte {
 	opt(r.ProjectionExpression)
 	opt(r.UpdateExpression)
 	if r.Trees != nil {
-		b = append(b, 3)
+		flag := byte(1)
+		if r.Trees.FilterOnKey {
+			flag = 2
+		}
+		b = append(b, 3, flag)
 		field(r.Trees.CacheKey)
 	}
 	field(r.Operation)

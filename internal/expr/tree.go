@@ -23,6 +23,12 @@ type Trees struct {
 	Projection   []Path   // ProjectionExpression
 	Update       []Action // UpdateExpression
 
+	// FilterOnKey lets a Query's Filter tree name the key attributes,
+	// which a FilterExpression may not ("Filter Expression can only
+	// contain non-primary key attributes"): DynamoDB runs PartiQL's
+	// pk = 'a' AND sk <> '1' as a Query filtering on the sort key.
+	FilterOnKey bool
+
 	// CacheKey, when set, lets Cache.Compile keep these trees' plan as it
 	// keeps an expression text's: requests with the same CacheKey,
 	// operation and key schema share one plan and bind their own
