@@ -295,7 +295,14 @@ class PartiQLForms(ServerTestCase, unittest.TestCase):
         r = self.error(self.client.batch_execute_statement, Statements=[
             {"Statement": "SELECT * FROM %s WHERE pk = 'a' AND sk = 1" % Q},
             {"Statement": "DELETE FROM %s WHERE pk = 'a' AND sk = 1" % Q}])
-        self.assertError(r, "ValidationException", "Supplied statements must be either all reads or all writes")
+        self.assertError(r, "ValidationException", "Read and write requests together in the same batch is not supported.")
+        r = self.error(self.client.execute_transaction, TransactStatements=[
+            {"Statement": "SELECT * FROM %s WHERE pk = 'a' AND sk = 1" % Q},
+            {"Statement": "DELETE FROM %s WHERE pk = 'a' AND sk = 1" % Q}])
+        self.assertError(r, "ValidationException",
+                         "ExecuteTransaction API does not support both read and write operations in the same request.")
+        r = self.error(self.stmt, "EXISTS(SELECT * FROM %s WHERE pk = 'a' AND sk = 1 AND v = 'v1')" % Q)
+        self.assertError(r, "ValidationException", "EXISTS can only be used in ExecuteTransaction write requests.")
 
     def test_transactions(self):
         got = self.client.execute_transaction(TransactStatements=[
