@@ -78,8 +78,13 @@ func (db *DB) runStatement(ctx context.Context, in *api.ExecuteStatementInput, s
 	case *partiql.Delete:
 		return db.partiqlDelete(ctx, in, l, t, st)
 	}
-	return nil, apierr.Validation("Unsupported operation: EXISTS is only supported in ExecuteTransaction")
+	return nil, errExistsOutsideTransaction
 }
+
+// errExistsOutsideTransaction refuses EXISTS in ExecuteStatement and in a
+// BatchExecuteStatement member (DynamoDB Local's message, which emulators
+// that compared with DynamoDB give too).
+var errExistsOutsideTransaction = apierr.Validation("EXISTS can only be used in ExecuteTransaction write requests.")
 
 // conjuncts flattens a condition's top-level ANDs.
 func conjuncts(e partiql.Expr, out []partiql.Expr) []partiql.Expr {

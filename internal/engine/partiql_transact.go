@@ -37,7 +37,9 @@ func (db *DB) executeTransaction(ctx context.Context, in *api.ExecuteTransaction
 		}
 	}
 	if len(writes) > 0 && len(gets) > 0 {
-		return nil, apierr.Validation("Supplied statements must be either all reads or all writes")
+		// DynamoDB Local's message (ExecuteTransactionFunction), which
+		// emulators checked against DynamoDB give too.
+		return nil, apierr.Validation("ExecuteTransaction API does not support both read and write operations in the same request.")
 	}
 	ctx = withActionTrees(ctx, trees)
 	if len(gets) > 0 {

@@ -34,7 +34,7 @@ func Compile(req *Request, keys KeySchema) (*Compiled, error) {
 // checkQueryFilter refuses a Query filter on the key attributes: those
 // belong in the key condition.
 func checkQueryFilter(req *Request, keys KeySchema, filter *Condition, hasKey bool) error {
-	if filter == nil || (req.Operation != "Query" && !hasKey) {
+	if filter == nil || (req.Operation != "Query" && !hasKey) || (req.Trees != nil && req.Trees.FilterOnKey) {
 		return nil
 	}
 	param := "Filter Expression"
