@@ -59,7 +59,7 @@ type pitrBase struct {
 	Bytes int64 `json:"bytes"`
 }
 
-func pitrBaseKey(tableID uint64) []byte { return fmt.Appendf(nil, "%s%016x", pitrPrefix, tableID) }
+func pitrBaseKey(tableID uint64) []byte  { return fmt.Appendf(nil, "%s%016x", pitrPrefix, tableID) }
 func pitrDataName(tableID uint64) string { return fmt.Sprintf("pb-%016x", tableID) }
 
 // pitrTick is how often the base job looks at the tables.
