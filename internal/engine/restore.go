@@ -218,6 +218,7 @@ func (db *DB) startRestore(ctx context.Context, src *tableRecord, target string,
 	summary.RestoreInProgress = api.Ptr(true)
 	rec.Desc.RestoreSummary = summary
 	locks := append([][]byte{[]byte(tableIDKey)}, extra...)
+	defer db.wakeJobs()
 	return db.changeCatalog(ctx, target, locks, func(txn kv.Txn, cur *tableRecord) (*tableRecord, error) {
 		if cur != nil {
 			return nil, errRestoreTargetExists(cur, target)
