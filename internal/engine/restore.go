@@ -158,11 +158,18 @@ func restoreCreateInput(src *tableRecord, target string, ov restoreOverrides) *a
 	if ov.OnDemandThroughput != nil {
 		in.OnDemandThroughput = ov.OnDemandThroughput
 	}
+	// An override replaces the source's indexes; an empty one drops them.
 	if ov.GSIs != nil {
-		in.GlobalSecondaryIndexes = ov.GSIs
+		in.GlobalSecondaryIndexes = nil
+		if len(ov.GSIs) > 0 {
+			in.GlobalSecondaryIndexes = ov.GSIs
+		}
 	}
 	if ov.LSIs != nil {
-		in.LocalSecondaryIndexes = ov.LSIs
+		in.LocalSecondaryIndexes = nil
+		if len(ov.LSIs) > 0 {
+			in.LocalSecondaryIndexes = ov.LSIs
+		}
 	}
 	if api.Str(in.BillingMode) == api.BillingModeProvisioned {
 		// An index restored onto a provisioned table needs throughput:
