@@ -52,6 +52,7 @@ func (db *DB) bindOperations() {
 	h[api.OpGetRecords] = api.Bind(db.GetRecords)
 
 	db.bindTaskOperations()
+	db.bindBackupOperations()
 }
 
 // Handler returns the engine's handler for op, or nil when the engine does
