@@ -178,6 +178,10 @@ type Server struct {
 
 	// authn is the auth file's verification state; nil without AuthFile.
 	authn *authState
+
+	// ns serves each account and region its own tables; nil without
+	// AuthFile (namespaces.go).
+	ns *namespaces
 }
 
 // ParseLogLevel turns a level name (debug, info, warn, error; any case)
@@ -248,13 +252,12 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 		ttl = DefaultTTLInterval
 	}
 	store := b.engineStore()
-	var nodes []*engine.DB
-	for i := range max(cfg.Nodes, 1) {
-		db, err := engine.Open(ctx, store, engine.Options{
-			Region:      cfg.Region,
-			AccountID:   cfg.AccountID,
+	engineOptions := func(account, region string) engine.Options {
+		return engine.Options{
+			Region:      region,
+			AccountID:   account,
 			Endpoint:    endpoint,
-			Logger:      log.With("component", "engine", "node", i),
+			Logger:      log.With("component", "engine"),
 			TTLInterval: ttl,
 			NoThrottle:  cfg.NoThrottle,
 			Observer:    m,
@@ -263,7 +266,13 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 			Objects:     objects,
 
 			SharedCapacity: cfg.Nodes > 1 || b.shared,
-		})
+		}
+	}
+	var nodes []*engine.DB
+	for i := range max(cfg.Nodes, 1) {
+		opts := engineOptions(cfg.AccountID, cfg.Region)
+		opts.Logger = log.With("component", "engine", "node", i)
+		db, err := engine.Open(ctx, store, opts)
 		if err != nil {
 			for _, n := range nodes {
 				n.Close()
@@ -289,6 +298,12 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 	if len(nodes) > 1 {
 		served = newRoundRobin(nodes)
 	}
+	var ns *namespaces
+	if authn != nil {
+		ns = &namespaces{root: served, store: store, options: engineOptions,
+			known: func(account string) bool { return authn.current.Load().HasAccount(account) }}
+		served = ns
+	}
 	api := wire.New(served, wire.Options{
 		Logger:      log,
 		AccessLog:   !cfg.NoAccessLog,
@@ -309,6 +324,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 		handler: withPprofIf(cfg.Pprof, withConsole(withMetrics(api, m.Handler()), console.Handler())),
 		api:     api,
 		authn:   authn,
+		ns:      ns,
 	}, nil
 }
 
@@ -479,6 +495,11 @@ func (s *Server) Close(ctx context.Context) error {
 		s.ready.Close()
 		if err := s.http.ShutdownWithContext(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+	}
+	if s.ns != nil {
+		for _, err := range s.ns.close() {
+			errs = append(errs, fmt.Errorf("engine: %w", err))
 		}
 	}
 	for _, n := range s.nodes {
