@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -150,6 +151,11 @@ type Config struct {
 	// it again.
 	AuthFile string
 
+	// TLSCert and TLSKey, when set, are the PEM files of the certificate
+	// and key the port serves HTTPS with (`--tls-cert`, `--tls-key`;
+	// tls.go). ReloadTLS reads them again.
+	TLSCert, TLSKey string
+
 	// Nodes, when above 1, runs that many engines over the one store and
 	// hands requests to them in turn, as that many API nodes over one
 	// shared store (TiKV) would serve them: a test of everything that must
@@ -178,6 +184,9 @@ type Server struct {
 
 	// authn is the auth file's verification state; nil without AuthFile.
 	authn *authState
+
+	// tls is the certificate in force; nil without TLSCert.
+	tls *tlsState
 
 	// ns serves each account and region its own tables; nil without
 	// AuthFile (namespaces.go).
@@ -335,6 +344,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err := cfg.fill(); err != nil {
 		return nil, err
 	}
+	var tlsState *tlsState
+	if cfg.TLSCert != "" || cfg.TLSKey != "" {
+		var err error
+		if tlsState, err = newTLSState(cfg.TLSCert, cfg.TLSKey); err != nil {
+			return nil, err
+		}
+	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
 	if err != nil {
 		return nil, err
@@ -349,6 +365,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.ln = ln
+	s.tls = tlsState
 	s.http = &fasthttp.Server{
 		CloseOnShutdown:       true,
 		Handler:               fastHandler(s.api, s.handler),
@@ -362,10 +379,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ErrorHandler:          fastError,
 	}
 	s.ready = newReadyListener(ln, idleTimeout)
+	var served net.Listener = s.ready
+	if s.tls != nil {
+		served = tls.NewListener(s.ready, s.tls.config())
+	}
 	s.serveErr = make(chan error, 1)
-	served := make(chan error, 1)
-	go func() { served <- s.http.Serve(s.ready) }()
-	go s.watch(served)
+	done := make(chan error, 1)
+	go func() { done <- s.http.Serve(served) }()
+	go s.watch(done)
 	return s, nil
 }
 
@@ -468,11 +489,15 @@ func (s *Server) Addr() string {
 	return s.ln.Addr().String()
 }
 
-// URL is the endpoint URL clients use ("http://127.0.0.1:8000"), or ""
+// URL is the endpoint URL clients use ("http://127.0.0.1:8000", https
+// with TLS), or ""
 // when the server was opened without listening.
 func (s *Server) URL() string {
 	if s.ln == nil {
 		return ""
+	}
+	if s.tls != nil {
+		return "https://" + s.Addr()
 	}
 	return "http://" + s.Addr()
 }
