@@ -139,6 +139,16 @@ func (db *DB) asks(ctx context.Context, op api.OpID, in any) ([]ask, error) {
 		return asks, nil
 	case *api.TransactWriteItemsInput:
 		return db.transactWriteAsks(ctx, in)
+	case *api.ListStreamsInput:
+		// An account-level action, whatever table it narrows to.
+		return []ask{{action: "dynamodb:ListStreams", resource: auth.Resource{ARN: "*"}}}, nil
+	case *api.CreateTableInput:
+		asks := db.resourceAsks(op, in)
+		if in.ResourcePolicy != nil {
+			// Attaching a policy at creation is also PutResourcePolicy.
+			asks = append(asks, ask{action: "dynamodb:PutResourcePolicy", resource: asks[0].resource})
+		}
+		return asks, nil
 	case *api.ExecuteStatementInput, *api.BatchExecuteStatementInput, *api.ExecuteTransactionInput:
 		// Each statement is authorized when its table is resolved
 		// (partiqlAuthorize).

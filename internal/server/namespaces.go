@@ -45,8 +45,11 @@ type namespaces struct {
 	// known says whether an account is in the auth file in force.
 	known func(account string) bool
 
-	mu  sync.Mutex
-	dbs map[string]*engine.DB // by account + "/" + region
+	// open holds the engines opened so far, by nsKey; mu serialises
+	// opening them.
+	open  sync.Map
+	mu    sync.Mutex
+	count int
 }
 
 // Handler implements wire.Engine: it serves op from the caller's
@@ -79,29 +82,33 @@ func (n *namespaces) Handler(op api.OpID) api.Handler {
 	}
 }
 
+// nsKey names a namespace.
+type nsKey struct{ account, region string }
+
 // get returns the engine of a namespace, opening it on first use.
 func (n *namespaces) get(ctx context.Context, account, region string) (*engine.DB, error) {
-	if !regionName.MatchString(region) {
-		return nil, apierr.Newf(apierr.UnrecognizedClientException, "The security token included in the request is invalid.")
+	key := nsKey{account, region}
+	if db, ok := n.open.Load(key); ok {
+		return db.(*engine.DB), nil
 	}
-	key := account + "/" + region
+	if !regionName.MatchString(region) {
+		return nil, apierr.New(apierr.UnrecognizedClientException, "The security token included in the request is invalid.")
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if db := n.dbs[key]; db != nil {
-		return db, nil
+	if db, ok := n.open.Load(key); ok {
+		return db.(*engine.DB), nil
 	}
-	if len(n.dbs) >= maxNamespaces {
+	if n.count >= maxNamespaces {
 		return nil, apierr.Newf(apierr.LimitExceededException,
 			"Dynago serves at most %d account and region namespaces; region %s of account %s would be one more", maxNamespaces, region, account)
 	}
-	db, err := engine.Open(ctx, prefixkv.New(n.store, []byte("ns/"+key+"/")), n.options(account, region))
+	db, err := engine.Open(ctx, prefixkv.New(n.store, []byte("ns/"+account+"/"+region+"/")), n.options(account, region))
 	if err != nil {
 		return nil, err
 	}
-	if n.dbs == nil {
-		n.dbs = make(map[string]*engine.DB)
-	}
-	n.dbs[key] = db
+	n.open.Store(key, db)
+	n.count++
 	return db, nil
 }
 
@@ -110,11 +117,13 @@ func (n *namespaces) close() []error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	var errs []error
-	for _, db := range n.dbs {
-		if err := db.Close(); err != nil {
+	n.open.Range(func(k, db any) bool {
+		if err := db.(*engine.DB).Close(); err != nil {
 			errs = append(errs, err)
 		}
-	}
-	n.dbs = nil
+		n.open.Delete(k)
+		return true
+	})
+	n.count = 0
 	return errs
 }
