@@ -192,16 +192,24 @@ type tableAsk struct {
 // readAsk asks action on a table, or on its index when index is set.
 func (db *DB) readAsk(action string, table, index *string) tableAsk {
 	name := api.Str(table)
-	arn := db.tableARNOf(name)
 	a := tableAsk{ask: ask{action: action}}
+	var arn string
+	var policy *auth.Policy
 	if e := db.lookup(name); e != nil {
+		// The table of this namespace: its ARN and policy are at hand.
 		a.table = e.table
+		if arn = api.Str(e.rec.Desc.TableArn); arn == "" {
+			arn = db.tableArn(e.table.Name)
+		}
+		policy = db.compiledPolicy(e.rec.Policy, arn)
+	} else {
+		arn = db.tableARNOf(name)
 	}
 	res := arn
 	if index != nil {
 		res = auth.IndexARN(arn, *index)
 	}
-	a.resource = auth.Resource{ARN: res, Policy: db.policyOf(arn)}
+	a.resource = auth.Resource{ARN: res, Policy: policy}
 	return a
 }
 

@@ -40,9 +40,12 @@ func (rec *tableRecord) streamPolicy(label string) *resourcePolicy {
 // PutResourcePolicy, so the cache is small; it is cleared when it grows
 // past maxCachedPolicies.
 type policyCache struct {
-	mu sync.Mutex
-	m  map[string]*auth.Policy
+	mu sync.RWMutex
+	m  map[policyKey]*auth.Policy
 }
+
+// policyKey is a compiled policy's resource and document.
+type policyKey struct{ arn, doc string }
 
 const maxCachedPolicies = 4096
 
@@ -53,20 +56,23 @@ func (db *DB) compiledPolicy(p *resourcePolicy, arn string) *auth.Policy {
 	if p == nil {
 		return nil
 	}
-	key := arn + "\x00" + p.Document
+	key := policyKey{arn, p.Document}
 	c := &db.policies
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if pol, ok := c.m[key]; ok {
+	c.mu.RLock()
+	pol, ok := c.m[key]
+	c.mu.RUnlock()
+	if ok {
 		return pol
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	pol, err := auth.ParseResourcePolicy(p.Document, arn)
 	if err != nil {
 		db.opts.Logger.Error("a stored resource-based policy no longer compiles; it denies every request", "resource", arn, "error", err)
 		pol, _ = auth.ParseResourcePolicy(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"`+arn+`"}]}`, arn)
 	}
 	if c.m == nil || len(c.m) >= maxCachedPolicies {
-		c.m = make(map[string]*auth.Policy)
+		c.m = make(map[policyKey]*auth.Policy)
 	}
 	c.m[key] = pol
 	return pol
