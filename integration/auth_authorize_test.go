@@ -219,3 +219,54 @@ func TestAuthorizeCreateTableResourcePolicy(t *testing.T) {
 	_, err := a.CreateTable(ctx, bad)
 	wantAPIErrorPrefix(t, err, "ValidationException", "One or more parameter values were invalid: Invalid policy document: ")
 }
+
+func TestAuthorizeAttributesSelectReturnValues(t *testing.T) {
+	s, _ := authServer(t)
+	ctx := context.Background()
+	admin := keyClient(s, "AKIAADMINA", "secret-admin-a", "")
+	c := keyClient(s, "AKIAATTRSA", "secret-attrs-a", "")
+	in := createTableInput("books", keyDef{hashName: "pk", hashType: types.ScalarAttributeTypeS, rangeName: "sk", rangeType: types.ScalarAttributeTypeS})
+	if _, err := admin.CreateTable(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	put(t, admin, "books", item{"pk": S("p"), "sk": S("1"), "g": S("x"), "secret": S("hidden")})
+	key := item{"pk": S("p"), "sk": S("1")}
+	const deniedGet = "User: arn:aws:iam::111111111111:user/attrs is not authorized to perform: dynamodb:GetItem on resource: " + booksARN +
+		" because no identity-based policy allows the dynamodb:GetItem action"
+
+	// Without a projection the request reads every attribute
+	// (Select ALL_ATTRIBUTES): refused.
+	_, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("books"), Key: key})
+	wantAPIError(t, err, "AccessDeniedException", deniedGet)
+	// A projection within the allowed attributes passes.
+	out, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("books"), Key: key,
+		ProjectionExpression: aws.String("pk, #g"), ExpressionAttributeNames: map[string]string{"#g": "g"}})
+	if err != nil || len(out.Item) != 2 {
+		t.Fatalf("GetItem of allowed attributes: %v, %v", out, err)
+	}
+	// One attribute outside the list refuses the request.
+	_, err = c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("books"), Key: key, ProjectionExpression: aws.String("pk, secret")})
+	wantAPIError(t, err, "AccessDeniedException", deniedGet)
+	// Query: AttributesToGet counts as a projection too.
+	q, err := c.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("books"), AttributesToGet: []string{"pk", "sk"},
+		KeyConditions: map[string]types.Condition{"pk": {ComparisonOperator: types.ComparisonOperatorEq, AttributeValueList: []types.AttributeValue{S("p")}}}})
+	if err != nil || len(q.Items) != 1 {
+		t.Fatalf("Query with AttributesToGet: %v, %v", q, err)
+	}
+
+	// Writes: the item's attributes, and ReturnValues when sent.
+	if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("books"), Item: item{"pk": S("q"), "sk": S("1"), "n": N("1")}}); err != nil {
+		t.Fatalf("PutItem of allowed attributes: %v", err)
+	}
+	_, err = c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("books"), Item: item{"pk": S("q"), "sk": S("2"), "secret": S("x")}})
+	wantAPIErrorPrefix(t, err, "AccessDeniedException", "User: arn:aws:iam::111111111111:user/attrs is not authorized to perform: dynamodb:PutItem")
+	_, err = c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("books"), Item: item{"pk": S("q"), "sk": S("1")}, ReturnValues: types.ReturnValueAllOld})
+	wantAPIErrorPrefix(t, err, "AccessDeniedException", "User: arn:aws:iam::111111111111:user/attrs is not authorized to perform: dynamodb:PutItem")
+	if _, err := c.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String("books"), Key: item{"pk": S("q"), "sk": S("1")},
+		UpdateExpression: aws.String("SET n = n + :one"), ExpressionAttributeValues: item{":one": N("1")}, ReturnValues: types.ReturnValueUpdatedNew}); err != nil {
+		t.Fatalf("UpdateItem of an allowed attribute: %v", err)
+	}
+	_, err = c.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String("books"), Key: item{"pk": S("q"), "sk": S("1")},
+		UpdateExpression: aws.String("REMOVE secret")})
+	wantAPIErrorPrefix(t, err, "AccessDeniedException", "User: arn:aws:iam::111111111111:user/attrs is not authorized to perform: dynamodb:UpdateItem")
+}
