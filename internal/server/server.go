@@ -222,6 +222,9 @@ func (cfg *Config) fill() error {
 	if cfg.Port < 0 || cfg.Port > 65535 {
 		return fmt.Errorf("port %d out of range", cfg.Port)
 	}
+	if cfg.Pprof && !loopbackHost(cfg.Host) {
+		return fmt.Errorf("--pprof serves profiles to anyone who reaches the port: it needs a loopback --host (127.0.0.1, ::1 or localhost), not %s", cfg.Host)
+	}
 	if cfg.Logger == nil {
 		level, err := ParseLogLevel(cfg.LogLevel)
 		if err != nil {
@@ -232,6 +235,16 @@ func (cfg *Config) fill() error {
 		}
 	}
 	return nil
+}
+
+// loopbackHost reports whether host only listens on the loopback
+// interface.
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Open opens the store and the engine and builds the handler, without
