@@ -137,6 +137,10 @@ type DB struct {
 	// (stream_shards.go); its zero value is ready.
 	streamBounds boundCache
 
+	// policies caches compiled resource-based policies
+	// (resource_policy.go); its zero value is ready.
+	policies policyCache
+
 	// writeHook, set by tests before the first write, sees every item
 	// write (write.go).
 	writeHook writeHook

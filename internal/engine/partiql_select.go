@@ -155,7 +155,7 @@ func (db *DB) partiqlScan(ctx context.Context, in *api.ExecuteStatementInput, l 
 			return nil, err
 		}
 	}
-	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, p.table, nil); err != nil {
+	if err := db.partiqlAuthorizeRead(ctx, p.table, p.index, true); err != nil {
 		return nil, err
 	}
 	out, err := db.scan(withTrees(ctx, trees), &api.ScanInput{TableName: &p.table.Name, IndexName: p.index,
@@ -174,7 +174,7 @@ func (db *DB) partiqlQuery(ctx context.Context, in *api.ExecuteStatementInput, l
 	if err != nil {
 		return nil, err
 	}
-	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, p.table, nil); err != nil {
+	if err := db.partiqlAuthorizeRead(ctx, p.table, p.index, false); err != nil {
 		return nil, err
 	}
 	out, err := db.query(withTrees(ctx, trees), &api.QueryInput{TableName: &p.table.Name, IndexName: p.index,
@@ -276,7 +276,7 @@ func (db *DB) partiqlGet(ctx context.Context, in *api.ExecuteStatementInput, l *
 	if err != nil {
 		return nil, err
 	}
-	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, p.table, key); err != nil {
+	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, "dynamodb:PartiQLSelect", p.table, key); err != nil {
 		return nil, err
 	}
 	if p.projection != nil {

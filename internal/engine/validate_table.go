@@ -189,8 +189,6 @@ func errUnsupported(feature string) error {
 // accepted.
 func refuseUnsupportedCreate(in *api.CreateTableInput) error {
 	switch {
-	case in.ResourcePolicy != nil:
-		return errUnsupported("ResourcePolicy")
 	case in.GlobalTableSourceArn != nil || in.GlobalTableSettingsReplicationMode != nil:
 		return errUnsupported("global tables")
 	case in.WarmThroughput != nil:

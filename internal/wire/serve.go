@@ -19,6 +19,7 @@ import (
 
 	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/apierr"
+	"github.com/dynago/dynago/internal/auth"
 )
 
 // Content types DynamoDB accepts; the response echoes the request's.
@@ -153,8 +154,14 @@ func (h *Handler) answerRecorded(ctx context.Context, ex exchange, rec *requestR
 
 	if hangupOps[id] {
 		var stop func()
+		caller := auth.CallerFrom(ctx)
 		ctx, stop = ex.untilHangup(ctx, &h.hangups)
 		defer stop()
+		if caller != nil {
+			// The watched context starts empty: the verified caller
+			// rides on, or the engine could not authorize the request.
+			ctx = auth.WithCaller(ctx, caller)
+		}
 	}
 	var raw api.RawItems
 	out, err := h.dispatch(api.WithRawItems(ctx, &raw), id, body, reqID, rec)
