@@ -155,20 +155,6 @@ func newStore(ctx context.Context, kvs *tikv.KVStore, opts Options, rpcs *rpcCou
 	return s, nil
 }
 
-// SplitRegions splits regions so that each key starts one. The engine calls
-// it at table and index boundaries, so that a table's keys are regions of
-// their own that split further and move as DynamoDB partitions do.
-func (s *Store) SplitRegions(ctx context.Context, keys [][]byte) error {
-	if !s.gate.enter() {
-		return kv.ErrClosed
-	}
-	defer s.gate.leave()
-	if _, err := s.kvs.SplitRegions(ctx, keys, false, nil); err != nil {
-		return fmt.Errorf("kv/tikv: split regions: %w", err)
-	}
-	return nil
-}
-
 // now returns a fresh timestamp from PD's oracle: every commit acknowledged
 // before now was called has a smaller commit timestamp.
 func (s *Store) now(ctx context.Context) (uint64, error) {
