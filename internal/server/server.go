@@ -263,6 +263,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 			Objects:     objects,
 
 			SharedCapacity: cfg.Nodes > 1 || b.shared,
+			StoreError:     storeErrors(b.store),
 		})
 		if err != nil {
 			for _, n := range nodes {
