@@ -15,3 +15,6 @@ func openTiKV(context.Context, Config) (*backend, error) { return nil, ErrNoTiKV
 // storeErrors is nil: no store of this build has errors of its own to map
 // (see tikv_errors.go in a build with -tags tikv).
 func storeErrors(kv.Store) func(error) error { return nil }
+
+// storeJobs starts nothing: only a TiKV store has jobs of its own.
+func storeJobs(context.Context, kv.Store, Config) (func(), error) { return nil, nil }

@@ -110,6 +110,10 @@ type Config struct {
 	// DefaultTTLInterval; negative turns TTL deletion off.
 	TTLInterval time.Duration
 
+	// TiKVGC tunes the GC job of a TiKV store (tikv_gc.go); the zero
+	// value is its defaults. Tests shorten it.
+	TiKVGC TiKVGCConfig
+
 	// Now, when set, is the engine's clock (engine.Options.Now): what TTL
 	// expiry, transient statuses and throughput accounting read. Tests set
 	// it (dynagotest.WithClock); nil is time.Now.
