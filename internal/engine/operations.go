@@ -76,12 +76,13 @@ func run[In, Out any](ctx context.Context, db *DB, op api.OpID, in *In, fn func(
 	// The catalog as of now: a table another engine over the store
 	// created, changed or deleted is seen by this request.
 	if _, err := db.syncCatalog(ctx, db.store); err != nil {
-		return nil, err
+		return nil, db.storeError(op, writeTransactionSize(in), err)
 	}
 	if err := db.authorize(ctx, op, in); err != nil {
 		return nil, err
 	}
-	return fn(ctx, in)
+	out, err := fn(ctx, in)
+	return out, db.storeError(op, writeTransactionSize(in), err)
 }
 
 // CreateTable serves DynamoDB's CreateTable (createTable).

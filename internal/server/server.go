@@ -119,6 +119,10 @@ type Config struct {
 	StreamRetention time.Duration
 	StreamRollover  time.Duration
 
+	// TiKVGC tunes the GC job of a TiKV store (tikv_gc.go); the zero
+	// value is its defaults. Tests shorten it.
+	TiKVGC TiKVGCConfig
+
 	// Now, when set, is the engine's clock (engine.Options.Now): what TTL
 	// expiry, transient statuses and throughput accounting read. Tests set
 	// it (dynagotest.WithClock); nil is time.Now.
@@ -299,6 +303,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 			StreamRollover:  cfg.StreamRollover,
 
 			SharedCapacity: cfg.Nodes > 1 || b.shared,
+			StoreError:     storeErrors(b.store),
 		}
 	}
 	var nodes []*engine.DB
@@ -323,7 +328,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 			for _, n := range nodes {
 				n.Close()
 			}
-			store.Close()
+			b.Close()
 			return nil, err
 		}
 	}
