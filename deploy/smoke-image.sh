@@ -17,7 +17,7 @@ port="$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));prin
 name="dynago-smoke-$$"
 vol="dynago-smoke-$$"
 cleanup() {
-	docker rm -f "$name" >/dev/null 2>&1 || true
+	docker rm -f -v "$name" >/dev/null 2>&1 || true
 	docker volume rm "$vol" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -55,7 +55,7 @@ docker logs "$name" 2>&1 | grep -q 'msg=request op=GetItem table=Smoke status=20
 	echo "smoke-image: no access-log line for GetItem" >&2
 	exit 1
 }
-docker rm -f "$name" >/dev/null
+docker rm -f -v "$name" >/dev/null
 
 echo "== $tag -dbPath /data -sharedDb -port $port, volume $vol, twice"
 start -v "$vol:/data" "$tag" -dbPath /data -sharedDb -port "$port"
@@ -68,7 +68,7 @@ printf '{"id":"j1","v":1}\n{"id":"j2","v":2}\n' |
 docker stop -t 20 "$name" >/dev/null
 code="$(docker inspect -f '{{.State.ExitCode}}' "$name")"
 [ "$code" = 0 ] || { docker logs "$name" >&2; echo "smoke-image: exit code $code after docker stop" >&2; exit 1; }
-docker rm "$name" >/dev/null
+docker rm -v "$name" >/dev/null
 start -v "$vol:/data" "$tag" -dbPath /data -sharedDb -port "$port"
 boto "
 assert c.get_item(TableName='Kept', Key={'id': {'S': 'k1'}})['Item'] == {'id': {'S': 'k1'}}
