@@ -73,7 +73,7 @@ func BenchmarkTestCase(b *testing.B) {
 	})
 }
 
-func runTestCase(ctx context.Context, b *testing.B, c *dynamodb.Client, name string) {
+func runTestCase(ctx context.Context, b testing.TB, c *dynamodb.Client, name string) {
 	createActive(ctx, b, c, name)
 	for i := range 20 {
 		_, err := c.PutItem(ctx, &dynamodb.PutItemInput{
@@ -124,7 +124,7 @@ func runTestCase(ctx context.Context, b *testing.B, c *dynamodb.Client, name str
 
 // createActive creates the test case's table (with one GSI) and waits, as
 // the SDK's TableExistsWaiter does, until DescribeTable says ACTIVE.
-func createActive(ctx context.Context, b *testing.B, c *dynamodb.Client, name string) {
+func createActive(ctx context.Context, b testing.TB, c *dynamodb.Client, name string) {
 	_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName: aws.String(name),
 		AttributeDefinitions: []types.AttributeDefinition{
@@ -159,7 +159,7 @@ func createActive(ctx context.Context, b *testing.B, c *dynamodb.Client, name st
 
 // deleteGone deletes the table and waits, as TableNotExistsWaiter does,
 // until DescribeTable says ResourceNotFoundException.
-func deleteGone(ctx context.Context, b *testing.B, c *dynamodb.Client, name string) {
+func deleteGone(ctx context.Context, b testing.TB, c *dynamodb.Client, name string) {
 	if _, err := c.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)}); err != nil {
 		b.Fatal(err)
 	}
