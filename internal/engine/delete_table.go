@@ -60,6 +60,8 @@ func (db *DB) deleteTable(ctx context.Context, in *api.DeleteTableInput) (*api.D
 		return nil, err
 	}
 	db.cat.stats.forget(deleted.ID)
+	db.buckets.forget(deleted.ID)
+	db.opts.Observer.TableDeleted(e.table.Name)
 	db.jobs.Wake()
 	de, err := newEntry(deleted)
 	if err != nil {

@@ -193,6 +193,10 @@ type Server struct {
 	ready    *readyListener // ln, as fasthttp is given it
 	http     *fasthttp.Server
 	serveErr chan error
+	// serveDone is closed when fasthttp's Serve has returned, conns
+	// counts the connections it serves: shutdownHTTP waits for both.
+	serveDone chan struct{}
+	conns     connCounter
 
 	// authn is the auth file's verification state; nil without AuthFile.
 	authn *authState
@@ -406,6 +410,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		NoDefaultContentType:  true,
 		Logger:                fastLogger{s.log},
 		ErrorHandler:          fastError,
+		ConnState:             s.conns.state,
 	}
 	s.ready = newReadyListener(ln, idleTimeout)
 	var served net.Listener = s.ready
@@ -413,8 +418,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		served = tls.NewListener(s.ready, s.tls.config())
 	}
 	s.serveErr = make(chan error, 1)
+	s.serveDone = make(chan struct{})
 	done := make(chan error, 1)
-	go func() { done <- s.http.Serve(served) }()
+	go func() {
+		err := s.http.Serve(served)
+		close(s.serveDone)
+		done <- err
+	}()
 	go s.watch(done)
 	return s, nil
 }
@@ -547,7 +557,7 @@ func (s *Server) Close(ctx context.Context) error {
 		// listener that its Serve, started by Start's goroutine, has not
 		// registered yet: a Close right after Start would leave it serving.
 		s.ready.Close()
-		if err := s.http.ShutdownWithContext(ctx); err != nil {
+		if err := s.shutdownHTTP(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 	}
