@@ -133,7 +133,9 @@ func (rec *tableRecord) logCount() int {
 // those past retention with the rest of their logs.
 func (db *DB) maintainDeletedStreams(ctx context.Context) error {
 	all, err := db.deletedTables(ctx)
-	if err != nil {
+	if err != nil || len(all) == 0 {
+		// Nothing to do is the common case: no clock read either (a
+		// test's clock may count its reads).
 		return err
 	}
 	now := db.opts.Now()
