@@ -167,6 +167,15 @@ func (h *Handler) answerRecorded(ctx context.Context, ex exchange, rec *requestR
 	if err != nil {
 		return fail(name, err)
 	}
+	if len(*buf) >= compressThreshold {
+		if enc := responseEncoding(ex.header("Accept-Encoding")); enc != "" {
+			var z bytes.Buffer
+			if err := compressBody(&z, enc, *buf); err == nil {
+				ex.setHeader("Content-Encoding", enc)
+				return h.write(ex, contentType, http.StatusOK, z.Bytes()), name, reqID
+			}
+		}
+	}
 	return h.write(ex, contentType, http.StatusOK, *buf), name, reqID
 }
 
