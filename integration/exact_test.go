@@ -263,3 +263,22 @@ func TestResponseCompression(t *testing.T) {
 		t.Errorf("GetItem with gzip: x is not the 5000 bytes put")
 	}
 }
+
+// TestBrokenContentEncoding checks DynamoDB's answer to a body in an
+// encoding it does not know, or one that does not decode: HTTP 500,
+// InternalServerError, and nothing written.
+func TestBrokenContentEncoding(t *testing.T) {
+	srv := dynagotest.New(t)
+	makeTable(t, srv.Client(), "enc", hashS)
+	body := []byte(`{"TableName":"enc","Item":{"pk":{"S":"k"}}}`)
+	for _, enc := range []string{"garbage", "gzip", "br"} {
+		resp, b := rawPost(t, srv.URL(), "PutItem", body, map[string]string{"Content-Encoding": enc})
+		if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(string(b), "#InternalServerError") {
+			t.Errorf("Content-Encoding %s on a plain body: HTTP %d %s, want 500 InternalServerError", enc, resp.StatusCode, b)
+		}
+	}
+	got, err := srv.Client().GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String("enc"), Key: item{"pk": S("k")}, ConsistentRead: aws.Bool(true)})
+	if err != nil || got.Item != nil {
+		t.Errorf("the refused PutItems wrote %v (%v)", got.Item, err)
+	}
+}
