@@ -168,11 +168,12 @@ func TestHTTPAnswers(t *testing.T) {
 	}
 
 	arn := "arn:aws:dynamodb:us-east-1:000000000000:table/tagged"
-	for op, body := range map[string]string{
-		"TagResource":   `{"ResourceArn":"` + arn + `","Tags":[{"Key":"a","Value":"b"}]}`,
-		"UntagResource": `{"ResourceArn":"` + arn + `","TagKeys":["a"]}`,
+	for _, call := range []struct{ op, body string }{
+		{"TagResource", `{"ResourceArn":"` + arn + `","Tags":[{"Key":"a","Value":"b"}]}`},
+		{"UntagResource", `{"ResourceArn":"` + arn + `","TagKeys":["a"]}`},
 	} {
-		resp, b := rawPost(t, srv.URL(), op, []byte(body), nil)
+		op := call.op
+		resp, b := rawPost(t, srv.URL(), op, []byte(call.body), nil)
 		if resp.StatusCode != http.StatusOK || len(b) != 0 || resp.Header.Get("X-Amz-Crc32") != "0" {
 			t.Errorf("%s: HTTP %d, body %q, crc32 %q; want 200, an empty body, crc32 0", op, resp.StatusCode, b, resp.Header.Get("X-Amz-Crc32"))
 		}
