@@ -3,11 +3,14 @@ package integration
 import (
 	"bytes"
 	"compress/flate"
+	"compress/gzip"
 	"compress/zlib"
 	"context"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -95,8 +98,12 @@ func TestNullFalse(t *testing.T) {
 	}
 }
 
+// rawClient sends requests as they are: no Accept-Encoding of its own, no
+// decompression of the answer.
+var rawClient = &http.Client{Transport: &http.Transport{DisableCompression: true}}
+
 // rawPost sends one request as an SDK does, with extra headers, and
-// returns the response and its body.
+// returns the response and its body as sent.
 func rawPost(t *testing.T, url, op string, body []byte, headers map[string]string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
@@ -110,7 +117,7 @@ func rawPost(t *testing.T, url, op string, body []byte, headers map[string]strin
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := rawClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,11 +168,12 @@ func TestHTTPAnswers(t *testing.T) {
 	}
 
 	arn := "arn:aws:dynamodb:us-east-1:000000000000:table/tagged"
-	for op, body := range map[string]string{
-		"TagResource":   `{"ResourceArn":"` + arn + `","Tags":[{"Key":"a","Value":"b"}]}`,
-		"UntagResource": `{"ResourceArn":"` + arn + `","TagKeys":["a"]}`,
+	for _, call := range []struct{ op, body string }{
+		{"TagResource", `{"ResourceArn":"` + arn + `","Tags":[{"Key":"a","Value":"b"}]}`},
+		{"UntagResource", `{"ResourceArn":"` + arn + `","TagKeys":["a"]}`},
 	} {
-		resp, b := rawPost(t, srv.URL(), op, []byte(body), nil)
+		op := call.op
+		resp, b := rawPost(t, srv.URL(), op, []byte(call.body), nil)
 		if resp.StatusCode != http.StatusOK || len(b) != 0 || resp.Header.Get("X-Amz-Crc32") != "0" {
 			t.Errorf("%s: HTTP %d, body %q, crc32 %q; want 200, an empty body, crc32 0", op, resp.StatusCode, b, resp.Header.Get("X-Amz-Crc32"))
 		}
@@ -182,5 +190,96 @@ func TestHTTPAnswers(t *testing.T) {
 	}
 	if _, err := c.UntagResource(ctx, &dynamodb.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: []string{"k"}}); err != nil {
 		t.Errorf("SDK UntagResource: %v", err)
+	}
+}
+
+// TestResponseCompression checks DynamoDB's response compression: an
+// answer of 4 KB or more to a client that accepts gzip or deflate is sent
+// compressed, its x-amz-crc32 the CRC32 of the compressed bytes (the Go
+// SDK with EnableAcceptEncodingGzip checks it, and decompresses); smaller
+// answers and clients that ask for identity get the body as it is.
+func TestResponseCompression(t *testing.T) {
+	srv := dynagotest.New(t)
+	c := srv.Client()
+	ctx := context.Background()
+	makeTable(t, c, "zipped", hashS)
+	big := strings.Repeat("x", 5000)
+	put(t, c, "zipped", item{"pk": S("big"), "x": S(big)})
+	put(t, c, "zipped", item{"pk": S("small"), "x": S("tiny")})
+
+	for _, tc := range []struct {
+		key, accept, want string
+	}{
+		{"big", "gzip", "gzip"},
+		{"big", "deflate", "deflate"},
+		{"big", "br, deflate;q=0.9, gzip;q=0.5", "deflate"},
+		{"big", "identity", ""},
+		{"big", "", ""},
+		{"small", "gzip", ""},
+	} {
+		var h map[string]string
+		if tc.accept != "" {
+			h = map[string]string{"Accept-Encoding": tc.accept}
+		}
+		resp, b := rawPost(t, srv.URL(), "GetItem", []byte(`{"TableName":"zipped","Key":{"pk":{"S":"`+tc.key+`"}}}`), h)
+		if got := resp.Header.Get("Content-Encoding"); got != tc.want {
+			t.Errorf("%s, Accept-Encoding %q: Content-Encoding %q, want %q", tc.key, tc.accept, got, tc.want)
+			continue
+		}
+		if crc := strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10); resp.Header.Get("X-Amz-Crc32") != crc {
+			t.Errorf("%s, Accept-Encoding %q: x-amz-crc32 %s, want the CRC32 of the bytes sent, %s", tc.key, tc.accept, resp.Header.Get("X-Amz-Crc32"), crc)
+		}
+		var r io.Reader = bytes.NewReader(b)
+		switch tc.want {
+		case "gzip":
+			zr, err := gzip.NewReader(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r = zr
+		case "deflate":
+			zr, err := zlib.NewReader(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r = zr
+		}
+		plain, err := io.ReadAll(r)
+		if err != nil || !strings.Contains(string(plain), `"pk":{"S":"`+tc.key+`"}`) {
+			t.Errorf("%s, Accept-Encoding %q: body %.80q (%v), want the item", tc.key, tc.accept, plain, err)
+		}
+	}
+
+	// The SDK asking for gzip: it checks the CRC32 of what it received and
+	// decompresses.
+	gz := dynamodb.New(dynamodb.Options{}, func(o *dynamodb.Options) {
+		*o = c.Options()
+		o.EnableAcceptEncodingGzip = true
+	})
+	out, err := gz.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("zipped"), Key: item{"pk": S("big")}})
+	if err != nil {
+		t.Fatalf("GetItem with gzip: %v", err)
+	}
+	if x, ok := out.Item["x"].(*types.AttributeValueMemberS); !ok || x.Value != big {
+		t.Errorf("GetItem with gzip: x is not the 5000 bytes put")
+	}
+}
+
+// TestBrokenContentEncoding checks DynamoDB's answer to a body in an
+// encoding it does not know, or one that does not decode: HTTP 500,
+// InternalServerError, and nothing written.
+func TestBrokenContentEncoding(t *testing.T) {
+	srv := dynagotest.New(t)
+	makeTable(t, srv.Client(), "enc", hashS)
+	body := []byte(`{"TableName":"enc","Item":{"pk":{"S":"k"}}}`)
+	for _, enc := range []string{"garbage", "gzip", "br"} {
+		resp, b := rawPost(t, srv.URL(), "PutItem", body, map[string]string{"Content-Encoding": enc})
+		if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(string(b), "#InternalServerError") {
+			t.Errorf("Content-Encoding %s on a plain body: HTTP %d %s, want 500 InternalServerError", enc, resp.StatusCode, b)
+		}
+	}
+	got, err := srv.Client().GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String("enc"), Key: item{"pk": S("k")}, ConsistentRead: aws.Bool(true)})
+	if err != nil || got.Item != nil {
+		t.Errorf("the refused PutItems wrote %v (%v)", got.Item, err)
 	}
 }
