@@ -98,6 +98,11 @@ type Options struct {
 	StreamRetention time.Duration
 	ChangeLogShards int
 	StreamRollover  time.Duration
+
+	// StreamWebhook, when set, is a URL the stream-push job POSTs every
+	// enabled stream's records to, as Lambda's DynamoDB events
+	// (stream_push.go).
+	StreamWebhook string
 }
 
 // DB is a Dynago database: the engine over one kv.Store. It is safe for

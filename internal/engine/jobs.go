@@ -75,6 +75,9 @@ func (db *DB) startJobs(ctx context.Context) error {
 	if err := db.submitStreamJob(ctx); err != nil {
 		return err
 	}
+	if err := db.addStreamPush(ctx, bodies); err != nil {
+		return err
+	}
 	if err := db.migrateLegacyJobs(ctx); err != nil {
 		return err
 	}

@@ -117,6 +117,9 @@ type Config struct {
 	// `--stream-rollover`).
 	StreamRetention time.Duration
 	StreamRollover  time.Duration
+	// StreamWebhook, when set, is a URL that gets every enabled stream's
+	// records POSTed as Lambda's DynamoDB events (`--stream-webhook`).
+	StreamWebhook string
 
 	// Now, when set, is the engine's clock (engine.Options.Now): what TTL
 	// expiry, transient statuses and throughput accounting read. Tests set
@@ -272,6 +275,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 
 			StreamRetention: cfg.StreamRetention,
 			StreamRollover:  cfg.StreamRollover,
+			StreamWebhook:   cfg.StreamWebhook,
 
 			SharedCapacity: cfg.Nodes > 1 || b.shared,
 		})
