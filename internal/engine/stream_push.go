@@ -15,8 +15,10 @@ package engine
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -101,12 +103,13 @@ func (db *DB) runStreamPush(ctx context.Context, j *jobs.Job) error {
 }
 
 // pushOnce delivers at most one batch of each log of each enabled stream,
-// reporting whether it delivered anything.
+// reporting whether it delivered anything, and the first failure.
 func (db *DB) pushOnce(ctx context.Context, j *jobs.Job, client *http.Client, done map[string]kv.Seq) (bool, error) {
 	if _, err := db.syncCatalog(ctx, db.store); err != nil {
 		return false, err
 	}
 	sent := false
+	var first error // a failing chain does not hold the others up
 	for _, name := range db.cat.names() {
 		e := db.cat.get(name)
 		if e == nil || e.rec.Stream == nil || !e.rec.Stream.enabled() {
@@ -116,12 +119,16 @@ func (db *DB) pushOnce(ctx context.Context, j *jobs.Job, client *http.Client, do
 		for n := range st.Logs {
 			ok, err := db.pushLog(ctx, j, client, done, rec, st, n)
 			if err != nil {
-				return sent, err
+				if ctx.Err() != nil || errors.Is(err, jobs.ErrLeaseLost) {
+					return sent, err
+				}
+				first = cmp.Or(first, err)
+				continue
 			}
 			sent = sent || ok
 		}
 	}
-	return sent, nil
+	return sent, first
 }
 
 // pushLog delivers the next batch of log n of stream st, if any.
