@@ -174,6 +174,7 @@ func Open(ctx context.Context, store kv.Store, opts Options) (*DB, error) {
 	if db.opts.Observer == nil {
 		db.opts.Observer = nopObserver{}
 	}
+	db.countStreamWrites()
 	db.buckets = newThrottler()
 	if err := db.startJobs(ctx); err != nil {
 		return nil, err
