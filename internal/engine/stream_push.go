@@ -179,8 +179,11 @@ func (db *DB) pushLog(ctx context.Context, j *jobs.Job, client *http.Client, don
 	if err != nil {
 		return false, err
 	}
-	if err := db.store.Update(ctx, [][]byte{j.Key()}, func(txn kv.Txn) error {
-		return j.Checkpoint(ctx, txn, progress)
+	// Delivered is delivered: a shutdown now must not lose the checkpoint
+	// (the fence still refuses it if another runner owns the job).
+	cctx := context.WithoutCancel(ctx)
+	if err := db.store.Update(cctx, [][]byte{j.Key()}, func(txn kv.Txn) error {
+		return j.Checkpoint(cctx, txn, progress)
 	}); err != nil {
 		return false, err
 	}
