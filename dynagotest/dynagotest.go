@@ -67,6 +67,7 @@ type options struct {
 	throttle    bool
 
 	streamRetention, streamRollover time.Duration
+	streamWebhook                   string
 	now                             func() time.Time
 	nodes                           int
 
@@ -127,6 +128,12 @@ func WithStreamRetention(d time.Duration) Option {
 // WithStreamRollover: see WithStreamRetention.
 func WithStreamRollover(d time.Duration) Option {
 	return func(o *options) { o.streamRollover = d }
+}
+
+// WithStreamWebhook makes the server POST every enabled stream's records
+// to url as Lambda's DynamoDB events (`dynago serve --stream-webhook`).
+func WithStreamWebhook(url string) Option {
+	return func(o *options) { o.streamWebhook = url }
 }
 
 // WithThrottling enforces provisioned throughput as DynamoDB does: a
@@ -210,6 +217,7 @@ func New(t testing.TB, opts ...Option) *Server {
 
 		StreamRetention: o.streamRetention,
 		StreamRollover:  o.streamRollover,
+		StreamWebhook:   o.streamWebhook,
 		Now:             o.now,
 		Nodes:           o.nodes,
 		Objects:         o.objects,

@@ -6,9 +6,12 @@ must see every change of a mixed workload exactly once and in per-item
 order, with the record fields DynamoDB writes.
 """
 
+import http.server
+import json
 import os
 import random
 import tempfile
+import threading
 import time
 import unittest
 
@@ -352,6 +355,52 @@ class StreamsRetention(StreamServer, unittest.TestCase):
         self.assertEqual(self.streams.list_streams()["Streams"], [])
         code, _ = self.error(self.streams.describe_stream, StreamArn=arn)
         self.assertEqual(code, "ResourceNotFoundException")
+
+
+class StreamsWebhook(StreamServer, unittest.TestCase):
+    """--stream-webhook POSTs records as Lambda's DynamoDB events."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.events = []
+
+        class Hook(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                cls.events.append(json.loads(body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        cls.hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+        threading.Thread(target=cls.hook.serve_forever, daemon=True).start()
+        cls.flags = ("--stream-webhook", "http://127.0.0.1:%d/" % cls.hook.server_port)
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super().tearDownClass()
+        finally:
+            cls.hook.shutdown()
+
+    def test_lambda_events(self):
+        arn = make_table(self.client, "Pushed", "NEW_AND_OLD_IMAGES")
+        self.client.put_item(TableName="Pushed", Item={"pk": {"S": "a"}, "v": {"N": "1"}})
+        self.client.put_item(TableName="Pushed", Item={"pk": {"S": "a"}, "v": {"N": "2"}})
+        self.client.delete_item(TableName="Pushed", Key={"pk": {"S": "a"}})
+        deadline = time.monotonic() + 20
+        while sum(len(e["Records"]) for e in self.events) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        recs = [r for e in self.events for r in e["Records"]]
+        self.assertEqual([r["eventName"] for r in recs], ["INSERT", "MODIFY", "REMOVE"])
+        for r in recs:
+            self.assertEqual((r["eventSource"], r["eventSourceARN"], r["awsRegion"]), ("aws:dynamodb", arn, "us-east-1"))
+            self.assertEqual(r["dynamodb"]["Keys"], {"pk": {"S": "a"}})
+        self.assertEqual(recs[1]["dynamodb"]["OldImage"]["v"], {"N": "1"})
+        self.assertEqual(recs[1]["dynamodb"]["NewImage"]["v"], {"N": "2"})
 
 
 if __name__ == "__main__":

@@ -457,3 +457,53 @@ func TestStreamIteratorExpiryAndTrim(t *testing.T) {
 		t.Errorf("after trimming, TRIM_HORIZON reads %d records", len(got))
 	}
 }
+
+// dynago_stream_records_written_total counts the records of committed
+// writes only: not a failed condition, a change of nothing, a cancelled
+// transaction, nor the writes of a table without a stream.
+func TestStreamRecordsWrittenMetric(t *testing.T) {
+	c, sc, url := streamsServer(t)
+	ctx := context.Background()
+	d := createStreamTable(t, c, "counted", types.StreamViewTypeKeysOnly)
+	makeTable(t, c, "uncounted", hashS)
+	put := func(table, k string, cond *string) error {
+		_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item{"pk": S(k)}, ConditionExpression: cond})
+		return err
+	}
+	for _, k := range []string{"a", "b", "a"} { // the second a changes nothing
+		if err := put("counted", k, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := put("uncounted", k, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := put("counted", "a", aws.String("attribute_not_exists(pk)")); err == nil {
+		t.Fatal("the condition passed")
+	}
+	tx := func(cond string) error {
+		_, err := c.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			{Put: &types.Put{TableName: aws.String("counted"), Item: item{"pk": S("t1")}}},
+			{Put: &types.Put{TableName: aws.String("counted"), Item: item{"pk": S("t2")}, ConditionExpression: aws.String(cond)}},
+			{Put: &types.Put{TableName: aws.String("uncounted"), Item: item{"pk": S("t3")}}},
+		}})
+		return err
+	}
+	if err := tx("attribute_exists(pk)"); err == nil {
+		t.Fatal("the transaction's condition passed")
+	}
+	if err := tx("attribute_not_exists(pk)"); err != nil {
+		t.Fatal(err)
+	}
+	recs := readAll(t, sc, aws.ToString(d.LatestStreamArn))
+	if len(recs) != 4 {
+		t.Fatalf("%d records, want 4", len(recs))
+	}
+	m := scrape(t, url)
+	if n := sample(m, "dynago_stream_records_written_total", map[string]string{"table": "counted"}); n != 4 {
+		t.Errorf("stream_records_written_total{counted} = %v, want 4", n)
+	}
+	if n := sample(m, "dynago_stream_records_written_total", map[string]string{"table": "uncounted"}); n > 0 {
+		t.Errorf("stream_records_written_total{uncounted} = %v, want none", n)
+	}
+}

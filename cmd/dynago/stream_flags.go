@@ -5,6 +5,7 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/dynago/dynago/internal/server"
@@ -23,7 +24,16 @@ func init() {
 			"how long stream records are kept before they are trimmed (DynamoDB: 24h)")
 		f.DurationVar(&rollover, "stream-rollover", "DYNAGO_STREAM_ROLLOVER", defaultStreamRollover,
 			"how often a stream's open shards close and child shards continue them (DynamoDB: about 4h); 0 never")
+		webhook := f.String("stream-webhook", "DYNAGO_STREAM_WEBHOOK", "",
+			"an http(s) URL that gets every enabled stream's records POSTed as Lambda's DynamoDB events, for running functions locally without a poller")
 		return func(cfg *server.Config) error {
+			if *webhook != "" {
+				u, err := url.Parse(*webhook)
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					return fmt.Errorf("-stream-webhook %q: want an http:// or https:// URL", *webhook)
+				}
+				cfg.StreamWebhook = *webhook
+			}
 			if retention <= 0 {
 				return fmt.Errorf("-stream-retention %s: want a positive duration such as 24h", retention)
 			}

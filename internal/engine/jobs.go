@@ -80,6 +80,9 @@ func (db *DB) startJobs(ctx context.Context) error {
 	if err := db.submitStreamJob(ctx); err != nil {
 		return err
 	}
+	if err := db.addStreamPush(ctx, bodies); err != nil {
+		return err
+	}
 	if err := db.submitPITRJob(ctx); err != nil {
 		return err
 	}

@@ -62,6 +62,7 @@ type Metrics struct {
 	ttlDeleted        *prometheus.CounterVec
 	txConflicts       *prometheus.CounterVec
 	streamRead        *prometheus.CounterVec
+	streamWritten     *prometheus.CounterVec
 	streamAge         *prometheus.GaugeVec
 
 	// Children of the vectors above that every request updates, by their
@@ -152,6 +153,7 @@ func New() *Metrics {
 	m.ttlDeleted = counter("ttl_deleted_items_total", "Items the TTL job deleted because they expired (CloudWatch TimeToLiveDeletedItemCount).", "table")
 	m.txConflicts = counter("transaction_conflicts_total", "Transactions cancelled by a conflicting concurrent request (CloudWatch TransactionConflict). Always 0 on the Pebble store: its per-key locks make a conflicting request wait for the transaction instead of cancelling either; the counter exists for dashboards shared with DynamoDB and for stores that cancel.", "table")
 	m.streamRead = counter("stream_records_returned_total", "Stream records returned by GetRecords (CloudWatch ReturnedRecordsCount).", "table")
+	m.streamWritten = counter("stream_records_written_total", "Stream records written by committed item changes, one per item changed (records of a failed condition or a cancelled transaction are never written).", "table")
 	m.streamAge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Namespace: namespace, Name: "stream_iterator_age_seconds",
 		Help: "Age of the newest record the last GetRecords of the table's stream returned: how far its consumer is behind (Lambda's IteratorAge).",
@@ -330,6 +332,11 @@ func (m *Metrics) StreamRecordsRead(table string, n int, age time.Duration) {
 	}
 }
 
+// StreamRecordsWritten implements engine.StreamWriteObserver.
+func (m *Metrics) StreamRecordsWritten(table string, n int) {
+	m.streamWritten.WithLabelValues(table).Add(float64(n))
+}
+
 // TableDeleted implements engine.Observer: it removes every series
 // labelled with the deleted table. A test suite creates and deletes a
 // table per test case; kept, each table's series (a latency histogram and
@@ -350,7 +357,7 @@ func (m *Metrics) TableDeleted(table string) {
 		m.requests, m.latency, m.userErrors, m.systemErrors, m.conditionalFails,
 		m.returnedItems, m.throttledRequests, m.consumedRead, m.consumedWrite,
 		m.readThrottles, m.writeThrottles, m.ttlDeleted, m.txConflicts,
-		m.streamRead, m.streamAge,
+		m.streamRead, m.streamWritten, m.streamAge,
 	} {
 		v.DeletePartialMatch(match)
 	}

@@ -118,6 +118,9 @@ type Config struct {
 	// `--stream-rollover`).
 	StreamRetention time.Duration
 	StreamRollover  time.Duration
+	// StreamWebhook, when set, is a URL that gets every enabled stream's
+	// records POSTed as Lambda's DynamoDB events (`--stream-webhook`).
+	StreamWebhook string
 
 	// TiKVGC tunes the GC job of a TiKV store (tikv_gc.go); the zero
 	// value is its defaults. Tests shorten it.
@@ -305,6 +308,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 
 			StreamRetention: cfg.StreamRetention,
 			StreamRollover:  cfg.StreamRollover,
+			StreamWebhook:   cfg.StreamWebhook,
 
 			SharedCapacity: cfg.Nodes > 1 || b.shared,
 			StoreError:     storeErrors(b.store),
