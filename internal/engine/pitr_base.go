@@ -19,11 +19,12 @@ package engine
 //   - a base older than the recovery period by more than a base interval
 //     is rolled forward to the start of the period C: the log from its
 //     positions up to C is replayed onto its overlay, the overlay merged
-//     into its items, the base saved with the new positions (the first
-//     record later than C), and the log trimmed up to them. A crash at any
-//     step redoes the roll from the saved base: replaying a record again
-//     leaves an item in the state its last record up to C gives, since one
-//     item's records are in one log in commit order;
+//     into its items, the log trimmed up to the new positions (the last
+//     record before the first one later than C), and the base saved with
+//     them. A crash at any step redoes the roll from the saved base:
+//     replaying a record again leaves an item in the state its last record
+//     up to C gives, since one item's records are in one log in commit
+//     order, and records trimmed are already merged;
 //   - a base whose table is gone or has PITR off is dropped.
 
 import (
@@ -207,14 +208,12 @@ func (db *DB) rollBase(ctx context.Context, j *jobs.Job, e *catalogEntry, b *pit
 	if err := db.mergeOverlay(ctx, j, b.Data); err != nil {
 		return err
 	}
-	nb := *b
-	nb.Time, nb.Positions = cut, next
-	if err := db.savePITRBase(ctx, j, e.table.ID, &nb); err != nil {
-		return err
-	}
-	// The stream's readers may need records longer than the period
-	// (tests shorten the period's unit no further than a day, and a
-	// stream keeps 24 hours); keep what they need.
+	// The log is trimmed before the base is saved with its new positions:
+	// a crash between the two leaves the old positions, from which a roll
+	// or a restore replays what the trim kept onto items that already
+	// hold everything it removed (they are merged up to cut). The
+	// stream's readers may need records longer than the period (a stream
+	// keeps 24 hours, the shortest period is a day): keep what they need.
 	trimAt := cut + 1
 	if keep := db.opts.Now().Add(-db.streamRetention()).UnixMicro(); keep < trimAt {
 		trimAt = keep
@@ -223,6 +222,11 @@ func (db *DB) rollBase(ctx context.Context, j *jobs.Job, e *catalogEntry, b *pit
 		if err := db.trimChangeLog(ctx, changeLogName(e.table.ID, shard), trimAt); err != nil {
 			return err
 		}
+	}
+	nb := *b
+	nb.Time, nb.Positions = cut, next
+	if err := db.savePITRBase(ctx, j, e.table.ID, &nb); err != nil {
+		return err
 	}
 	db.opts.Logger.Info("pitr base rolled", "table", e.table.Name, "to", time.UnixMicro(cut).UTC())
 	return nil

@@ -13,7 +13,7 @@ import (
 
 // waitBase waits until the table with id has a base other than old
 // (nil: any), and returns it.
-func waitBase(t *testing.T, db *DB, id uint64, old *pitrBase) *pitrBase {
+func waitBase(t testing.TB, db *DB, id uint64, old *pitrBase) *pitrBase {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {

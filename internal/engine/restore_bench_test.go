@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/kv"
 	"github.com/dynago/dynago/internal/s3store"
 )
 
@@ -139,4 +140,63 @@ func BenchmarkRestorePointInTime(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*i)/secs, "items/s")
 	b.ReportMetric(float64(n*i)/secs, "changes/s")
+}
+
+// logBytes sums the records of a change log and counts them.
+func logBytes(tb testing.TB, db *DB, log []byte) (n, size int64) {
+	tb.Helper()
+	var after kv.Seq
+	for {
+		recs, err := db.store.ReadLog(context.Background(), log, after, logReadBatch)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if len(recs) == 0 {
+			return n, size
+		}
+		for _, r := range recs {
+			n++
+			size += int64(len(r.Value))
+			after = r.Seq
+		}
+	}
+}
+
+// BenchmarkPITRLogTrim measures what the change log of a PITR table costs
+// and what the base job's trim leaves: benchRestoreItems/10 puts spread
+// over three days (a fake clock) to a table with a one-day recovery
+// period, then one roll of its base. It reports the log's bytes per
+// change and the records and bytes kept after the trim.
+func BenchmarkPITRLogTrim(b *testing.B) {
+	n := benchRestoreItems(b) / 10
+	for b.Loop() {
+		clock := &tblClock{t: tblEpoch}
+		db := openTablesDB(b, newTablesStore(b), clock)
+		ctx := context.Background()
+		mustCreate(b, db, hashTable("logged", 0))
+		days := int64(1)
+		if _, err := db.UpdateContinuousBackups(ctx, &api.UpdateContinuousBackupsInput{TableName: api.Ptr("logged"),
+			PointInTimeRecoverySpecification: &api.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: api.Ptr(true), RecoveryPeriodInDays: &days}}); err != nil {
+			b.Fatal(err)
+		}
+		e := db.lookup("logged")
+		first := waitBase(b, db, e.table.ID, nil)
+		step := 72 * time.Hour / time.Duration(n)
+		for i := range n {
+			clock.advance(step)
+			it := benchItem(i)
+			it["id"] = s(fmt.Sprintf("k%d", i%5000))
+			if _, err := db.PutItem(ctx, &api.PutItemInput{TableName: api.Ptr("logged"), Item: it}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		log := changeLogName(e.table.ID, 0)
+		recs, size := logBytes(b, db, log)
+		waitBase(b, db, e.table.ID, first)
+		kept, keptSize := logBytes(b, db, log)
+		b.ReportMetric(float64(size)/float64(recs), "log-B/change")
+		b.ReportMetric(float64(recs), "records-before")
+		b.ReportMetric(float64(kept), "records-after")
+		b.ReportMetric(float64(keptSize)/float64(size)*100, "%bytes-kept")
+	}
 }
