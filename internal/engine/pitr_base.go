@@ -25,7 +25,8 @@ package engine
 //     replaying a record again leaves an item in the state its last record
 //     up to C gives, since one item's records are in one log in commit
 //     order, and records trimmed are already merged;
-//   - a base whose table is gone or has PITR off is dropped.
+//   - a base whose table is gone or has PITR off is dropped, and so is the
+//     log of a table left with PITR off and no stream.
 
 import (
 	"context"
@@ -135,14 +136,35 @@ func (db *DB) runPITRBase(ctx context.Context, j *jobs.Job) error {
 		if restoring(st, id) {
 			continue // a restore still reads it
 		}
-		if err := db.savePITRBase(ctx, j, id, nil); err != nil {
-			return err
-		}
-		if err := db.dropData(ctx, pitrDataName(id)); err != nil {
+		if err := db.dropBase(ctx, j, st, id); err != nil {
 			return err
 		}
 	}
 	return &jobs.Again{At: time.Now().Add(db.pitrTick())}
+}
+
+// dropBase drops the base of the table with id, which is gone or has PITR
+// off. A table still there whose log nothing else reads (no stream, old
+// or current) has its log trimmed too: PITR was its only reader.
+func (db *DB) dropBase(ctx context.Context, j *jobs.Job, st *catalogState, id uint64) error {
+	b, err := db.getPITRBase(ctx, db.store, id)
+	if err != nil || b == nil {
+		return err
+	}
+	for _, e := range st.tables {
+		if e.table.ID != id || e.rec.ChangeLog != nil || e.rec.Stream != nil || len(e.rec.OldStreams) > 0 {
+			continue
+		}
+		for shard := range max(len(b.Positions), 1) {
+			if err := db.trimChangeLog(ctx, changeLogName(id, shard), db.opts.Now().UnixMicro()+1); err != nil {
+				return err
+			}
+		}
+	}
+	if err := db.savePITRBase(ctx, j, id, nil); err != nil {
+		return err
+	}
+	return db.dropData(ctx, pitrDataName(id))
 }
 
 // restoring reports whether a point-in-time restore from the table with

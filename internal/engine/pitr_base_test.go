@@ -111,3 +111,47 @@ func TestPITRBaseRollAndTrim(t *testing.T) {
 		t.Errorf("restored after the trim: %d items, want %d", len(got), len(latest))
 	}
 }
+
+// Turning PITR off drops the table's base and, with no stream reading
+// it, its change log.
+func TestPITRBaseDroppedWhenDisabled(t *testing.T) {
+	db, _ := newTablesDB(t)
+	ctx := context.Background()
+	mustCreate(t, db, hashTable("src", 0))
+	if _, err := updatePITR(t, db, "src", true, nil); err != nil {
+		t.Fatal(err)
+	}
+	e := db.lookup("src")
+	waitBase(t, db, e.table.ID, nil)
+	for i := range 10 {
+		put(t, db, "src", attr.Item{"id": attr.String(fmt.Sprint(i))})
+	}
+	if _, err := updatePITR(t, db, "src", false, nil); err != nil {
+		t.Fatal(err)
+	}
+	log := changeLogName(e.table.ID, 0)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		b, err := db.getPITRBase(ctx, db.store, e.table.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := db.store.ReadLog(ctx, log, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b == nil && len(recs) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after PITR off: base %v, %d log records", b != nil, len(recs))
+		}
+		if err := db.jobs.RunSoon(ctx, jobPITRBase, pitrJobID); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := viewItems(t, db, view{Base: pitrDataName(e.table.ID)}); len(got) != 0 {
+		t.Errorf("the dropped base still holds %d items", len(got))
+	}
+}

@@ -426,6 +426,11 @@ func (db *DB) failRestore(ctx context.Context, j *jobs.Job, spec *restoreSpec, f
 	if err != nil {
 		return err
 	}
+	if spec.SourceID != 0 {
+		if err := db.dropData(ctx, restoreDataName(spec.TableID)); err != nil {
+			return err
+		}
+	}
 	db.opts.Logger.Warn("restore failed; its table is deleted", "table", spec.Table, "code", fail.Code, "message", fail.Message)
 	db.wakeJobs()
 	return nil
