@@ -189,7 +189,7 @@ func (db *DB) maintainBase(ctx context.Context, j *jobs.Job, st *catalogState, e
 		if err := db.dropData(ctx, name); err != nil {
 			return err
 		}
-		cp, err := db.copyFromSnapshot(ctx, j, e.table, e.rec.ChangeLog, name, nil, nil)
+		cp, err := db.copyFromSnapshot(ctx, j, e.table, e.rec.ChangeLog, name, nil, db.taskProgress(jobPITRBase, e.table.Name))
 		if err != nil {
 			return err
 		}

@@ -359,6 +359,7 @@ func (db *DB) restoreItems(ctx context.Context, j *jobs.Job, t *Table, p *restor
 	defer vi.Close()
 	var keys, vals [][]byte
 	size := 0
+	progress := db.taskProgress(jobRestore, t.Name)
 	flush := func() error {
 		if len(keys) == 0 {
 			return nil
@@ -390,6 +391,9 @@ func (db *DB) restoreItems(ctx context.Context, j *jobs.Job, t *Table, p *restor
 			return err
 		}
 		*p = next
+		if progress != nil {
+			progress(copyStats{Items: int64(len(keys)), Bytes: int64(size)})
+		}
 		keys, vals, size = keys[:0], vals[:0], 0
 		return nil
 	}
