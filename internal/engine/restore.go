@@ -9,7 +9,8 @@ package engine
 // backup's copy, or a point-in-time view: restore_pitr.go) into the table
 // through writeItem with origin fromRestore, so the target's own indexes
 // (the source's, or the request's overrides) are built from the items as
-// they go in, and no stream record is written (the target has no stream).
+// they go in, and no stream record is written (the target has no stream);
+// a target without indexes takes the stored bytes as they are.
 // Each batch commits with the job's checkpoint (the last key written), so
 // a restart resumes after it. The last commit clears Loading: the table is
 // ACTIVE only once every item is in.
@@ -375,6 +376,16 @@ func (db *DB) restoreItems(ctx context.Context, j *jobs.Job, t *Table, p *restor
 		err = db.store.Update(ctx, append([][]byte{j.Key()}, keys...), func(txn kv.Txn) error {
 			if err := db.syncWrite(ctx, txn, t); err != nil {
 				return err
+			}
+			if db.writeHook == nil && len(db.liveIndexes(t)) == 0 && db.liveChangeLog(t) == nil {
+				// Nothing but the item to write: its stored bytes are
+				// what writeItem would store.
+				for i, k := range keys {
+					if err := txn.Set(k, vals[i]); err != nil {
+						return err
+					}
+				}
+				return j.Checkpoint(ctx, txn, prog)
 			}
 			for i, k := range keys {
 				it, err := decodeItem(vals[i])
