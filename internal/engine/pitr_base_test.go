@@ -9,6 +9,7 @@ import (
 
 	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/attr"
+	"github.com/dynago/dynago/internal/kv"
 )
 
 // waitBase waits until the table with id has a base other than old
@@ -153,5 +154,55 @@ func TestPITRBaseDroppedWhenDisabled(t *testing.T) {
 	}
 	if got := viewItems(t, db, view{Base: pitrDataName(e.table.ID)}); len(got) != 0 {
 		t.Errorf("the dropped base still holds %d items", len(got))
+	}
+}
+
+// A restore to a time before the table's first base (PITR enabled a
+// moment before the base was copied) is the base when the log shows no
+// change between the two, and fails (its table deleted) when it does.
+func TestRestoreBeforeFirstBase(t *testing.T) {
+	db, clock := newTablesDB(t)
+	ctx := context.Background()
+	mustCreate(t, db, hashTable("src", 0))
+	put(t, db, "src", attr.Item{"id": attr.String("a")})
+	if _, err := updatePITR(t, db, "src", true, nil); err != nil {
+		t.Fatal(err)
+	}
+	e := db.lookup("src")
+	enabled := clock.now()
+	b := waitBase(t, db, e.table.ID, nil)
+	// The base was copied 5 s after PITR was enabled.
+	late := *b
+	late.Time = enabled.Add(5 * time.Second).UnixMicro()
+	if err := db.store.Update(ctx, [][]byte{pitrBaseKey(e.table.ID)}, func(txn kv.Txn) error {
+		return putJSON(txn, pitrBaseKey(e.table.ID), &late)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(10 * time.Second)
+	restore := func(target string, at time.Time) {
+		t.Helper()
+		if _, err := db.RestoreTableToPointInTime(ctx, &api.RestoreTableToPointInTimeInput{SourceTableName: api.Ptr("src"),
+			TargetTableName: api.Ptr(target), RestoreDateTime: api.Ptr(api.NewTime(at))}); err != nil {
+			t.Fatal(err)
+		}
+		db.waitJobs(t)
+	}
+	restore("quiet", enabled.Add(2*time.Second))
+	if got := db.lookup("quiet"); got == nil || got.rec.Loading != nil || len(tableItems(t, db, got.table)) != 1 {
+		t.Fatalf("restore before a base nothing changed since: %+v", got)
+	}
+
+	// A change logged before the base's positions, after the time.
+	put(t, db, "src", attr.Item{"id": attr.String("b")})
+	late.Positions = []kv.Seq{1 << 40}
+	if err := db.store.Update(ctx, [][]byte{pitrBaseKey(e.table.ID)}, func(txn kv.Txn) error {
+		return putJSON(txn, pitrBaseKey(e.table.ID), &late)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	restore("changed", enabled.Add(2*time.Second))
+	if got := db.lookup("changed"); got != nil {
+		t.Fatalf("a restore the log contradicts left its table: %+v", got.rec.Loading)
 	}
 }
