@@ -12,6 +12,8 @@ crash test, crashtest/backup_test.go, kills in the middle of the jobs).
 import datetime
 import json
 import os
+import shutil
+import subprocess
 import tempfile
 import time
 import unittest
@@ -20,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from dynago_process import DynagoProcess, ServerTestCase, wait_active
 
+AWS = shutil.which("aws")
 TASK_TIMEOUT_S = 120
 TABLE_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/"
 
@@ -233,6 +236,43 @@ class Backups(ServerTestCase, unittest.TestCase):
         self.error(ddb.restore_table_to_point_in_time, "InvalidRestoreTimeException",
                    SourceTableName="e2e_pt", TargetTableName="e2e_pt_x",
                    RestoreDateTime=at - datetime.timedelta(days=1))
+
+
+class BackupsAwsCli(ServerTestCase, unittest.TestCase):
+    """The AWS CLI's backup and restore commands."""
+
+    @unittest.skipIf(AWS is None, "the aws CLI is not installed")
+    def test_cli_backup_and_point_in_time_restore(self):
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                   AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="")
+
+        def aws(*args):
+            p = subprocess.run([AWS, "dynamodb", *args, "--endpoint-url", self.server.url, "--output", "json"],
+                               capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=60)
+            self.assertEqual(p.returncode, 0, "aws dynamodb %s: %s" % (" ".join(args), p.stderr))
+            return json.loads(p.stdout) if p.stdout.strip() else {}
+
+        ddb = self.server.client()
+        create_source(ddb, "cli_src")
+        fill(ddb, "cli_src", 0, 60)
+        aws("update-continuous-backups", "--table-name", "cli_src",
+            "--point-in-time-recovery-specification", "PointInTimeRecoveryEnabled=true,RecoveryPeriodInDays=7")
+        want = scan(ddb, "cli_src")
+        arn = aws("create-backup", "--table-name", "cli_src", "--backup-name", "cli-backup")["BackupDetails"]["BackupArn"]
+        wait_backup(self, ddb, arn)
+        self.assertEqual(aws("describe-backup", "--backup-arn", arn)["BackupDescription"]["BackupDetails"]["BackupStatus"], "AVAILABLE")
+        self.assertEqual([b["BackupArn"] for b in aws("list-backups", "--table-name", "cli_src")["BackupSummaries"]], [arn])
+        aws("restore-table-from-backup", "--backup-arn", arn, "--target-table-name", "cli_from_backup")
+        wait_restored(self, ddb, "cli_from_backup", want)
+
+        time.sleep(3)  # past the latest restorable time
+        out = aws("restore-table-to-point-in-time", "--source-table-name", "cli_src",
+                  "--target-table-name", "cli_pitr", "--use-latest-restorable-time")
+        self.assertEqual(out["TableDescription"]["TableStatus"], "CREATING")
+        wait_restored(self, ddb, "cli_pitr", want)
+        d = aws("describe-continuous-backups", "--table-name", "cli_src")
+        self.assertEqual(d["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]["RecoveryPeriodInDays"], 7)
+        self.assertEqual(aws("delete-backup", "--backup-arn", arn)["BackupDescription"]["BackupDetails"]["BackupStatus"], "DELETED")
 
 
 class BackupsSurviveKill(unittest.TestCase):

@@ -354,3 +354,33 @@ func TestBackupSurvivesRestart(t *testing.T) {
 	waitRestored(t, c, "rs_dst")
 	wantSame(t, "restored after a restart", scanPlain(t, c, "rs_dst"), want)
 }
+
+// The copying jobs report their progress on /metrics: dynago_task_items_total
+// and dynago_task_bytes_total by kind and table. (The table has no index:
+// its restore copies the stored items as they are.)
+func TestBackupMetrics(t *testing.T) {
+	s := dynagotest.New(t)
+	c := s.Client()
+	ctx := context.Background()
+	makeTable(t, c, "bm_src", hashS)
+	for i := range 40 {
+		put(t, c, "bm_src", item{"pk": S(fmt.Sprint("k", i)), "v": S("value")})
+	}
+	arn := createBackup(t, c, "bm_src", "metered").BackupArn
+	waitBackup(t, c, aws.ToString(arn))
+	if _, err := c.RestoreTableFromBackup(ctx, &dynamodb.RestoreTableFromBackupInput{BackupArn: arn, TargetTableName: aws.String("bm_dst")}); err != nil {
+		t.Fatal(err)
+	}
+	waitRestored(t, c, "bm_dst")
+	wantSame(t, "restored without indexes", scanPlain(t, c, "bm_dst"), scanPlain(t, c, "bm_src"))
+	fams := scrape(t, s.URL())
+	if n := sample(fams, "dynago_task_items_total", map[string]string{"kind": "backup", "table": "bm_src"}); n != 40 {
+		t.Errorf("backup items %v, want 40", n)
+	}
+	if n := sample(fams, "dynago_task_items_total", map[string]string{"kind": "restore", "table": "bm_dst"}); n != 40 {
+		t.Errorf("restore items %v, want 40", n)
+	}
+	if n := sample(fams, "dynago_task_bytes_total", map[string]string{"kind": "restore", "table": "bm_dst"}); n <= 40 {
+		t.Errorf("restore bytes %v", n)
+	}
+}

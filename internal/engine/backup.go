@@ -65,6 +65,22 @@ func (r *backupRecord) id() string {
 	return id
 }
 
+// taskObserver is the optional part of an Observer that sees the progress
+// of the copying jobs (internal/metrics implements it): kind is backup,
+// restore or pitr-base.
+type taskObserver interface {
+	TaskProgress(kind, table string, items, bytes int64)
+}
+
+// taskProgress returns the function a copy reports its batches to.
+func (db *DB) taskProgress(kind, table string) func(copyStats) {
+	o, ok := db.opts.Observer.(taskObserver)
+	if !ok {
+		return nil
+	}
+	return func(st copyStats) { o.TaskProgress(kind, table, st.Items, st.Bytes) }
+}
+
 func errBackupNotFound(arn string) error {
 	return apierr.Newf(apierr.BackupNotFoundException, "Backup not found: %s", arn)
 }
@@ -379,7 +395,7 @@ func (db *DB) runBackup(ctx context.Context, j *jobs.Job) error {
 		})
 	}
 	start := time.Now()
-	cp, err := db.copyFromSnapshot(ctx, j, e.table, nil, name, nil, nil)
+	cp, err := db.copyFromSnapshot(ctx, j, e.table, nil, name, nil, db.taskProgress(jobBackup, e.table.Name))
 	if err != nil {
 		return err
 	}

@@ -214,6 +214,15 @@ func (db *DB) exportFull(ctx context.Context, j *jobs.Job, rec *exportRecord, t 
 		if shards == 0 {
 			return &taskFailure{Code: "StateUnavailable", Message: "Point in time recovery was disabled before the export ran"}
 		}
+		// The table's PITR base, when it is older than the export's time,
+		// gives every item's state then (restore_pitr.go).
+		if v, err := db.pitrViewAt(ctx, j, t, exportDataName(j.ID), rec.At); err != nil || v != nil {
+			if err != nil {
+				return err
+			}
+			defer db.dropData(context.WithoutCancel(ctx), v.Overlay)
+			return db.exportView(ctx, f, v)
+		}
 		if over, err = db.rollbackSet(ctx, t, shards, positions, rec.At); err != nil {
 			return err
 		}

@@ -10,13 +10,13 @@ package engine
 // only if the first record after T tells it: an insert (k did not exist)
 // or a record carrying the old image (a stream with old images). Otherwise
 // the state is unknown and errStateUnknown says so: the export fails
-// rather than write a guess. A table whose items all changed after PITR
-// was enabled never hits this; a rolling PITR base copy (pitr.go, still to
-// be built) will remove the case, since a base holds every item.
+// rather than write a guess. A full export reads the table's PITR base
+// (pitr_base.go) instead whenever the base is older than its time, which
+// removes the case; what is here serves the times before the first base
+// and incremental exports.
 //
-// Each log is read from its start: the cost of an export grows with the
-// change log kept (PITR keeps its recovery period), which a base copy will
-// also bound.
+// Each log is read from its start: the base job's trim bounds it to the
+// recovery period.
 
 import (
 	"bytes"

@@ -19,12 +19,14 @@ package engine
 //   - a base older than the recovery period by more than a base interval
 //     is rolled forward to the start of the period C: the log from its
 //     positions up to C is replayed onto its overlay, the overlay merged
-//     into its items, the base saved with the new positions (the first
-//     record later than C), and the log trimmed up to them. A crash at any
-//     step redoes the roll from the saved base: replaying a record again
-//     leaves an item in the state its last record up to C gives, since one
-//     item's records are in one log in commit order;
-//   - a base whose table is gone or has PITR off is dropped.
+//     into its items, the log trimmed up to the new positions (the last
+//     record before the first one later than C), and the base saved with
+//     them. A crash at any step redoes the roll from the saved base:
+//     replaying a record again leaves an item in the state its last record
+//     up to C gives, since one item's records are in one log in commit
+//     order, and records trimmed are already merged;
+//   - a base whose table is gone or has PITR off is dropped, and so is the
+//     log of a table left with PITR off and no stream.
 
 import (
 	"context"
@@ -134,14 +136,35 @@ func (db *DB) runPITRBase(ctx context.Context, j *jobs.Job) error {
 		if restoring(st, id) {
 			continue // a restore still reads it
 		}
-		if err := db.savePITRBase(ctx, j, id, nil); err != nil {
-			return err
-		}
-		if err := db.dropData(ctx, pitrDataName(id)); err != nil {
+		if err := db.dropBase(ctx, j, st, id); err != nil {
 			return err
 		}
 	}
 	return &jobs.Again{At: time.Now().Add(db.pitrTick())}
+}
+
+// dropBase drops the base of the table with id, which is gone or has PITR
+// off. A table still there whose log nothing else reads (no stream, old
+// or current) has its log trimmed too: PITR was its only reader.
+func (db *DB) dropBase(ctx context.Context, j *jobs.Job, st *catalogState, id uint64) error {
+	b, err := db.getPITRBase(ctx, db.store, id)
+	if err != nil || b == nil {
+		return err
+	}
+	for _, e := range st.tables {
+		if e.table.ID != id || e.rec.ChangeLog != nil || e.rec.Stream != nil || len(e.rec.OldStreams) > 0 {
+			continue
+		}
+		for shard := range max(len(b.Positions), 1) {
+			if err := db.trimChangeLog(ctx, changeLogName(id, shard), db.opts.Now().UnixMicro()+1); err != nil {
+				return err
+			}
+		}
+	}
+	if err := db.savePITRBase(ctx, j, id, nil); err != nil {
+		return err
+	}
+	return db.dropData(ctx, pitrDataName(id))
 }
 
 // restoring reports whether a point-in-time restore from the table with
@@ -166,7 +189,7 @@ func (db *DB) maintainBase(ctx context.Context, j *jobs.Job, st *catalogState, e
 		if err := db.dropData(ctx, name); err != nil {
 			return err
 		}
-		cp, err := db.copyFromSnapshot(ctx, j, e.table, e.rec.ChangeLog, name, nil, nil)
+		cp, err := db.copyFromSnapshot(ctx, j, e.table, e.rec.ChangeLog, name, nil, db.taskProgress(jobPITRBase, e.table.Name))
 		if err != nil {
 			return err
 		}
@@ -207,14 +230,12 @@ func (db *DB) rollBase(ctx context.Context, j *jobs.Job, e *catalogEntry, b *pit
 	if err := db.mergeOverlay(ctx, j, b.Data); err != nil {
 		return err
 	}
-	nb := *b
-	nb.Time, nb.Positions = cut, next
-	if err := db.savePITRBase(ctx, j, e.table.ID, &nb); err != nil {
-		return err
-	}
-	// The stream's readers may need records longer than the period
-	// (tests shorten the period's unit no further than a day, and a
-	// stream keeps 24 hours); keep what they need.
+	// The log is trimmed before the base is saved with its new positions:
+	// a crash between the two leaves the old positions, from which a roll
+	// or a restore replays what the trim kept onto items that already
+	// hold everything it removed (they are merged up to cut). The
+	// stream's readers may need records longer than the period (a stream
+	// keeps 24 hours, the shortest period is a day): keep what they need.
 	trimAt := cut + 1
 	if keep := db.opts.Now().Add(-db.streamRetention()).UnixMicro(); keep < trimAt {
 		trimAt = keep
@@ -223,6 +244,11 @@ func (db *DB) rollBase(ctx context.Context, j *jobs.Job, e *catalogEntry, b *pit
 		if err := db.trimChangeLog(ctx, changeLogName(e.table.ID, shard), trimAt); err != nil {
 			return err
 		}
+	}
+	nb := *b
+	nb.Time, nb.Positions = cut, next
+	if err := db.savePITRBase(ctx, j, e.table.ID, &nb); err != nil {
+		return err
 	}
 	db.opts.Logger.Info("pitr base rolled", "table", e.table.Name, "to", time.UnixMicro(cut).UTC())
 	return nil

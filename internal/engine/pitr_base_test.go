@@ -9,11 +9,12 @@ import (
 
 	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/attr"
+	"github.com/dynago/dynago/internal/kv"
 )
 
 // waitBase waits until the table with id has a base other than old
 // (nil: any), and returns it.
-func waitBase(t *testing.T, db *DB, id uint64, old *pitrBase) *pitrBase {
+func waitBase(t testing.TB, db *DB, id uint64, old *pitrBase) *pitrBase {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -109,5 +110,99 @@ func TestPITRBaseRollAndTrim(t *testing.T) {
 	}
 	if got := tableItems(t, db, dst.table); !maps.Equal(got, latest) {
 		t.Errorf("restored after the trim: %d items, want %d", len(got), len(latest))
+	}
+}
+
+// Turning PITR off drops the table's base and, with no stream reading
+// it, its change log.
+func TestPITRBaseDroppedWhenDisabled(t *testing.T) {
+	db, _ := newTablesDB(t)
+	ctx := context.Background()
+	mustCreate(t, db, hashTable("src", 0))
+	if _, err := updatePITR(t, db, "src", true, nil); err != nil {
+		t.Fatal(err)
+	}
+	e := db.lookup("src")
+	waitBase(t, db, e.table.ID, nil)
+	for i := range 10 {
+		put(t, db, "src", attr.Item{"id": attr.String(fmt.Sprint(i))})
+	}
+	if _, err := updatePITR(t, db, "src", false, nil); err != nil {
+		t.Fatal(err)
+	}
+	log := changeLogName(e.table.ID, 0)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		b, err := db.getPITRBase(ctx, db.store, e.table.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := db.store.ReadLog(ctx, log, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b == nil && len(recs) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after PITR off: base %v, %d log records", b != nil, len(recs))
+		}
+		if err := db.jobs.RunSoon(ctx, jobPITRBase, pitrJobID); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := viewItems(t, db, view{Base: pitrDataName(e.table.ID)}); len(got) != 0 {
+		t.Errorf("the dropped base still holds %d items", len(got))
+	}
+}
+
+// A restore to a time before the table's first base (PITR enabled a
+// moment before the base was copied) is the base when the log shows no
+// change between the two, and fails (its table deleted) when it does.
+func TestRestoreBeforeFirstBase(t *testing.T) {
+	db, clock := newTablesDB(t)
+	ctx := context.Background()
+	mustCreate(t, db, hashTable("src", 0))
+	put(t, db, "src", attr.Item{"id": attr.String("a")})
+	if _, err := updatePITR(t, db, "src", true, nil); err != nil {
+		t.Fatal(err)
+	}
+	e := db.lookup("src")
+	enabled := clock.now()
+	b := waitBase(t, db, e.table.ID, nil)
+	// The base was copied 5 s after PITR was enabled.
+	late := *b
+	late.Time = enabled.Add(5 * time.Second).UnixMicro()
+	if err := db.store.Update(ctx, [][]byte{pitrBaseKey(e.table.ID)}, func(txn kv.Txn) error {
+		return putJSON(txn, pitrBaseKey(e.table.ID), &late)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(10 * time.Second)
+	restore := func(target string, at time.Time) {
+		t.Helper()
+		if _, err := db.RestoreTableToPointInTime(ctx, &api.RestoreTableToPointInTimeInput{SourceTableName: api.Ptr("src"),
+			TargetTableName: api.Ptr(target), RestoreDateTime: api.Ptr(api.NewTime(at))}); err != nil {
+			t.Fatal(err)
+		}
+		db.waitJobs(t)
+	}
+	restore("quiet", enabled.Add(2*time.Second))
+	if got := db.lookup("quiet"); got == nil || got.rec.Loading != nil || len(tableItems(t, db, got.table)) != 1 {
+		t.Fatalf("restore before a base nothing changed since: %+v", got)
+	}
+
+	// A change logged before the base's positions, after the time.
+	put(t, db, "src", attr.Item{"id": attr.String("b")})
+	late.Positions = []kv.Seq{1 << 40}
+	if err := db.store.Update(ctx, [][]byte{pitrBaseKey(e.table.ID)}, func(txn kv.Txn) error {
+		return putJSON(txn, pitrBaseKey(e.table.ID), &late)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	restore("changed", enabled.Add(2*time.Second))
+	if got := db.lookup("changed"); got != nil {
+		t.Fatalf("a restore the log contradicts left its table: %+v", got.rec.Loading)
 	}
 }

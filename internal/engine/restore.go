@@ -9,7 +9,8 @@ package engine
 // backup's copy, or a point-in-time view: restore_pitr.go) into the table
 // through writeItem with origin fromRestore, so the target's own indexes
 // (the source's, or the request's overrides) are built from the items as
-// they go in, and no stream record is written (the target has no stream).
+// they go in, and no stream record is written (the target has no stream);
+// a target without indexes takes the stored bytes as they are.
 // Each batch commits with the job's checkpoint (the last key written), so
 // a restart resumes after it. The last commit clears Loading: the table is
 // ACTIVE only once every item is in.
@@ -359,6 +360,7 @@ func (db *DB) restoreItems(ctx context.Context, j *jobs.Job, t *Table, p *restor
 	defer vi.Close()
 	var keys, vals [][]byte
 	size := 0
+	progress := db.taskProgress(jobRestore, t.Name)
 	flush := func() error {
 		if len(keys) == 0 {
 			return nil
@@ -375,6 +377,16 @@ func (db *DB) restoreItems(ctx context.Context, j *jobs.Job, t *Table, p *restor
 			if err := db.syncWrite(ctx, txn, t); err != nil {
 				return err
 			}
+			if db.writeHook == nil && len(db.liveIndexes(t)) == 0 && db.liveChangeLog(t) == nil {
+				// Nothing but the item to write: its stored bytes are
+				// what writeItem would store.
+				for i, k := range keys {
+					if err := txn.Set(k, vals[i]); err != nil {
+						return err
+					}
+				}
+				return j.Checkpoint(ctx, txn, prog)
+			}
 			for i, k := range keys {
 				it, err := decodeItem(vals[i])
 				if err != nil {
@@ -390,6 +402,9 @@ func (db *DB) restoreItems(ctx context.Context, j *jobs.Job, t *Table, p *restor
 			return err
 		}
 		*p = next
+		if progress != nil {
+			progress(copyStats{Items: int64(len(keys)), Bytes: int64(size)})
+		}
 		keys, vals, size = keys[:0], vals[:0], 0
 		return nil
 	}
@@ -425,6 +440,11 @@ func (db *DB) failRestore(ctx context.Context, j *jobs.Job, spec *restoreSpec, f
 	})
 	if err != nil {
 		return err
+	}
+	if spec.SourceID != 0 {
+		if err := db.dropData(ctx, restoreDataName(spec.TableID)); err != nil {
+			return err
+		}
 	}
 	db.opts.Logger.Warn("restore failed; its table is deleted", "table", spec.Table, "code", fail.Code, "message", fail.Message)
 	db.wakeJobs()

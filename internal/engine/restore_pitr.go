@@ -194,3 +194,57 @@ func (db *DB) changedAfter(ctx context.Context, id uint64, shards int, positions
 	}
 	return false, nil
 }
+
+// exportDataName names an export's overlay.
+func exportDataName(id string) string { return "ex-" + id }
+
+// pitrViewAt returns the view of table t at time at (unix µs) from its
+// PITR base, replaying the log onto the overlay of the data named name;
+// nil when the table has no base as old as at (the caller then reads the
+// log some other way). The time must be logSlack old.
+func (db *DB) pitrViewAt(ctx context.Context, j *jobs.Job, t *Table, name string, at int64) (*view, error) {
+	e := db.entryOf(t)
+	if e == nil || !e.rec.pitrEnabled() {
+		return nil, nil
+	}
+	b, err := db.getPITRBase(ctx, db.store, t.ID)
+	if err != nil || b == nil || b.EnabledAt != e.rec.PITR.EnabledAt || b.Time > at {
+		return nil, err
+	}
+	shards := 1
+	if cl := e.rec.ChangeLog; cl != nil {
+		shards = max(cl.Shards, 1)
+	}
+	if err := db.dropData(ctx, name); err != nil {
+		return nil, err
+	}
+	for {
+		if _, err := db.replayInto(ctx, j, t, shards, b.Positions, at, name); err != nil {
+			return nil, err
+		}
+		nb, err := db.getPITRBase(ctx, db.store, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		if nb == nil || slices.Equal(nb.Positions, b.Positions) {
+			break
+		}
+		b = nb
+	}
+	return &view{Base: b.Data, Overlay: name}, nil
+}
+
+// exportView writes every item of a view to an export.
+func (db *DB) exportView(ctx context.Context, f *exportFiles, v *view) error {
+	vi, err := db.iterView(ctx, db.store, *v, nil)
+	if err != nil {
+		return err
+	}
+	defer vi.Close()
+	for vi.Next() {
+		if err := db.exportItem(ctx, f, vi.Value()); err != nil {
+			return err
+		}
+	}
+	return vi.Err()
+}

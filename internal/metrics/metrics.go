@@ -65,6 +65,9 @@ type Metrics struct {
 	streamWritten     *prometheus.CounterVec
 	streamAge         *prometheus.GaugeVec
 
+	// tasks count what backups, restores and PITR bases copy (tasks.go).
+	tasks taskSeries
+
 	// Children of the vectors above that every request updates, by their
 	// labels: a sync.Map load costs a fraction of WithLabelValues (which
 	// hashes and validates the labels, then takes a lock). They hold
@@ -159,6 +162,7 @@ func New() *Metrics {
 		Help: "Age of the newest record the last GetRecords of the table's stream returned: how far its consumer is behind (Lambda's IteratorAge).",
 	}, []string{"table"})
 	m.reg.MustRegister(m.streamAge)
+	m.tasks.register(m.reg)
 	m.reg.MustRegister(provisionedCollector{m}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.served.child = func(op, table string) servedSeries {
 		return servedSeries{requests: m.requests.WithLabelValues(op, table), latency: m.latency.WithLabelValues(op, table)}
