@@ -70,15 +70,21 @@ func (h *Handler) answer(ctx context.Context, ex exchange, rec *requestRecord) {
 // answerRecorded answers the request and returns the status, the
 // operation name (if any) and the request id; rec receives the rest.
 func (h *Handler) answerRecorded(ctx context.Context, ex exchange, rec *requestRecord) (status int, op string, reqID string) {
-	sent, body, err := h.readBody(ex)
+	sent, body, release, err := h.readBody(ex)
+	defer release()
+	busy := false
 	if err != nil {
-		if errors.Is(err, errTooLarge) {
+		switch {
+		case errors.Is(err, errBusy):
+			busy = true
+		case errors.Is(err, errTooLarge):
 			ex.closeConnection()
 			ex.respond(http.StatusRequestEntityTooLarge, nil)
 			return http.StatusRequestEntityTooLarge, "", ""
+		default:
+			// A body that ends early or is not gzip is not JSON either.
+			body = []byte{0}
 		}
-		// A body that ends early or is not gzip is not JSON either.
-		body = []byte{0}
 	}
 	reqID = requestID()
 	ex.setHeader(headerRequestID, reqID)
@@ -123,6 +129,9 @@ func (h *Handler) answerRecorded(ctx context.Context, ex exchange, rec *requestR
 			h.log.ErrorContext(ctx, "request failed", "op", op, "request_id", reqID, "error", err)
 		}
 		return h.write(ex, contentType, status, b), op, reqID
+	}
+	if busy {
+		return fail("", errThrottledBodies)
 	}
 
 	id, ok := ex.route(&h.handlers)
@@ -176,24 +185,72 @@ func (h *Handler) answerRecorded(ctx context.Context, ex exchange, rec *requestR
 
 // readBody reads the request body, gunzipping it when the client says so,
 // and refuses one over the size limit, before or after decoding. It
-// returns the body as sent (raw, what a signature covers) and as decoded.
-func (h *Handler) readBody(ex exchange) (raw, body []byte, err error) {
+// returns the body as sent (raw, what a signature covers) and as decoded,
+// and the function that gives their memory back to the budget of bodies
+// in flight (Options.MaxInflightBytes), which the caller calls once the
+// request is answered. A body the budget cannot hold is errBusy.
+func (h *Handler) readBody(ex exchange) (raw, body []byte, release func(), err error) {
 	limit := h.opts.MaxBodyBytes
+	var held int64
+	release = func() { h.inflight.Add(-held) }
 	raw, err = ex.rawBody(limit)
-	if err != nil || !ex.headerIsToken("Content-Encoding", "gzip") {
-		return raw, raw, err
+	if err != nil {
+		return raw, raw, release, err
+	}
+	if !h.reserve(int64(len(raw))) {
+		return raw, nil, release, errBusy
+	}
+	held = int64(len(raw))
+	if !ex.headerIsToken("Content-Encoding", "gzip") {
+		return raw, raw, release, nil
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(raw))
 	if err != nil {
-		return raw, nil, err
+		return raw, nil, release, err
 	}
 	defer zr.Close()
-	var buf bytes.Buffer
-	_, err = io.Copy(&buf, io.LimitReader(zr, limit+1))
-	if int64(buf.Len()) > limit {
-		return raw, nil, errTooLarge
+	w := &budgetWriter{h: h, held: &held}
+	_, err = io.Copy(w, io.LimitReader(zr, limit+1))
+	if int64(w.buf.Len()) > limit {
+		return raw, nil, release, errTooLarge
 	}
-	return raw, buf.Bytes(), err
+	return raw, w.buf.Bytes(), release, err
+}
+
+// errBusy marks a body the budget of bodies in flight cannot hold.
+var errBusy = errors.New("wire: too many request bytes in flight")
+
+// errThrottledBodies is the answer to a request refused by the budget:
+// DynamoDB's ThrottlingException, which every SDK retries with back-off.
+var errThrottledBodies = apierr.New(apierr.ThrottlingException, "Rate of requests exceeds the allowed throughput.")
+
+// reserve takes n bytes from the budget of bodies in flight, or reports
+// that they do not fit.
+func (h *Handler) reserve(n int64) bool {
+	if h.inflight.Add(n) > h.opts.MaxInflightBytes {
+		h.inflight.Add(-n)
+		return false
+	}
+	return true
+}
+
+// budgetWriter inflates into a buffer whose bytes are taken from the
+// budget of bodies in flight, so a small gzip body that inflates to 16 MB
+// is bounded while it streams, not after.
+type budgetWriter struct {
+	h    *Handler
+	buf  bytes.Buffer
+	held *int64
+}
+
+// Write counts the bytes inflated (the buffer holding them is at most
+// about twice that), refusing the write that would overdraw the budget.
+func (w *budgetWriter) Write(p []byte) (int, error) {
+	if !w.h.reserve(int64(len(p))) {
+		return 0, errBusy
+	}
+	*w.held += int64(len(p))
+	return w.buf.Write(p)
 }
 
 // write sends a response with the headers DynamoDB always sets: the CRC32
