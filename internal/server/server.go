@@ -50,6 +50,12 @@ const (
 	readBufferBytes = 16 << 10 // 16 KB
 )
 
+// DefaultMaxConns bounds the connections a server serves at once, and
+// separately those it holds before their first byte (Config.MaxConns), so
+// that thousands of idle connections cannot starve the process of
+// descriptors and memory.
+const DefaultMaxConns = 10_000
+
 // Config is everything a Dynago server needs to start.
 type Config struct {
 	// Host and Port to listen on. Port 0 picks a free port; Addr and URL
@@ -155,6 +161,12 @@ type Config struct {
 	// and key the port serves HTTPS with (`--tls-cert`, `--tls-key`;
 	// tls.go). ReloadTLS reads them again.
 	TLSCert, TLSKey string
+
+	// MaxConns bounds the connections served at once (fasthttp's
+	// Concurrency: more are answered 503 and closed) and, separately,
+	// those accepted but silent so far (closed at once). Zero means
+	// DefaultMaxConns.
+	MaxConns int
 
 	// Nodes, when above 1, runs that many engines over the one store and
 	// hands requests to them in turn, as that many API nodes over one
@@ -379,7 +391,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.ln = ln
 	s.tls = tlsState
+	maxConns := cfg.MaxConns
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConns
+	}
 	s.http = &fasthttp.Server{
+		Concurrency:           maxConns,
 		CloseOnShutdown:       true,
 		Handler:               fastHandler(s.api, s.handler),
 		ReadTimeout:           readTimeout,
@@ -391,7 +408,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Logger:                fastLogger{s.log},
 		ErrorHandler:          fastError,
 	}
-	s.ready = newReadyListener(ln, idleTimeout)
+	s.ready = newBoundedReadyListener(ln, idleTimeout, maxConns)
 	var served net.Listener = s.ready
 	if s.tls != nil {
 		served = tls.NewListener(s.ready, s.tls.config())
