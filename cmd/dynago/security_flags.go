@@ -23,7 +23,10 @@ func init() {
 			"PEM certificate (chain) to serve HTTPS with, with --tls-key; reloaded on SIGHUP")
 		key := f.String("tls-key", "DYNAGO_TLS_KEY", "",
 			"PEM private key of --tls-cert")
+		maxConns := f.Int("max-conns", "DYNAGO_MAX_CONNS", server.DefaultMaxConns, "a number of connections",
+			"connections served at once, and separately connections held before their first byte; more are refused")
 		return func(cfg *server.Config) error {
+			cfg.MaxConns = *maxConns
 			cfg.TLSCert, cfg.TLSKey = *cert, *key
 			cfg.AuthFile = *path
 			if cfg.AuthFile != "" && !corsGiven(f) {
