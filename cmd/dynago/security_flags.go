@@ -23,8 +23,8 @@ func init() {
 			"PEM certificate (chain) to serve HTTPS with, with --tls-key; reloaded on SIGHUP")
 		key := f.String("tls-key", "DYNAGO_TLS_KEY", "",
 			"PEM private key of --tls-cert")
-		maxConns := f.Int("max-conns", "DYNAGO_MAX_CONNS", server.DefaultMaxConns, "a number of connections",
-			"connections served at once, and separately connections held before their first byte; more are refused")
+		maxConns := f.Int("max-conns", "DYNAGO_MAX_CONNS", 0, "a number of connections",
+			"connections served at once, and separately connections held before their first byte; more are refused (0: 10000)")
 		return func(cfg *server.Config) error {
 			cfg.MaxConns = *maxConns
 			cfg.TLSCert, cfg.TLSKey = *cert, *key
