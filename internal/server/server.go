@@ -336,6 +336,16 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 	if authn != nil {
 		ns = &namespaces{root: served, store: store, options: engineOptions,
 			known: func(account string) bool { return authn.current.Load().HasAccount(account) }}
+		if err := ns.openExisting(ctx); err != nil {
+			for _, err := range ns.close() {
+				log.Error("closing a namespace", "error", err)
+			}
+			for _, n := range nodes {
+				n.Close()
+			}
+			b.Close()
+			return nil, err
+		}
 		served = ns
 	}
 	api := wire.New(served, wire.Options{
