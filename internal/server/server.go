@@ -21,7 +21,6 @@ import (
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
-	"github.com/dynago/dynago/internal/console"
 	"github.com/dynago/dynago/internal/engine"
 	"github.com/dynago/dynago/internal/kv"
 	"github.com/dynago/dynago/internal/metrics"
@@ -132,8 +131,14 @@ type Config struct {
 	CacheBytes int64
 
 	// Pprof serves Go's runtime profiles under /debug/pprof/ on the API
-	// port (see withPprof), for performance work. Off by default.
+	// port, or on AdminAddr when set (see withPprof), for performance
+	// work. Off by default; refused unless the port it is served on
+	// listens on a loopback address.
 	Pprof bool
+
+	// AdminAddr, when set (host:port, `--admin-addr`), is where /metrics
+	// and /debug/pprof/ are served instead of the API port (admin.go).
+	AdminAddr string
 
 	// StoreFS, when set, is the filesystem the store's files go through
 	// (pebble.Options.FS), for tests that inject disk faults (Pebble's
@@ -197,6 +202,10 @@ type Server struct {
 	// authn is the auth file's verification state; nil without AuthFile.
 	authn *authState
 
+	// admin serves AdminAddr; nil without it.
+	admin   *http.Server
+	adminLn net.Listener
+
 	// tls is the certificate in force; nil without TLSCert.
 	tls *tlsState
 
@@ -234,8 +243,18 @@ func (cfg *Config) fill() error {
 	if cfg.Port < 0 || cfg.Port > 65535 {
 		return fmt.Errorf("port %d out of range", cfg.Port)
 	}
-	if cfg.Pprof && !loopbackHost(cfg.Host) {
-		return fmt.Errorf("--pprof serves profiles to anyone who reaches the port: it needs a loopback --host (127.0.0.1, ::1 or localhost), not %s", cfg.Host)
+	if cfg.Pprof {
+		if cfg.AdminAddr != "" {
+			host, _, err := net.SplitHostPort(cfg.AdminAddr)
+			if err != nil {
+				return fmt.Errorf("--admin-addr %q: %w", cfg.AdminAddr, err)
+			}
+			if !loopbackHost(host) {
+				return fmt.Errorf("--pprof serves profiles to anyone who reaches the port: it needs a loopback --admin-addr (127.0.0.1, ::1 or localhost), not %s", host)
+			}
+		} else if !loopbackHost(cfg.Host) {
+			return fmt.Errorf("--pprof serves profiles to anyone who reaches the port: it needs a loopback --host (127.0.0.1, ::1 or localhost), not %s", cfg.Host)
+		}
 	}
 	if cfg.Logger == nil {
 		level, err := ParseLogLevel(cfg.LogLevel)
@@ -365,7 +384,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 		db:      db,
 		nodes:   nodes,
 		metrics: m,
-		handler: withPprofIf(cfg.Pprof, withConsole(withMetrics(api, m.Handler()), console.Handler())),
+		handler: apiHandler(cfg, api, m),
 		api:     api,
 		authn:   authn,
 		ns:      ns,
@@ -401,6 +420,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.ln = ln
 	s.tls = tlsState
+	if err := s.startAdmin(); err != nil {
+		ln.Close()
+		s.Close(ctx) // the engine and the store; nothing serves yet
+		return nil, err
+	}
 	maxConns := cfg.MaxConns
 	if maxConns <= 0 {
 		maxConns = DefaultMaxConns
@@ -553,6 +577,11 @@ func (s *Server) ServeErr() <-chan error { return s.serveErr }
 // that every acknowledged write is on disk when Close returns.
 func (s *Server) Close(ctx context.Context) error {
 	var errs []error
+	if s.admin != nil {
+		if err := s.admin.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("admin shutdown: %w", err))
+		}
+	}
 	if s.http != nil {
 		// Closed here and not only by fasthttp's shutdown, which skips a
 		// listener that its Serve, started by Start's goroutine, has not
