@@ -303,3 +303,19 @@ func TestAuthorizePartiQL(t *testing.T) {
 	wantAPIError(t, err, "AccessDeniedException", "User: "+user+" is not authorized to perform: dynamodb:PartiQLSelect on resource: "+booksARN+
 		" with an explicit deny in an identity-based policy")
 }
+
+func TestAuthorizeResourceTags(t *testing.T) {
+	s, admin, _ := booksServerS(t)
+	ctx := context.Background()
+	c := keyClient(s, "AKIATAGGEDA", "secret-tagged-a", "")
+	key := item{"pk": S("reader"), "sk": S("1")}
+	_, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("books"), Key: key})
+	wantAPIErrorPrefix(t, err, "AccessDeniedException", "User: arn:aws:iam::111111111111:user/tagged is not authorized to perform: dynamodb:GetItem")
+	if _, err := admin.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(booksARN),
+		Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("blue")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("books"), Key: key}); err != nil || out.Item == nil {
+		t.Fatalf("GetItem of a table tagged team=blue: %v, %v", out, err)
+	}
+}

@@ -53,6 +53,12 @@ const testAuthFile = `{
             {"Effect": "Deny", "Action": "dynamodb:PartiQLSelect", "Resource": "*",
              "Condition": {"Bool": {"dynamodb:FullTableScan": "true"}}}]}]
         },
+        "tagged": {
+          "accessKeys": [{"id": "AKIATAGGEDA", "secret": "secret-tagged-a"}],
+          "policies": [{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/team": "blue"}}}]}]
+        },
         "attrs": {
           "accessKeys": [{"id": "AKIAATTRSA", "secret": "secret-attrs-a"}],
           "policies": [{"Version": "2012-10-17", "Statement": [

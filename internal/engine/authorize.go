@@ -15,7 +15,9 @@ package engine
 // the stream's ARN for the Streams API, and "*" for account-level
 // operations. DynamoDB's condition keys are set per item:
 // dynamodb:LeadingKeys, dynamodb:Attributes, dynamodb:Select,
-// dynamodb:ReturnValues and dynamodb:ReturnConsumedCapacity.
+// dynamodb:ReturnValues and dynamodb:ReturnConsumedCapacity, and a
+// table's tags as aws:ResourceTag/<key> for the operations on its items
+// (readAsk).
 
 import (
 	"context"
@@ -202,6 +204,9 @@ func (db *DB) readAsk(action string, table, index *string) tableAsk {
 			arn = db.tableArn(e.table.Name)
 		}
 		policy = db.compiledPolicy(e.rec.Policy, arn)
+		for _, tag := range e.rec.Tags {
+			a.keys.Set("aws:ResourceTag/"+api.Str(tag.Key), api.Str(tag.Value))
+		}
 	} else {
 		arn = db.tableARNOf(name)
 	}
