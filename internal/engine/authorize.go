@@ -141,6 +141,13 @@ func (db *DB) asks(ctx context.Context, op api.OpID, in any) ([]ask, error) {
 		return asks, nil
 	case *api.TransactWriteItemsInput:
 		return db.transactWriteAsks(ctx, in)
+	case *api.GetRecordsInput:
+		// The iterator names its stream.
+		arn := "*"
+		if a, _, ok := decodeIterator(api.Str(in.ShardIterator)); ok {
+			arn = a
+		}
+		return []ask{{action: "dynamodb:GetRecords", resource: auth.Resource{ARN: arn, Policy: db.policyOf(arn)}}}, nil
 	case *api.ListStreamsInput:
 		// An account-level action, whatever table it narrows to.
 		return []ask{{action: "dynamodb:ListStreams", resource: auth.Resource{ARN: "*"}}}, nil

@@ -18,6 +18,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"sync"
 
 	"github.com/dynago/dynago/internal/api"
@@ -70,7 +71,14 @@ func (n *namespaces) Handler(op api.OpID) api.Handler {
 		}
 		account, region := c.Principal.Account, c.Region
 		var buf [4]api.Resource
-		for _, r := range desc.AppendResources(buf[:0], in) {
+		res := desc.AppendResources(buf[:0], in)
+		if gr, ok := in.(*api.GetRecordsInput); ok && gr.ShardIterator != nil {
+			// A shard iterator starts with its stream's ARN.
+			if arn, _, found := strings.Cut(*gr.ShardIterator, "|"); found {
+				res = append(res, api.Resource{Kind: api.ResourceStream, Name: arn})
+			}
+		}
+		for _, r := range res {
 			if a, ok := auth.ParseARN(r.Name); ok && a.Service == "dynamodb" && a.Account != account && n.known(a.Account) && regionName.MatchString(a.Region) {
 				account, region = a.Account, a.Region
 				break
