@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/dynago/dynago/internal/api"
@@ -48,4 +49,44 @@ func TestEveryOperationAsks(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzAsks decodes arbitrary JSON as the input of an operation and asks
+// its authorization questions against a table with a sort key and an
+// index: asks must never panic, and every ask names an action and a
+// resource.
+func FuzzAsks(f *testing.F) {
+	f.Add(uint16(api.OpGetItem), `{"TableName":"Music","Key":{"Artist":{"S":"a"},"Song":{"S":"b"}},"ProjectionExpression":"#a, b.c[1]","ExpressionAttributeNames":{"#a":"x"}}`)
+	f.Add(uint16(api.OpQuery), `{"TableName":"Music","IndexName":"AlbumIndex","KeyConditionExpression":"Album = :v","ExpressionAttributeValues":{":v":{"S":"x"}}}`)
+	f.Add(uint16(api.OpUpdateItem), `{"TableName":"Music","Key":{"Artist":{"S":"a"}},"UpdateExpression":"SET n = n + :one REMOVE z","ExpressionAttributeValues":{":one":{"N":"1"}}}`)
+	f.Add(uint16(api.OpBatchWriteItem), `{"RequestItems":{"Music":[{"PutRequest":{"Item":{"Artist":{"S":"a"}}}},{"DeleteRequest":{}}]}}`)
+	f.Add(uint16(api.OpTransactWriteItems), `{"TransactItems":[{"Update":{"TableName":"Music","Key":{},"UpdateExpression":"SET"}},{"ConditionCheck":{}}]}`)
+	f.Add(uint16(api.OpGetRecords), `{"ShardIterator":"arn:aws:dynamodb:us-east-1:000000000000:table/Music/stream/x|1|e30"}`)
+	db, _ := newTablesDB(f)
+	var music api.CreateTableInput
+	if err := json.Unmarshal([]byte(musicTable), &music); err != nil {
+		f.Fatal(err)
+	}
+	if _, err := db.CreateTable(context.Background(), &music); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, op uint16, body string) {
+		id := api.OpID(op % uint16(api.NumOperations))
+		if db.Handler(id) == nil {
+			return
+		}
+		in := id.Operation().NewInput()
+		if json.Unmarshal([]byte(body), in) != nil {
+			return
+		}
+		asks, err := db.asks(context.Background(), id, in)
+		if err != nil {
+			return
+		}
+		for _, a := range asks {
+			if a.action == "" || a.resource.ARN == "" {
+				t.Errorf("%s asks %q on %q", id, a.action, a.resource.ARN)
+			}
+		}
+	})
 }
