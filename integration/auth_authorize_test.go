@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/dynago/dynago/dynagotest"
 )
 
 const (
@@ -18,7 +20,14 @@ const (
 // reader's item and another user's.
 func booksServer(t *testing.T) (admin, reader *dynamodb.Client) {
 	t.Helper()
-	s, _ := authServer(t)
+	_, admin, reader = booksServerS(t)
+	return admin, reader
+}
+
+// booksServerS is booksServer that also returns the server.
+func booksServerS(t *testing.T) (s *dynagotest.Server, admin, reader *dynamodb.Client) {
+	t.Helper()
+	s, _ = authServer(t)
 	admin = keyClient(s, "AKIAADMINA", "secret-admin-a", "")
 	reader = keyClient(s, "AKIAREADERA", "secret-reader-a", "")
 	ctx := context.Background()
@@ -37,7 +46,7 @@ func booksServer(t *testing.T) (admin, reader *dynamodb.Client) {
 	}
 	put(t, admin, "books", item{"pk": S("reader"), "sk": S("1"), "g": S("reader")})
 	put(t, admin, "books", item{"pk": S("other"), "sk": S("1"), "g": S("other")})
-	return admin, reader
+	return s, admin, reader
 }
 
 func TestAuthorizeLeadingKeys(t *testing.T) {
@@ -269,4 +278,44 @@ func TestAuthorizeAttributesSelectReturnValues(t *testing.T) {
 	_, err = c.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String("books"), Key: item{"pk": S("q"), "sk": S("1")},
 		UpdateExpression: aws.String("REMOVE secret")})
 	wantAPIErrorPrefix(t, err, "AccessDeniedException", "User: arn:aws:iam::111111111111:user/attrs is not authorized to perform: dynamodb:UpdateItem")
+}
+
+func TestAuthorizePartiQL(t *testing.T) {
+	s, _, _ := booksServerS(t)
+	ctx := context.Background()
+	pq := keyClient(s, "AKIAPQA", "secret-pq-a", "")
+	const user = "arn:aws:iam::111111111111:user/pq"
+	if _, err := pq.ExecuteStatement(ctx, &dynamodb.ExecuteStatementInput{Statement: aws.String(`INSERT INTO books VALUE {'pk': 'pq', 'sk': '1'}`)}); err != nil {
+		t.Fatalf("INSERT of the user's own partition: %v", err)
+	}
+	out, err := pq.ExecuteStatement(ctx, &dynamodb.ExecuteStatementInput{Statement: aws.String(`SELECT * FROM books WHERE pk = 'pq' AND sk = '1'`)})
+	if err != nil || len(out.Items) != 1 {
+		t.Fatalf("SELECT of the user's own item: %v, %v", out, err)
+	}
+	_, err = pq.ExecuteStatement(ctx, &dynamodb.ExecuteStatementInput{Statement: aws.String(`INSERT INTO books VALUE {'pk': 'other', 'sk': '9'}`)})
+	wantAPIError(t, err, "AccessDeniedException", "User: "+user+" is not authorized to perform: dynamodb:PartiQLInsert on resource: "+booksARN+
+		" because no identity-based policy allows the dynamodb:PartiQLInsert action")
+	// A query of the user's partition passes; a scan is denied explicitly.
+	if _, err := pq.ExecuteStatement(ctx, &dynamodb.ExecuteStatementInput{Statement: aws.String(`SELECT * FROM books WHERE pk = 'pq'`)}); err != nil {
+		t.Fatalf("SELECT by partition key: %v", err)
+	}
+	_, err = pq.ExecuteStatement(ctx, &dynamodb.ExecuteStatementInput{Statement: aws.String(`SELECT * FROM books`)})
+	wantAPIError(t, err, "AccessDeniedException", "User: "+user+" is not authorized to perform: dynamodb:PartiQLSelect on resource: "+booksARN+
+		" with an explicit deny in an identity-based policy")
+}
+
+func TestAuthorizeResourceTags(t *testing.T) {
+	s, admin, _ := booksServerS(t)
+	ctx := context.Background()
+	c := keyClient(s, "AKIATAGGEDA", "secret-tagged-a", "")
+	key := item{"pk": S("reader"), "sk": S("1")}
+	_, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("books"), Key: key})
+	wantAPIErrorPrefix(t, err, "AccessDeniedException", "User: arn:aws:iam::111111111111:user/tagged is not authorized to perform: dynamodb:GetItem")
+	if _, err := admin.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(booksARN),
+		Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("blue")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("books"), Key: key}); err != nil || out.Item == nil {
+		t.Fatalf("GetItem of a table tagged team=blue: %v, %v", out, err)
+	}
 }

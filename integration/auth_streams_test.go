@@ -48,6 +48,30 @@ func TestAuthorizeStreamPolicyAcrossAccounts(t *testing.T) {
 	if err != nil || aws.ToString(out.StreamDescription.StreamArn) != stream {
 		t.Fatalf("DescribeStream of A's stream with its policy allowing B: %v, %v", out, err)
 	}
+	// GetRecords is authorized on the stream its iterator names: A's
+	// iterator is refused to B until the policy allows GetRecords.
+	put(t, a, "feed", item{"pk": S("k")})
+	streamsA := dynamodbstreams.New(dynamodbstreams.Options{
+		BaseEndpoint: aws.String(s.URL()), Region: dynagotest.Region, RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIAADMINA", "secret-admin-a", ""),
+	})
+	shard := out.StreamDescription.Shards[0].ShardId
+	itOut, err := streamsA.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(stream), ShardId: shard, ShardIteratorType: "TRIM_HORIZON"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = streamsB.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: itOut.ShardIterator})
+	wantAPIError(t, err, "AccessDeniedException", "User: arn:aws:iam::222222222222:user/admin is not authorized to perform: dynamodb:GetRecords on resource: "+stream+
+		" because no resource-based policy allows the dynamodb:GetRecords action")
+	policy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":["dynamodb:DescribeStream","dynamodb:GetRecords"],"Resource":"` + stream + `"}]}`
+	if _, err := a.PutResourcePolicy(ctx, &dynamodb.PutResourcePolicyInput{ResourceArn: aws.String(stream), Policy: aws.String(policy)}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := streamsB.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: itOut.ShardIterator})
+	if err != nil || len(recs.Records) != 1 {
+		t.Fatalf("GetRecords of A's stream with its policy allowing B: %v, %v", recs, err)
+	}
+
 	// The table itself is still closed to B.
 	b := keyClient(s, "AKIAADMINB", "secret-admin-b", "")
 	table := "arn:aws:dynamodb:us-east-1:111111111111:table/feed"

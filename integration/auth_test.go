@@ -44,6 +44,21 @@ const testAuthFile = `{
              "Resource": ["arn:aws:dynamodb:*:111111111111:table/books", "arn:aws:dynamodb:*:111111111111:table/books/index/*"],
              "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["${aws:username}"]}}}]}]
         },
+        "pq": {
+          "accessKeys": [{"id": "AKIAPQA", "secret": "secret-pq-a"}],
+          "policies": [{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["dynamodb:PartiQLSelect", "dynamodb:PartiQLInsert"],
+             "Resource": "arn:aws:dynamodb:*:111111111111:table/books",
+             "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["${aws:username}"]}}},
+            {"Effect": "Deny", "Action": "dynamodb:PartiQLSelect", "Resource": "*",
+             "Condition": {"Bool": {"dynamodb:FullTableScan": "true"}}}]}]
+        },
+        "tagged": {
+          "accessKeys": [{"id": "AKIATAGGEDA", "secret": "secret-tagged-a"}],
+          "policies": [{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/team": "blue"}}}]}]
+        },
         "attrs": {
           "accessKeys": [{"id": "AKIAATTRSA", "secret": "secret-attrs-a"}],
           "policies": [{"Version": "2012-10-17", "Statement": [

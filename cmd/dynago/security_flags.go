@@ -23,7 +23,13 @@ func init() {
 			"PEM certificate (chain) to serve HTTPS with, with --tls-key; reloaded on SIGHUP")
 		key := f.String("tls-key", "DYNAGO_TLS_KEY", "",
 			"PEM private key of --tls-cert")
+		maxConns := f.Int("max-conns", "DYNAGO_MAX_CONNS", 0, "a number of connections",
+			"connections served at once, and separately connections held before their first byte; more are refused (0: 10000)")
+		admin := f.String("admin-addr", "DYNAGO_ADMIN_ADDR", "",
+			"host:port to serve /metrics and /debug/pprof/ on instead of the API port (keep it private: neither is covered by --auth)")
 		return func(cfg *server.Config) error {
+			cfg.AdminAddr = *admin
+			cfg.MaxConns = *maxConns
 			cfg.TLSCert, cfg.TLSKey = *cert, *key
 			cfg.AuthFile = *path
 			if cfg.AuthFile != "" && !corsGiven(f) {

@@ -15,7 +15,9 @@ package engine
 // the stream's ARN for the Streams API, and "*" for account-level
 // operations. DynamoDB's condition keys are set per item:
 // dynamodb:LeadingKeys, dynamodb:Attributes, dynamodb:Select,
-// dynamodb:ReturnValues and dynamodb:ReturnConsumedCapacity.
+// dynamodb:ReturnValues and dynamodb:ReturnConsumedCapacity, and a
+// table's tags as aws:ResourceTag/<key> for the operations on its items
+// (readAsk).
 
 import (
 	"context"
@@ -139,6 +141,13 @@ func (db *DB) asks(ctx context.Context, op api.OpID, in any) ([]ask, error) {
 		return asks, nil
 	case *api.TransactWriteItemsInput:
 		return db.transactWriteAsks(ctx, in)
+	case *api.GetRecordsInput:
+		// The iterator names its stream.
+		arn := "*"
+		if a, _, ok := decodeIterator(api.Str(in.ShardIterator)); ok {
+			arn = a
+		}
+		return []ask{{action: "dynamodb:GetRecords", resource: auth.Resource{ARN: arn, Policy: db.policyOf(arn)}}}, nil
 	case *api.ListStreamsInput:
 		// An account-level action, whatever table it narrows to.
 		return []ask{{action: "dynamodb:ListStreams", resource: auth.Resource{ARN: "*"}}}, nil
@@ -202,6 +211,9 @@ func (db *DB) readAsk(action string, table, index *string) tableAsk {
 			arn = db.tableArn(e.table.Name)
 		}
 		policy = db.compiledPolicy(e.rec.Policy, arn)
+		for _, tag := range e.rec.Tags {
+			a.keys.Set("aws:ResourceTag/"+api.Str(tag.Key), api.Str(tag.Value))
+		}
 	} else {
 		arn = db.tableARNOf(name)
 	}

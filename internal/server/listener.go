@@ -23,6 +23,10 @@ import (
 type readyListener struct {
 	net.Listener
 	firstByteTimeout time.Duration
+	// maxWaiting bounds the connections held before their first byte
+	// (each costs a goroutine and a descriptor); more are closed at
+	// once. Zero means no bound.
+	maxWaiting int
 
 	ready     chan net.Conn
 	done      chan struct{}
@@ -36,9 +40,16 @@ type readyListener struct {
 // newReadyListener starts accepting on ln. A connection silent for
 // firstByteTimeout is closed.
 func newReadyListener(ln net.Listener, firstByteTimeout time.Duration) *readyListener {
+	return newBoundedReadyListener(ln, firstByteTimeout, 0)
+}
+
+// newBoundedReadyListener is newReadyListener holding at most maxWaiting
+// silent connections (zero: no bound).
+func newBoundedReadyListener(ln net.Listener, firstByteTimeout time.Duration, maxWaiting int) *readyListener {
 	l := &readyListener{
 		Listener:         ln,
 		firstByteTimeout: firstByteTimeout,
+		maxWaiting:       maxWaiting,
 		ready:            make(chan net.Conn),
 		done:             make(chan struct{}),
 		waiting:          map[net.Conn]struct{}{},
@@ -75,25 +86,40 @@ func (l *readyListener) acceptLoop() {
 			}
 		}
 		delay = 0
-		if !l.track(c) {
+		switch l.track(c) {
+		case trackClosed:
 			c.Close()
 			return
+		case trackFull:
+			c.Close() // too many silent connections: refuse this one
+			continue
 		}
 		go l.awaitFirstByte(c)
 	}
 }
 
-// track records c as waiting, unless the listener is closed.
-func (l *readyListener) track(c net.Conn) bool {
+// The outcomes of track.
+const (
+	tracked = iota
+	trackClosed
+	trackFull
+)
+
+// track records c as waiting, unless the listener is closed or already
+// holds maxWaiting silent connections.
+func (l *readyListener) track(c net.Conn) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	select {
 	case <-l.done:
-		return false
+		return trackClosed
 	default:
 	}
+	if l.maxWaiting > 0 && len(l.waiting) >= l.maxWaiting {
+		return trackFull
+	}
 	l.waiting[c] = struct{}{}
-	return true
+	return tracked
 }
 
 func (l *readyListener) untrack(c net.Conn) {
@@ -181,4 +207,11 @@ func (c *firstByteConn) Read(p []byte) (int, error) {
 		return 1, nil
 	}
 	return c.Conn.Read(p)
+}
+
+// waitingCount is how many accepted connections have sent nothing yet.
+func (l *readyListener) waitingCount() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.waiting)
 }

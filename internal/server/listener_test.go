@@ -176,3 +176,63 @@ func byteByByte(s string) []string {
 	}
 	return out
 }
+
+// TestSilentConnectionsAreBounded: past MaxConns connections that have
+// sent nothing, a new one is closed at once instead of costing a
+// goroutine for the whole first-byte timeout; a connection that sends a
+// request is served once there is room again.
+func TestSilentConnectionsAreBounded(t *testing.T) {
+	ctx := context.Background()
+	s, err := Start(ctx, Config{InMemory: true, Logger: quietLogger(), MaxConns: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	var silent []net.Conn
+	for range 3 {
+		c, err := net.Dial("tcp", s.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		silent = append(silent, c)
+	}
+	for s.ready.waitingCount() < 3 {
+		time.Sleep(time.Millisecond) // until the accept loop has them all
+	}
+	extra, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	extra.SetReadDeadline(time.Now().Add(30 * time.Second)) // a failure, not a measurement
+	var b [1]byte
+	if _, err := extra.Read(b[:]); err == nil || isTimeout(err) {
+		t.Fatalf("a fourth silent connection was kept open: %v", err)
+	}
+	silent[0].Close()
+	for s.ready.waitingCount() > 2 {
+		time.Sleep(time.Millisecond)
+	}
+	used, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer used.Close()
+	if _, err := used.Write([]byte(rawListTables)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(used), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("ListTables with room again: %d", resp.StatusCode)
+	}
+}
+
+func isTimeout(err error) bool {
+	ne, ok := err.(net.Error)
+	return ok && ne.Timeout()
+}

@@ -14,8 +14,11 @@ package server
 // whole store, as before (sharedDb).
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"regexp"
+	"strings"
 	"sync"
 
 	"github.com/dynago/dynago/internal/api"
@@ -68,7 +71,14 @@ func (n *namespaces) Handler(op api.OpID) api.Handler {
 		}
 		account, region := c.Principal.Account, c.Region
 		var buf [4]api.Resource
-		for _, r := range desc.AppendResources(buf[:0], in) {
+		res := desc.AppendResources(buf[:0], in)
+		if gr, ok := in.(*api.GetRecordsInput); ok && gr.ShardIterator != nil {
+			// A shard iterator starts with its stream's ARN.
+			if arn, _, found := strings.Cut(*gr.ShardIterator, "|"); found {
+				res = append(res, api.Resource{Kind: api.ResourceStream, Name: arn})
+			}
+		}
+		for _, r := range res {
 			if a, ok := auth.ParseARN(r.Name); ok && a.Service == "dynamodb" && a.Account != account && n.known(a.Account) && regionName.MatchString(a.Region) {
 				account, region = a.Account, a.Region
 				break
@@ -103,13 +113,53 @@ func (n *namespaces) get(ctx context.Context, account, region string) (*engine.D
 		return nil, apierr.Newf(apierr.LimitExceededException,
 			"Dynago serves at most %d account and region namespaces; region %s of account %s would be one more", maxNamespaces, region, account)
 	}
-	db, err := engine.Open(ctx, prefixkv.New(n.store, []byte("ns/"+account+"/"+region+"/")), n.options(account, region))
+	db, err := engine.Open(ctx, prefixkv.New(n.store, []byte(nsPrefix+account+"/"+region+"/")), n.options(account, region))
 	if err != nil {
 		return nil, err
 	}
 	n.open.Store(key, db)
 	n.count++
 	return db, nil
+}
+
+// nsPrefix starts the keys of every namespace.
+const nsPrefix = "ns/"
+
+// openExisting opens every namespace the store holds data of, so that
+// their background jobs (TTL, stream trimming, index backfills, exports)
+// run from the start and not only after a first request.
+func (n *namespaces) openExisting(ctx context.Context) error {
+	start := []byte(nsPrefix)
+	end := []byte("ns0") // '/'+1: just past every key under ns/
+	for {
+		it, err := n.store.Iter(ctx, start, end, false)
+		if err != nil {
+			return err
+		}
+		var key []byte
+		if it.Next() {
+			key = append(key, it.Key()...)
+		}
+		err = it.Err()
+		it.Close()
+		if err != nil {
+			return err
+		}
+		if key == nil {
+			return nil
+		}
+		// ns/<account>/<region>/...
+		parts := bytes.SplitN(key[len(nsPrefix):], []byte("/"), 3)
+		if len(parts) < 3 {
+			return fmt.Errorf("server: a key under %s outside any namespace: %q", nsPrefix, key)
+		}
+		account, region := string(parts[0]), string(parts[1])
+		if _, err := n.get(ctx, account, region); err != nil {
+			return fmt.Errorf("server: opening the namespace of account %s in %s: %w", account, region, err)
+		}
+		// On to the next namespace: past every key of this one.
+		start = []byte(nsPrefix + account + "/" + region + "0") // '/'+1
+	}
 }
 
 // close closes every namespace's engine.

@@ -21,7 +21,6 @@ import (
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
-	"github.com/dynago/dynago/internal/console"
 	"github.com/dynago/dynago/internal/engine"
 	"github.com/dynago/dynago/internal/kv"
 	"github.com/dynago/dynago/internal/metrics"
@@ -49,6 +48,12 @@ const (
 	idleTimeout     = 2 * time.Minute
 	readBufferBytes = 16 << 10 // 16 KB
 )
+
+// DefaultMaxConns bounds the connections a server serves at once, and
+// separately those it holds before their first byte (Config.MaxConns), so
+// that thousands of idle connections cannot starve the process of
+// descriptors and memory.
+const DefaultMaxConns = 10_000
 
 // Config is everything a Dynago server needs to start.
 type Config struct {
@@ -141,8 +146,14 @@ type Config struct {
 	CacheBytes int64
 
 	// Pprof serves Go's runtime profiles under /debug/pprof/ on the API
-	// port (see withPprof), for performance work. Off by default.
+	// port, or on AdminAddr when set (see withPprof), for performance
+	// work. Off by default; refused unless the port it is served on
+	// listens on a loopback address.
 	Pprof bool
+
+	// AdminAddr, when set (host:port, `--admin-addr`), is where /metrics
+	// and /debug/pprof/ are served instead of the API port (admin.go).
+	AdminAddr string
 
 	// StoreFS, when set, is the filesystem the store's files go through
 	// (pebble.Options.FS), for tests that inject disk faults (Pebble's
@@ -170,6 +181,12 @@ type Config struct {
 	// and key the port serves HTTPS with (`--tls-cert`, `--tls-key`;
 	// tls.go). ReloadTLS reads them again.
 	TLSCert, TLSKey string
+
+	// MaxConns bounds the connections served at once (fasthttp's
+	// Concurrency: more are answered 503 and closed) and, separately,
+	// those accepted but silent so far (closed at once). Zero means
+	// DefaultMaxConns.
+	MaxConns int
 
 	// Nodes, when above 1, runs that many engines over the one store and
 	// hands requests to them in turn, as that many API nodes over one
@@ -203,6 +220,10 @@ type Server struct {
 
 	// authn is the auth file's verification state; nil without AuthFile.
 	authn *authState
+
+	// admin serves AdminAddr; nil without it.
+	admin   *http.Server
+	adminLn net.Listener
 
 	// tls is the certificate in force; nil without TLSCert.
 	tls *tlsState
@@ -241,8 +262,18 @@ func (cfg *Config) fill() error {
 	if cfg.Port < 0 || cfg.Port > 65535 {
 		return fmt.Errorf("port %d out of range", cfg.Port)
 	}
-	if cfg.Pprof && !loopbackHost(cfg.Host) {
-		return fmt.Errorf("--pprof serves profiles to anyone who reaches the port: it needs a loopback --host (127.0.0.1, ::1 or localhost), not %s", cfg.Host)
+	if cfg.Pprof {
+		if cfg.AdminAddr != "" {
+			host, _, err := net.SplitHostPort(cfg.AdminAddr)
+			if err != nil {
+				return fmt.Errorf("--admin-addr %q: %w", cfg.AdminAddr, err)
+			}
+			if !loopbackHost(host) {
+				return fmt.Errorf("--pprof serves profiles to anyone who reaches the port: it needs a loopback --admin-addr (127.0.0.1, ::1 or localhost), not %s", host)
+			}
+		} else if !loopbackHost(cfg.Host) {
+			return fmt.Errorf("--pprof serves profiles to anyone who reaches the port: it needs a loopback --host (127.0.0.1, ::1 or localhost), not %s", cfg.Host)
+		}
 	}
 	if cfg.Logger == nil {
 		level, err := ParseLogLevel(cfg.LogLevel)
@@ -348,6 +379,16 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 	if authn != nil {
 		ns = &namespaces{root: served, store: store, options: engineOptions,
 			known: func(account string) bool { return authn.current.Load().HasAccount(account) }}
+		if err := ns.openExisting(ctx); err != nil {
+			for _, err := range ns.close() {
+				log.Error("closing a namespace", "error", err)
+			}
+			for _, n := range nodes {
+				n.Close()
+			}
+			b.Close()
+			return nil, err
+		}
 		served = ns
 	}
 	api := wire.New(served, wire.Options{
@@ -367,7 +408,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 		db:      db,
 		nodes:   nodes,
 		metrics: m,
-		handler: withPprofIf(cfg.Pprof, withConsole(withMetrics(api, m.Handler()), console.Handler())),
+		handler: apiHandler(cfg, api, m),
 		api:     api,
 		authn:   authn,
 		ns:      ns,
@@ -403,7 +444,17 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.ln = ln
 	s.tls = tlsState
+	if err := s.startAdmin(); err != nil {
+		ln.Close()
+		s.Close(ctx) // the engine and the store; nothing serves yet
+		return nil, err
+	}
+	maxConns := cfg.MaxConns
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConns
+	}
 	s.http = &fasthttp.Server{
+		Concurrency:           maxConns,
 		CloseOnShutdown:       true,
 		Handler:               fastHandler(s.api, s.handler),
 		ReadTimeout:           readTimeout,
@@ -416,7 +467,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ErrorHandler:          fastError,
 		ConnState:             s.conns.state,
 	}
-	s.ready = newReadyListener(ln, idleTimeout)
+	s.ready = newBoundedReadyListener(ln, idleTimeout, maxConns)
 	var served net.Listener = s.ready
 	if s.tls != nil {
 		served = tls.NewListener(s.ready, s.tls.config())
@@ -556,6 +607,11 @@ func (s *Server) ServeErr() <-chan error { return s.serveErr }
 // that every acknowledged write is on disk when Close returns.
 func (s *Server) Close(ctx context.Context) error {
 	var errs []error
+	if s.admin != nil {
+		if err := s.admin.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("admin shutdown: %w", err))
+		}
+	}
 	if s.http != nil {
 		// Closed here and not only by fasthttp's shutdown, which skips a
 		// listener that its Serve, started by Start's goroutine, has not

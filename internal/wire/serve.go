@@ -76,19 +76,24 @@ func (h *Handler) answer(ctx context.Context, ex exchange, rec *requestRecord) {
 // answerRecorded answers the request and returns the status, the
 // operation name (if any) and the request id; rec receives the rest.
 func (h *Handler) answerRecorded(ctx context.Context, ex exchange, rec *requestRecord) (status int, op string, reqID string) {
-	sent, body, err := h.readBody(ex)
-	badBody := false
+	sent, body, release, err := h.readBody(ex)
+	defer release()
+	busy, badBody := false, false
 	if err != nil {
-		if errors.Is(err, errTooLarge) {
+		switch {
+		case errors.Is(err, errBusy):
+			busy = true
+		case errors.Is(err, errTooLarge):
 			ex.closeConnection()
 			ex.respond(http.StatusRequestEntityTooLarge, nil)
 			return http.StatusRequestEntityTooLarge, "", ""
+		default:
+			// A body in an unknown Content-Encoding, or one that does
+			// not decode as its encoding says, is an InternalServerError
+			// (HTTP 500) in DynamoDB, and nothing is done (ScyllaDB's
+			// test_compressed_request.py, run against DynamoDB).
+			badBody = true
 		}
-		// A body in an unknown Content-Encoding, or one that does not
-		// decode as its encoding says, is an InternalServerError (HTTP
-		// 500) in DynamoDB, and nothing is done (ScyllaDB's
-		// test_compressed_request.py, run against DynamoDB).
-		badBody = true
 	}
 	reqID = requestID()
 	ex.setHeader(headerRequestID, reqID)
@@ -134,6 +139,9 @@ func (h *Handler) answerRecorded(ctx context.Context, ex exchange, rec *requestR
 			h.log.ErrorContext(ctx, "request failed", "op", op, "request_id", reqID, "error", err)
 		}
 		return h.write(ex, contentType, status, b), op, reqID
+	}
+	if busy {
+		return fail("", errThrottledBodies)
 	}
 
 	if badBody {
@@ -202,58 +210,67 @@ func (h *Handler) answerRecorded(ctx context.Context, ex exchange, rec *requestR
 	return h.write(ex, contentType, http.StatusOK, *buf), name, reqID
 }
 
-// readBody reads the request body, decoding it (gzip, deflate) when the client says so,
-// and refuses one over the size limit, before or after decoding. It
-// returns the body as sent (raw, what a signature covers) and as decoded.
-func (h *Handler) readBody(ex exchange) (raw, body []byte, err error) {
+// readBody reads the request body, decoding it (gzip, deflate) when the
+// client says so, and refuses one over the size limit, before or after
+// decoding. It returns the body as sent (raw, what a signature covers) and
+// as decoded, and the function that gives their memory back to the budget
+// of bodies in flight (Options.MaxInflightBytes), which the caller calls
+// once the request is answered. A body the budget cannot hold is errBusy.
+func (h *Handler) readBody(ex exchange) (raw, body []byte, release func(), err error) {
 	limit := h.opts.MaxBodyBytes
+	var held int64
+	release = func() { h.inflight.Add(-held) }
 	raw, err = ex.rawBody(limit)
 	if err != nil {
-		return raw, raw, err
+		return raw, raw, release, err
 	}
+	if !h.reserve(int64(len(raw))) {
+		return raw, nil, release, errBusy
+	}
+	held = int64(len(raw))
 	switch {
 	case !ex.hasHeader("Content-Encoding") || ex.headerIsToken("Content-Encoding", "identity"):
-		return raw, raw, nil
+		return raw, raw, release, nil
 	case ex.headerIsToken("Content-Encoding", "gzip"):
-		body, err = gunzip(raw, limit)
-		return raw, body, err
+		w := &budgetWriter{h: h, held: &held}
+		err = gunzip(w, raw, limit)
+		return raw, w.buf.Bytes(), release, err
 	case ex.headerIsToken("Content-Encoding", "deflate"):
 		zr, err := deflateReader(raw)
 		if err != nil {
-			return raw, nil, err
+			return raw, nil, release, err
 		}
 		defer zr.Close()
-		var buf bytes.Buffer
-		_, err = io.Copy(&buf, io.LimitReader(zr, limit+1))
-		if int64(buf.Len()) > limit {
-			return raw, nil, errTooLarge
+		w := &budgetWriter{h: h, held: &held}
+		_, err = io.Copy(w, io.LimitReader(zr, limit+1))
+		if int64(w.buf.Len()) > limit {
+			return raw, nil, release, errTooLarge
 		}
-		return raw, buf.Bytes(), err
+		return raw, w.buf.Bytes(), release, err
 	}
-	return raw, nil, errBadEncoding
+	return raw, nil, release, errBadEncoding
 }
 
-// gunzip decodes a gzip body of one or more members, refusing one that
-// decodes to more than limit bytes. Bytes after a complete member that do
-// not start another are ignored, as DynamoDB ignores them (ScyllaDB's
-// test_compressed_request.py records it, calling it a bug).
-func gunzip(raw []byte, limit int64) ([]byte, error) {
+// gunzip decodes a gzip body of one or more members into w, refusing one
+// that decodes to more than limit bytes. Bytes after a complete member
+// that do not start another are ignored, as DynamoDB ignores them
+// (ScyllaDB's test_compressed_request.py records it, calling it a bug).
+func gunzip(w *budgetWriter, raw []byte, limit int64) error {
 	br := bytes.NewReader(raw)
 	zr, err := gzip.NewReader(br)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var buf bytes.Buffer
 	for {
 		zr.Multistream(false)
-		if _, err := io.Copy(&buf, io.LimitReader(zr, limit+1-int64(buf.Len()))); err != nil {
-			return nil, err
+		if _, err := io.Copy(w, io.LimitReader(zr, limit+1-int64(w.buf.Len()))); err != nil {
+			return err
 		}
-		if int64(buf.Len()) > limit {
-			return nil, errTooLarge
+		if int64(w.buf.Len()) > limit {
+			return errTooLarge
 		}
 		if br.Len() == 0 || zr.Reset(br) != nil {
-			return buf.Bytes(), nil
+			return nil
 		}
 	}
 }
@@ -265,6 +282,42 @@ func deflateReader(raw []byte) (io.ReadCloser, error) {
 		return zr, nil
 	}
 	return flate.NewReader(bytes.NewReader(raw)), nil
+}
+
+// errBusy marks a body the budget of bodies in flight cannot hold.
+var errBusy = errors.New("wire: too many request bytes in flight")
+
+// errThrottledBodies is the answer to a request refused by the budget:
+// DynamoDB's ThrottlingException, which every SDK retries with back-off.
+var errThrottledBodies = apierr.New(apierr.ThrottlingException, "Rate of requests exceeds the allowed throughput.")
+
+// reserve takes n bytes from the budget of bodies in flight, or reports
+// that they do not fit.
+func (h *Handler) reserve(n int64) bool {
+	if h.inflight.Add(n) > h.opts.MaxInflightBytes {
+		h.inflight.Add(-n)
+		return false
+	}
+	return true
+}
+
+// budgetWriter inflates into a buffer whose bytes are taken from the
+// budget of bodies in flight, so a small gzip body that inflates to 16 MB
+// is bounded while it streams, not after.
+type budgetWriter struct {
+	h    *Handler
+	buf  bytes.Buffer
+	held *int64
+}
+
+// Write counts the bytes inflated (the buffer holding them is at most
+// about twice that), refusing the write that would overdraw the budget.
+func (w *budgetWriter) Write(p []byte) (int, error) {
+	if !w.h.reserve(int64(len(p))) {
+		return 0, errBusy
+	}
+	*w.held += int64(len(p))
+	return w.buf.Write(p)
 }
 
 // write sends a response with the headers DynamoDB always sets: the CRC32

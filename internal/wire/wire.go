@@ -11,6 +11,7 @@ package wire
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/dynago/dynago/internal/api"
 )
@@ -41,6 +42,12 @@ type Options struct {
 	// MaxBodyBytes bounds a request body, after gzip decoding. Zero means
 	// DynamoDB's 16 MB.
 	MaxBodyBytes int64
+
+	// MaxInflightBytes bounds the request bodies (as sent and as
+	// decoded) held at once across all requests; a request whose body
+	// does not fit is refused with ThrottlingException, which SDKs
+	// retry. Zero means 8 × MaxBodyBytes (128 MB with the default).
+	MaxInflightBytes int64
 
 	// BeforeOperation, when set, runs before each operation is dispatched
 	// to the engine, with the operation's name. Tests use it to inject
@@ -78,6 +85,9 @@ type Handler struct {
 	buffers  bufferPool // response bodies
 	hangups  hangupWatcher
 
+	// inflight is the bytes of request bodies held now (readBody).
+	inflight atomic.Int64
+
 	// anyOrigin is anyOriginAllowed(opts.CORSOrigins).
 	anyOrigin bool
 }
@@ -93,6 +103,9 @@ func New(db Engine, opts Options) *Handler {
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = defaultMaxBodyBytes
+	}
+	if opts.MaxInflightBytes <= 0 {
+		opts.MaxInflightBytes = 8 * opts.MaxBodyBytes
 	}
 	h := &Handler{
 		opts:   opts,
