@@ -6,6 +6,9 @@
 #
 #   e2e/run.sh              # the whole suite
 #   e2e/run.sh restart      # only tests whose names contain "restart"
+#   DYNAGO_BUILD_TAGS=tikv DYNAGO_TIKV=mock e2e/run.sh
+#                           # every server on the mock TiKV cluster (tests
+#                           # that need data on disk skip, saying why)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,7 +19,7 @@ trap 'rm -rf "$work"' EXIT
 python3 -c 'import boto3' 2>/dev/null || { echo "e2e: python3 cannot import boto3" >&2; exit 1; }
 
 echo "e2e: building dynago"
-(cd "$root" && go build -o "$work/dynago" ./cmd/dynago)
+(cd "$root" && go build ${DYNAGO_BUILD_TAGS:+-tags "$DYNAGO_BUILD_TAGS"} -o "$work/dynago" ./cmd/dynago)
 export DYNAGO_BIN="$work/dynago"
 # Keep the suite from reading a developer's AWS settings.
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true

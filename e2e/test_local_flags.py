@@ -16,7 +16,7 @@ import urllib.request
 
 import test_seed_music as music
 import test_seed_products as products
-from dynago_process import DynagoProcess, dynago_bin, free_port, wait_active, wait_healthy
+from dynago_process import DynagoProcess, dynago_bin, free_port, needs_disk, wait_active, wait_healthy
 
 
 class LocalProcess(DynagoProcess):
@@ -79,6 +79,7 @@ class DbPathSharedDbProducts(LocalServerTestCase, products.ProductsBulkInsert):
     def argv(cls, port, data_dir):
         return ["-dbPath", data_dir, "-sharedDb", "-port", str(port)]
 
+    @needs_disk
     def test_data_is_in_db_path(self):
         self.assertIn("LOCK", os.listdir(self.data_dir))
         self.assertNotIn("dynago-data", os.listdir(self.tmp.name))
@@ -124,6 +125,7 @@ class WithoutDelayTransientStatuses(LocalServerTestCase, unittest.TestCase):
 
 
 class DbPathSurvivesRestart(unittest.TestCase):
+    @needs_disk
     def test_restart_on_the_same_db_path(self):
         with tempfile.TemporaryDirectory(prefix="dynago-local-") as tmp:
             port = free_port()
@@ -249,6 +251,7 @@ class Logs(unittest.TestCase):
 
 class DataDirectory(unittest.TestCase):
 
+    @needs_disk
     def test_locked_data_dir_names_its_holder(self):
         with tempfile.TemporaryDirectory() as tmp:
             port = free_port()
@@ -266,6 +269,7 @@ class DataDirectory(unittest.TestCase):
             finally:
                 self.assertEqual(first.stop(), 0, first.output())
 
+    @needs_disk
     def test_check_counts_every_table(self):
         with tempfile.TemporaryDirectory() as tmp:
             port = free_port()
