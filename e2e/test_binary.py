@@ -12,7 +12,7 @@ import unittest
 import urllib.error
 import urllib.request
 
-from dynago_process import DynagoProcess, dynago_bin, free_port, wait_healthy
+from dynago_process import DynagoProcess, dynago_bin, free_port, needs_disk, wait_healthy
 
 DEFAULT_PORT = 8000
 
@@ -60,12 +60,14 @@ class Binary(unittest.TestCase):
         self.assertTrue(out.stdout.strip(), "dynago version printed nothing")
 
     @unittest.skipUnless(port_is_free(DEFAULT_PORT), "port 8000 is in use on this machine")
+    @needs_disk
     def test_no_arguments_serves_on_8000_with_data_in_cwd(self):
         p, output = self.spawn([])
         wait_healthy("http://127.0.0.1:%d" % DEFAULT_PORT, p, output)
         self.assertTrue(os.path.isdir(os.path.join(self.tmp.name, "dynago-data")),
                         "no ./dynago-data after starting with defaults:\n" + output())
 
+    @needs_disk
     def test_environment_variables(self):
         port = free_port()
         data = os.path.join(self.tmp.name, "env-data")

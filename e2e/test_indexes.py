@@ -14,7 +14,7 @@ from decimal import Decimal
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from dynago_process import DynagoProcess, ServerTestCase, dynago_bin, wait_active
+from dynago_process import DynagoProcess, ServerTestCase, dynago_bin, needs_disk, wait_active
 
 
 def music_table(client):
@@ -288,6 +288,7 @@ class Indexes(ServerTestCase, unittest.TestCase):
 class IndexCheckCommand(unittest.TestCase):
     """`dynago check` verifies the indexes of a stopped server's data."""
 
+    @needs_disk
     def test_check_after_writes(self):
         import tempfile
         with tempfile.TemporaryDirectory(prefix="dynago-e2e-") as tmp:

@@ -20,8 +20,12 @@ import test_seed_large_object as large_object
 import test_seed_music as music
 import test_seed_ocr as ocr
 import test_seed_products as products
+<<<<<<< HEAD
 import test_seed_starbucks as starbucks
 from dynago_process import DynagoProcess, ServerTestCase, dynago_bin, free_port, wait_active, wait_healthy
+=======
+from dynago_process import DynagoProcess, dynago_bin, free_port, needs_disk, wait_active, wait_healthy
+>>>>>>> tikv
 
 
 class LocalProcess(DynagoProcess):
@@ -129,6 +133,7 @@ class InMemoryWritesNothing(LocalServerTestCase, unittest.TestCase):
 class DbPathHoldsTheData(LocalServerTestCase, unittest.TestCase):
     argv = classmethod(lambda cls, port, data_dir: db_path_shared_db(port, data_dir))
 
+    @needs_disk
     def test_data_is_in_db_path(self):
         self.assertIn("LOCK", os.listdir(self.data_dir))
         self.assertNotIn("dynago-data", os.listdir(self.tmp.name))
@@ -172,6 +177,7 @@ class WithoutDelayTransientStatuses(LocalServerTestCase, unittest.TestCase):
 
 
 class DbPathSurvivesRestart(unittest.TestCase):
+    @needs_disk
     def test_restart_on_the_same_db_path(self):
         with tempfile.TemporaryDirectory(prefix="dynago-local-") as tmp:
             port = free_port()
@@ -297,6 +303,7 @@ class Logs(unittest.TestCase):
 
 class DataDirectory(unittest.TestCase):
 
+    @needs_disk
     def test_locked_data_dir_names_its_holder(self):
         with tempfile.TemporaryDirectory() as tmp:
             port = free_port()
@@ -314,6 +321,7 @@ class DataDirectory(unittest.TestCase):
             finally:
                 self.assertEqual(first.stop(), 0, first.output())
 
+    @needs_disk
     def test_check_counts_every_table(self):
         with tempfile.TemporaryDirectory() as tmp:
             port = free_port()

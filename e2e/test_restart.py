@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import boto3
 
-from dynago_process import DynagoProcess, wait_active
+from dynago_process import DynagoProcess, needs_disk, wait_active
 
 
 class Restart(unittest.TestCase):
@@ -66,6 +66,7 @@ class Restart(unittest.TestCase):
         self.assertEqual([s["title"] for s in u1], ["Sunset at the beach"])
         self.assertNotIn("Item", stories.get_item(Key={'user_id': 'U2', 'story_id': 'S2'}))
 
+    @needs_disk
     def test_data_survives_sigterm_restart(self):
         self.server = DynagoProcess(self.data).start()
         self.write_seed_data()
@@ -78,6 +79,7 @@ class Restart(unittest.TestCase):
         self.server = DynagoProcess(self.data).start()
         self.assertIn("Item", self.server.resource().Table("Products").get_item(Key={"productId": "501"}))
 
+    @needs_disk
     def test_data_survives_sigkill(self):
         self.server = DynagoProcess(self.data).start()
         self.write_seed_data()

@@ -148,6 +148,11 @@ type catalog struct {
 	// ixStats caches each index's ItemCount and IndexSizeBytes, by
 	// indexStatsKey (index_describe.go).
 	ixStats statsCache
+
+	// checked is when the last completed syncCatalog began
+	// (catalogClock), for Options.CatalogStaleness
+	// (catalog_staleness.go); 0 before the first.
+	checked atomic.Int64
 }
 
 // loadCatalog reads the whole catalog from the store.
@@ -223,12 +228,14 @@ func decodeEntry(b []byte) (*catalogEntry, error) {
 // A store read of the version is all it costs when nothing changed. Inside
 // a write transaction r is the Txn, under the write's locks.
 func (db *DB) syncCatalog(ctx context.Context, r kv.Reader) (*catalogState, error) {
+	start := catalogClock()
 	v, err := readCatalogVersion(ctx, r)
 	if err != nil {
 		return nil, err
 	}
 	cur := db.cat.state.Load()
 	if v <= cur.version {
+		db.cat.noteChecked(start)
 		return cur, nil
 	}
 	db.cat.refresh.Lock()
@@ -242,6 +249,7 @@ func (db *DB) syncCatalog(ctx context.Context, r kv.Reader) (*catalogState, erro
 		return nil, err
 	}
 	db.cat.state.Store(next)
+	db.cat.noteChecked(start)
 	return next, nil
 }
 

@@ -61,6 +61,19 @@ type Options struct {
 	// InternalServerError. The server sets it for TiKV (store_errors.go).
 	StoreError func(error) error
 
+	// CatalogStaleness lets a read-only item operation (GetItem,
+	// BatchGetItem, Query, Scan, TransactGetItems) use the catalog as
+	// this engine last checked it, if that check began less than
+	// CatalogStaleness ago, instead of checking the store's catalog
+	// version first; one that then fails with ResourceNotFoundException
+	// or ValidationException checks it and runs again. So a read never
+	// misses a table or index created through another engine, but may
+	// see a table deleted or changed through another engine up to
+	// CatalogStaleness late. Writes always check (in their commit too).
+	// Zero checks on every request. It saves a store read per request
+	// only where that read costs (TiKV: a timestamp and an RPC).
+	CatalogStaleness time.Duration
+
 	// NoIndexJobs runs no background jobs at all (no backfill, drop or
 	// TTL pass is started or resumed), so that `dynago check` reads a
 	// stopped server's data as it was left.

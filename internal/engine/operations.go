@@ -74,14 +74,25 @@ func run[In, Out any](ctx context.Context, db *DB, op api.OpID, in *In, fn func(
 		return nil, err
 	}
 	// The catalog as of now: a table another engine over the store
-	// created, changed or deleted is seen by this request.
-	if _, err := db.syncCatalog(ctx, db.store); err != nil {
-		return nil, db.storeError(op, writeTransactionSize(in), err)
+	// created, changed or deleted is seen by this request. A read may use
+	// the catalog as recently checked instead (catalog_staleness.go), and
+	// checks it only if what it did not find might be in a newer one.
+	stale := db.staleReadAllowed(op)
+	if !stale {
+		if _, err := db.syncCatalog(ctx, db.store); err != nil {
+			return nil, db.storeError(op, writeTransactionSize(in), err)
+		}
 	}
 	if err := db.authorize(ctx, op, in); err != nil {
 		return nil, err
 	}
 	out, err := fn(ctx, in)
+	if stale && newerCatalogMayHelp(err) {
+		if _, err := db.syncCatalog(ctx, db.store); err != nil {
+			return nil, db.storeError(op, writeTransactionSize(in), err)
+		}
+		out, err = fn(ctx, in)
+	}
 	return out, db.storeError(op, writeTransactionSize(in), err)
 }
 

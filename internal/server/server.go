@@ -131,6 +131,13 @@ type Config struct {
 	// value is its defaults. Tests shorten it.
 	TiKVGC TiKVGCConfig
 
+	// CatalogStaleness is engine.Options.CatalogStaleness over a shared
+	// store (TiKV): how late a read may see a table deleted or changed
+	// through another node, to save the catalog check each request
+	// makes. Zero checks on every request. On Pebble the check is a
+	// memory read and this is not used.
+	CatalogStaleness time.Duration
+
 	// Now, when set, is the engine's clock (engine.Options.Now): what TTL
 	// expiry, transient statuses and throughput accounting read. Tests set
 	// it (dynagotest.WithClock); nil is time.Now.
@@ -325,7 +332,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 	}
 	store := b.engineStore()
 	engineOptions := func(account, region string) engine.Options {
-		return engine.Options{
+		opts := engine.Options{
 			Region:      region,
 			AccountID:   account,
 			Endpoint:    endpoint,
@@ -344,6 +351,10 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 			SharedCapacity: cfg.Nodes > 1 || b.shared,
 			StoreError:     storeErrors(b.store),
 		}
+		if b.shared {
+			opts.CatalogStaleness = cfg.CatalogStaleness
+		}
+		return opts
 	}
 	var nodes []*engine.DB
 	for i := range max(cfg.Nodes, 1) {
