@@ -13,6 +13,7 @@ import json
 import os
 import pty
 import re
+import signal
 import subprocess
 import tempfile
 import threading
@@ -225,6 +226,41 @@ class ImportExport(unittest.TestCase):
         self.assertEqual(proc2.returncode, 0, proc2.stderr.decode())
         self.assertIn(b"imported 100000 items", proc2.stderr)
         self.assert_all_items(self.scan_table("UsersStdin"), "table imported from standard input")
+
+    def test_ctrl_c_then_resume(self):
+        """SIGINT (what Ctrl-C sends) once the import has written some
+        items: exit 130 with a checkpoint left; the same command again
+        resumes from it, and the table ends with every item once."""
+        self.create_table("UsersResume")
+        argv = self.dynago("import", "--table", "UsersResume", "--progress-interval", "20ms", self.csv_path)
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        lines = []
+        for line in proc.stderr:
+            lines.append(line)
+            m = re.match(r"import: (\d+) items", line)
+            if m and int(m.group(1)) > 0:
+                proc.send_signal(signal.SIGINT)
+                break
+        rest = proc.stderr.read()
+        proc.stderr.close()
+        code = proc.wait(timeout=120)
+        err = "".join(lines) + rest
+        self.assertEqual(code, 130, err)
+        self.assertIn("interrupted: finishing the requests in flight", err)
+        self.assertRegex(err, r"import interrupted after \d+ items")
+        checkpoint = self.csv_path + ".dynago-checkpoint"
+        self.assertTrue(os.path.exists(checkpoint), err)
+        before = self.client.scan(TableName="UsersResume", Select="COUNT")["Count"]
+        self.assertGreater(before, 0)
+        self.assertLess(before, N)
+
+        again = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertRegex(again.stderr, r"^resuming from .*users\.csv\.dynago-checkpoint at line \d+ "
+                                       r"\(\d+ items imported before\)")
+        self.assertFalse(os.path.exists(checkpoint))
+        self.assert_all_items(self.scan_table("UsersResume"), "table after the resumed import")
 
     def test_bad_lines_are_reported_and_skipped(self):
         self.create_table("UsersBad")
