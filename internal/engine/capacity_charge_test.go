@@ -34,6 +34,7 @@ func (r *recorder) Throttled(table, index string, write bool) {
 func (r *recorder) TTLDeleted(table string, n int)               { r.add("ttl %s %d", table, n) }
 func (r *recorder) TransactionConflict(table string)             { r.add("conflict %s", table) }
 func (r *recorder) StreamRecordsRead(string, int, time.Duration) {}
+func (r *recorder) TableDeleted(table string)                    { r.add("deleted %s", table) }
 
 func (r *recorder) reset() {
 	r.mu.Lock()

@@ -26,6 +26,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -111,6 +112,11 @@ type tableRecord struct {
 	// readable until their retention ends (stream_catalog.go).
 	Stream     *streamState  `json:"stream,omitempty"`
 	OldStreams []streamState `json:"oldStreams,omitempty"`
+
+	// Policy is the table's resource-based policy, StreamPolicies its
+	// streams' by label (resource_policy.go); nil when there is none.
+	Policy         *resourcePolicy            `json:"policy,omitempty"`
+	StreamPolicies map[string]*resourcePolicy `json:"streamPolicies,omitempty"`
 }
 
 // catalogEntry is one cached table. Entries are immutable: an update
@@ -315,9 +321,9 @@ func catalogLogKey(version uint64) []byte {
 func (db *DB) changeCatalog(ctx context.Context, name string, extra [][]byte, change func(txn kv.Txn, cur *tableRecord) (*tableRecord, error)) (*catalogEntry, error) {
 	key := catalogKey(name)
 	lock := append([][]byte{key, []byte(catalogVersionKey)}, extra...)
-	var next *tableRecord
+	var prev, next *tableRecord
 	err := db.store.Update(ctx, lock, func(txn kv.Txn) error {
-		next = nil
+		prev, next = nil, nil
 		var cur *tableRecord
 		switch b, err := txn.Get(ctx, key); {
 		case err == nil:
@@ -326,6 +332,10 @@ func (db *DB) changeCatalog(ctx context.Context, name string, extra [][]byte, ch
 			}
 		case !errors.Is(err, kv.ErrNotFound):
 			return err
+		}
+		if cur != nil {
+			// change may modify cur in place; splitRegions needs what it was.
+			prev = &tableRecord{ID: cur.ID, IndexIDs: maps.Clone(cur.IndexIDs)}
 		}
 		rec, err := change(txn, cur)
 		if err != nil {
@@ -353,6 +363,7 @@ func (db *DB) changeCatalog(ctx context.Context, name string, extra [][]byte, ch
 	if err != nil {
 		return nil, err
 	}
+	db.splitRegions(ctx, prev, next)
 	if _, err := db.syncCatalog(ctx, db.store); err != nil {
 		return nil, err
 	}

@@ -54,6 +54,13 @@ type Options struct {
 	// internal/metrics). Nil means none.
 	Observer Observer
 
+	// StoreError names, for an error of the store that is not a DynamoDB
+	// error, the DynamoDB error it means: a ThrottlingException or a
+	// TransactionConflictException (with MsgStoreThrottled or
+	// MsgStoreConflict), or nil for none, which leaves it an
+	// InternalServerError. The server sets it for TiKV (store_errors.go).
+	StoreError func(error) error
+
 	// NoIndexJobs runs no background jobs at all (no backfill, drop or
 	// TTL pass is started or resumed), so that `dynago check` reads a
 	// stopped server's data as it was left.
@@ -136,6 +143,10 @@ type DB struct {
 	// streamBounds caches resolved stream shard boundaries
 	// (stream_shards.go); its zero value is ready.
 	streamBounds boundCache
+
+	// policies caches compiled resource-based policies
+	// (resource_policy.go); its zero value is ready.
+	policies policyCache
 
 	// writeHook, set by tests before the first write, sees every item
 	// write (write.go).

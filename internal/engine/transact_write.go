@@ -98,6 +98,7 @@ func (db *DB) transactWriteItems(ctx context.Context, in *api.TransactWriteItems
 		return nil
 	})
 	if err != nil {
+		err = db.storeError(api.OpTransactWriteItems, len(writes), err)
 		db.countConflicts(err, tables)
 		return nil, err
 	}

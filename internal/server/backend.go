@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/dynago/dynago/internal/engine"
 	"github.com/dynago/dynago/internal/kv"
@@ -50,10 +51,45 @@ type backend struct {
 
 	// close closes the store; nil when the caller owns it (Config.Store).
 	close func() error
+
+	// stopJobs stops the store's own background jobs (TiKV's GC job);
+	// nil when it has none.
+	stopJobs func()
 }
 
-// openBackend opens the store cfg selects.
+// TiKVGCConfig tunes the GC job of a TiKV store.
+type TiKVGCConfig struct {
+	// Interval is how often the safe point is advanced. Zero means
+	// DefaultTiKVGCInterval.
+	Interval time.Duration
+	// Lifetime is how long old versions are kept at least. Zero means
+	// tikv.DefaultGCLifetime; negative keeps none but what open reads
+	// need (tests).
+	Lifetime time.Duration
+	// Lease and Poll tune the job's lease and how often each node looks
+	// for it (package jobs; zero means its defaults).
+	Lease, Poll time.Duration
+}
+
+// DefaultTiKVGCInterval is how often the GC job advances TiKV's GC safe
+// point: 10 min, TiDB's tidb_gc_run_interval default.
+const DefaultTiKVGCInterval = 10 * time.Minute
+
+// openBackend opens the store cfg selects, and starts its own jobs.
 func openBackend(ctx context.Context, cfg Config) (*backend, error) {
+	b, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if b.stopJobs, err = storeJobs(ctx, b.store, cfg); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// openStore opens the store cfg selects.
+func openStore(ctx context.Context, cfg Config) (*backend, error) {
 	switch {
 	case cfg.Store != nil:
 		return &backend{store: cfg.Store, shared: true}, nil
@@ -86,8 +122,12 @@ func (b *backend) engineStore() kv.Store {
 	return hotkeys.Wrap(b.store, engine.HotKeys()...)
 }
 
-// Close closes the store if the Server opened it.
+// Close stops the store's jobs, and closes the store if the Server opened
+// it.
 func (b *backend) Close() error {
+	if b.stopJobs != nil {
+		b.stopJobs()
+	}
 	if b.close == nil {
 		return nil
 	}

@@ -7,11 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/dynago/dynago/internal/kv/tikv"
 )
 
 // TestServeTiKVMock serves from the mock cluster through the SDK, and
@@ -57,5 +60,71 @@ func TestServeTiKVMock(t *testing.T) {
 func TestServeTiKVBadPD(t *testing.T) {
 	if _, err := Open(context.Background(), Config{TiKV: "pd1:2379,,", Logger: quietLogger()}); err == nil {
 		t.Fatal("Open with an empty PD endpoint succeeded")
+	}
+}
+
+// TestTiKVGCJob runs two servers on one mock cluster with a short GC
+// interval: the GC safe point advances while both run, and again after the
+// one running the job stops (or whichever held it: the other takes it over).
+func TestTiKVGCJob(t *testing.T) {
+	ctx := context.Background()
+	c, err := tikv.NewMockCluster()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	gc := TiKVGCConfig{Interval: 10 * time.Millisecond, Lifetime: -1, Lease: 300 * time.Millisecond, Poll: 10 * time.Millisecond}
+	var stores []*tikv.Store
+	var servers []*Server
+	for range 2 {
+		st, err := c.Open(ctx, tikv.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() }) // a second Close is harmless
+		s, err := Open(ctx, Config{Store: st, InMemory: true, TTLInterval: -1, TiKVGC: gc, Logger: quietLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stores, servers = append(stores, st), append(servers, s)
+	}
+	// advances waits until the safe point, read through st, passes from.
+	advances := func(st *tikv.Store, from uint64) uint64 {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			sp, err := st.GCSafePoint(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sp > from {
+				return sp
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the GC safe point stayed at %d", sp)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	sp := advances(stores[1], 0)
+	sp = advances(stores[1], sp)
+	// The first node stops: its server, then its store (which removes
+	// the store's service safe point; an open store would hold GC at
+	// what it last published, for up to 10 s, until it published again).
+	if err := servers[0].Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := stores[0].Close(); err != nil {
+		t.Fatal(err)
+	}
+	if sp, err = stores[1].GCSafePoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	advances(stores[1], sp)
+	if err := servers[1].Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := stores[1].Close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -2,7 +2,9 @@ package wire
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/apierr"
+	"github.com/dynago/dynago/internal/auth"
 )
 
 // Content types DynamoDB accepts; the response echoes the request's.
@@ -81,6 +84,7 @@ func (h *Handler) answerRecorded(ctx context.Context, ex exchange, rec *requestR
 	}
 	reqID = requestID()
 	ex.setHeader(headerRequestID, reqID)
+	ex.setHeader(headerServer, serverName)
 
 	method := ex.method()
 	if ex.hasHeader("Origin") && h.setCORS(ex, method) {
@@ -150,8 +154,14 @@ func (h *Handler) answerRecorded(ctx context.Context, ex exchange, rec *requestR
 
 	if hangupOps[id] {
 		var stop func()
+		caller := auth.CallerFrom(ctx)
 		ctx, stop = ex.untilHangup(ctx, &h.hangups)
 		defer stop()
+		if caller != nil {
+			// The watched context starts empty: the verified caller
+			// rides on, or the engine could not authorize the request.
+			ctx = auth.WithCaller(ctx, caller)
+		}
 	}
 	var raw api.RawItems
 	out, err := h.dispatch(api.WithRawItems(ctx, &raw), id, body, reqID, rec)
@@ -167,16 +177,24 @@ func (h *Handler) answerRecorded(ctx context.Context, ex exchange, rec *requestR
 	return h.write(ex, contentType, http.StatusOK, *buf), name, reqID
 }
 
-// readBody reads the request body, gunzipping it when the client says so,
+// readBody reads the request body, decoding it (gzip, deflate) when the client says so,
 // and refuses one over the size limit, before or after decoding. It
 // returns the body as sent (raw, what a signature covers) and as decoded.
 func (h *Handler) readBody(ex exchange) (raw, body []byte, err error) {
 	limit := h.opts.MaxBodyBytes
 	raw, err = ex.rawBody(limit)
-	if err != nil || !ex.headerIsToken("Content-Encoding", "gzip") {
+	if err != nil {
 		return raw, raw, err
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	var zr io.ReadCloser
+	switch {
+	case ex.headerIsToken("Content-Encoding", "gzip"):
+		zr, err = gzip.NewReader(bytes.NewReader(raw))
+	case ex.headerIsToken("Content-Encoding", "deflate"):
+		zr, err = deflateReader(raw)
+	default:
+		return raw, raw, nil
+	}
 	if err != nil {
 		return raw, nil, err
 	}
@@ -187,6 +205,15 @@ func (h *Handler) readBody(ex exchange) (raw, body []byte, err error) {
 		return raw, nil, errTooLarge
 	}
 	return raw, buf.Bytes(), err
+}
+
+// deflateReader decodes a Content-Encoding: deflate body: the zlib format
+// HTTP names deflate, or the raw deflate stream some clients send instead.
+func deflateReader(raw []byte) (io.ReadCloser, error) {
+	if zr, err := zlib.NewReader(bytes.NewReader(raw)); err == nil {
+		return zr, nil
+	}
+	return flate.NewReader(bytes.NewReader(raw)), nil
 }
 
 // write sends a response with the headers DynamoDB always sets: the CRC32

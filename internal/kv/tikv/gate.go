@@ -67,6 +67,11 @@ type handle interface {
 	// forceClose closes the handle if the caller has not; later calls to
 	// its Close are no-ops.
 	forceClose()
+
+	// readTS is the timestamp whose versions the handle reads until it
+	// is closed, or 0 when it relies on another handle for that (an
+	// iterator of a snapshot).
+	readTS() uint64
 }
 
 // handleSet is the set of open handles.
@@ -92,6 +97,20 @@ func (s *handleSet) remove(h handle) bool {
 	_, ok := s.m[h]
 	delete(s.m, h)
 	return ok
+}
+
+// oldest returns the smallest readTS of the open handles, or 0 when none
+// has one.
+func (s *handleSet) oldest() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var min uint64
+	for h := range s.m {
+		if ts := h.readTS(); ts != 0 && (min == 0 || ts < min) {
+			min = ts
+		}
+	}
+	return min
 }
 
 // closeAll force-closes every open handle and returns how many there were.

@@ -49,7 +49,10 @@ type iter struct {
 	value   []byte
 	err     error
 	dead    atomic.Bool // set by forceClose when the store or Update closed it
+	ts      uint64      // see newIter
 }
+
+func (i *iter) readTS() uint64 { return i.ts }
 
 // pendingWrite is a transaction's write to key, as an iterator opened in
 // the transaction sees it: a value, or a deletion.
@@ -62,12 +65,14 @@ type pendingWrite struct {
 // newIter opens an iterator over [start, end) of snap, with pending (sorted
 // in iteration order, within the range) merged over it, and registers it in
 // owner.
-func newIter(ctx context.Context, snap *txnsnapshot.KVSnapshot, owner *handleSet, start, end []byte, reverse bool) (*iter, error) {
-	return newMergedIter(ctx, snap, owner, start, end, reverse, nil)
+// ts is snap's timestamp when the iterator must keep it readable by itself
+// (Store.Iter's; see Store.oldestRead), 0 when something else does.
+func newIter(ctx context.Context, snap *txnsnapshot.KVSnapshot, ts uint64, owner *handleSet, start, end []byte, reverse bool) (*iter, error) {
+	return newMergedIter(ctx, snap, ts, owner, start, end, reverse, nil)
 }
 
-func newMergedIter(ctx context.Context, snap *txnsnapshot.KVSnapshot, owner *handleSet, start, end []byte, reverse bool, pending []pendingWrite) (*iter, error) {
-	it := &iter{ctx: ctx, reverse: reverse, owner: owner, pending: pending}
+func newMergedIter(ctx context.Context, snap *txnsnapshot.KVSnapshot, ts uint64, owner *handleSet, start, end []byte, reverse bool, pending []pendingWrite) (*iter, error) {
+	it := &iter{ctx: ctx, reverse: reverse, owner: owner, pending: pending, ts: ts}
 	end = clampEnd(end)
 	if bytes.Compare(start, end) < 0 {
 		// client-go keeps the bounds for the scanner's life: copies, so

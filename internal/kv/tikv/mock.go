@@ -64,11 +64,20 @@ var pinLiveness = sync.OnceValue(func() error {
 // Open opens a Store on the cluster. Closing the Store leaves the cluster
 // running; Close the cluster after its Stores.
 func (c *MockCluster) Open(ctx context.Context, opts Options) (*Store, error) {
+	return c.open(ctx, opts, nil)
+}
+
+// open opens a Store whose requests go through wrap (nil means none), for
+// tests that inject faults.
+func (c *MockCluster) open(ctx context.Context, opts Options, wrap func(tikv.Client) tikv.Client) (*Store, error) {
+	if wrap == nil {
+		wrap = func(cl tikv.Client) tikv.Client { return cl }
+	}
 	var rpcs *rpcCounter
-	hijack := func(cl tikv.Client) tikv.Client { return unclosable{cl} }
+	hijack := func(cl tikv.Client) tikv.Client { return wrap(unclosable{cl}) }
 	if opts.countRPCs {
 		rpcs = newRPCCounter()
-		hijack = func(cl tikv.Client) tikv.Client { return rpcs.wrapClient(unclosable{cl}) }
+		hijack = func(cl tikv.Client) tikv.Client { return rpcs.wrapClient(wrap(unclosable{cl})) }
 	}
 	kvs, err := tikv.NewTestTiKVStore(c.client, c.pd, hijack, nil, 0)
 	if err != nil {

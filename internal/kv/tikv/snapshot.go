@@ -54,7 +54,7 @@ func (s *snapshot) Iter(ctx context.Context, start, end []byte, reverse bool) (k
 		return nil, err
 	}
 	defer s.store.gate.leave()
-	return newIter(ctx, s.snap, &s.store.handles, start, end, reverse)
+	return newIter(ctx, s.snap, 0, &s.store.handles, start, end, reverse)
 }
 
 // LogPosition implements kv.Snapshot: log's counter at the snapshot's
@@ -79,6 +79,8 @@ func (s *snapshot) Close() error {
 }
 
 func (s *snapshot) forceClose() { s.dead.Store(true) }
+
+func (s *snapshot) readTS() uint64 { return s.ts }
 
 // readCounter returns log's counter as snap sees it, 0 if the log has no
 // record yet.

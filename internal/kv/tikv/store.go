@@ -28,13 +28,12 @@
 // transaction's outcome, so anything a read returns is already durable: the
 // watermark never lags a visible record.
 //
-// # What is not done here
+// # GC
 //
 // TiKV keeps old versions until a GC safe point passes them, and it is the
-// client's job (TiDB's GC worker, elsewhere) to advance that safe point.
-// This package does not yet do so: a long-lived real cluster needs a GC job
-// that advances it to min(now - GC lifetime, oldest open snapshot of any
-// node), the latter published by each node as a PD service safe point.
+// client's job to advance it: Store.GC does, to min(now − lifetime, the
+// oldest read of every node), each Store publishing its oldest open
+// Snapshot or iterator as a PD service safe point (gc.go).
 package tikv
 
 import (
@@ -125,6 +124,10 @@ type Store struct {
 	// onClose runs after the client closes: OpenMock's store stops its
 	// cluster.
 	onClose func() error
+	// nodeID names the Store's PD service safe point (gc.go), and
+	// published is closed when publishLoop has removed it.
+	nodeID    string
+	published chan struct{}
 }
 
 var _ kv.Store = (*Store)(nil)
@@ -140,7 +143,8 @@ func Open(ctx context.Context, pdAddrs []string, opts Options) (*Store, error) {
 }
 
 func newStore(ctx context.Context, kvs *tikv.KVStore, opts Options, rpcs *rpcCounter) (*Store, error) {
-	s := &Store{kvs: kvs, gate: newGate(), pollMax: opts.LogPollMax, noLatches: opts.noLatches, rpcs: rpcs}
+	s := &Store{kvs: kvs, gate: newGate(), pollMax: opts.LogPollMax, noLatches: opts.noLatches, rpcs: rpcs,
+		nodeID: newNodeID(), published: make(chan struct{})}
 	if s.pollMax <= 0 {
 		s.pollMax = DefaultLogPollMax
 	}
@@ -152,21 +156,14 @@ func newStore(ctx context.Context, kvs *tikv.KVStore, opts Options, rpcs *rpcCou
 		_ = kvs.Close()
 		return nil, fmt.Errorf("kv/tikv: split regions: %w", err)
 	}
+	// Published before the Store is used, so that GC never passes a
+	// read of this node's.
+	if err := s.publishSafePoint(ctx); err != nil {
+		_ = kvs.Close()
+		return nil, err
+	}
+	go s.publishLoop()
 	return s, nil
-}
-
-// SplitRegions splits regions so that each key starts one. The engine calls
-// it at table and index boundaries, so that a table's keys are regions of
-// their own that split further and move as DynamoDB partitions do.
-func (s *Store) SplitRegions(ctx context.Context, keys [][]byte) error {
-	if !s.gate.enter() {
-		return kv.ErrClosed
-	}
-	defer s.gate.leave()
-	if _, err := s.kvs.SplitRegions(ctx, keys, false, nil); err != nil {
-		return fmt.Errorf("kv/tikv: split regions: %w", err)
-	}
-	return nil
 }
 
 // now returns a fresh timestamp from PD's oracle: every commit acknowledged
@@ -224,11 +221,11 @@ func (s *Store) Iter(ctx context.Context, start, end []byte, reverse bool) (kv.I
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	snap, err := s.snapshotNow(ctx)
+	ts, err := s.now(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return newIter(ctx, snap, &s.handles, start, end, reverse)
+	return newIter(ctx, s.snapshotAt(ts), ts, &s.handles, start, end, reverse)
 }
 
 // NewSnapshot returns a view at a fresh timestamp. Making one costs a
@@ -259,6 +256,7 @@ func (s *Store) Close() error {
 	if !s.gate.close() {
 		return kv.ErrClosed
 	}
+	<-s.published // the service safe point removed, while the client is open
 	var errs []error
 	if n := s.handles.closeAll(); n > 0 {
 		errs = append(errs, fmt.Errorf("kv/tikv: %d snapshots or iterators were still open at Close", n))

@@ -458,7 +458,7 @@ func (t *txn) Iter(ctx context.Context, start, end []byte, reverse bool) (kv.Ite
 	if err != nil {
 		return nil, err
 	}
-	return newMergedIter(ctx, snap, &t.iters, start, end, reverse, t.pending(start, clampEnd(end), reverse))
+	return newMergedIter(ctx, snap, 0, &t.iters, start, end, reverse, t.pending(start, clampEnd(end), reverse))
 }
 
 // pending returns fn's writes in [start, end), sorted in iteration order.
