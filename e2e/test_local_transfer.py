@@ -278,5 +278,86 @@ class ImportExport(unittest.TestCase):
         self.assertEqual(got, ["u1", "u3", "u6"])
 
 
+class CredentialChain(unittest.TestCase):
+    """Against a server that verifies signatures (`--auth FILE`), the
+    commands take their credentials from the standard AWS chain: the
+    environment, or a shared credentials file's profile (--profile); a key
+    the server does not know fails with its answer, exit status 2."""
+
+    AUTH = {"accounts": {"111122223333": {"users": {"loader": {
+        "accessKeys": [{"id": "AKIDLOADER", "secret": "loader-secret-0123456789"}],
+        "policies": [{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}]}}}}}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="dynago-transfer-auth-")
+        auth = os.path.join(cls.tmp.name, "auth.json")
+        with open(auth, "w") as f:
+            json.dump(cls.AUTH, f)
+        os.chmod(auth, 0o600)
+        port = free_port()
+        cls.server = LocalProcess(["-inMemory", "-sharedDb", "-port", str(port), "--auth", auth], port).start()
+        import boto3
+        cls.client = boto3.client("dynamodb", endpoint_url=cls.server.url, region_name="us-east-1",
+                                  aws_access_key_id="AKIDLOADER", aws_secret_access_key="loader-secret-0123456789")
+        cls.client.create_table(
+            TableName="Loaded", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+        wait_active(cls.client, "Loaded")
+        cls.input = os.path.join(cls.tmp.name, "in.jsonl")
+        with open(cls.input, "w") as f:
+            for i in range(50):
+                f.write(json.dumps({"id": "k%02d" % i, "n": i}) + "\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.server.stop()
+        finally:
+            cls.tmp.cleanup()
+
+    def run_import(self, env_extra, *args):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_EC2_METADATA_DISABLED="true")
+        env.update(env_extra)
+        return subprocess.run([dynago_bin(), "import", "--endpoint-url", self.server.url, "--table", "Loaded",
+                               "--progress", "none", "--restart", *args, self.input],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, env=env)
+
+    def count(self):
+        return self.client.scan(TableName="Loaded", Select="COUNT")["Count"]
+
+    def test_environment_credentials(self):
+        out = self.run_import({"AWS_ACCESS_KEY_ID": "AKIDLOADER", "AWS_SECRET_ACCESS_KEY": "loader-secret-0123456789"})
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("imported 50 items", out.stderr)
+        self.assertEqual(self.count(), 50)
+
+    def test_profile_credentials(self):
+        creds = os.path.join(self.tmp.name, "credentials")
+        with open(creds, "w") as f:
+            f.write("[loader]\naws_access_key_id = AKIDLOADER\naws_secret_access_key = loader-secret-0123456789\n")
+        out = self.run_import({"AWS_SHARED_CREDENTIALS_FILE": creds}, "--profile", "loader")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("imported 50 items", out.stderr)
+
+    def test_unknown_key_is_refused(self):
+        out = self.run_import({"AWS_ACCESS_KEY_ID": "AKIDSTRANGER", "AWS_SECRET_ACCESS_KEY": "whatever"})
+        self.assertEqual(out.returncode, 2, out.stderr)
+        self.assertIn("UnrecognizedClientException", out.stderr)
+        self.assertIn("The security token included in the request is invalid.", out.stderr)
+        self.assertNotIn("dummy", out.stderr)
+
+    def test_no_credentials_are_refused(self):
+        # On a loopback endpoint the commands sign with dummy credentials
+        # when the chain has none, which a server with --auth refuses.
+        out = self.run_import({})
+        self.assertEqual(out.returncode, 2, out.stderr)
+        self.assertIn("UnrecognizedClientException", out.stderr)
+        self.assertIn("no AWS credentials were found, so dummy ones were sent; a server started with --auth "
+                      "needs a key of its auth file", out.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
