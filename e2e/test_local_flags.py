@@ -160,6 +160,58 @@ class DelayTransientStatuses(LocalServerTestCase, unittest.TestCase):
         client.get_waiter("table_not_exists").wait(
             TableName="Transient", WaiterConfig={"Delay": 0.2, "MaxAttempts": 100})
 
+    def test_updates_and_indexes_pass_through_transient_statuses(self):
+        client = self.server.client()
+        client.create_table(
+            TableName="TransientIdx",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1})
+        wait_active(client, "TransientIdx")
+
+        def status():
+            t = client.describe_table(TableName="TransientIdx")["Table"]
+            return t["TableStatus"], {g["IndexName"]: g["IndexStatus"] for g in t.get("GlobalSecondaryIndexes", [])}
+
+        def wait_status(want):
+            deadline = time.monotonic() + 30
+            while status() != want:
+                if time.monotonic() > deadline:
+                    self.fail("status %r, want %r" % (status(), want))
+                time.sleep(0.1)
+
+        # A capacity change: UPDATING, then ACTIVE.
+        out = client.update_table(TableName="TransientIdx",
+                                  ProvisionedThroughput={"ReadCapacityUnits": 2, "WriteCapacityUnits": 2})
+        self.assertEqual(out["TableDescription"]["TableStatus"], "UPDATING")
+        self.assertEqual(status(), ("UPDATING", {}))
+        wait_active(client, "TransientIdx")
+
+        # A new GSI: the table UPDATING and the index CREATING (and not
+        # readable) until both are ACTIVE.
+        out = client.update_table(
+            TableName="TransientIdx",
+            AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+            GlobalSecondaryIndexUpdates=[{"Create": {
+                "IndexName": "ByG", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+                "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}}])
+        self.assertEqual(out["TableDescription"]["TableStatus"], "UPDATING")
+        self.assertEqual(status(), ("UPDATING", {"ByG": "CREATING"}))
+        with self.assertRaises(client.exceptions.ClientError) as cm:
+            client.query(TableName="TransientIdx", IndexName="ByG", KeyConditionExpression="g = :g",
+                         ExpressionAttributeValues={":g": {"S": "x"}})
+        self.assertEqual(cm.exception.response["Error"]["Message"],
+                         "Cannot read from backfilling global secondary index: ByG")
+        wait_status(("ACTIVE", {"ByG": "ACTIVE"}))
+        client.query(TableName="TransientIdx", IndexName="ByG", KeyConditionExpression="g = :g",
+                     ExpressionAttributeValues={":g": {"S": "x"}})
+
+        # Deleting it: DELETING, then gone.
+        client.update_table(TableName="TransientIdx", GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "ByG"}}])
+        self.assertEqual(status(), ("UPDATING", {"ByG": "DELETING"}))
+        wait_status(("ACTIVE", {}))
+
 
 class WithoutDelayTransientStatuses(LocalServerTestCase, unittest.TestCase):
     @classmethod

@@ -13,6 +13,7 @@ import json
 import os
 import pty
 import re
+import signal
 import subprocess
 import tempfile
 import threading
@@ -226,6 +227,41 @@ class ImportExport(unittest.TestCase):
         self.assertIn(b"imported 100000 items", proc2.stderr)
         self.assert_all_items(self.scan_table("UsersStdin"), "table imported from standard input")
 
+    def test_ctrl_c_then_resume(self):
+        """SIGINT (what Ctrl-C sends) once the import has written some
+        items: exit 130 with a checkpoint left; the same command again
+        resumes from it, and the table ends with every item once."""
+        self.create_table("UsersResume")
+        argv = self.dynago("import", "--table", "UsersResume", "--progress-interval", "20ms", self.csv_path)
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        lines = []
+        for line in proc.stderr:
+            lines.append(line)
+            m = re.match(r"import: (\d+) items", line)
+            if m and int(m.group(1)) > 0:
+                proc.send_signal(signal.SIGINT)
+                break
+        rest = proc.stderr.read()
+        proc.stderr.close()
+        code = proc.wait(timeout=120)
+        err = "".join(lines) + rest
+        self.assertEqual(code, 130, err)
+        self.assertIn("interrupted: finishing the requests in flight", err)
+        self.assertRegex(err, r"import interrupted after \d+ items")
+        checkpoint = self.csv_path + ".dynago-checkpoint"
+        self.assertTrue(os.path.exists(checkpoint), err)
+        before = self.client.scan(TableName="UsersResume", Select="COUNT")["Count"]
+        self.assertGreater(before, 0)
+        self.assertLess(before, N)
+
+        again = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertRegex(again.stderr, r"^resuming from .*users\.csv\.dynago-checkpoint at line \d+ "
+                                       r"\(\d+ items imported before\)")
+        self.assertFalse(os.path.exists(checkpoint))
+        self.assert_all_items(self.scan_table("UsersResume"), "table after the resumed import")
+
     def test_bad_lines_are_reported_and_skipped(self):
         self.create_table("UsersBad")
         path = os.path.join(self.tmp.name, "bad.csv")
@@ -240,6 +276,87 @@ class ImportExport(unittest.TestCase):
         self.assertIn("3 bad lines", proc.stderr)
         got = sorted(it["pk"]["S"] for it in self.client.scan(TableName="UsersBad")["Items"])
         self.assertEqual(got, ["u1", "u3", "u6"])
+
+
+class CredentialChain(unittest.TestCase):
+    """Against a server that verifies signatures (`--auth FILE`), the
+    commands take their credentials from the standard AWS chain: the
+    environment, or a shared credentials file's profile (--profile); a key
+    the server does not know fails with its answer, exit status 2."""
+
+    AUTH = {"accounts": {"111122223333": {"users": {"loader": {
+        "accessKeys": [{"id": "AKIDLOADER", "secret": "loader-secret-0123456789"}],
+        "policies": [{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}]}}}}}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="dynago-transfer-auth-")
+        auth = os.path.join(cls.tmp.name, "auth.json")
+        with open(auth, "w") as f:
+            json.dump(cls.AUTH, f)
+        os.chmod(auth, 0o600)
+        port = free_port()
+        cls.server = LocalProcess(["-inMemory", "-sharedDb", "-port", str(port), "--auth", auth], port).start()
+        import boto3
+        cls.client = boto3.client("dynamodb", endpoint_url=cls.server.url, region_name="us-east-1",
+                                  aws_access_key_id="AKIDLOADER", aws_secret_access_key="loader-secret-0123456789")
+        cls.client.create_table(
+            TableName="Loaded", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+        wait_active(cls.client, "Loaded")
+        cls.input = os.path.join(cls.tmp.name, "in.jsonl")
+        with open(cls.input, "w") as f:
+            for i in range(50):
+                f.write(json.dumps({"id": "k%02d" % i, "n": i}) + "\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.server.stop()
+        finally:
+            cls.tmp.cleanup()
+
+    def run_import(self, env_extra, *args):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_EC2_METADATA_DISABLED="true")
+        env.update(env_extra)
+        return subprocess.run([dynago_bin(), "import", "--endpoint-url", self.server.url, "--table", "Loaded",
+                               "--progress", "none", "--restart", *args, self.input],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, env=env)
+
+    def count(self):
+        return self.client.scan(TableName="Loaded", Select="COUNT")["Count"]
+
+    def test_environment_credentials(self):
+        out = self.run_import({"AWS_ACCESS_KEY_ID": "AKIDLOADER", "AWS_SECRET_ACCESS_KEY": "loader-secret-0123456789"})
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("imported 50 items", out.stderr)
+        self.assertEqual(self.count(), 50)
+
+    def test_profile_credentials(self):
+        creds = os.path.join(self.tmp.name, "credentials")
+        with open(creds, "w") as f:
+            f.write("[loader]\naws_access_key_id = AKIDLOADER\naws_secret_access_key = loader-secret-0123456789\n")
+        out = self.run_import({"AWS_SHARED_CREDENTIALS_FILE": creds}, "--profile", "loader")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("imported 50 items", out.stderr)
+
+    def test_unknown_key_is_refused(self):
+        out = self.run_import({"AWS_ACCESS_KEY_ID": "AKIDSTRANGER", "AWS_SECRET_ACCESS_KEY": "whatever"})
+        self.assertEqual(out.returncode, 2, out.stderr)
+        self.assertIn("UnrecognizedClientException", out.stderr)
+        self.assertIn("The security token included in the request is invalid.", out.stderr)
+        self.assertNotIn("dummy", out.stderr)
+
+    def test_no_credentials_are_refused(self):
+        # On a loopback endpoint the commands sign with dummy credentials
+        # when the chain has none, which a server with --auth refuses.
+        out = self.run_import({})
+        self.assertEqual(out.returncode, 2, out.stderr)
+        self.assertIn("UnrecognizedClientException", out.stderr)
+        self.assertIn("no AWS credentials were found, so dummy ones were sent; a server started with --auth "
+                      "needs a key of its auth file", out.stderr)
 
 
 if __name__ == "__main__":

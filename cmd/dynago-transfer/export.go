@@ -135,7 +135,7 @@ func runExport(ctx context.Context, cfg exportConfig, stdout io.Writer, stderr i
 	}
 	info, err := describeTable(ctx, client, cfg.table)
 	if err != nil {
-		return res, fmt.Errorf("table %s: %w", cfg.table, err)
+		return res, fmt.Errorf("table %s: %w", cfg.table, cfg.explain(err))
 	}
 
 	cp := exportCheckpoint{Version: checkpointVersion, Command: "export", Table: cfg.table, Output: cfg.file,

@@ -175,7 +175,7 @@ func runImport(ctx, hard context.Context, cfg importConfig, stdin io.Reader, std
 	}
 	info, err := describeTable(ctx, client, cfg.table)
 	if err != nil {
-		return res, fmt.Errorf("table %s: %w", cfg.table, err)
+		return res, fmt.Errorf("table %s: %w", cfg.table, cfg.explain(err))
 	}
 
 	// The input, and its identity for the checkpoint.

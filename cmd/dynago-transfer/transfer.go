@@ -71,6 +71,10 @@ type transferFlags struct {
 
 	// export
 	columns string
+
+	// dummyCredentials is set by newClient when it signs with dummy
+	// credentials (a local endpoint, none in the chain).
+	dummyCredentials bool
 }
 
 // newTransferFlagSet declares the shared flags. Each default comes from
@@ -228,6 +232,7 @@ func (f *transferFlags) newClient(ctx context.Context) (*dynamodb.Client, error)
 	if local {
 		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 			cfg.Credentials = credentials.NewStaticCredentialsProvider("dynago", "dynago", "")
+			f.dummyCredentials = true
 		}
 	}
 	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
@@ -235,6 +240,16 @@ func (f *transferFlags) newClient(ctx context.Context) (*dynamodb.Client, error)
 			o.BaseEndpoint = aws.String(f.endpoint)
 		}
 	}), nil
+}
+
+// explain adds to a refusal of the dummy credentials what to do about it:
+// a local server started with --auth wants a key of its auth file.
+func (f *transferFlags) explain(err error) error {
+	if f.dummyCredentials && (isCode(err, "UnrecognizedClientException") || isCode(err, "InvalidSignatureException")) {
+		return fmt.Errorf("%w (no AWS credentials were found, so dummy ones were sent; a server started with --auth "+
+			"needs a key of its auth file: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass --profile)", err)
+	}
+	return err
 }
 
 // isLoopbackURL reports whether an endpoint URL names this machine.

@@ -18,15 +18,20 @@ import (
 	"github.com/dynago/dynago/internal/server"
 )
 
-// The auth file of TestBrowserAuth: one account with one user, "admin",
-// who may do anything. (The server verifies signatures against it; its
-// policies are not enforced yet: docs/security.md.)
+// The auth file of TestBrowserAuth: one account whose user "admin" may do
+// anything, and a user "reader" who may only read.
 const (
-	authAdminKey    = "AKIDCONSOLEADMIN"
-	authAdminSecret = "admin-secret-for-the-console-test"
-	authFile        = `{"accounts": {"111122223333": {"users": {
+	authAdminKey     = "AKIDCONSOLEADMIN"
+	authAdminSecret  = "admin-secret-for-the-console-test"
+	authReaderKey    = "AKIDCONSOLEREADER"
+	authReaderSecret = "reader-secret-for-the-console-test"
+	authFile         = `{"accounts": {"111122223333": {"users": {
   "admin": {"accessKeys": [{"id": "` + authAdminKey + `", "secret": "` + authAdminSecret + `"}],
-            "policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}]}
+            "policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}]},
+  "reader": {"accessKeys": [{"id": "` + authReaderKey + `", "secret": "` + authReaderSecret + `"}],
+             "policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+               "Action": ["dynamodb:ListTables", "dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive", "dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem"],
+               "Resource": "*"}]}]}
 }}}}`
 )
 
@@ -35,7 +40,8 @@ const (
 // signature: the console's placeholder key is refused and the page asks
 // for one, a wrong secret is refused with DynamoDB's signature error, the
 // right one shows the account's tables and items, every request the page
-// sends from then on signed with that key.
+// sends from then on signed with that key; and a user whose policies only
+// allow reading browses the table and is refused a delete in IAM's words.
 func TestBrowserAuth(t *testing.T) {
 	findChromium(t)
 	ctx := context.Background()
@@ -118,6 +124,26 @@ func TestBrowserAuth(t *testing.T) {
 		if a := r.headers["authorization"]; !strings.Contains(a, "Credential="+authAdminKey+"/") {
 			t.Errorf("%s after signing in signed %q, want the admin's key", r.headers["x-amz-target"], a)
 		}
+	}
+
+	// The reader browses, and is refused a delete.
+	b.click("#credentials-btn")
+	b.waitFor("the credentials dialog", `!!document.querySelector('#credentials-form')`)
+	signIn(authReaderKey, authReaderSecret)
+	b.waitText("#credentials-btn", authReaderKey)
+	b.route("/tables/Secured/items?mode=scan&as=reader")
+	b.waitFor("the scan, as the reader", `!!document.querySelector('#results[data-run]')`)
+	b.waitText("#items-grid", "only-for-the-account")
+	b.click("#items-grid tbody tr [data-action=delete]")
+	b.waitText(".modal", "Delete the item with key id = only-for-the-account?")
+	b.click("[data-confirm=yes]")
+	b.waitFor("IAM's refusal", `document.body.innerText.includes('AccessDeniedException')`)
+	b.waitFor("IAM's words", `document.body.innerText.includes('User: arn:aws:iam::111122223333:user/reader is not authorized to perform: dynamodb:DeleteItem on resource: arn:aws:dynamodb:us-east-1:111122223333:table/Secured because no identity-based policy allows the dynamodb:DeleteItem action')`)
+	b.shot("auth-access-denied", false)
+	got, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("Secured"), ConsistentRead: aws.Bool(true),
+		Key: map[string]types.AttributeValue{"id": str("only-for-the-account")}})
+	if err != nil || got.Item == nil {
+		t.Errorf("the item after the reader's refused delete: %v, %v", got, err)
 	}
 	b.checkProblems()
 }

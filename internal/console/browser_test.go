@@ -128,6 +128,7 @@ func TestBrowser(t *testing.T) {
 	run("stream shard roll-over", h.testStreamRollover)
 	run("credentials", h.testCredentials)
 	run("metrics", h.testMetrics)
+	run("indexes and protection", h.testIndexesAndProtection)
 	run("delete table", h.testDeleteTable)
 	run("requests are signed", h.testRequestsSigned)
 	b.checkProblems()
@@ -451,23 +452,97 @@ func (h *harness) testMetrics(t *testing.T) {
 	b.waitText("#tables-metrics-grid", "Orders")
 }
 
+// createIDTable creates an on-demand table keyed by id (S) through the SDK.
+func (h *harness) createIDTable(name string) {
+	h.t.Helper()
+	_, err := h.ddb.CreateTable(h.ctx, &dynamodb.CreateTableInput{
+		TableName:            aws.String(name),
+		BillingMode:          types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// testIndexesAndProtection adds a GSI to a table with items from the
+// table's Indexes tab, queries it through the SDK once the page shows it
+// ACTIVE, deletes it there, and turns deletion protection on.
+func (h *harness) testIndexesAndProtection(t *testing.T) {
+	b := h.b
+	h.createIDTable("Guarded")
+	for i, color := range []string{"red", "blue", "red"} {
+		h.putIn("Guarded", map[string]types.AttributeValue{"id": str(fmt.Sprintf("g%d", i)), "color": str(color)})
+	}
+	b.route("/tables/Guarded?tab=indexes")
+	b.waitFor("the indexes tab", `!!document.querySelector('#create-gsi')`)
+	b.click("#create-gsi")
+	b.waitFor("the index form", `!!document.querySelector('#gsi-form')`)
+	b.typeInto("#gsi-form input[name=gsi-name]", "ByColor")
+	b.typeInto("#gsi-form input[name=gsi-pk-name]", "color")
+	b.click(".modal-foot .btn.primary")
+	b.waitFor("the form to close", `!document.querySelector('#gsi-form')`)
+	b.waitFor("ByColor ACTIVE on the page", `(() => {
+		const tr = document.querySelector('#gsi-grid tr[data-index=ByColor]');
+		return !!tr && tr.textContent.includes('ACTIVE') && !tr.textContent.includes('backfilling');
+	})()`)
+	b.waitText("#gsi-grid tr[data-index=ByColor]", "color")
+	out, err := h.ddb.DescribeTable(h.ctx, &dynamodb.DescribeTableInput{TableName: aws.String("Guarded")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := out.Table.GlobalSecondaryIndexes; len(g) != 1 || aws.ToString(g[0].IndexName) != "ByColor" ||
+		keyString(g[0].KeySchema) != "color HASH" || g[0].Projection.ProjectionType != types.ProjectionTypeAll {
+		t.Errorf("GSIs after the console's Create index: %+v", g)
+	}
+	reds := h.query(&dynamodb.QueryInput{TableName: aws.String("Guarded"), IndexName: aws.String("ByColor"),
+		KeyConditionExpression: aws.String("color = :c"), ExpressionAttributeValues: map[string]types.AttributeValue{":c": str("red")}})
+	if len(reds) != 2 {
+		t.Errorf("the new index holds %d red items, want 2", len(reds))
+	}
+
+	b.js(`document.querySelector('#gsi-grid tr[data-index=ByColor] td.actions button').setAttribute('data-target', 'yes')`)
+	b.click("[data-target=yes]")
+	b.waitText(".modal", "Delete the global secondary index ByColor?")
+	b.click("[data-confirm=yes]")
+	b.waitFor("ByColor gone from the page", `!document.querySelector('#gsi-grid tr[data-index=ByColor]')`)
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		out, err := h.ddb.DescribeTable(h.ctx, &dynamodb.DescribeTableInput{TableName: aws.String("Guarded")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Table.GlobalSecondaryIndexes) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the deleted index is still described: %+v", out.Table.GlobalSecondaryIndexes)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	b.route("/tables/Guarded?tab=settings")
+	b.waitFor("the settings tab", `!!document.querySelector('#save-protection')`)
+	b.waitText("#save-protection", "Turn on deletion protection")
+	b.click("#save-protection")
+	b.waitText("#save-protection", "Turn off deletion protection")
+	out, err = h.ddb.DescribeTable(h.ctx, &dynamodb.DescribeTableInput{TableName: aws.String("Guarded")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !aws.ToBool(out.Table.DeletionProtectionEnabled) {
+		t.Error("deletion protection is off after the console turned it on")
+	}
+}
+
 // testDeleteTable deletes a table from its page: the Delete button stays
 // disabled until the table's name is typed, a protected table is refused
 // with DynamoDB's message, and an unprotected one goes.
 func (h *harness) testDeleteTable(t *testing.T) {
 	b := h.b
-	for _, name := range []string{"Scratch", "Guarded"} {
-		_, err := h.ddb.CreateTable(h.ctx, &dynamodb.CreateTableInput{
-			TableName:                 aws.String(name),
-			BillingMode:               types.BillingModePayPerRequest,
-			AttributeDefinitions:      []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
-			KeySchema:                 []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
-			DeletionProtectionEnabled: aws.Bool(name == "Guarded"),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	// Guarded is the previous step's table, protected from its page.
+	h.createIDTable("Scratch")
 	confirmDelete := func(name string) {
 		t.Helper()
 		b.route("/tables/" + name)
