@@ -19,6 +19,11 @@ type ScaleResult struct {
 	Small, Large           *Result
 	// LoadTime is how long loading the large table's extra items took.
 	LoadTime time.Duration
+	// LargeRSS is the server's resident set size with the large table
+	// loaded and compacted (0 when its pid is unknown), and DataBytes the
+	// items' size by DynamoDB's rule: issue 20 bounds the one by the other
+	// in memory.
+	LargeRSS, DataBytes int64
 }
 
 // P50Ratio is the large table's median Query latency over the small one's.
@@ -48,6 +53,10 @@ func PrintScale(w io.Writer, s *ScaleResult) {
 		fmtRatio(s.P50Ratio()), fmtRatio(s.P99Ratio()), fmtRatio(ratio(s.Large.ReqPerSec(), s.Small.ReqPerSec())),
 		s.LargeItems-s.SmallItems, s.LoadTime.Round(time.Millisecond),
 		float64(s.LargeItems-s.SmallItems)/s.LoadTime.Seconds())
+	if s.LargeRSS > 0 {
+		fmt.Fprintf(w, "server RSS with %d items: %s, %s the items' %s (%d x ~%d B)\n", s.LargeItems, fmtMB(s.LargeRSS),
+			fmtRatio(ratio(float64(s.LargeRSS), float64(s.DataBytes))), fmtMB(s.DataBytes), s.LargeItems, s.DataBytes/int64(s.LargeItems))
+	}
 }
 
 // RunScale loads small items, measures Query, loads up to large items with
@@ -69,7 +78,7 @@ func RunScale(ctx context.Context, endpoint string, cfg LoadConfig, small, large
 		return nil, err
 	}
 	query, _ := LookupWorkload("query")
-	res := &ScaleResult{SmallItems: small, LargeItems: large}
+	res := &ScaleResult{SmallItems: small, LargeItems: large, DataBytes: int64(large) * int64(cfg.ItemSize)}
 	res.Small = b.RunWorkloadKeys(ctx, fmt.Sprintf("%d items", small), query, pid, small)
 	fmt.Fprintf(log, "  query with %d items: p50 %s ms\n", small, fmtLatency(res.Small.Latency.Percentile(50)))
 	t0 := time.Now()
@@ -81,6 +90,9 @@ func RunScale(ctx context.Context, endpoint string, cfg LoadConfig, small, large
 	if pid > 0 {
 		waited := waitIdle(ctx, pid)
 		fmt.Fprintf(log, "  server idle %s after loading (background compactions done)\n", waited.Round(time.Millisecond))
+		if rss, err := procRSS(pid); err == nil {
+			res.LargeRSS = rss
+		}
 	}
 	res.Large = b.RunWorkloadKeys(ctx, fmt.Sprintf("%d items", large), query, pid, large)
 	fmt.Fprintf(log, "  query with %d items: p50 %s ms\n", large, fmtLatency(res.Large.Latency.Percentile(50)))

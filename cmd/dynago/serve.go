@@ -59,6 +59,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	tuneGC(ctx, getenv)
 	dataDir := cfg.DataDir
 	switch {
 	case cfg.TiKV != "":

@@ -579,20 +579,6 @@ func decodeRecord(b []byte) (*tableRecord, error) {
 	return rec, nil
 }
 
-// clone returns a deep copy of rec, for copy-on-write updates and for
-// descriptions handed to callers, who may keep or change them.
-func (rec *tableRecord) clone() *tableRecord {
-	b, err := json.Marshal(rec)
-	if err != nil {
-		panic(fmt.Sprintf("engine: cloning table record: %v", err)) // plain data: cannot fail
-	}
-	out := new(tableRecord)
-	if err := json.Unmarshal(b, out); err != nil {
-		panic(fmt.Sprintf("engine: cloning table record: %v", err))
-	}
-	return out
-}
-
 // nextTableID allocates a table id inside txn, which must have locked
 // tableIDKey. Ids come from a persisted counter and are never reused, so the
 // data of a deleted table can be dropped long after a new table of the same

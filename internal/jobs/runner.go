@@ -41,10 +41,9 @@ func (r *Runner) loop() {
 	}
 }
 
-// candidate is a job record seen by poll.
+// candidate is a job record seen by poll; claim reads it again.
 type candidate struct {
 	key []byte
-	rec *record
 }
 
 // poll claims and starts every job it can, up to the concurrency bound. It
@@ -60,8 +59,8 @@ func (r *Runner) poll(ctx context.Context) (next time.Time, err error) {
 	}
 	earliest := int64(0)
 	for it.Next() {
-		rec := new(record)
-		if err := json.Unmarshal(it.Value(), rec); err != nil {
+		rec, err := decodeLease(it.Value())
+		if err != nil {
 			r.log.Error("skipping an unreadable job record", "key", string(it.Key()), "err", err)
 			continue
 		}
@@ -78,7 +77,7 @@ func (r *Runner) poll(ctx context.Context) (next time.Time, err error) {
 			}
 			continue
 		}
-		found = append(found, candidate{key: bytes.Clone(it.Key()), rec: rec})
+		found = append(found, candidate{key: bytes.Clone(it.Key())})
 	}
 	if err := it.Err(); err != nil {
 		it.Close()
@@ -108,7 +107,7 @@ func (r *Runner) poll(ctx context.Context) (next time.Time, err error) {
 }
 
 // claimable reports whether a runner named owner may claim rec at now.
-func claimable(rec *record, owner string, now int64) bool {
+func claimable(rec lease, owner string, now int64) bool {
 	if rec.NotUntil > now {
 		return false
 	}
@@ -129,7 +128,7 @@ func (r *Runner) claim(ctx context.Context, key []byte) (*Job, error) {
 			return err
 		}
 		now := r.opts.Now()
-		if !claimable(rec, r.opts.Owner, now.UnixNano()) {
+		if !claimable(lease{Owner: rec.Owner, Expires: rec.Expires, NotUntil: rec.NotUntil}, r.opts.Owner, now.UnixNano()) {
 			return nil
 		}
 		rec.Owner = r.opts.Owner

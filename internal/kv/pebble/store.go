@@ -306,6 +306,12 @@ func (s *Store) NewSnapshot(ctx context.Context) (kv.Snapshot, error) {
 // keys, so the change log is never dropped. (Pebble's Excise would remove
 // covered data at once, but it is experimental, needs virtual sstables,
 // and is not atomic with the WAL; a tombstone is one line.)
+//
+// A range of at most smallDropKeys keys is deleted key by key instead, in
+// the same one batch: every range tombstone in a memtable is fragmented
+// again, all of them, by the first read after another one arrives, so a
+// test suite dropping a small table per test case made each drop cost in
+// proportion to the drops before it until the next flush.
 func (s *Store) DropRange(ctx context.Context, start, end []byte) error {
 	if err := s.enter(); err != nil {
 		return err
@@ -321,7 +327,51 @@ func (s *Store) DropRange(ctx context.Context, start, end []byte) error {
 	if bytes.Compare(start, end) >= 0 {
 		return nil
 	}
-	return s.deleteRange(start, end)
+	b := s.db.NewBatch()
+	defer b.Close()
+	small, err := deleteFewKeys(s.db, b, start, end)
+	if err != nil {
+		return err
+	}
+	if !small {
+		return s.deleteRange(start, end)
+	}
+	if b.Empty() {
+		// Nothing to delete; refused all the same where a write would be
+		// (a failed store, a full disk), as the range deletion was.
+		return s.admit()
+	}
+	return s.commit(b)
+}
+
+// smallDropKeys is the most keys DropRange deletes one by one rather
+// than with a range tombstone: a test case's table (its items, index
+// entries and stream records) fits; a table worth dropping in the
+// background does not.
+const smallDropKeys = 256
+
+// deleteFewKeys adds to b a point deletion of every key in [start, end),
+// if there are at most smallDropKeys of them; small is false, and b
+// holds an unfinished list, when there are more.
+func deleteFewKeys(r pdb.Reader, b *pdb.Batch, start, end []byte) (small bool, err error) {
+	it, err := r.NewIter(&pdb.IterOptions{LowerBound: start, UpperBound: end})
+	if err != nil {
+		return false, fmt.Errorf("kv/pebble: drop range: %w", err)
+	}
+	n := 0
+	for valid := it.First(); valid; valid = it.Next() {
+		if n++; n > smallDropKeys {
+			break
+		}
+		if err := b.Delete(it.Key(), nil); err != nil {
+			it.Close()
+			return false, fmt.Errorf("kv/pebble: drop range: %w", err)
+		}
+	}
+	if err := errors.Join(it.Error(), it.Close()); err != nil {
+		return false, fmt.Errorf("kv/pebble: drop range: %w", err)
+	}
+	return n <= smallDropKeys, nil
 }
 
 // deleteRange commits one range deletion in a batch of its own.
