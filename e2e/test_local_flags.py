@@ -20,12 +20,8 @@ import test_seed_large_object as large_object
 import test_seed_music as music
 import test_seed_ocr as ocr
 import test_seed_products as products
-<<<<<<< HEAD
 import test_seed_starbucks as starbucks
-from dynago_process import DynagoProcess, ServerTestCase, dynago_bin, free_port, wait_active, wait_healthy
-=======
-from dynago_process import DynagoProcess, dynago_bin, free_port, needs_disk, wait_active, wait_healthy
->>>>>>> tikv
+from dynago_process import DynagoProcess, ServerTestCase, dynago_bin, free_port, needs_disk, wait_active, wait_healthy
 
 
 class LocalProcess(DynagoProcess):

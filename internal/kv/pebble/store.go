@@ -354,7 +354,13 @@ const smallDropKeys = 256
 // if there are at most smallDropKeys of them; small is false, and b
 // holds an unfinished list, when there are more.
 func deleteFewKeys(r pdb.Reader, b *pdb.Batch, start, end []byte) (small bool, err error) {
-	it, err := r.NewIter(&pdb.IterOptions{LowerBound: start, UpperBound: end})
+	// An empty start is the start of the keyspace: no lower bound (Pebble
+	// asserts, in its invariants builds, that a seek key is not empty).
+	opts := &pdb.IterOptions{UpperBound: end}
+	if len(start) > 0 {
+		opts.LowerBound = start
+	}
+	it, err := r.NewIter(opts)
 	if err != nil {
 		return false, fmt.Errorf("kv/pebble: drop range: %w", err)
 	}
