@@ -91,6 +91,19 @@ func (e *Encoder) AppendBody(buf []byte, op Op) []byte {
 			buf = appendKey(buf, (op.Item+j)%e.ks.Items)
 		}
 		return append(buf, `]}}}`...)
+	case OpTransactWrite:
+		buf = append(buf, `{"TransactItems":[`...)
+		for j, item := range TransactItems(op.Item, e.ks) {
+			if j > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, `{"Put":{"TableName":"`...)
+			buf = append(buf, e.table...)
+			buf = append(buf, `","Item":`...)
+			buf = e.appendItem(buf, item)
+			buf = append(buf, `}}`...)
+		}
+		return append(buf, `]}`...)
 	case OpScan:
 		buf = e.appendTable(buf)
 		buf = append(buf, `,"Limit":`...)
@@ -138,7 +151,8 @@ func (e *Encoder) Payload(i int) string {
 // responseItems counts the items a successful response to kind carried or
 // wrote, reading only what it needs: a GetItem hit is 1 and a miss 0, a
 // Query or Scan its Count, a batch write its puts less those left
-// unprocessed, a batch get the items it returned, and a put or update 1.
+// unprocessed, a batch get the items it returned, a transaction its puts,
+// and a put or update 1.
 func responseItems(kind OpKind, body []byte) int {
 	switch kind {
 	case OpGet:
@@ -153,6 +167,8 @@ func responseItems(kind OpKind, body []byte) int {
 	case OpBatchGet:
 		// Every item read carries a "payload"; unprocessed keys do not.
 		return bytes.Count(body, []byte(`"payload":`))
+	case OpTransactWrite:
+		return transactSize // all or nothing: an error counts none
 	}
 	return 1
 }

@@ -20,12 +20,13 @@ const (
 	OpBatchWrite
 	OpScan
 	OpBatchGet
+	OpTransactWrite
 	numOpKinds
 )
 
 // Target is the X-Amz-Target operation name of k.
 func (k OpKind) Target() string {
-	return [...]string{"GetItem", "PutItem", "UpdateItem", "Query", "BatchWriteItem", "Scan", "BatchGetItem"}[k]
+	return [...]string{"GetItem", "PutItem", "UpdateItem", "Query", "BatchWriteItem", "Scan", "BatchGetItem", "TransactWriteItems"}[k]
 }
 
 const (
@@ -40,6 +41,8 @@ const (
 	// batchGetSize is the number of keys in one BatchGetItem, DynamoDB's
 	// maximum.
 	batchGetSize = 100
+	// transactSize is the number of puts in one TransactWriteItems.
+	transactSize = 4
 )
 
 // Op is one request a workload asks for, named by item indexes into the key
@@ -86,6 +89,10 @@ type weightedKind struct {
 	share int
 }
 
+// extraWorkloads are workloads that "all" leaves out: dynalite does not
+// implement transactions, so a comparison would show only its errors.
+var extraWorkloads = []string{"transact"}
+
 // workloadNames lists the workloads in the order reports show them.
 var workloadNames = []string{"put", "get", "query", "update", "batchwrite", "scan", "batchget", "mixed"}
 
@@ -100,6 +107,7 @@ func LookupWorkload(name string) (*Workload, error) {
 	single := map[string]OpKind{
 		"put": OpPut, "get": OpGet, "query": OpQuery, "update": OpUpdate,
 		"batchwrite": OpBatchWrite, "scan": OpScan, "batchget": OpBatchGet,
+		"transact": OpTransactWrite,
 	}
 	if k, ok := single[name]; ok {
 		return newWorkload(name, map[OpKind]int{k: 1}), nil
@@ -107,7 +115,7 @@ func LookupWorkload(name string) (*Workload, error) {
 	if name == "mixed" {
 		return newWorkload(name, mixedWeights()), nil
 	}
-	return nil, fmt.Errorf("unknown workload %q (want one of %s or all)", name, strings.Join(workloadNames, ", "))
+	return nil, fmt.Errorf("unknown workload %q (want one of %s or all)", name, strings.Join(append(workloadNames[:len(workloadNames):len(workloadNames)], extraWorkloads...), ", "))
 }
 
 // ParseWorkloads resolves a comma-separated list of workload names; "all"
@@ -192,6 +200,16 @@ func (w *Workload) Next(rng *rand.Rand, ks Keyspace) Op {
 // puts: batchSize consecutive items, wrapping at the end of the keyspace.
 func BatchItems(first int, ks Keyspace) [batchSize]int {
 	var out [batchSize]int
+	for j := range out {
+		out[j] = (first + j) % ks.Items
+	}
+	return out
+}
+
+// TransactItems returns the distinct items a TransactWriteItems starting
+// at first puts: transactSize consecutive items, wrapping.
+func TransactItems(first int, ks Keyspace) [transactSize]int {
+	var out [transactSize]int
 	for j := range out {
 		out[j] = (first + j) % ks.Items
 	}

@@ -15,6 +15,7 @@ func TestParseWorkloads(t *testing.T) {
 		{in: "get", want: []string{"get"}},
 		{in: "put, query,mixed", want: []string{"put", "query", "mixed"}},
 		{in: "all", want: workloadNames},
+		{in: "transact,get", want: []string{"transact", "get"}},
 		{in: "", wantErr: true},
 		{in: "get,delete", wantErr: true},
 	}
@@ -49,6 +50,7 @@ func TestSingleWorkloadsIssueOnlyTheirOp(t *testing.T) {
 		{"batchwrite", OpBatchWrite, false},
 		{"scan", OpScan, true},
 		{"batchget", OpBatchGet, true},
+		{"transact", OpTransactWrite, false},
 	}
 	ks := Keyspace{Items: 1003} // a short last partition
 	rng := rand.New(rand.NewPCG(5, 6))
