@@ -42,7 +42,7 @@ func (c *LoadConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Warmup, "warmup", time.Second, "unmeasured load before each window")
 	fs.IntVar(&c.ItemSize, "item-size", defaultItemSize, "approximate item size in bytes (DynamoDB's size rule)")
 	fs.IntVar(&c.Keys, "keys", defaultKeys, "distinct items, in 10-item partitions; loaded first for get/query/update/scan/mixed")
-	fs.StringVar(&c.Workloads, "workload", "all", "comma-separated: put, get, query, update, batchwrite, scan, mixed, or all")
+	fs.StringVar(&c.Workloads, "workload", "all", "comma-separated: put, get, query, update, batchwrite, scan, batchget, mixed, transact (not in all: dynalite has no transactions), or all")
 	fs.StringVar(&c.Table, "table", "dynago_bench", "table the tool creates (deleting any old one) and loads")
 	fs.StringVar(&c.Client, "client", "lean", "lean (fasthttp + own SigV4 signer, checked against the SDK's) or sdk (aws-sdk-go-v2 DynamoDB client over net/http)")
 	fs.Uint64Var(&c.Seed, "seed", 1, "seed of the key sequence")

@@ -80,6 +80,30 @@ func (e *Encoder) AppendBody(buf []byte, op Op) []byte {
 			buf = append(buf, `}}`...)
 		}
 		return append(buf, `]}}`...)
+	case OpBatchGet:
+		buf = append(buf, `{"RequestItems":{"`...)
+		buf = append(buf, e.table...)
+		buf = append(buf, `":{"Keys":[`...)
+		for j := range min(batchGetSize, e.ks.Items) {
+			if j > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendKey(buf, (op.Item+j)%e.ks.Items)
+		}
+		return append(buf, `]}}}`...)
+	case OpTransactWrite:
+		buf = append(buf, `{"TransactItems":[`...)
+		for j, item := range TransactItems(op.Item, e.ks) {
+			if j > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, `{"Put":{"TableName":"`...)
+			buf = append(buf, e.table...)
+			buf = append(buf, `","Item":`...)
+			buf = e.appendItem(buf, item)
+			buf = append(buf, `}}`...)
+		}
+		return append(buf, `]}`...)
 	case OpScan:
 		buf = e.appendTable(buf)
 		buf = append(buf, `,"Limit":`...)
@@ -127,7 +151,8 @@ func (e *Encoder) Payload(i int) string {
 // responseItems counts the items a successful response to kind carried or
 // wrote, reading only what it needs: a GetItem hit is 1 and a miss 0, a
 // Query or Scan its Count, a batch write its puts less those left
-// unprocessed, and a put or update 1.
+// unprocessed, a batch get the items it returned, a transaction its puts,
+// and a put or update 1.
 func responseItems(kind OpKind, body []byte) int {
 	switch kind {
 	case OpGet:
@@ -139,6 +164,11 @@ func responseItems(kind OpKind, body []byte) int {
 		return jsonIntField(body, `"Count":`)
 	case OpBatchWrite:
 		return batchSize - bytes.Count(body, []byte(`"PutRequest"`))
+	case OpBatchGet:
+		// Every item read carries a "payload"; unprocessed keys do not.
+		return bytes.Count(body, []byte(`"payload":`))
+	case OpTransactWrite:
+		return transactSize // all or nothing: an error counts none
 	}
 	return 1
 }

@@ -122,6 +122,37 @@ func TestBodiesAreTheDynamoDBRequests(t *testing.T) {
 		checkKey(t, map[string]av{"pk": r.PutRequest.Item["pk"], "sk": r.PutRequest.Item["sk"]}, want)
 	}
 
+	var tw struct {
+		TransactItems []struct {
+			Put struct {
+				TableName string
+				Item      map[string]av
+			}
+		}
+	}
+	decode(OpTransactWrite, &tw)
+	if len(tw.TransactItems) != transactSize {
+		t.Fatalf("TransactWriteItems has %d items, want %d", len(tw.TransactItems), transactSize)
+	}
+	for j, ti := range tw.TransactItems {
+		if ti.Put.TableName != "bench_t" {
+			t.Errorf("TransactWriteItems put %d on table %q", j, ti.Put.TableName)
+		}
+		checkKey(t, map[string]av{"pk": ti.Put.Item["pk"], "sk": ti.Put.Item["sk"]}, TransactItems(item, enc.ks)[j])
+	}
+
+	var bg struct {
+		RequestItems map[string]struct{ Keys []map[string]av }
+	}
+	decode(OpBatchGet, &bg)
+	keys := bg.RequestItems["bench_t"].Keys
+	if len(bg.RequestItems) != 1 || len(keys) != batchGetSize {
+		t.Fatalf("BatchGetItem has %d tables and %d keys, want 1 and %d", len(bg.RequestItems), len(keys), batchGetSize)
+	}
+	for j, k := range keys {
+		checkKey(t, k, BatchGetItems(item, enc.ks)[j])
+	}
+
 	var scan struct {
 		TableName         string
 		Limit             int
@@ -190,6 +221,9 @@ func TestResponseItems(t *testing.T) {
 		{OpQuery, `{"Count":0,"Items":[],"ScannedCount":0}`, 0},
 		{OpBatchWrite, `{"UnprocessedItems":{}}`, 25},
 		{OpBatchWrite, `{"UnprocessedItems":{"t":[{"PutRequest":{"Item":{}}},{"PutRequest":{"Item":{}}}]}}`, 23},
+		{OpBatchGet, `{"Responses":{"t":[{"pk":{"S":"p1"},"payload":{"S":"x"}},{"payload":{"S":"y"},"pk":{"S":"p2"}}]},"UnprocessedKeys":{"t":{"Keys":[{"pk":{"S":"p3"}}]}}}`, 2},
+		{OpBatchGet, `{"Responses":{"t":[]},"UnprocessedKeys":{}}`, 0},
+		{OpTransactWrite, `{}`, transactSize},
 		{OpPut, `{}`, 1},
 		{OpUpdate, `{}`, 1},
 	}

@@ -135,6 +135,27 @@ func (w sdkWorker) Do(ctx context.Context, op Op) (int, error) {
 			return 0, sdkError(err)
 		}
 		return batchSize - len(out.UnprocessedItems[c.table]), nil
+	case OpBatchGet:
+		items := BatchGetItems(op.Item, c.enc.ks)
+		keys := make([]map[string]types.AttributeValue, len(items))
+		for j, item := range items {
+			keys[j] = sdkKey(item)
+		}
+		out, err := c.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{c.table: {Keys: keys}}})
+		if err != nil {
+			return 0, sdkError(err)
+		}
+		return len(out.Responses[c.table]), nil
+	case OpTransactWrite:
+		items := TransactItems(op.Item, c.enc.ks)
+		reqs := make([]types.TransactWriteItem, len(items))
+		for j, item := range items {
+			reqs[j] = types.TransactWriteItem{Put: &types.Put{TableName: table, Item: c.sdkItem(item)}}
+		}
+		if _, err := c.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: reqs}); err != nil {
+			return 0, sdkError(err)
+		}
+		return transactSize, nil
 	case OpScan:
 		out, err := c.db.Scan(ctx, &dynamodb.ScanInput{TableName: table, Limit: aws.Int32(scanLimit), ExclusiveStartKey: sdkKey(op.Item)})
 		if err != nil {

@@ -19,12 +19,14 @@ const (
 	OpQuery
 	OpBatchWrite
 	OpScan
+	OpBatchGet
+	OpTransactWrite
 	numOpKinds
 )
 
 // Target is the X-Amz-Target operation name of k.
 func (k OpKind) Target() string {
-	return [...]string{"GetItem", "PutItem", "UpdateItem", "Query", "BatchWriteItem", "Scan"}[k]
+	return [...]string{"GetItem", "PutItem", "UpdateItem", "Query", "BatchWriteItem", "Scan", "BatchGetItem", "TransactWriteItems"}[k]
 }
 
 const (
@@ -36,6 +38,11 @@ const (
 	batchSize = 25
 	// scanLimit is the Limit of one Scan page.
 	scanLimit = 100
+	// batchGetSize is the number of keys in one BatchGetItem, DynamoDB's
+	// maximum.
+	batchGetSize = 100
+	// transactSize is the number of puts in one TransactWriteItems.
+	transactSize = 4
 )
 
 // Op is one request a workload asks for, named by item indexes into the key
@@ -82,8 +89,12 @@ type weightedKind struct {
 	share int
 }
 
+// extraWorkloads are workloads that "all" leaves out: dynalite does not
+// implement transactions, so a comparison would show only its errors.
+var extraWorkloads = []string{"transact"}
+
 // workloadNames lists the workloads in the order reports show them.
-var workloadNames = []string{"put", "get", "query", "update", "batchwrite", "scan", "mixed"}
+var workloadNames = []string{"put", "get", "query", "update", "batchwrite", "scan", "batchget", "mixed"}
 
 // mixedWeights is the mixed workload: read-mostly, like the applications
 // DynamoDB serves (percent).
@@ -95,7 +106,8 @@ func mixedWeights() map[OpKind]int {
 func LookupWorkload(name string) (*Workload, error) {
 	single := map[string]OpKind{
 		"put": OpPut, "get": OpGet, "query": OpQuery, "update": OpUpdate,
-		"batchwrite": OpBatchWrite, "scan": OpScan,
+		"batchwrite": OpBatchWrite, "scan": OpScan, "batchget": OpBatchGet,
+		"transact": OpTransactWrite,
 	}
 	if k, ok := single[name]; ok {
 		return newWorkload(name, map[OpKind]int{k: 1}), nil
@@ -103,7 +115,7 @@ func LookupWorkload(name string) (*Workload, error) {
 	if name == "mixed" {
 		return newWorkload(name, mixedWeights()), nil
 	}
-	return nil, fmt.Errorf("unknown workload %q (want one of %s or all)", name, strings.Join(workloadNames, ", "))
+	return nil, fmt.Errorf("unknown workload %q (want one of %s or all)", name, strings.Join(append(workloadNames[:len(workloadNames):len(workloadNames)], extraWorkloads...), ", "))
 }
 
 // ParseWorkloads resolves a comma-separated list of workload names; "all"
@@ -156,7 +168,7 @@ func newWorkload(name string, weights map[OpKind]int) *Workload {
 func (w *Workload) NeedsData() bool {
 	for _, c := range w.cumulative {
 		switch c.kind {
-		case OpGet, OpQuery, OpScan, OpUpdate:
+		case OpGet, OpQuery, OpScan, OpUpdate, OpBatchGet:
 			return true
 		}
 	}
@@ -188,6 +200,27 @@ func (w *Workload) Next(rng *rand.Rand, ks Keyspace) Op {
 // puts: batchSize consecutive items, wrapping at the end of the keyspace.
 func BatchItems(first int, ks Keyspace) [batchSize]int {
 	var out [batchSize]int
+	for j := range out {
+		out[j] = (first + j) % ks.Items
+	}
+	return out
+}
+
+// TransactItems returns the distinct items a TransactWriteItems starting
+// at first puts: transactSize consecutive items, wrapping.
+func TransactItems(first int, ks Keyspace) [transactSize]int {
+	var out [transactSize]int
+	for j := range out {
+		out[j] = (first + j) % ks.Items
+	}
+	return out
+}
+
+// BatchGetItems returns the distinct items a batch get starting at first
+// reads: batchGetSize consecutive items (fewer when the keyspace is
+// smaller), wrapping at the end of the keyspace.
+func BatchGetItems(first int, ks Keyspace) []int {
+	out := make([]int, min(batchGetSize, ks.Items))
 	for j := range out {
 		out[j] = (first + j) % ks.Items
 	}

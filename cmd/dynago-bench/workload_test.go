@@ -15,6 +15,7 @@ func TestParseWorkloads(t *testing.T) {
 		{in: "get", want: []string{"get"}},
 		{in: "put, query,mixed", want: []string{"put", "query", "mixed"}},
 		{in: "all", want: workloadNames},
+		{in: "transact,get", want: []string{"transact", "get"}},
 		{in: "", wantErr: true},
 		{in: "get,delete", wantErr: true},
 	}
@@ -48,6 +49,8 @@ func TestSingleWorkloadsIssueOnlyTheirOp(t *testing.T) {
 		{"update", OpUpdate, true},
 		{"batchwrite", OpBatchWrite, false},
 		{"scan", OpScan, true},
+		{"batchget", OpBatchGet, true},
+		{"transact", OpTransactWrite, false},
 	}
 	ks := Keyspace{Items: 1003} // a short last partition
 	rng := rand.New(rand.NewPCG(5, 6))
@@ -133,6 +136,25 @@ func TestMixedFollowsItsWeights(t *testing.T) {
 	}
 	if !w.NeedsData() {
 		t.Error("mixed reads, so it needs data")
+	}
+}
+
+// A batch get names batchGetSize distinct keys, wrapping, and no more
+// than the keyspace holds.
+func TestBatchGetItemsAreDistinctAndWrap(t *testing.T) {
+	for _, n := range []int{1000, batchSize} {
+		ks := Keyspace{Items: n}
+		items := BatchGetItems(n-3, ks)
+		if len(items) != min(batchGetSize, n) || items[0] != n-3 || items[3] != 0 {
+			t.Errorf("%d keys: BatchGetItems(%d) = %v", n, n-3, items)
+		}
+		seen := map[int]bool{}
+		for _, i := range items {
+			if seen[i] {
+				t.Errorf("%d keys: item %d twice", n, i)
+			}
+			seen[i] = true
+		}
 	}
 }
 

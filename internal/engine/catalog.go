@@ -203,7 +203,14 @@ func (st *catalogState) sortNames() {
 // readCatalogVersion reads the catalog version through r (0 before the
 // first table change).
 func readCatalogVersion(ctx context.Context, r kv.Reader) (uint64, error) {
-	b, err := r.Get(ctx, []byte(catalogVersionKey))
+	return readVersionAt(ctx, r, []byte(catalogVersionKey))
+}
+
+// readVersionAt is readCatalogVersion with the key given: syncCatalog,
+// which runs for every request, passes the DB's own copy, so that the
+// conversion of the key does not allocate each time.
+func readVersionAt(ctx context.Context, r kv.Reader, key []byte) (uint64, error) {
+	b, err := r.Get(ctx, key)
 	switch {
 	case errors.Is(err, kv.ErrNotFound):
 		return 0, nil
@@ -229,7 +236,7 @@ func decodeEntry(b []byte) (*catalogEntry, error) {
 // a write transaction r is the Txn, under the write's locks.
 func (db *DB) syncCatalog(ctx context.Context, r kv.Reader) (*catalogState, error) {
 	start := catalogClock()
-	v, err := readCatalogVersion(ctx, r)
+	v, err := readVersionAt(ctx, r, db.versionKey)
 	if err != nil {
 		return nil, err
 	}

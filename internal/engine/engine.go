@@ -169,6 +169,10 @@ type DB struct {
 	// writeHook, set by tests before the first write, sees every item
 	// write (write.go).
 	writeHook writeHook
+
+	// versionKey is catalogVersionKey as bytes, which the store never
+	// changes: syncCatalog reads it for every request.
+	versionKey []byte
 }
 
 // exprCacheSize bounds the parsed-expression cache, in entries.
@@ -188,7 +192,8 @@ func Open(ctx context.Context, store kv.Store, opts Options) (*DB, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	db := &DB{store: store, opts: opts, exprs: expr.NewCache(exprCacheSize), validator: api.NewValidator()}
+	db := &DB{store: store, opts: opts, exprs: expr.NewCache(exprCacheSize), validator: api.NewValidator(),
+		versionKey: []byte(catalogVersionKey)}
 	db.bindOperations()
 	cat, err := loadCatalog(ctx, db)
 	if err != nil {

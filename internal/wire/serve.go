@@ -14,7 +14,6 @@ import (
 	"math/rand/v2"
 	"mime"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/dynago/dynago/internal/api"
@@ -326,7 +325,7 @@ func (h *Handler) write(ex exchange, contentType string, status int, body []byte
 	if contentType != "" {
 		ex.setHeader(headerContentType, contentType)
 	}
-	ex.setHeader(headerCRC32, strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
+	ex.setCRC32(crc32.ChecksumIEEE(body))
 	ex.respond(status, body)
 	return status
 }
