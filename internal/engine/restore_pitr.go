@@ -136,27 +136,35 @@ func (db *DB) pitrView(ctx context.Context, j *jobs.Job, spec *restoreSpec) (*vi
 			return nil, &taskFailure{Code: "InvalidRestoreTime", Message: "The restore time is earlier than the table's first point-in-time base"}
 		}
 	}
-	name := restoreDataName(spec.TableID)
-	if err := db.dropData(ctx, name); err != nil {
-		return nil, err
-	}
+	return db.replayView(ctx, j, src.table, shards, b, spec.At, restoreDataName(spec.TableID))
+}
+
+// replayView replays the log of table t from base b's positions up to at
+// onto the overlay of the data named name and returns the view of the
+// base through it. A roll of the base that ended meanwhile may have
+// trimmed records the replay was still to read: then the overlay is
+// dropped and replayed again from the rolled base, which holds them (a
+// roll merges before it trims, and trims before it saves the base).
+func (db *DB) replayView(ctx context.Context, j *jobs.Job, t *Table, shards int, b *pitrBase, at int64, name string) (*view, error) {
 	for {
-		if _, err := db.replayInto(ctx, j, src.table, shards, b.Positions, spec.At, name); err != nil {
+		if err := db.dropData(ctx, name); err != nil {
 			return nil, err
 		}
-		// A roll of the base that ended meanwhile may have trimmed
-		// records the replay read past: the base now holds them, and
-		// replaying again from its new positions covers the rest.
-		nb, err := db.getPITRBase(ctx, db.store, spec.SourceID)
+		if _, err := db.replayInto(ctx, j, t, shards, b.Positions, at, name); err != nil {
+			return nil, err
+		}
+		nb, err := db.getPITRBase(ctx, db.store, t.ID)
 		if err != nil {
 			return nil, err
 		}
 		if nb == nil || slices.Equal(nb.Positions, b.Positions) {
-			break
+			return &view{Base: b.Data, Overlay: name}, nil
+		}
+		if nb.Time > at {
+			return nil, &taskFailure{Code: "InvalidRestoreTime", Message: "The point-in-time base rolled past the restore time"}
 		}
 		b = nb
 	}
-	return &view{Base: b.Data, Overlay: name}, nil
 }
 
 // changedAfter reports whether a record in a log of table id before
@@ -215,23 +223,7 @@ func (db *DB) pitrViewAt(ctx context.Context, j *jobs.Job, t *Table, name string
 	if cl := e.rec.ChangeLog; cl != nil {
 		shards = max(cl.Shards, 1)
 	}
-	if err := db.dropData(ctx, name); err != nil {
-		return nil, err
-	}
-	for {
-		if _, err := db.replayInto(ctx, j, t, shards, b.Positions, at, name); err != nil {
-			return nil, err
-		}
-		nb, err := db.getPITRBase(ctx, db.store, t.ID)
-		if err != nil {
-			return nil, err
-		}
-		if nb == nil || slices.Equal(nb.Positions, b.Positions) {
-			break
-		}
-		b = nb
-	}
-	return &view{Base: b.Data, Overlay: name}, nil
+	return db.replayView(ctx, j, t, shards, b, at, name)
 }
 
 // exportView writes every item of a view to an export.
