@@ -52,6 +52,9 @@ func (db *DB) restoreTableToPointInTime(ctx context.Context, in *api.RestoreTabl
 		return nil, apierr.Newf(apierr.PointInTimeRecoveryUnavailableException, "Point in time recovery is not enabled for table '%s'", e.table.Name)
 	}
 	cb := db.continuousBackups(e.rec, db.opts.Now()).PointInTimeRecoveryDescription
+	if err := db.raiseToBase(ctx, e.rec, cb); err != nil {
+		return nil, err
+	}
 	earliest, newest := *cb.EarliestRestorableDateTime, *cb.LatestRestorableDateTime
 	at := apiTimeMicros(newest)
 	if !latest {
@@ -127,7 +130,13 @@ func (db *DB) pitrView(ctx context.Context, j *jobs.Job, spec *restoreSpec) (*vi
 	if spec.At < b.Time {
 		// The base was copied after the time (PITR was enabled just
 		// before it): it is the state at the time if nothing in the log
-		// before its positions is later than the time.
+		// before its positions is later than the time, which only a
+		// whole log can tell.
+		if floor, err := db.pitrFloor(ctx, src.rec); err != nil {
+			return nil, err
+		} else if floor > 0 {
+			return nil, &taskFailure{Code: "InvalidRestoreTime", Message: "The restore time is earlier than the table's point-in-time base, and the log before it is trimmed"}
+		}
 		later, err := db.changedAfter(ctx, spec.SourceID, shards, b.Positions, spec.At)
 		if err != nil {
 			return nil, err
