@@ -65,8 +65,17 @@ func waitRestoredTable(t *testing.T, client *dynamodb.Client, table, logPath str
 		if d.Table.TableStatus != types.TableStatusCreating {
 			t.Fatalf("restored %s is %s", table, d.Table.TableStatus)
 		}
-		if _, err := client.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table), Limit: aws.Int32(1)}); err == nil ||
-			!strings.Contains(err.Error(), "ResourceNotFoundException") {
+		_, err = client.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table), Limit: aws.Int32(1)})
+		if err == nil {
+			// The restore may have ended since DescribeTable: then the
+			// table is ACTIVE now.
+			d, derr := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+			if derr != nil || d.Table.TableStatus != types.TableStatusActive {
+				t.Fatalf("Scan of the CREATING table %s succeeded (status now %v, %v)", table, d, derr)
+			}
+			return
+		}
+		if !strings.Contains(err.Error(), "ResourceNotFoundException") {
 			t.Fatalf("Scan of the CREATING table %s: %v, want ResourceNotFoundException", table, err)
 		}
 		if time.Now().After(deadline) {

@@ -93,7 +93,33 @@ func (db *DB) describeContinuousBackups(ctx context.Context, in *api.DescribeCon
 	if e == nil {
 		return nil, errContinuousTableNotFound(name)
 	}
-	return &api.DescribeContinuousBackupsOutput{ContinuousBackupsDescription: db.continuousBackups(e.rec, db.opts.Now())}, nil
+	d := db.continuousBackups(e.rec, db.opts.Now())
+	if err := db.raiseToBase(ctx, e.rec, d.PointInTimeRecoveryDescription); err != nil {
+		return nil, err
+	}
+	return &api.DescribeContinuousBackupsOutput{ContinuousBackupsDescription: d}, nil
+}
+
+// raiseToBase raises a PITR window's EarliestRestorableDateTime to the
+// table's base when the log before the base may be gone (pitrFloor): a
+// recovery period lengthened after the log was trimmed to a shorter one
+// cannot reach back further than what was kept.
+func (db *DB) raiseToBase(ctx context.Context, rec *tableRecord, p *api.PointInTimeRecoveryDescription) error {
+	if !rec.pitrEnabled() {
+		return nil
+	}
+	floor, err := db.pitrFloor(ctx, rec)
+	if err != nil || floor <= apiTimeMicros(*p.EarliestRestorableDateTime) {
+		return err
+	}
+	// Described to the second, rounded up: every time in the window is
+	// restorable.
+	earliest := time.UnixMicro(floor).Add(time.Second - time.Microsecond).Truncate(time.Second)
+	p.EarliestRestorableDateTime = api.Ptr(api.NewTime(earliest))
+	if apiTime(*p.LatestRestorableDateTime).Before(earliest) {
+		p.LatestRestorableDateTime = p.EarliestRestorableDateTime
+	}
+	return nil
 }
 
 // continuousBackups describes rec's continuous backups as of now.

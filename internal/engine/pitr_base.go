@@ -167,6 +167,29 @@ func (db *DB) dropBase(ctx context.Context, j *jobs.Job, st *catalogState, id ui
 	return db.dropData(ctx, pitrDataName(id))
 }
 
+// pitrFloor returns the earliest time (unix µs) a point-in-time restore of
+// rec's table is exact at when that is later than its recovery window
+// says: the base's time once records logged before the base may be gone
+// (a roll trimmed them, or the stream job did, under a shorter period).
+// It is 0 while the log since PITR was enabled is whole, or no base
+// exists yet.
+func (db *DB) pitrFloor(ctx context.Context, rec *tableRecord) (int64, error) {
+	b, err := db.getPITRBase(ctx, db.store, rec.ID)
+	if err != nil || b == nil || b.EnabledAt != rec.PITR.EnabledAt {
+		return 0, err
+	}
+	for shard := range max(len(b.Positions), 1) {
+		h, err := db.trimHorizon(ctx, changeLogName(rec.ID, shard))
+		if err != nil {
+			return 0, err
+		}
+		if h > 0 {
+			return b.Time, nil
+		}
+	}
+	return 0, nil
+}
+
 // restoring reports whether a point-in-time restore from the table with
 // id is in progress.
 func restoring(st *catalogState, id uint64) bool {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/apierr"
 	"github.com/dynago/dynago/internal/attr"
 	"github.com/dynago/dynago/internal/kv"
 )
@@ -110,6 +111,22 @@ func TestPITRBaseRollAndTrim(t *testing.T) {
 	}
 	if got := tableItems(t, db, dst.table); !maps.Equal(got, latest) {
 		t.Errorf("restored after the trim: %d items, want %d", len(got), len(latest))
+	}
+
+	// A longer period cannot reach behind the trimmed log: the window
+	// starts at the base.
+	long := int64(35)
+	if _, err := updatePITR(t, db, "src", true, &long); err != nil {
+		t.Fatal(err)
+	}
+	p := describePITR(t, db, "src")
+	if got := apiTimeMicros(*p.EarliestRestorableDateTime); got < rolled.Time {
+		t.Errorf("EarliestRestorableDateTime %v is before the base %v", time.UnixMicro(got), time.UnixMicro(rolled.Time))
+	}
+	_, err = db.RestoreTableToPointInTime(ctx, &api.RestoreTableToPointInTimeInput{SourceTableName: api.Ptr("src"),
+		TargetTableName: api.Ptr("too_early"), RestoreDateTime: api.Ptr(api.NewTime(time.UnixMicro(rolled.Time).Add(-time.Hour)))})
+	if !isCode(err, apierr.InvalidRestoreTimeException) {
+		t.Errorf("restore before the rolled base: %v, want InvalidRestoreTimeException", err)
 	}
 }
 

@@ -52,6 +52,9 @@ func (db *DB) restoreTableToPointInTime(ctx context.Context, in *api.RestoreTabl
 		return nil, apierr.Newf(apierr.PointInTimeRecoveryUnavailableException, "Point in time recovery is not enabled for table '%s'", e.table.Name)
 	}
 	cb := db.continuousBackups(e.rec, db.opts.Now()).PointInTimeRecoveryDescription
+	if err := db.raiseToBase(ctx, e.rec, cb); err != nil {
+		return nil, err
+	}
 	earliest, newest := *cb.EarliestRestorableDateTime, *cb.LatestRestorableDateTime
 	at := apiTimeMicros(newest)
 	if !latest {
@@ -127,7 +130,13 @@ func (db *DB) pitrView(ctx context.Context, j *jobs.Job, spec *restoreSpec) (*vi
 	if spec.At < b.Time {
 		// The base was copied after the time (PITR was enabled just
 		// before it): it is the state at the time if nothing in the log
-		// before its positions is later than the time.
+		// before its positions is later than the time, which only a
+		// whole log can tell.
+		if floor, err := db.pitrFloor(ctx, src.rec); err != nil {
+			return nil, err
+		} else if floor > 0 {
+			return nil, &taskFailure{Code: "InvalidRestoreTime", Message: "The restore time is earlier than the table's point-in-time base, and the log before it is trimmed"}
+		}
 		later, err := db.changedAfter(ctx, spec.SourceID, shards, b.Positions, spec.At)
 		if err != nil {
 			return nil, err
@@ -136,27 +145,35 @@ func (db *DB) pitrView(ctx context.Context, j *jobs.Job, spec *restoreSpec) (*vi
 			return nil, &taskFailure{Code: "InvalidRestoreTime", Message: "The restore time is earlier than the table's first point-in-time base"}
 		}
 	}
-	name := restoreDataName(spec.TableID)
-	if err := db.dropData(ctx, name); err != nil {
-		return nil, err
-	}
+	return db.replayView(ctx, j, src.table, shards, b, spec.At, restoreDataName(spec.TableID))
+}
+
+// replayView replays the log of table t from base b's positions up to at
+// onto the overlay of the data named name and returns the view of the
+// base through it. A roll of the base that ended meanwhile may have
+// trimmed records the replay was still to read: then the overlay is
+// dropped and replayed again from the rolled base, which holds them (a
+// roll merges before it trims, and trims before it saves the base).
+func (db *DB) replayView(ctx context.Context, j *jobs.Job, t *Table, shards int, b *pitrBase, at int64, name string) (*view, error) {
 	for {
-		if _, err := db.replayInto(ctx, j, src.table, shards, b.Positions, spec.At, name); err != nil {
+		if err := db.dropData(ctx, name); err != nil {
 			return nil, err
 		}
-		// A roll of the base that ended meanwhile may have trimmed
-		// records the replay read past: the base now holds them, and
-		// replaying again from its new positions covers the rest.
-		nb, err := db.getPITRBase(ctx, db.store, spec.SourceID)
+		if _, err := db.replayInto(ctx, j, t, shards, b.Positions, at, name); err != nil {
+			return nil, err
+		}
+		nb, err := db.getPITRBase(ctx, db.store, t.ID)
 		if err != nil {
 			return nil, err
 		}
 		if nb == nil || slices.Equal(nb.Positions, b.Positions) {
-			break
+			return &view{Base: b.Data, Overlay: name}, nil
+		}
+		if nb.Time > at {
+			return nil, &taskFailure{Code: "InvalidRestoreTime", Message: "The point-in-time base rolled past the restore time"}
 		}
 		b = nb
 	}
-	return &view{Base: b.Data, Overlay: name}, nil
 }
 
 // changedAfter reports whether a record in a log of table id before
@@ -215,23 +232,7 @@ func (db *DB) pitrViewAt(ctx context.Context, j *jobs.Job, t *Table, name string
 	if cl := e.rec.ChangeLog; cl != nil {
 		shards = max(cl.Shards, 1)
 	}
-	if err := db.dropData(ctx, name); err != nil {
-		return nil, err
-	}
-	for {
-		if _, err := db.replayInto(ctx, j, t, shards, b.Positions, at, name); err != nil {
-			return nil, err
-		}
-		nb, err := db.getPITRBase(ctx, db.store, t.ID)
-		if err != nil {
-			return nil, err
-		}
-		if nb == nil || slices.Equal(nb.Positions, b.Positions) {
-			break
-		}
-		b = nb
-	}
-	return &view{Base: b.Data, Overlay: name}, nil
+	return db.replayView(ctx, j, t, shards, b, at, name)
 }
 
 // exportView writes every item of a view to an export.
