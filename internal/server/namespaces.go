@@ -79,6 +79,9 @@ func (n *namespaces) Handler(op api.OpID) api.Handler {
 			}
 		}
 		for _, r := range res {
+			if !strings.HasPrefix(r.Name, "arn:") {
+				continue // a table name: the caller's namespace
+			}
 			if a, ok := auth.ParseARN(r.Name); ok && a.Service == "dynamodb" && a.Account != account && n.known(a.Account) && regionName.MatchString(a.Region) {
 				account, region = a.Account, a.Region
 				break
