@@ -47,6 +47,10 @@ type namespaces struct {
 	options func(account, region string) engine.Options
 	// known says whether an account is in the auth file in force.
 	known func(account string) bool
+	// view wraps a namespace's prefixed view of store (kv/hotkeys when
+	// this process alone reaches the store, so the namespace's catalog
+	// version is read from memory as the default namespace's is).
+	view func(kv.Store) kv.Store
 
 	// open holds the engines opened so far, by nsKey; mu serialises
 	// opening them.
@@ -116,7 +120,11 @@ func (n *namespaces) get(ctx context.Context, account, region string) (*engine.D
 		return nil, apierr.Newf(apierr.LimitExceededException,
 			"Dynago serves at most %d account and region namespaces; region %s of account %s would be one more", maxNamespaces, region, account)
 	}
-	db, err := engine.Open(ctx, prefixkv.New(n.store, []byte(nsPrefix+account+"/"+region+"/")), n.options(account, region))
+	var store kv.Store = prefixkv.New(n.store, []byte(nsPrefix+account+"/"+region+"/"))
+	if n.view != nil {
+		store = n.view(store)
+	}
+	db, err := engine.Open(ctx, store, n.options(account, region))
 	if err != nil {
 		return nil, err
 	}
