@@ -86,17 +86,6 @@ func (b *backend) engineStore() kv.Store {
 	return hotkeys.Wrap(b.store, engine.HotKeys()...)
 }
 
-// namespaceView wraps a namespace's prefixed view of engineStore as
-// engineStore wraps the store: with hot keys when this process alone
-// reaches it (the namespace's one engine is then the only way to its
-// keys), directly otherwise.
-func (b *backend) namespaceView(view kv.Store) kv.Store {
-	if b.shared {
-		return view
-	}
-	return hotkeys.Wrap(view, engine.HotKeys()...)
-}
-
 // Close closes the store if the Server opened it.
 func (b *backend) Close() error {
 	if b.close == nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/dynago/dynago/internal/auth"
 	"github.com/dynago/dynago/internal/engine"
 	"github.com/dynago/dynago/internal/kv"
+	"github.com/dynago/dynago/internal/kv/hotkeys"
 	"github.com/dynago/dynago/internal/kv/prefixkv"
 	"github.com/dynago/dynago/internal/wire"
 )
@@ -171,6 +172,17 @@ func (n *namespaces) openExisting(ctx context.Context) error {
 		// On to the next namespace: past every key of this one.
 		start = []byte(nsPrefix + account + "/" + region + "0") // '/'+1
 	}
+}
+
+// namespaceView wraps a namespace's prefixed view of the engines' store
+// as engineStore wraps the store: with hot keys when this process alone
+// reaches it (the namespace's one engine is then the only way to its
+// keys), directly otherwise.
+func (b *backend) namespaceView(view kv.Store) kv.Store {
+	if b.shared {
+		return view
+	}
+	return hotkeys.Wrap(view, engine.HotKeys()...)
 }
 
 // close closes every namespace's engine.
