@@ -3,6 +3,7 @@ package auth
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"hash"
 	"sync"
 )
 
@@ -26,25 +27,51 @@ type keyCacheKey struct {
 type keyCache struct {
 	mu   sync.RWMutex
 	max  int
-	keys map[keyCacheKey][]byte
+	keys map[keyCacheKey]*signingKey
+}
+
+// signingKey is a derived key with the HMACs keyed by it that earlier
+// verifications left: an HMAC, once reset, starts from its keyed state,
+// so a request neither allocates one nor hashes the key's pads again.
+type signingKey struct {
+	key  []byte
+	macs sync.Pool // of hash.Hash, each HMAC-SHA256 under key, reset
+}
+
+// mac returns an HMAC-SHA256 keyed by the key, ready to write to; give
+// it back with done.
+func (s *signingKey) mac() hash.Hash {
+	if h, ok := s.macs.Get().(hash.Hash); ok {
+		return h
+	}
+	return hmac.New(sha256.New, s.key)
+}
+
+// done resets h and keeps it for the next request.
+func (s *signingKey) done(h hash.Hash) {
+	h.Reset()
+	s.macs.Put(h)
 }
 
 func newKeyCache(max int) *keyCache {
 	if max <= 0 {
 		max = DefaultKeyCacheSize
 	}
-	return &keyCache{max: max, keys: make(map[keyCacheKey][]byte, max)}
+	return &keyCache{max: max, keys: make(map[keyCacheKey]*signingKey, max)}
 }
 
 // get returns the signing key, deriving and caching it when absent.
-func (c *keyCache) get(k keyCacheKey) []byte {
+func (c *keyCache) get(k keyCacheKey) []byte { return c.signing(k).key }
+
+// signing returns the cached signing key, deriving it when absent.
+func (c *keyCache) signing(k keyCacheKey) *signingKey {
 	c.mu.RLock()
-	key, ok := c.keys[k]
+	sk, ok := c.keys[k]
 	c.mu.RUnlock()
 	if ok {
-		return key
+		return sk
 	}
-	key = deriveSigningKey(k.secret, k.date, k.region, k.service)
+	key := &signingKey{key: deriveSigningKey(k.secret, k.date, k.region, k.service)}
 	c.mu.Lock()
 	if len(c.keys) >= c.max {
 		for old := range c.keys {

@@ -17,7 +17,6 @@ package auth
 // and an unknown key is told apart from a bad signature as DynamoDB does.
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -202,14 +201,15 @@ func (v *Verifier) Verify(cfg *Config, r *SignedRequest, now time.Time) (Identit
 	if !key.expiration.IsZero() && !now.Before(key.expiration) {
 		return Identity{}, errExpiredToken()
 	}
-	signingKey := v.keys.get(keyCacheKey{secret: key.secret, date: c.ScopeDate, region: c.Region, service: c.Service})
-	mac := hmac.New(sha256.New, signingKey)
+	sk := v.keys.signing(keyCacheKey{secret: key.secret, date: c.ScopeDate, region: c.Region, service: c.Service})
+	mac := sk.mac()
 	var sts [256]byte
 	canonical := canonicalRequest(r, &c, params)
 	mac.Write(appendStringToSign(sts[:0], &c, canonical[:]))
 	var sum [sha256.Size]byte
 	var want [2 * sha256.Size]byte
 	hex.Encode(want[:], mac.Sum(sum[:0]))
+	sk.done(mac)
 	if subtle.ConstantTimeCompare(want[:], []byte(c.Signature)) != 1 {
 		return Identity{}, errSignature(msgSignatureWrong)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/dynago/dynago/internal/auth"
 	"github.com/dynago/dynago/internal/engine"
 	"github.com/dynago/dynago/internal/kv"
+	"github.com/dynago/dynago/internal/kv/hotkeys"
 	"github.com/dynago/dynago/internal/kv/prefixkv"
 	"github.com/dynago/dynago/internal/wire"
 )
@@ -47,6 +48,10 @@ type namespaces struct {
 	options func(account, region string) engine.Options
 	// known says whether an account is in the auth file in force.
 	known func(account string) bool
+	// view wraps a namespace's prefixed view of store (kv/hotkeys when
+	// this process alone reaches the store, so the namespace's catalog
+	// version is read from memory as the default namespace's is).
+	view func(kv.Store) kv.Store
 
 	// open holds the engines opened so far, by nsKey; mu serialises
 	// opening them.
@@ -79,6 +84,9 @@ func (n *namespaces) Handler(op api.OpID) api.Handler {
 			}
 		}
 		for _, r := range res {
+			if !strings.HasPrefix(r.Name, "arn:") {
+				continue // a table name: the caller's namespace
+			}
 			if a, ok := auth.ParseARN(r.Name); ok && a.Service == "dynamodb" && a.Account != account && n.known(a.Account) && regionName.MatchString(a.Region) {
 				account, region = a.Account, a.Region
 				break
@@ -113,7 +121,11 @@ func (n *namespaces) get(ctx context.Context, account, region string) (*engine.D
 		return nil, apierr.Newf(apierr.LimitExceededException,
 			"Dynago serves at most %d account and region namespaces; region %s of account %s would be one more", maxNamespaces, region, account)
 	}
-	db, err := engine.Open(ctx, prefixkv.New(n.store, []byte(nsPrefix+account+"/"+region+"/")), n.options(account, region))
+	var store kv.Store = prefixkv.New(n.store, []byte(nsPrefix+account+"/"+region+"/"))
+	if n.view != nil {
+		store = n.view(store)
+	}
+	db, err := engine.Open(ctx, store, n.options(account, region))
 	if err != nil {
 		return nil, err
 	}
@@ -160,6 +172,17 @@ func (n *namespaces) openExisting(ctx context.Context) error {
 		// On to the next namespace: past every key of this one.
 		start = []byte(nsPrefix + account + "/" + region + "0") // '/'+1
 	}
+}
+
+// namespaceView wraps a namespace's prefixed view of the engines' store
+// as engineStore wraps the store: with hot keys when this process alone
+// reaches it (the namespace's one engine is then the only way to its
+// keys), directly otherwise.
+func (b *backend) namespaceView(view kv.Store) kv.Store {
+	if b.shared {
+		return view
+	}
+	return hotkeys.Wrap(view, engine.HotKeys()...)
 }
 
 // close closes every namespace's engine.

@@ -388,7 +388,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 	}
 	var ns *namespaces
 	if authn != nil {
-		ns = &namespaces{root: served, store: store, options: engineOptions,
+		ns = &namespaces{root: served, store: store, options: engineOptions, view: b.namespaceView,
 			known: func(account string) bool { return authn.current.Load().HasAccount(account) }}
 		if err := ns.openExisting(ctx); err != nil {
 			for _, err := range ns.close() {

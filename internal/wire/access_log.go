@@ -33,6 +33,9 @@ type requestRecord struct {
 	errType string // DynamoDB's error type (apierr.Code), "" on success
 	reqID   string
 	health  bool // a GET / health check
+	// principal and region are the verified caller's ARN and signing
+	// region (with Options.Authenticate); "" otherwise.
+	principal, region string
 }
 
 // setError records err's DynamoDB error type.
@@ -57,7 +60,7 @@ func (h *Handler) logLevel() slog.Level {
 
 // logRequest writes rec's line.
 func (h *Handler) logRequest(ctx context.Context, ex exchange, level slog.Level, rec *requestRecord, stats *api.RequestStats, took time.Duration) {
-	var buf [10]slog.Attr
+	var buf [12]slog.Attr
 	attrs := buf[:0]
 	if rec.op != "" {
 		attrs = append(attrs, slog.String("op", rec.op))
@@ -88,6 +91,9 @@ func (h *Handler) logRequest(ctx context.Context, ex exchange, level slog.Level,
 		if w != 0 {
 			attrs = append(attrs, slog.Float64("wcu", w))
 		}
+	}
+	if rec.principal != "" {
+		attrs = append(attrs, slog.String("principal", rec.principal), slog.String("region", rec.region))
 	}
 	if rec.reqID != "" {
 		attrs = append(attrs, slog.String("request_id", rec.reqID))

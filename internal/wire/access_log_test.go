@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/auth"
 )
 
 // logBuffer collects JSON log lines, safe for the handler's goroutines.
@@ -173,3 +176,37 @@ func BenchmarkAccessLog(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// TestAccessLogNamesTheCaller: with Authenticate, each request line names
+// the verified principal and the region it signed for.
+func TestAccessLogNamesTheCaller(t *testing.T) {
+	cfg, err := auth.Parse("auth.json", []byte(`{"accounts": {"111111111111": {"users": {"app": {
+  "accessKeys": [{"id": "AKIALOG", "secret": "s"}], "policies": []}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := cfg.Principal("111111111111", "app")
+	if !ok {
+		t.Fatal("no principal")
+	}
+	var logs logBuffer
+	h := New(newFakeEngine(), Options{
+		Logger:    slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		AccessLog: true,
+		Authenticate: func(*auth.SignedRequest, time.Time) (auth.Identity, error) {
+			return auth.Identity{Principal: p, Region: "eu-west-1"}, nil
+		},
+	})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req{target: "ListTables", body: `{}`}.build())
+	lines := logs.requests(t)
+	if len(lines) != 1 {
+		t.Fatalf("%d request lines", len(lines))
+	}
+	if got := lines[0]["principal"]; got != "arn:aws:iam::111111111111:user/app" {
+		t.Errorf("principal = %v", got)
+	}
+	if got := lines[0]["region"]; got != "eu-west-1" {
+		t.Errorf("region = %v", got)
+	}
+}

@@ -162,6 +162,9 @@ func (h *Handler) answerRecorded(ctx context.Context, ex exchange, rec *requestR
 	authErr := error(nil)
 	if h.opts.Authenticate != nil {
 		ctx, authErr = h.authenticate(ctx, ex, sent)
+		if c := auth.CallerFrom(ctx); c != nil && c.Principal != nil {
+			rec.principal, rec.region = c.Principal.ARN(), c.Region
+		}
 	} else {
 		authErr = ex.checkAuth()
 	}
