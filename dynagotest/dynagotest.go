@@ -65,8 +65,11 @@ type options struct {
 	logger      *slog.Logger
 	ttlInterval time.Duration
 	throttle    bool
-	now         func() time.Time
-	nodes       int
+
+	streamRetention, streamRollover time.Duration
+	streamWebhook                   string
+	now                             func() time.Time
+	nodes                           int
 
 	// tikv serves from a mock TiKV cluster of the server's own
 	// (StoreEnv, WithTiKV); store, when set, opens the store the server
@@ -112,6 +115,25 @@ func WithNodes(n int) Option {
 // instead of every 10 s, so a TTL test need not wait long.
 func WithTTLInterval(d time.Duration) Option {
 	return func(o *options) { o.ttlInterval = d }
+}
+
+// WithStreamRetention keeps stream records for d instead of 24 hours, and
+// WithStreamRollover rolls open stream shards over to child shards every d
+// instead of every 4 hours, so a test sees trimming and child shards
+// without waiting (the stream job runs on real time, a few times per d).
+func WithStreamRetention(d time.Duration) Option {
+	return func(o *options) { o.streamRetention = d }
+}
+
+// WithStreamRollover: see WithStreamRetention.
+func WithStreamRollover(d time.Duration) Option {
+	return func(o *options) { o.streamRollover = d }
+}
+
+// WithStreamWebhook makes the server POST every enabled stream's records
+// to url as Lambda's DynamoDB events (`dynago serve --stream-webhook`).
+func WithStreamWebhook(url string) Option {
+	return func(o *options) { o.streamWebhook = url }
 }
 
 // WithThrottling enforces provisioned throughput as DynamoDB does: a
@@ -192,10 +214,14 @@ func New(t testing.TB, opts ...Option) *Server {
 
 		TTLInterval: o.ttlInterval,
 		NoThrottle:  !o.throttle,
-		Now:         o.now,
-		Nodes:       o.nodes,
-		Objects:     o.objects,
-		AuthFile:    o.authFile,
+
+		StreamRetention: o.streamRetention,
+		StreamRollover:  o.streamRollover,
+		StreamWebhook:   o.streamWebhook,
+		Now:             o.now,
+		Nodes:           o.nodes,
+		Objects:         o.objects,
+		AuthFile:        o.authFile,
 	}
 	var store kv.Store
 	switch {

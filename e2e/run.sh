@@ -18,8 +18,8 @@ trap 'rm -rf "$work"' EXIT
 
 python3 -c 'import boto3' 2>/dev/null || { echo "e2e: python3 cannot import boto3" >&2; exit 1; }
 
-echo "e2e: building dynago"
-(cd "$root" && go build ${DYNAGO_BUILD_TAGS:+-tags "$DYNAGO_BUILD_TAGS"} -o "$work/dynago" ./cmd/dynago)
+echo "e2e: building dynago and dynago-transfer (which \`dynago import\` and \`dynago export\` run, found beside dynago)"
+(cd "$root" && go build ${DYNAGO_BUILD_TAGS:+-tags "$DYNAGO_BUILD_TAGS"} -o "$work/dynago" ./cmd/dynago && go build -o "$work/dynago-transfer" ./cmd/dynago-transfer)
 export DYNAGO_BIN="$work/dynago"
 # Keep the suite from reading a developer's AWS settings.
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true

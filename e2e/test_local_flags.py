@@ -1,7 +1,8 @@
 """DynamoDB Local's command line, as launch scripts, Makefiles and CI jobs
 write it: `dynago -inMemory -sharedDb -port N`, `dynago -dbPath DIR
--sharedDb`, `-delayTransientStatuses`, `-cors`, `-version`, `-help`, with
-the seed programs (e2e/test_seed_*.py) run against each; and the logs a
+-sharedDb -port N`, `-delayTransientStatuses`, `-cors`, `-version`,
+`-help`, with every seed program (e2e/test_seed_*.py: seeds 000 to 004)
+run against each of the first three; and the logs a
 user of them reads: one access-log line per request (text or JSON), a
 locked data directory that names its holder, `dynago check` counting every
 table."""
@@ -14,9 +15,13 @@ import time
 import unittest
 import urllib.request
 
+import test_seed_instagram as instagram
+import test_seed_large_object as large_object
 import test_seed_music as music
+import test_seed_ocr as ocr
 import test_seed_products as products
-from dynago_process import DynagoProcess, dynago_bin, free_port, needs_disk, wait_active, wait_healthy
+import test_seed_starbucks as starbucks
+from dynago_process import DynagoProcess, ServerTestCase, dynago_bin, free_port, needs_disk, wait_active, wait_healthy
 
 
 class LocalProcess(DynagoProcess):
@@ -36,9 +41,11 @@ class LocalProcess(DynagoProcess):
         return self
 
 
-class LocalServerTestCase:
-    """Like dynago_process.ServerTestCase, with a DynamoDB Local command
-    line: argv(port, data_dir) returns it."""
+class LocalServerTestCase(ServerTestCase):
+    """dynago_process.ServerTestCase with a DynamoDB Local command line:
+    argv(port, data_dir) returns it. A seed's class comes first among the
+    bases, so that its setUpClass (creating its tables) runs, and its
+    super().setUpClass() starts this server."""
 
     @classmethod
     def argv(cls, port, data_dir):
@@ -62,22 +69,65 @@ class LocalServerTestCase:
             cls.tmp.cleanup()
 
 
-# The seeds against DynamoDB Local's usual command lines.
+# The seeds against DynamoDB Local's usual command lines: every seed class
+# runs once under each (the classes are made below, named after the
+# command line and the seed, such as InMemorySharedDbMusicCollection), and
+# a few tests check what the command line itself promises.
 
-class InMemorySharedDbMusic(LocalServerTestCase, music.MusicCollection):
-    @classmethod
-    def argv(cls, port, data_dir):
-        return ["-inMemory", "-sharedDb", "-port", str(port)]
+def in_memory_shared_db(port, data_dir):
+    return ["-inMemory", "-sharedDb", "-port", str(port)]
+
+
+def db_path_shared_db(port, data_dir):
+    return ["-dbPath", data_dir, "-sharedDb", "-port", str(port)]
+
+
+def delay_transient_statuses(port, data_dir):
+    return ["-inMemory", "-sharedDb", "-delayTransientStatuses", "-port", str(port)]
+
+
+COMMAND_LINES = {
+    "InMemorySharedDb": in_memory_shared_db,
+    "DbPathSharedDb": db_path_shared_db,
+    "DelayTransientStatuses": delay_transient_statuses,
+}
+
+SEEDS = [
+    music.MusicCollection,  # seed 002
+    products.ProductsBulkInsert,  # seed 002
+    instagram.InstagramStories,  # seed 002
+    ocr.OCRResults,  # seeds 000 and 001
+    large_object.LargeObjectModel,  # seed 003
+    starbucks.StarbucksLocations,  # seed 004
+]
+
+for _line, _argv in COMMAND_LINES.items():
+    for _seed in SEEDS:
+        _name = _line + _seed.__name__
+        globals()[_name] = type(_name, (_seed, LocalServerTestCase), {
+            "argv": classmethod(lambda cls, port, data_dir, f=_argv: f(port, data_dir)),
+            "__module__": __name__,
+            "__doc__": "%s under `dynago %s`." % (_seed.__name__, " ".join(_argv(8000, "DIR"))),
+        })
+del _line, _argv, _seed, _name
+
+
+class InMemoryWritesNothing(LocalServerTestCase, unittest.TestCase):
+    argv = classmethod(lambda cls, port, data_dir: in_memory_shared_db(port, data_dir))
 
     def test_nothing_written_to_disk(self):
+        resource = self.server.resource()
+        t = resource.create_table(TableName="Kept", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                                  AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                                  BillingMode="PAY_PER_REQUEST")
+        wait_active(self.server.client(), "Kept")
+        t.put_item(Item={"id": "a"})
         self.assertEqual(os.listdir(self.tmp.name), ["ddb"])
         self.assertEqual(os.listdir(self.data_dir), [])
 
 
-class DbPathSharedDbProducts(LocalServerTestCase, products.ProductsBulkInsert):
-    @classmethod
-    def argv(cls, port, data_dir):
-        return ["-dbPath", data_dir, "-sharedDb", "-port", str(port)]
+class DbPathHoldsTheData(LocalServerTestCase, unittest.TestCase):
+    argv = classmethod(lambda cls, port, data_dir: db_path_shared_db(port, data_dir))
 
     @needs_disk
     def test_data_is_in_db_path(self):
@@ -85,13 +135,11 @@ class DbPathSharedDbProducts(LocalServerTestCase, products.ProductsBulkInsert):
         self.assertNotIn("dynago-data", os.listdir(self.tmp.name))
 
 
-class DelayTransientStatusesMusic(LocalServerTestCase, music.MusicCollection):
-    """The seed waits for its table (as a program written for DynamoDB
-    must), so it runs unchanged with the transient statuses on."""
+class DelayTransientStatuses(LocalServerTestCase, unittest.TestCase):
+    """The seeds wait for their tables (as programs written for DynamoDB
+    must), so they run unchanged with the transient statuses on."""
 
-    @classmethod
-    def argv(cls, port, data_dir):
-        return ["-inMemory", "-sharedDb", "-delayTransientStatuses", "-port", str(port)]
+    argv = classmethod(lambda cls, port, data_dir: delay_transient_statuses(port, data_dir))
 
     def test_tables_pass_through_transient_statuses(self):
         client = self.server.client()

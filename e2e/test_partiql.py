@@ -1,7 +1,8 @@
 """PartiQL through boto3 and the AWS CLI: every result is compared with the
 native operation's result on the same data, and errors with DynamoDB's
-exact code and message. Not yet covered here: every function and literal
-type (the Go SDK tests in integration/partiql_*_test.go cover more)."""
+exact code and message. test_partiql_forms.py covers every statement
+form, parameter and literal type and function; this file the basics and
+the AWS CLI's three PartiQL commands, reads and writes."""
 
 import json
 import os
@@ -120,6 +121,22 @@ class PartiQL(ServerTestCase, unittest.TestCase):
         out = aws("execute-transaction", "--transact-statements",
                   json.dumps([{"Statement": 'SELECT v FROM "%s" WHERE pk = \'a\' AND sk = 4' % TABLE}]))
         self.assertEqual(out["Responses"], [{"Item": {"v": {"S": "v4"}}}])
+        # Writes: an INSERT with parameters, a batch of writes, and a write
+        # transaction with a ClientRequestToken, each checked with GetItem.
+        aws("execute-statement", "--statement", 'INSERT INTO "%s" VALUE {\'pk\': ?, \'sk\': ?, \'v\': ?}' % TABLE,
+            "--parameters", '[{"S": "cli"}, {"N": "1"}, {"BOOL": true}]')
+        out = aws("batch-execute-statement", "--statements", json.dumps([
+            {"Statement": 'INSERT INTO "%s" VALUE {\'pk\': \'cli\', \'sk\': 2}' % TABLE},
+            {"Statement": 'INSERT INTO "%s" VALUE {\'pk\': \'cli\', \'sk\': 1}' % TABLE}]))
+        self.assertNotIn("Error", out["Responses"][0])
+        self.assertEqual(out["Responses"][1]["Error"]["Code"], "DuplicateItem")
+        out = aws("execute-transaction", "--client-request-token", "cli-token", "--transact-statements", json.dumps([
+            {"Statement": 'UPDATE "%s" SET n = 7 WHERE pk = \'cli\' AND sk = 2' % TABLE},
+            {"Statement": 'DELETE FROM "%s" WHERE pk = \'cli\' AND sk = 1' % TABLE}]))
+        self.assertEqual(out.get("Responses", []), [])
+        key = lambda sk: {"pk": {"S": "cli"}, "sk": {"N": str(sk)}}
+        self.assertEqual(self.client.get_item(TableName=TABLE, Key=key(2))["Item"]["n"], {"N": "7"})
+        self.assertNotIn("Item", self.client.get_item(TableName=TABLE, Key=key(1)))
 
 
 if __name__ == "__main__":

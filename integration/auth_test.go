@@ -43,6 +43,18 @@ const testAuthFile = `{
             {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:Query"],
              "Resource": ["arn:aws:dynamodb:*:111111111111:table/books", "arn:aws:dynamodb:*:111111111111:table/books/index/*"],
              "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["${aws:username}"]}}}]}]
+        },
+        "attrs": {
+          "accessKeys": [{"id": "AKIAATTRSA", "secret": "secret-attrs-a"}],
+          "policies": [{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:Query"],
+             "Resource": "arn:aws:dynamodb:*:111111111111:table/books",
+             "Condition": {"ForAllValues:StringEquals": {"dynamodb:Attributes": ["pk", "sk", "g"]},
+                           "StringEquals": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"}}},
+            {"Effect": "Allow", "Action": ["dynamodb:PutItem", "dynamodb:UpdateItem"],
+             "Resource": "arn:aws:dynamodb:*:111111111111:table/books",
+             "Condition": {"ForAllValues:StringEquals": {"dynamodb:Attributes": ["pk", "sk", "g", "n"]},
+                           "StringEqualsIfExists": {"dynamodb:ReturnValues": ["NONE", "UPDATED_NEW"]}}}]}]
         }
       }
     },

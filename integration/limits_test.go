@@ -55,7 +55,6 @@ func TestPutItemLimits(t *testing.T) {
 		{"empty sort key", item{"pk": S("k"), "sk": S("")}, msgEmptyKeyPart + "sk"},
 		{"empty string set", item{"pk": S("k"), "sk": S("v"), "ss": SS()}, "One or more parameter values were invalid: An string set  may not be empty"},
 		{"duplicate in string set", item{"pk": S("k"), "sk": S("v"), "ss": SS("a", "a")}, "One or more parameter values were invalid: Input collection [a, a] contains duplicates."},
-		{"NULL false", item{"pk": S("k"), "sk": S("v"), "n": &types.AttributeValueMemberNULL{Value: false}}, "One or more parameter values were invalid: Null attribute value types must have the value of true"},
 	}
 	stored := 0
 	for _, tc := range cases {

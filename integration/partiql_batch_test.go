@@ -72,5 +72,5 @@ func TestPartiQLBatchExecuteStatement(t *testing.T) {
 		{Statement: aws.String(`SELECT * FROM Bat WHERE pk = 'a'`)},
 		{Statement: aws.String(`DELETE FROM Bat WHERE pk = 'a'`)},
 	}})
-	wantAPIError(t, err, "ValidationException", "Supplied statements must be either all reads or all writes")
+	wantAPIError(t, err, "ValidationException", "Read and write requests together in the same batch is not supported.")
 }

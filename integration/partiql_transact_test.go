@@ -121,3 +121,37 @@ func TestPartiQLTransactionIdempotency(t *testing.T) {
 		"DynamoDB rejected the request because you retried a request with a different payload but with an idempotent token that was already used.")
 	wantItem(t, get(t, c, "TxTok", item{"pk": S("n")}), item{"pk": S("n"), "v": N("1")})
 }
+
+// EXISTS runs only in a write transaction; a transaction mixing reads and
+// writes is refused whole; an EXISTS member of a batch is that member's
+// error (DynamoDB Local's messages).
+func TestPartiQLStatementKindsRefused(t *testing.T) {
+	c := client(t)
+	ctx := context.Background()
+	makeTable(t, c, "Kinds", hashS)
+	put(t, c, "Kinds", item{"pk": S("a"), "v": N("1")})
+	const exists = `EXISTS(SELECT * FROM Kinds WHERE pk = 'a' AND v = 1)`
+	wantAPIError(t, stmtErr(c, exists), "ValidationException", "EXISTS can only be used in ExecuteTransaction write requests.")
+
+	_, err := c.ExecuteTransaction(ctx, &dynamodb.ExecuteTransactionInput{TransactStatements: []types.ParameterizedStatement{
+		pstmt(`SELECT * FROM Kinds WHERE pk = 'a'`),
+		pstmt(`UPDATE Kinds SET v = 2 WHERE pk = 'a'`),
+	}})
+	wantAPIError(t, err, "ValidationException", "ExecuteTransaction API does not support both read and write operations in the same request.")
+	wantItem(t, get(t, c, "Kinds", item{"pk": S("a")}), item{"pk": S("a"), "v": N("1")})
+
+	out, err := c.BatchExecuteStatement(ctx, &dynamodb.BatchExecuteStatementInput{Statements: []types.BatchStatementRequest{
+		{Statement: aws.String(exists)},
+		{Statement: aws.String(`UPDATE Kinds SET v = 3 WHERE pk = 'a'`)},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := out.Responses[0].Error; e == nil || e.Code != "ValidationError" || aws.ToString(e.Message) != "EXISTS can only be used in ExecuteTransaction write requests." {
+		t.Errorf("EXISTS in a batch: %+v", e)
+	}
+	if out.Responses[1].Error != nil {
+		t.Errorf("the batch's UPDATE: %+v", out.Responses[1].Error)
+	}
+	wantItem(t, get(t, c, "Kinds", item{"pk": S("a")}), item{"pk": S("a"), "v": N("3")})
+}

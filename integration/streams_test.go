@@ -6,7 +6,9 @@ package integration
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -292,5 +294,216 @@ func TestStreamIteratorsAndErrors(t *testing.T) {
 	// readAll returned 3, the four iterator reads 2+0+2+1.
 	if n := sample(scrape(t, url), "dynago_stream_records_returned_total", map[string]string{"table": "iters"}); n != 8 {
 		t.Errorf("stream_records_returned_total = %v, want 8", n)
+	}
+}
+
+// A deleted table's stream goes DISABLED and stays readable (DynamoDB
+// keeps it 24 hours).
+func TestStreamOfDeletedTable(t *testing.T) {
+	c, sc := streamsClients(t)
+	ctx := context.Background()
+	d := createStreamTable(t, c, "deleted", types.StreamViewTypeNewAndOldImages)
+	arn := aws.ToString(d.LatestStreamArn)
+	for _, v := range []string{"a", "b", "c"} {
+		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("deleted"), Item: item{"pk": S(v)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String("deleted")}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds.StreamDescription.StreamStatus != stypes.StreamStatusDisabled {
+		t.Errorf("stream of a deleted table is %s, want DISABLED", ds.StreamDescription.StreamStatus)
+	}
+	for _, sh := range ds.StreamDescription.Shards {
+		if sh.SequenceNumberRange.EndingSequenceNumber == nil {
+			t.Errorf("shard %s still open", aws.ToString(sh.ShardId))
+		}
+	}
+	recs := readAll(t, sc, arn)
+	if len(recs) != 3 {
+		t.Fatalf("deleted table's stream: %d records, want 3", len(recs))
+	}
+	ls, err := sc.ListStreams(ctx, &dynamodbstreams.ListStreamsInput{TableName: aws.String("deleted")})
+	if err != nil || len(ls.Streams) != 1 || aws.ToString(ls.Streams[0].StreamArn) != arn {
+		t.Errorf("ListStreams of the deleted table: %+v %v", ls, err)
+	}
+}
+
+// GetRecords returns at most 1 MB of records (at least one), and refuses a
+// Limit above 1000; ApproximateCreationDateTime is rounded down to the
+// second.
+func TestStreamGetRecordsCaps(t *testing.T) {
+	c, sc := streamsClients(t)
+	ctx := context.Background()
+	d := createStreamTable(t, c, "big", types.StreamViewTypeNewImage)
+	arn := d.LatestStreamArn
+	big := strings.Repeat("x", 300_000)
+	before := time.Now().Truncate(time.Second)
+	for _, k := range []string{"a", "b", "c", "d"} {
+		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("big"), Item: item{"pk": S(k), "v": S(big)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := time.Now()
+	ds, err := sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, err := sc.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: arn, ShardId: ds.StreamDescription.Shards[0].ShardId, ShardIteratorType: stypes.ShardIteratorTypeTrimHorizon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sc.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it.ShardIterator, Limit: aws.Int32(1001)})
+	checkAPIError(t, err, "ValidationException", "1 validation error detected: Value '1001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 1000")
+	var pages []int
+	var total int64
+	for iter := it.ShardIterator; iter != nil; {
+		r, err := sc.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Records) == 0 {
+			break
+		}
+		pages = append(pages, len(r.Records))
+		var size int64
+		for _, rec := range r.Records {
+			size += aws.ToInt64(rec.Dynamodb.SizeBytes)
+			at := aws.ToTime(rec.Dynamodb.ApproximateCreationDateTime)
+			if at.Nanosecond() != 0 || at.Before(before) || at.After(after) {
+				t.Errorf("ApproximateCreationDateTime %v, want whole seconds in [%v, %v]", at, before, after)
+			}
+		}
+		if size > 1<<20 {
+			t.Errorf("a GetRecords page of %d bytes", size)
+		}
+		total += size
+		iter = r.NextShardIterator
+	}
+	if len(pages) != 2 || pages[0] != 3 || pages[1] != 1 {
+		t.Errorf("pages of %v records, want [3 1]", pages)
+	}
+	if total < 4*300_000 {
+		t.Errorf("SizeBytes add up to %d, want at least %d", total, 4*300_000)
+	}
+	_, err = sc.ListStreams(ctx, &dynamodbstreams.ListStreamsInput{Limit: aws.Int32(101)})
+	checkAPIError(t, err, "ValidationException", "1 validation error detected: Value '101' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100")
+	_, err = sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: arn, Limit: aws.Int32(101)})
+	checkAPIError(t, err, "ValidationException", "1 validation error detected: Value '101' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100")
+}
+
+func checkAPIError(t *testing.T, err error, code, msg string) {
+	t.Helper()
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != code || ae.ErrorMessage() != msg {
+		t.Errorf("error %v, want %s: %s", err, code, msg)
+	}
+}
+
+// An iterator expires after 15 minutes (ExpiredIteratorException); one
+// behind the trim horizon gets TrimmedDataAccessException, each with
+// DynamoDB's message.
+func TestStreamIteratorExpiryAndTrim(t *testing.T) {
+	clock := dynagotest.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
+	s := dynagotest.New(t, dynagotest.WithClock(clock.Now), dynagotest.WithStreamRetention(time.Hour), dynagotest.WithStreamRollover(40*time.Millisecond))
+	c := s.Client()
+	sc := dynamodbstreams.New(dynamodbstreams.Options{BaseEndpoint: aws.String(s.URL()), Region: dynagotest.Region,
+		Credentials: credentials.NewStaticCredentialsProvider("dynago", "dynago", "")})
+	ctx := context.Background()
+	d := createStreamTable(t, c, "aging", types.StreamViewTypeKeysOnly)
+	if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("aging"), Item: item{"pk": S("a")}}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: d.LatestStreamArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shard := ds.StreamDescription.Shards[0].ShardId
+	iter := func() *string {
+		it, err := sc.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: d.LatestStreamArn, ShardId: shard, ShardIteratorType: stypes.ShardIteratorTypeTrimHorizon})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return it.ShardIterator
+	}
+	old := iter()
+	clock.Advance(15*time.Minute + time.Second)
+	_, err = sc.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: old})
+	checkAPIError(t, err, "ExpiredIteratorException", "Iterator expired. The iterator was created at time Wed Mar 04 05:06:07 UTC 2026 while right now it is Wed Mar 04 05:21:08 UTC 2026 which is further in the future than the tolerated delay of 900000 milliseconds.")
+
+	recs := readAll(t, sc, *d.LatestStreamArn)
+	if len(recs) != 1 {
+		t.Fatalf("%d records", len(recs))
+	}
+	clock.Advance(35 * time.Minute) // 50 minutes after the write
+	fresh := iter()
+	clock.Advance(11 * time.Minute) // the record is past the hour's retention; the iterator is 11 minutes old
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		_, err = sc.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: fresh})
+		if err != nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	checkAPIError(t, err, "TrimmedDataAccessException", "The operation attempted to read past the oldest stream record in a shard.")
+	_, err = sc.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: d.LatestStreamArn, ShardId: shard,
+		ShardIteratorType: stypes.ShardIteratorTypeAtSequenceNumber, SequenceNumber: recs[0].Dynamodb.SequenceNumber})
+	checkAPIError(t, err, "TrimmedDataAccessException", "The operation attempted to read past the oldest stream record in a shard.")
+	if got := readAll(t, sc, *d.LatestStreamArn); len(got) != 0 {
+		t.Errorf("after trimming, TRIM_HORIZON reads %d records", len(got))
+	}
+}
+
+// dynago_stream_records_written_total counts the records of committed
+// writes only: not a failed condition, a change of nothing, a cancelled
+// transaction, nor the writes of a table without a stream.
+func TestStreamRecordsWrittenMetric(t *testing.T) {
+	c, sc, url := streamsServer(t)
+	ctx := context.Background()
+	d := createStreamTable(t, c, "counted", types.StreamViewTypeKeysOnly)
+	makeTable(t, c, "uncounted", hashS)
+	put := func(table, k string, cond *string) error {
+		_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item{"pk": S(k)}, ConditionExpression: cond})
+		return err
+	}
+	for _, k := range []string{"a", "b", "a"} { // the second a changes nothing
+		if err := put("counted", k, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := put("uncounted", k, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := put("counted", "a", aws.String("attribute_not_exists(pk)")); err == nil {
+		t.Fatal("the condition passed")
+	}
+	tx := func(cond string) error {
+		_, err := c.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			{Put: &types.Put{TableName: aws.String("counted"), Item: item{"pk": S("t1")}}},
+			{Put: &types.Put{TableName: aws.String("counted"), Item: item{"pk": S("t2")}, ConditionExpression: aws.String(cond)}},
+			{Put: &types.Put{TableName: aws.String("uncounted"), Item: item{"pk": S("t3")}}},
+		}})
+		return err
+	}
+	if err := tx("attribute_exists(pk)"); err == nil {
+		t.Fatal("the transaction's condition passed")
+	}
+	if err := tx("attribute_not_exists(pk)"); err != nil {
+		t.Fatal(err)
+	}
+	recs := readAll(t, sc, aws.ToString(d.LatestStreamArn))
+	if len(recs) != 4 {
+		t.Fatalf("%d records, want 4", len(recs))
+	}
+	m := scrape(t, url)
+	if n := sample(m, "dynago_stream_records_written_total", map[string]string{"table": "counted"}); n != 4 {
+		t.Errorf("stream_records_written_total{counted} = %v, want 4", n)
+	}
+	if n := sample(m, "dynago_stream_records_written_total", map[string]string{"table": "uncounted"}); n > 0 {
+		t.Errorf("stream_records_written_total{uncounted} = %v, want none", n)
 	}
 }

@@ -11,6 +11,7 @@
 //	dynago-bench compare -dynago ./dynago -dynalite bench/node_modules/dynalite/cli.js
 //	dynago-bench startup -dynago ./dynago
 //	dynago-bench scale -dynago ./dynago
+//	dynago-bench suite -dynago ./dynago -dynalite bench/node_modules/dynalite/cli.js -python python3
 //
 // Every mode is bounded in time and only ever targets loopback addresses.
 package main
@@ -53,11 +54,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdStartup(ctx, args, stdout, stderr)
 	case "scale":
 		return cmdScale(ctx, args, stdout, stderr)
+	case "suite":
+		return cmdSuite(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: dynago-bench [run|baseline-server|compare|startup|scale] [flags]; -h after a subcommand lists its flags")
+		fmt.Fprintln(stdout, "usage: dynago-bench [run|baseline-server|compare|startup|scale|suite] [flags]; -h after a subcommand lists its flags")
 		return nil
 	}
-	return fmt.Errorf("unknown subcommand %q (want run, baseline-server, compare, startup or scale)", cmd)
+	return fmt.Errorf("unknown subcommand %q (want run, baseline-server, compare, startup, scale or suite)", cmd)
 }
 
 // cmdRun loads one endpoint with the chosen workloads and prints a row per

@@ -14,6 +14,7 @@ const (
 	targetBaselineFast  = "baseline-fasthttp"
 	targetDynagoMem     = "dynago-mem"
 	targetDynagoDurable = "dynago-durable"
+	targetMoto          = "moto"
 )
 
 // The performance targets of issue 7.

@@ -94,7 +94,7 @@ func (p *progress) tick() {
 			if p.plain {
 				fmt.Fprintln(p.w, p.lineLocked())
 			} else if p.bar != nil && p.bytes {
-				p.bar.Describe(fmt.Sprintf("%s: %d items, %.0f items/s", p.verb, p.items, p.rateLocked()))
+				p.bar.Describe(p.describeLocked())
 			}
 			p.mu.Unlock()
 		}
@@ -123,6 +123,12 @@ func (p *progress) printf(format string, args ...any) {
 	if p.bar != nil {
 		p.bar.RenderBlank()
 	}
+}
+
+// describeLocked is the import bar's description: the items written (the
+// bar itself counts input bytes) and their rate.
+func (p *progress) describeLocked() string {
+	return fmt.Sprintf("%s: %d items, %.0f items/s", p.verb, p.items, p.rateLocked())
 }
 
 func (p *progress) rateLocked() float64 {
@@ -165,6 +171,11 @@ func (p *progress) finish(summary string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.bar != nil {
+		if p.bytes {
+			// The last frame shows the final count, not the tick's
+			// count of up to 200 ms before.
+			p.bar.Describe(p.describeLocked())
+		}
 		p.bar.Exit()
 		fmt.Fprintln(p.w)
 	}

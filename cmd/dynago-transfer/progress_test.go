@@ -52,6 +52,12 @@ func TestProgressTerminal(t *testing.T) {
 			t.Errorf("terminal output lacks %q:\n%q", want, out)
 		}
 	}
+	// The last frame before the summary shows the final count, not the
+	// count of the last refresh.
+	frames := strings.Split(strings.TrimRight(out[:strings.LastIndex(out, "imported ")], "\r\n"), "\r")
+	if last := frames[len(frames)-1]; !strings.HasPrefix(last, "import: 5000 items, ") || !strings.Contains(last, "100%") {
+		t.Errorf("last frame %q, want the final count at 100%%", last)
+	}
 	if n := strings.Count(out, "\n"); n > 2 {
 		t.Errorf("%d lines on a terminal, want the bar redrawn in place:\n%q", n, out)
 	}

@@ -19,7 +19,12 @@ func init() {
 	registerServeFlags(func(f *serveFlags) func(*server.Config) error {
 		path := f.String("auth", "DYNAGO_AUTH", "",
 			"auth file (JSON or YAML) of accounts, users, access keys and policies: verify every request's signature and authorize it; reloaded on SIGHUP; without it any credentials are accepted")
+		cert := f.String("tls-cert", "DYNAGO_TLS_CERT", "",
+			"PEM certificate (chain) to serve HTTPS with, with --tls-key; reloaded on SIGHUP")
+		key := f.String("tls-key", "DYNAGO_TLS_KEY", "",
+			"PEM private key of --tls-cert")
 		return func(cfg *server.Config) error {
+			cfg.TLSCert, cfg.TLSKey = *cert, *key
 			cfg.AuthFile = *path
 			if cfg.AuthFile != "" && !corsGiven(f) {
 				cfg.NoCORS = true
@@ -41,9 +46,10 @@ func corsGiven(f *serveFlags) bool {
 	return given
 }
 
-// reloadOnHangup reloads the auth file on every SIGHUP until the returned
-// function is called. A file that does not load is logged with its file,
-// line and reason, and the old one stays in force.
+// reloadOnHangup reloads the auth file and the TLS certificate on every
+// SIGHUP until the returned function is called. A file that does not load
+// is logged with its file, line and reason, and the old one stays in
+// force.
 func reloadOnHangup(ctx context.Context, s *server.Server, log *slog.Logger) (stop func()) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGHUP)
@@ -52,10 +58,19 @@ func reloadOnHangup(ctx context.Context, s *server.Server, log *slog.Logger) (st
 		for {
 			select {
 			case <-sig:
-				if err := s.ReloadAuth(); err != nil {
-					log.Error("SIGHUP: the auth file was not reloaded; the old one stays in force", "error", err)
-				} else {
-					log.Info("SIGHUP: auth file reloaded")
+				if s.AuthConfig() != nil {
+					if err := s.ReloadAuth(); err != nil {
+						log.Error("SIGHUP: the auth file was not reloaded; the old one stays in force", "error", err)
+					} else {
+						log.Info("SIGHUP: auth file reloaded")
+					}
+				}
+				if s.TLS() {
+					if err := s.ReloadTLS(); err != nil {
+						log.Error("SIGHUP: the TLS certificate was not reloaded; the old one stays in force", "error", err)
+					} else {
+						log.Info("SIGHUP: TLS certificate reloaded")
+					}
 				}
 			case <-done:
 				return

@@ -69,6 +69,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log.Info("dynago serving the DynamoDB API", "url", s.URL(), "data_dir", dataDir, "version", version)
 	if cfg.AuthFile != "" {
 		log.Info("verifying signatures and authorizing requests", "auth_file", cfg.AuthFile)
+	}
+	if cfg.AuthFile != "" || s.TLS() {
 		defer reloadOnHangup(ctx, s, log)()
 	}
 

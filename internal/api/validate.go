@@ -299,7 +299,7 @@ func (w *walker) value(id shapeID, fv reflect.Value) {
 		}
 	case kindMap:
 		w.length(id, fv)
-		if !needsWalk(r.elem) {
+		if w.mapValueLengths(id, fv) || !needsWalk(r.elem) {
 			return
 		}
 		if w.sorted {

@@ -60,7 +60,6 @@ const (
 	msgEmptyValue     = "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
 	msgMultipleTypes  = "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"
 	msgInvalidPrefix  = "One or more parameter values were invalid: "
-	msgNullFalse      = msgInvalidPrefix + "Null attribute value types must have the value of true"
 	msgEmptySS        = msgInvalidPrefix + "An string set  may not be empty"
 	msgEmptyNS        = msgInvalidPrefix + "An number set  may not be empty"
 	msgEmptyBS        = msgInvalidPrefix + "Binary sets should not be empty"
@@ -315,10 +314,9 @@ func (d *decoder) attributeValue(depth int) (v Value, present bool, err error) {
 			if key == "BOOL" {
 				f = Value{Type: TypeBOOL, Bool: b}
 			} else {
+				// {"NULL": false} is NULL too: DynamoDB stopped refusing
+				// it in 2026 and stores it as {"NULL": true}.
 				f = Value{Type: TypeNULL}
-				if !b {
-					f.flaw = flawNullFalse
-				}
 			}
 		case "M":
 			m, ok, err := d.mapMember(depth)

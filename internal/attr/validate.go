@@ -54,7 +54,6 @@ type flaw uint8
 const (
 	flawNone flaw = iota
 	flawMultipleTypes
-	flawNullFalse
 	flawNullInSS
 	flawNullInNS
 	flawNullInBS
@@ -65,8 +64,6 @@ func (f flaw) message() string {
 	switch f {
 	case flawMultipleTypes:
 		return msgMultipleTypes
-	case flawNullFalse:
-		return msgNullFalse
 	case flawNullInSS:
 		return msgNullInSS
 	case flawNullInNS:

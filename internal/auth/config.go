@@ -75,6 +75,12 @@ func (c *Config) Accounts() []string {
 	return ids
 }
 
+// HasAccount reports whether the file has the account id.
+func (c *Config) HasAccount(id string) bool {
+	_, ok := c.accounts[id]
+	return ok
+}
+
 // Users returns an account's user names, sorted.
 func (c *Config) Users(account string) []string {
 	a := c.accounts[account]

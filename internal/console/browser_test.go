@@ -128,6 +128,7 @@ func TestBrowser(t *testing.T) {
 	run("stream shard roll-over", h.testStreamRollover)
 	run("credentials", h.testCredentials)
 	run("metrics", h.testMetrics)
+	run("delete table", h.testDeleteTable)
 	run("requests are signed", h.testRequestsSigned)
 	b.checkProblems()
 }
@@ -448,6 +449,70 @@ func (h *harness) testMetrics(t *testing.T) {
 	}
 	b.waitText("#metric-tiles", "Latency p99")
 	b.waitText("#tables-metrics-grid", "Orders")
+}
+
+// testDeleteTable deletes a table from its page: the Delete button stays
+// disabled until the table's name is typed, a protected table is refused
+// with DynamoDB's message, and an unprotected one goes.
+func (h *harness) testDeleteTable(t *testing.T) {
+	b := h.b
+	for _, name := range []string{"Scratch", "Guarded"} {
+		_, err := h.ddb.CreateTable(h.ctx, &dynamodb.CreateTableInput{
+			TableName:                 aws.String(name),
+			BillingMode:               types.BillingModePayPerRequest,
+			AttributeDefinitions:      []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
+			KeySchema:                 []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+			DeletionProtectionEnabled: aws.Bool(name == "Guarded"),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	confirmDelete := func(name string) {
+		t.Helper()
+		b.route("/tables/" + name)
+		b.waitFor("the table page", `!!document.querySelector('#delete-table')`)
+		b.click("#delete-table")
+		b.waitText(".modal", "Delete "+name+" and all of its items? This cannot be undone.")
+		var disabled bool
+		b.js(`document.querySelector('[data-confirm=yes]').disabled`, &disabled)
+		if !disabled {
+			t.Error("Delete is enabled before the table's name is typed")
+		}
+		b.typeInto(".modal input[aria-label=Confirmation]", name[:3])
+		b.js(`document.querySelector('[data-confirm=yes]').disabled`, &disabled)
+		if !disabled {
+			t.Error("Delete is enabled with part of the table's name typed")
+		}
+		b.typeInto(".modal input[aria-label=Confirmation]", name)
+		b.waitFor("Delete enabled", `!document.querySelector('[data-confirm=yes]').disabled`)
+		b.click("[data-confirm=yes]")
+	}
+
+	confirmDelete("Guarded")
+	b.waitText(".modal", "Could not delete the table")
+	b.waitText(".modal", "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")
+	b.shot("table-delete-refused", false)
+	if _, err := h.ddb.DescribeTable(h.ctx, &dynamodb.DescribeTableInput{TableName: aws.String("Guarded")}); err != nil {
+		t.Errorf("the protected table after the refused delete: %v", err)
+	}
+	b.js(`document.querySelectorAll('dialog').forEach(d => d.close())`)
+
+	confirmDelete("Scratch")
+	b.waitFor("the tables page", `location.hash.startsWith('#/tables') && !!document.querySelector('#tables-grid tr[data-table=Music]')`)
+	b.waitFor("Scratch gone from the list", `!document.querySelector('#tables-grid tr[data-table=Scratch]')`)
+	_, err := h.ddb.DescribeTable(h.ctx, &dynamodb.DescribeTableInput{TableName: aws.String("Scratch")})
+	var nf *types.ResourceNotFoundException
+	if !errors.As(err, &nf) {
+		t.Errorf("DescribeTable of the deleted table: %v, want ResourceNotFoundException", err)
+	}
+	// Leave the other steps' tables as they were.
+	if _, err := h.ddb.UpdateTable(h.ctx, &dynamodb.UpdateTableInput{TableName: aws.String("Guarded"), DeletionProtectionEnabled: aws.Bool(false)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.ddb.DeleteTable(h.ctx, &dynamodb.DeleteTableInput{TableName: aws.String("Guarded")}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // testRequestsSigned recomputes, with aws-sdk-go-v2's signer, the

@@ -19,6 +19,11 @@ type loadingState struct {
 	Kind string `json:"kind"`
 	// Job is the key of the leased job filling the table.
 	Job string `json:"job"`
+	// Backup is the id of the backup a restore reads (DeleteBackup
+	// refuses to delete it meanwhile); Source the id of the table a
+	// point-in-time restore reads (its base is not rolled meanwhile).
+	Backup string `json:"backup,omitempty"`
+	Source uint64 `json:"source,omitempty"`
 }
 
 // errTableLoading is DynamoDB's answer to a change of a table that is

@@ -112,6 +112,11 @@ type tableRecord struct {
 	// readable until their retention ends (stream_catalog.go).
 	Stream     *streamState  `json:"stream,omitempty"`
 	OldStreams []streamState `json:"oldStreams,omitempty"`
+
+	// Policy is the table's resource-based policy, StreamPolicies its
+	// streams' by label (resource_policy.go); nil when there is none.
+	Policy         *resourcePolicy            `json:"policy,omitempty"`
+	StreamPolicies map[string]*resourcePolicy `json:"streamPolicies,omitempty"`
 }
 
 // catalogEntry is one cached table. Entries are immutable: an update

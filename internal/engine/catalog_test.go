@@ -319,6 +319,7 @@ func TestDescribeEndpoints(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() { db.Close() }) // before its store closes
 		out, err := db.DescribeEndpoints(ctx, &api.DescribeEndpointsRequest{})
 		if err != nil || len(out.Endpoints) != 1 || api.Str(out.Endpoints[0].Address) != tc.want || api.Int(out.Endpoints[0].CachePeriodInMinutes, 0) != 1440 {
 			t.Fatalf("DescribeEndpoints(%+v) = %s, %v", tc.opts, jsonOf(t, out), err)

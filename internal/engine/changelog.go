@@ -129,6 +129,9 @@ func (db *DB) appendChange(txn kv.Txn, t *Table, cl *changeLogSetting, key []byt
 		b = append(b, newBytes...)
 	}
 	b = append(b, '}')
+	if db.streaming(t) {
+		noteStreamRecord(txn, t.Name) // stream_metrics.go
+	}
 	return txn.AppendLog(changeLogName(t.ID, changeLogShard(t, cl, key)), b)
 }
 

@@ -33,7 +33,12 @@ func (db *DB) createTable(ctx context.Context, in *api.CreateTableInput) (*api.C
 	if err := validateTags(in.Tags); err != nil {
 		return nil, err
 	}
+	policy, err := db.createTablePolicy(in, name)
+	if err != nil {
+		return nil, err
+	}
 	rec := db.newTableRecord(name, in, db.opts.Now())
+	rec.Policy = policy
 
 	locks := append([][]byte{[]byte(tableIDKey)}, db.transientLocks(name)...)
 	e, err := db.changeCatalog(ctx, name, locks, func(txn kv.Txn, cur *tableRecord) (*tableRecord, error) {

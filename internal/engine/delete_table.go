@@ -50,6 +50,9 @@ func (db *DB) deleteTable(ctx context.Context, in *api.DeleteTableInput) (*api.D
 		if err := db.markDeleting(txn, cur); err != nil {
 			return nil, err
 		}
+		if err := db.keepDeletedStreams(ctx, txn, cur); err != nil {
+			return nil, err
+		}
 		deleted = cur
 		return nil, submitTableDrop(ctx, txn, cur)
 	})
@@ -57,10 +60,31 @@ func (db *DB) deleteTable(ctx context.Context, in *api.DeleteTableInput) (*api.D
 		return nil, err
 	}
 	db.cat.stats.forget(deleted.ID)
+	db.buckets.forget(deleted.ID)
+	db.opts.Observer.TableDeleted(e.table.Name)
 	db.jobs.Wake()
 	de, err := newEntry(deleted)
 	if err != nil {
 		return nil, apierr.Newf(apierr.InternalServerError, "engine: deleted table %s: %v", name, err)
 	}
-	return &api.DeleteTableOutput{TableDescription: db.describe(de, api.TableStatusDeleting, items, size)}, nil
+	return &api.DeleteTableOutput{TableDescription: deletingDescription(db.describe(de, api.TableStatusDeleting, items, size))}, nil
+}
+
+// deletingDescription is the description DeleteTable answers: DynamoDB's
+// names the table, its status, throughput (zeros on demand, with
+// BillingModeSummary), size, count, ARN, id and deletion protection, and
+// leaves out the key schema, attribute definitions, creation time and
+// indexes (the API Reference's example, the CLI's output).
+func deletingDescription(d *api.TableDescription) *api.TableDescription {
+	return &api.TableDescription{
+		TableName:                 d.TableName,
+		TableStatus:               d.TableStatus,
+		ProvisionedThroughput:     d.ProvisionedThroughput,
+		BillingModeSummary:        d.BillingModeSummary,
+		TableSizeBytes:            d.TableSizeBytes,
+		ItemCount:                 d.ItemCount,
+		TableArn:                  d.TableArn,
+		TableId:                   d.TableId,
+		DeletionProtectionEnabled: d.DeletionProtectionEnabled,
+	}
 }

@@ -118,6 +118,11 @@ type Options struct {
 	StreamRetention time.Duration
 	ChangeLogShards int
 	StreamRollover  time.Duration
+
+	// StreamWebhook, when set, is a URL the stream-push job POSTs every
+	// enabled stream's records to, as Lambda's DynamoDB events
+	// (stream_push.go).
+	StreamWebhook string
 }
 
 // DB is a Dynago database: the engine over one kv.Store. It is safe for
@@ -157,6 +162,10 @@ type DB struct {
 	// (stream_shards.go); its zero value is ready.
 	streamBounds boundCache
 
+	// policies caches compiled resource-based policies
+	// (resource_policy.go); its zero value is ready.
+	policies policyCache
+
 	// writeHook, set by tests before the first write, sees every item
 	// write (write.go).
 	writeHook writeHook
@@ -189,6 +198,7 @@ func Open(ctx context.Context, store kv.Store, opts Options) (*DB, error) {
 	if db.opts.Observer == nil {
 		db.opts.Observer = nopObserver{}
 	}
+	db.countStreamWrites()
 	db.buckets = newThrottler()
 	if err := db.startJobs(ctx); err != nil {
 		return nil, err

@@ -240,7 +240,7 @@ func TestMultiAttributeKeySchemaValidation(t *testing.T) {
 		{"range first", mk(true, "e:RANGE", "a:HASH", "b:HASH"), "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"},
 		{"hash after range", mk(true, "a:HASH", "e:RANGE", "b:HASH"), "Invalid KeySchema: A HASH key type KeySchemaElement cannot follow a RANGE key type KeySchemaElement"},
 		{"duplicate", mk(true, "a:HASH", "e:RANGE", "a:RANGE"), "Invalid KeySchema: Duplicate KeySchemaElement attribute name: a"},
-		{"LSI", mk(false, "pk:HASH", "e:RANGE", "f:RANGE"), "One or more parameter values were invalid: Multi-attribute keys are not supported for local secondary indexes. Index: Idx"},
+		{"LSI", mk(false, "pk:HASH", "e:RANGE", "f:RANGE"), "1 validation error detected: Value '[KeySchemaElement(attributeName=pk, keyType=HASH), KeySchemaElement(attributeName=e, keyType=RANGE), KeySchemaElement(attributeName=f, keyType=RANGE)]' at 'localSecondaryIndexes.1.member.keySchema' failed to satisfy constraint: Member must have length less than or equal to 2"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

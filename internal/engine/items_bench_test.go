@@ -70,3 +70,25 @@ func BenchmarkQuery(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTableStats counts and sizes a 1000-item table, as DeleteTable's
+// answer and DescribeTable's refresh of ItemCount and TableSizeBytes do.
+func BenchmarkTableStats(b *testing.B) {
+	db := newItemsDB(b)
+	ctx := context.Background()
+	const items = 1000
+	var want int64
+	for i := range items {
+		it := benchItem(i)
+		put(b, db, tblRange, it)
+		want += int64(attr.ItemSize(it))
+	}
+	t := db.lookup(tblRange).table
+	b.ReportAllocs()
+	for b.Loop() {
+		n, size, err := db.tableStats(ctx, t)
+		if err != nil || n != items || size != want {
+			b.Fatalf("tableStats = %d items, %d bytes, %v; want %d, %d", n, size, err, items, want)
+		}
+	}
+}

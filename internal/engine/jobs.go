@@ -13,6 +13,10 @@ package engine
 //	stream          all                       —                    roll stream shards over, trim change logs (stream_job.go)
 //	export          <export id>               —                    write an export to S3 (export_job.go)
 //	import          <import id>               —                    fill a table from S3 (import_job.go)
+//	backup          <backup id>               —                    copy a table into a backup (backup.go)
+//	backup-drop     <backup id>               —                    drop a deleted backup's data
+//	restore         <target table id>         restoreSpec          fill a restored table (restore.go)
+//	pitr-base       all                       —                    make and roll PITR bases, trim their logs (pitr_base.go)
 //
 // Ids are hex, 16 digits each. A job is submitted in the same commit as the
 // catalog change that needs it (DeleteTable, UpdateTable), so it cannot be
@@ -72,7 +76,14 @@ func (db *DB) startJobs(ctx context.Context) error {
 	}
 	bodies[jobStream] = db.runStreamJob
 	db.addTaskJobs(bodies)
+	db.addBackupJobs(bodies)
 	if err := db.submitStreamJob(ctx); err != nil {
+		return err
+	}
+	if err := db.addStreamPush(ctx, bodies); err != nil {
+		return err
+	}
+	if err := db.submitPITRJob(ctx); err != nil {
 		return err
 	}
 	if err := db.migrateLegacyJobs(ctx); err != nil {

@@ -24,6 +24,9 @@ type Observer interface {
 	// returned n records, the last of them made age ago (the iterator
 	// age, as Lambda's IteratorAge; zero when n is 0).
 	StreamRecordsRead(table string, n int, age time.Duration)
+	// TableDeleted reports that DeleteTable removed table from the
+	// catalog: the observer may drop what it keeps for it.
+	TableDeleted(table string)
 }
 
 // nopObserver is the Observer of a DB opened without one.
@@ -34,3 +37,4 @@ func (nopObserver) Throttled(string, string, bool)                    {}
 func (nopObserver) TTLDeleted(string, int)                            {}
 func (nopObserver) TransactionConflict(string)                        {}
 func (nopObserver) StreamRecordsRead(string, int, time.Duration)      {}
+func (nopObserver) TableDeleted(string)                               {}

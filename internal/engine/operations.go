@@ -45,6 +45,9 @@ func (db *DB) bindOperations() {
 	h[api.OpDescribeTimeToLive] = api.Bind(db.DescribeTimeToLive)
 	h[api.OpUpdateContinuousBackups] = api.Bind(db.UpdateContinuousBackups)
 	h[api.OpDescribeContinuousBackups] = api.Bind(db.DescribeContinuousBackups)
+	h[api.OpPutResourcePolicy] = api.Bind(db.PutResourcePolicy)
+	h[api.OpGetResourcePolicy] = api.Bind(db.GetResourcePolicy)
+	h[api.OpDeleteResourcePolicy] = api.Bind(db.DeleteResourcePolicy)
 
 	h[api.OpListStreams] = api.Bind(db.ListStreams)
 	h[api.OpDescribeStream] = api.Bind(db.DescribeStream)
@@ -52,6 +55,7 @@ func (db *DB) bindOperations() {
 	h[api.OpGetRecords] = api.Bind(db.GetRecords)
 
 	db.bindTaskOperations()
+	db.bindBackupOperations()
 }
 
 // Handler returns the engine's handler for op, or nil when the engine does
@@ -63,8 +67,8 @@ func (db *DB) Handler(op api.OpID) api.Handler {
 	return db.handlers[op]
 }
 
-// run validates in against op's constraints in the API model, then runs
-// fn.
+// run validates in against op's constraints in the API model, authorizes
+// it (authorize.go: a no-op without a verified caller), then runs fn.
 func run[In, Out any](ctx context.Context, db *DB, op api.OpID, in *In, fn func(context.Context, *In) (*Out, error)) (*Out, error) {
 	if err := db.validator.Validate(op.String(), in); err != nil {
 		return nil, err
@@ -78,6 +82,9 @@ func run[In, Out any](ctx context.Context, db *DB, op api.OpID, in *In, fn func(
 		if _, err := db.syncCatalog(ctx, db.store); err != nil {
 			return nil, db.storeError(op, writeTransactionSize(in), err)
 		}
+	}
+	if err := db.authorize(ctx, op, in); err != nil {
+		return nil, err
 	}
 	out, err := fn(ctx, in)
 	if stale && newerCatalogMayHelp(err) {

@@ -26,6 +26,11 @@ func (db *DB) batchExecuteStatement(ctx context.Context, in *api.BatchExecuteSta
 			errs[i] = err
 			continue
 		}
+		if sp.st.Kind() == partiql.KindExists {
+			// A member error that counts as neither a read nor a write.
+			errs[i] = errExistsOutsideTransaction
+			continue
+		}
 		parsed[i] = sp
 		if sp.st.Kind().IsRead() {
 			reads++
@@ -34,7 +39,8 @@ func (db *DB) batchExecuteStatement(ctx context.Context, in *api.BatchExecuteSta
 		}
 	}
 	if reads > 0 && writes > 0 {
-		return nil, apierr.Validation("Supplied statements must be either all reads or all writes")
+		// DynamoDB Local's message (BatchExecuteStatementFunction).
+		return nil, apierr.Validation("Read and write requests together in the same batch is not supported.")
 	}
 	out := &api.BatchExecuteStatementOutput{Responses: make([]api.BatchStatementResponse, len(in.Statements))}
 	var tally capacityTally

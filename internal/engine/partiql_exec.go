@@ -78,8 +78,13 @@ func (db *DB) runStatement(ctx context.Context, in *api.ExecuteStatementInput, s
 	case *partiql.Delete:
 		return db.partiqlDelete(ctx, in, l, t, st)
 	}
-	return nil, apierr.Validation("Unsupported operation: EXISTS is only supported in ExecuteTransaction")
+	return nil, errExistsOutsideTransaction
 }
+
+// errExistsOutsideTransaction refuses EXISTS in ExecuteStatement and in a
+// BatchExecuteStatement member (DynamoDB Local's message, which emulators
+// that compared with DynamoDB give too).
+var errExistsOutsideTransaction = apierr.Validation("EXISTS can only be used in ExecuteTransaction write requests.")
 
 // conjuncts flattens a condition's top-level ANDs.
 func conjuncts(e partiql.Expr, out []partiql.Expr) []partiql.Expr {
@@ -157,7 +162,7 @@ func (db *DB) partiqlInsert(ctx context.Context, in *api.ExecuteStatementInput, 
 		return nil, apierr.Validation("Unsupported operation: INSERT value must be a tuple")
 	}
 	item := attr.Item(v.M)
-	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, t, item); err != nil {
+	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, "dynamodb:PartiQLInsert", t, item); err != nil {
 		return nil, err
 	}
 	put := &api.PutItemInput{TableName: &t.Name, Item: item, ReturnConsumedCapacity: in.ReturnConsumedCapacity}
@@ -180,7 +185,7 @@ func (db *DB) partiqlDelete(ctx context.Context, in *api.ExecuteStatementInput, 
 	if err != nil {
 		return nil, err
 	}
-	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, t, key); err != nil {
+	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, "dynamodb:PartiQLDelete", t, key); err != nil {
 		return nil, err
 	}
 	del := &api.DeleteItemInput{TableName: &t.Name, Key: key, ReturnConsumedCapacity: in.ReturnConsumedCapacity,
@@ -215,7 +220,7 @@ func (db *DB) partiqlUpdate(ctx context.Context, in *api.ExecuteStatementInput, 
 	if err != nil {
 		return nil, err
 	}
-	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, t, key); err != nil {
+	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, "dynamodb:PartiQLUpdate", t, key); err != nil {
 		return nil, err
 	}
 	exists := expr.AttributeExists(expr.Attr(t.Hash.Name))

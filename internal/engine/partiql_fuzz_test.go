@@ -93,4 +93,9 @@ var planSeeds = []string{
 	`EXISTS(SELECT * FROM items_hash WHERE id = 'a' AND v = 1)`,
 	`SELECT * FROM items_range WHERE pk = 'a' AND sk = 1 AND pk = 'b'`,
 	`SELECT * FROM items_range WHERE pk = 'a' OR pk = 'a'`,
+	`SELECT * FROM items_range WHERE (pk = 'a' AND sk < 1) OR (pk = 'a' AND sk > 3) OR (pk = ? AND sk BETWEEN 1 AND 2) ORDER BY pk, sk DESC`,
+	`SELECT * FROM items_range WHERE pk = 'a' AND NOT sk = 1 OR pk = ? AND sk = 2 OR pk = 'a' AND sk <> ?`,
+	`SELECT * FROM items_range WHERE (pk = 'a' AND begins_with(sk, 'x')) OR (pk = 'a' AND sk = ?) OR (pk = 'a' AND sk BETWEEN 3 AND 1)`,
+	`SELECT * FROM "Music" WHERE (Artist = 'a' AND begins_with(Song, 'b')) OR (Artist = 'a' AND Song > 'c') OR Artist = 'b'`,
+	`SELECT * FROM items_range WHERE pk IN ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'] AND v <> 1`,
 }

@@ -19,6 +19,43 @@ import (
 // lowerer lowers one statement's expressions against its parameters.
 type lowerer struct {
 	params []attr.Value
+	// holes, when not nil, receives the constants that operand lowers,
+	// each as an expr.Placeholder (:0, :1, ... in lowering order) rather
+	// than a Literal: a read's trees then have one shape for every call,
+	// and expr.Cache keeps their compiled plan (expr.Trees.CacheKey).
+	holes attr.Item
+	// holeExprs, in holes mode, records the constant expression of each
+	// placeholder, in order: what a later call evaluates to bind the same
+	// trees again (loweredRead).
+	holeExprs []partiql.Expr
+}
+
+// holeNames are the first placeholder names, made once.
+var holeNames = func() (out [16]string) {
+	for i := range out {
+		out[i] = ":" + strconv.Itoa(i)
+	}
+	return out
+}()
+
+// holeName is the name of the i'th placeholder.
+func holeName(i int) string {
+	if i < len(holeNames) {
+		return holeNames[i]
+	}
+	return ":" + strconv.Itoa(i)
+}
+
+// literal is the operand of the constant e, whose value is v: a Literal,
+// or in holes mode a Placeholder bound to it.
+func (l *lowerer) literal(e partiql.Expr, v attr.Value) expr.Operand {
+	if l.holes == nil {
+		return expr.Val(v)
+	}
+	name := holeName(len(l.holes))
+	l.holes[name] = v
+	l.holeExprs = append(l.holeExprs, e)
+	return expr.Placeholder(name)
 }
 
 // value returns the constant e denotes: a literal, a parameter, or a
@@ -178,7 +215,10 @@ func (l *lowerer) operand(e partiql.Expr) (expr.Operand, error) {
 		return p, err
 	}
 	if v, ok, err := l.value(e); err != nil || ok {
-		return expr.Val(v), err
+		if err != nil {
+			return nil, err
+		}
+		return l.literal(e, v), nil
 	}
 	if c, ok := e.(*partiql.Call); ok && c.Name == "size" {
 		if len(c.Args) != 1 {

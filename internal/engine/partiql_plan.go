@@ -40,6 +40,7 @@ type planCache struct {
 // stmtPlan is one statement text's plan. Everything but sel is fixed at
 // creation; sel is replaced when the statement meets a new table version.
 type stmtPlan struct {
+	text    string
 	st      partiql.Statement
 	nParams int
 	// sel is a SELECT's table-dependent plan, nil until first planned.
@@ -93,5 +94,5 @@ func (db *DB) statementPlan(text *string) (*stmtPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return db.partiqlPlans.put(s, &stmtPlan{st: st, nParams: partiql.NumParams(st)}), nil
+	return db.partiqlPlans.put(s, &stmtPlan{text: s, st: st, nParams: partiql.NumParams(st)}), nil
 }

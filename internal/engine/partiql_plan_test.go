@@ -125,3 +125,43 @@ func TestPartiQLPlanCacheReuse(t *testing.T) {
 		t.Fatalf("plan not remade for the new table: %+v", p)
 	}
 }
+
+// A SELECT read as a Query keeps its lowered trees in the plan, with its
+// constants as placeholders, so every call binds new values to the same
+// trees and the expression cache holds one plan for them; each call still
+// answers with its own values.
+func TestPartiQLQueryTreesCached(t *testing.T) {
+	db := newItemsDB(t)
+	ctx := context.Background()
+	for _, p := range []string{"a", "b"} {
+		for i := range 4 {
+			put(t, db, tblRange, attr.Item{"pk": s(p), "sk": n(fmt.Sprint(i)), "v": s(p + fmt.Sprint(i%2))})
+		}
+	}
+	text := `SELECT * FROM items_range WHERE pk = ? AND sk >= 1 AND v = ?`
+	in := &api.ExecuteStatementInput{Statement: &text}
+	before := db.exprs.Len()
+	for _, p := range []string{"a", "b", "a"} {
+		in.Parameters = []attr.Value{s(p), s(p + "1")}
+		out, err := db.ExecuteStatement(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := db.Query(ctx, &api.QueryInput{TableName: api.Ptr(tblRange), KeyConditionExpression: api.Ptr("pk = :p AND sk >= :one"),
+			FilterExpression: api.Ptr("v = :v"), ExpressionAttributeValues: attr.Item{":p": s(p), ":one": n("1"), ":v": s(p + "1")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Items) != 2 || fmt.Sprint(out.Items) != fmt.Sprint(q.Items) {
+			t.Fatalf("pk %s: PartiQL %v, Query %v", p, out.Items, q.Items)
+		}
+	}
+	sel := db.partiqlPlans.get(text).sel.Load()
+	if lr := sel.lowered[0].Load(); lr == nil || len(lr.holes) != 3 || lr.trees.CacheKey == "" {
+		t.Fatalf("lowered read %+v", lr)
+	}
+	// The statement's Query added one plan; the native Query another.
+	if got := db.exprs.Len() - before; got != 2 {
+		t.Errorf("expression cache grew by %d plans, want 2", got)
+	}
+}

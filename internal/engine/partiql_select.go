@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"slices"
+	"strconv"
+	"sync/atomic"
 
 	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/apierr"
@@ -30,12 +32,28 @@ type selectPlan struct {
 	// branches are the reads the WHERE decomposes into
 	// (partiql_decompose.go); nil: a Scan with the WHERE as its filter.
 	branches []readBranch
-	where    partiql.Expr
-	orderBy  bool
+	// cacheKeys name each branch's trees for expr.Cache
+	// (expr.Trees.CacheKey): the statement text and the branch.
+	cacheKeys []string
+	// lowered holds each branch's trees once a call has lowered them.
+	lowered []atomic.Pointer[loweredRead]
+	where   partiql.Expr
+	orderBy bool
 }
 
-// planSelect plans st against t.
-func planSelect(l *lowerer, t *Table, st *partiql.Select) *selectPlan {
+// branchIndex returns b's index in p.branches, or -1 for a read made at
+// bind time (partiql_multiread.go).
+func (p *selectPlan) branchIndex(b *readBranch) int {
+	for i := range p.branches {
+		if &p.branches[i] == b {
+			return i
+		}
+	}
+	return -1
+}
+
+// planSelect plans st, whose text is text, against t.
+func planSelect(l *lowerer, t *Table, st *partiql.Select, text string) *selectPlan {
 	p := &selectPlan{table: t, hash: t.Hash.Name, rng: t.Range.Name, where: st.Where, orderBy: len(st.OrderBy) > 0}
 	fail := func(err error) *selectPlan { return &selectPlan{table: t, err: err} }
 	if st.From.Index != nil {
@@ -64,6 +82,10 @@ func planSelect(l *lowerer, t *Table, st *partiql.Select) *selectPlan {
 	if p.branches, err = decompose(st.Where, p.hash, p.rng); err != nil {
 		return fail(err)
 	}
+	for i := range p.branches {
+		p.cacheKeys = append(p.cacheKeys, "partiql\x00"+strconv.Itoa(i)+"\x00"+text)
+	}
+	p.lowered = make([]atomic.Pointer[loweredRead], len(p.branches))
 	if p.orderBy && p.branches == nil {
 		return fail(apierr.Validation("Must have WHERE clause in the statement when using ORDER BY clause."))
 	}
@@ -83,7 +105,7 @@ func selectPlanFor(sp *stmtPlan, l *lowerer, t *Table) *selectPlan {
 	if p := sp.sel.Load(); p != nil && p.table == t {
 		return p
 	}
-	p := planSelect(l, t, sp.st.(*partiql.Select))
+	p := planSelect(l, t, sp.st.(*partiql.Select), sp.text)
 	sp.sel.Store(p)
 	return p
 }
@@ -133,7 +155,7 @@ func (db *DB) partiqlScan(ctx context.Context, in *api.ExecuteStatementInput, l 
 			return nil, err
 		}
 	}
-	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, p.table, nil); err != nil {
+	if err := db.partiqlAuthorizeRead(ctx, p.table, p.index, true); err != nil {
 		return nil, err
 	}
 	out, err := db.scan(withTrees(ctx, trees), &api.ScanInput{TableName: &p.table.Name, IndexName: p.index,
@@ -148,15 +170,16 @@ func (db *DB) partiqlScan(ctx context.Context, in *api.ExecuteStatementInput, l 
 // partiqlQuery runs one read of a SELECT as a Query.
 func (db *DB) partiqlQuery(ctx context.Context, in *api.ExecuteStatementInput, l *lowerer, p *selectPlan, b *readBranch,
 	esk attr.Item, limit *int64) (*api.ExecuteStatementOutput, error) {
-	trees, err := l.branchTrees(p, b)
+	trees, vals, err := l.branchTrees(p, b)
 	if err != nil {
 		return nil, err
 	}
-	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, p.table, nil); err != nil {
+	if err := db.partiqlAuthorizeRead(ctx, p.table, p.index, false); err != nil {
 		return nil, err
 	}
 	out, err := db.query(withTrees(ctx, trees), &api.QueryInput{TableName: &p.table.Name, IndexName: p.index,
-		ConsistentRead: in.ConsistentRead, Limit: limit, ExclusiveStartKey: esk,
+		ExpressionAttributeValues: vals,
+		ConsistentRead:            in.ConsistentRead, Limit: limit, ExclusiveStartKey: esk,
 		ScanIndexForward: p.forward, ReturnConsumedCapacity: in.ReturnConsumedCapacity})
 	if err != nil {
 		return nil, err
@@ -164,18 +187,48 @@ func (db *DB) partiqlQuery(ctx context.Context, in *api.ExecuteStatementInput, l
 	return pageOutput(out.Items, out.LastEvaluatedKey, out.ConsumedCapacity)
 }
 
-// branchTrees lowers one read's key condition, filter and projection.
-func (l *lowerer) branchTrees(p *selectPlan, b *readBranch) (*expr.Trees, error) {
+// loweredRead is one read's trees with its constants as placeholders
+// (:0, :1, ...), and the constant expression of each: the trees have the
+// same shape on every call, so a plan keeps them and each call only
+// evaluates the constants, and under the read's cache key expr.Cache
+// keeps their compiled plan.
+type loweredRead struct {
+	trees *expr.Trees
+	holes []partiql.Expr
+}
+
+// branchTrees returns one read's key condition, filter and projection
+// trees and the values of their placeholders, lowering the read on its
+// plan's first call (b one of p.branches) or on every call (any other b).
+func (l *lowerer) branchTrees(p *selectPlan, b *readBranch) (*expr.Trees, attr.Item, error) {
+	i := p.branchIndex(b)
+	if i >= 0 {
+		if lr := p.lowered[i].Load(); lr != nil {
+			vals := make(attr.Item, len(lr.holes))
+			for j, e := range lr.holes {
+				v, err := l.constant(e)
+				if err != nil {
+					return nil, nil, err
+				}
+				vals[holeName(j)] = v
+			}
+			return lr.trees, vals, nil
+		}
+	}
+	l.holes, l.holeExprs = make(attr.Item, 4), nil
+	defer func() { l.holes, l.holeExprs = nil, nil }()
 	hv, err := l.constant(b.hash)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	trees := &expr.Trees{Projection: p.projection}
-	trees.KeyCondition = expr.Compare(expr.EQ, expr.Attr(p.hash), expr.Val(hv))
+	// PartiQL's WHERE may filter on the key (pk = 'a' AND sk <> '1' runs,
+	// captured), which a FilterExpression may not.
+	trees := &expr.Trees{Projection: p.projection, FilterOnKey: true}
+	trees.KeyCondition = expr.Compare(expr.EQ, expr.Attr(p.hash), l.literal(b.hash, hv))
 	if b.rangeCond != nil {
 		rc, err := l.cond(b.rangeCond)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		trees.KeyCondition = expr.And{Left: trees.KeyCondition, Right: rc}
 	}
@@ -183,12 +236,16 @@ func (l *lowerer) branchTrees(p *selectPlan, b *readBranch) (*expr.Trees, error)
 		rest := make([]expr.Cond, len(b.rest))
 		for i, c := range b.rest {
 			if rest[i], err = l.cond(c); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		trees.Filter = expr.AllOf(rest...)
 	}
-	return trees, nil
+	if i >= 0 {
+		trees.CacheKey = p.cacheKeys[i]
+		p.lowered[i].Store(&loweredRead{trees: trees, holes: l.holeExprs})
+	}
+	return trees, l.holes, nil
 }
 
 // constant binds a plan's constant expression.
@@ -219,7 +276,7 @@ func (db *DB) partiqlGet(ctx context.Context, in *api.ExecuteStatementInput, l *
 	if err != nil {
 		return nil, err
 	}
-	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, p.table, key); err != nil {
+	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, "dynamodb:PartiQLSelect", p.table, key); err != nil {
 		return nil, err
 	}
 	if p.projection != nil {

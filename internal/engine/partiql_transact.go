@@ -37,7 +37,9 @@ func (db *DB) executeTransaction(ctx context.Context, in *api.ExecuteTransaction
 		}
 	}
 	if len(writes) > 0 && len(gets) > 0 {
-		return nil, apierr.Validation("Supplied statements must be either all reads or all writes")
+		// DynamoDB Local's message (ExecuteTransactionFunction), which
+		// emulators checked against DynamoDB give too.
+		return nil, apierr.Validation("ExecuteTransaction API does not support both read and write operations in the same request.")
 	}
 	ctx = withActionTrees(ctx, trees)
 	if len(gets) > 0 {
@@ -106,7 +108,7 @@ func (db *DB) planTransactStatement(ctx context.Context, m api.ParameterizedStat
 			}
 			tr.Projection = append(tr.Projection, p)
 		}
-		if err := db.partiqlAuthorize(ctx, api.OpExecuteTransaction, t, key); err != nil {
+		if err := db.partiqlAuthorize(ctx, api.OpExecuteTransaction, "dynamodb:PartiQLSelect", t, key); err != nil {
 			return err
 		}
 		g := &api.Get{TableName: name, Key: key}
@@ -120,7 +122,7 @@ func (db *DB) planTransactStatement(ctx context.Context, m api.ParameterizedStat
 		if !ok || v.Type != attr.TypeM {
 			return apierr.Validation("Unsupported operation: INSERT value must be a tuple")
 		}
-		if err := db.partiqlAuthorize(ctx, api.OpExecuteTransaction, t, v.M); err != nil {
+		if err := db.partiqlAuthorize(ctx, api.OpExecuteTransaction, "dynamodb:PartiQLInsert", t, v.M); err != nil {
 			return err
 		}
 		p := &api.Put{TableName: name, Item: v.M, ReturnValuesOnConditionCheckFailure: rv}
@@ -136,7 +138,7 @@ func (db *DB) planTransactStatement(ctx context.Context, m api.ParameterizedStat
 		if err != nil {
 			return err
 		}
-		if err := db.partiqlAuthorize(ctx, api.OpExecuteTransaction, t, key); err != nil {
+		if err := db.partiqlAuthorize(ctx, api.OpExecuteTransaction, "dynamodb:PartiQLUpdate", t, key); err != nil {
 			return err
 		}
 		u := &api.Update{TableName: name, Key: key, ReturnValuesOnConditionCheckFailure: rv}
@@ -147,7 +149,7 @@ func (db *DB) planTransactStatement(ctx context.Context, m api.ParameterizedStat
 		if err != nil {
 			return err
 		}
-		if err := db.partiqlAuthorize(ctx, api.OpExecuteTransaction, t, key); err != nil {
+		if err := db.partiqlAuthorize(ctx, api.OpExecuteTransaction, "dynamodb:PartiQLDelete", t, key); err != nil {
 			return err
 		}
 		d := &api.Delete{TableName: name, Key: key, ReturnValuesOnConditionCheckFailure: rv}
@@ -158,7 +160,7 @@ func (db *DB) planTransactStatement(ctx context.Context, m api.ParameterizedStat
 		if err != nil {
 			return err
 		}
-		if err := db.partiqlAuthorize(ctx, api.OpExecuteTransaction, t, key); err != nil {
+		if err := db.partiqlAuthorize(ctx, api.OpExecuteTransaction, "dynamodb:PartiQLSelect", t, key); err != nil {
 			return err
 		}
 		c := &api.ConditionCheck{TableName: name, Key: key, ReturnValuesOnConditionCheckFailure: rv}

@@ -11,8 +11,8 @@ package engine
 // the present by about five minutes; Dynago's lags it by logSlack, the
 // time after which every change up to it is durable in the log.
 //
-// Not built yet: RestoreTableToPointInTime, the periodic base copy and the
-// log's trim to the recovery period (see docs/backups.md).
+// RestoreTableToPointInTime is in restore_pitr.go; the base copies it
+// starts from, and the log's trim to the recovery period, in pitr_base.go.
 
 import (
 	"context"
@@ -75,6 +75,12 @@ func (db *DB) updateContinuousBackups(ctx context.Context, in *api.UpdateContinu
 	})
 	if err != nil {
 		return nil, err
+	}
+	if enable && db.jobs != nil {
+		// The base job copies the table's first base now.
+		if err := db.jobs.RunSoon(ctx, jobPITRBase, pitrJobID); err != nil {
+			return nil, err
+		}
 	}
 	return &api.UpdateContinuousBackupsOutput{ContinuousBackupsDescription: db.continuousBackups(ne.rec, now)}, nil
 }

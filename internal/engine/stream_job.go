@@ -4,7 +4,8 @@ package engine
 // with a stream, rolls open shards over (closes them with a boundary, so a
 // child shard continues each) every Options.StreamRollover, persists
 // resolved boundary Seqs in the catalog, trims change-log records older
-// than changeLogRetention, and forgets disabled streams past retention.
+// than changeLogRetention, and forgets disabled streams past retention,
+// also those of deleted tables (stream_deleted.go).
 
 import (
 	"context"
@@ -63,6 +64,9 @@ func (db *DB) runStreamJob(ctx context.Context, j *jobs.Job) error {
 		if err := db.maintainStreams(ctx, e); err != nil {
 			return err
 		}
+	}
+	if err := db.maintainDeletedStreams(ctx); err != nil {
+		return err
 	}
 	return &jobs.Again{At: time.Now().Add(db.streamJobInterval())}
 }
@@ -151,7 +155,7 @@ func (db *DB) trimChangeLog(ctx context.Context, log []byte, cutoff int64) error
 		}
 		done := len(recs) == 0
 		for _, r := range recs {
-			c, err := decodeChange(r.Value)
+			c, err := decodeStreamChange(r.Value)
 			if err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -24,8 +25,25 @@ import (
 // DynamoDB.
 const iteratorLifetime = 15 * time.Minute
 
-// getRecordsMaxBytes caps the records of one GetRecords response (1 MB).
-const getRecordsMaxBytes = 1 << 20
+// errTrimmed is DynamoDB's answer to reading records that were trimmed.
+var errTrimmed = apierr.New(apierr.TrimmedDataAccessException, "The operation attempted to read past the oldest stream record in a shard.")
+
+// javaDate is how DynamoDB's messages write a time (Java's Date.toString:
+// the day zero-padded, unlike time.UnixDate).
+const javaDate = "Mon Jan 02 15:04:05 MST 2006"
+
+// getRecordsMaxBytes caps the records of one GetRecords response (1 MB),
+// and getRecordsMaxLimit their number, as in DynamoDB.
+const (
+	getRecordsMaxBytes = 1 << 20
+	getRecordsMaxLimit = 1000
+)
+
+// errLimitAbove is DynamoDB's refusal of a Limit above the operation's
+// upper limit (GetRecords 1000, ListStreams and DescribeStream 100).
+func errLimitAbove(limit int64, most int) error {
+	return apierr.Validationf("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value less than or equal to %d", limit, most)
+}
 
 // shardIterator is what a ShardIterator string carries, after the stream
 // ARN and "|1|" as DynamoDB's iterators begin.
@@ -53,24 +71,33 @@ func decodeIterator(s string) (arn string, it shardIterator, ok bool) {
 }
 
 // streamOf resolves a stream ARN to its table record and stream.
-func (db *DB) streamOf(arn string) (*tableRecord, *streamState, error) {
+// A deleted table's stream is found among the deleted tables' records
+// (stream_deleted.go) while it is readable.
+func (db *DB) streamOf(ctx context.Context, arn string) (*tableRecord, *streamState, error) {
 	table, label, ok := db.parseStreamArn(arn)
 	if !ok {
 		return nil, nil, apierr.Validationf("Invalid StreamArn: %s", arn)
 	}
 	notFound := apierr.Newf(apierr.ResourceNotFoundException, "Requested resource not found: Stream: %s not found", arn)
-	e := db.cat.get(table)
-	if e == nil {
-		return nil, nil, notFound
+	if e := db.cat.get(table); e != nil {
+		if st := e.rec.stream(label); st != nil {
+			return e.rec, st, nil
+		}
 	}
-	st := e.rec.stream(label)
+	rec, st, err := db.deletedStream(ctx, table, label)
+	if err != nil {
+		return nil, nil, err
+	}
 	if st == nil {
 		return nil, nil, notFound
 	}
-	return e.rec, st, nil
+	return rec, st, nil
 }
 
 func (db *DB) listStreams(ctx context.Context, in *api.ListStreamsInput) (*api.ListStreamsOutput, error) {
+	if in.Limit != nil && *in.Limit > 100 {
+		return nil, errLimitAbove(*in.Limit, 100)
+	}
 	limit := int(api.Int(in.Limit, 100))
 	start := ""
 	if in.ExclusiveStartStreamArn != nil {
@@ -80,40 +107,73 @@ func (db *DB) listStreams(ctx context.Context, in *api.ListStreamsInput) (*api.L
 		}
 		start = t + "\x00" + l
 	}
-	var tables []string
+	only := ""
 	if in.TableName != nil {
 		name, ok := db.resolveTableName(*in.TableName)
-		if !ok || db.cat.get(name) == nil {
+		if !ok {
 			return nil, errTableNotFound(*in.TableName)
 		}
-		tables = []string{name}
-	} else {
-		tables = db.cat.names()
+		only = name
 	}
-	out := &api.ListStreamsOutput{Streams: []api.Stream{}}
-	for _, name := range tables {
-		e := db.cat.get(name)
-		if e == nil {
+	type listed struct{ table, label string }
+	var all []listed
+	found := false
+	names := db.cat.names()
+	if only != "" {
+		names = []string{only}
+	}
+	for _, name := range names {
+		if e := db.cat.get(name); e != nil {
+			found = true
+			for _, st := range e.rec.streams() {
+				all = append(all, listed{name, st.Label})
+			}
+		}
+	}
+	deleted, err := db.deletedTables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range deleted {
+		name := api.Str(d.rec.Desc.TableName)
+		if only != "" && name != only {
 			continue
 		}
-		for _, st := range e.rec.streams() {
-			if name+"\x00"+st.Label <= start {
-				continue
-			}
-			arn := db.streamArn(name, st.Label)
-			if len(out.Streams) == limit {
-				out.LastEvaluatedStreamArn = api.Ptr(db.streamArn(api.Str(out.Streams[limit-1].TableName), api.Str(out.Streams[limit-1].StreamLabel)))
-				return out, nil
-			}
-			out.Streams = append(out.Streams, api.Stream{StreamArn: api.Ptr(arn), StreamLabel: api.Ptr(st.Label), TableName: api.Ptr(name)})
+		for _, st := range d.readable(db.opts.Now(), db.streamRetention()) {
+			found = true
+			all = append(all, listed{name, st.Label})
 		}
+	}
+	if only != "" && !found {
+		return nil, errTableNotFound(*in.TableName)
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].table != all[j].table {
+			return all[i].table < all[j].table
+		}
+		return all[i].label < all[j].label
+	})
+	out := &api.ListStreamsOutput{Streams: []api.Stream{}}
+	for _, l := range all {
+		if l.table+"\x00"+l.label <= start {
+			continue
+		}
+		if len(out.Streams) == limit {
+			last := out.Streams[limit-1]
+			out.LastEvaluatedStreamArn = api.Ptr(db.streamArn(api.Str(last.TableName), api.Str(last.StreamLabel)))
+			break
+		}
+		out.Streams = append(out.Streams, api.Stream{StreamArn: api.Ptr(db.streamArn(l.table, l.label)), StreamLabel: api.Ptr(l.label), TableName: api.Ptr(l.table)})
 	}
 	return out, nil
 }
 
 func (db *DB) describeStream(ctx context.Context, in *api.DescribeStreamInput) (*api.DescribeStreamOutput, error) {
+	if in.Limit != nil && *in.Limit > 100 {
+		return nil, errLimitAbove(*in.Limit, 100)
+	}
 	arn := api.Str(in.StreamArn)
-	rec, st, err := db.streamOf(arn)
+	rec, st, err := db.streamOf(ctx, arn)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +241,7 @@ func (db *DB) getShardIterator(ctx context.Context, in *api.GetShardIteratorInpu
 	case !bySeq && in.SequenceNumber != nil:
 		return nil, apierr.Validationf("Sequence number must not be specified for iterator type %s", typ)
 	}
-	rec, st, err := db.streamOf(arn)
+	rec, st, err := db.streamOf(ctx, arn)
 	if err != nil {
 		return nil, err
 	}
@@ -218,22 +278,29 @@ func (db *DB) getShardIterator(ctx context.Context, in *api.GetShardIteratorInpu
 		if typ == api.ShardIteratorTypeAfterSequenceNumber {
 			after = s
 		}
+		if after < horizon {
+			return nil, errTrimmed
+		}
 	}
 	it := shardIterator{Shard: id, After: after, Issued: db.opts.Now().UnixMilli()}
 	return &api.GetShardIteratorOutput{ShardIterator: api.Ptr(encodeIterator(arn, it))}, nil
 }
 
 func (db *DB) getRecords(ctx context.Context, in *api.GetRecordsInput) (*api.GetRecordsOutput, error) {
+	if in.Limit != nil && *in.Limit > getRecordsMaxLimit {
+		return nil, errLimitAbove(*in.Limit, getRecordsMaxLimit)
+	}
 	arn, it, ok := decodeIterator(api.Str(in.ShardIterator))
 	if !ok {
 		return nil, apierr.Validation("Invalid ShardIterator")
 	}
 	now := db.opts.Now()
 	if issued := time.UnixMilli(it.Issued); now.Sub(issued) > iteratorLifetime {
-		return nil, apierr.Newf(apierr.ExpiredIteratorException, "Iterator expired. The iterator was created at time %s while right now it is %s.",
-			issued.UTC().Format(time.UnixDate), now.UTC().Format(time.UnixDate))
+		return nil, apierr.Newf(apierr.ExpiredIteratorException,
+			"Iterator expired. The iterator was created at time %s while right now it is %s which is further in the future than the tolerated delay of %d milliseconds.",
+			issued.UTC().Format(javaDate), now.UTC().Format(javaDate), iteratorLifetime.Milliseconds())
 	}
-	rec, st, err := db.streamOf(arn)
+	rec, st, err := db.streamOf(ctx, arn)
 	if err != nil {
 		return nil, err
 	}
@@ -250,12 +317,14 @@ func (db *DB) getRecords(ctx context.Context, in *api.GetRecordsInput) (*api.Get
 		return nil, err
 	}
 	if it.After < trimmed {
-		return nil, apierr.New(apierr.TrimmedDataAccessException, "Attempted to access data that has been trimmed: the iterator's position is older than the stream's retention")
+		return nil, errTrimmed
 	}
-	limit := int(api.Int(in.Limit, 1000))
+	limit := int(api.Int(in.Limit, getRecordsMaxLimit))
 	out := &api.GetRecordsOutput{Records: []api.Record{}}
-	after, size, closed := it.After, 0, false
-	for len(out.Records) < limit && !closed && size < getRecordsMaxBytes {
+	// Records are added while they fit in 1 MB (the first always does);
+	// after is the last Seq consumed, where the next iterator resumes.
+	after, size, closed, full := it.After, 0, false, false
+	for len(out.Records) < limit && !closed && !full {
 		recs, err := db.store.ReadLog(ctx, log, after, limit-len(out.Records)+1)
 		if err != nil {
 			return nil, err
@@ -265,19 +334,25 @@ func (db *DB) getRecords(ctx context.Context, in *api.GetRecordsInput) (*api.Get
 				closed = true
 				break
 			}
-			if len(out.Records) == limit || size >= getRecordsMaxBytes {
+			if len(out.Records) == limit {
+				full = true
 				break
 			}
-			after = r.Seq
 			if isMarker(r.Value) {
+				after = r.Seq
 				continue
 			}
 			sr, n, err := db.streamRecord(rec, st, r)
 			if err != nil {
 				return nil, err
 			}
+			if len(out.Records) > 0 && size+n > getRecordsMaxBytes {
+				full = true
+				break
+			}
 			out.Records = append(out.Records, sr)
 			size += n
+			after = r.Seq
 		}
 		if len(recs) == 0 {
 			break
@@ -301,7 +376,7 @@ func (db *DB) getRecords(ctx context.Context, in *api.GetRecordsInput) (*api.Get
 // streamRecord shapes a change-log record as a stream record of st,
 // returning it and its size in bytes.
 func (db *DB) streamRecord(rec *tableRecord, st *streamState, r kv.LogRecord) (api.Record, int, error) {
-	c, err := decodeChange(r.Value)
+	c, err := decodeStreamChange(r.Value)
 	if err != nil {
 		return api.Record{}, 0, err
 	}

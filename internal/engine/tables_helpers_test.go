@@ -74,7 +74,7 @@ func (db *DB) waitJobs(tb testing.TB) {
 		}
 		busy := false
 		for _, j := range pending {
-			busy = busy || !(strings.HasPrefix(j, jobTTL+"/") || strings.HasPrefix(j, jobStream+"/"))
+			busy = busy || !(strings.HasPrefix(j, jobTTL+"/") || strings.HasPrefix(j, jobStream+"/") || strings.HasPrefix(j, jobPITRBase+"/"))
 		}
 		if !busy {
 			return

@@ -101,7 +101,9 @@ type bucketKey struct {
 // (twice: to admit, then to charge), so the lookups take no lock: a
 // sync.Map, whose loads of existing keys are lock-free, holds each table's
 // buckets under its id (a key hashed faster than a bucketKey), and each
-// table's own sync.Map its indexes' buckets. Buckets are only ever added.
+// table's own sync.Map its indexes' buckets. Buckets are added on first
+// use and a table's are dropped when it is deleted (forget): table ids are
+// never reused, so nothing would read them again.
 type throttler struct {
 	tables sync.Map // table id → *tableBuckets
 
@@ -121,6 +123,11 @@ type tableBuckets struct {
 }
 
 func newThrottler() *throttler { return &throttler{indexes: api.Ptr(capacityIndexes)} }
+
+// forget drops the buckets of the table whose id is id. A test suite
+// creates and deletes thousands of tables in one server; kept, their
+// buckets were live heap that every GC cycle scanned.
+func (th *throttler) forget(id uint64) { th.tables.Delete(id) }
 
 func (th *throttler) get(k bucketKey) *bucket {
 	v, ok := th.tables.Load(k.table)

@@ -58,6 +58,14 @@ func checkCreateTableSchema(in *api.CreateTableInput) error {
 	case len(in.KeySchema) > 2:
 		errs = append(errs, fmt.Sprintf("Value '%s' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2", keySchemaString(in.KeySchema)))
 	}
+	// A local index keeps the table's partition key and one sort key:
+	// multi-attribute keys are for global indexes only, and an LSI's key
+	// schema is bounded at two elements as the table's is.
+	for i, lsi := range in.LocalSecondaryIndexes {
+		if len(lsi.KeySchema) > 2 {
+			errs = append(errs, fmt.Sprintf("Value '%s' at 'localSecondaryIndexes.%d.member.keySchema' failed to satisfy constraint: Member must have length less than or equal to 2", keySchemaString(lsi.KeySchema), i+1))
+		}
+	}
 	switch len(errs) {
 	case 0:
 		return nil
@@ -181,8 +189,6 @@ func errUnsupported(feature string) error {
 // accepted.
 func refuseUnsupportedCreate(in *api.CreateTableInput) error {
 	switch {
-	case in.ResourcePolicy != nil:
-		return errUnsupported("ResourcePolicy")
 	case in.GlobalTableSourceArn != nil || in.GlobalTableSettingsReplicationMode != nil:
 		return errUnsupported("global tables")
 	case in.WarmThroughput != nil:

@@ -41,9 +41,9 @@ const keyBufSize = 512 // bytes
 // Compiled. Requests carrying legacy parameters are compiled afresh: they
 // are rare, and their values are part of what the legacy translation
 // checks. So are requests carrying syntax trees, whose values are in the
-// trees, and whose caller (the PartiQL planner) knows better what repeats.
+// trees, unless the trees name themselves with a CacheKey.
 func (c *Cache) Compile(req *Request, keys KeySchema) (*Compiled, error) {
-	if c == nil || c.max < 1 || hasLegacy(req) || req.Trees != nil {
+	if c == nil || c.max < 1 || hasLegacy(req) || (req.Trees != nil && req.Trees.CacheKey == "") {
 		return Compile(req, keys)
 	}
 	var buf [keyBufSize]byte
@@ -102,6 +102,14 @@ func appendCacheKey(b []byte, r *Request, keys KeySchema) []byte {
 	opt(r.KeyConditionExpression)
 	opt(r.ProjectionExpression)
 	opt(r.UpdateExpression)
+	if r.Trees != nil {
+		flag := byte(1)
+		if r.Trees.FilterOnKey {
+			flag = 2
+		}
+		b = append(b, 3, flag)
+		field(r.Trees.CacheKey)
+	}
 	field(r.Operation)
 	field(keys.Hash)
 	field(keys.Range)

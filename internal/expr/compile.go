@@ -34,7 +34,7 @@ func Compile(req *Request, keys KeySchema) (*Compiled, error) {
 // checkQueryFilter refuses a Query filter on the key attributes: those
 // belong in the key condition.
 func checkQueryFilter(req *Request, keys KeySchema, filter *Condition, hasKey bool) error {
-	if filter == nil || (req.Operation != "Query" && !hasKey) {
+	if filter == nil || (req.Operation != "Query" && !hasKey) || (req.Trees != nil && req.Trees.FilterOnKey) {
 		return nil
 	}
 	param := "Filter Expression"
@@ -202,6 +202,9 @@ func checkParams(req *Request) error {
 		if k, bad := firstInvalidKey(req.Names, '#'); bad {
 			return bareError(`ExpressionAttributeNames contains invalid key: Syntax error; key: "` + k + `"`)
 		}
+		if k, bad := firstEmptyName(req.Names); bad {
+			return bareError("ExpressionAttributeNames contains invalid value: Empty attribute name for key " + k)
+		}
 	}
 	if req.Values != nil {
 		if len(req.Values) == 0 {
@@ -249,6 +252,18 @@ func firstInvalidKey[V any](m map[string]V, lead byte) (string, bool) {
 	first, bad := "", false
 	for k := range m {
 		if !validPlaceholder(k, lead) && (!bad || k < first) {
+			first, bad = k, true
+		}
+	}
+	return first, bad
+}
+
+// firstEmptyName returns the first placeholder, in sorted order, that
+// stands for an empty attribute name.
+func firstEmptyName(m map[string]string) (string, bool) {
+	first, bad := "", false
+	for k, v := range m {
+		if v == "" && (!bad || k < first) {
 			first, bad = k, true
 		}
 	}

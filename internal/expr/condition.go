@@ -353,7 +353,7 @@ func (p *parser) parseSize() (*operand, error) {
 // arguments already parsed: only size is allowed there.
 func (p *checker) sizeCall(name string, args []*operand) *operand {
 	if _, ok := condFuncs[name]; !ok {
-		p.fail(&exprError{msg: "Invalid function name; function: " + name}, prioUnknownFunc)
+		p.fail(funcNotHere(name, "a condition", updateFuncs), prioUnknownFunc)
 		return &operand{kind: opdValue}
 	}
 	if name != "size" {
@@ -402,7 +402,7 @@ func (p *parser) parseArgs() ([]*operand, error) {
 // condition, before its arguments are parsed.
 func (p *checker) checkCondFuncName(name string) {
 	if _, ok := condFuncs[name]; !ok {
-		p.fail(&exprError{msg: "Invalid function name; function: " + name}, prioUnknownFunc)
+		p.fail(funcNotHere(name, "a condition", updateFuncs), prioUnknownFunc)
 	}
 }
 

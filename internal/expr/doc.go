@@ -39,7 +39,7 @@
 //
 //	text (DynamoDB)                       tree
 //	a.b[2]                                Attr("a").Key("b").At(2)
-//	:v                                    Val(v)
+//	:v                                    Val(v), or Placeholder(":v") bound from Request.Values
 //	a = :v   (also <> < <= > >=)          Compare(EQ, Attr("a"), Val(v))
 //	a BETWEEN :lo AND :hi                 Between{X, Low, High}
 //	a IN (:x, :y)                         In{X, []Operand{...}}
@@ -76,6 +76,12 @@
 // tree: ...": the builder's mistake, which PartiQL should have refused
 // earlier with its own message. Literal values are trusted to be valid
 // (attr.Validate), as a request's values are once decoded.
+//
+// A tree whose varying values are Placeholders has one shape for every
+// request; naming it with Trees.CacheKey lets Cache keep its plan as it
+// keeps a text's (the PartiQL planner's Query reads do). Trees.FilterOnKey
+// lets a Query's Filter tree name key attributes, which PartiQL's WHERE
+// may and a FilterExpression may not.
 //
 // # PartiQL
 //

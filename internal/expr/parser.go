@@ -57,6 +57,9 @@ type checker struct {
 	checks []check
 	depth  int
 	ops    int // operators seen, for DynamoDB's limit of 300
+	// treeRefs is the plan's placeholder table when lowering a tree
+	// (Placeholder nodes); the parser has its own, refs.
+	treeRefs *refTable
 }
 
 func newParser(src string, names map[string]string, usedNames map[string]bool, refs *refTable) *parser {

@@ -111,7 +111,7 @@ func planRequest(req *Request, keys KeySchema) *plan {
 		}
 		st := step{param: s.param}
 		if s.tree {
-			c := &checker{}
+			c := &checker{treeRefs: &pl.refs}
 			if s.src != nil {
 				st.fatal = bareError("Invalid " + s.param + ": the request gives the expression both as text and as a tree")
 			} else if err := pl.lowerTree(c, s.param, t, &keyNode); err != nil {

@@ -22,6 +22,20 @@ type Trees struct {
 	KeyCondition Cond     // KeyConditionExpression
 	Projection   []Path   // ProjectionExpression
 	Update       []Action // UpdateExpression
+
+	// FilterOnKey lets a Query's Filter tree name the key attributes,
+	// which a FilterExpression may not ("Filter Expression can only
+	// contain non-primary key attributes"): DynamoDB runs PartiQL's
+	// pk = 'a' AND sk <> '1' as a Query filtering on the sort key.
+	FilterOnKey bool
+
+	// CacheKey, when set, lets Cache.Compile keep these trees' plan as it
+	// keeps an expression text's: requests with the same CacheKey,
+	// operation and key schema share one plan and bind their own
+	// Request.Values to it. The caller promises that one CacheKey always
+	// comes with the same trees; values that change between requests must
+	// then be Placeholders, not Literals. Empty: compiled afresh each time.
+	CacheKey string
 }
 
 // PathElem is one step of a Path: a map key (or, first, a top-level
@@ -53,8 +67,8 @@ func (p Path) Key(name string) Path { return append(p[:len(p):len(p)], MapKey(na
 // At returns p followed by the list index i. p itself is not changed.
 func (p Path) At(i int) Path { return append(p[:len(p):len(p)], ListIndex(i)) }
 
-// Operand is a value-producing node: a Path, a Literal, a Call, or (in
-// update values only) an Arith.
+// Operand is a value-producing node: a Path, a Literal, a Placeholder, a
+// Call, or (in update values only) an Arith.
 type Operand interface{ operandNode() }
 
 // Literal is a value, where text would use a :placeholder. The value must
@@ -64,6 +78,12 @@ type Literal struct{ Value attr.Value }
 
 // Val is the literal v.
 func Val(v attr.Value) Literal { return Literal{Value: v} }
+
+// Placeholder is a value taken from Request.Values by name, as text's
+// :name is: Placeholder(":v") in a tree is :v in text, with the same
+// checks when the value is bound. A tree whose varying values are
+// Placeholders can be planned once and cached (Trees.CacheKey).
+type Placeholder string
 
 // Call is a function used as an operand: size in a condition;
 // if_not_exists and list_append in an update value. Any name may be
@@ -105,10 +125,11 @@ func Plus(l, r Operand) Arith { return Arith{Op: OpPlus, Left: l, Right: r} }
 // Minus is l - r.
 func Minus(l, r Operand) Arith { return Arith{Op: OpMinus, Left: l, Right: r} }
 
-func (Path) operandNode()    {}
-func (Literal) operandNode() {}
-func (Call) operandNode()    {}
-func (Arith) operandNode()   {}
+func (Path) operandNode()        {}
+func (Literal) operandNode()     {}
+func (Placeholder) operandNode() {}
+func (Call) operandNode()        {}
+func (Arith) operandNode()       {}
 
 // Cond is a boolean node: a condition, filter or key condition.
 type Cond interface{ condNode() }

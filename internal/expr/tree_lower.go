@@ -205,6 +205,8 @@ func (p *checker) lowerOperand(o Operand) (*operand, error) {
 		return &operand{kind: opdPath, path: path}, nil
 	case Literal:
 		return literal(o)
+	case Placeholder:
+		return p.placeholder(o)
 	case Call:
 		args, err := p.lowerOperands(o.Args)
 		if err != nil {
@@ -232,6 +234,17 @@ func literal(l Literal) (*operand, error) {
 		return nil, treeError("a literal has no value")
 	}
 	return &operand{kind: opdValue, val: l.Value}, nil
+}
+
+// placeholder makes a Placeholder a value operand referring to the
+// request's values, as parser.value does for text's :name.
+func (p *checker) placeholder(name Placeholder) (*operand, error) {
+	if name == "" || p.treeRefs == nil {
+		return nil, treeError("a placeholder has no name")
+	}
+	ref := p.treeRefs.ref(string(name))
+	p.checks = append(p.checks, check{prio: prioUndefined, undefined: ref})
+	return &operand{kind: opdValue, ref: ref}, nil
 }
 
 // lowerPath checks a path as parsePath does.
@@ -367,6 +380,8 @@ func (p *checker) lowerUpdateOperand(o Operand) (*operand, error) {
 		return &operand{kind: opdPath, path: path}, nil
 	case Literal:
 		return literal(o)
+	case Placeholder:
+		return p.placeholder(o)
 	case Call:
 		args := make([]*operand, len(o.Args))
 		for i, a := range o.Args {

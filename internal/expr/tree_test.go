@@ -170,7 +170,7 @@ func forms() []form {
 			text: map[string]string{"update": "SET n = if_not_exists(:a, :b)"}, values: `{":a":{"N":"1"},":b":{"N":"2"}}`,
 			err: "Invalid UpdateExpression: Operator or function requires a document path; operator or function: if_not_exists"},
 		{name: "size in an update", trees: upd(Set(n, Size(l))), text: map[string]string{"update": "SET n = size(l)"},
-			err: "Invalid UpdateExpression: Invalid function name; function: size"},
+			err: "Invalid UpdateExpression: The function is not allowed in an update expression; function: size"},
 
 		// Several expressions in one request, in DynamoDB's order of checks.
 		{name: "Query", op: "Query", trees: &Trees{

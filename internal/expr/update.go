@@ -275,7 +275,7 @@ func (p *parser) parseUpdateFunc() (*operand, error) {
 func (p *checker) updateCall(name string, args []*operand) *operand {
 	arity, ok := updateFuncs[name]
 	if !ok {
-		p.fail(&exprError{msg: "Invalid function name; function: " + name}, prioUnknownFunc)
+		p.fail(funcNotHere(name, "an update", condFuncs), prioUnknownFunc)
 		return &operand{kind: opdValue}
 	}
 	if arity != len(args) {
@@ -300,8 +300,27 @@ func (p *checker) updateCall(name string, args []*operand) *operand {
 			}
 			return nil
 		})
+		for _, a := range args {
+			if a.kind == opdListAppend {
+				// DynamoDB parses list_append(list_append(…), …) but
+				// refuses it.
+				p.misused(name)
+				break
+			}
+		}
 		return &operand{kind: opdListAppend, args: args}
 	}
+}
+
+// funcNotHere is the error for a function name unknown to one expression
+// kind: a function of the other kind (a condition function in an update,
+// an update function in a condition) is "not allowed in" this kind; any
+// other name is invalid.
+func funcNotHere(name, kind string, other map[string]int) *exprError {
+	if _, ok := other[name]; ok {
+		return &exprError{msg: "The function is not allowed in " + kind + " expression; function: " + name}
+	}
+	return &exprError{msg: "Invalid function name; function: " + name}
 }
 
 // Paths returns a projection of the paths the update changes, which gives

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -195,6 +196,85 @@ func TestObserveCountsEachTableOnce(t *testing.T) {
 		}
 		if got := value(t, m.requests.WithLabelValues("BatchGetItem", "t1")); got != 1 {
 			t.Errorf("%d tables: %v requests on t1, want 1", n, got)
+		}
+	}
+}
+
+// tableSeries returns, from m's registry, the value of every series
+// labelled table=table, by "family{other labels}".
+func tableSeries(t *testing.T, m *Metrics, table string) map[string]float64 {
+	t.Helper()
+	fams, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, f := range fams {
+		for _, s := range f.Metric {
+			var mine bool
+			var others []string
+			for _, l := range s.Label {
+				if l.GetName() == "table" {
+					mine = l.GetValue() == table
+				} else {
+					others = append(others, l.GetName()+"="+l.GetValue())
+				}
+			}
+			if mine {
+				v := s.GetCounter().GetValue() + s.GetGauge().GetValue() + float64(s.GetHistogram().GetSampleCount())
+				out[f.GetName()+"{"+strings.Join(others, ",")+"}"] = v
+			}
+		}
+	}
+	return out
+}
+
+// Deleting a table removes its series, leaves other tables' alone, and a
+// table created again under the name counts from zero in series the
+// registry serves (not in children the caches kept).
+func TestTableDeletedDropsItsSeries(t *testing.T) {
+	m := New()
+	m.SetSource(fakeSource{})
+	ctx := context.Background()
+	get := func(table string) {
+		m.Observe(ctx, api.OpGetItem, &api.GetItemInput{TableName: api.Ptr(table)}, func(context.Context) (any, error) {
+			return &api.GetItemOutput{Item: attr.Item{"id": attr.String("x")}}, nil
+		})
+	}
+	for _, tbl := range []string{"t1", "t2"} {
+		get(tbl)
+		m.ConsumedCapacity(tbl, "", 0.5, 1)
+		m.ConsumedCapacity(tbl, "g", 0.5, 1)
+		m.Throttled(tbl, "", true)
+		m.TTLDeleted(tbl, 2)
+		m.StreamRecordsRead(tbl, 3, time.Second)
+	}
+	before := len(tableSeries(t, m, "t1"))
+	if before < 8 {
+		t.Fatalf("t1 has %d series before its deletion, want every kind recorded: %v", before, tableSeries(t, m, "t1"))
+	}
+	m.TableDeleted("t1")
+	if s := tableSeries(t, m, "t1"); len(s) != 0 {
+		t.Errorf("t1's series after its deletion: %v", s)
+	}
+	if n := len(tableSeries(t, m, "t2")); n != before {
+		t.Errorf("t2 has %d series after t1's deletion, want %d", n, before)
+	}
+	get("t1")
+	m.ConsumedCapacity("t1", "", 0.5, 0)
+	want := map[string]float64{
+		"dynago_requests_total{operation=GetItem}":           1,
+		"dynago_request_duration_seconds{operation=GetItem}": 1,
+		"dynago_returned_items_total{operation=GetItem}":     1,
+		"dynago_consumed_read_capacity_units_total{index=}":  0.5,
+	}
+	got := tableSeries(t, m, "t1")
+	if len(got) != len(want) {
+		t.Errorf("t1 created again: series %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("t1 created again: %s = %v, want %v", k, got[k], v)
 		}
 	}
 }

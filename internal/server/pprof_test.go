@@ -38,3 +38,22 @@ func TestPprofEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// TestPprofNeedsLoopback: profiles are unauthenticated, so --pprof
+// refuses a host other processes on the network can reach.
+func TestPprofNeedsLoopback(t *testing.T) {
+	ctx := context.Background()
+	for _, host := range []string{"0.0.0.0", "::", "192.0.2.1"} {
+		if s, err := Open(ctx, Config{InMemory: true, Logger: quietLogger(), Pprof: true, Host: host}); err == nil {
+			s.Close(ctx)
+			t.Errorf("Pprof on host %s was accepted", host)
+		}
+	}
+	for _, host := range []string{"127.0.0.1", "::1", "localhost"} {
+		s, err := Open(ctx, Config{InMemory: true, Logger: quietLogger(), Pprof: true, Host: host})
+		if err != nil {
+			t.Fatalf("Pprof on host %s: %v", host, err)
+		}
+		s.Close(ctx)
+	}
+}

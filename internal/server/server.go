@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -110,6 +111,17 @@ type Config struct {
 	// DefaultTTLInterval; negative turns TTL deletion off.
 	TTLInterval time.Duration
 
+	// StreamRetention is how long stream records are kept (zero: 24
+	// hours) and StreamRollover how often open stream shards roll over to
+	// child shards (zero: 4 hours; negative: never), as
+	// engine.Options says. Tests shorten them (`--stream-retention`,
+	// `--stream-rollover`).
+	StreamRetention time.Duration
+	StreamRollover  time.Duration
+	// StreamWebhook, when set, is a URL that gets every enabled stream's
+	// records POSTed as Lambda's DynamoDB events (`--stream-webhook`).
+	StreamWebhook string
+
 	// TiKVGC tunes the GC job of a TiKV store (tikv_gc.go); the zero
 	// value is its defaults. Tests shorten it.
 	TiKVGC TiKVGCConfig
@@ -161,6 +173,11 @@ type Config struct {
 	// it again.
 	AuthFile string
 
+	// TLSCert and TLSKey, when set, are the PEM files of the certificate
+	// and key the port serves HTTPS with (`--tls-cert`, `--tls-key`;
+	// tls.go). ReloadTLS reads them again.
+	TLSCert, TLSKey string
+
 	// Nodes, when above 1, runs that many engines over the one store and
 	// hands requests to them in turn, as that many API nodes over one
 	// shared store (TiKV) would serve them: a test of everything that must
@@ -186,9 +203,20 @@ type Server struct {
 	ready    *readyListener // ln, as fasthttp is given it
 	http     *fasthttp.Server
 	serveErr chan error
+	// serveDone is closed when fasthttp's Serve has returned, conns
+	// counts the connections it serves: shutdownHTTP waits for both.
+	serveDone chan struct{}
+	conns     connCounter
 
 	// authn is the auth file's verification state; nil without AuthFile.
 	authn *authState
+
+	// tls is the certificate in force; nil without TLSCert.
+	tls *tlsState
+
+	// ns serves each account and region its own tables; nil without
+	// AuthFile (namespaces.go).
+	ns *namespaces
 }
 
 // ParseLogLevel turns a level name (debug, info, warn, error; any case)
@@ -220,6 +248,9 @@ func (cfg *Config) fill() error {
 	if cfg.Port < 0 || cfg.Port > 65535 {
 		return fmt.Errorf("port %d out of range", cfg.Port)
 	}
+	if cfg.Pprof && !loopbackHost(cfg.Host) {
+		return fmt.Errorf("--pprof serves profiles to anyone who reaches the port: it needs a loopback --host (127.0.0.1, ::1 or localhost), not %s", cfg.Host)
+	}
 	if cfg.Logger == nil {
 		level, err := ParseLogLevel(cfg.LogLevel)
 		if err != nil {
@@ -230,6 +261,16 @@ func (cfg *Config) fill() error {
 		}
 	}
 	return nil
+}
+
+// loopbackHost reports whether host only listens on the loopback
+// interface.
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Open opens the store and the engine and builds the handler, without
@@ -259,13 +300,12 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 		ttl = DefaultTTLInterval
 	}
 	store := b.engineStore()
-	var nodes []*engine.DB
-	for i := range max(cfg.Nodes, 1) {
+	engineOptions := func(account, region string) engine.Options {
 		opts := engine.Options{
-			Region:      cfg.Region,
-			AccountID:   cfg.AccountID,
+			Region:      region,
+			AccountID:   account,
 			Endpoint:    endpoint,
-			Logger:      log.With("component", "engine", "node", i),
+			Logger:      log.With("component", "engine"),
 			TTLInterval: ttl,
 			NoThrottle:  cfg.NoThrottle,
 			Observer:    m,
@@ -273,12 +313,22 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 			Now:         cfg.Now,
 			Objects:     objects,
 
+			StreamRetention: cfg.StreamRetention,
+			StreamRollover:  cfg.StreamRollover,
+			StreamWebhook:   cfg.StreamWebhook,
+
 			SharedCapacity: cfg.Nodes > 1 || b.shared,
 			StoreError:     storeErrors(b.store),
 		}
 		if b.shared {
 			opts.CatalogStaleness = cfg.CatalogStaleness
 		}
+		return opts
+	}
+	var nodes []*engine.DB
+	for i := range max(cfg.Nodes, 1) {
+		opts := engineOptions(cfg.AccountID, cfg.Region)
+		opts.Logger = log.With("component", "engine", "node", i)
 		db, err := engine.Open(ctx, store, opts)
 		if err != nil {
 			for _, n := range nodes {
@@ -297,13 +347,19 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 			for _, n := range nodes {
 				n.Close()
 			}
-			store.Close()
+			b.Close()
 			return nil, err
 		}
 	}
 	var served wire.Engine = db
 	if len(nodes) > 1 {
 		served = newRoundRobin(nodes)
+	}
+	var ns *namespaces
+	if authn != nil {
+		ns = &namespaces{root: served, store: store, options: engineOptions,
+			known: func(account string) bool { return authn.current.Load().HasAccount(account) }}
+		served = ns
 	}
 	api := wire.New(served, wire.Options{
 		Logger:      log,
@@ -325,6 +381,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 		handler: withPprofIf(cfg.Pprof, withConsole(withMetrics(api, m.Handler()), console.Handler())),
 		api:     api,
 		authn:   authn,
+		ns:      ns,
 	}, nil
 }
 
@@ -334,6 +391,13 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err := cfg.fill(); err != nil {
 		return nil, err
+	}
+	var tlsState *tlsState
+	if cfg.TLSCert != "" || cfg.TLSKey != "" {
+		var err error
+		if tlsState, err = newTLSState(cfg.TLSCert, cfg.TLSKey); err != nil {
+			return nil, err
+		}
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
 	if err != nil {
@@ -349,6 +413,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.ln = ln
+	s.tls = tlsState
 	s.http = &fasthttp.Server{
 		CloseOnShutdown:       true,
 		Handler:               fastHandler(s.api, s.handler),
@@ -360,12 +425,22 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		NoDefaultContentType:  true,
 		Logger:                fastLogger{s.log},
 		ErrorHandler:          fastError,
+		ConnState:             s.conns.state,
 	}
 	s.ready = newReadyListener(ln, idleTimeout)
+	var served net.Listener = s.ready
+	if s.tls != nil {
+		served = tls.NewListener(s.ready, s.tls.config())
+	}
 	s.serveErr = make(chan error, 1)
-	served := make(chan error, 1)
-	go func() { served <- s.http.Serve(s.ready) }()
-	go s.watch(served)
+	s.serveDone = make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		err := s.http.Serve(served)
+		close(s.serveDone)
+		done <- err
+	}()
+	go s.watch(done)
 	return s, nil
 }
 
@@ -468,11 +543,15 @@ func (s *Server) Addr() string {
 	return s.ln.Addr().String()
 }
 
-// URL is the endpoint URL clients use ("http://127.0.0.1:8000"), or ""
+// URL is the endpoint URL clients use ("http://127.0.0.1:8000", https
+// with TLS), or ""
 // when the server was opened without listening.
 func (s *Server) URL() string {
 	if s.ln == nil {
 		return ""
+	}
+	if s.tls != nil {
+		return "https://" + s.Addr()
 	}
 	return "http://" + s.Addr()
 }
@@ -493,8 +572,13 @@ func (s *Server) Close(ctx context.Context) error {
 		// listener that its Serve, started by Start's goroutine, has not
 		// registered yet: a Close right after Start would leave it serving.
 		s.ready.Close()
-		if err := s.http.ShutdownWithContext(ctx); err != nil {
+		if err := s.shutdownHTTP(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+	}
+	if s.ns != nil {
+		for _, err := range s.ns.close() {
+			errs = append(errs, fmt.Errorf("engine: %w", err))
 		}
 	}
 	for _, n := range s.nodes {

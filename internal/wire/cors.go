@@ -13,6 +13,10 @@ package wire
 
 import "net/http"
 
+// corsExposeHeaders are the answer headers a page may read, as DynamoDB
+// (and every Coral service) lists them.
+const corsExposeHeaders = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"
+
 // allowedOrigin returns the Access-Control-Allow-Origin value for origin,
 // or "" when it is not allowed.
 func (h *Handler) allowedOrigin(origin string) string {
@@ -50,6 +54,7 @@ func (h *Handler) setCORS(ex exchange, method string) bool {
 	allow := h.allowedOrigin(ex.header("Origin"))
 	if allow != "" {
 		ex.setHeader("Access-Control-Allow-Origin", allow)
+		ex.setHeader("Access-Control-Expose-Headers", corsExposeHeaders)
 		if allow != "*" {
 			ex.setHeader("Vary", "Origin")
 		}

@@ -78,6 +78,10 @@ func appendOutputRaw(dst []byte, out any, raw *api.RawItems) ([]byte, error) {
 		return appendWriteOutput(dst, o.Attributes, o.ConsumedCapacity, o.ItemCollectionMetrics)
 	case *api.DeleteItemOutput:
 		return appendWriteOutput(dst, o.Attributes, o.ConsumedCapacity, o.ItemCollectionMetrics)
+	case *struct{}:
+		// TagResource and UntagResource have no output shape; DynamoDB
+		// answers them with an empty body.
+		return dst, nil
 	}
 	b, err := json.Marshal(out)
 	if err != nil {

@@ -34,6 +34,10 @@ func errorBody(err error) (int, []byte) {
 	switch e.Code {
 	case apierr.SerializationException, apierr.TransactionCanceledException:
 		env.MessageUpper = e.Message
+	case apierr.InternalServerError:
+		// DynamoDB says no more about a server fault; what Dynago knows
+		// of it (an internal name, a Go error) goes to the log only.
+		env.Message = internalErrorMessage
 	default:
 		env.Message = e.Message
 	}

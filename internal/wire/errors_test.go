@@ -22,6 +22,8 @@ func TestErrorBody(t *testing.T) {
 			`{"__type":"com.amazonaws.dynamodb.v20120810#ResourceInUseException","message":"in use"}`},
 		{"not a DynamoDB error", errors.New("disk on fire"), 500,
 			`{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"Internal server error"}`},
+		{"a server fault says no more than DynamoDB's", apierr.Newf(apierr.InternalServerError, "engine: table %s: %v", "t", errors.New("kv: closed")), 500,
+			`{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"Internal server error"}`},
 		{"serialization uses Message", apierr.New(apierr.SerializationException, "Expected null"), 400,
 			`{"__type":"com.amazon.coral.service#SerializationException","Message":"Expected null"}`},
 		{"no message", apierr.New(apierr.UnknownOperationException, ""), 400,

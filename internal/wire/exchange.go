@@ -159,6 +159,8 @@ func (e fastExchange) setHeader(name, value string) {
 		e.ctx.Response.Header.SetCanonical([]byte(canonicalRequestID), []byte(value))
 	case headerCRC32:
 		e.ctx.Response.Header.SetCanonical([]byte(canonicalCRC32), []byte(value))
+	case headerServer:
+		e.ctx.Response.Header.SetCanonical([]byte(headerServer), []byte(value))
 	case headerContentType:
 		e.ctx.Response.Header.SetContentType(value)
 	default:
@@ -174,7 +176,11 @@ const (
 	headerCRC32        = "x-amz-crc32"
 	canonicalCRC32     = "X-Amz-Crc32"
 	headerContentType  = "Content-Type"
+	headerServer       = "Server"
 )
+
+// serverName is what DynamoDB's answers name in their Server header.
+const serverName = "Server"
 
 func (e fastExchange) closeConnection() { e.ctx.SetConnectionClose() }
 

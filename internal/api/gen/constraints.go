@@ -226,3 +226,49 @@ func kindOf(name string, s shape) string {
 	}
 	panic("unknown shape type " + s.Type + " of " + name)
 }
+
+// readMemberOrder reads the file listing, per structure, DynamoDB's order
+// of validating some of its members where it differs from the model's, and
+// returns order with those members moved: they take, in the file's order,
+// the places the model gives them. A name the shape does not have is an
+// error, so that a model update renaming a member is noticed here.
+func readMemberOrder(path string, m *model, order map[string][]string) (map[string][]string, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	out := make(map[string][]string, len(order))
+	for k, v := range order {
+		out[k] = v
+	}
+	for name, v := range doc {
+		if strings.HasPrefix(name, "_") {
+			continue
+		}
+		var members []string
+		if err := json.Unmarshal(v, &members); err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", path, name, err)
+		}
+		listed := map[string]bool{}
+		for _, mn := range members {
+			if _, ok := m.Shapes[name].Members[mn]; !ok {
+				return nil, fmt.Errorf("%s: %s has no member %s", path, name, mn)
+			}
+			listed[mn] = true
+		}
+		reordered := append([]string(nil), order[name]...)
+		next := 0
+		for i, mn := range reordered {
+			if listed[mn] {
+				reordered[i] = members[next]
+				next++
+			}
+		}
+		out[name] = reordered
+	}
+	return out, nil
+}

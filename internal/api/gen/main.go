@@ -75,6 +75,7 @@ func main() {
 	opsOut := flag.String("operations", "operations.go", "operation registry output file (empty: none)")
 	opsMeta := flag.String("operation-meta", "model/operations.json", "what the models do not say about each operation (its capacity kind)")
 	enumOrder := flag.String("enum-order", "model/enum-order.json", "DynamoDB's order of enum values in messages")
+	memberOrder := flag.String("member-order", "model/member-order.json", "DynamoDB's order of validating members, where it differs from the model's")
 	flag.Parse()
 
 	m, order, err := loadModels(strings.Split(*in, ","))
@@ -88,7 +89,11 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		write(*cons, g.constraints(order, enums))
+		vorder, err := readMemberOrder(*memberOrder, m, order)
+		if err != nil {
+			log.Fatal(err)
+		}
+		write(*cons, g.constraints(vorder, enums))
 	}
 	if *opsOut != "" {
 		meta, err := readOperationMeta(*opsMeta, m)

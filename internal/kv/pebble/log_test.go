@@ -161,13 +161,16 @@ func TestLogSurvivesReopen(t *testing.T) {
 // sstables goes in one DropRange, and after compaction its space is back.
 func TestDropRangeSpansSSTables(t *testing.T) {
 	ctx := context.Background()
-	s := mustOpen(t, t.TempDir(), Options{})
+	// No background compactions: they may merge the flushed files
+	// into one or two before the count below.
+	s := mustOpen(t, t.TempDir(), Options{noAutoCompactions: true})
 	defer s.Close()
-	// Incompressible values, so that compactions of the flushed files
-	// still leave several sstables (Pebble's target file size is 2 MB).
+	// Incompressible values, so each flushed file holds about 1 MB.
 	value := make([]byte, 1024)
 	rng := rand.New(rand.NewPCG(1, 2))
-	const files, perFile = 12, 1000 // 12 MB
+	// Fewer files than L0StopWritesThreshold (12): with no compactions,
+	// more would stall the writes below.
+	const files, perFile = 8, 1000 // 8 MB
 	for i := range value {
 		value[i] = byte(rng.Uint32())
 	}

@@ -88,6 +88,12 @@ type Options struct {
 	// FreeSpaceInterval is how long a free-space reading is trusted; 0
 	// means DefaultFreeSpaceInterval.
 	FreeSpaceInterval time.Duration
+
+	// noAutoCompactions turns Pebble's background compactions off, so a
+	// test that needs many sstables is not at the mercy of a compaction
+	// merging them first (TestDropRangeSpansSSTables was, on a loaded
+	// machine). Manual compactions still run.
+	noAutoCompactions bool
 }
 
 // Store is a kv.Store on Pebble. It is safe for concurrent use.
@@ -174,6 +180,7 @@ func pebbleOptions(opts Options, f *failure) *pdb.Options {
 		FormatMajorVersion:          pdb.FormatNewest,
 		FlushDelayDeleteRange:       flushDelayDeleteRange,
 	}
+	po.DisableAutomaticCompactions = opts.noAutoCompactions
 	if po.MemTableSize == 0 {
 		po.MemTableSize = DefaultMemTableSize
 	}

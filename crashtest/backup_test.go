@@ -1,0 +1,209 @@
+package crashtest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+const backupTable = "crashbk"
+
+// tableState reads every item of a table as "pk|sk" -> "gk|v".
+func tableState(t *testing.T, client *dynamodb.Client, table string) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	p := dynamodb.NewScanPaginator(client, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatalf("Scan %s: %v", table, err)
+		}
+		for _, it := range page.Items {
+			pk, sk := it["pk"].(*types.AttributeValueMemberS), it["sk"].(*types.AttributeValueMemberN)
+			gk, v := it["gk"].(*types.AttributeValueMemberS), it["v"].(*types.AttributeValueMemberS)
+			got[pk.Value+"|"+sk.Value] = gk.Value + "|" + v.Value
+		}
+	}
+	return got
+}
+
+func sameState(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// waitRestoredTable polls a restored table until it is ACTIVE: while it is
+// CREATING its items must be unreachable.
+func waitRestoredTable(t *testing.T, client *dynamodb.Client, table, logPath string) {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(120 * time.Second)
+	for {
+		d, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+		if err != nil {
+			t.Fatalf("DescribeTable %s: %v", table, err)
+		}
+		if d.Table.TableStatus == types.TableStatusActive {
+			return
+		}
+		if d.Table.TableStatus != types.TableStatusCreating {
+			t.Fatalf("restored %s is %s", table, d.Table.TableStatus)
+		}
+		if _, err := client.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table), Limit: aws.Int32(1)}); err == nil ||
+			!strings.Contains(err.Error(), "ResourceNotFoundException") {
+			t.Fatalf("Scan of the CREATING table %s: %v, want ResourceNotFoundException", table, err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still CREATING; log:\n%s", table, readLog(logPath))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestCrashDuringBackupAndRestore SIGKILLs dynago while a backup copies a
+// table, while RestoreTableFromBackup fills the restored table and while
+// RestoreTableToPointInTime does: after each restart the backup is
+// AVAILABLE with every item, and each restored table is CREATING (nothing
+// readable) until it is ACTIVE with exactly the source's items and a
+// consistent index (`dynago check`).
+func TestCrashDuringBackupAndRestore(t *testing.T) {
+	const items = 30000
+	bin, dataDir, logPath := crashDirs(t)
+	c := start(t, bin, dataDir, logPath)
+	client := newClient(c.url)
+	ctx := context.Background()
+	s := aws.String
+	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: s(backupTable),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: s("pk"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: s("sk"), AttributeType: types.ScalarAttributeTypeN}, {AttributeName: s("gk"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:   []types.KeySchemaElement{{AttributeName: s("pk"), KeyType: types.KeyTypeHash}, {AttributeName: s("sk"), KeyType: types.KeyTypeRange}},
+		BillingMode: types.BillingModePayPerRequest,
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{IndexName: s("byGroup"),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: s("gk"), KeyType: types.KeyTypeHash}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}},
+	})
+	if err != nil {
+		t.Fatalf("CreateTable: %v", err)
+	}
+	if _, err := client.UpdateContinuousBackups(ctx, &dynamodb.UpdateContinuousBackupsInput{TableName: s(backupTable),
+		PointInTimeRecoverySpecification: &types.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: aws.Bool(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	putAll := func(version string) {
+		for i := 0; i < items; i += 25 {
+			var reqs []types.WriteRequest
+			for j := i; j < i+25; j++ {
+				reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
+					"pk": &types.AttributeValueMemberS{Value: fmt.Sprintf("p%d", j%97)},
+					"sk": &types.AttributeValueMemberN{Value: strconv.Itoa(j)},
+					"gk": &types.AttributeValueMemberS{Value: fmt.Sprintf("g%d", j%13)},
+					"v":  &types.AttributeValueMemberS{Value: version + strings.Repeat("x", j%80)},
+				}}})
+			}
+			if _, err := client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{backupTable: reqs}}); err != nil {
+				t.Fatalf("BatchWriteItem: %v", err)
+			}
+		}
+	}
+	putAll("a")
+	want := tableState(t, client, backupTable)
+	if len(want) != items {
+		t.Fatalf("source holds %d items", len(want))
+	}
+
+	// 1. A kill while the backup copies.
+	b, err := client.CreateBackup(ctx, &dynamodb.CreateBackupInput{TableName: s(backupTable), BackupName: s("crash-backup")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Duration(rand.Int64N(int64(60 * time.Millisecond))))
+	c.kill()
+	midBackup := !strings.Contains(readLog(logPath), "backup available")
+	if out, code := runCheck(t, bin, dataDir); code != 0 {
+		t.Fatalf("dynago check after the backup kill exited %d:\n%s", code, out)
+	}
+	c = start(t, bin, dataDir, logPath)
+	client = newClient(c.url)
+	deadline := time.Now().Add(120 * time.Second)
+	for {
+		d, err := client.DescribeBackup(ctx, &dynamodb.DescribeBackupInput{BackupArn: b.BackupDetails.BackupArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.BackupDescription.BackupDetails.BackupStatus == types.BackupStatusAvailable {
+			if n := aws.ToInt64(d.BackupDescription.SourceTableDetails.ItemCount); n != items {
+				t.Fatalf("backup holds %d items, want %d", n, items)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("backup not AVAILABLE after the restart; log:\n%s", readLog(logPath))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// 2. A kill while the restore from the backup fills its table.
+	logged := len(readLog(logPath))
+	if _, err := client.RestoreTableFromBackup(ctx, &dynamodb.RestoreTableFromBackupInput{BackupArn: b.BackupDetails.BackupArn,
+		TargetTableName: s(backupTable + "_restored")}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100*time.Millisecond + time.Duration(rand.Int64N(int64(300*time.Millisecond))))
+	c.kill()
+	midRestore := !strings.Contains(readLog(logPath)[logged:], "restore completed")
+	if out, code := runCheck(t, bin, dataDir); code != 0 {
+		t.Fatalf("dynago check after the restore kill exited %d:\n%s", code, out)
+	}
+	c = start(t, bin, dataDir, logPath)
+	client = newClient(c.url)
+	waitRestoredTable(t, client, backupTable+"_restored", logPath)
+	if got := tableState(t, client, backupTable+"_restored"); !sameState(got, want) {
+		t.Fatalf("restored from the backup: %d items, want %d", len(got), len(want))
+	}
+
+	// 3. A kill while a point-in-time restore replays and fills.
+	putAll("b") // every item changed since the base
+	want = tableState(t, client, backupTable)
+	time.Sleep(3 * time.Second) // the latest restorable time passes the writes
+	logged = len(readLog(logPath))
+	if _, err := client.RestoreTableToPointInTime(ctx, &dynamodb.RestoreTableToPointInTimeInput{SourceTableName: s(backupTable),
+		TargetTableName: s(backupTable + "_pitr"), UseLatestRestorableTime: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100*time.Millisecond + time.Duration(rand.Int64N(int64(400*time.Millisecond))))
+	c.kill()
+	midPITR := !strings.Contains(readLog(logPath)[logged:], "restore completed")
+	if out, code := runCheck(t, bin, dataDir); code != 0 {
+		t.Fatalf("dynago check after the point-in-time restore kill exited %d:\n%s", code, out)
+	}
+	c = start(t, bin, dataDir, logPath)
+	client = newClient(c.url)
+	waitRestoredTable(t, client, backupTable+"_pitr", logPath)
+	if got := tableState(t, client, backupTable+"_pitr"); !sameState(got, want) {
+		t.Fatalf("restored to the point in time: %d items, want %d", len(got), len(want))
+	}
+	c.kill()
+	out, code := runCheck(t, bin, dataDir)
+	t.Logf("killed mid-backup: %v, mid-restore: %v, mid-point-in-time-restore: %v; dynago check: %s",
+		midBackup, midRestore, midPITR, bytes.TrimSpace(out))
+	if code != 0 {
+		t.Fatalf("dynago check exited %d:\n%s", code, out)
+	}
+}

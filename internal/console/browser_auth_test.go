@@ -1,0 +1,123 @@
+package console_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/dynago/dynago/internal/server"
+)
+
+// The auth file of TestBrowserAuth: one account with one user, "admin",
+// who may do anything. (The server verifies signatures against it; its
+// policies are not enforced yet: docs/security.md.)
+const (
+	authAdminKey    = "AKIDCONSOLEADMIN"
+	authAdminSecret = "admin-secret-for-the-console-test"
+	authFile        = `{"accounts": {"111122223333": {"users": {
+  "admin": {"accessKeys": [{"id": "` + authAdminKey + `", "secret": "` + authAdminSecret + `"}],
+            "policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}]}
+}}}}`
+)
+
+// TestBrowserAuth runs the console against a server started with an auth
+// file (`dynago serve --auth FILE`), which verifies every request's
+// signature: the console's placeholder key is refused and the page asks
+// for one, a wrong secret is refused with DynamoDB's signature error, the
+// right one shows the account's tables and items, every request the page
+// sends from then on signed with that key.
+func TestBrowserAuth(t *testing.T) {
+	findChromium(t)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "auth.json")
+	if err := os.WriteFile(path, []byte(authFile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.Start(ctx, server.Config{
+		Host: "127.0.0.1", Port: 0, InMemory: true, TTLInterval: -1, NoThrottle: true, AuthFile: path,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Close(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+
+	// The account's table, made by a program with the admin's key.
+	ddb := dynamodb.NewFromConfig(aws.Config{
+		Region:       region,
+		Credentials:  credentials.NewStaticCredentialsProvider(authAdminKey, authAdminSecret, ""),
+		BaseEndpoint: aws.String(srv.URL()),
+	})
+	if _, err := ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:            aws.String("Secured"),
+		BillingMode:          types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("Secured"),
+		Item: map[string]types.AttributeValue{"id": str("only-for-the-account"), "note": str("signed in")}}); err != nil {
+		t.Fatal(err)
+	}
+
+	b := newBrowser(t, srv.URL()+"/console/")
+	signIn := func(key, secret string) {
+		t.Helper()
+		b.typeInto("input[name=accessKeyId]", key)
+		b.typeInto("input[name=secretAccessKey]", secret)
+		b.click(".modal-foot .btn.primary")
+	}
+
+	// The placeholder key is not in the auth file: the page asks for one,
+	// showing the server's answer.
+	b.open("/tables")
+	b.waitFor("the credentials dialog", `!!document.querySelector('#credentials-form')`)
+	b.waitText("#credentials-form .alert.error", "UnrecognizedClientException")
+	b.waitText("#credentials-form .alert.error", "The security token included in the request is invalid.")
+	b.shot("auth-sign-in", false)
+
+	// A known key with a wrong secret: the signature does not match.
+	signIn(authAdminKey, "not-the-secret")
+	b.waitFor("the dialog again", `!!document.querySelector('#credentials-form .alert.error')`)
+	b.waitText("#credentials-form .alert.error", "InvalidSignatureException")
+	b.waitText("#credentials-form .alert.error", "The request signature we calculated does not match the signature you provided.")
+
+	// The right secret: the account's table and its item.
+	signIn(authAdminKey, authAdminSecret)
+	b.waitFor("the dialog to close", `!document.querySelector('#credentials-form')`)
+	b.waitText("#credentials-btn", authAdminKey)
+	b.takeRequests()
+	b.route("/tables?signed")
+	b.waitFor("the account's table", `!!document.querySelector('#tables-grid tr[data-table=Secured]')`)
+	b.route("/tables/Secured/items?mode=scan")
+	b.waitFor("the scan", `!!document.querySelector('#results[data-run]')`)
+	b.waitText("#items-grid", "only-for-the-account")
+	b.shot("auth-signed-in", false)
+	reqs := b.takeRequests()
+	if len(reqs) < 2 {
+		t.Errorf("%d API requests seen after signing in", len(reqs))
+	}
+	for _, r := range reqs {
+		if a := r.headers["authorization"]; !strings.Contains(a, "Credential="+authAdminKey+"/") {
+			t.Errorf("%s after signing in signed %q, want the admin's key", r.headers["x-amz-target"], a)
+		}
+	}
+	b.checkProblems()
+}

@@ -1,0 +1,405 @@
+package engine
+
+// On-demand backups: CreateBackup, DescribeBackup, ListBackups and
+// DeleteBackup (RestoreTableFromBackup is in restore.go).
+//
+//	bk/<backup id>   backupRecord (JSON): the description and the source table's record
+//	b/bk-<id>/i/…    the backup's items (backup_data.go), copied from one snapshot
+//
+// CreateBackup records the backup CREATING and submits its job in one
+// commit; the job copies the table's items from one kv.Snapshot (a
+// consistent state, taken without blocking writers) and marks the backup
+// AVAILABLE with its size and item count. A backup holds its table's items
+// and its indexes' definitions: a restore rebuilds the index entries from
+// the items, which is what lets it apply index overrides. A job
+// interrupted by a restart drops what it copied and copies again from a
+// new snapshot, so a backup is always one snapshot. The record and data
+// are the engine's own, not the table's, so a backup outlives DeleteTable
+// of its source and restarts. DeleteBackup removes the record at once
+// (answering the description DELETED, as DynamoDB does) and drops the data
+// in a job.
+//
+// Ids are "<unix ms, 14 digits>-<8 hex digits>" as DynamoDB's are, so
+// ListBackups pages in creation order.
+
+import (
+	"context"
+	"time"
+
+	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/apierr"
+	"github.com/dynago/dynago/internal/jobs"
+	"github.com/dynago/dynago/internal/kv"
+)
+
+const (
+	backupPrefix = "bk/"
+
+	// jobBackup copies a backup's items; jobBackupDrop drops a deleted
+	// backup's data. Both have the backup id as id.
+	jobBackup     = "backup"
+	jobBackupDrop = "backup-drop"
+
+	// defaultListBackups is ListBackups' page size without Limit.
+	defaultListBackups = 100
+)
+
+// backupRecord is a backup as stored.
+type backupRecord struct {
+	Details api.BackupDetails `json:"details"`
+	// Source is the source table's catalog record when the backup was
+	// requested: its schema, indexes, billing and features.
+	Source *tableRecord `json:"source"`
+	// Items and Bytes are what the copy holds, once AVAILABLE.
+	Items int64 `json:"items,omitempty"`
+	Bytes int64 `json:"bytes,omitempty"`
+}
+
+func backupKey(id string) []byte { return []byte(backupPrefix + id) }
+
+// backupDataName names a backup's data range (backup_data.go).
+func backupDataName(id string) string { return "bk-" + id }
+
+func (r *backupRecord) id() string {
+	id, _ := taskIDFromArn(api.Str(r.Details.BackupArn), "backup")
+	return id
+}
+
+func errBackupNotFound(arn string) error {
+	return apierr.Newf(apierr.BackupNotFoundException, "Backup not found: %s", arn)
+}
+
+// bindBackupOperations adds the backup and restore operations to
+// db.handlers.
+func (db *DB) bindBackupOperations() {
+	h := &db.handlers
+	h[api.OpCreateBackup] = api.Bind(db.CreateBackup)
+	h[api.OpDescribeBackup] = api.Bind(db.DescribeBackup)
+	h[api.OpListBackups] = api.Bind(db.ListBackups)
+	h[api.OpDeleteBackup] = api.Bind(db.DeleteBackup)
+	h[api.OpRestoreTableFromBackup] = api.Bind(db.RestoreTableFromBackup)
+	h[api.OpRestoreTableToPointInTime] = api.Bind(db.RestoreTableToPointInTime)
+}
+
+// addBackupJobs registers the backup, restore and PITR job bodies.
+func (db *DB) addBackupJobs(bodies map[string]jobs.Body) {
+	bodies[jobBackup] = db.runBackup
+	bodies[jobBackupDrop] = db.runBackupDrop
+	bodies[jobRestore] = db.runRestore
+	bodies[jobPITRBase] = db.runPITRBase
+}
+
+// CreateBackup serves DynamoDB's CreateBackup (createBackup).
+func (db *DB) CreateBackup(ctx context.Context, in *api.CreateBackupInput) (*api.CreateBackupOutput, error) {
+	return run(ctx, db, api.OpCreateBackup, in, db.createBackup)
+}
+
+// DescribeBackup serves DynamoDB's DescribeBackup (describeBackup).
+func (db *DB) DescribeBackup(ctx context.Context, in *api.DescribeBackupInput) (*api.DescribeBackupOutput, error) {
+	return run(ctx, db, api.OpDescribeBackup, in, db.describeBackup)
+}
+
+// ListBackups serves DynamoDB's ListBackups (listBackups).
+func (db *DB) ListBackups(ctx context.Context, in *api.ListBackupsInput) (*api.ListBackupsOutput, error) {
+	return run(ctx, db, api.OpListBackups, in, db.listBackups)
+}
+
+// DeleteBackup serves DynamoDB's DeleteBackup (deleteBackup).
+func (db *DB) DeleteBackup(ctx context.Context, in *api.DeleteBackupInput) (*api.DeleteBackupOutput, error) {
+	return run(ctx, db, api.OpDeleteBackup, in, db.deleteBackup)
+}
+
+// RestoreTableFromBackup serves DynamoDB's RestoreTableFromBackup
+// (restoreTableFromBackup, restore.go).
+func (db *DB) RestoreTableFromBackup(ctx context.Context, in *api.RestoreTableFromBackupInput) (*api.RestoreTableFromBackupOutput, error) {
+	return run(ctx, db, api.OpRestoreTableFromBackup, in, db.restoreTableFromBackup)
+}
+
+// RestoreTableToPointInTime serves DynamoDB's RestoreTableToPointInTime
+// (restoreTableToPointInTime, restore_pitr.go).
+func (db *DB) RestoreTableToPointInTime(ctx context.Context, in *api.RestoreTableToPointInTimeInput) (*api.RestoreTableToPointInTimeOutput, error) {
+	return run(ctx, db, api.OpRestoreTableToPointInTime, in, db.restoreTableToPointInTime)
+}
+
+// createBackup records a backup CREATING and submits the job that copies
+// the table.
+func (db *DB) createBackup(ctx context.Context, in *api.CreateBackupInput) (*api.CreateBackupOutput, error) {
+	name := api.Str(in.TableName)
+	e := db.lookup(name)
+	if e == nil {
+		return nil, errContinuousTableNotFound(name)
+	}
+	if e.rec.Loading != nil {
+		return nil, apierr.Newf(apierr.TableInUseException, "Table is being created: %s", e.table.Name)
+	}
+	now := db.opts.Now()
+	id := newTaskID(now)
+	created := api.NewTime(now)
+	rec := &backupRecord{
+		Source: e.rec.clone(),
+		Details: api.BackupDetails{
+			BackupArn:              api.Ptr(api.Str(e.rec.Desc.TableArn) + "/backup/" + id),
+			BackupName:             api.Ptr(api.Str(in.BackupName)),
+			BackupStatus:           api.Ptr(api.BackupStatusCreating),
+			BackupType:             api.Ptr(api.BackupTypeUser),
+			BackupCreationDateTime: &created,
+		},
+	}
+	rec.Source.Loading = nil
+	err := db.store.Update(ctx, [][]byte{backupKey(id), jobs.JobKey(jobBackup, id)}, func(txn kv.Txn) error {
+		if err := putJSON(txn, backupKey(id), rec); err != nil {
+			return err
+		}
+		return jobs.Submit(ctx, txn, jobBackup, id, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	db.wakeJobs()
+	return &api.CreateBackupOutput{BackupDetails: &rec.Details}, nil
+}
+
+// getBackup reads the backup an ARN names through r; nil when there is
+// none.
+func (db *DB) getBackup(ctx context.Context, r kv.Reader, arn string) (*backupRecord, error) {
+	id, ok := taskIDFromArn(arn, "backup")
+	if !ok || !validTaskID(id) {
+		return nil, nil
+	}
+	var rec backupRecord
+	found, err := getJSON(ctx, r, backupKey(id), &rec)
+	if err != nil || !found || api.Str(rec.Details.BackupArn) != arn {
+		return nil, err
+	}
+	return &rec, nil
+}
+
+// describeBackup answers DescribeBackup.
+func (db *DB) describeBackup(ctx context.Context, in *api.DescribeBackupInput) (*api.DescribeBackupOutput, error) {
+	arn := api.Str(in.BackupArn)
+	rec, err := db.getBackup(ctx, db.store, arn)
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil {
+		return nil, errBackupNotFound(arn)
+	}
+	return &api.DescribeBackupOutput{BackupDescription: db.backupDescription(rec)}, nil
+}
+
+// backupDescription describes a backup as DynamoDB does.
+func (db *DB) backupDescription(rec *backupRecord) *api.BackupDescription {
+	d := rec.Details
+	src := rec.Source.clone().Desc
+	std := &api.SourceTableDetails{
+		TableName:             src.TableName,
+		TableId:               src.TableId,
+		TableArn:              src.TableArn,
+		KeySchema:             src.KeySchema,
+		TableCreationDateTime: src.CreationDateTime,
+		BillingMode:           api.Ptr(api.BillingModeProvisioned),
+		ProvisionedThroughput: &api.ProvisionedThroughput{ReadCapacityUnits: api.Ptr[int64](0), WriteCapacityUnits: api.Ptr[int64](0)},
+		OnDemandThroughput:    src.OnDemandThroughput,
+	}
+	if src.BillingModeSummary != nil && api.Str(src.BillingModeSummary.BillingMode) == api.BillingModePayPerRequest {
+		std.BillingMode = api.Ptr(api.BillingModePayPerRequest)
+	}
+	if pt := src.ProvisionedThroughput; pt != nil {
+		std.ProvisionedThroughput = &api.ProvisionedThroughput{ReadCapacityUnits: copyInt(pt.ReadCapacityUnits), WriteCapacityUnits: copyInt(pt.WriteCapacityUnits)}
+	}
+	if api.Str(d.BackupStatus) == api.BackupStatusAvailable {
+		d.BackupSizeBytes = api.Ptr(rec.Bytes)
+		std.ItemCount, std.TableSizeBytes = api.Ptr(rec.Items), api.Ptr(rec.Bytes)
+	}
+	f := &api.SourceTableFeatureDetails{SSEDescription: src.SSEDescription, StreamDescription: src.StreamSpecification}
+	if st := rec.Source.Stream; st != nil && st.enabled() {
+		f.StreamDescription = &api.StreamSpecification{StreamEnabled: api.Ptr(true), StreamViewType: api.Ptr(st.ViewType)}
+	}
+	if ttl := rec.Source.TTL; ttl != nil {
+		f.TimeToLiveDescription = &api.TimeToLiveDescription{AttributeName: ttl.AttributeName, TimeToLiveStatus: ttl.TimeToLiveStatus}
+	}
+	for _, g := range backupGSIs(&src) {
+		f.GlobalSecondaryIndexes = append(f.GlobalSecondaryIndexes, api.GlobalSecondaryIndexInfo{
+			IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection,
+			ProvisionedThroughput: g.ProvisionedThroughput, OnDemandThroughput: g.OnDemandThroughput,
+		})
+	}
+	for _, l := range src.LocalSecondaryIndexes {
+		f.LocalSecondaryIndexes = append(f.LocalSecondaryIndexes, api.LocalSecondaryIndexInfo{IndexName: l.IndexName, KeySchema: l.KeySchema, Projection: l.Projection})
+	}
+	return &api.BackupDescription{BackupDetails: &d, SourceTableDetails: std, SourceTableFeatureDetails: f}
+}
+
+// backupGSIs returns the GSIs of a table description a backup keeps (all
+// but those being deleted), as CreateTable would ask for them.
+func backupGSIs(d *api.TableDescription) []api.GlobalSecondaryIndex {
+	var out []api.GlobalSecondaryIndex
+	for _, g := range d.GlobalSecondaryIndexes {
+		if api.Str(g.IndexStatus) == api.IndexStatusDeleting {
+			continue
+		}
+		gi := api.GlobalSecondaryIndex{IndexName: g.IndexName, KeySchema: copyKeySchema(g.KeySchema), Projection: copyProjection(g.Projection), OnDemandThroughput: g.OnDemandThroughput}
+		if pt := g.ProvisionedThroughput; pt != nil && (api.Int(pt.ReadCapacityUnits, 0) > 0 || api.Int(pt.WriteCapacityUnits, 0) > 0) {
+			gi.ProvisionedThroughput = &api.ProvisionedThroughput{ReadCapacityUnits: copyInt(pt.ReadCapacityUnits), WriteCapacityUnits: copyInt(pt.WriteCapacityUnits)}
+		}
+		out = append(out, gi)
+	}
+	return out
+}
+
+// listBackups pages through the backups, oldest first.
+func (db *DB) listBackups(ctx context.Context, in *api.ListBackupsInput) (*api.ListBackupsOutput, error) {
+	limit := defaultListBackups
+	if in.Limit != nil {
+		limit = int(*in.Limit)
+	}
+	after := ""
+	if arn := api.Str(in.ExclusiveStartBackupArn); arn != "" {
+		id, ok := taskIDFromArn(arn, "backup")
+		if !ok || !validTaskID(id) {
+			return nil, apierr.Validationf("Invalid ExclusiveStartBackupArn: %s", arn)
+		}
+		after = id
+	}
+	var lower, upper int64 = 0, 1 << 62
+	if in.TimeRangeLowerBound != nil {
+		lower = apiTimeMicros(*in.TimeRangeLowerBound)
+	}
+	if in.TimeRangeUpperBound != nil {
+		upper = apiTimeMicros(*in.TimeRangeUpperBound)
+	}
+	if lower > upper {
+		return nil, apierr.Validation("TimeRangeLowerBound must not be later than TimeRangeUpperBound")
+	}
+	table := api.Str(in.TableName)
+	if n, ok := db.resolveTableName(table); ok {
+		table = n
+	}
+	typ := api.Str(in.BackupType)
+	if typ == "" {
+		typ = api.BackupTypeFilterUser
+	}
+	recs, next, err := listTaskIDs(ctx, db.store, backupPrefix, after, limit, func(r *backupRecord) bool {
+		t := apiTimeMicros(*r.Details.BackupCreationDateTime)
+		return (table == "" || api.Str(r.Source.Desc.TableName) == table) &&
+			(typ == api.BackupTypeFilterAll || typ == api.Str(r.Details.BackupType)) &&
+			t >= lower && t < upper
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &api.ListBackupsOutput{BackupSummaries: []api.BackupSummary{}}
+	for _, r := range recs {
+		d := db.backupDescription(r).BackupDetails
+		out.BackupSummaries = append(out.BackupSummaries, api.BackupSummary{
+			BackupArn: d.BackupArn, BackupName: d.BackupName, BackupStatus: d.BackupStatus, BackupType: d.BackupType,
+			BackupCreationDateTime: d.BackupCreationDateTime, BackupSizeBytes: d.BackupSizeBytes,
+			TableArn: r.Source.Desc.TableArn, TableId: r.Source.Desc.TableId, TableName: r.Source.Desc.TableName,
+		})
+	}
+	if next != "" {
+		out.LastEvaluatedBackupArn = out.BackupSummaries[len(out.BackupSummaries)-1].BackupArn
+	}
+	return out, nil
+}
+
+// deleteBackup removes an AVAILABLE backup no restore is reading and
+// submits the drop of its data.
+func (db *DB) deleteBackup(ctx context.Context, in *api.DeleteBackupInput) (*api.DeleteBackupOutput, error) {
+	arn := api.Str(in.BackupArn)
+	var out *api.BackupDescription
+	id, _ := taskIDFromArn(arn, "backup")
+	err := db.store.Update(ctx, [][]byte{backupKey(id), jobs.JobKey(jobBackupDrop, id)}, func(txn kv.Txn) error {
+		rec, err := db.getBackup(ctx, txn, arn)
+		if err != nil {
+			return err
+		}
+		if rec == nil {
+			return errBackupNotFound(arn)
+		}
+		if api.Str(rec.Details.BackupStatus) != api.BackupStatusAvailable {
+			return apierr.Newf(apierr.BackupInUseException, "Backup is being created: %s", arn)
+		}
+		// A restore from the backup locks its record in the commit that
+		// creates the restored table, so the catalog this reads under
+		// the lock shows every restore begun.
+		st, err := db.syncCatalog(ctx, txn)
+		if err != nil {
+			return err
+		}
+		for _, e := range st.tables {
+			if l := e.rec.Loading; l != nil && l.Backup == id {
+				return apierr.Newf(apierr.BackupInUseException, "Backup is being restored to table %s: %s", e.table.Name, arn)
+			}
+		}
+		if err := txn.Delete(backupKey(id)); err != nil {
+			return err
+		}
+		rec.Details.BackupStatus = api.Ptr(api.BackupStatusDeleted)
+		out = db.backupDescription(rec)
+		return jobs.Submit(ctx, txn, jobBackupDrop, id, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	db.wakeJobs()
+	return &api.DeleteBackupOutput{BackupDescription: out}, nil
+}
+
+// runBackup is the backup job: it copies the source table's items from
+// one snapshot and marks the backup AVAILABLE.
+func (db *DB) runBackup(ctx context.Context, j *jobs.Job) error {
+	var rec backupRecord
+	found, err := getJSON(ctx, db.store, backupKey(j.ID), &rec)
+	if err != nil {
+		return err
+	}
+	if !found || api.Str(rec.Details.BackupStatus) != api.BackupStatusCreating {
+		return nil
+	}
+	name := backupDataName(j.ID)
+	// A copy a crash interrupted is dropped and taken again from a new
+	// snapshot: a backup is always one consistent state.
+	if err := db.dropData(ctx, name); err != nil {
+		return err
+	}
+	if _, err := db.syncCatalog(ctx, db.store); err != nil {
+		return err
+	}
+	e := db.cat.get(api.Str(rec.Source.Desc.TableName))
+	if e == nil || e.table.ID != rec.Source.ID {
+		// The table was deleted before its backup ran: there is nothing
+		// to back up, and the backup goes, as one whose creation failed.
+		db.opts.Logger.Warn("backup failed: its table was deleted before the copy", "backup", j.ID)
+		return db.store.Update(ctx, [][]byte{j.Key(), backupKey(j.ID)}, func(txn kv.Txn) error {
+			if err := j.Fence(ctx, txn); err != nil {
+				return err
+			}
+			return txn.Delete(backupKey(j.ID))
+		})
+	}
+	start := time.Now()
+	cp, err := db.copyFromSnapshot(ctx, j, e.table, nil, name, nil, nil)
+	if err != nil {
+		return err
+	}
+	rec.Items, rec.Bytes = cp.Items, cp.Bytes
+	rec.Details.BackupStatus = api.Ptr(api.BackupStatusAvailable)
+	err = db.store.Update(ctx, [][]byte{j.Key(), backupKey(j.ID)}, func(txn kv.Txn) error {
+		if err := j.Fence(ctx, txn); err != nil {
+			return err
+		}
+		return putJSON(txn, backupKey(j.ID), &rec)
+	})
+	if err != nil {
+		return err
+	}
+	db.opts.Logger.Info("backup available", "backup", j.ID, "table", e.table.Name, "items", cp.Items, "bytes", cp.Bytes,
+		"took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// runBackupDrop drops a deleted backup's data.
+func (db *DB) runBackupDrop(ctx context.Context, j *jobs.Job) error {
+	return db.dropData(ctx, backupDataName(j.ID))
+}
