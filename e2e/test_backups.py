@@ -18,7 +18,7 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from dynago_process import DynagoProcess, ServerTestCase, wait_active
+from dynago_process import DynagoProcess, ServerTestCase, needs_disk, wait_active
 
 TASK_TIMEOUT_S = 120
 TABLE_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/"
@@ -238,6 +238,7 @@ class Backups(ServerTestCase, unittest.TestCase):
 class BackupsSurviveKill(unittest.TestCase):
     """SIGKILL right after a backup and a restore are requested."""
 
+    @needs_disk
     def test_kill_during_backup_and_restore(self):
         with tempfile.TemporaryDirectory(prefix="dynago-e2e-bk-") as tmp:
             data = os.path.join(tmp, "data")
