@@ -20,7 +20,7 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from dynago_process import DynagoProcess, ServerTestCase, wait_active
+from dynago_process import DynagoProcess, ServerTestCase, needs_disk, wait_active
 
 AWS = shutil.which("aws")
 TASK_TIMEOUT_S = 120
@@ -283,6 +283,7 @@ class BackupsAwsCli(ServerTestCase, unittest.TestCase):
 class BackupsSurviveKill(unittest.TestCase):
     """SIGKILL right after a backup and a restore are requested."""
 
+    @needs_disk
     def test_kill_during_backup_and_restore(self):
         with tempfile.TemporaryDirectory(prefix="dynago-e2e-bk-") as tmp:
             data = os.path.join(tmp, "data")

@@ -45,10 +45,13 @@ func (db *DB) staleReadAllowed(op api.OpID) bool {
 		db.cat.checkedWithin(db.opts.CatalogStaleness)
 }
 
-// newerCatalogMayHelp reports whether err, from a read run on the catalog
-// as last checked, is one a newer catalog might not have: a table not
-// found (ResourceNotFoundException) or a request naming what the table did
-// not have then, such as an index (ValidationException).
+// newerCatalogMayHelp reports whether err, from a read authorized and run
+// on the catalog as last checked, is one a newer catalog might not have: a
+// table not found (ResourceNotFoundException), a request naming what the
+// table did not have then, such as an index (ValidationException), or a
+// refusal a resource policy added since might lift
+// (AccessDeniedException).
 func newerCatalogMayHelp(err error) bool {
-	return errors.Is(err, apierr.ResourceNotFoundException) || errors.Is(err, apierr.ValidationException)
+	return errors.Is(err, apierr.ResourceNotFoundException) || errors.Is(err, apierr.ValidationException) ||
+		errors.Is(err, apierr.AccessDeniedException)
 }

@@ -65,11 +65,13 @@ type Options struct {
 	// BatchGetItem, Query, Scan, TransactGetItems) use the catalog as
 	// this engine last checked it, if that check began less than
 	// CatalogStaleness ago, instead of checking the store's catalog
-	// version first; one that then fails with ResourceNotFoundException
-	// or ValidationException checks it and runs again. So a read never
+	// version first; one that then fails with ResourceNotFoundException,
+	// ValidationException or AccessDeniedException checks it and is
+	// authorized and run again. So a read never
 	// misses a table or index created through another engine, but may
-	// see a table deleted or changed through another engine up to
-	// CatalogStaleness late. Writes always check (in their commit too).
+	// see a table deleted or changed through another engine (its
+	// resource policy included) up to CatalogStaleness late. Writes
+	// always check (in their commit too).
 	// Zero checks on every request. It saves a store read per request
 	// only where that read costs (TiKV: a timestamp and an RPC).
 	CatalogStaleness time.Duration

@@ -83,15 +83,20 @@ func run[In, Out any](ctx context.Context, db *DB, op api.OpID, in *In, fn func(
 			return nil, db.storeError(op, writeTransactionSize(in), err)
 		}
 	}
-	if err := db.authorize(ctx, op, in); err != nil {
-		return nil, err
+	authorizeAndRun := func() (*Out, error) {
+		if err := db.authorize(ctx, op, in); err != nil {
+			return nil, err
+		}
+		return fn(ctx, in)
 	}
-	out, err := fn(ctx, in)
+	out, err := authorizeAndRun()
 	if stale && newerCatalogMayHelp(err) {
+		// Authorized again too: the newer catalog may hold the table's
+		// resource policy.
 		if _, err := db.syncCatalog(ctx, db.store); err != nil {
 			return nil, db.storeError(op, writeTransactionSize(in), err)
 		}
-		out, err = fn(ctx, in)
+		out, err = authorizeAndRun()
 	}
 	return out, db.storeError(op, writeTransactionSize(in), err)
 }
