@@ -51,6 +51,8 @@ func TestCrashLoop(t *testing.T) {
 	serveArgs := []string{"--ttl-interval", "1s"}
 	p := harness.Start(t, bin, dataDir, logPath, serveArgs...)
 	setup(t, harness.Client(p.URL, 3))
+	setupBackups(t, harness.Client(p.URL, 3))
+	bk := newBackupper()
 
 	writers := make([]*itemWriter, *itemW)
 	for i := range writers {
@@ -72,6 +74,8 @@ func TestCrashLoop(t *testing.T) {
 			wg.Add(1)
 			go func() { defer wg.Done(); w.run(client, cycle, &stop) }()
 		}
+		wg.Add(1)
+		go func() { defer wg.Done(); bk.run(client, cycle, &stop) }()
 		for i := range txs {
 			txs[i].rng = rand.New(rand.NewPCG(uint64(cycle), uint64(i)))
 			wg.Add(1)
@@ -118,6 +122,7 @@ func TestCrashLoop(t *testing.T) {
 		partial := verifyAccounts(t, items, txs)
 		events, records := readStream(t, harness.Client(p.URL, 3), streamClient(p.URL))
 		mismatches, compared := verifyStream(t, events, writers)
+		bkFaults := bk.verify(t, harness.Client(p.URL, 3))
 		ttlLeft := 0
 		for k := range items {
 			if len(k.pk) > len(ttlPrefix) && k.pk[:len(ttlPrefix)] == ttlPrefix {
@@ -132,16 +137,16 @@ func TestCrashLoop(t *testing.T) {
 		tot.streamRecords = records
 		tot.streamMismatches += mismatches
 		tot.ttlGone = tot.ttlWritten - ttlLeft
-		t.Logf("crashloop cycle %d: ran %s; item writes acknowledged %d (in flight at kill %d), transactions acknowledged %d; lost %d, index divergences %d, partial or lost transactions %d; expired items deleted by TTL %d/%d; stream records %d (%d of writer items), items whose records differ from their acknowledged writes %d; check: %s",
-			cycle, runFor.Round(time.Millisecond), acked, unacked, txAcked, lost, div, partial, tot.ttlGone, tot.ttlWritten, records, compared, mismatches, out)
-		if lost > 0 || div > 0 || partial > 0 || mismatches > 0 {
-			t.Fatalf("cycle %d: %d acknowledged writes lost, %d index divergences, %d partial transactions, %d items whose stream differs; log: %s", cycle, lost, div, partial, mismatches, logPath)
+		t.Logf("crashloop cycle %d: ran %s; item writes acknowledged %d (in flight at kill %d), transactions acknowledged %d; lost %d, index divergences %d, partial or lost transactions %d; expired items deleted by TTL %d/%d; stream records %d (%d of writer items), items whose records differ from their acknowledged writes %d; backups %d, restores compared %d, failed cleanly %d, backup faults %d; check: %s",
+			cycle, runFor.Round(time.Millisecond), acked, unacked, txAcked, lost, div, partial, tot.ttlGone, tot.ttlWritten, records, compared, mismatches, bk.created, bk.restoresChecked, bk.restoresFailedClean, bkFaults, out)
+		if lost > 0 || div > 0 || partial > 0 || mismatches > 0 || bkFaults > 0 {
+			t.Fatalf("cycle %d: %d acknowledged writes lost, %d index divergences, %d partial transactions, %d items whose stream differs, %d backup faults; log: %s", cycle, lost, div, partial, mismatches, bkFaults, logPath)
 		}
 	}
-	t.Logf("crashloop summary: %d kill -9 cycles in %s; item writes acknowledged %d, in flight at kills %d, transactions acknowledged %d; acknowledged writes lost %d, index divergences %d, partial or lost transactions %d; expired items deleted by TTL %d of %d; stream records %d, items whose records differ from their acknowledged writes %d",
-		*cycles, time.Since(start).Round(time.Second), tot.acked, tot.unacked, tot.txAcked, tot.lost, tot.divergences, tot.partialTx, tot.ttlGone, tot.ttlWritten, tot.streamRecords, tot.streamMismatches)
-	if tot.acked == 0 || tot.txAcked == 0 {
-		t.Errorf("the load did nothing: %d item writes and %d transactions acknowledged", tot.acked, tot.txAcked)
+	t.Logf("crashloop summary: %d kill -9 cycles in %s; item writes acknowledged %d, in flight at kills %d, transactions acknowledged %d; acknowledged writes lost %d, index divergences %d, partial or lost transactions %d; expired items deleted by TTL %d of %d; stream records %d, items whose records differ from their acknowledged writes %d; backups created %d, restored tables equal to their backup %d, restores in flight that left no table %d, backup faults %d",
+		*cycles, time.Since(start).Round(time.Second), tot.acked, tot.unacked, tot.txAcked, tot.lost, tot.divergences, tot.partialTx, tot.ttlGone, tot.ttlWritten, tot.streamRecords, tot.streamMismatches, bk.created, bk.restoresChecked, bk.restoresFailedClean, bk.faults)
+	if tot.acked == 0 || tot.txAcked == 0 || bk.created == 0 || bk.restoresChecked == 0 {
+		t.Errorf("the load did nothing: %d item writes, %d transactions, %d backups and %d restores", tot.acked, tot.txAcked, bk.created, bk.restoresChecked)
 	}
 }
 
