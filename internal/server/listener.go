@@ -1,6 +1,7 @@
 package server
 
 import (
+	"container/list"
 	"errors"
 	"net"
 	"sync"
@@ -24,8 +25,15 @@ type readyListener struct {
 	net.Listener
 	firstByteTimeout time.Duration
 	// maxWaiting bounds the connections held before their first byte
-	// (each costs a goroutine and a descriptor); more are closed at
-	// once. Zero means no bound.
+	// (each costs a goroutine and a descriptor): past it, the one silent
+	// longest is closed to make room for the new one. Zero means no bound.
+	//
+	// Why the oldest and not the new one: a client that holds maxWaiting
+	// silent connections (and opens new ones before the first-byte
+	// timeout) would otherwise lock every other client out. A silent
+	// connection carries no request, so closing it loses nothing (HTTP
+	// clients dial again), and a real client's new connection sends its
+	// request long before maxWaiting newer ones push it out.
 	maxWaiting int
 
 	ready     chan net.Conn
@@ -33,8 +41,9 @@ type readyListener struct {
 	closeOnce sync.Once
 
 	mu      sync.Mutex
-	waiting map[net.Conn]struct{} // accepted, no byte yet
-	err     error                 // why the accept loop stopped
+	waiting map[net.Conn]*list.Element // accepted, no byte yet; in order of acceptance
+	order   list.List                  // of net.Conn, oldest first
+	err     error                      // why the accept loop stopped
 }
 
 // newReadyListener starts accepting on ln. A connection silent for
@@ -52,7 +61,7 @@ func newBoundedReadyListener(ln net.Listener, firstByteTimeout time.Duration, ma
 		maxWaiting:       maxWaiting,
 		ready:            make(chan net.Conn),
 		done:             make(chan struct{}),
-		waiting:          map[net.Conn]struct{}{},
+		waiting:          map[net.Conn]*list.Element{},
 	}
 	go l.acceptLoop()
 	return l
@@ -86,45 +95,43 @@ func (l *readyListener) acceptLoop() {
 			}
 		}
 		delay = 0
-		switch l.track(c) {
-		case trackClosed:
+		evicted, ok := l.track(c)
+		if evicted != nil {
+			evicted.Close() // too many silent connections: the oldest goes
+		}
+		if !ok {
 			c.Close()
 			return
-		case trackFull:
-			c.Close() // too many silent connections: refuse this one
-			continue
 		}
 		go l.awaitFirstByte(c)
 	}
 }
 
-// The outcomes of track.
-const (
-	tracked = iota
-	trackClosed
-	trackFull
-)
-
-// track records c as waiting, unless the listener is closed or already
-// holds maxWaiting silent connections.
-func (l *readyListener) track(c net.Conn) int {
+// track records c as waiting, unless the listener is closed (ok false).
+// When it already holds maxWaiting silent connections it stops tracking
+// the oldest and returns it, for the caller to close.
+func (l *readyListener) track(c net.Conn) (evicted net.Conn, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	select {
 	case <-l.done:
-		return trackClosed
+		return nil, false
 	default:
 	}
 	if l.maxWaiting > 0 && len(l.waiting) >= l.maxWaiting {
-		return trackFull
+		evicted = l.order.Remove(l.order.Front()).(net.Conn)
+		delete(l.waiting, evicted)
 	}
-	l.waiting[c] = struct{}{}
-	return tracked
+	l.waiting[c] = l.order.PushBack(c)
+	return evicted, true
 }
 
 func (l *readyListener) untrack(c net.Conn) {
 	l.mu.Lock()
-	delete(l.waiting, c)
+	if e, ok := l.waiting[c]; ok {
+		l.order.Remove(e)
+		delete(l.waiting, c)
+	}
 	l.mu.Unlock()
 }
 
@@ -173,6 +180,7 @@ func (l *readyListener) Close() error {
 			c.Close()
 		}
 		clear(l.waiting)
+		l.order.Init()
 		l.mu.Unlock()
 		err = l.Listener.Close()
 	})

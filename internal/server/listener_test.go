@@ -178,9 +178,10 @@ func byteByByte(s string) []string {
 }
 
 // TestSilentConnectionsAreBounded: past MaxConns connections that have
-// sent nothing, a new one is closed at once instead of costing a
-// goroutine for the whole first-byte timeout; a connection that sends a
-// request is served once there is room again.
+// sent nothing, the one silent longest is closed to make room (instead of
+// each costing a goroutine for the whole first-byte timeout), and a new
+// connection that sends a request is served: silent connections held by
+// one client cannot lock the others out.
 func TestSilentConnectionsAreBounded(t *testing.T) {
 	ctx := context.Background()
 	s, err := Start(ctx, Config{InMemory: true, Logger: quietLogger(), MaxConns: 3})
@@ -189,46 +190,47 @@ func TestSilentConnectionsAreBounded(t *testing.T) {
 	}
 	defer s.Close(ctx)
 	var silent []net.Conn
-	for range 3 {
+	for i := range 3 {
 		c, err := net.Dial("tcp", s.Addr())
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer c.Close()
 		silent = append(silent, c)
-	}
-	for s.ready.waitingCount() < 3 {
-		time.Sleep(time.Millisecond) // until the accept loop has them all
-	}
-	extra, err := net.Dial("tcp", s.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer extra.Close()
-	extra.SetReadDeadline(time.Now().Add(30 * time.Second)) // a failure, not a measurement
-	var b [1]byte
-	if _, err := extra.Read(b[:]); err == nil || isTimeout(err) {
-		t.Fatalf("a fourth silent connection was kept open: %v", err)
-	}
-	silent[0].Close()
-	for s.ready.waitingCount() > 2 {
-		time.Sleep(time.Millisecond)
+		for s.ready.waitingCount() < i+1 {
+			time.Sleep(time.Millisecond) // accepted in this order
+		}
 	}
 	used, err := net.Dial("tcp", s.Addr())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer used.Close()
+	silent[0].SetReadDeadline(time.Now().Add(30 * time.Second)) // a failure, not a measurement
+	var b [1]byte
+	if _, err := silent[0].Read(b[:]); err == nil || isTimeout(err) {
+		t.Fatalf("the oldest silent connection was kept open past MaxConns: %v", err)
+	}
+	if n := s.ready.waitingCount(); n != 3 {
+		t.Fatalf("%d silent connections held, want MaxConns (3)", n)
+	}
 	if _, err := used.Write([]byte(rawListTables)); err != nil {
 		t.Fatal(err)
 	}
+	used.SetReadDeadline(time.Now().Add(30 * time.Second))
 	resp, err := http.ReadResponse(bufio.NewReader(used), nil)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("ListTables on a new connection with MaxConns silent ones held: %v", err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
-		t.Fatalf("ListTables with room again: %d", resp.StatusCode)
+		t.Fatalf("ListTables on a new connection with MaxConns silent ones held: %d", resp.StatusCode)
+	}
+	for _, c := range silent[1:] {
+		c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		if _, err := c.Read(b[:]); !isTimeout(err) {
+			t.Fatalf("a newer silent connection was closed: %v", err)
+		}
 	}
 }
 

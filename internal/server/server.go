@@ -191,8 +191,8 @@ type Config struct {
 
 	// MaxConns bounds the connections served at once (fasthttp's
 	// Concurrency: more are answered 503 and closed) and, separately,
-	// those accepted but silent so far (closed at once). Zero means
-	// DefaultMaxConns.
+	// those accepted but silent so far (past it the one silent longest is
+	// closed to make room). Zero means DefaultMaxConns.
 	MaxConns int
 
 	// Nodes, when above 1, runs that many engines over the one store and
@@ -477,6 +477,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Logger:                fastLogger{s.log},
 		ErrorHandler:          fastError,
 		ConnState:             s.conns.state,
+		// Bodies are read by the API handler (wire's rawBody), which
+		// takes their bytes from the budget of bodies in flight first:
+		// fasthttp buffering every body whole would hold 64 × 16 MB.
+		StreamRequestBody: true,
+		HeaderReceived:    s.api.HeaderReceived,
 	}
 	s.ready = newBoundedReadyListener(ln, idleTimeout, maxConns)
 	var served net.Listener = s.ready

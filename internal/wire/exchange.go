@@ -56,8 +56,11 @@ type exchange interface {
 	sourceIP() string
 	secure() bool
 	// rawBody returns the request body as sent (before gzip decoding), or
-	// errTooLarge when it exceeds limit bytes.
-	rawBody(limit int64) ([]byte, error)
+	// errTooLarge when it exceeds limit bytes; it takes the body's bytes
+	// from the budget of bodies in flight with reserve, before reading
+	// them when their length is known, and answers errBusy when reserve
+	// refuses.
+	rawBody(limit int64, reserve func(int64) bool) ([]byte, error)
 	// setHeader sets a response header.
 	setHeader(name, value string)
 	// setCRC32 sets the x-amz-crc32 response header to sum, in decimal.
@@ -97,17 +100,12 @@ func (e netExchange) setCRC32(sum uint32) {
 }
 func (e netExchange) closeConnection() { e.w.Header().Set("Connection", "close") }
 
-func (e netExchange) rawBody(limit int64) ([]byte, error) {
-	var buf bytes.Buffer
-	if e.r.ContentLength > 0 && e.r.ContentLength <= limit {
-		buf.Grow(int(e.r.ContentLength))
+func (e netExchange) rawBody(limit int64, reserve func(int64) bool) ([]byte, error) {
+	n := e.r.ContentLength
+	if n == 0 {
+		n = -1 // with a Body, 0 may mean unknown (http.Request.ContentLength)
 	}
-	_, err := io.Copy(&buf, http.MaxBytesReader(nil, e.r.Body, limit))
-	var maxErr *http.MaxBytesError
-	if errors.As(err, &maxErr) {
-		return nil, errTooLarge
-	}
-	return buf.Bytes(), err
+	return readReserved(http.MaxBytesReader(nil, e.r.Body, limit), n, limit, reserve)
 }
 
 func (e netExchange) respond(status int, body []byte) {
@@ -196,12 +194,112 @@ const serverName = "Server"
 
 func (e fastExchange) closeConnection() { e.ctx.SetConnectionClose() }
 
-func (e fastExchange) rawBody(limit int64) ([]byte, error) {
-	body := e.ctx.PostBody()
-	if int64(len(body)) > limit {
+// The fasthttp server streams request bodies (Server.StreamRequestBody):
+// it reads the head and up to fastPrefetch bytes of the body before the
+// handler runs, so that the budget of bodies in flight is taken before a
+// large body is read, not after it sits in memory.
+func (e fastExchange) rawBody(limit int64, reserve func(int64) bool) ([]byte, error) {
+	if len(e.ctx.Request.Header.Peek(headerOversized)) > 0 {
+		return nil, errTooLarge // HeaderReceived
+	}
+	n := int64(e.ctx.Request.Header.ContentLength())
+	stream := e.ctx.RequestBodyStream()
+	if stream == nil || (n >= 0 && n <= fastPrefetch) {
+		// Read whole with the head: no allocation of ours.
+		if n > limit {
+			return nil, errTooLarge
+		}
+		body := e.ctx.PostBody()
+		if int64(len(body)) > limit {
+			return nil, errTooLarge
+		}
+		if !reserve(int64(len(body))) {
+			return nil, errBusy
+		}
+		return body, nil
+	}
+	body, err := readReserved(stream, n, limit, reserve)
+	if errors.Is(err, errBusy) {
+		// Refused by the budget: read the rest into nothing (it costs
+		// no memory), so that the client, still sending, reads the
+		// answer, and the connection carries its next request.
+		if _, derr := io.Copy(io.Discard, io.LimitReader(stream, limit+1)); derr != nil {
+			e.ctx.SetConnectionClose()
+		}
+		return nil, err
+	}
+	if err != nil {
+		// The rest of the body is unread: the connection cannot carry
+		// another request.
+		e.ctx.SetConnectionClose()
+	}
+	return body, err
+}
+
+// HeaderReceived is the fasthttp server's hook (Server.HeaderReceived)
+// that refuses a body declared over the size limit before fasthttp reads
+// any of it: streaming, fasthttp would first wait for up to fastPrefetch
+// bytes of it (a client that declares 16 MB and sends nothing would get
+// a 408 after the read timeout, not a 413 at once). The request goes on
+// with no body and a mark that rawBody answers errTooLarge to (413, the
+// connection closed).
+func (h *Handler) HeaderReceived(header *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	if n := header.ContentLength(); n > 0 && int64(n) > h.opts.MaxBodyBytes {
+		header.SetContentLength(0)
+		header.Set(headerOversized, "1")
+	} else if len(header.Peek(headerOversized)) > 0 {
+		header.Del(headerOversized) // sent by the client: not ours
+	}
+	return fasthttp.RequestConfig{}
+}
+
+// headerOversized marks a request whose declared body HeaderReceived refused.
+const headerOversized = "X-Dynago-Oversized-Body"
+
+// fastPrefetch is how much of a body fasthttp reads with the request head
+// when it streams bodies (readBodyWithStreaming's pre-read).
+const fastPrefetch = 8 << 10
+
+// readReserved reads a body of n bytes (n < 0: unknown, up to EOF) from r,
+// taking its bytes from the budget with reserve before it holds them: n at
+// once when known, else as they arrive. A body over limit is errTooLarge,
+// one the budget cannot hold errBusy (both before reading any of it when n
+// is known).
+func readReserved(r io.Reader, n, limit int64, reserve func(int64) bool) ([]byte, error) {
+	if n > limit {
 		return nil, errTooLarge
 	}
-	return body, nil
+	if n >= 0 {
+		if !reserve(n) {
+			return nil, errBusy
+		}
+		buf := make([]byte, n)
+		_, err := io.ReadFull(r, buf)
+		return buf, err
+	}
+	var buf bytes.Buffer
+	chunk := make([]byte, 32<<10)
+	for {
+		k, err := r.Read(chunk)
+		if k > 0 {
+			if int64(buf.Len()+k) > limit {
+				return nil, errTooLarge
+			}
+			if !reserve(int64(k)) {
+				return nil, errBusy
+			}
+			buf.Write(chunk[:k])
+		}
+		var maxErr *http.MaxBytesError
+		switch {
+		case errors.As(err, &maxErr):
+			return nil, errTooLarge
+		case err == io.EOF:
+			return buf.Bytes(), nil
+		case err != nil:
+			return buf.Bytes(), err
+		}
+	}
 }
 
 func (e fastExchange) respond(status int, body []byte) {

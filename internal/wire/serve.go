@@ -222,14 +222,16 @@ func (h *Handler) readBody(ex exchange) (raw, body []byte, release func(), err e
 	limit := h.opts.MaxBodyBytes
 	var held int64
 	release = func() { h.inflight.Add(-held) }
-	raw, err = ex.rawBody(limit)
+	raw, err = ex.rawBody(limit, func(n int64) bool {
+		if !h.reserve(n) {
+			return false
+		}
+		held += n
+		return true
+	})
 	if err != nil {
 		return raw, raw, release, err
 	}
-	if !h.reserve(int64(len(raw))) {
-		return raw, nil, release, errBusy
-	}
-	held = int64(len(raw))
 	switch {
 	case !ex.hasHeader("Content-Encoding") || ex.headerIsToken("Content-Encoding", "identity"):
 		return raw, raw, release, nil

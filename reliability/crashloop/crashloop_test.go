@@ -41,7 +41,7 @@ const (
 // counters is what the loop reports at the end.
 type counters struct {
 	acked, unacked, lost, divergences, partialTx, txAcked, ttlWritten int
-	ttlGone                                                           int
+	ttlGone, streamRecords, streamMismatches                          int
 }
 
 func TestCrashLoop(t *testing.T) {
@@ -51,10 +51,12 @@ func TestCrashLoop(t *testing.T) {
 	serveArgs := []string{"--ttl-interval", "1s"}
 	p := harness.Start(t, bin, dataDir, logPath, serveArgs...)
 	setup(t, harness.Client(p.URL, 3))
+	setupBackups(t, harness.Client(p.URL, 3))
+	bk := newBackupper()
 
 	writers := make([]*itemWriter, *itemW)
 	for i := range writers {
-		writers[i] = &itemWriter{id: i, state: map[string]itemState{}}
+		writers[i] = &itemWriter{id: i, state: map[string]itemState{}, events: map[string][]string{}}
 	}
 	txs := make([]*txWriter, *txW)
 	for i := range txs {
@@ -72,6 +74,8 @@ func TestCrashLoop(t *testing.T) {
 			wg.Add(1)
 			go func() { defer wg.Done(); w.run(client, cycle, &stop) }()
 		}
+		wg.Add(1)
+		go func() { defer wg.Done(); bk.run(client, cycle, &stop) }()
 		for i := range txs {
 			txs[i].rng = rand.New(rand.NewPCG(uint64(cycle), uint64(i)))
 			wg.Add(1)
@@ -116,6 +120,9 @@ func TestCrashLoop(t *testing.T) {
 			txAcked += tx.acked
 		}
 		partial := verifyAccounts(t, items, txs)
+		events, records := readStream(t, harness.Client(p.URL, 3), streamClient(p.URL))
+		mismatches, compared := verifyStream(t, events, writers)
+		bkFaults := bk.verify(t, harness.Client(p.URL, 3))
 		ttlLeft := 0
 		for k := range items {
 			if len(k.pk) > len(ttlPrefix) && k.pk[:len(ttlPrefix)] == ttlPrefix {
@@ -127,17 +134,19 @@ func TestCrashLoop(t *testing.T) {
 		tot.lost += lost
 		tot.partialTx += partial
 		tot.txAcked += txAcked
+		tot.streamRecords = records
+		tot.streamMismatches += mismatches
 		tot.ttlGone = tot.ttlWritten - ttlLeft
-		t.Logf("crashloop cycle %d: ran %s; item writes acknowledged %d (in flight at kill %d), transactions acknowledged %d; lost %d, index divergences %d, partial or lost transactions %d; expired items deleted by TTL %d/%d; check: %s",
-			cycle, runFor.Round(time.Millisecond), acked, unacked, txAcked, lost, div, partial, tot.ttlGone, tot.ttlWritten, out)
-		if lost > 0 || div > 0 || partial > 0 {
-			t.Fatalf("cycle %d: %d acknowledged writes lost, %d index divergences, %d partial transactions; log: %s", cycle, lost, div, partial, logPath)
+		t.Logf("crashloop cycle %d: ran %s; item writes acknowledged %d (in flight at kill %d), transactions acknowledged %d; lost %d, index divergences %d, partial or lost transactions %d; expired items deleted by TTL %d/%d; stream records %d (%d of writer items), items whose records differ from their acknowledged writes %d; backups %d, restores compared %d, failed cleanly %d, backup faults %d; check: %s",
+			cycle, runFor.Round(time.Millisecond), acked, unacked, txAcked, lost, div, partial, tot.ttlGone, tot.ttlWritten, records, compared, mismatches, bk.created, bk.restoresChecked, bk.restoresFailedClean, bkFaults, out)
+		if lost > 0 || div > 0 || partial > 0 || mismatches > 0 || bkFaults > 0 {
+			t.Fatalf("cycle %d: %d acknowledged writes lost, %d index divergences, %d partial transactions, %d items whose stream differs, %d backup faults; log: %s", cycle, lost, div, partial, mismatches, bkFaults, logPath)
 		}
 	}
-	t.Logf("crashloop summary: %d kill -9 cycles in %s; item writes acknowledged %d, in flight at kills %d, transactions acknowledged %d; acknowledged writes lost %d, index divergences %d, partial or lost transactions %d; expired items deleted by TTL %d of %d",
-		*cycles, time.Since(start).Round(time.Second), tot.acked, tot.unacked, tot.txAcked, tot.lost, tot.divergences, tot.partialTx, tot.ttlGone, tot.ttlWritten)
-	if tot.acked == 0 || tot.txAcked == 0 {
-		t.Errorf("the load did nothing: %d item writes and %d transactions acknowledged", tot.acked, tot.txAcked)
+	t.Logf("crashloop summary: %d kill -9 cycles in %s; item writes acknowledged %d, in flight at kills %d, transactions acknowledged %d; acknowledged writes lost %d, index divergences %d, partial or lost transactions %d; expired items deleted by TTL %d of %d; stream records %d, items whose records differ from their acknowledged writes %d; backups created %d, restored tables equal to their backup %d, restores in flight that left no table %d, backup faults %d",
+		*cycles, time.Since(start).Round(time.Second), tot.acked, tot.unacked, tot.txAcked, tot.lost, tot.divergences, tot.partialTx, tot.ttlGone, tot.ttlWritten, tot.streamRecords, tot.streamMismatches, bk.created, bk.restoresChecked, bk.restoresFailedClean, bk.faults)
+	if tot.acked == 0 || tot.txAcked == 0 || bk.created == 0 || bk.restoresChecked == 0 {
+		t.Errorf("the load did nothing: %d item writes, %d transactions, %d backups and %d restores", tot.acked, tot.txAcked, bk.created, bk.restoresChecked)
 	}
 }
 
@@ -180,7 +189,8 @@ func setup(t *testing.T, c *dynamodb.Client) {
 			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("ls"), KeyType: types.KeyTypeRange}},
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
 		}},
-		BillingMode: types.BillingModePayPerRequest,
+		BillingMode:         types.BillingModePayPerRequest,
+		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages},
 	})
 	if err != nil {
 		t.Fatalf("CreateTable: %v", err)
@@ -289,13 +299,27 @@ type itemState struct {
 // request at a time, so after a crash each item must hold the writer's
 // last acknowledged state, or the one request in flight at the kill.
 type itemWriter struct {
-	id      int
-	state   map[string]itemState
-	pending *struct {
-		key string
-		st  itemState
-	}
+	id             int
+	state          map[string]itemState
+	events         map[string][]string // per item, the stream records its acknowledged writes left
+	pending        *pendingWrite
 	acked, unacked int
+}
+
+// pendingWrite is the write in flight at the kill: the state it makes and
+// the stream record it leaves ("" for none).
+type pendingWrite struct {
+	key   string
+	st    itemState
+	event string
+}
+
+// ack records a write as made: its state and its stream record.
+func (w *itemWriter) ack(k string, st itemState, event string) {
+	w.state[k] = st
+	if event != "" {
+		w.events[k] = append(w.events[k], event)
+	}
 }
 
 func (w *itemWriter) key(i int) string { return fmt.Sprintf("w%02d-%04d", w.id, i) }
@@ -307,6 +331,7 @@ func (w *itemWriter) run(c *dynamodb.Client, cycle int, stop *atomic.Bool) {
 		k := w.key(rng.IntN(*keysPerW))
 		v := fmt.Sprintf("c%d-s%d-%s", cycle, seq, string(make([]byte, rng.IntN(200))))
 		st := itemState{exists: true, v: v}
+		event := putEvent(v)
 		key := map[string]types.AttributeValue{"pk": s(k), "sk": n(1)}
 		ctx, cancel := harness.WaitCtx(reqTimout)
 		var err error
@@ -324,19 +349,16 @@ func (w *itemWriter) run(c *dynamodb.Client, cycle int, stop *atomic.Bool) {
 				ExpressionAttributeValues: map[string]types.AttributeValue{":v": s(v), ":g": s(fmt.Sprintf("g%d", rng.IntN(8))), ":gs": n(int64(seq))},
 			})
 		default:
-			st = itemState{}
+			st, event = itemState{}, delEvent(w.state[k])
 			_, err = c.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: key})
 		}
 		cancel()
 		if err != nil {
-			w.pending = &struct {
-				key string
-				st  itemState
-			}{k, st}
+			w.pending = &pendingWrite{k, st, event}
 			w.unacked++
 			return // the server is gone
 		}
-		w.state[k] = st
+		w.ack(k, st, event)
 		w.acked++
 	}
 }
@@ -359,7 +381,7 @@ func (w *itemWriter) verify(t *testing.T, items map[itemKey]map[string]types.Att
 	}
 	if p := w.pending; p != nil {
 		if g := got(p.key); g == p.st {
-			w.state[p.key] = g // the write in flight made it; later cycles must keep it
+			w.ack(p.key, g, p.event) // the write in flight made it; later cycles must keep it
 		}
 		w.pending = nil
 	}
