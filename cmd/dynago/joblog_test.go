@@ -24,7 +24,8 @@ const logWait = 30 * time.Second
 // server's long background work is visible at the default level, in
 // DynamoDB's terms: an online GSI build (CreateTable's or UpdateTable's
 // backfill) logs its start and end with the index, the table and the item
-// count, and TTL deletions log the table and how many items expired.
+// count, TTL deletions log the table and how many items expired, and
+// backups, restores and exports log their start and end.
 func TestJobLogs(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var errOut syncWriter
@@ -119,6 +120,39 @@ func TestJobLogs(t *testing.T) {
 	}
 	if deleted != 7 {
 		t.Errorf("TTL lines %v count %v deletions, want 7", ttlLines, deleted)
+	}
+
+	// A backup, a restore from it and an export each log when their copy
+	// starts ("running") and when it ends, with the table and the count.
+	// (Long ones also log "in progress" lines every few seconds.)
+	bk, err := ddb.CreateBackup(ctx, &dynamodb.CreateBackupInput{TableName: aws.String("Sessions"), BackupName: aws.String("nightly")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	is := func(msg, table string) func(logLine) bool {
+		return func(l logLine) bool { return l["msg"] == msg && l["table"] == table }
+	}
+	waitLog(t, &errOut, done, is("backup running", "Sessions"))
+	waitLog(t, &errOut, done, is("backup available", "Sessions"))
+	if _, err := ddb.RestoreTableFromBackup(ctx, &dynamodb.RestoreTableFromBackupInput{
+		BackupArn: bk.BackupDetails.BackupArn, TargetTableName: aws.String("Restored")}); err != nil {
+		t.Fatal(err)
+	}
+	waitLog(t, &errOut, done, is("restore running", "Restored"))
+	if l := waitLog(t, &errOut, done, is("restore completed", "Restored")); l["level"] != "INFO" || l["items"] != float64(items-7) {
+		t.Errorf("restore end line %v, want level INFO and items %d", l, items-7)
+	}
+	if _, err := ddb.UpdateContinuousBackups(ctx, &dynamodb.UpdateContinuousBackupsInput{TableName: aws.String("Sessions"),
+		PointInTimeRecoverySpecification: &types.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: aws.Bool(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ddb.ExportTableToPointInTime(ctx, &dynamodb.ExportTableToPointInTimeInput{
+		TableArn: aws.String("arn:aws:dynamodb:us-east-1:000000000000:table/Sessions"), S3Bucket: aws.String("exports")}); err != nil {
+		t.Fatal(err)
+	}
+	waitLog(t, &errOut, done, is("export running", "Sessions"))
+	if l := waitLog(t, &errOut, done, is("export completed", "Sessions")); l["items"] != float64(items-7) {
+		t.Errorf("export end line %v, want items %d", l, items-7)
 	}
 }
 

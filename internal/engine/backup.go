@@ -67,18 +67,33 @@ func (r *backupRecord) id() string {
 
 // taskObserver is the optional part of an Observer that sees the progress
 // of the copying jobs (internal/metrics implements it): kind is backup,
-// restore or pitr-base.
+// restore, pitr-base, export or import.
 type taskObserver interface {
 	TaskProgress(kind, table string, items, bytes int64)
 }
 
-// taskProgress returns the function a copy reports its batches to.
+// taskProgress returns the function a copying job (a backup, restore,
+// PITR base copy, export or import) reports each batch it commits to: the
+// observer's counters on /metrics and, every backfillLogEvery, an info
+// line with the job's totals in this process, so that whoever watches the
+// log of a long job sees it move. It logs "<kind> running" when made.
 func (db *DB) taskProgress(kind, table string) func(copyStats) {
-	o, ok := db.opts.Observer.(taskObserver)
-	if !ok {
-		return nil
+	o, _ := db.opts.Observer.(taskObserver)
+	log := db.opts.Logger.With("table", table)
+	log.Info(kind + " running")
+	var total copyStats
+	last := time.Now()
+	return func(st copyStats) {
+		if o != nil {
+			o.TaskProgress(kind, table, st.Items, st.Bytes)
+		}
+		total.Items += st.Items
+		total.Bytes += st.Bytes
+		if time.Since(last) >= backfillLogEvery {
+			log.Info(kind+" in progress", "items", total.Items, "bytes", total.Bytes)
+			last = time.Now()
+		}
 	}
-	return func(st copyStats) { o.TaskProgress(kind, table, st.Items, st.Bytes) }
 }
 
 func errBackupNotFound(arn string) error {

@@ -63,6 +63,11 @@ type exportFiles struct {
 	files []manifestFile
 	items int64
 	bytes int64 // uncompressed item bytes, the billed size
+
+	// progress, when set, hears of each data file written (its items and
+	// their bytes): /metrics and the progress log lines.
+	progress  func(copyStats)
+	openBytes int64 // bytes when the open data file began
 }
 
 // exportDir returns the directory of an export's objects.
@@ -91,6 +96,7 @@ func (f *exportFiles) open() error {
 	}
 	f.buf.Reset()
 	f.count = 0
+	f.openBytes = f.bytes
 	var err error
 	if f.lines {
 		f.cw, err = dataio.NewCompressWriter(&f.buf, dataio.CompressionGzip)
@@ -181,6 +187,9 @@ func (f *exportFiles) cut(ctx context.Context) error {
 	sum := md5.Sum(body)
 	f.files = append(f.files, manifestFile{ItemCount: f.count, MD5Checksum: base64.StdEncoding.EncodeToString(sum[:]), ETag: etag, DataFileS3Key: key})
 	f.items += f.count
+	if f.progress != nil {
+		f.progress(copyStats{Items: f.count, Bytes: f.bytes - f.openBytes})
+	}
 	return nil
 }
 

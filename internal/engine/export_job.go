@@ -138,6 +138,7 @@ func (db *DB) exportData(ctx context.Context, j *jobs.Job, rec *exportRecord) (*
 	}
 	incremental := api.Str(rec.Desc.ExportType) == api.ExportTypeIncrementalExport
 	f := newExportFiles(db.opts.Objects, api.Str(rec.Desc.S3Bucket), exportDir(api.Str(rec.Desc.S3Prefix), j.ID), format, incremental)
+	f.progress = db.taskProgress(jobExport, t.Name)
 	if err := f.start(ctx); err != nil {
 		return nil, err
 	}

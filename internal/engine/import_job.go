@@ -152,8 +152,9 @@ func (db *DB) importObjects(ctx context.Context, j *jobs.Job, rec *importRecord,
 		}
 		seen = newImportSeen(total)
 	}
+	progress := db.taskProgress(jobImport, t.Name)
 	for p.Object < len(objs) {
-		if err := db.importObject(ctx, j, rec, t, bucket, objs[p.Object].Key, opts, p, seen); err != nil {
+		if err := db.importObject(ctx, j, rec, t, bucket, objs[p.Object].Key, opts, p, seen, progress); err != nil {
 			return err
 		}
 		p.Object, p.Pos = p.Object+1, dataio.Position{}
@@ -162,7 +163,7 @@ func (db *DB) importObjects(ctx context.Context, j *jobs.Job, rec *importRecord,
 }
 
 // importObject reads one object from p.Pos.
-func (db *DB) importObject(ctx context.Context, j *jobs.Job, rec *importRecord, t *Table, bucket, key string, opts dataio.ReaderOptions, p *importProgress, seen *importSeen) error {
+func (db *DB) importObject(ctx context.Context, j *jobs.Job, rec *importRecord, t *Table, bucket, key string, opts dataio.ReaderOptions, p *importProgress, seen *importSeen, progress func(copyStats)) error {
 	body, _, err := db.opts.Objects.Get(ctx, bucket, key)
 	if err != nil {
 		return err
@@ -190,7 +191,7 @@ func (db *DB) importObject(ctx context.Context, j *jobs.Job, rec *importRecord, 
 			b.errors++
 			p.Counts.Processed++
 		case errors.Is(err, io.EOF):
-			return db.importCommit(ctx, j, rec, t, b, p, seen, rd.Pos(), rd.Offset()-start)
+			return db.importCommit(ctx, j, rec, t, b, p, seen, rd.Pos(), rd.Offset()-start, progress)
 		default:
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -199,11 +200,11 @@ func (db *DB) importObject(ctx context.Context, j *jobs.Job, rec *importRecord, 
 			// stream): one error, then the next object.
 			db.importError(j.ID, key, rd.Line(), err)
 			b.errors++
-			return db.importCommit(ctx, j, rec, t, b, p, seen, rd.Pos(), rd.Offset()-start)
+			return db.importCommit(ctx, j, rec, t, b, p, seen, rd.Pos(), rd.Offset()-start, progress)
 		}
 		if len(b.keys) >= importBatchItems || b.size >= importBatchBytes {
 			off := rd.Offset()
-			if err := db.importCommit(ctx, j, rec, t, b, p, seen, rd.Pos(), off-start); err != nil {
+			if err := db.importCommit(ctx, j, rec, t, b, p, seen, rd.Pos(), off-start, progress); err != nil {
 				return err
 			}
 			start = off
@@ -241,7 +242,7 @@ func (b *importBatch) add(t *Table, it attr.Item) {
 }
 
 // importCommit writes a batch with the checkpoint pos and the counts.
-func (db *DB) importCommit(ctx context.Context, j *jobs.Job, rec *importRecord, t *Table, b *importBatch, p *importProgress, seen *importSeen, pos dataio.Position, read int64) error {
+func (db *DB) importCommit(ctx context.Context, j *jobs.Job, rec *importRecord, t *Table, b *importBatch, p *importProgress, seen *importSeen, pos dataio.Position, read int64, progress func(copyStats)) error {
 	next := *p
 	next.Pos = pos
 	next.Counts.Imported += int64(len(b.keys))
@@ -286,6 +287,7 @@ func (db *DB) importCommit(ctx context.Context, j *jobs.Job, rec *importRecord, 
 	}
 	*p = next
 	*rec = r
+	progress(copyStats{Items: int64(len(b.keys)), Bytes: read})
 	return nil
 }
 

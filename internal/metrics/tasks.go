@@ -13,7 +13,7 @@ type taskSeries struct {
 
 func (s *taskSeries) register(reg *prometheus.Registry) {
 	s.items = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "task_items_total",
-		Help: "Items copied by background tasks: backup (CreateBackup's copy), restore (a restored table filled), pitr-base (a point-in-time base copied)."}, []string{"kind", "table"})
+		Help: "Items copied by background tasks: backup (CreateBackup's copy), restore (a restored table filled), pitr-base (a point-in-time base copied), export (items written to S3 data files), import (items imported)."}, []string{"kind", "table"})
 	s.bytes = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "task_bytes_total",
 		Help: "Bytes of item data copied by background tasks, by kind as task_items_total."}, []string{"kind", "table"})
 	reg.MustRegister(s.items, s.bytes)
