@@ -67,7 +67,7 @@ func capacityKey(k bucketKey) []byte {
 // Far from empty, the exchange pays back b's remainder (or debt) and takes
 // a new grant. A grant spent to zero or into debt is exchanged at once by
 // spend, so the budget always holds every engine's debt. Below
-// grantsAbove grants' worth, and for the admission of a batch or a
+// grantFloor (grantsAbove grants' worth, or half a smaller bucket), and for the admission of a batch or a
 // transaction (exact, which must see the whole budget to split it), no
 // grant is taken: b turns direct, each admission reads the budget itself
 // and each spend subtracts from it in the store, so that near the limit
@@ -87,7 +87,7 @@ func (db *DB) topUp(ctx context.Context, k bucketKey, b *bucket, l limit, now ti
 			bud.Tokens = math.Min(bud.Tokens+b.tokens, l.size)
 		}
 		g := math.Max(l.rate*grantSeconds, 1)
-		if !exact && bud.Tokens >= grantsAbove*g {
+		if !exact && bud.Tokens >= grantFloor(g, l.size) {
 			grant, level = g, g
 			bud.Tokens -= g
 			return
@@ -99,6 +99,16 @@ func (db *DB) topUp(ctx context.Context, k bucketKey, b *bucket, l limit, now ti
 	}
 	b.tokens, b.rate, b.size, b.last, b.direct = grant, l.rate, l.size, now, direct
 	return level, nil
+}
+
+// grantFloor is what the budget must hold for a grant of g to be handed
+// out: grantsAbove grants' worth, or half the bucket when the bucket is
+// smaller than that (an on-demand table's holds one second of its rate, a
+// provisioned one's 300 seconds), and at least the grant itself. Without
+// the cap an on-demand table's budget could never reach the floor, and
+// every request paid two store transactions.
+func grantFloor(g, size float64) float64 {
+	return math.Max(g, math.Min(grantsAbove*g, size/2))
 }
 
 // spendShared charges units to bucket k's budget in the store, for a
