@@ -48,6 +48,14 @@ func TestCrashLoop(t *testing.T) {
 	bin := harness.Build(t)
 	dir := t.TempDir()
 	dataDir, logPath := filepath.Join(dir, "data"), filepath.Join(dir, "dynago.log")
+	t.Cleanup(func() {
+		// The server's log goes with the test's directory: a failure keeps
+		// its last lines, for the cause.
+		if t.Failed() {
+			l := harness.ReadLog(logPath)
+			t.Logf("the server's log, last 4 KB:\n%s", l[max(0, len(l)-4096):])
+		}
+	})
 	serveArgs := []string{"--ttl-interval", "1s"}
 	p := harness.Start(t, bin, dataDir, logPath, serveArgs...)
 	setup(t, harness.Client(p.URL, 3))
