@@ -24,7 +24,7 @@ func init() {
 		key := f.String("tls-key", "DYNAGO_TLS_KEY", "",
 			"PEM private key of --tls-cert")
 		maxConns := f.Int("max-conns", "DYNAGO_MAX_CONNS", 0, "a number of connections",
-			"connections served at once (more wait), and separately connections held before their first byte (past it the longest idle is closed) (0: 10000)")
+			"connections served at once (more are answered 503), and separately connections held before their first byte (past it the longest idle is closed) (0: 10000)")
 		admin := f.String("admin-addr", "DYNAGO_ADMIN_ADDR", "",
 			"host:port to serve /metrics and /debug/pprof/ on instead of the API port (keep it private: neither is covered by --auth)")
 		return func(cfg *server.Config) error {
