@@ -80,7 +80,13 @@ type taskObserver interface {
 func (db *DB) taskProgress(kind, table string) func(copyStats) {
 	o, _ := db.opts.Observer.(taskObserver)
 	log := db.opts.Logger.With("table", table)
-	log.Info(kind + " running")
+	// A PITR base is copied again every base interval, unasked: its start
+	// is debug, its end (pitr base copied) info as before.
+	if kind == jobPITRBase {
+		log.Debug(kind + " running")
+	} else {
+		log.Info(kind + " running")
+	}
 	var total copyStats
 	last := time.Now()
 	return func(st copyStats) {

@@ -26,12 +26,19 @@ const (
 // tables created.
 func newItemsDB(tb testing.TB) *DB {
 	tb.Helper()
+	return newItemsDBWith(tb, Options{})
+}
+
+// newItemsDBWith is newItemsDB with options (benchmarks turn throttling
+// off: they write faster than an account's limits allow).
+func newItemsDBWith(tb testing.TB, opts Options) *DB {
+	tb.Helper()
 	ctx := context.Background()
 	st, err := pebble.Open("", pebble.Options{InMemory: true})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	db, err := Open(ctx, st, Options{})
+	db, err := Open(ctx, st, opts)
 	if err != nil {
 		tb.Fatal(err)
 	}

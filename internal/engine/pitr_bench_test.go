@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 
 	"github.com/dynago/dynago/internal/api"
@@ -17,7 +18,7 @@ func BenchmarkPutItemPITR(b *testing.B) {
 			name = "on"
 		}
 		b.Run(name, func(b *testing.B) {
-			db := newItemsDB(b)
+			db := newItemsDBWith(b, Options{NoThrottle: true, Logger: slog.New(slog.DiscardHandler)})
 			ctx := context.Background()
 			if on {
 				if _, err := db.UpdateContinuousBackups(ctx, &api.UpdateContinuousBackupsInput{TableName: api.Ptr(tblRange),
