@@ -243,26 +243,31 @@ func updateIndexUpdate(rec *tableRecord, u *api.UpdateGlobalSecondaryIndexAction
 // pruneAttributeDefinitions drops the definitions no key of the table or
 // of its remaining indexes uses, as DynamoDB does when an index goes.
 func pruneAttributeDefinitions(d *api.TableDescription) {
+	schemas := [][]api.KeySchemaElement{d.KeySchema}
+	for _, g := range d.GlobalSecondaryIndexes {
+		schemas = append(schemas, g.KeySchema)
+	}
+	for _, l := range d.LocalSecondaryIndexes {
+		schemas = append(schemas, l.KeySchema)
+	}
+	d.AttributeDefinitions = definitionsUsed(d.AttributeDefinitions[:0], d.AttributeDefinitions, schemas)
+}
+
+// definitionsUsed appends to out the definitions of defs that a key of
+// one of schemas names.
+func definitionsUsed(out, defs []api.AttributeDefinition, schemas [][]api.KeySchemaElement) []api.AttributeDefinition {
 	used := map[string]bool{}
-	mark := func(ks []api.KeySchemaElement) {
+	for _, ks := range schemas {
 		for _, k := range ks {
 			used[api.Str(k.AttributeName)] = true
 		}
 	}
-	mark(d.KeySchema)
-	for _, g := range d.GlobalSecondaryIndexes {
-		mark(g.KeySchema)
-	}
-	for _, l := range d.LocalSecondaryIndexes {
-		mark(l.KeySchema)
-	}
-	out := d.AttributeDefinitions[:0]
-	for _, a := range d.AttributeDefinitions {
+	for _, a := range defs {
 		if used[api.Str(a.AttributeName)] {
 			out = append(out, a)
 		}
 	}
-	d.AttributeDefinitions = out
+	return out
 }
 
 // indexJobKey returns "j/backfill/<table id>/<index id>" (hex), where a

@@ -128,11 +128,17 @@ func (t policyTarget) set(rec *tableRecord, p *resourcePolicy) {
 	rec.StreamPolicies = m
 }
 
+// errPolicyResourceNotFound is a policy operation's answer for a table or
+// stream that does not exist (or is gone by the time it commits).
+func errPolicyResourceNotFound(arn string) error {
+	return apierr.Newf(apierr.ResourceNotFoundException, "Requested resource not found: %s not found", arn)
+}
+
 // entry returns the target's table, or ResourceNotFoundException.
 func (db *DB) policyEntry(t policyTarget) (*catalogEntry, error) {
 	e := db.cat.get(t.table)
 	if e == nil || (t.label != "" && e.rec.stream(t.label) == nil) {
-		return nil, apierr.Newf(apierr.ResourceNotFoundException, "Requested resource not found: %s not found", t.arn)
+		return nil, errPolicyResourceNotFound(t.arn)
 	}
 	return e, nil
 }
@@ -181,7 +187,7 @@ func (db *DB) putResourcePolicy(ctx context.Context, in *api.PutResourcePolicyIn
 		return nil, err
 	}
 	var rev string
-	_, err = db.updateRecord(ctx, e, apierr.Newf(apierr.ResourceNotFoundException, "Requested resource not found: %s not found", t.arn), func(rec *tableRecord) error {
+	_, err = db.updateRecord(ctx, e, errPolicyResourceNotFound(t.arn), func(rec *tableRecord) error {
 		cur := t.get(rec)
 		if want := in.ExpectedRevisionId; want != nil {
 			switch {
@@ -231,7 +237,7 @@ func (db *DB) deleteResourcePolicy(ctx context.Context, in *api.DeleteResourcePo
 		return nil, err
 	}
 	var rev string
-	_, err = db.updateRecord(ctx, e, apierr.Newf(apierr.ResourceNotFoundException, "Requested resource not found: %s not found", t.arn), func(rec *tableRecord) error {
+	_, err = db.updateRecord(ctx, e, errPolicyResourceNotFound(t.arn), func(rec *tableRecord) error {
 		cur := t.get(rec)
 		if cur == nil {
 			return errPolicyNotFound(t.arn)

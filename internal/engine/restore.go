@@ -185,24 +185,14 @@ func restoreCreateInput(src *tableRecord, target string, ov restoreOverrides) *a
 		in.SSESpecification = ov.SSE
 	}
 	// The attribute definitions the key schemas use, from the source's.
-	used := map[string]bool{}
-	mark := func(ks []api.KeySchemaElement) {
-		for _, k := range ks {
-			used[api.Str(k.AttributeName)] = true
-		}
-	}
-	mark(in.KeySchema)
+	schemas := [][]api.KeySchemaElement{in.KeySchema}
 	for _, g := range in.GlobalSecondaryIndexes {
-		mark(g.KeySchema)
+		schemas = append(schemas, g.KeySchema)
 	}
 	for _, l := range in.LocalSecondaryIndexes {
-		mark(l.KeySchema)
+		schemas = append(schemas, l.KeySchema)
 	}
-	for _, a := range d.AttributeDefinitions {
-		if used[api.Str(a.AttributeName)] {
-			in.AttributeDefinitions = append(in.AttributeDefinitions, a)
-		}
-	}
+	in.AttributeDefinitions = definitionsUsed(in.AttributeDefinitions, d.AttributeDefinitions, schemas)
 	return in
 }
 
