@@ -117,6 +117,10 @@ type tableRecord struct {
 	// streams' by label (resource_policy.go); nil when there is none.
 	Policy         *resourcePolicy            `json:"policy,omitempty"`
 	StreamPolicies map[string]*resourcePolicy `json:"streamPolicies,omitempty"`
+
+	// Insights are the Contributor Insights settings of the table (key "")
+	// and its GSIs (their names) ever enabled (contributor_insights.go).
+	Insights map[string]*insightsSetting `json:"insights,omitempty"`
 }
 
 // catalogEntry is one cached table. Entries are immutable: an update

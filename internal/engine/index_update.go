@@ -204,6 +204,7 @@ func deleteIndexUpdate(rec *tableRecord, name string) error {
 	}
 	g.IndexStatus = api.Ptr(api.IndexStatusDeleting)
 	g.Backfilling = nil
+	delete(rec.Insights, name) // its Contributor Insights rules go with it
 	return nil
 }
 

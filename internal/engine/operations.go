@@ -56,6 +56,7 @@ func (db *DB) bindOperations() {
 
 	db.bindTaskOperations()
 	db.bindBackupOperations()
+	db.bindInsightsOperations()
 }
 
 // Handler returns the engine's handler for op, or nil when the engine does
