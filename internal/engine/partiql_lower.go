@@ -179,16 +179,23 @@ func typeWord(v attr.Value) string {
 		attr.TypeBS: "BS", attr.TypeInvalid: "?"}[v.Type]
 }
 
-// path returns e as a document path, or ok false when it is not one.
+// path returns e as a document path, or ok false when it is not one. Its
+// names are held to the item rules (attr.ValidateName).
 func (l *lowerer) path(e partiql.Expr) (expr.Path, bool, error) {
 	root, steps, ok := partiql.DocPath(e)
 	if !ok {
 		return nil, false, nil
 	}
+	if err := attr.ValidateName(root.Name); err != nil {
+		return nil, false, err
+	}
 	p := expr.Attr(root.Name)
 	for _, s := range steps {
 		switch s.Kind {
 		case partiql.StepField:
+			if err := attr.ValidateName(s.Name); err != nil {
+				return nil, false, err
+			}
 			p = p.Key(s.Name)
 		case partiql.StepIndex:
 			lit, isLit := s.Index.(*partiql.Literal)
