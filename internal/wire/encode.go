@@ -10,11 +10,18 @@ package wire
 // members (ConsumedCapacity, ItemCollectionMetrics), go through
 // encoding/json as before.
 //
-// The one difference from encoding/json's bytes: it escapes '<', '>', '&',
-// U+2028 and U+2029 inside strings for embedding in HTML, and these
-// encoders do not, as DynamoDB does not. Both are the same JSON value.
+// encoding/json escapes '<', '>', '&', U+2028 and U+2029 inside strings
+// for embedding in HTML; DynamoDB does not, so neither do these encoders,
+// nor marshalJSON, which writes every other output and error with
+// encoding/json's HTML escaping off: an item comes back as the same bytes
+// from every operation (GetItem, BatchGetItem, ExecuteStatement, a
+// ConditionalCheckFailedException's Item...). Of the two characters
+// encoding/json always escapes in the strings it writes itself, U+2028
+// and U+2029, only a message or name could carry one; items are written by
+// attr, which does not.
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"sync"
@@ -78,16 +85,30 @@ func appendOutputRaw(dst []byte, out any, raw *api.RawItems) ([]byte, error) {
 		return appendWriteOutput(dst, o.Attributes, o.ConsumedCapacity, o.ItemCollectionMetrics)
 	case *api.DeleteItemOutput:
 		return appendWriteOutput(dst, o.Attributes, o.ConsumedCapacity, o.ItemCollectionMetrics)
+	case *api.ExecuteStatementOutput:
+		return appendStatementOutput(dst, o)
 	case *struct{}:
 		// TagResource and UntagResource have no output shape; DynamoDB
 		// answers them with an empty body.
 		return dst, nil
 	}
-	b, err := json.Marshal(out)
+	b, err := marshalJSON(out)
 	if err != nil {
 		return dst, err
 	}
 	return append(dst, b...), nil
+}
+
+// marshalJSON is json.Marshal without its HTML escaping of '<', '>' and
+// '&' (see the top of this file).
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
 }
 
 // object writes the members of one JSON object in order, inserting the
@@ -134,7 +155,7 @@ func (o *object) marshal(n string, v any, isNil bool) error {
 	if isNil {
 		return nil
 	}
-	b, err := json.Marshal(v)
+	b, err := marshalJSON(v)
 	if err != nil {
 		return err
 	}
@@ -187,6 +208,33 @@ func appendPageOutput(dst []byte, cc *api.ConsumedCapacity, count *int64, items 
 	}
 	o.item("LastEvaluatedKey", lastKey)
 	o.int("ScannedCount", scanned)
+	return o.close(), nil
+}
+
+// appendStatementOutput writes an ExecuteStatement output, its items with
+// attr as a Query's are (a statement's items are always decoded: the
+// engine passes raw items only into GetItem's, Query's and Scan's own
+// outputs). Members in the shape's order, as encoding/json writes them.
+func appendStatementOutput(dst []byte, out *api.ExecuteStatementOutput) ([]byte, error) {
+	o := openObject(dst)
+	if err := o.marshal("ConsumedCapacity", out.ConsumedCapacity, out.ConsumedCapacity == nil); err != nil {
+		return dst, err
+	}
+	if out.Items != nil {
+		o.name("Items")
+		o.buf = append(o.buf, '[')
+		for i, it := range out.Items {
+			if i > 0 {
+				o.buf = append(o.buf, ',')
+			}
+			o.buf = attr.AppendItemJSON(o.buf, it)
+		}
+		o.buf = append(o.buf, ']')
+	}
+	o.item("LastEvaluatedKey", out.LastEvaluatedKey)
+	if err := o.marshal("NextToken", out.NextToken, out.NextToken == nil); err != nil {
+		return dst, err
+	}
 	return o.close(), nil
 }
 
