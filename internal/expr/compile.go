@@ -205,6 +205,12 @@ func checkParams(req *Request) error {
 		if k, bad := firstEmptyName(req.Names); bad {
 			return bareError("ExpressionAttributeNames contains invalid value: Empty attribute name for key " + k)
 		}
+		if err := longName(req.Names); err != nil {
+			// The service's answer to SET #n with a 65 536-byte name
+			// (docs/validation.md, Attribute names): the item rule's
+			// message, without the placeholder.
+			return bareError(validationMessage(err))
+		}
 	}
 	if req.Values != nil {
 		if len(req.Values) == 0 {
@@ -256,6 +262,18 @@ func firstInvalidKey[V any](m map[string]V, lead byte) (string, bool) {
 		}
 	}
 	return first, bad
+}
+
+// longName returns attr.ValidateName's error for a placeholder that stands
+// for a name longer than an item may hold (attr.MaxNameLen bytes of
+// UTF-8), or nil.
+func longName(m map[string]string) error {
+	for _, v := range m {
+		if len(v) > attr.MaxNameLen {
+			return attr.ValidateName(v)
+		}
+	}
+	return nil
 }
 
 // firstEmptyName returns the first placeholder, in sorted order, that
