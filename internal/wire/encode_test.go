@@ -58,6 +58,11 @@ func TestAppendOutputMatchesEncodingJSON(t *testing.T) {
 		&api.ExecuteStatementOutput{Items: page, ConsumedCapacity: capacity(), NextToken: api.Ptr("tok\"en"),
 			LastEvaluatedKey: attr.Item{"pk": attr.String("p0")}},
 		&api.ExecuteStatementOutput{Items: []attr.Item{nested}, NextToken: api.Ptr("")},
+		&api.BatchGetItemOutput{},
+		&api.BatchGetItemOutput{Responses: map[string][]attr.Item{}, UnprocessedKeys: map[string]api.KeysAndAttributes{}},
+		&api.BatchGetItemOutput{Responses: map[string][]attr.Item{"t2": page, "t1": {nested}, "t0": {}, "t3": nil},
+			ConsumedCapacity: []api.ConsumedCapacity{*capacity()},
+			UnprocessedKeys:  map[string]api.KeysAndAttributes{"t1": {Keys: []attr.Item{{"pk": attr.String("a")}}}}},
 		&api.ListTablesOutput{TableNames: []string{"a", "b"}},
 		struct{}{},
 	} {
@@ -157,6 +162,8 @@ func BenchmarkEncodeOutput(b *testing.B) {
 	}{
 		{"GetItem", &api.GetItemOutput{Item: benchItem(1)}},
 		{"Query10", &api.QueryOutput{Count: api.Ptr[int64](10), ScannedCount: api.Ptr[int64](10), Items: items}},
+		{"BatchGet10", &api.BatchGetItemOutput{Responses: map[string][]attr.Item{"t": items}, UnprocessedKeys: map[string]api.KeysAndAttributes{}}},
+		{"Statement10", &api.ExecuteStatementOutput{Items: items}},
 	} {
 		b.Run(bm.name+"/json.Marshal", func(b *testing.B) {
 			b.ReportAllocs()
