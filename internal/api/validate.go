@@ -40,6 +40,23 @@ const (
 	kindAttributeValue // attr.Value: validated by package attr, not here
 )
 
+// expressionAttributeNameMap is the shape of ExpressionAttributeNames,
+// whose values (AttributeName, at most 65 535 long) the walk leaves alone:
+// DynamoDB checks those names as it checks an item's, in bytes and with
+// the item's message (package expr, longName), not with the model's
+// constraint (docs/validation.md, Attribute names).
+var expressionAttributeNameMap = shapeNamed("ExpressionAttributeNameMap")
+
+// shapeNamed returns the id of the shape called name.
+func shapeNamed(name string) shapeID {
+	for i, r := range shapeRules {
+		if r.name == name {
+			return shapeID(i)
+		}
+	}
+	panic("api: no shape " + name)
+}
+
 // shapeRule is one shape of the model with its constraints.
 type shapeRule struct {
 	name           string
@@ -299,7 +316,7 @@ func (w *walker) value(id shapeID, fv reflect.Value) {
 		}
 	case kindMap:
 		w.length(id, fv)
-		if w.mapValueLengths(id, fv) || !needsWalk(r.elem) {
+		if w.mapValueLengths(id, fv) || !needsWalk(r.elem) || id == expressionAttributeNameMap {
 			return
 		}
 		if w.sorted {

@@ -66,6 +66,8 @@ const (
 	msgNullInSS       = msgInvalidPrefix + "An string set may not have a empty string as a member"
 	msgNullInBS       = msgInvalidPrefix + "Binary sets may not contain null or empty values"
 	msgDuplicateNS    = "Input collection contains duplicates"
+	msgEmptyName      = "Empty attribute name"
+	msgNameTooLong    = "Attribute name is too large, must be less than 65536 bytes"
 	msgNestingTooDeep = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"
 )
 

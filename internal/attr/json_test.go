@@ -67,6 +67,12 @@ func TestValidateItem(t *testing.T) {
 		{`{"a":` + strings.Repeat(`{"L":[`, 32) + `{"S":"x"}` + strings.Repeat(`]}`, 32) + `}`, ""},
 		{`{"a":` + strings.Repeat(`{"L":[`, 33) + `{"S":"x"}` + strings.Repeat(`]}`, 33) + `}`, msgNestingTooDeep},
 		{`{"a":` + strings.Repeat(`{"M":{"m":`, 33) + `{"S":"x"}` + strings.Repeat(`}}`, 33) + `}`, msgNestingTooDeep},
+		{`{"":{"S":"x"}}`, msgEmptyName},
+		{`{"m":{"M":{"":{"S":"x"}}}}`, msgEmptyName},
+		{`{"":{"SS":[]}}`, msgEmptySS}, // the value before the name
+		{`{"` + strings.Repeat("a", MaxNameLen) + `":{"S":"x"}}`, ""},
+		{`{"` + strings.Repeat("a", MaxNameLen+1) + `":{"S":"x"}}`, msgNameTooLong},
+		{`{"l":{"L":[{"M":{"` + strings.Repeat("é", MaxNameLen/2+1) + `":{"S":"x"}}}]}}`, msgNameTooLong}, // bytes, not characters
 	}
 	for _, tt := range tests {
 		it, err := DecodeItemJSON([]byte(tt.in))
@@ -181,9 +187,17 @@ func randomValue(r *rand.Rand, depth int) Value {
 func randomItem(r *rand.Rand, depth int) Item {
 	it := Item{}
 	for range r.IntN(6) {
-		it[randomString(r)] = randomValue(r, depth)
+		it[randomName(r)] = randomValue(r, depth)
 	}
 	return it
+}
+
+// randomName is a randomString that is a valid attribute name (not empty).
+func randomName(r *rand.Rand) string {
+	if s := randomString(r); s != "" {
+		return s
+	}
+	return "z"
 }
 
 // randomString favours the bytes that need care: quotes, backslashes,

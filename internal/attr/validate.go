@@ -11,6 +11,10 @@ import (
 // inside one attribute value.
 const MaxNestingDepth = 32
 
+// MaxNameLen is the longest attribute name DynamoDB stores, in bytes of
+// UTF-8, at the top of an item and in every map inside it.
+const MaxNameLen = 65535
+
 // MaxItemSize is DynamoDB's limit on an item's size (ItemSize): 400 KB.
 const MaxItemSize = 400 * 1024
 
@@ -32,8 +36,8 @@ func ValidateItem(it Item) error {
 	return validateMap(it, 0)
 }
 
-// validateMap validates each entry once; when several are invalid, it
-// reports the one with the smallest name.
+// validateMap validates each entry once, its value before its name; when
+// several are invalid, it reports the one with the smallest name.
 func validateMap(m map[string]Value, depth int) error {
 	var first error
 	var firstKey string
@@ -41,11 +45,28 @@ func validateMap(m map[string]Value, depth int) error {
 		if first != nil && k >= firstKey {
 			continue
 		}
-		if err := v.validate(depth); err != nil {
+		err := v.validate(depth)
+		if err == nil {
+			err = ValidateName(k)
+		}
+		if err != nil {
 			first, firstKey = err, k
 		}
 	}
 	return first
+}
+
+// ValidateName returns the ValidationException DynamoDB gives for an
+// attribute name an item or a map carries, or nil: an empty name, or one
+// longer than MaxNameLen bytes.
+func ValidateName(name string) error {
+	switch {
+	case name == "":
+		return apierr.Validation(msgEmptyName)
+	case len(name) > MaxNameLen:
+		return apierr.Validation(msgNameTooLong)
+	}
+	return nil
 }
 
 // flaw is a problem found by the JSON decoder and reported by Validate.

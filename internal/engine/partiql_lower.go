@@ -179,16 +179,27 @@ func typeWord(v attr.Value) string {
 		attr.TypeBS: "BS", attr.TypeInvalid: "?"}[v.Type]
 }
 
-// path returns e as a document path, or ok false when it is not one.
+// msgInOperands refuses an IN whose right-hand side is not a list of at
+// least one value.
+const msgInOperands = "IN operator must have a left hand argument of type Variable Reference and right hand argument of type Seq with at least one member"
+
+// path returns e as a document path, or ok false when it is not one. Its
+// names are held to the item rules (attr.ValidateName).
 func (l *lowerer) path(e partiql.Expr) (expr.Path, bool, error) {
 	root, steps, ok := partiql.DocPath(e)
 	if !ok {
 		return nil, false, nil
 	}
+	if err := attr.ValidateName(root.Name); err != nil {
+		return nil, false, err
+	}
 	p := expr.Attr(root.Name)
 	for _, s := range steps {
 		switch s.Kind {
 		case partiql.StepField:
+			if err := attr.ValidateName(s.Name); err != nil {
+				return nil, false, err
+			}
 			p = p.Key(s.Name)
 		case partiql.StepIndex:
 			lit, isLit := s.Index.(*partiql.Literal)
@@ -312,8 +323,10 @@ func (l *lowerer) cond(e partiql.Expr) (expr.Cond, error) {
 		return c, nil
 	case *partiql.In:
 		list, ok := e.Set.(*partiql.List)
-		if !ok {
-			return nil, apierr.Validation("IN operator must have a list of values as the right hand operand")
+		if !ok || len(list.Elems) == 0 {
+			// DynamoDB Local's sentence (docs/partiql.md): a bag, a
+			// parameter or an empty list is not a Seq with a member.
+			return nil, apierr.Validation(msgInOperands)
 		}
 		if len(list.Elems) > maxInOperands {
 			return nil, tooManyInOperands(len(list.Elems))

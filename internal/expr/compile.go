@@ -3,6 +3,7 @@ package expr
 import (
 	"errors"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/dynago/dynago/internal/apierr"
@@ -199,16 +200,28 @@ func checkParams(req *Request) error {
 		if len(req.Names) == 0 {
 			return bareError("ExpressionAttributeNames must not be empty")
 		}
+		if k, bad := firstLongKey(req.Names); bad {
+			return bareError("ExpressionAttributeNames contains invalid key: The expression attribute map contains a key that is too long; size of key: " + strconv.Itoa(len(k)))
+		}
 		if k, bad := firstInvalidKey(req.Names, '#'); bad {
 			return bareError(`ExpressionAttributeNames contains invalid key: Syntax error; key: "` + k + `"`)
 		}
 		if k, bad := firstEmptyName(req.Names); bad {
 			return bareError("ExpressionAttributeNames contains invalid value: Empty attribute name for key " + k)
 		}
+		if err := longName(req.Names); err != nil {
+			// The service's answer to SET #n with a 65 536-byte name
+			// (docs/validation.md, Attribute names): the item rule's
+			// message, without the placeholder.
+			return bareError(validationMessage(err))
+		}
 	}
 	if req.Values != nil {
 		if len(req.Values) == 0 {
 			return bareError("ExpressionAttributeValues must not be empty")
+		}
+		if _, bad := firstLongKey(req.Values); bad {
+			return bareError("ExpressionAttributeValues contains invalid key: The expression attribute map contains a key that is too long;")
 		}
 		if k, bad := firstInvalidKey(req.Values, ':'); bad {
 			return bareError(`ExpressionAttributeValues contains invalid key: Syntax error; key: "` + k + `"`)
@@ -256,6 +269,37 @@ func firstInvalidKey[V any](m map[string]V, lead byte) (string, bool) {
 		}
 	}
 	return first, bad
+}
+
+// maxPlaceholderLen is the longest placeholder (#name or :value, its
+// prefix included) DynamoDB accepts, in bytes. A longer one is refused
+// before the placeholders' syntax is checked, in the words of DynamoDB
+// Local's PARAMETER_MAP_KEY_SIZE_EXCEEDED as the service answers them
+// (docs/validation.md, Attribute names).
+const maxPlaceholderLen = 255
+
+// firstLongKey returns the first key of m, in sorted order, longer than
+// maxPlaceholderLen bytes.
+func firstLongKey[V any](m map[string]V) (string, bool) {
+	first, bad := "", false
+	for k := range m {
+		if len(k) > maxPlaceholderLen && (!bad || k < first) {
+			first, bad = k, true
+		}
+	}
+	return first, bad
+}
+
+// longName returns attr.ValidateName's error for a placeholder that stands
+// for a name longer than an item may hold (attr.MaxNameLen bytes of
+// UTF-8), or nil.
+func longName(m map[string]string) error {
+	for _, v := range m {
+		if len(v) > attr.MaxNameLen {
+			return attr.ValidateName(v)
+		}
+	}
+	return nil
 }
 
 // firstEmptyName returns the first placeholder, in sorted order, that

@@ -68,6 +68,9 @@ func legacyNode(name, op string, vals []attr.Value, countMsg string) (*node, err
 			return nil, bareError("The BETWEEN condition was provided a range where the lower bound is greater than the upper bound")
 		}
 	}
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
 	path := &operand{kind: opdPath, path: docPath{{name: name}}}
 	args := []*operand{path}
 	for _, v := range vals {
@@ -101,6 +104,16 @@ func legacyNode(name, op string, vals []attr.Value, countMsg string) (*node, err
 // or compare what PutItem would refuse.
 func checkValue(v attr.Value) error {
 	if err := v.Validate(); err != nil {
+		return bareError(validationMessage(err))
+	}
+	return nil
+}
+
+// checkName refuses an attribute name no item could hold (attr.ValidateName:
+// empty, or over 65 535 bytes) wherever a legacy parameter names one, as
+// DynamoDB checks every name a request carries with the same rule.
+func checkName(name string) error {
+	if err := attr.ValidateName(name); err != nil {
 		return bareError(validationMessage(err))
 	}
 	return nil
@@ -176,6 +189,9 @@ func compileExpected(expected map[string]api.ExpectedAttributeValue, operator *s
 				return nil, err
 			}
 		}
+		if err := checkName(name); err != nil {
+			return nil, err
+		}
 		switch {
 		case !exists:
 			nodes = append(nodes, &node{kind: nNotExists, args: []*operand{{kind: opdPath, path: docPath{{name: name}}}}})
@@ -230,6 +246,9 @@ func compileAttributesToGet(names []string) (*Projection, error) {
 	seen := map[string]bool{}
 	paths := make([]docPath, 0, len(names))
 	for _, n := range names {
+		if err := checkName(n); err != nil {
+			return nil, err
+		}
 		if seen[n] {
 			return nil, bareError(invalidParams + "Duplicate value in attribute name: " + n)
 		}
@@ -253,6 +272,9 @@ func compileAttributeUpdates(updates map[string]api.AttributeValueUpdate, keys K
 			if err := checkValue(*au.Value); err != nil {
 				return nil, err
 			}
+		}
+		if err := checkName(name); err != nil {
+			return nil, err
 		}
 		if au.Value == nil {
 			if act != "DELETE" {

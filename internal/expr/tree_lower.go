@@ -141,7 +141,7 @@ func (p *checker) lowerCond(c Cond) (*node, error) {
 	case nil:
 		return nil, treeError("a condition is nil")
 	}
-	return nil, treeError("%T is not a condition", c)
+	return nil, treeError("a condition is of no kind a condition expression has")
 }
 
 // lowerJoin lowers Left AND Right or Left OR Right.
@@ -218,7 +218,7 @@ func (p *checker) lowerOperand(o Operand) (*operand, error) {
 	case nil:
 		return nil, treeError("an operand is nil")
 	}
-	return nil, treeError("%T is not an operand", o)
+	return nil, treeError("an operand is of no kind an expression has")
 }
 
 func arithText(op ArithOp) string {
@@ -319,7 +319,7 @@ func (p *checker) lowerUpdate(actions []Action) (*Update, error) {
 			}
 			lit, ok := a.Value.(Literal)
 			if !ok {
-				return nil, treeError("the value of ADD or DELETE is a %T, not a Literal", a.Value)
+				return nil, treeError("the value of ADD or DELETE is not a literal value")
 			}
 			if act.val, err = literal(lit); err != nil {
 				return nil, err
@@ -397,7 +397,7 @@ func (p *checker) lowerUpdateOperand(o Operand) (*operand, error) {
 	case nil:
 		return nil, treeError("an operand is nil")
 	}
-	return nil, treeError("%T is not an operand", o)
+	return nil, treeError("an operand is of no kind an expression has")
 }
 
 // BuildCondition compiles a condition tree alone, with the checks and

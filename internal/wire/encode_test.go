@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/apierr"
 	"github.com/dynago/dynago/internal/attr"
 )
 
@@ -52,6 +53,16 @@ func TestAppendOutputMatchesEncodingJSON(t *testing.T) {
 		&api.UpdateItemOutput{Attributes: attr.Item{}},
 		&api.UpdateItemOutput{ItemCollectionMetrics: icm},
 		&api.DeleteItemOutput{Attributes: benchItem(5), ConsumedCapacity: capacity()},
+		&api.ExecuteStatementOutput{},
+		&api.ExecuteStatementOutput{Items: []attr.Item{}},
+		&api.ExecuteStatementOutput{Items: page, ConsumedCapacity: capacity(), NextToken: api.Ptr("tok\"en"),
+			LastEvaluatedKey: attr.Item{"pk": attr.String("p0")}},
+		&api.ExecuteStatementOutput{Items: []attr.Item{nested}, NextToken: api.Ptr("")},
+		&api.BatchGetItemOutput{},
+		&api.BatchGetItemOutput{Responses: map[string][]attr.Item{}, UnprocessedKeys: map[string]api.KeysAndAttributes{}},
+		&api.BatchGetItemOutput{Responses: map[string][]attr.Item{"t2": page, "t1": {nested}, "t0": {}, "t3": nil},
+			ConsumedCapacity: []api.ConsumedCapacity{*capacity()},
+			UnprocessedKeys:  map[string]api.KeysAndAttributes{"t1": {Keys: []attr.Item{{"pk": attr.String("a")}}}}},
 		&api.ListTablesOutput{TableNames: []string{"a", "b"}},
 		struct{}{},
 	} {
@@ -72,28 +83,50 @@ func TestAppendOutputMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
-// TestAppendOutputHTMLCharacters checks the one documented difference:
-// '<', '>' and '&' are written as they are, and the JSON value is the
-// same as encoding/json's.
+// TestAppendOutputHTMLCharacters checks the one documented difference from
+// encoding/json: '<', '>' and '&' (and U+2028 in an item) are written as
+// they are, by the hand-written encoders and by marshalJSON alike, so an
+// item comes back as the same bytes from every operation and in an error;
+// the JSON value is the same as encoding/json's.
 func TestAppendOutputHTMLCharacters(t *testing.T) {
-	out := &api.GetItemOutput{Item: attr.Item{"a<b": attr.String("x&y>z\u2028")}}
-	got, err := appendOutput(nil, out)
-	if err != nil {
-		t.Fatal(err)
+	it := attr.Item{"a<b": attr.String("x&y>z\u2028")}
+	const raw = "{\"a<b\":{\"S\":\"x&y>z\u2028\"}}"
+	for _, tc := range []struct {
+		out  any
+		want string
+	}{
+		{&api.GetItemOutput{Item: it}, `{"Item":` + raw + `}`},
+		{&api.ExecuteStatementOutput{Items: []attr.Item{it}}, `{"Items":[` + raw + `]}`},
+		{&api.BatchGetItemOutput{Responses: map[string][]attr.Item{"t": {it}}}, `{"Responses":{"t":[` + raw + `]}}`},
+		{&api.TransactGetItemsOutput{Responses: []api.ItemResponse{{Item: it}}}, `{"Responses":[{"Item":` + raw + `}]}`},
+		{&api.DescribeTableOutput{Table: &api.TableDescription{TableName: api.Ptr("a<b")}}, `{"Table":{"TableName":"a<b"}}`},
+	} {
+		got, err := appendOutput(nil, tc.out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != tc.want {
+			t.Errorf("%T: got %s, want %s", tc.out, got, tc.want)
+		}
+		want, _ := json.Marshal(tc.out)
+		var g, w any
+		if err := json.Unmarshal(got, &g); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(want, &w); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("%T: values differ: %v vs %v", tc.out, g, w)
+		}
 	}
-	if want := "{\"Item\":{\"a<b\":{\"S\":\"x&y>z\u2028\"}}}"; string(got) != want {
-		t.Errorf("got %s, want %s", got, want)
+	e := apierr.New(apierr.ConditionalCheckFailedException, "The conditional request failed")
+	e.Item = it
+	if _, body := errorBody(e); !bytes.Contains(body, []byte(`"Item":`+raw)) {
+		t.Errorf("error body %s does not hold the item %s", body, raw)
 	}
-	want, _ := json.Marshal(out)
-	var g, w any
-	if err := json.Unmarshal(got, &g); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(want, &w); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(g, w) {
-		t.Errorf("values differ: %v vs %v", g, w)
+	if _, body := errorBody(apierr.Validation("Value 'a<b>&' at 'x'")); !bytes.Contains(body, []byte(`"message":"Value 'a<b>&' at 'x'"`)) {
+		t.Errorf("error body %s escapes the message", body)
 	}
 }
 
@@ -129,6 +162,8 @@ func BenchmarkEncodeOutput(b *testing.B) {
 	}{
 		{"GetItem", &api.GetItemOutput{Item: benchItem(1)}},
 		{"Query10", &api.QueryOutput{Count: api.Ptr[int64](10), ScannedCount: api.Ptr[int64](10), Items: items}},
+		{"BatchGet10", &api.BatchGetItemOutput{Responses: map[string][]attr.Item{"t": items}, UnprocessedKeys: map[string]api.KeysAndAttributes{}}},
+		{"Statement10", &api.ExecuteStatementOutput{Items: items}},
 	} {
 		b.Run(bm.name+"/json.Marshal", func(b *testing.B) {
 			b.ReportAllocs()

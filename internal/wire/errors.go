@@ -1,8 +1,6 @@
 package wire
 
 import (
-	"encoding/json"
-
 	"github.com/dynago/dynago/internal/apierr"
 )
 
@@ -50,10 +48,10 @@ func errorBody(err error) (int, []byte) {
 	if e.ThrottlingReasons != nil {
 		env.ThrottlingReasons = e.ThrottlingReasons
 	}
-	body, merr := json.Marshal(env)
+	body, merr := marshalJSON(env)
 	if merr != nil {
 		// Only an unencodable Item could get here; drop the extras.
-		body, _ = json.Marshal(envelope{Type: env.Type, Message: env.Message, MessageUpper: env.MessageUpper})
+		body, _ = marshalJSON(envelope{Type: env.Type, Message: env.Message, MessageUpper: env.MessageUpper})
 	}
 	return e.Code.Status(), body
 }
