@@ -42,6 +42,9 @@ const (
 	// backup's data. Both have the backup id as id.
 	jobBackup     = "backup"
 	jobBackupDrop = "backup-drop"
+	// jobBackupExpire deletes a system backup at its expiry
+	// (backup_system.go); its id is the backup id.
+	jobBackupExpire = "backup-expire"
 
 	// defaultListBackups is ListBackups' page size without Limit.
 	defaultListBackups = 100
@@ -125,6 +128,7 @@ func (db *DB) bindBackupOperations() {
 func (db *DB) addBackupJobs(bodies map[string]jobs.Body) {
 	bodies[jobBackup] = db.runBackup
 	bodies[jobBackupDrop] = db.runBackupDrop
+	bodies[jobBackupExpire] = db.runBackupExpire
 	bodies[jobRestore] = db.runRestore
 	bodies[jobPITRBase] = db.runPITRBase
 }
@@ -223,7 +227,7 @@ func (db *DB) getBackup(ctx context.Context, r kv.Reader, arn string) (*backupRe
 	}
 	var rec backupRecord
 	found, err := getJSON(ctx, r, backupKey(id), &rec)
-	if err != nil || !found || api.Str(rec.Details.BackupArn) != arn {
+	if err != nil || !found || api.Str(rec.Details.BackupArn) != arn || rec.expired(db.opts.Now()) {
 		return nil, err
 	}
 	return &rec, nil
@@ -334,9 +338,10 @@ func (db *DB) listBackups(ctx context.Context, in *api.ListBackupsInput) (*api.L
 	if typ == "" {
 		typ = api.BackupTypeFilterUser
 	}
+	now := db.opts.Now()
 	recs, next, err := listTaskIDs(ctx, db.store, backupPrefix, after, limit, func(r *backupRecord) bool {
 		t := apiTimeMicros(*r.Details.BackupCreationDateTime)
-		return (table == "" || api.Str(r.Source.Desc.TableName) == table) &&
+		return !r.expired(now) && (table == "" || api.Str(r.Source.Desc.TableName) == table) &&
 			(typ == api.BackupTypeFilterAll || typ == api.Str(r.Details.BackupType)) &&
 			t >= lower && t < upper
 	})
@@ -348,7 +353,7 @@ func (db *DB) listBackups(ctx context.Context, in *api.ListBackupsInput) (*api.L
 		d := db.backupDescription(r).BackupDetails
 		out.BackupSummaries = append(out.BackupSummaries, api.BackupSummary{
 			BackupArn: d.BackupArn, BackupName: d.BackupName, BackupStatus: d.BackupStatus, BackupType: d.BackupType,
-			BackupCreationDateTime: d.BackupCreationDateTime, BackupSizeBytes: d.BackupSizeBytes,
+			BackupCreationDateTime: d.BackupCreationDateTime, BackupExpiryDateTime: d.BackupExpiryDateTime, BackupSizeBytes: d.BackupSizeBytes,
 			TableArn: r.Source.Desc.TableArn, TableId: r.Source.Desc.TableId, TableName: r.Source.Desc.TableName,
 		})
 	}
@@ -412,6 +417,9 @@ func (db *DB) runBackup(ctx context.Context, j *jobs.Job) error {
 	found, err := getJSON(ctx, db.store, backupKey(j.ID), &rec)
 	if err != nil {
 		return err
+	}
+	if found && api.Str(rec.Details.BackupType) == api.BackupTypeSystem {
+		return db.runSystemBackup(ctx, j, &rec) // backup_system.go
 	}
 	if !found || api.Str(rec.Details.BackupStatus) != api.BackupStatusCreating {
 		return nil
