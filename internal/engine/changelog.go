@@ -1,11 +1,13 @@
 package engine
 
 // The change log: for a table with a stream or point-in-time recovery
-// enabled, every item change appends a record to one of the table's logs
-// (kv.Txn.AppendLog) in the same commit as the item, so a record exists if
-// and only if its write committed, and readers see it only once durable.
-// DynamoDB Streams are a view of these logs (stream_*.go); point-in-time
-// recovery replays them onto a base snapshot (backup_*.go).
+// enabled, or a backup being copied, every item change appends a record to
+// one of the table's logs (kv.Txn.AppendLog) in the same commit as the
+// item, so a record exists if and only if its write committed, and readers
+// see it only once durable. DynamoDB Streams are a view of these logs
+// (stream_*.go); point-in-time recovery replays them onto a base snapshot
+// (backup_*.go); a resumed backup rolls its copy back with them
+// (backup_resume.go).
 //
 // A table has changeLogSetting.Shards logs, named s/<table id>/<n>; an item
 // always goes to the log of its partition hash modulo the count, so the
@@ -19,7 +21,8 @@ package engine
 //	{"t":<unix µs>,"o":<origin>,"e":<1 insert|2 modify|3 remove>,"k":{keys},"old":{item},"new":{item}}
 //
 // "old" and "new" appear when the table's setting asks for them (a stream's
-// view type; PITR needs "new"). A write that changes nothing (the new item
+// view type; PITR needs "new"; a backup being copied needs "old",
+// backup_resume.go). A write that changes nothing (the new item
 // is byte for byte the old one), a delete of a missing item and a failed
 // condition append nothing, as DynamoDB writes no stream record for them.
 
