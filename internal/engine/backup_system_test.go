@@ -149,3 +149,50 @@ func TestSystemBackupExpires(t *testing.T) {
 		t.Fatalf("the expired backup's data keeps %d items", len(got))
 	}
 }
+
+// A system backup whose copy has not run (the process stopped right after
+// DeleteTable) keeps the deleted table's data: no drop is submitted until
+// the backup holds it, and a later process copies it in full.
+func TestSystemBackupAfterRestart(t *testing.T) {
+	ctx := context.Background()
+	st := newTablesStore(t)
+	c := &tblClock{t: tblEpoch}
+	idle, err := Open(ctx, st, Options{Now: c.now, NoIndexJobs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, idle, hashTable("src", 0))
+	for i := range 40 {
+		put(t, idle, "src", attr.Item{"id": attr.String(fmt.Sprintf("k%02d", i))})
+	}
+	if _, err := updatePITR(t, idle, "src", true, nil); err != nil {
+		t.Fatal(err)
+	}
+	src := idle.lookup("src")
+	want := tableItems(t, idle, src.table)
+	if _, err := idle.DeleteTable(ctx, &api.DeleteTableInput{TableName: api.Ptr("src")}); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := idle.pendingJobs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hasJob(pending, jobTableDrop) || !hasJob(pending, jobBackup) {
+		t.Fatalf("after DeleteTable: jobs %v, want the system backup's and no drop", pending)
+	}
+	idle.Close()
+
+	db := openTablesDB(t, st, c)
+	db.waitJobs(t)
+	out, err := db.ListBackups(ctx, &api.ListBackupsInput{BackupType: api.Ptr(api.BackupTypeFilterSystem)})
+	if err != nil || len(out.BackupSummaries) != 1 || api.Str(out.BackupSummaries[0].BackupStatus) != api.BackupStatusAvailable {
+		t.Fatalf("ListBackups SYSTEM: %+v %v", out, err)
+	}
+	id, _ := taskIDFromArn(api.Str(out.BackupSummaries[0].BackupArn), "backup")
+	if got := viewItems(t, db, view{Base: backupDataName(id)}); !maps.Equal(got, want) {
+		t.Fatalf("system backup holds %d items, the table held %d", len(got), len(want))
+	}
+	if left := tableItems(t, db, src.table); len(left) != 0 {
+		t.Fatalf("the deleted table keeps %d items after its backup", len(left))
+	}
+}

@@ -71,7 +71,7 @@ func (db *DB) deleteTable(ctx context.Context, in *api.DeleteTableInput) (*api.D
 	db.cat.stats.forget(deleted.ID)
 	db.buckets.forget(deleted.ID)
 	db.opts.Observer.TableDeleted(e.table.Name)
-	db.jobs.Wake()
+	db.wakeJobs() // none with NoIndexJobs
 	de, err := newEntry(deleted)
 	if err != nil {
 		return nil, apierr.Newf(apierr.InternalServerError, "engine: deleted table %s: %v", name, err)
