@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -111,10 +113,6 @@ func TestCrashDuringBackupAndRestore(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CreateTable: %v", err)
 	}
-	if _, err := client.UpdateContinuousBackups(ctx, &dynamodb.UpdateContinuousBackupsInput{TableName: s(backupTable),
-		PointInTimeRecoverySpecification: &types.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: aws.Bool(true)}}); err != nil {
-		t.Fatal(err)
-	}
 	putAll := func(version string) {
 		for i := 0; i < items; i += 25 {
 			var reqs []types.WriteRequest
@@ -137,19 +135,41 @@ func TestCrashDuringBackupAndRestore(t *testing.T) {
 		t.Fatalf("source holds %d items", len(want))
 	}
 
-	// 1. A kill while the backup copies.
+	// 1. A kill while the backup copies, with writes after its snapshot:
+	// once the copy has started (the first batch counted on /metrics), a
+	// writer updates, deletes and inserts items until the kill. The
+	// resumed backup is the table as it was before those writes, not as
+	// the restart finds it.
 	b, err := client.CreateBackup(ctx, &dynamodb.CreateBackupInput{TableName: s(backupTable), BackupName: s("crash-backup")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Duration(rand.Int64N(int64(60 * time.Millisecond))))
+	for backupCopied(t, c.url) == 0 {
+		time.Sleep(2 * time.Millisecond)
+	}
+	stop, firstAck := make(chan struct{}), make(chan struct{})
+	wrote := make(chan int)
+	go func() { wrote <- writeDuringBackup(client, items, stop, firstAck) }()
+	select {
+	case <-firstAck:
+	case <-time.After(30 * time.Second):
+	}
+	time.Sleep(time.Duration(rand.Int64N(int64(50 * time.Millisecond))))
 	c.kill()
+	close(stop)
+	changed := <-wrote
 	midBackup := !strings.Contains(readLog(logPath), "backup available")
+	if changed == 0 {
+		t.Fatal("no write was acknowledged after the backup's copy began")
+	}
 	if out, code := runCheck(t, bin, dataDir); code != 0 {
 		t.Fatalf("dynago check after the backup kill exited %d:\n%s", code, out)
 	}
 	c = start(t, bin, dataDir, logPath)
 	client = newClient(c.url)
+	if now := tableState(t, client, backupTable); sameState(now, want) {
+		t.Fatal("the writes after the backup's snapshot changed nothing")
+	}
 	deadline := time.Now().Add(120 * time.Second)
 	for {
 		d, err := client.DescribeBackup(ctx, &dynamodb.DescribeBackupInput{BackupArn: b.BackupDetails.BackupArn})
@@ -166,6 +186,10 @@ func TestCrashDuringBackupAndRestore(t *testing.T) {
 			t.Fatalf("backup not AVAILABLE after the restart; log:\n%s", readLog(logPath))
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := client.UpdateContinuousBackups(ctx, &dynamodb.UpdateContinuousBackupsInput{TableName: s(backupTable),
+		PointInTimeRecoverySpecification: &types.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: aws.Bool(true)}}); err != nil {
+		t.Fatal(err)
 	}
 
 	// 2. A kill while the restore from the backup fills its table.
@@ -184,7 +208,14 @@ func TestCrashDuringBackupAndRestore(t *testing.T) {
 	client = newClient(c.url)
 	waitRestoredTable(t, client, backupTable+"_restored", logPath)
 	if got := tableState(t, client, backupTable+"_restored"); !sameState(got, want) {
-		t.Fatalf("restored from the backup: %d items, want %d", len(got), len(want))
+		diff := 0
+		for k, v := range want {
+			if got[k] != v {
+				diff++
+			}
+		}
+		t.Fatalf("restored from the backup: %d items, want %d; %d differ from the table at the backup's time (%d written after it)",
+			len(got), len(want), diff, changed)
 	}
 
 	// 3. A kill while a point-in-time restore replays and fills.
@@ -210,9 +241,82 @@ func TestCrashDuringBackupAndRestore(t *testing.T) {
 	}
 	c.kill()
 	out, code := runCheck(t, bin, dataDir)
-	t.Logf("killed mid-backup: %v, mid-restore: %v, mid-point-in-time-restore: %v; dynago check: %s",
-		midBackup, midRestore, midPITR, bytes.TrimSpace(out))
+	t.Logf("killed mid-backup: %v (%d writes after its snapshot), mid-restore: %v, mid-point-in-time-restore: %v; dynago check: %s",
+		midBackup, changed, midRestore, midPITR, bytes.TrimSpace(out))
 	if code != 0 {
 		t.Fatalf("dynago check exited %d:\n%s", code, out)
+	}
+}
+
+// backupCopied returns how many items backup jobs have copied, from the
+// server's /metrics.
+func backupCopied(t *testing.T, url string) int64 {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, "dynago_task_items_total{") && strings.Contains(line, `kind="backup"`) {
+			f := strings.Fields(line)
+			v, _ := strconv.ParseFloat(f[len(f)-1], 64)
+			n += int64(v)
+		}
+	}
+	return n
+}
+
+// writeDuringBackup changes the backup table until stop is closed or a
+// write fails (the server was killed): each batch updates, deletes and
+// inserts items. It closes firstAck after the first batch is acknowledged
+// and returns how many were.
+func writeDuringBackup(client *dynamodb.Client, items int, stop, firstAck chan struct{}) int {
+	ctx := context.Background()
+	acked := 0
+	for n := 0; ; n++ {
+		select {
+		case <-stop:
+			return acked
+		default:
+		}
+		var reqs []types.WriteRequest
+		for j := 0; j < 8; j++ {
+			i := (n*8 + j) * 14 % items // even: never one of the deletes
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
+				"pk": &types.AttributeValueMemberS{Value: fmt.Sprintf("p%d", i%97)},
+				"sk": &types.AttributeValueMemberN{Value: strconv.Itoa(i)},
+				"gk": &types.AttributeValueMemberS{Value: fmt.Sprintf("g%d", i%13)},
+				"v":  &types.AttributeValueMemberS{Value: "after-backup"},
+			}}})
+		}
+		for j := 0; j < 8; j++ {
+			i := (n*8+j)*22%items + 1 // odd
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{
+				"pk": &types.AttributeValueMemberS{Value: fmt.Sprintf("p%d", i%97)},
+				"sk": &types.AttributeValueMemberN{Value: strconv.Itoa(i)},
+			}}})
+		}
+		for j := 0; j < 8; j++ {
+			i := items + n*8 + j
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
+				"pk": &types.AttributeValueMemberS{Value: fmt.Sprintf("p%d", i%97)},
+				"sk": &types.AttributeValueMemberN{Value: strconv.Itoa(i)},
+				"gk": &types.AttributeValueMemberS{Value: "gnew"},
+				"v":  &types.AttributeValueMemberS{Value: "inserted"},
+			}}})
+		}
+		out, err := client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{backupTable: reqs}})
+		if err != nil || len(out.UnprocessedItems) > 0 {
+			return acked
+		}
+		if acked++; acked == 1 {
+			close(firstAck)
+		}
 	}
 }

@@ -242,6 +242,37 @@ class Backups(ServerTestCase, unittest.TestCase):
                    SourceTableName="e2e_pt", TargetTableName="e2e_pt_x",
                    RestoreDateTime=at - datetime.timedelta(days=1))
 
+    def test_restore_deleted_table(self):
+        # DeleteTable of a PITR table leaves a SYSTEM backup named
+        # "<table>$DeletedTableBackup" (35 days), restored like any backup.
+        ddb = self.ddb
+        create_source(ddb, "e2e_del")
+        fill(ddb, "e2e_del", 0, 150)
+        ddb.update_continuous_backups(TableName="e2e_del", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+        ddb.delete_item(TableName="e2e_del", Key={"pk": {"S": "user#0007"}, "sk": {"N": "2"}})
+        want = scan(ddb, "e2e_del")
+        deleted = datetime.datetime.now(datetime.timezone.utc)
+        ddb.delete_table(TableName="e2e_del")
+        self.assertEqual(ddb.list_backups(TableName="e2e_del")["BackupSummaries"], [])
+        summaries = ddb.list_backups(TableName="e2e_del", BackupType="SYSTEM")["BackupSummaries"]
+        self.assertEqual(len(summaries), 1, summaries)
+        s = summaries[0]
+        self.assertEqual((s["BackupName"], s["BackupType"], s["TableName"]), ("e2e_del$DeletedTableBackup", "SYSTEM", "e2e_del"))
+        self.assertTrue(s["BackupArn"].startswith(TABLE_ARN + "e2e_del/backup/"), s["BackupArn"])
+        self.assertLess(abs(s["BackupExpiryDateTime"] - deleted - datetime.timedelta(days=35)), datetime.timedelta(minutes=1))
+        self.assertEqual(len(ddb.list_backups(TableName="e2e_del", BackupType="ALL")["BackupSummaries"]), 1)
+        d = wait_backup(self, ddb, s["BackupArn"])
+        self.assertEqual(d["BackupDetails"]["BackupStatus"], "AVAILABLE")
+        self.assertEqual(d["SourceTableDetails"]["ItemCount"], len(want))
+        self.error(ddb.restore_table_to_point_in_time, "TableNotFoundException", "Table not found: " + TABLE_ARN + "e2e_del",
+                   SourceTableArn=TABLE_ARN + "e2e_del", TargetTableName="e2e_del_at", UseLatestRestorableTime=True)
+        r = ddb.restore_table_from_backup(BackupArn=s["BackupArn"], TargetTableName="e2e_del")
+        self.assertEqual(r["TableDescription"]["RestoreSummary"]["SourceBackupArn"], s["BackupArn"])
+        wait_restored(self, ddb, "e2e_del", want)
+        got = ddb.query(TableName="e2e_del", IndexName="by_name", KeyConditionExpression="#n = :n",
+                        ExpressionAttributeNames={"#n": "name"}, ExpressionAttributeValues={":n": {"S": "name 9"}})
+        self.assertEqual(got["Count"], 1)
+
 
 class BackupsAwsCli(ServerTestCase, unittest.TestCase):
     """The AWS CLI's backup and restore commands."""

@@ -12,8 +12,9 @@ package engine
 // AVAILABLE with its size and item count. A backup holds its table's items
 // and its indexes' definitions: a restore rebuilds the index entries from
 // the items, which is what lets it apply index overrides. A job
-// interrupted by a restart drops what it copied and copies again from a
-// new snapshot, so a backup is always one snapshot. The record and data
+// interrupted by a restart drops what it copied, copies again from a new
+// snapshot and rolls that back to the first one (backup_resume.go), so a
+// backup is always the state of its first snapshot. The record and data
 // are the engine's own, not the table's, so a backup outlives DeleteTable
 // of its source and restarts. DeleteBackup removes the record at once
 // (answering the description DELETED, as DynamoDB does) and drops the data
@@ -24,6 +25,8 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/dynago/dynago/internal/api"
@@ -39,6 +42,9 @@ const (
 	// backup's data. Both have the backup id as id.
 	jobBackup     = "backup"
 	jobBackupDrop = "backup-drop"
+	// jobBackupExpire deletes a system backup at its expiry
+	// (backup_system.go); its id is the backup id.
+	jobBackupExpire = "backup-expire"
 
 	// defaultListBackups is ListBackups' page size without Limit.
 	defaultListBackups = 100
@@ -122,6 +128,7 @@ func (db *DB) bindBackupOperations() {
 func (db *DB) addBackupJobs(bodies map[string]jobs.Body) {
 	bodies[jobBackup] = db.runBackup
 	bodies[jobBackupDrop] = db.runBackupDrop
+	bodies[jobBackupExpire] = db.runBackupExpire
 	bodies[jobRestore] = db.runRestore
 	bodies[jobPITRBase] = db.runPITRBase
 }
@@ -172,22 +179,37 @@ func (db *DB) createBackup(ctx context.Context, in *api.CreateBackupInput) (*api
 	now := db.opts.Now()
 	id := newTaskID(now)
 	created := api.NewTime(now)
-	rec := &backupRecord{
-		Source: e.rec.clone(),
-		Details: api.BackupDetails{
-			BackupArn:              api.Ptr(api.Str(e.rec.Desc.TableArn) + "/backup/" + id),
-			BackupName:             api.Ptr(api.Str(in.BackupName)),
-			BackupStatus:           api.Ptr(api.BackupStatusCreating),
-			BackupType:             api.Ptr(api.BackupTypeUser),
-			BackupCreationDateTime: &created,
-		},
-	}
-	rec.Source.Loading = nil
-	err := db.store.Update(ctx, [][]byte{backupKey(id), jobs.JobKey(jobBackup, id)}, func(txn kv.Txn) error {
-		if err := putJSON(txn, backupKey(id), rec); err != nil {
-			return err
+	var rec *backupRecord
+	// The commit that records the backup also lists it in the table's
+	// record, which turns on the change log's old images until the copy
+	// ends: what a resumed copy rolls back with (backup_resume.go).
+	_, err := db.changeCatalog(ctx, e.table.Name, [][]byte{backupKey(id), jobs.JobKey(jobBackup, id)}, func(txn kv.Txn, cur *tableRecord) (*tableRecord, error) {
+		if cur == nil || cur.ID != e.table.ID {
+			return nil, errContinuousTableNotFound(name)
 		}
-		return jobs.Submit(ctx, txn, jobBackup, id, nil)
+		if cur.Loading != nil {
+			return nil, apierr.Newf(apierr.TableInUseException, "Table is being created: %s", e.table.Name)
+		}
+		rec = &backupRecord{
+			Source: cur.clone(),
+			Details: api.BackupDetails{
+				BackupArn:              api.Ptr(api.Str(cur.Desc.TableArn) + "/backup/" + id),
+				BackupName:             api.Ptr(api.Str(in.BackupName)),
+				BackupStatus:           api.Ptr(api.BackupStatusCreating),
+				BackupType:             api.Ptr(api.BackupTypeUser),
+				BackupCreationDateTime: &created,
+			},
+		}
+		rec.Source.Loading, rec.Source.Backups = nil, nil
+		if err := putJSON(txn, backupKey(id), rec); err != nil {
+			return nil, err
+		}
+		if err := jobs.Submit(ctx, txn, jobBackup, id, nil); err != nil {
+			return nil, err
+		}
+		cur.Backups = append(cur.Backups, id)
+		refreshChangeLog(cur)
+		return cur, nil
 	})
 	if err != nil {
 		return nil, err
@@ -205,7 +227,7 @@ func (db *DB) getBackup(ctx context.Context, r kv.Reader, arn string) (*backupRe
 	}
 	var rec backupRecord
 	found, err := getJSON(ctx, r, backupKey(id), &rec)
-	if err != nil || !found || api.Str(rec.Details.BackupArn) != arn {
+	if err != nil || !found || api.Str(rec.Details.BackupArn) != arn || rec.expired(db.opts.Now()) {
 		return nil, err
 	}
 	return &rec, nil
@@ -316,9 +338,10 @@ func (db *DB) listBackups(ctx context.Context, in *api.ListBackupsInput) (*api.L
 	if typ == "" {
 		typ = api.BackupTypeFilterUser
 	}
+	now := db.opts.Now()
 	recs, next, err := listTaskIDs(ctx, db.store, backupPrefix, after, limit, func(r *backupRecord) bool {
 		t := apiTimeMicros(*r.Details.BackupCreationDateTime)
-		return (table == "" || api.Str(r.Source.Desc.TableName) == table) &&
+		return !r.expired(now) && (table == "" || api.Str(r.Source.Desc.TableName) == table) &&
 			(typ == api.BackupTypeFilterAll || typ == api.Str(r.Details.BackupType)) &&
 			t >= lower && t < upper
 	})
@@ -330,7 +353,7 @@ func (db *DB) listBackups(ctx context.Context, in *api.ListBackupsInput) (*api.L
 		d := db.backupDescription(r).BackupDetails
 		out.BackupSummaries = append(out.BackupSummaries, api.BackupSummary{
 			BackupArn: d.BackupArn, BackupName: d.BackupName, BackupStatus: d.BackupStatus, BackupType: d.BackupType,
-			BackupCreationDateTime: d.BackupCreationDateTime, BackupSizeBytes: d.BackupSizeBytes,
+			BackupCreationDateTime: d.BackupCreationDateTime, BackupExpiryDateTime: d.BackupExpiryDateTime, BackupSizeBytes: d.BackupSizeBytes,
 			TableArn: r.Source.Desc.TableArn, TableId: r.Source.Desc.TableId, TableName: r.Source.Desc.TableName,
 		})
 	}
@@ -384,19 +407,25 @@ func (db *DB) deleteBackup(ctx context.Context, in *api.DeleteBackupInput) (*api
 }
 
 // runBackup is the backup job: it copies the source table's items from
-// one snapshot and marks the backup AVAILABLE.
+// one snapshot and marks the backup AVAILABLE. The first run checkpoints
+// its snapshot's positions in the table's change log before it copies; a
+// run after a restart copies a new snapshot and rolls it back to those
+// positions with the old images logged since (rollBackCopy), so the backup
+// is the state of the first snapshot whichever run completes it.
 func (db *DB) runBackup(ctx context.Context, j *jobs.Job) error {
 	var rec backupRecord
 	found, err := getJSON(ctx, db.store, backupKey(j.ID), &rec)
 	if err != nil {
 		return err
 	}
+	if found && api.Str(rec.Details.BackupType) == api.BackupTypeSystem {
+		return db.runSystemBackup(ctx, j, &rec) // backup_system.go
+	}
 	if !found || api.Str(rec.Details.BackupStatus) != api.BackupStatusCreating {
 		return nil
 	}
 	name := backupDataName(j.ID)
-	// A copy a crash interrupted is dropped and taken again from a new
-	// snapshot: a backup is always one consistent state.
+	// A copy a crash interrupted is dropped and taken again.
 	if err := db.dropData(ctx, name); err != nil {
 		return err
 	}
@@ -415,20 +444,42 @@ func (db *DB) runBackup(ctx context.Context, j *jobs.Job) error {
 			return txn.Delete(backupKey(j.ID))
 		})
 	}
+	var first *backupProgress
+	if j.Progress != nil {
+		first = new(backupProgress)
+		if err := json.Unmarshal(j.Progress, first); err != nil {
+			return fmt.Errorf("engine: backup %s progress: %w", j.ID, err)
+		}
+	}
 	start := time.Now()
-	cp, err := db.copyFromSnapshot(ctx, j, e.table, nil, name, nil, db.taskProgress(jobBackup, e.table.Name))
+	cl := e.rec.ChangeLog
+	snap, cp, err := db.takeSnapshot(ctx, e.table, cl)
 	if err != nil {
 		return err
 	}
-	rec.Items, rec.Bytes = cp.Items, cp.Bytes
-	rec.Details.BackupStatus = api.Ptr(api.BackupStatusAvailable)
-	err = db.store.Update(ctx, [][]byte{j.Key(), backupKey(j.ID)}, func(txn kv.Txn) error {
-		if err := j.Fence(ctx, txn); err != nil {
+	if first == nil && cl != nil {
+		err = db.checkpointBackup(ctx, j, &backupProgress{Shards: max(cl.Shards, 1), Positions: cp.Positions, Time: cp.Time})
+	}
+	if err == nil {
+		err = db.copySnapshot(ctx, j, snap, e.table, name, nil, db.taskProgress(jobBackup, e.table.Name), cp)
+	}
+	snap.Close()
+	if err != nil {
+		return err
+	}
+	if first != nil {
+		if err := db.rollBackCopy(ctx, j, e.table, first, cp.Positions, name); err != nil {
 			return err
 		}
-		return putJSON(txn, backupKey(j.ID), &rec)
-	})
-	if err != nil {
+		if cp.copyStats, err = db.countData(ctx, name); err != nil {
+			return err
+		}
+		db.opts.Logger.Info("backup resumed and rolled back to its first snapshot", "backup", j.ID, "table", e.table.Name,
+			"snapshot", time.UnixMicro(first.Time).UTC().Format(time.RFC3339Nano))
+	}
+	rec.Items, rec.Bytes = cp.Items, cp.Bytes
+	rec.Details.BackupStatus = api.Ptr(api.BackupStatusAvailable)
+	if err := db.finishBackup(ctx, j, e.table, &rec); err != nil {
 		return err
 	}
 	db.opts.Logger.Info("backup available", "backup", j.ID, "table", e.table.Name, "items", cp.Items, "bytes", cp.Bytes,

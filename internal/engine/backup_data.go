@@ -76,21 +76,43 @@ type snapshotCopy struct {
 // as job j (each batch fenced by its lease). progress, when set, sees each
 // batch's counts. The data range must be empty (dropData first).
 func (db *DB) copyFromSnapshot(ctx context.Context, j *jobs.Job, t *Table, cl *changeLogSetting, name string, indexIDs []uint64, progress func(copyStats)) (*snapshotCopy, error) {
-	snap, err := db.store.NewSnapshot(ctx)
+	snap, out, err := db.takeSnapshot(ctx, t, cl)
 	if err != nil {
 		return nil, err
 	}
 	defer snap.Close()
+	if err := db.copySnapshot(ctx, j, snap, t, name, indexIDs, progress, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// takeSnapshot takes a new snapshot of the store and describes it: its
+// time and, when table t's change log is on (cl), its positions in the
+// table's logs. The caller closes the snapshot.
+func (db *DB) takeSnapshot(ctx context.Context, t *Table, cl *changeLogSetting) (kv.Snapshot, *snapshotCopy, error) {
+	snap, err := db.store.NewSnapshot(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	out := &snapshotCopy{Time: db.opts.Now().UnixMicro()}
 	if cl != nil {
 		for shard := range max(cl.Shards, 1) {
 			pos, err := snap.LogPosition(ctx, changeLogName(t.ID, shard))
 			if err != nil {
-				return nil, err
+				snap.Close()
+				return nil, nil, err
 			}
 			out.Positions = append(out.Positions, pos)
 		}
 	}
+	return snap, out, nil
+}
+
+// copySnapshot copies table t's items, and the entries of the indexes
+// whose ids are in indexIDs, from snap into the data named name, as job j,
+// counting the items in out.
+func (db *DB) copySnapshot(ctx context.Context, j *jobs.Job, snap kv.Snapshot, t *Table, name string, indexIDs []uint64, progress func(copyStats), out *snapshotCopy) error {
 	dst := dataPrefix(name)
 	ranges := [][]byte{itemsPrefix(t.ID)}
 	for _, id := range indexIDs {
@@ -101,13 +123,13 @@ func (db *DB) copyFromSnapshot(ctx context.Context, j *jobs.Job, t *Table, cl *c
 			return append(append(make([]byte, 0, len(dst)+len(k)), dst...), tableSuffix(t.ID, k)...)
 		}, progress)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if bytes.Equal(p, itemsPrefix(t.ID)) {
 			out.copyStats = st
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // copyRange copies every key of [start, end) read through r to rename(key),

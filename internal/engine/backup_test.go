@@ -2,11 +2,16 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
 	"testing"
 
 	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/apierr"
 	"github.com/dynago/dynago/internal/attr"
+	"github.com/dynago/dynago/internal/jobs"
+	"github.com/dynago/dynago/internal/kv"
 )
 
 // The in-use answers of backups and restores, made deterministic by an
@@ -64,4 +69,90 @@ func TestBackupInUse(t *testing.T) {
 	wantAPIErr(t, err, apierr.ResourceNotFoundException, "Requested resource not found")
 	_, err = idle.DeleteTable(ctx, &api.DeleteTableInput{TableName: api.Ptr("dst")})
 	wantAPIErr(t, err, apierr.ResourceInUseException, "Attempt to change a resource which is still in use: Table is being created: dst")
+}
+
+// A backup job that a restart interrupts after its first snapshot copies
+// a later state, and rolls it back with the old images logged since: the
+// backup holds the table as the first snapshot saw it, not as it is when
+// the job resumes. Once AVAILABLE the table logs nothing again.
+func TestBackupResumedRollsBack(t *testing.T) {
+	ctx := context.Background()
+	st := newTablesStore(t)
+	c := &tblClock{t: tblEpoch}
+	idle, err := Open(ctx, st, Options{Now: c.now, NoIndexJobs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, idle, hashTable("src", 0))
+	for i := range 50 {
+		put(t, idle, "src", attr.Item{"id": attr.String(fmt.Sprintf("k%02d", i)), "v": attr.String("a")})
+	}
+	out, err := idle.CreateBackup(ctx, &api.CreateBackupInput{TableName: api.Ptr("src"), BackupName: api.Ptr("resumed")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := api.Str(out.BackupDetails.BackupArn)
+	id, _ := taskIDFromArn(arn, "backup")
+	e := idle.lookup("src")
+	if cl := e.rec.ChangeLog; cl == nil || !cl.Old || len(e.rec.Backups) != 1 {
+		t.Fatalf("while the backup copies: change log %+v, backups %v", cl, e.rec.Backups)
+	}
+	// What a first run records before it copies: its snapshot.
+	snap, first, err := idle.takeSnapshot(ctx, e.table, e.rec.ChangeLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.Close()
+	want := tableItems(t, idle, e.table)
+	prog, _ := json.Marshal(&backupProgress{Shards: 1, Positions: first.Positions, Time: first.Time})
+	key := jobs.JobKey(jobBackup, id)
+	if err := st.Update(ctx, [][]byte{key}, func(txn kv.Txn) error {
+		if err := txn.Delete(key); err != nil {
+			return err
+		}
+		return jobs.SubmitResumed(ctx, txn, jobBackup, id, nil, prog)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Writes after the first snapshot: modifies (one twice), deletes, an
+	// insert, and one insert then delete.
+	put(t, idle, "src", attr.Item{"id": attr.String("k00"), "v": attr.String("b")})
+	put(t, idle, "src", attr.Item{"id": attr.String("k00"), "v": attr.String("c")})
+	put(t, idle, "src", attr.Item{"id": attr.String("k01"), "v": attr.String("b")})
+	for _, k := range []string{"k02", "k03"} {
+		if _, err := idle.DeleteItem(ctx, &api.DeleteItemInput{TableName: api.Ptr("src"), Key: attr.Item{"id": attr.String(k)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(t, idle, "src", attr.Item{"id": attr.String("new"), "v": attr.String("b")})
+	put(t, idle, "src", attr.Item{"id": attr.String("gone"), "v": attr.String("b")})
+	if _, err := idle.DeleteItem(ctx, &api.DeleteItemInput{TableName: api.Ptr("src"), Key: attr.Item{"id": attr.String("gone")}}); err != nil {
+		t.Fatal(err)
+	}
+	later := tableItems(t, idle, e.table)
+	idle.Close()
+
+	db := openTablesDB(t, st, c)
+	db.waitJobs(t)
+	d, err := db.DescribeBackup(ctx, &api.DescribeBackupInput{BackupArn: api.Ptr(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := api.Str(d.BackupDescription.BackupDetails.BackupStatus); s != api.BackupStatusAvailable {
+		t.Fatalf("backup %s", s)
+	}
+	if n := api.Int(d.BackupDescription.SourceTableDetails.ItemCount, -1); n != int64(len(want)) {
+		t.Fatalf("backup ItemCount %d, want %d", n, len(want))
+	}
+	got := viewItems(t, db, view{Base: backupDataName(id)})
+	if !maps.Equal(got, want) || maps.Equal(got, later) {
+		t.Fatalf("backup holds %d items, not the first snapshot's %d (the table now holds %d)", len(got), len(want), len(later))
+	}
+	if e := db.lookup("src"); e.rec.ChangeLog != nil || len(e.rec.Backups) != 0 {
+		t.Fatalf("after the backup: change log %+v, backups %v", e.rec.ChangeLog, e.rec.Backups)
+	}
+	recs, err := st.ReadLog(ctx, changeLogName(e.table.ID, 0), 0, 100)
+	if err != nil || len(recs) != 0 {
+		t.Fatalf("the backup's log keeps %d records (%v)", len(recs), err)
+	}
 }

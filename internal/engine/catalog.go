@@ -90,8 +90,14 @@ type tableRecord struct {
 
 	// ChangeLog, when set, makes every item write append a record to the
 	// table's change log (changelog.go): on while a stream or
-	// point-in-time recovery is enabled.
+	// point-in-time recovery is enabled, or a backup is being copied.
 	ChangeLog *changeLogSetting `json:"changeLog,omitempty"`
+
+	// Backups are the ids of the table's on-demand backups being copied:
+	// while there is one, the change log carries old images, so that a
+	// copy a restart interrupts is rolled back to its first snapshot
+	// (backup_resume.go).
+	Backups []string `json:"backups,omitempty"`
 
 	// PITR is the table's point-in-time recovery setting; nil means never
 	// enabled (pitr_setting.go).

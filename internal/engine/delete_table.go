@@ -19,6 +19,8 @@ var errDeletionProtected = apierr.Validation("Resource cannot be deleted as it i
 // name can be created straight away. The table's items are dropped in the
 // background; the drop is recorded in the same commit, so it resumes after a
 // crash, and table ids are never reused, so a new table never sees them.
+// A table with point-in-time recovery on leaves a system backup
+// (backup_system.go), whose job drops the data once it has copied it.
 func (db *DB) deleteTable(ctx context.Context, in *api.DeleteTableInput) (*api.DeleteTableOutput, error) {
 	name := api.Str(in.TableName)
 	e := db.lookup(name)
@@ -36,7 +38,10 @@ func (db *DB) deleteTable(ctx context.Context, in *api.DeleteTableInput) (*api.D
 		return nil, err
 	}
 	var deleted *tableRecord
-	_, err = db.changeCatalog(ctx, e.table.Name, db.transientLocks(e.table.Name), func(txn kv.Txn, cur *tableRecord) (*tableRecord, error) {
+	now := db.opts.Now()
+	systemBackup := newTaskID(now) // backup_system.go
+	locks := append(db.transientLocks(e.table.Name), systemBackupLocks(systemBackup)...)
+	_, err = db.changeCatalog(ctx, e.table.Name, locks, func(txn kv.Txn, cur *tableRecord) (*tableRecord, error) {
 		deleted = nil
 		if cur == nil {
 			return nil, errTableNotFound(name)
@@ -54,6 +59,10 @@ func (db *DB) deleteTable(ctx context.Context, in *api.DeleteTableInput) (*api.D
 			return nil, err
 		}
 		deleted = cur
+		if cur.pitrEnabled() {
+			// The system backup's job drops the data once it has copied it.
+			return nil, db.submitSystemBackup(ctx, txn, cur, systemBackup, now)
+		}
 		return nil, submitTableDrop(ctx, txn, cur)
 	})
 	if err != nil {
@@ -62,7 +71,7 @@ func (db *DB) deleteTable(ctx context.Context, in *api.DeleteTableInput) (*api.D
 	db.cat.stats.forget(deleted.ID)
 	db.buckets.forget(deleted.ID)
 	db.opts.Observer.TableDeleted(e.table.Name)
-	db.jobs.Wake()
+	db.wakeJobs() // none with NoIndexJobs
 	de, err := newEntry(deleted)
 	if err != nil {
 		return nil, apierr.Newf(apierr.InternalServerError, "engine: deleted table %s: %v", name, err)

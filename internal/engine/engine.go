@@ -172,6 +172,10 @@ type DB struct {
 	// write (write.go).
 	writeHook writeHook
 
+	// changeBufs pools the buffers change-log records are built in
+	// (changelog.go); its zero value is ready.
+	changeBufs recordPool
+
 	// versionKey is catalogVersionKey as bytes, which the store never
 	// changes: syncCatalog reads it for every request.
 	versionKey []byte

@@ -47,12 +47,14 @@ const defaultChangeLogShards = 1
 // refreshChangeLog derives rec.ChangeLog from the settings that need the
 // change log: point-in-time recovery needs every record's new image (its
 // restores replay them); an enabled stream needs the images its view type
-// shows (stream_catalog.go). A table whose change log is already on keeps
+// shows (stream_catalog.go); a backup being copied needs every record's
+// old image (backup_resume.go). A table whose change log is already on keeps
 // its shard count, so that one item's records stay in one log; a new
 // stream brings its own count.
 func refreshChangeLog(rec *tableRecord) {
 	stream := rec.Stream != nil && rec.Stream.enabled()
-	if !rec.pitrEnabled() && !stream {
+	backingUp := len(rec.Backups) > 0
+	if !rec.pitrEnabled() && !stream && !backingUp {
 		rec.ChangeLog = nil
 		return
 	}
@@ -69,6 +71,7 @@ func refreshChangeLog(rec *tableRecord) {
 		cl.New = vt == api.StreamViewTypeNewImage || vt == api.StreamViewTypeNewAndOldImages
 	}
 	cl.New = cl.New || rec.pitrEnabled()
+	cl.Old = cl.Old || backingUp
 	rec.ChangeLog = cl
 }
 

@@ -74,7 +74,8 @@ func (db *DB) waitJobs(tb testing.TB) {
 		}
 		busy := false
 		for _, j := range pending {
-			busy = busy || !(strings.HasPrefix(j, jobTTL+"/") || strings.HasPrefix(j, jobStream+"/") || strings.HasPrefix(j, jobPITRBase+"/"))
+			busy = busy || !(strings.HasPrefix(j, jobTTL+"/") || strings.HasPrefix(j, jobStream+"/") || strings.HasPrefix(j, jobPITRBase+"/") ||
+				strings.HasPrefix(j, jobBackupExpire+"/"))
 		}
 		if !busy {
 			return

@@ -114,7 +114,7 @@ func (db *DB) writeItem(txn kv.Txn, t *Table, key []byte, old *oldImage, new att
 			keys = it
 		}
 		if keys != nil {
-			if err := db.appendChange(txn, t, cl, key, t.keyOf(keys), old.bytes(), newBytes, from); err != nil {
+			if err := db.appendChange(txn, t, cl, key, keys, old.bytes(), newBytes, from); err != nil {
 				return err
 			}
 		}
