@@ -47,12 +47,14 @@ const defaultChangeLogShards = 1
 // refreshChangeLog derives rec.ChangeLog from the settings that need the
 // change log: point-in-time recovery needs every record's new image (its
 // restores replay them); an enabled stream needs the images its view type
-// shows (stream_catalog.go). A table whose change log is already on keeps
+// shows (stream_catalog.go); a Kinesis streaming destination being enabled
+// or delivered to needs both (kinesis_destination.go). A table whose change log is already on keeps
 // its shard count, so that one item's records stay in one log; a new
 // stream brings its own count.
 func refreshChangeLog(rec *tableRecord) {
 	stream := rec.Stream != nil && rec.Stream.enabled()
-	if !rec.pitrEnabled() && !stream {
+	kinesis := rec.kinesisLive() // kinesis_destination.go: both images
+	if !rec.pitrEnabled() && !stream && !kinesis {
 		rec.ChangeLog = nil
 		return
 	}
@@ -68,7 +70,8 @@ func refreshChangeLog(rec *tableRecord) {
 		cl.Old = vt == api.StreamViewTypeOldImage || vt == api.StreamViewTypeNewAndOldImages
 		cl.New = vt == api.StreamViewTypeNewImage || vt == api.StreamViewTypeNewAndOldImages
 	}
-	cl.New = cl.New || rec.pitrEnabled()
+	cl.New = cl.New || rec.pitrEnabled() || kinesis
+	cl.Old = cl.Old || kinesis
 	rec.ChangeLog = cl
 }
 
