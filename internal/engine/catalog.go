@@ -127,6 +127,10 @@ type tableRecord struct {
 	// Insights are the Contributor Insights settings of the table (key "")
 	// and its GSIs (their names) ever enabled (contributor_insights.go).
 	Insights map[string]*insightsSetting `json:"insights,omitempty"`
+
+	// Kinesis are the table's Kinesis streaming destinations, newest
+	// first (kinesis_destination.go).
+	Kinesis []kinesisDestination `json:"kinesis,omitempty"`
 }
 
 // catalogEntry is one cached table. Entries are immutable: an update

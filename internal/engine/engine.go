@@ -125,6 +125,11 @@ type Options struct {
 	// enabled stream's records to, as Lambda's DynamoDB events
 	// (stream_push.go).
 	StreamWebhook string
+
+	// Kinesis, when set, is where Kinesis streaming destinations deliver
+	// (kinesis_deliver.go); without it every destination goes
+	// ENABLE_FAILED, as DynamoDB's does for a stream it cannot use.
+	Kinesis KinesisSink
 }
 
 // DB is a Dynago database: the engine over one kv.Store. It is safe for

@@ -83,6 +83,9 @@ func (db *DB) startJobs(ctx context.Context) error {
 	if err := db.addStreamPush(ctx, bodies); err != nil {
 		return err
 	}
+	if err := db.submitKinesisJob(ctx, bodies); err != nil {
+		return err
+	}
 	if err := db.submitPITRJob(ctx); err != nil {
 		return err
 	}

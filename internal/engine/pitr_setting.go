@@ -48,13 +48,16 @@ const defaultChangeLogShards = 1
 // change log: point-in-time recovery needs every record's new image (its
 // restores replay them); an enabled stream needs the images its view type
 // shows (stream_catalog.go); a backup being copied needs every record's
-// old image (backup_resume.go). A table whose change log is already on keeps
+// old image (backup_resume.go); a Kinesis streaming destination being
+// enabled or delivered to needs both (kinesis_destination.go). A table
+// whose change log is already on keeps
 // its shard count, so that one item's records stay in one log; a new
 // stream brings its own count.
 func refreshChangeLog(rec *tableRecord) {
 	stream := rec.Stream != nil && rec.Stream.enabled()
 	backingUp := len(rec.Backups) > 0
-	if !rec.pitrEnabled() && !stream && !backingUp {
+	kinesis := rec.kinesisLive()
+	if !rec.pitrEnabled() && !stream && !backingUp && !kinesis {
 		rec.ChangeLog = nil
 		return
 	}
@@ -70,8 +73,8 @@ func refreshChangeLog(rec *tableRecord) {
 		cl.Old = vt == api.StreamViewTypeOldImage || vt == api.StreamViewTypeNewAndOldImages
 		cl.New = vt == api.StreamViewTypeNewImage || vt == api.StreamViewTypeNewAndOldImages
 	}
-	cl.New = cl.New || rec.pitrEnabled()
-	cl.Old = cl.Old || backingUp
+	cl.New = cl.New || rec.pitrEnabled() || kinesis
+	cl.Old = cl.Old || backingUp || kinesis
 	rec.ChangeLog = cl
 }
 

@@ -62,8 +62,8 @@ func openTablesDB(tb testing.TB, st kv.Store, c *tblClock) *DB {
 	return db
 }
 
-// waitJobs waits until every background job but the periodic TTL and stream passes have
-// finished.
+// waitJobs waits until every background job but the periodic ones (TTL,
+// stream, PITR base, backup expiry, kinesis) has finished.
 func (db *DB) waitJobs(tb testing.TB) {
 	tb.Helper()
 	deadline := time.Now().Add(30 * time.Second)
@@ -75,7 +75,7 @@ func (db *DB) waitJobs(tb testing.TB) {
 		busy := false
 		for _, j := range pending {
 			busy = busy || !(strings.HasPrefix(j, jobTTL+"/") || strings.HasPrefix(j, jobStream+"/") || strings.HasPrefix(j, jobPITRBase+"/") ||
-				strings.HasPrefix(j, jobBackupExpire+"/"))
+				strings.HasPrefix(j, jobBackupExpire+"/") || strings.HasPrefix(j, jobKinesis+"/"))
 		}
 		if !busy {
 			return

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/dynago/dynago/internal/engine"
+	"github.com/dynago/dynago/internal/kinesisout"
 	"github.com/dynago/dynago/internal/s3store"
 )
 
@@ -29,4 +31,21 @@ func openObjects(ctx context.Context, cfg Config) (s3store.Store, error) {
 		return s3store.NewMemory(), nil
 	}
 	return s3store.NewDir(filepath.Join(cfg.DataDir, "s3"))
+}
+
+// openKinesis returns where Kinesis streaming destinations deliver: nil
+// without --kinesis-endpoint.
+func openKinesis(ctx context.Context, cfg Config) (engine.KinesisSink, error) {
+	if cfg.Kinesis != nil || cfg.KinesisEndpoint == "" {
+		return cfg.Kinesis, nil
+	}
+	endpoint := cfg.KinesisEndpoint
+	if endpoint == "aws" {
+		endpoint = "" // AWS's own, for the stream ARN's region
+	}
+	s, err := kinesisout.New(ctx, endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("--kinesis-endpoint: %w", err)
+	}
+	return s, nil
 }

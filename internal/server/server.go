@@ -177,6 +177,15 @@ type Config struct {
 	// Objects, when set, is the object store itself (tests), overriding
 	// S3Endpoint.
 	Objects s3store.Store
+
+	// KinesisEndpoint is the Kinesis Data Streams endpoint Kinesis
+	// streaming destinations deliver to (`--kinesis-endpoint`: kinesalite,
+	// LocalStack; "aws" for AWS's own), through aws-sdk-go-v2's client
+	// with credentials from the standard AWS chain. Empty: no Kinesis, and
+	// every destination goes ENABLE_FAILED. Kinesis, when set, is the sink
+	// itself (tests), overriding it.
+	KinesisEndpoint string
+	Kinesis         engine.KinesisSink
 	// AuthFile, when set, is the auth file (`--auth`, auth.Load): every
 	// request's SigV4 signature is verified against its access keys and
 	// authorized with its users' policies (docs/security.md). Empty
@@ -325,6 +334,11 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 		b.Close()
 		return nil, err
 	}
+	kinesisSink, err := openKinesis(ctx, cfg)
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
 	m := metrics.New()
 	ttl := cfg.TTLInterval
 	if ttl == 0 {
@@ -347,6 +361,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 			StreamRetention: cfg.StreamRetention,
 			StreamRollover:  cfg.StreamRollover,
 			StreamWebhook:   cfg.StreamWebhook,
+			Kinesis:         kinesisSink,
 
 			SharedCapacity: cfg.Nodes > 1 || b.shared,
 			StoreError:     storeErrors(b.store),
