@@ -292,9 +292,10 @@ func (db *DB) checkpointKinesis(ctx context.Context, j *jobs.Job, done map[strin
 }
 
 // trimKinesisOnly trims log, of a table whose change log only Kinesis
-// reads, up to the stream retention: other users trim their own.
+// reads, up to the stream retention: other users (streams, PITR, a backup
+// being copied) trim their own.
 func (db *DB) trimKinesisOnly(ctx context.Context, rec *tableRecord, log []byte) error {
-	if rec.pitrEnabled() || rec.Stream != nil || len(rec.OldStreams) > 0 {
+	if rec.pitrEnabled() || rec.Stream != nil || len(rec.OldStreams) > 0 || len(rec.Backups) > 0 {
 		return nil
 	}
 	return db.trimChangeLog(ctx, log, db.opts.Now().Add(-db.streamRetention()).UnixMicro())
