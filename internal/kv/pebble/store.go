@@ -135,6 +135,9 @@ func Open(dir string, opts Options) (*Store, error) {
 		po.FS = vfs.NewMem()
 		dir = ""
 	}
+	if err := startAtNewestFormat(po.FS, dir); err != nil {
+		return nil, fmt.Errorf("kv/pebble: open %q: %w", dir, err)
+	}
 	db, err := openPebble(dir, po, f)
 	if err != nil {
 		return nil, fmt.Errorf("kv/pebble: open %q: %w", dir, err)
