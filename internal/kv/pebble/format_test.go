@@ -1,6 +1,7 @@
 package pebble
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	pdb "github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/dynago/dynago/internal/kv"
 )
 
 // formatMarkers lists the format-version marker files in dir.
@@ -115,4 +118,43 @@ func (c *allSyncCounter) wrap(f vfs.File, err error) (vfs.File, error) {
 		return f, err
 	}
 	return &countedFile{File: f, n: &c.syncs}, nil
+}
+
+// TestInMemoryStoresShareCacheApart: in-memory stores share one block
+// cache (sharedMemCache), and each still reads its own blocks, also
+// after another one closed.
+func TestInMemoryStoresShareCacheApart(t *testing.T) {
+	a := mustOpen(t, "", Options{InMemory: true})
+	b := mustOpen(t, "", Options{InMemory: true})
+	defer b.Close()
+	for _, s := range []struct {
+		s *Store
+		v string
+	}{{a, "from a"}, {b, "from b"}} {
+		if err := s.s.Update(context.Background(), nil, func(tx kv.Txn) error { return tx.Set([]byte("k"), []byte(s.v)) }); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.s.db.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		for _, s := range []struct {
+			s *Store
+			v string
+		}{{a, "from a"}, {b, "from b"}} {
+			if v, err := s.s.Get(context.Background(), []byte("k")); err != nil || string(v) != s.v {
+				t.Fatalf("k = %q, %v; want %q", v, err, s.v)
+			}
+		}
+	}
+	if a.db.Metrics().BlockCache.Hits == 0 {
+		t.Error("no block cache hits: the flushed blocks were not cached")
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := b.Get(context.Background(), []byte("k")); err != nil || string(v) != "from b" {
+		t.Fatalf("after the other store closed: k = %q, %v; want %q", v, err, "from b")
+	}
 }
