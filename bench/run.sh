@@ -33,9 +33,9 @@ if [ "${SCALE:-0}" = 1 ]; then
 	extra+=(-scale)
 fi
 pin=()
-plot=bench
+plot=bench/
 if [ "${PIN:-0}" = 1 ]; then
-	plot=bench/pinned
+	plot=bench/pinned-
 	# Two busy processes time-sliced over the same two cores is what makes
 	# the p99 tail; pinned apart, each gets its own core (README, Performance).
 	pin=(taskset -c 1)
@@ -50,7 +50,7 @@ fi
 
 # The README's plots: throughput and p99 per workload, every server.
 "$bin/dynago-bench" plot -in bench/out/compare.csv \
-	-throughput "$plot-throughput.png" -p99 "$plot-p99.png" \
+	-throughput "${plot}throughput.png" -p99 "${plot}p99.png" \
 	-title "$(date -u +%F), commit $(git rev-parse --short HEAD), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end${PIN:+, servers pinned to CPU 0}"
 
 echo
