@@ -13,7 +13,8 @@
 #
 # The figures also go to bench/out/compare.csv, and dynago-bench plot draws
 # them as bench/throughput.png and bench/p99.png (bench/pinned-*.png with
-# PIN=1), the README's plots.
+# PIN=1), the README's plots; bench/compare.csv is the CSV of the run the
+# README shows (copy bench/out/compare.csv there with the plots).
 #
 # Any argument is passed to `dynago-bench compare` (see -h). Server logs go
 # to bench/out/. Every run stops by itself; only 127.0.0.1 is targeted.

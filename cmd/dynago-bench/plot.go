@@ -121,11 +121,13 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 		path, title, unit string
 		v                 map[[2]string]float64
 		label             func(float64) string
+		log               bool
 	}{
-		{*outRate, "Throughput per workload (16 clients)", "requests/s", d.reqPerSec, func(v float64) string { return fmt.Sprintf("%.0f", v) }},
-		{*outP99, "p99 latency per workload (16 clients)", "ms", d.p99, func(v float64) string { return fmt.Sprintf("%.1f", v) }},
+		{*outRate, "Throughput per workload (16 clients)", "requests/s", d.reqPerSec, func(v float64) string { return fmt.Sprintf("%.0f", v) }, false},
+		// Latencies span 1 ms to 1 s between workloads: a log axis.
+		{*outP99, "p99 latency per workload (16 clients), log scale", "ms", d.p99, func(v float64) string { return fmt.Sprintf("%.1f", v) }, true},
 	} {
-		img := barChart(c.title, *title, c.unit, d.workloads, d.servers, c.v, c.label)
+		img := barChart(c.title, *title, c.unit, d.workloads, d.servers, c.v, c.label, c.log)
 		if err := writePNG(c.path, img); err != nil {
 			return err
 		}
@@ -153,9 +155,10 @@ var seriesColors = []color.RGBA{
 }
 
 // barChart draws one group of bars per group (workload), one bar per
-// series (server) that has a value there, on a linear axis from zero,
-// with each bar's value above it and a legend of the series.
-func barChart(title, subtitle, unit string, groups, series []string, v map[[2]string]float64, label func(float64) string) *image.RGBA {
+// series (server) that has a value there, on a linear axis from zero (or
+// a logarithmic one with a tick at each power of ten), with each bar's
+// value above it and a legend of the series.
+func barChart(title, subtitle, unit string, groups, series []string, v map[[2]string]float64, label func(float64) string, logAxis bool) *image.RGBA {
 	const (
 		barW, barGap, groupGap = 22, 2, 26
 		left, right, top       = 70, 20, 60
@@ -169,7 +172,7 @@ func barChart(title, subtitle, unit string, groups, series []string, v map[[2]st
 	var bars []bar
 	var groupX []int
 	x := left + groupGap/2
-	maxV := 0.0
+	maxV, minV := 0.0, math.Inf(1)
 	for _, g := range groups {
 		start := x
 		for si, s := range series {
@@ -179,6 +182,9 @@ func barChart(title, subtitle, unit string, groups, series []string, v map[[2]st
 			}
 			bars = append(bars, bar{x, si, val})
 			maxV = math.Max(maxV, val)
+			if val > 0 {
+				minV = math.Min(minV, val)
+			}
 			x += barW + barGap
 		}
 		groupX = append(groupX, (start+x-barGap)/2)
@@ -194,21 +200,40 @@ func barChart(title, subtitle, unit string, groups, series []string, v map[[2]st
 
 	text(img, left, 20, title, black)
 	text(img, left, 38, subtitle, color.RGBA{0x66, 0x66, 0x66, 0xff})
-	step := niceStep(maxV / 5)
-	axisMax := math.Ceil(maxV/step) * step
-	if axisMax == 0 {
-		axisMax = 1
-	}
 	y0 := top + plotH
-	yOf := func(val float64) int { return y0 - int(val/axisMax*plotH+0.5) }
-	for t := 0.0; t <= axisMax+step/2; t += step {
-		y := yOf(t)
-		fill(img, image.Rect(left, y, width-right, y+1), grey)
-		s := label(t)
-		if step >= 1 {
-			s = fmt.Sprintf("%.0f", t)
+	var yOf func(float64) int
+	if logAxis && maxV > 0 {
+		lo := math.Floor(math.Log10(minV))
+		hi := math.Max(math.Ceil(math.Log10(maxV)), lo+1)
+		yOf = func(val float64) int {
+			if val <= 0 {
+				return y0
+			}
+			return y0 - int((math.Log10(val)-lo)/(hi-lo)*plotH+0.5)
 		}
-		text(img, left-8-7*len(s), y+4, s, black)
+		for e := lo; e <= hi; e++ {
+			t := math.Pow(10, e)
+			y := yOf(t)
+			fill(img, image.Rect(left, y, width-right, y+1), grey)
+			s := strconv.FormatFloat(t, 'f', -1, 64)
+			text(img, left-8-7*len(s), y+4, s, black)
+		}
+	} else {
+		step := niceStep(maxV / 5)
+		axisMax := math.Ceil(maxV/step) * step
+		if axisMax == 0 {
+			axisMax = 1
+		}
+		yOf = func(val float64) int { return y0 - int(val/axisMax*plotH+0.5) }
+		for t := 0.0; t <= axisMax+step/2; t += step {
+			y := yOf(t)
+			fill(img, image.Rect(left, y, width-right, y+1), grey)
+			s := label(t)
+			if step >= 1 {
+				s = fmt.Sprintf("%.0f", t)
+			}
+			text(img, left-8-7*len(s), y+4, s, black)
+		}
 	}
 	text(img, 4, top-8, unit, black)
 	for _, b := range bars {
