@@ -158,3 +158,28 @@ func TestInMemoryStoresShareCacheApart(t *testing.T) {
 		t.Fatalf("after the other store closed: k = %q, %v; want %q", v, err, "from b")
 	}
 }
+
+// TestInterruptedCreationOpens: a creation cut short after the format
+// marker (or also after an unfinished manifest, with no manifest marker
+// yet) leaves a directory the next Open completes, as Pebble's own order
+// of creation did.
+func TestInterruptedCreationOpens(t *testing.T) {
+	marker := "marker." + formatVersionMarker + ".000001." + pdb.FormatNewest.String()
+	for _, files := range [][]string{{marker}, {marker, "LOCK"}, {marker, "LOCK", "MANIFEST-000001"}} {
+		dir := t.TempDir()
+		for _, f := range files {
+			if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := Open(dir, Options{})
+		if err != nil {
+			t.Errorf("%v: %v", files, err)
+			continue
+		}
+		if err := update(s, "k"); err != nil {
+			t.Errorf("%v: write: %v", files, err)
+		}
+		s.Close()
+	}
+}
