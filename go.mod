@@ -32,6 +32,7 @@ require (
 	github.com/valyala/fasthttp v1.74.0
 	go.uber.org/zap v1.26.0
 	go.yaml.in/yaml/v3 v3.0.5
+	golang.org/x/image v0.25.0
 	golang.org/x/term v0.48.0
 )
 

@@ -31,6 +31,7 @@ type compareFlags struct {
 	scaleItems   int
 	scaleSamples int
 	serverCPUs   string
+	csv          string
 }
 
 func (f *compareFlags) register(fs *flag.FlagSet) {
@@ -50,6 +51,7 @@ func (f *compareFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.scale, "scale", false, "also run the 10^4 vs 10^6 item Query comparison against dynago-mem (slow: loads 10^6 items)")
 	fs.IntVar(&f.scaleItems, "scale-items", 1_000_000, "items of the large table in the scale comparison")
 	fs.IntVar(&f.scaleSamples, "scale-small", 10_000, "items of the small table in the scale comparison")
+	fs.StringVar(&f.csv, "csv", "", "also write every run's figures (median of rounds) to this CSV file, for dynago-bench plot")
 	fs.StringVar(&f.serverCPUs, "server-cpus", "", "run every server under `taskset -c CPUS` (e.g. 0), to keep it off the cores this tool runs on (start the tool itself under taskset -c 1); empty: no pinning")
 }
 
@@ -199,6 +201,11 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintln(stdout, "\n## Every run (median of rounds by req/s)")
 	PrintResults(stdout, ordered)
+	if f.csv != "" {
+		if err := writeResultsFile(f.csv, ordered); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintln(stdout, "\n## Side by side: req/s (ratio to dynalite), p99 ms, server CPU per request")
 	printSideBySide(stdout, sum, specs)
 	fmt.Fprintln(stdout, "\n## Start-up and memory")

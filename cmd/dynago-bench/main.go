@@ -56,11 +56,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdScale(ctx, args, stdout, stderr)
 	case "suite":
 		return cmdSuite(ctx, args, stdout, stderr)
+	case "plot":
+		return cmdPlot(args, stdout, stderr)
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: dynago-bench [run|baseline-server|compare|startup|scale|suite] [flags]; -h after a subcommand lists its flags")
+		fmt.Fprintln(stdout, "usage: dynago-bench [run|baseline-server|compare|startup|scale|suite|plot] [flags]; -h after a subcommand lists its flags")
 		return nil
 	}
-	return fmt.Errorf("unknown subcommand %q (want run, baseline-server, compare, startup, scale or suite)", cmd)
+	return fmt.Errorf("unknown subcommand %q (want run, baseline-server, compare, startup, scale, suite or plot)", cmd)
 }
 
 // cmdRun loads one endpoint with the chosen workloads and prints a row per

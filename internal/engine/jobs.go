@@ -77,30 +77,13 @@ func (db *DB) startJobs(ctx context.Context) error {
 	bodies[jobStream] = db.runStreamJob
 	db.addTaskJobs(bodies)
 	db.addBackupJobs(bodies)
-	if err := db.submitStreamJob(ctx); err != nil {
-		return err
-	}
-	if err := db.addStreamPush(ctx, bodies); err != nil {
-		return err
-	}
-	if err := db.submitKinesisJob(ctx, bodies); err != nil {
-		return err
-	}
-	if err := db.submitPITRJob(ctx); err != nil {
+	pushKey := db.addStreamPush(bodies)
+	bodies[jobKinesis] = db.runKinesis
+	if err := db.submitPeriodicJobs(ctx, pushKey, bodies[jobTTL] != nil); err != nil {
 		return err
 	}
 	if err := db.migrateLegacyJobs(ctx); err != nil {
 		return err
-	}
-	if _, ok := bodies[jobTTL]; ok {
-		if err := db.store.Update(ctx, [][]byte{jobs.JobKey(jobTTL, ttlJobID)}, func(txn kv.Txn) error {
-			if err := jobs.Submit(ctx, txn, jobTTL, ttlJobID, nil); err != nil {
-				return err
-			}
-			return jobs.DueBy(ctx, txn, jobTTL, ttlJobID, time.Now().Add(db.ttlInterval()))
-		}); err != nil {
-			return err
-		}
 	}
 	db.jobs = jobs.NewRunner(db.store, bodies, jobs.Options{
 		Lease:        db.opts.JobLease,
@@ -109,6 +92,46 @@ func (db *DB) startJobs(ctx context.Context) error {
 	})
 	db.jobs.Start()
 	return nil
+}
+
+// submitPeriodicJobs records, in one commit, the jobs every node runs
+// for good: the stream job, the PITR base job, the kinesis job, the
+// stream-push job when
+// pushKey is set, and the TTL job when ttl is (made due within this
+// node's TTL interval). Each is idempotent; a fresh store's start-up
+// waited for one WAL sync per job before the first answer when each had
+// its own commit.
+func (db *DB) submitPeriodicJobs(ctx context.Context, pushKey []byte, ttl bool) error {
+	keys := [][]byte{jobs.JobKey(jobStream, streamJobID), jobs.JobKey(jobPITRBase, pitrJobID), jobs.JobKey(jobKinesis, kinesisJobID)}
+	if pushKey != nil {
+		keys = append(keys, pushKey)
+	}
+	if ttl {
+		keys = append(keys, jobs.JobKey(jobTTL, ttlJobID))
+	}
+	return db.store.Update(ctx, keys, func(txn kv.Txn) error {
+		if err := submitStreamJob(ctx, txn); err != nil {
+			return err
+		}
+		if err := submitPITRJob(ctx, txn); err != nil {
+			return err
+		}
+		if err := jobs.Submit(ctx, txn, jobKinesis, kinesisJobID, nil); err != nil {
+			return err
+		}
+		if pushKey != nil {
+			if err := submitStreamPush(ctx, txn); err != nil {
+				return err
+			}
+		}
+		if !ttl {
+			return nil
+		}
+		if err := jobs.Submit(ctx, txn, jobTTL, ttlJobID, nil); err != nil {
+			return err
+		}
+		return jobs.DueBy(ctx, txn, jobTTL, ttlJobID, time.Now().Add(db.ttlInterval()))
+	})
 }
 
 // wakeJobs makes the runner look for new jobs now.

@@ -57,14 +57,6 @@ const (
 // entry whose stream it cannot use.
 const kinesisNoStream = "User does not have a permission to use kinesis stream"
 
-// submitKinesisJob records the kinesis job (idempotent), at start-up.
-func (db *DB) submitKinesisJob(ctx context.Context, bodies map[string]jobs.Body) error {
-	bodies[jobKinesis] = db.runKinesis
-	return db.store.Update(ctx, [][]byte{jobs.JobKey(jobKinesis, kinesisJobID)}, func(txn kv.Txn) error {
-		return jobs.Submit(ctx, txn, jobKinesis, kinesisJobID, nil)
-	})
-}
-
 // wakeKinesis makes the kinesis job run now (an Enable is waiting).
 func (db *DB) wakeKinesis() {
 	if db.jobs == nil {

@@ -69,11 +69,10 @@ func (db *DB) pitrTick() time.Duration {
 	return max(min(db.pitrBaseInterval()/4, time.Second), 10*time.Millisecond)
 }
 
-// submitPITRJob records the base job (idempotent), at start-up.
-func (db *DB) submitPITRJob(ctx context.Context) error {
-	return db.store.Update(ctx, [][]byte{jobs.JobKey(jobPITRBase, pitrJobID)}, func(txn kv.Txn) error {
-		return jobs.Submit(ctx, txn, jobPITRBase, pitrJobID, nil)
-	})
+// submitPITRJob records the base job in txn (idempotent), at start-up
+// (startJobs).
+func submitPITRJob(ctx context.Context, txn kv.Txn) error {
+	return jobs.Submit(ctx, txn, jobPITRBase, pitrJobID, nil)
 }
 
 // getPITRBase reads a table's base; nil when it has none.

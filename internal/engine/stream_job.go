@@ -44,11 +44,10 @@ func (db *DB) streamJobInterval() time.Duration {
 	return max(d, 10*time.Millisecond)
 }
 
-// submitStreamJob records the stream job (idempotent), at start-up.
-func (db *DB) submitStreamJob(ctx context.Context) error {
-	return db.store.Update(ctx, [][]byte{jobs.JobKey(jobStream, streamJobID)}, func(txn kv.Txn) error {
-		return jobs.Submit(ctx, txn, jobStream, streamJobID, nil)
-	})
+// submitStreamJob records the stream job in txn (idempotent), at
+// start-up (startJobs).
+func submitStreamJob(ctx context.Context, txn kv.Txn) error {
+	return jobs.Submit(ctx, txn, jobStream, streamJobID, nil)
 }
 
 // runStreamJob is one pass of the stream job.

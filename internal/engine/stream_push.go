@@ -53,16 +53,20 @@ type pushRecord struct {
 	EventSourceARN string `json:"eventSourceARN"`
 }
 
-// addStreamPush registers and records the stream-push job when a webhook
-// is configured (at start-up).
-func (db *DB) addStreamPush(ctx context.Context, bodies map[string]jobs.Body) error {
+// addStreamPush registers the stream-push job when a webhook is
+// configured (at start-up), and returns its key; startJobs records it
+// (submitStreamPush). Nil without a webhook.
+func (db *DB) addStreamPush(bodies map[string]jobs.Body) []byte {
 	if db.opts.StreamWebhook == "" {
 		return nil
 	}
 	bodies[jobStreamPush] = db.runStreamPush
-	return db.store.Update(ctx, [][]byte{jobs.JobKey(jobStreamPush, streamPushJobID)}, func(txn kv.Txn) error {
-		return jobs.Submit(ctx, txn, jobStreamPush, streamPushJobID, nil)
-	})
+	return jobs.JobKey(jobStreamPush, streamPushJobID)
+}
+
+// submitStreamPush records the stream-push job in txn (idempotent).
+func submitStreamPush(ctx context.Context, txn kv.Txn) error {
+	return jobs.Submit(ctx, txn, jobStreamPush, streamPushJobID, nil)
 }
 
 // runStreamPush delivers records until its context ends. Its progress is

@@ -127,6 +127,14 @@ func (c *pairCache[T]) get(a, b string) T {
 	return v
 }
 
+// runtimeCollectors are the Go runtime's and the process's collectors,
+// one pair for the process: both report process-wide figures, a collector
+// may be registered in several registries, and building the Go one cost
+// every New ~90 µs of CPU (dynagotest starts a server per test).
+var runtimeCollectors = sync.OnceValues(func() (prometheus.Collector, prometheus.Collector) {
+	return collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})
+})
+
 // New builds the metrics and registers them, with the Go runtime and
 // process collectors, in a registry of their own. SetSource must be called
 // before the first scrape or request.
@@ -163,7 +171,8 @@ func New() *Metrics {
 	}, []string{"table"})
 	m.reg.MustRegister(m.streamAge)
 	m.tasks.register(m.reg)
-	m.reg.MustRegister(provisionedCollector{m}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	goc, proc := runtimeCollectors()
+	m.reg.MustRegister(provisionedCollector{m}, goc, proc)
 	m.served.child = func(op, table string) servedSeries {
 		return servedSeries{requests: m.requests.WithLabelValues(op, table), latency: m.latency.WithLabelValues(op, table)}
 	}

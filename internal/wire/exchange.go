@@ -57,10 +57,10 @@ type exchange interface {
 	secure() bool
 	// rawBody returns the request body as sent (before gzip decoding), or
 	// errTooLarge when it exceeds limit bytes; it takes the body's bytes
-	// from the budget of bodies in flight with reserve, before reading
-	// them when their length is known, and answers errBusy when reserve
-	// refuses.
-	rawBody(limit int64, reserve func(int64) bool) ([]byte, error)
+	// from the budget of bodies in flight with hold.reserve, before
+	// reading them when their length is known, and answers errBusy when
+	// the budget refuses.
+	rawBody(limit int64, hold *bodyHold) ([]byte, error)
 	// setHeader sets a response header.
 	setHeader(name, value string)
 	// setCRC32 sets the x-amz-crc32 response header to sum, in decimal.
@@ -100,12 +100,12 @@ func (e netExchange) setCRC32(sum uint32) {
 }
 func (e netExchange) closeConnection() { e.w.Header().Set("Connection", "close") }
 
-func (e netExchange) rawBody(limit int64, reserve func(int64) bool) ([]byte, error) {
+func (e netExchange) rawBody(limit int64, hold *bodyHold) ([]byte, error) {
 	n := e.r.ContentLength
 	if n == 0 {
 		n = -1 // with a Body, 0 may mean unknown (http.Request.ContentLength)
 	}
-	return readReserved(http.MaxBytesReader(nil, e.r.Body, limit), n, limit, reserve)
+	return readReserved(http.MaxBytesReader(nil, e.r.Body, limit), n, limit, hold)
 }
 
 func (e netExchange) respond(status int, body []byte) {
@@ -121,8 +121,21 @@ type fastExchange struct {
 	ctx *fasthttp.RequestCtx
 }
 
-func (e fastExchange) method() string { return string(e.ctx.Method()) }
-func (e fastExchange) path() string   { return string(e.ctx.Path()) }
+// method returns the common methods as constants: converting fasthttp's
+// bytes cost every request an allocation.
+func (e fastExchange) method() string {
+	switch m := e.ctx.Method(); string(m) {
+	case http.MethodPost:
+		return http.MethodPost
+	case http.MethodGet:
+		return http.MethodGet
+	case http.MethodOptions:
+		return http.MethodOptions
+	default:
+		return string(m)
+	}
+}
+func (e fastExchange) path() string { return string(e.ctx.Path()) }
 func (e fastExchange) header(name string) string {
 	return string(e.ctx.Request.Header.Peek(name))
 }
@@ -198,7 +211,7 @@ func (e fastExchange) closeConnection() { e.ctx.SetConnectionClose() }
 // it reads the head and up to fastPrefetch bytes of the body before the
 // handler runs, so that the budget of bodies in flight is taken before a
 // large body is read, not after it sits in memory.
-func (e fastExchange) rawBody(limit int64, reserve func(int64) bool) ([]byte, error) {
+func (e fastExchange) rawBody(limit int64, hold *bodyHold) ([]byte, error) {
 	if len(e.ctx.Request.Header.Peek(headerOversized)) > 0 {
 		return nil, errTooLarge // HeaderReceived
 	}
@@ -213,12 +226,12 @@ func (e fastExchange) rawBody(limit int64, reserve func(int64) bool) ([]byte, er
 		if int64(len(body)) > limit {
 			return nil, errTooLarge
 		}
-		if !reserve(int64(len(body))) {
+		if !hold.reserve(int64(len(body))) {
 			return nil, errBusy
 		}
 		return body, nil
 	}
-	body, err := readReserved(stream, n, limit, reserve)
+	body, err := readReserved(stream, n, limit, hold)
 	if errors.Is(err, errBusy) {
 		// Refused by the budget: read the rest into nothing (it costs
 		// no memory), so that the client, still sending, reads the
@@ -261,16 +274,16 @@ const headerOversized = "X-Dynago-Oversized-Body"
 const fastPrefetch = 8 << 10
 
 // readReserved reads a body of n bytes (n < 0: unknown, up to EOF) from r,
-// taking its bytes from the budget with reserve before it holds them: n at
+// taking its bytes from the budget with hold.reserve before it holds them: n at
 // once when known, else as they arrive. A body over limit is errTooLarge,
 // one the budget cannot hold errBusy (both before reading any of it when n
 // is known).
-func readReserved(r io.Reader, n, limit int64, reserve func(int64) bool) ([]byte, error) {
+func readReserved(r io.Reader, n, limit int64, hold *bodyHold) ([]byte, error) {
 	if n > limit {
 		return nil, errTooLarge
 	}
 	if n >= 0 {
-		if !reserve(n) {
+		if !hold.reserve(n) {
 			return nil, errBusy
 		}
 		buf := make([]byte, n)
@@ -285,7 +298,7 @@ func readReserved(r io.Reader, n, limit int64, reserve func(int64) bool) ([]byte
 			if int64(buf.Len()+k) > limit {
 				return nil, errTooLarge
 			}
-			if !reserve(int64(k)) {
+			if !hold.reserve(int64(k)) {
 				return nil, errBusy
 			}
 			buf.Write(chunk[:k])

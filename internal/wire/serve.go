@@ -75,8 +75,9 @@ func (h *Handler) answer(ctx context.Context, ex exchange, rec *requestRecord) {
 // answerRecorded answers the request and returns the status, the
 // operation name (if any) and the request id; rec receives the rest.
 func (h *Handler) answerRecorded(ctx context.Context, ex exchange, rec *requestRecord) (status int, op string, reqID string) {
-	sent, body, release, err := h.readBody(ex)
-	defer release()
+	hold := &bodyHold{h: h}
+	defer hold.release()
+	sent, body, err := h.readBody(ex, hold)
 	busy, badBody := false, false
 	if err != nil {
 		switch {
@@ -212,47 +213,60 @@ func (h *Handler) answerRecorded(ctx context.Context, ex exchange, rec *requestR
 	return h.write(ex, contentType, http.StatusOK, *buf), name, reqID
 }
 
+// bodyHold is what one request's body holds of the budget of bodies in
+// flight (Options.MaxInflightBytes): reserve takes from it, release, once
+// the request is answered, gives it all back. (A struct rather than two
+// closures over a counter: those cost every request two allocations.)
+type bodyHold struct {
+	h    *Handler
+	held int64
+}
+
+// reserve takes n bytes from the budget for this body; false when the
+// budget cannot hold them.
+func (b *bodyHold) reserve(n int64) bool {
+	if !b.h.reserve(n) {
+		return false
+	}
+	b.held += n
+	return true
+}
+
+func (b *bodyHold) release() { b.h.inflight.Add(-b.held) }
+
 // readBody reads the request body, decoding it (gzip, deflate) when the
 // client says so, and refuses one over the size limit, before or after
 // decoding. It returns the body as sent (raw, what a signature covers) and
-// as decoded, and the function that gives their memory back to the budget
-// of bodies in flight (Options.MaxInflightBytes), which the caller calls
-// once the request is answered. A body the budget cannot hold is errBusy.
-func (h *Handler) readBody(ex exchange) (raw, body []byte, release func(), err error) {
+// as decoded; their memory is taken from the budget of bodies in flight
+// through hold, which the caller releases once the request is answered. A
+// body the budget cannot hold is errBusy.
+func (h *Handler) readBody(ex exchange, hold *bodyHold) (raw, body []byte, err error) {
 	limit := h.opts.MaxBodyBytes
-	var held int64
-	release = func() { h.inflight.Add(-held) }
-	raw, err = ex.rawBody(limit, func(n int64) bool {
-		if !h.reserve(n) {
-			return false
-		}
-		held += n
-		return true
-	})
+	raw, err = ex.rawBody(limit, hold)
 	if err != nil {
-		return raw, raw, release, err
+		return raw, raw, err
 	}
 	switch {
 	case !ex.hasHeader("Content-Encoding") || ex.headerIsToken("Content-Encoding", "identity"):
-		return raw, raw, release, nil
+		return raw, raw, nil
 	case ex.headerIsToken("Content-Encoding", "gzip"):
-		w := &budgetWriter{h: h, held: &held}
+		w := &budgetWriter{hold: hold}
 		err = gunzip(w, raw, limit)
-		return raw, w.buf.Bytes(), release, err
+		return raw, w.buf.Bytes(), err
 	case ex.headerIsToken("Content-Encoding", "deflate"):
 		zr, err := deflateReader(raw)
 		if err != nil {
-			return raw, nil, release, err
+			return raw, nil, err
 		}
 		defer zr.Close()
-		w := &budgetWriter{h: h, held: &held}
+		w := &budgetWriter{hold: hold}
 		_, err = io.Copy(w, io.LimitReader(zr, limit+1))
 		if int64(w.buf.Len()) > limit {
-			return raw, nil, release, errTooLarge
+			return raw, nil, errTooLarge
 		}
-		return raw, w.buf.Bytes(), release, err
+		return raw, w.buf.Bytes(), err
 	}
-	return raw, nil, release, errBadEncoding
+	return raw, nil, errBadEncoding
 }
 
 // gunzip decodes a gzip body of one or more members into w, refusing one
@@ -309,18 +323,16 @@ func (h *Handler) reserve(n int64) bool {
 // budget of bodies in flight, so a small gzip body that inflates to 16 MB
 // is bounded while it streams, not after.
 type budgetWriter struct {
-	h    *Handler
+	hold *bodyHold
 	buf  bytes.Buffer
-	held *int64
 }
 
 // Write counts the bytes inflated (the buffer holding them is at most
 // about twice that), refusing the write that would overdraw the budget.
 func (w *budgetWriter) Write(p []byte) (int, error) {
-	if !w.h.reserve(int64(len(p))) {
+	if !w.hold.reserve(int64(len(p))) {
 		return 0, errBusy
 	}
-	*w.held += int64(len(p))
 	return w.buf.Write(p)
 }
 
