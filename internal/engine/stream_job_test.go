@@ -115,7 +115,7 @@ func TestStreamTrim(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := db.lookup("trim")
-	if err := db.maintainStreams(ctx, e); err != nil {
+	if _, err := db.maintainStreams(ctx, e); err != nil {
 		t.Fatal(err)
 	}
 	_, err = db.GetRecords(ctx, &api.GetRecordsInput{ShardIterator: it.ShardIterator})

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,12 +30,15 @@ type streamShard struct {
 	end    kv.Seq // the boundary after it; 0 while open
 	id     string
 	parent string
+	lo, hi uint64 // its hash range [lo, hi); hi 0: to the end (stream_split.go)
 }
 
-// shardID names shard k of log n, opened by a boundary made at at (unix
-// ms). Ids sort parents before children, as the Kinesis adapter expects.
-func shardID(at int64, log int) string {
-	return fmt.Sprintf("shardId-%020d-%08x", at, log)
+// shardID names the shard of log n and hash range r (its place among the
+// boundary's ranges) opened by a boundary made at at (unix ms). Ids sort
+// parents before children, as the Kinesis adapter expects; the shards of
+// an unsplit log keep the ids they had before splits existed.
+func shardID(at int64, log, r int) string {
+	return fmt.Sprintf("shardId-%020d-%08x", at, uint32(r)<<16|uint32(log))
 }
 
 // resolveBound returns the Seq of boundary b of the log named log.
@@ -91,14 +95,27 @@ func (db *DB) shards(ctx context.Context, rec *tableRecord, st *streamState) ([]
 			count-- // the last boundary closed the last shard
 		}
 		for k := 0; k < count; k++ {
-			sh := streamShard{log: n, k: k, start: seqs[k], id: shardID(l.Bounds[k].At, n)}
-			if k+1 < len(seqs) {
-				sh.end = seqs[k+1]
-			}
+			starts := l.starts(k)
+			var parents []uint64
 			if k > 0 {
-				sh.parent = shardID(l.Bounds[k-1].At, n)
+				parents = l.starts(k - 1)
 			}
-			out = append(out, sh)
+			p := 0
+			for r, lo := range starts {
+				sh := streamShard{log: n, k: k, start: seqs[k], id: shardID(l.Bounds[k].At, n, r), lo: lo, hi: rangeEnd(starts, r)}
+				if k+1 < len(seqs) {
+					sh.end = seqs[k+1]
+				}
+				if k > 0 {
+					// The parent is the range of the boundary before that
+					// holds this one: ranges only ever split.
+					for p+1 < len(parents) && parents[p+1] <= lo {
+						p++
+					}
+					sh.parent = shardID(l.Bounds[k-1].At, n, p)
+				}
+				out = append(out, sh)
+			}
 		}
 	}
 	sortShards(out)
@@ -106,11 +123,7 @@ func (db *DB) shards(ctx context.Context, rec *tableRecord, st *streamState) ([]
 }
 
 func sortShards(s []streamShard) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j].id < s[j-1].id; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
+	sort.Slice(s, func(i, j int) bool { return s[i].id < s[j].id })
 }
 
 // findShard returns the shard of st named id, or nil.

@@ -1,0 +1,211 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/attr"
+)
+
+func TestSplitStarts(t *testing.T) {
+	const half, quarter = 1 << 63, 1 << 62
+	for _, tt := range []struct {
+		cur  []uint64
+		want int
+		out  []uint64
+	}{
+		{[]uint64{0}, 1, nil},
+		{[]uint64{0}, 2, []uint64{0, half}},
+		{[]uint64{0}, 4, []uint64{0, half}}, // one generation: two children a shard
+		{[]uint64{0, half}, 3, []uint64{0, quarter, half}},
+		{[]uint64{0, half}, 4, []uint64{0, quarter, half, half + quarter}},
+		{[]uint64{0, quarter, half}, 4, []uint64{0, quarter, half, half + quarter}}, // the widest first
+		{[]uint64{0, half}, 2, nil},
+	} {
+		if got := splitStarts(tt.cur, tt.want); !slices.Equal(got, tt.out) {
+			t.Errorf("splitStarts(%x, %d) = %x, want %x", tt.cur, tt.want, got, tt.out)
+		}
+	}
+	for _, tt := range []struct {
+		rcu, wcu int64
+		want     int
+	}{{5, 5, 1}, {3000, 0, 1}, {3000, 1, 2}, {5, 1500, 2}, {0, 4000, 4}, {6000, 2000, 4}} {
+		rec := &tableRecord{Desc: api.TableDescription{ProvisionedThroughput: &api.ProvisionedThroughputDescription{
+			ReadCapacityUnits: api.Ptr(tt.rcu), WriteCapacityUnits: api.Ptr(tt.wcu)}}}
+		if got := throughputPartitions(rec); got != tt.want {
+			t.Errorf("throughputPartitions(%d RCU, %d WCU) = %d, want %d", tt.rcu, tt.wcu, got, tt.want)
+		}
+	}
+}
+
+func describeAll(t *testing.T, db *DB, arn string, filter *api.ShardFilter) []api.Shard {
+	t.Helper()
+	d, err := db.DescribeStream(context.Background(), &api.DescribeStreamInput{StreamArn: &arn, ShardFilter: filter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.StreamDescription.Shards
+}
+
+// splitWrites writes items k0..k<n-1> with value v.
+func splitWrites(t *testing.T, db *DB, table string, n int, v string) {
+	t.Helper()
+	for i := range n {
+		if _, err := db.PutItem(context.Background(), &api.PutItemInput{TableName: api.Ptr(table),
+			Item: attr.Item{"id": attr.String(fmt.Sprintf("k%d", i)), "v": attr.String(v)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// lineageRecords reads every shard of the stream parents first, as a
+// consumer following ParentShardId does, and returns each key's values in
+// the order read and the shard each record came from.
+func lineageRecords(t *testing.T, db *DB, arn string) (map[string][]string, map[string][]string) {
+	t.Helper()
+	ctx := context.Background()
+	vals, from := map[string][]string{}, map[string][]string{}
+	for _, sh := range describeAll(t, db, arn, nil) { // sorted by id: parents first
+		it, err := db.GetShardIterator(ctx, &api.GetShardIteratorInput{StreamArn: &arn, ShardId: sh.ShardId, ShardIteratorType: api.Ptr(api.ShardIteratorTypeTrimHorizon)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for iter := it.ShardIterator; iter != nil; {
+			r, err := db.GetRecords(ctx, &api.GetRecordsInput{ShardIterator: iter})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, rec := range r.Records {
+				k := rec.Dynamodb.Keys["id"].S
+				vals[k] = append(vals[k], rec.Dynamodb.NewImage["v"].S)
+				from[k] = append(from[k], *sh.ShardId)
+			}
+			if len(r.Records) == 0 && r.NextShardIterator != nil {
+				break
+			}
+			iter = r.NextShardIterator
+		}
+	}
+	return vals, from
+}
+
+// UpdateTable to a throughput that needs two partitions splits the open
+// shard: the parent closes, two children continue its hash range halves,
+// and every item's records continue in exactly one child, in order.
+func TestStreamSplitOnThroughput(t *testing.T) {
+	db, _ := openRecorded(t, Options{StreamRollover: -1})
+	in := hashTable("split", 5)
+	in.StreamSpecification = &api.StreamSpecification{StreamEnabled: api.Ptr(true), StreamViewType: api.Ptr(api.StreamViewTypeNewImage)}
+	arn := api.Str(mustCreate(t, db, in).LatestStreamArn)
+	const items = 64
+	splitWrites(t, db, "split", items, "1")
+	before := describeAll(t, db, arn, nil)
+	if len(before) != 1 {
+		t.Fatalf("before the split: %d shards, want 1", len(before))
+	}
+	update(t, db, &api.UpdateTableInput{TableName: api.Ptr("split"), ProvisionedThroughput: throughput(5, 1500)})
+	splitWrites(t, db, "split", items, "2")
+	splitWrites(t, db, "split", items, "3")
+
+	shards := describeAll(t, db, arn, nil)
+	if len(shards) != 3 {
+		t.Fatalf("after the split: %d shards, want a parent and two children: %s", len(shards), jsonOf(t, shards))
+	}
+	parent := shards[0]
+	if *parent.ShardId != *before[0].ShardId || parent.SequenceNumberRange.EndingSequenceNumber == nil || parent.ParentShardId != nil {
+		t.Fatalf("parent: %s", jsonOf(t, parent))
+	}
+	for _, c := range shards[1:] {
+		if api.Str(c.ParentShardId) != *parent.ShardId || c.SequenceNumberRange.EndingSequenceNumber != nil {
+			t.Fatalf("child: %s", jsonOf(t, c))
+		}
+	}
+	kids := describeAll(t, db, arn, &api.ShardFilter{Type: api.Ptr(api.ShardFilterTypeChildShards), ShardId: parent.ShardId})
+	if len(kids) != 2 || *kids[0].ShardId != *shards[1].ShardId || *kids[1].ShardId != *shards[2].ShardId {
+		t.Fatalf("CHILD_SHARDS of the parent: %s", jsonOf(t, kids))
+	}
+
+	vals, from := lineageRecords(t, db, arn)
+	perChild := map[string]int{}
+	for i := range items {
+		k := fmt.Sprintf("k%d", i)
+		if !slices.Equal(vals[k], []string{"1", "2", "3"}) {
+			t.Fatalf("%s: values %v, want [1 2 3] once each in order", k, vals[k])
+		}
+		if from[k][0] != *parent.ShardId || from[k][1] != from[k][2] || from[k][1] == *parent.ShardId {
+			t.Fatalf("%s: records from shards %v, want the parent and then one child", k, from[k])
+		}
+		perChild[from[k][1]]++
+	}
+	if len(perChild) != 2 {
+		t.Fatalf("items per child: %v, want both children used", perChild)
+	}
+}
+
+// A throughput that needs four partitions splits twice: the children at
+// once, the grandchildren by the stream job.
+func TestStreamSplitGenerations(t *testing.T) {
+	db, _ := openRecorded(t, Options{StreamRollover: -1, JobPollInterval: 5 * time.Millisecond})
+	in := hashTable("split4", 5)
+	in.StreamSpecification = &api.StreamSpecification{StreamEnabled: api.Ptr(true), StreamViewType: api.Ptr(api.StreamViewTypeNewImage)}
+	arn := api.Str(mustCreate(t, db, in).LatestStreamArn)
+	splitWrites(t, db, "split4", 64, "1")
+	update(t, db, &api.UpdateTableInput{TableName: api.Ptr("split4"), ProvisionedThroughput: throughput(5, 4000)})
+	if n := len(describeAll(t, db, arn, nil)); n < 3 {
+		t.Fatalf("right after UpdateTable: %d shards, want the children at least", n)
+	}
+	waitShards(t, db, arn, 7)
+	splitWrites(t, db, "split4", 64, "2")
+	shards := describeAll(t, db, arn, nil)
+	open := 0
+	for _, sh := range shards {
+		if sh.SequenceNumberRange.EndingSequenceNumber == nil {
+			open++
+		}
+	}
+	if len(shards) != 7 || open != 4 {
+		t.Fatalf("%d shards, %d open; want 7 and 4: %s", len(shards), open, jsonOf(t, shards))
+	}
+	vals, _ := lineageRecords(t, db, arn)
+	for i := range 64 {
+		if k := fmt.Sprintf("k%d", i); !slices.Equal(vals[k], []string{"1", "2"}) {
+			t.Fatalf("%s: values %v, want [1 2]", k, vals[k])
+		}
+	}
+}
+
+// waitShards waits until the stream has n shards.
+func waitShards(t *testing.T, db *DB, arn string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for len(describeAll(t, db, arn, nil)) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("the stream never got %d shards: %s", n, jsonOf(t, describeAll(t, db, arn, nil)))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A table growing past the partition size splits its shard (the stream
+// job measures it).
+func TestStreamSplitBySize(t *testing.T) {
+	db, _ := openRecorded(t, Options{StreamRollover: -1, StreamPartitionBytes: 1000, JobPollInterval: 5 * time.Millisecond})
+	arn := streamTable(t, db, "grow", api.StreamViewTypeNewImage)
+	splitWrites(t, db, "grow", 40, "1") // ~ 40 × 7 bytes: one partition
+	if n := len(describeAll(t, db, arn, nil)); n != 1 {
+		t.Fatalf("a small table: %d shards, want 1", n)
+	}
+	splitWrites(t, db, "grow", 200, "1") // ~ 1 400 bytes: two partitions
+	waitShards(t, db, arn, 3)
+	splitWrites(t, db, "grow", 200, "2")
+	vals, _ := lineageRecords(t, db, arn)
+	for i := range 200 { // rewriting k0..k39 with the same value wrote no record
+		if k := fmt.Sprintf("k%d", i); !slices.Equal(vals[k], []string{"1", "2"}) {
+			t.Fatalf("%s: values %v, want [1 2]", k, vals[k])
+		}
+	}
+}
