@@ -127,6 +127,12 @@ type Options struct {
 	// sizes on every pass rather than every six hours.
 	StreamPartitionBytes int64
 
+	// StreamShardReaders, when positive, is how many readers (iterator
+	// chains) may read one stream shard at the same time; GetRecords of
+	// one more answers LimitExceededException, as DynamoDB throttles more
+	// than two (stream_limits.go). Zero: no limit.
+	StreamShardReaders int
+
 	// StreamWebhook, when set, is a URL the stream-push job POSTs every
 	// enabled stream's records to, as Lambda's DynamoDB events
 	// (stream_push.go).
@@ -172,6 +178,8 @@ type DB struct {
 	// streamSized remembers when the stream job last measured each
 	// table's size, by table id (stream_split.go).
 	streamSized sizeChecks
+	// streamReaders counts each shard's current readers (stream_limits.go).
+	streamReaders shardReaders
 
 	// policies caches compiled resource-based policies
 	// (resource_policy.go); its zero value is ready.

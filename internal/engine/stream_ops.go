@@ -49,8 +49,9 @@ func errLimitAbove(limit int64, most int) error {
 // ARN and "|1|" as DynamoDB's iterators begin.
 type shardIterator struct {
 	Shard  string `json:"s"`
-	After  kv.Seq `json:"a"` // the iterator reads records after this Seq
-	Issued int64  `json:"t"` // unix milliseconds
+	After  kv.Seq `json:"a"`           // the iterator reads records after this Seq
+	Issued int64  `json:"t"`           // unix milliseconds
+	Reader uint64 `json:"r,omitempty"` // the iterator chain, a reader (stream_limits.go)
 }
 
 func encodeIterator(arn string, it shardIterator) string {
@@ -282,7 +283,7 @@ func (db *DB) getShardIterator(ctx context.Context, in *api.GetShardIteratorInpu
 			return nil, errTrimmed
 		}
 	}
-	it := shardIterator{Shard: id, After: after, Issued: db.opts.Now().UnixMilli()}
+	it := shardIterator{Shard: id, After: after, Issued: db.opts.Now().UnixMilli(), Reader: newReaderID()}
 	return &api.GetShardIteratorOutput{ShardIterator: api.Ptr(encodeIterator(arn, it))}, nil
 }
 
@@ -310,6 +311,9 @@ func (db *DB) getRecords(ctx context.Context, in *api.GetRecordsInput) (*api.Get
 	}
 	if sh == nil {
 		return nil, apierr.New(apierr.ResourceNotFoundException, "Requested resource not found: Shard does not exist")
+	}
+	if err := db.streamReaders.admit(arn, it.Shard, it.Reader, now, db.opts.StreamShardReaders); err != nil {
+		return nil, err
 	}
 	log := changeLogName(rec.ID, sh.log)
 	trimmed, err := db.trimHorizon(ctx, log)
@@ -383,7 +387,7 @@ func (db *DB) getRecords(ctx context.Context, in *api.GetRecordsInput) (*api.Get
 	}
 	db.opts.Observer.StreamRecordsRead(api.Str(rec.Desc.TableName), len(out.Records), age)
 	if !closed {
-		next := shardIterator{Shard: it.Shard, After: after, Issued: now.UnixMilli()}
+		next := shardIterator{Shard: it.Shard, After: after, Issued: now.UnixMilli(), Reader: it.Reader}
 		out.NextShardIterator = api.Ptr(encodeIterator(arn, next))
 	}
 	return out, nil
