@@ -65,6 +65,7 @@ class Streams(StreamServer, unittest.TestCase):
         """Every record of the stream, by a user-style shard walk."""
         seen, pending = [], []
         done = self.walked = set()
+        self.kids = {}
         desc = self.streams.describe_stream(StreamArn=self.arn)["StreamDescription"]
         shards = list(desc["Shards"])
         while "LastEvaluatedShardId" in desc:
@@ -89,6 +90,7 @@ class Streams(StreamServer, unittest.TestCase):
             kids = self.streams.describe_stream(
                 StreamArn=self.arn,
                 ShardFilter={"Type": "CHILD_SHARDS", "ShardId": shard})["StreamDescription"]["Shards"]
+            self.kids[shard] = len(kids)
             pending += [k["ShardId"] for k in kids]
         return seen
 
@@ -96,6 +98,18 @@ class Streams(StreamServer, unittest.TestCase):
         rng = random.Random(7)
         state, expected = {}, {}
         for i in range(10000):
+            # Throughput that needs more partitions splits the shards:
+            # ⌈5/3000 + 1500/1000⌉ = 2 partitions, then ⌈5/3000 +
+            # 4000/1000⌉ = 5 (UpdateTable splits both shards, the stream
+            # job one of the four again).
+            if i == 3000:
+                self.client.update_table(
+                    TableName=TABLE, BillingMode="PROVISIONED",
+                    ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 1500})
+            elif i == 6000:
+                self.client.update_table(
+                    TableName=TABLE,
+                    ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 4000})
             key = "k%03d" % rng.randrange(500)
             op = rng.random()
             if op < 0.6:
@@ -131,8 +145,13 @@ class Streams(StreamServer, unittest.TestCase):
             if r["eventName"] != "INSERT":
                 self.assertIn("OldImage", d)
         self.assertEqual(got, expected)
-        # The workload outlasts several rollovers: the walk followed children.
+        # The workload outlasts several rollovers: the walk followed children,
+        # and through the splits: four shards with two children, and at
+        # least the five open shards without (a rollover while the walk
+        # runs can close a walked shard after it was asked).
         self.assertGreater(len(self.walked), 2)
+        self.assertEqual(list(self.kids.values()).count(2), 4)
+        self.assertGreaterEqual(list(self.kids.values()).count(0), 5)
 
     def test_errors(self):
         with self.assertRaises(ClientError) as cm:
