@@ -209,3 +209,46 @@ func TestStreamSplitBySize(t *testing.T) {
 		}
 	}
 }
+
+// A stream created with a table whose throughput needs five partitions
+// starts with five shards, none a parent; re-enabled after a disable, a
+// stream starts with as many shards as the last one ended with.
+func TestStreamStartsWithPartitions(t *testing.T) {
+	db, _ := openRecorded(t, Options{StreamRollover: -1})
+	in := hashTable("wide", 5)
+	in.ProvisionedThroughput.WriteCapacityUnits = api.Ptr[int64](4000) // ⌈5/3000 + 4000/1000⌉ = 5
+	in.StreamSpecification = &api.StreamSpecification{StreamEnabled: api.Ptr(true), StreamViewType: api.Ptr(api.StreamViewTypeNewImage)}
+	arn := api.Str(mustCreate(t, db, in).LatestStreamArn)
+	splitWrites(t, db, "wide", 100, "1")
+	shards := describeAll(t, db, arn, nil)
+	if len(shards) != 5 {
+		t.Fatalf("%d shards, want 5", len(shards))
+	}
+	for _, sh := range shards {
+		if sh.ParentShardId != nil || sh.SequenceNumberRange.EndingSequenceNumber != nil {
+			t.Fatalf("shard %s: want open, without a parent", jsonOf(t, sh))
+		}
+	}
+	vals, from := lineageRecords(t, db, arn)
+	used := map[string]bool{}
+	for i := range 100 {
+		k := fmt.Sprintf("k%d", i)
+		if !slices.Equal(vals[k], []string{"1"}) {
+			t.Fatalf("%s: %v, want [1]", k, vals[k])
+		}
+		used[from[k][0]] = true
+	}
+	if len(used) != 5 {
+		t.Fatalf("records in %d of the 5 shards", len(used))
+	}
+
+	update(t, db, &api.UpdateTableInput{TableName: api.Ptr("wide"), ProvisionedThroughput: throughput(5, 5)})
+	update(t, db, &api.UpdateTableInput{TableName: api.Ptr("wide"), StreamSpecification: &api.StreamSpecification{StreamEnabled: api.Ptr(false)}})
+	d := update(t, db, &api.UpdateTableInput{TableName: api.Ptr("wide"), StreamSpecification: &api.StreamSpecification{StreamEnabled: api.Ptr(true), StreamViewType: api.Ptr(api.StreamViewTypeKeysOnly)}})
+	if n := len(describeAll(t, db, api.Str(d.LatestStreamArn), nil)); n != 5 {
+		t.Fatalf("the re-enabled stream of a table of 5 partitions: %d shards, want 5", n)
+	}
+	if n := len(describeAll(t, db, arn, nil)); n != 5 {
+		t.Fatalf("the disabled stream: %d shards, want its 5, closed", n)
+	}
+}
