@@ -16,6 +16,7 @@ import time
 import unittest
 
 import boto3
+import botocore.config
 from botocore.exceptions import ClientError
 
 from dynago_process import DynagoProcess, ServerTestCase, wait_active
@@ -374,6 +375,33 @@ class StreamsRetention(StreamServer, unittest.TestCase):
         self.assertEqual(self.streams.list_streams()["Streams"], [])
         code, _ = self.error(self.streams.describe_stream, StreamArn=arn)
         self.assertEqual(code, "ResourceNotFoundException")
+
+
+class StreamsReaderLimit(StreamServer, unittest.TestCase):
+    # DynamoDB throttles more than two processes reading one shard.
+    flags = ("--stream-shard-readers", "2", "--stream-rollover", "0")
+
+    def test_third_reader_limit_exceeded(self):
+        arn = make_table(self.client, "StreamReaders", "KEYS_ONLY")
+        self.client.put_item(TableName="StreamReaders", Item={"pk": {"S": "a"}})
+        shard = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        # No retries: a retrying client would wait the readers out.
+        streams = boto3.client(
+            "dynamodbstreams", endpoint_url=self.server.url, region_name="us-east-1",
+            aws_access_key_id="x", aws_secret_access_key="x",
+            config=botocore.config.Config(retries={"total_max_attempts": 1}))
+
+        def iterator():
+            return streams.get_shard_iterator(
+                StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+
+        first, second, third = iterator(), iterator(), iterator()
+        nxt = streams.get_records(ShardIterator=first)["NextShardIterator"]
+        self.assertEqual(len(streams.get_records(ShardIterator=second)["Records"]), 1)
+        self.assertEqual(self.error(streams.get_records, ShardIterator=third),
+                         ("LimitExceededException", "Too many operations for a given subscriber."))
+        # The two readers go on.
+        streams.get_records(ShardIterator=nxt)
 
 
 class StreamsWebhook(StreamServer, unittest.TestCase):
