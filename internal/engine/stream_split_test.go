@@ -252,3 +252,39 @@ func TestStreamStartsWithPartitions(t *testing.T) {
 		t.Fatalf("the disabled stream: %d shards, want its 5, closed", n)
 	}
 }
+
+// findShard finds every listed shard by its id, and nothing for ids that
+// only look like one of them.
+func TestStreamFindShard(t *testing.T) {
+	db, _ := openRecorded(t, Options{StreamRollover: -1})
+	in := hashTable("find", 5)
+	in.StreamSpecification = &api.StreamSpecification{StreamEnabled: api.Ptr(true), StreamViewType: api.Ptr(api.StreamViewTypeKeysOnly)}
+	mustCreate(t, db, in)
+	update(t, db, &api.UpdateTableInput{TableName: api.Ptr("find"), ProvisionedThroughput: throughput(5, 1500)})
+	ctx := context.Background()
+	e := db.lookup("find")
+	all, err := db.shards(ctx, e.rec, e.rec.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 3 {
+		t.Fatalf("%d shards, want 3", len(all))
+	}
+	for _, sh := range all {
+		got, err := db.findShard(ctx, e.rec, e.rec.Stream, sh.id)
+		if err != nil || got == nil || *got != sh {
+			t.Fatalf("findShard(%s) = %+v, %v; want %+v", sh.id, got, err, sh)
+		}
+	}
+	child := all[2].id // range 1 of the second boundary
+	for _, id := range []string{
+		"", "shardId-", "garbage", all[0].id + "0",
+		child[:len(child)-8] + "00020000", // a range the boundary does not have
+		child[:len(child)-8] + "00010001", // a log the stream does not have
+		"shardId-" + child[len("shardId-")+1:], // the time one digit short
+	} {
+		if got, err := db.findShard(ctx, e.rec, e.rec.Stream, id); err != nil || got != nil {
+			t.Errorf("findShard(%q) = %+v, %v; want none", id, got, err)
+		}
+	}
+}
