@@ -279,8 +279,8 @@ func TestStreamFindShard(t *testing.T) {
 	child := all[2].id // range 1 of the second boundary
 	for _, id := range []string{
 		"", "shardId-", "garbage", all[0].id + "0",
-		child[:len(child)-8] + "00020000", // a range the boundary does not have
-		child[:len(child)-8] + "00010001", // a log the stream does not have
+		child[:len(child)-8] + "00020000",      // a range the boundary does not have
+		child[:len(child)-8] + "00010001",      // a log the stream does not have
 		"shardId-" + child[len("shardId-")+1:], // the time one digit short
 	} {
 		if got, err := db.findShard(ctx, e.rec, e.rec.Stream, id); err != nil || got != nil {
