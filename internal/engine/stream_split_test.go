@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -286,5 +287,68 @@ func TestStreamFindShard(t *testing.T) {
 		if got, err := db.findShard(ctx, e.rec, e.rec.Stream, id); err != nil || got != nil {
 			t.Errorf("findShard(%q) = %+v, %v; want none", id, got, err)
 		}
+	}
+}
+
+// Splits while another node writes: every item's records, read through
+// the lineage on the writing node, are its writes once each, in order.
+func TestStreamSplitWhileAnotherNodeWrites(t *testing.T) {
+	testStreamSplitWhileAnotherNodeWrites(t, sharedPebble(t))
+}
+
+func testStreamSplitWhileAnotherNodeWrites(t *testing.T, nodes nodeStore) {
+	opts := Options{StreamRollover: -1}
+	a, b := openNode(t, nodes(t), opts), openNode(t, nodes(t), opts)
+	in := hashTable("nodes", 5)
+	in.StreamSpecification = &api.StreamSpecification{StreamEnabled: api.Ptr(true), StreamViewType: api.Ptr(api.StreamViewTypeNewImage)}
+	arn := api.Str(mustCreate(t, a, in).LatestStreamArn)
+	const items = 20
+	var written atomic.Int64 // rounds b has written
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		for v := 0; ; v++ {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			for i := range items {
+				if _, err := b.PutItem(context.Background(), &api.PutItemInput{TableName: api.Ptr("nodes"),
+					Item: attr.Item{"id": attr.String(fmt.Sprintf("k%d", i)), "v": attr.String(fmt.Sprint(v))}}); err != nil {
+					done <- err
+					return
+				}
+			}
+			written.Add(1)
+		}
+	}()
+	waitRounds := func(n int64) {
+		for written.Load() < n {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	for i, wcu := range []int64{1500, 2500, 4000} {
+		waitRounds(int64(2 * (i + 1))) // splits between b's writes
+		update(t, a, &api.UpdateTableInput{TableName: api.Ptr("nodes"), ProvisionedThroughput: throughput(5, wcu)})
+	}
+	waitRounds(written.Load() + 2)
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for v := range written.Load() {
+		want = append(want, fmt.Sprint(v))
+	}
+	vals, _ := lineageRecords(t, b, arn)
+	for i := range items {
+		if k := fmt.Sprintf("k%d", i); !slices.Equal(vals[k], want) {
+			t.Fatalf("%s: %v, want %v", k, vals[k], want)
+		}
+	}
+	if n := len(describeAll(t, b, arn, nil)); n < 5 {
+		t.Fatalf("%d shards, want the splits' at least", n)
 	}
 }
