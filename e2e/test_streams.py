@@ -101,8 +101,8 @@ class Streams(StreamServer, unittest.TestCase):
         for i in range(10000):
             # Throughput that needs more partitions splits the shards:
             # ⌈5/3000 + 1500/1000⌉ = 2 partitions, then ⌈5/3000 +
-            # 4000/1000⌉ = 5 (UpdateTable splits both shards, the stream
-            # job one of the four again).
+            # 4000/1000⌉ = 5 (UpdateTable splits both shards, then one of
+            # the four again).
             if i == 3000:
                 self.client.update_table(
                     TableName=TABLE, BillingMode="PROVISIONED",

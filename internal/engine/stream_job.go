@@ -79,29 +79,29 @@ func (db *DB) runStreamJob(ctx context.Context, j *jobs.Job) error {
 	return &jobs.Again{At: time.Now().Add(next)}
 }
 
-// streamPartitionsWanted is how many partitions, and so open stream
-// shards, the table of e needs: by its throughput, and by its size when
-// the size is due to be measured (stream_split.go); 0 when its stream is
-// not enabled.
-func (db *DB) streamPartitionsWanted(ctx context.Context, e *catalogEntry) (int, error) {
+// sizePartitionsWanted is how many partitions, and so open stream
+// shards, the table of e needs by its size, measured when due and
+// otherwise as last measured (stream_split.go); 0 when its stream is not
+// enabled.
+func (db *DB) sizePartitionsWanted(ctx context.Context, e *catalogEntry) (int, error) {
 	if e.rec.Stream == nil || !e.rec.Stream.enabled() {
 		return 0, nil
 	}
-	want := throughputPartitions(e.rec)
 	every := streamSizeCheckEvery
 	if db.opts.StreamPartitionBytes > 0 {
 		every = 0
 	}
 	now := time.Now()
-	if v, ok := db.streamSized.m.Load(e.table.ID); ok && now.Sub(v.(time.Time)) < every {
-		return want, nil
+	if v, ok := db.streamSized.m.Load(e.table.ID); ok && now.Sub(v.(sizeCheck).at) < every {
+		return v.(sizeCheck).want, nil
 	}
 	_, size, err := db.cachedTableStats(ctx, e.table)
 	if err != nil {
 		return 0, err
 	}
-	db.streamSized.m.Store(e.table.ID, now)
-	return max(want, db.sizePartitions(size)), nil
+	want := db.sizePartitions(size)
+	db.streamSized.m.Store(e.table.ID, sizeCheck{at: now, want: want})
+	return want, nil
 }
 
 // maintainStreams splits, rolls over, persists and trims the streams of
@@ -110,7 +110,7 @@ func (db *DB) maintainStreams(ctx context.Context, e *catalogEntry) (more bool, 
 	now := db.opts.Now()
 	keep := db.streamLogRetention(e.rec)
 	roll := db.streamRollover()
-	want, err := db.streamPartitionsWanted(ctx, e)
+	bySize, err := db.sizePartitionsWanted(ctx, e)
 	if err != nil {
 		return false, err
 	}
@@ -145,7 +145,9 @@ func (db *DB) maintainStreams(ctx context.Context, e *catalogEntry) (more bool, 
 			}
 		}
 		rec.OldStreams = old
-		split, further, err := db.splitStream(ctx, txn, rec, now, want)
+		// The throughput is read from the record being changed: an
+		// UpdateTable may have committed since e was read.
+		split, further, err := db.splitStream(ctx, txn, rec, now, max(throughputPartitions(rec), bySize))
 		if err != nil {
 			return nil, err
 		}

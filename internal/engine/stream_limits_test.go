@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,8 +16,9 @@ import (
 // gets in once one has been quiet for streamReaderWindow. Without the
 // option, any number read.
 func TestStreamShardReadersLimit(t *testing.T) {
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	clock := func() time.Time { return now }
+	var now atomic.Int64 // unix ns; the stream job reads the clock too
+	now.Store(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).UnixNano())
+	clock := func() time.Time { return time.Unix(0, now.Load()) }
 	for _, limit := range []int{0, 2} {
 		db, _ := openRecorded(t, Options{Now: clock, StreamShardReaders: limit})
 		arn := streamTable(t, db, "readers", api.StreamViewTypeKeysOnly)
@@ -59,11 +61,11 @@ func TestStreamShardReadersLimit(t *testing.T) {
 		if _, err = read(a); err != nil { // the current readers go on, with their next iterators
 			t.Fatalf("reader a again: %v", err)
 		}
-		now = now.Add(streamReaderWindow - time.Millisecond)
+		now.Add(int64(streamReaderWindow - time.Millisecond))
 		if a, err = read(a); err != nil {
 			t.Fatal(err)
 		}
-		now = now.Add(2 * time.Millisecond) // b has been quiet for the window: c takes its place
+		now.Add(int64(2 * time.Millisecond)) // b has been quiet for the window: c takes its place
 		if _, err = read(c); err != nil {
 			t.Fatalf("a third reader after one went quiet: %v", err)
 		}

@@ -23,11 +23,12 @@ package engine
 // so a log is split into at most maxStreamShardsPerLog ranges.
 //
 // What asks for more shards: a provisioned throughput that needs more
-// partitions than the stream has shards (UpdateTable splits at once, one
-// generation, and the stream job the further ones, streamSplitPace apart),
-// and the table's size past Options.StreamPartitionBytes per shard (10 GB;
-// the stream job checks every streamSizeCheckEvery). Shards never merge,
-// as partitions never do.
+// partitions than the stream has shards (UpdateTable splits one generation
+// in its own catalog change, then each further generation in a catalog
+// change of its own before it returns), and the table's size past
+// Options.StreamPartitionBytes per shard (10 GB; the stream job checks
+// every streamSizeCheckEvery and splits a generation a pass,
+// streamSplitPace apart). Shards never merge, as partitions never do.
 
 import (
 	"context"
@@ -47,8 +48,8 @@ const (
 	defaultStreamPartitionBytes = 10 << 30 // 10 GB: DynamoDB's partition size
 
 	maxStreamShardsPerLog = 256
-	// streamSplitPace separates the generations of a split that needs
-	// more than one (each shard splits into two per generation).
+	// streamSplitPace separates the stream job's generations of a split
+	// that needs more than one (each shard splits into two per generation).
 	streamSplitPace = 100 * time.Millisecond
 	// streamSizeCheckEvery is how often the stream job measures the size
 	// of tables with a stream (a scan), as DynamoDB refreshes table sizes
@@ -61,9 +62,15 @@ const (
 	getRecordsMaxScan = 100_000
 )
 
-// sizeChecks remembers when each table's size was last measured, by
-// table id; its zero value is ready.
+// sizeChecks remembers when each table's size was last measured and the
+// partitions it needed then (a sizeCheck), by table id; its zero value is
+// ready.
 type sizeChecks struct{ m sync.Map }
+
+type sizeCheck struct {
+	at   time.Time
+	want int
+}
 
 // throughputPartitions is how many partitions a table's provisioned
 // throughput needs: ⌈RCU/3000 + WCU/1000⌉, at least one.
@@ -211,6 +218,35 @@ func (db *DB) splitStream(ctx context.Context, txn kv.Txn, rec *tableRecord, now
 		return false, false, nil
 	}
 	return true, more, db.addBounds(ctx, txn, rec, st, now, starts)
+}
+
+// splitStreamGenerations splits the stream of the table of e, a
+// generation a catalog change, until its shards are as many as its
+// throughput needs (UpdateTable, after its own change split the first).
+func (db *DB) splitStreamGenerations(ctx context.Context, e *catalogEntry) error {
+	for more := true; more; {
+		_, err := db.changeCatalog(ctx, e.table.Name, nil, func(txn kv.Txn, rec *tableRecord) (*tableRecord, error) {
+			if rec == nil || rec.ID != e.table.ID {
+				return nil, errSkip
+			}
+			split, further, err := db.splitStream(ctx, txn, rec, db.opts.Now(), throughputPartitions(rec))
+			if err != nil {
+				return nil, err
+			}
+			if !split {
+				return nil, errSkip
+			}
+			more = further
+			return rec, nil
+		})
+		if err == errSkip {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // hashKeyName returns the name of rec's partition key attribute.

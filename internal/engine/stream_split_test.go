@@ -147,35 +147,45 @@ func TestStreamSplitOnThroughput(t *testing.T) {
 	}
 }
 
-// A throughput that needs four partitions splits twice: the children at
-// once, the grandchildren by the stream job.
+// A throughput that needs four partitions splits twice, each generation
+// in a catalog change of its own, before UpdateTable returns: the parent,
+// two children, four grandchildren.
 func TestStreamSplitGenerations(t *testing.T) {
-	db, _ := openRecorded(t, Options{StreamRollover: -1, JobPollInterval: 5 * time.Millisecond})
+	db, _ := openRecorded(t, Options{StreamRollover: -1})
 	in := hashTable("split4", 5)
 	in.StreamSpecification = &api.StreamSpecification{StreamEnabled: api.Ptr(true), StreamViewType: api.Ptr(api.StreamViewTypeNewImage)}
 	arn := api.Str(mustCreate(t, db, in).LatestStreamArn)
 	splitWrites(t, db, "split4", 64, "1")
-	update(t, db, &api.UpdateTableInput{TableName: api.Ptr("split4"), ProvisionedThroughput: throughput(5, 4000)})
-	if n := len(describeAll(t, db, arn, nil)); n < 3 {
-		t.Fatalf("right after UpdateTable: %d shards, want the children at least", n)
-	}
-	waitShards(t, db, arn, 7)
+	update(t, db, &api.UpdateTableInput{TableName: api.Ptr("split4"), ProvisionedThroughput: throughput(5, 3000)}) // ⌈5/3000 + 3⌉ = 4
 	splitWrites(t, db, "split4", 64, "2")
 	shards := describeAll(t, db, arn, nil)
-	open := 0
+	open, parents := 0, map[string]int{}
 	for _, sh := range shards {
 		if sh.SequenceNumberRange.EndingSequenceNumber == nil {
 			open++
 		}
+		parents[api.Str(sh.ParentShardId)]++
 	}
-	if len(shards) != 7 || open != 4 {
-		t.Fatalf("%d shards, %d open; want 7 and 4: %s", len(shards), open, jsonOf(t, shards))
+	if len(shards) != 7 || open != 4 || parents[*shards[0].ShardId] != 2 || parents[*shards[1].ShardId] != 2 || parents[*shards[2].ShardId] != 2 {
+		t.Fatalf("%d shards, %d open; want 7 and 4, each closed one the parent of two: %s", len(shards), open, jsonOf(t, shards))
 	}
 	vals, _ := lineageRecords(t, db, arn)
 	for i := range 64 {
 		if k := fmt.Sprintf("k%d", i); !slices.Equal(vals[k], []string{"1", "2"}) {
 			t.Fatalf("%s: values %v, want [1 2]", k, vals[k])
 		}
+	}
+	// Five partitions: the third generation splits one shard of the four
+	// (the others roll over).
+	update(t, db, &api.UpdateTableInput{TableName: api.Ptr("split4"), ProvisionedThroughput: throughput(5, 4000)})
+	open = 0
+	for _, sh := range describeAll(t, db, arn, nil) {
+		if sh.SequenceNumberRange.EndingSequenceNumber == nil {
+			open++
+		}
+	}
+	if open != 5 {
+		t.Fatalf("%d open shards, want 5", open)
 	}
 }
 

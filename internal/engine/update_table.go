@@ -61,7 +61,7 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 		return nil, err
 	}
 	if splitMore {
-		if err := db.jobs.RunSoon(ctx, jobStream, streamJobID); err != nil {
+		if err := db.splitStreamGenerations(ctx, ne); err != nil {
 			return nil, err
 		}
 	}
