@@ -54,12 +54,34 @@ func streamKeys(t *testing.T, url, arn string) (count map[string]int, last map[s
 	return count, last
 }
 
+// shardCount returns how many shards the stream has.
+func shardCount(t *testing.T, url, arn string) int {
+	t.Helper()
+	sc := dynamodbstreams.New(dynamodbstreams.Options{
+		BaseEndpoint: aws.String(url), Region: "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("crash", "crash", ""),
+	})
+	d, err := sc.DescribeStream(context.Background(), &dynamodbstreams.DescribeStreamInput{StreamArn: &arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(d.StreamDescription.Shards)
+}
+
 // TestCrashStreamRecordsMatchWrites: SIGKILL in the middle of concurrent
 // PutItems on a table with a stream, restart, and the stream holds exactly
 // one record for every item in the table (every acknowledged write and
 // every unacknowledged one that became durable) and none for anything
 // else: 0 missing, 0 extra.
-func TestCrashStreamRecordsMatchWrites(t *testing.T) {
+func TestCrashStreamRecordsMatchWrites(t *testing.T) { crashStreamRecords(t, false) }
+
+// TestCrashStreamSplitRecordsMatchWrites is TestCrashStreamRecordsMatchWrites
+// with the stream's shards split before every round (UpdateTable raises
+// the write capacity by 1 000 WCU, one partition more): the records of
+// split shards agree with the table one for one too.
+func TestCrashStreamSplitRecordsMatchWrites(t *testing.T) { crashStreamRecords(t, true) }
+
+func crashStreamRecords(t *testing.T, split bool) {
 	bin, dataDir, logPath := crashDirs(t)
 	c := start(t, bin, dataDir, logPath)
 	client := newClient(c.url)
@@ -77,6 +99,15 @@ func TestCrashStreamRecordsMatchWrites(t *testing.T) {
 	waitActive(t, client)
 	acked := map[string]bool{}
 	for round := 1; round <= *rounds; round++ {
+		if split {
+			// ⌈5/3000 + (1000·round + 500)/1000⌉ = round + 1 partitions.
+			if _, err := newClient(c.url).UpdateTable(context.Background(), &dynamodb.UpdateTableInput{
+				TableName: aws.String(table), BillingMode: types.BillingModeProvisioned,
+				ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(5), WriteCapacityUnits: aws.Int64(int64(1000*round + 500))},
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		runFor := *minRun + time.Duration(rand.Int64N(int64(*maxRun-*minRun)+1))
 		res := writeUntilKilled(t, c, round, *writers, runFor)
 		for k := range res.acked {
@@ -106,8 +137,8 @@ func TestCrashStreamRecordsMatchWrites(t *testing.T) {
 				missing++
 			}
 		}
-		t.Logf("stream crash round %d: ran %s, acknowledged %d (total %d), items %d, stream records %d, missing %d, extra %d, duplicated %d",
-			round, runFor.Round(time.Millisecond), len(res.acked), len(acked), len(items), len(count), missing, extra, dup)
+		t.Logf("stream crash round %d: ran %s, acknowledged %d (total %d), items %d, stream records %d (%d shards), missing %d, extra %d, duplicated %d",
+			round, runFor.Round(time.Millisecond), len(res.acked), len(acked), len(items), len(count), shardCount(t, c.url, arn), missing, extra, dup)
 		if missing+extra+dup > 0 {
 			t.Fatalf("round %d: stream and table disagree: %d missing, %d extra, %d duplicated", round, missing, extra, dup)
 		}

@@ -68,6 +68,8 @@ type options struct {
 
 	streamRetention, streamRollover time.Duration
 	streamWebhook                   string
+	streamShardReaders              int
+	streamPartitionBytes            int64
 	now                             func() time.Time
 	nodes                           int
 
@@ -128,6 +130,20 @@ func WithStreamRetention(d time.Duration) Option {
 // WithStreamRollover: see WithStreamRetention.
 func WithStreamRollover(d time.Duration) Option {
 	return func(o *options) { o.streamRollover = d }
+}
+
+// WithStreamShardReaders lets n readers (iterator chains) read one stream
+// shard at the same time; GetRecords of one more answers
+// LimitExceededException (`dynago serve --stream-shard-readers`).
+func WithStreamShardReaders(n int) Option {
+	return func(o *options) { o.streamShardReaders = n }
+}
+
+// WithStreamPartitionBytes splits a table's stream shards once the table
+// holds more than n bytes a shard, instead of 10 GB, so a test sees a
+// table's growth split its shards.
+func WithStreamPartitionBytes(n int64) Option {
+	return func(o *options) { o.streamPartitionBytes = n }
 }
 
 // WithStreamWebhook makes the server POST every enabled stream's records
@@ -218,10 +234,13 @@ func New(t testing.TB, opts ...Option) *Server {
 		StreamRetention: o.streamRetention,
 		StreamRollover:  o.streamRollover,
 		StreamWebhook:   o.streamWebhook,
-		Now:             o.now,
-		Nodes:           o.nodes,
-		Objects:         o.objects,
-		AuthFile:        o.authFile,
+
+		StreamShardReaders:   o.streamShardReaders,
+		StreamPartitionBytes: o.streamPartitionBytes,
+		Now:                  o.now,
+		Nodes:                o.nodes,
+		Objects:              o.objects,
+		AuthFile:             o.authFile,
 	}
 	var store kv.Store
 	switch {

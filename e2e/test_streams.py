@@ -16,6 +16,7 @@ import time
 import unittest
 
 import boto3
+import botocore.config
 from botocore.exceptions import ClientError
 
 from dynago_process import DynagoProcess, ServerTestCase, wait_active
@@ -65,6 +66,7 @@ class Streams(StreamServer, unittest.TestCase):
         """Every record of the stream, by a user-style shard walk."""
         seen, pending = [], []
         done = self.walked = set()
+        self.kids = {}
         desc = self.streams.describe_stream(StreamArn=self.arn)["StreamDescription"]
         shards = list(desc["Shards"])
         while "LastEvaluatedShardId" in desc:
@@ -89,6 +91,7 @@ class Streams(StreamServer, unittest.TestCase):
             kids = self.streams.describe_stream(
                 StreamArn=self.arn,
                 ShardFilter={"Type": "CHILD_SHARDS", "ShardId": shard})["StreamDescription"]["Shards"]
+            self.kids[shard] = len(kids)
             pending += [k["ShardId"] for k in kids]
         return seen
 
@@ -96,6 +99,18 @@ class Streams(StreamServer, unittest.TestCase):
         rng = random.Random(7)
         state, expected = {}, {}
         for i in range(10000):
+            # Throughput that needs more partitions splits the shards:
+            # ⌈5/3000 + 1500/1000⌉ = 2 partitions, then ⌈5/3000 +
+            # 4000/1000⌉ = 5 (UpdateTable splits both shards, then one of
+            # the four again).
+            if i == 3000:
+                self.client.update_table(
+                    TableName=TABLE, BillingMode="PROVISIONED",
+                    ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 1500})
+            elif i == 6000:
+                self.client.update_table(
+                    TableName=TABLE,
+                    ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 4000})
             key = "k%03d" % rng.randrange(500)
             op = rng.random()
             if op < 0.6:
@@ -131,8 +146,13 @@ class Streams(StreamServer, unittest.TestCase):
             if r["eventName"] != "INSERT":
                 self.assertIn("OldImage", d)
         self.assertEqual(got, expected)
-        # The workload outlasts several rollovers: the walk followed children.
+        # The workload outlasts several rollovers: the walk followed children,
+        # and through the splits: four shards with two children, and at
+        # least the five open shards without (a rollover while the walk
+        # runs can close a walked shard after it was asked).
         self.assertGreater(len(self.walked), 2)
+        self.assertEqual(list(self.kids.values()).count(2), 4)
+        self.assertGreaterEqual(list(self.kids.values()).count(0), 5)
 
     def test_errors(self):
         with self.assertRaises(ClientError) as cm:
@@ -355,6 +375,33 @@ class StreamsRetention(StreamServer, unittest.TestCase):
         self.assertEqual(self.streams.list_streams()["Streams"], [])
         code, _ = self.error(self.streams.describe_stream, StreamArn=arn)
         self.assertEqual(code, "ResourceNotFoundException")
+
+
+class StreamsReaderLimit(StreamServer, unittest.TestCase):
+    # DynamoDB throttles more than two processes reading one shard.
+    flags = ("--stream-shard-readers", "2", "--stream-rollover", "0")
+
+    def test_third_reader_limit_exceeded(self):
+        arn = make_table(self.client, "StreamReaders", "KEYS_ONLY")
+        self.client.put_item(TableName="StreamReaders", Item={"pk": {"S": "a"}})
+        shard = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        # No retries: a retrying client would wait the readers out.
+        streams = boto3.client(
+            "dynamodbstreams", endpoint_url=self.server.url, region_name="us-east-1",
+            aws_access_key_id="x", aws_secret_access_key="x",
+            config=botocore.config.Config(retries={"total_max_attempts": 1}))
+
+        def iterator():
+            return streams.get_shard_iterator(
+                StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+
+        first, second, third = iterator(), iterator(), iterator()
+        nxt = streams.get_records(ShardIterator=first)["NextShardIterator"]
+        self.assertEqual(len(streams.get_records(ShardIterator=second)["Records"]), 1)
+        self.assertEqual(self.error(streams.get_records, ShardIterator=third),
+                         ("LimitExceededException", "Too many operations for a given subscriber."))
+        # The two readers go on.
+        streams.get_records(ShardIterator=nxt)
 
 
 class StreamsWebhook(StreamServer, unittest.TestCase):

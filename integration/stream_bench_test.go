@@ -65,25 +65,64 @@ func benchIterator(b *testing.B, sc *dynamodbstreams.Client, arn string, typ sty
 // does) that returns its record; p50 and p99 over b.N writes.
 func BenchmarkStreamVisibilityHTTP(b *testing.B) {
 	_, c, sc, arn := benchStream(b, "lat", types.StreamViewTypeNewImage)
+	benchVisibility(b, c, sc, "lat", []*string{benchIterator(b, sc, arn, stypes.ShardIteratorTypeLatest)})
+}
+
+// BenchmarkStreamVisibilitySplitHTTP is BenchmarkStreamVisibilityHTTP on a
+// stream split into two shards (UpdateTable to 1 500 WCU), each a hash
+// range of the change log: a poll reads both children.
+func BenchmarkStreamVisibilitySplitHTTP(b *testing.B) {
+	_, c, sc, arn := benchStream(b, "lat", types.StreamViewTypeNewImage)
 	ctx := context.Background()
-	iter := benchIterator(b, sc, arn, stypes.ShardIteratorTypeLatest)
+	if _, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("lat"), BillingMode: types.BillingModeProvisioned,
+		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(5), WriteCapacityUnits: aws.Int64(1500)}}); err != nil {
+		b.Fatal(err)
+	}
+	d, err := sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: &arn})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var iters []*string
+	for _, sh := range d.StreamDescription.Shards {
+		if sh.SequenceNumberRange.EndingSequenceNumber != nil {
+			continue // the parent
+		}
+		it, err := sc.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: &arn, ShardId: sh.ShardId, ShardIteratorType: stypes.ShardIteratorTypeLatest})
+		if err != nil {
+			b.Fatal(err)
+		}
+		iters = append(iters, it.ShardIterator)
+	}
+	if len(iters) != 2 {
+		b.Fatalf("%d open shards, want 2", len(iters))
+	}
+	benchVisibility(b, c, sc, "lat", iters)
+}
+
+// benchVisibility writes b.N items to table and polls iters in turn after
+// each until one returns its record.
+func benchVisibility(b *testing.B, c *dynamodb.Client, sc *dynamodbstreams.Client, table string, iters []*string) {
+	ctx := context.Background()
 	lat := make([]time.Duration, 0, b.N)
 	polls := 0
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("lat"), Item: item{"pk": S(fmt.Sprint(i))}}); err != nil {
+		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item{"pk": S(fmt.Sprint(i))}}); err != nil {
 			b.Fatal(err)
 		}
 		acked := time.Now()
+	poll:
 		for {
-			r, err := sc.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iter})
-			if err != nil {
-				b.Fatal(err)
-			}
-			polls++
-			iter = r.NextShardIterator
-			if len(r.Records) > 0 {
-				break
+			for j, iter := range iters {
+				r, err := sc.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iter})
+				if err != nil {
+					b.Fatal(err)
+				}
+				polls++
+				iters[j] = r.NextShardIterator
+				if len(r.Records) > 0 {
+					break poll
+				}
 			}
 		}
 		lat = append(lat, time.Since(acked))

@@ -24,6 +24,9 @@ func init() {
 			"how long stream records are kept before they are trimmed (DynamoDB: 24h)")
 		f.DurationVar(&rollover, "stream-rollover", "DYNAGO_STREAM_ROLLOVER", defaultStreamRollover,
 			"how often a stream's open shards close and child shards continue them (DynamoDB: about 4h); 0 never")
+		var readers int
+		f.IntVar(&readers, "stream-shard-readers", "DYNAGO_STREAM_SHARD_READERS", 0, "a number of readers",
+			"how many readers may read one stream shard at the same time before GetRecords answers LimitExceededException (DynamoDB throttles more than 2); 0 no limit")
 		webhook := f.String("stream-webhook", "DYNAGO_STREAM_WEBHOOK", "",
 			"an http(s) URL that gets every enabled stream's records POSTed as Lambda's DynamoDB events, for running functions locally without a poller")
 		return func(cfg *server.Config) error {
@@ -34,6 +37,10 @@ func init() {
 				}
 				cfg.StreamWebhook = *webhook
 			}
+			if readers < 0 {
+				return fmt.Errorf("-stream-shard-readers %d: want 0 (no limit) or a number of readers such as 2", readers)
+			}
+			cfg.StreamShardReaders = readers
 			if retention <= 0 {
 				return fmt.Errorf("-stream-retention %s: want a positive duration such as 24h", retention)
 			}

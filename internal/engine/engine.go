@@ -122,6 +122,18 @@ type Options struct {
 	ChangeLogShards int
 	StreamRollover  time.Duration
 
+	// StreamPartitionBytes is the table size per stream shard past which
+	// the stream job splits shards (zero: DynamoDB's 10 GB partitions;
+	// stream_split.go). Tests set it small; the job then measures table
+	// sizes on every pass rather than every six hours.
+	StreamPartitionBytes int64
+
+	// StreamShardReaders, when positive, is how many readers (iterator
+	// chains) may read one stream shard at the same time; GetRecords of
+	// one more answers LimitExceededException, as DynamoDB throttles more
+	// than two (stream_limits.go). Zero: no limit.
+	StreamShardReaders int
+
 	// StreamWebhook, when set, is a URL the stream-push job POSTs every
 	// enabled stream's records to, as Lambda's DynamoDB events
 	// (stream_push.go).
@@ -169,6 +181,11 @@ type DB struct {
 	// streamBounds caches resolved stream shard boundaries
 	// (stream_shards.go); its zero value is ready.
 	streamBounds boundCache
+	// streamSized remembers when the stream job last measured each
+	// table's size, by table id (stream_split.go).
+	streamSized sizeChecks
+	// streamReaders counts each shard's current readers (stream_limits.go).
+	streamReaders shardReaders
 
 	// policies caches compiled resource-based policies
 	// (resource_policy.go); its zero value is ready.

@@ -52,12 +52,19 @@ type streamLog struct {
 }
 
 // streamBound is a shard boundary: the marker record appended to the log
-// in the commit that made it.
+// in the commit that made it. It closes every open shard of the log and
+// opens one shard per hash range in Starts (stream_split.go).
 type streamBound struct {
 	Marker string `json:"m"`             // the marker's "m"
 	From   kv.Seq `json:"from"`          // the log's watermark before the marker's commit
-	At     int64  `json:"at"`            // unix milliseconds; names the shard it opens
+	At     int64  `json:"at"`            // unix milliseconds; names the shards it opens
 	Seq    kv.Seq `json:"seq,omitempty"` // the marker's Seq, once resolved (0: not yet)
+
+	// Starts, when set, are the first partition hashes of the hash ranges
+	// of the shards the boundary opens, ascending from 0; nil keeps the
+	// ranges of the boundary before (the first boundary: one range, the
+	// whole hash space).
+	Starts []uint64 `json:"starts,omitempty"`
 }
 
 // enabled reports whether the stream is on.
@@ -92,7 +99,7 @@ func (db *DB) applyStreamSpec(ctx context.Context, txn kv.Txn, rec *tableRecord,
 		if cur == nil || !cur.enabled() {
 			return apierr.Validationf("Table has no stream to disable: TableName: %s", name)
 		}
-		if err := db.addBounds(ctx, txn, rec, cur, now); err != nil {
+		if err := db.addBounds(ctx, txn, rec, cur, now, nil); err != nil {
 			return err
 		}
 		cur.Disabled = now.UnixMilli()
@@ -119,7 +126,9 @@ func (db *DB) applyStreamSpec(ctx context.Context, txn kv.Txn, rec *tableRecord,
 		Created:  created.UnixMilli(),
 		Logs:     make([]streamLog, n),
 	}
-	if err := db.addBounds(ctx, txn, rec, st, now); err != nil {
+	// The new stream starts with as many shards as the table has
+	// partitions (stream_split.go).
+	if err := db.addBounds(ctx, txn, rec, st, now, initialStarts(rec, cur, n)); err != nil {
 		return err
 	}
 	rec.Stream = st
@@ -128,8 +137,10 @@ func (db *DB) applyStreamSpec(ctx context.Context, txn kv.Txn, rec *tableRecord,
 }
 
 // addBounds appends a boundary to every log of stream st of rec, inside
-// txn: a marker record in each log, and its place in the catalog.
-func (db *DB) addBounds(ctx context.Context, txn kv.Txn, rec *tableRecord, st *streamState, now time.Time) error {
+// txn: a marker record in each log, and its place in the catalog. starts,
+// when set, gives each log's boundary its hash ranges (a nil entry, or nil
+// starts: the ranges stay).
+func (db *DB) addBounds(ctx context.Context, txn kv.Txn, rec *tableRecord, st *streamState, now time.Time, starts [][]uint64) error {
 	for i := range st.Logs {
 		l := &st.Logs[i]
 		log := changeLogName(rec.ID, i)
@@ -142,6 +153,9 @@ func (db *DB) addBounds(ctx context.Context, txn kv.Txn, rec *tableRecord, st *s
 			at = l.Bounds[k-1].At + 1 // shard ids are unique and ordered
 		}
 		b := streamBound{Marker: st.Label + "/" + strconv.Itoa(len(l.Bounds)), From: from, At: at}
+		if i < len(starts) {
+			b.Starts = starts[i]
+		}
 		if err := txn.AppendLog(log, markerRecord(now, b.Marker)); err != nil {
 			return err
 		}

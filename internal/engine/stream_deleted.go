@@ -48,7 +48,7 @@ func (db *DB) keepDeletedStreams(ctx context.Context, txn kv.Txn, rec *tableReco
 	}
 	now := db.opts.Now()
 	if st := rec.Stream; st != nil && st.enabled() {
-		if err := db.addBounds(ctx, txn, rec, st, now); err != nil {
+		if err := db.addBounds(ctx, txn, rec, st, now, nil); err != nil {
 			return err
 		}
 		st.Disabled = now.UnixMilli()

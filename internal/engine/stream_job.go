@@ -41,6 +41,9 @@ func (db *DB) streamJobInterval() time.Duration {
 	if r := db.streamRollover(); r > 0 {
 		d = min(d, r/4)
 	}
+	if db.opts.StreamPartitionBytes > 0 {
+		d = min(d, streamSplitPace) // a test waits for a split by size
+	}
 	return max(d, 10*time.Millisecond)
 }
 
@@ -55,34 +58,70 @@ func (db *DB) runStreamJob(ctx context.Context, j *jobs.Job) error {
 	if _, err := db.syncCatalog(ctx, db.store); err != nil {
 		return err
 	}
+	next := db.streamJobInterval()
 	for _, name := range db.cat.names() {
 		e := db.cat.get(name)
 		if e == nil || (e.rec.Stream == nil && len(e.rec.OldStreams) == 0) {
 			continue
 		}
-		if err := db.maintainStreams(ctx, e); err != nil {
+		more, err := db.maintainStreams(ctx, e)
+		if err != nil {
 			return err
+		}
+		if more {
+			next = min(next, streamSplitPace) // the next split generation
 		}
 	}
 	if err := db.maintainDeletedStreams(ctx); err != nil {
 		return err
 	}
-	return &jobs.Again{At: time.Now().Add(db.streamJobInterval())}
+	return &jobs.Again{At: time.Now().Add(next)}
 }
 
-// maintainStreams rolls over, persists and trims the streams of one table.
-func (db *DB) maintainStreams(ctx context.Context, e *catalogEntry) error {
+// sizePartitionsWanted is how many partitions, and so open stream
+// shards, the table of e needs by its size, measured when due and
+// otherwise as last measured (stream_split.go); 0 when its stream is not
+// enabled.
+func (db *DB) sizePartitionsWanted(ctx context.Context, e *catalogEntry) (int, error) {
+	if e.rec.Stream == nil || !e.rec.Stream.enabled() {
+		return 0, nil
+	}
+	every := streamSizeCheckEvery
+	if db.opts.StreamPartitionBytes > 0 {
+		every = 0
+	}
+	now := time.Now()
+	if v, ok := db.streamSized.m.Load(e.table.ID); ok && now.Sub(v.(sizeCheck).at) < every {
+		return v.(sizeCheck).want, nil
+	}
+	_, size, err := db.cachedTableStats(ctx, e.table)
+	if err != nil {
+		return 0, err
+	}
+	want := db.sizePartitions(size)
+	db.streamSized.m.Store(e.table.ID, sizeCheck{at: now, want: want})
+	return want, nil
+}
+
+// maintainStreams splits, rolls over, persists and trims the streams of
+// one table. It reports whether a split needs another generation.
+func (db *DB) maintainStreams(ctx context.Context, e *catalogEntry) (more bool, err error) {
 	now := db.opts.Now()
 	keep := db.streamLogRetention(e.rec)
 	roll := db.streamRollover()
+	bySize, err := db.sizePartitionsWanted(ctx, e)
+	if err != nil {
+		return false, err
+	}
 	// Resolve every boundary first: a trimmed marker could not be found.
 	for _, st := range e.rec.streams() {
 		if _, err := db.shards(ctx, e.rec, st); err != nil {
-			return err
+			return false, err
 		}
 	}
 	name := e.table.Name
-	_, err := db.changeCatalog(ctx, name, nil, func(txn kv.Txn, rec *tableRecord) (*tableRecord, error) {
+	_, err = db.changeCatalog(ctx, name, nil, func(txn kv.Txn, rec *tableRecord) (*tableRecord, error) {
+		more = false
 		if rec == nil || rec.ID != e.rec.ID {
 			return nil, errSkip
 		}
@@ -105,10 +144,17 @@ func (db *DB) maintainStreams(ctx context.Context, e *catalogEntry) error {
 			}
 		}
 		rec.OldStreams = old
-		if st := rec.Stream; st != nil && st.enabled() && roll > 0 && len(st.Logs) > 0 {
+		// The throughput is read from the record being changed: an
+		// UpdateTable may have committed since e was read.
+		split, further, err := db.splitStream(ctx, txn, rec, now, max(throughputPartitions(rec), bySize))
+		if err != nil {
+			return nil, err
+		}
+		more = further
+		if st := rec.Stream; !split && st != nil && st.enabled() && roll > 0 && len(st.Logs) > 0 {
 			bs := st.Logs[0].Bounds
 			if now.Sub(time.UnixMilli(bs[len(bs)-1].At)) >= roll {
-				if err := db.addBounds(ctx, txn, rec, st, now); err != nil {
+				if err := db.addBounds(ctx, txn, rec, st, now, nil); err != nil {
 					return nil, err
 				}
 			}
@@ -116,7 +162,7 @@ func (db *DB) maintainStreams(ctx context.Context, e *catalogEntry) error {
 		return rec, nil
 	})
 	if err != nil && err != errSkip {
-		return err
+		return false, err
 	}
 	logs := 0
 	for _, st := range e.rec.streams() {
@@ -125,10 +171,10 @@ func (db *DB) maintainStreams(ctx context.Context, e *catalogEntry) error {
 	cutoff := now.Add(-keep).UnixMicro()
 	for n := 0; n < logs; n++ {
 		if err := db.trimChangeLog(ctx, changeLogName(e.rec.ID, n), cutoff); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return nil
+	return more, nil
 }
 
 // errSkip abandons a catalog change that has nothing to do.

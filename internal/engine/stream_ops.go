@@ -49,8 +49,9 @@ func errLimitAbove(limit int64, most int) error {
 // ARN and "|1|" as DynamoDB's iterators begin.
 type shardIterator struct {
 	Shard  string `json:"s"`
-	After  kv.Seq `json:"a"` // the iterator reads records after this Seq
-	Issued int64  `json:"t"` // unix milliseconds
+	After  kv.Seq `json:"a"`           // the iterator reads records after this Seq
+	Issued int64  `json:"t"`           // unix milliseconds
+	Reader uint64 `json:"r,omitempty"` // the iterator chain, a reader (stream_limits.go)
 }
 
 func encodeIterator(arn string, it shardIterator) string {
@@ -282,7 +283,7 @@ func (db *DB) getShardIterator(ctx context.Context, in *api.GetShardIteratorInpu
 			return nil, errTrimmed
 		}
 	}
-	it := shardIterator{Shard: id, After: after, Issued: db.opts.Now().UnixMilli()}
+	it := shardIterator{Shard: id, After: after, Issued: db.opts.Now().UnixMilli(), Reader: newReaderID()}
 	return &api.GetShardIteratorOutput{ShardIterator: api.Ptr(encodeIterator(arn, it))}, nil
 }
 
@@ -311,6 +312,9 @@ func (db *DB) getRecords(ctx context.Context, in *api.GetRecordsInput) (*api.Get
 	if sh == nil {
 		return nil, apierr.New(apierr.ResourceNotFoundException, "Requested resource not found: Shard does not exist")
 	}
+	if err := db.streamReaders.admit(arn, it.Shard, it.Reader, now, db.opts.StreamShardReaders); err != nil {
+		return nil, err
+	}
 	log := changeLogName(rec.ID, sh.log)
 	trimmed, err := db.trimHorizon(ctx, log)
 	if err != nil {
@@ -323,9 +327,16 @@ func (db *DB) getRecords(ctx context.Context, in *api.GetRecordsInput) (*api.Get
 	out := &api.GetRecordsOutput{Records: []api.Record{}}
 	// Records are added while they fit in 1 MB (the first always does);
 	// after is the last Seq consumed, where the next iterator resumes.
+	// A split shard's records are those of its hash range: the others are
+	// skipped, up to getRecordsMaxScan of them (stream_split.go).
+	whole, hashKey, scanned := sh.whole(), hashKeyName(rec), 0
 	after, size, closed, full := it.After, 0, false, false
 	for len(out.Records) < limit && !closed && !full {
-		recs, err := db.store.ReadLog(ctx, log, after, limit-len(out.Records)+1)
+		n := limit - len(out.Records) + 1
+		if !whole {
+			n = min(4*n, getRecordsMaxScan-scanned+1)
+		}
+		recs, err := db.store.ReadLog(ctx, log, after, n)
 		if err != nil {
 			return nil, err
 		}
@@ -334,15 +345,24 @@ func (db *DB) getRecords(ctx context.Context, in *api.GetRecordsInput) (*api.Get
 				closed = true
 				break
 			}
-			if len(out.Records) == limit {
+			if len(out.Records) == limit || (!whole && scanned == getRecordsMaxScan) {
 				full = true
 				break
 			}
+			scanned++
 			if isMarker(r.Value) {
 				after = r.Seq
 				continue
 			}
-			sr, n, err := db.streamRecord(rec, st, r)
+			c, keys, err := decodeStreamKeys(r.Value)
+			if err != nil {
+				return nil, err
+			}
+			if !whole && !sh.holds(keysHash(hashKey, keys)) {
+				after = r.Seq
+				continue
+			}
+			sr, n, err := db.streamRecord(rec, st, r.Seq, c, keys)
 			if err != nil {
 				return nil, err
 			}
@@ -367,27 +387,33 @@ func (db *DB) getRecords(ctx context.Context, in *api.GetRecordsInput) (*api.Get
 	}
 	db.opts.Observer.StreamRecordsRead(api.Str(rec.Desc.TableName), len(out.Records), age)
 	if !closed {
-		next := shardIterator{Shard: it.Shard, After: after, Issued: now.UnixMilli()}
+		next := shardIterator{Shard: it.Shard, After: after, Issued: now.UnixMilli(), Reader: it.Reader}
 		out.NextShardIterator = api.Ptr(encodeIterator(arn, next))
 	}
 	return out, nil
 }
 
-// streamRecord shapes a change-log record as a stream record of st,
-// returning it and its size in bytes.
-func (db *DB) streamRecord(rec *tableRecord, st *streamState, r kv.LogRecord) (api.Record, int, error) {
-	c, err := decodeStreamChange(r.Value)
+// decodeStreamKeys decodes a change-log record and its keys.
+func decodeStreamKeys(v []byte) (*changeRecord, attr.Item, error) {
+	c, err := decodeStreamChange(v)
 	if err != nil {
-		return api.Record{}, 0, err
+		return nil, nil, err
 	}
 	keys, err := attr.DecodeItemJSON(c.Keys)
 	if err != nil {
-		return api.Record{}, 0, err
+		return nil, nil, err
 	}
+	return c, keys, nil
+}
+
+// streamRecord shapes change c (with its keys), the log record at seq, as
+// a stream record of st, returning it and its size in bytes.
+func (db *DB) streamRecord(rec *tableRecord, st *streamState, seq kv.Seq, c *changeRecord, keys attr.Item) (api.Record, int, error) {
+	var err error
 	sr := &api.StreamRecord{
 		ApproximateCreationDateTime: api.Ptr(api.Time(c.changeTime().Unix())),
 		Keys:                        keys,
-		SequenceNumber:              api.Ptr(seqString(r.Seq)),
+		SequenceNumber:              api.Ptr(seqString(seq)),
 		StreamViewType:              api.Ptr(st.ViewType),
 	}
 	size := attr.ItemSize(keys)
@@ -415,7 +441,7 @@ func (db *DB) streamRecord(rec *tableRecord, st *streamState, r kv.LogRecord) (a
 	out := api.Record{
 		AwsRegion:    api.Ptr(db.opts.Region),
 		Dynamodb:     sr,
-		EventID:      api.Ptr(fmt.Sprintf("%016x%016x", uint64(r.Seq), rec.ID)),
+		EventID:      api.Ptr(fmt.Sprintf("%016x%016x", uint64(seq), rec.ID)),
 		EventName:    api.Ptr(name),
 		EventSource:  api.Ptr("aws:dynamodb"),
 		EventVersion: api.Ptr("1.1"),

@@ -167,7 +167,11 @@ func (db *DB) pushLog(ctx context.Context, j *jobs.Job, client *http.Client, don
 		if isMarker(r.Value) {
 			continue
 		}
-		sr, _, err := db.streamRecord(rec, st, r)
+		c, keys, err := decodeStreamKeys(r.Value)
+		if err != nil {
+			return false, err
+		}
+		sr, _, err := db.streamRecord(rec, st, r.Seq, c, keys)
 		if err != nil {
 			return false, err
 		}

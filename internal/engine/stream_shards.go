@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,12 +30,15 @@ type streamShard struct {
 	end    kv.Seq // the boundary after it; 0 while open
 	id     string
 	parent string
+	lo, hi uint64 // its hash range [lo, hi); hi 0: to the end (stream_split.go)
 }
 
-// shardID names shard k of log n, opened by a boundary made at at (unix
-// ms). Ids sort parents before children, as the Kinesis adapter expects.
-func shardID(at int64, log int) string {
-	return fmt.Sprintf("shardId-%020d-%08x", at, log)
+// shardID names the shard of log n and hash range r (its place among the
+// boundary's ranges) opened by a boundary made at at (unix ms). Ids sort
+// parents before children, as the Kinesis adapter expects; the shards of
+// an unsplit log keep the ids they had before splits existed.
+func shardID(at int64, log, r int) string {
+	return fmt.Sprintf("shardId-%020d-%08x", at, uint32(r)<<16|uint32(log))
 }
 
 // resolveBound returns the Seq of boundary b of the log named log.
@@ -91,40 +95,77 @@ func (db *DB) shards(ctx context.Context, rec *tableRecord, st *streamState) ([]
 			count-- // the last boundary closed the last shard
 		}
 		for k := 0; k < count; k++ {
-			sh := streamShard{log: n, k: k, start: seqs[k], id: shardID(l.Bounds[k].At, n)}
+			var end kv.Seq
 			if k+1 < len(seqs) {
-				sh.end = seqs[k+1]
+				end = seqs[k+1]
 			}
-			if k > 0 {
-				sh.parent = shardID(l.Bounds[k-1].At, n)
+			for r := range l.starts(k) {
+				out = append(out, l.shard(n, k, r, seqs[k], end))
 			}
-			out = append(out, sh)
 		}
 	}
 	sortShards(out)
 	return out, nil
 }
 
-func sortShards(s []streamShard) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j].id < s[j-1].id; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
+// shard returns the shard of log n (l) that boundary k opens for its
+// range r, between the boundaries at Seqs start and end (0: open).
+func (l *streamLog) shard(n, k, r int, start, end kv.Seq) streamShard {
+	starts := l.starts(k)
+	sh := streamShard{log: n, k: k, start: start, end: end, id: shardID(l.Bounds[k].At, n, r), lo: starts[r], hi: rangeEnd(starts, r)}
+	if k > 0 {
+		// The parent is the range of the boundary before that holds this
+		// one: ranges only ever split.
+		parents := l.starts(k - 1)
+		p := sort.Search(len(parents), func(i int) bool { return parents[i] > sh.lo }) - 1
+		sh.parent = shardID(l.Bounds[k-1].At, n, p)
 	}
+	return sh
 }
 
-// findShard returns the shard of st named id, or nil.
+func sortShards(s []streamShard) {
+	sort.Slice(s, func(i, j int) bool { return s[i].id < s[j].id })
+}
+
+// findShard returns the shard of st named id, or nil. It reads the log,
+// the boundary and the range from the id rather than listing every shard
+// (GetRecords calls it, and a stream that rolls over often or is split
+// has many).
 func (db *DB) findShard(ctx context.Context, rec *tableRecord, st *streamState, id string) (*streamShard, error) {
-	all, err := db.shards(ctx, rec, st)
+	var at int64
+	var hex uint32
+	if _, err := fmt.Sscanf(id, "shardId-%020d-%08x", &at, &hex); err != nil {
+		return nil, nil
+	}
+	n, r := int(hex&0xffff), int(hex>>16)
+	if n >= len(st.Logs) {
+		return nil, nil
+	}
+	l := &st.Logs[n]
+	k := sort.Search(len(l.Bounds), func(i int) bool { return l.Bounds[i].At >= at })
+	count := len(l.Bounds)
+	if !st.enabled() {
+		count-- // the last boundary closed the last shards
+	}
+	if k >= count || l.Bounds[k].At != at || r >= len(l.starts(k)) {
+		return nil, nil
+	}
+	log := changeLogName(rec.ID, n)
+	start, err := db.resolveBound(ctx, log, &l.Bounds[k])
 	if err != nil {
 		return nil, err
 	}
-	for i := range all {
-		if all[i].id == id {
-			return &all[i], nil
+	var end kv.Seq
+	if k+1 < len(l.Bounds) {
+		if end, err = db.resolveBound(ctx, log, &l.Bounds[k+1]); err != nil {
+			return nil, err
 		}
 	}
-	return nil, nil
+	sh := l.shard(n, k, r, start, end)
+	if sh.id != id {
+		return nil, nil // the same numbers written otherwise
+	}
+	return &sh, nil
 }
 
 // seqString formats a Seq as a DynamoDB sequence number: decimal digits,

@@ -30,8 +30,9 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 	}
 	now := db.opts.Now()
 	var before *api.ProvisionedThroughputDescription
+	splitMore := false
 	ne, err := db.changeCatalog(ctx, e.table.Name, nil, func(txn kv.Txn, rec *tableRecord) (*tableRecord, error) {
-		before = nil
+		before, splitMore = nil, false
 		if rec == nil {
 			return nil, errTableNotFound(name)
 		}
@@ -49,10 +50,20 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 		if err := db.applyStreamSpec(ctx, txn, rec, in.StreamSpecification, now); err != nil {
 			return nil, err
 		}
+		// Throughput that needs more partitions splits the stream's
+		// shards (stream_split.go).
+		if _, splitMore, err = db.splitStream(ctx, txn, rec, now, throughputPartitions(rec)); err != nil {
+			return nil, err
+		}
 		return rec, submitIndexJobs(ctx, txn, rec)
 	})
 	if err != nil {
 		return nil, err
+	}
+	if splitMore {
+		if err := db.splitStreamGenerations(ctx, ne); err != nil {
+			return nil, err
+		}
 	}
 	db.jobs.Wake()
 

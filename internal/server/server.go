@@ -126,6 +126,13 @@ type Config struct {
 	// StreamWebhook, when set, is a URL that gets every enabled stream's
 	// records POSTed as Lambda's DynamoDB events (`--stream-webhook`).
 	StreamWebhook string
+	// StreamShardReaders, when positive, is how many readers may read one
+	// stream shard at the same time before GetRecords answers
+	// LimitExceededException (`--stream-shard-readers`; DynamoDB: 2).
+	StreamShardReaders int
+	// StreamPartitionBytes is the table size per stream shard past which
+	// shards split (zero: 10 GB), as engine.Options says; for tests.
+	StreamPartitionBytes int64
 
 	// TiKVGC tunes the GC job of a TiKV store (tikv_gc.go); the zero
 	// value is its defaults. Tests shorten it.
@@ -362,6 +369,9 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 			StreamRollover:  cfg.StreamRollover,
 			StreamWebhook:   cfg.StreamWebhook,
 			Kinesis:         kinesisSink,
+
+			StreamShardReaders:   cfg.StreamShardReaders,
+			StreamPartitionBytes: cfg.StreamPartitionBytes,
 
 			SharedCapacity: cfg.Nodes > 1 || b.shared,
 			StoreError:     storeErrors(b.store),

@@ -1,0 +1,9 @@
+//go:build tikv
+
+package engine
+
+import "testing"
+
+func TestTiKVStreamSplitWhileAnotherNodeWrites(t *testing.T) {
+	testStreamSplitWhileAnotherNodeWrites(t, tikvNodes(t))
+}
