@@ -47,7 +47,11 @@ func (db *DB) updateContinuousBackups(ctx context.Context, in *api.UpdateContinu
 	enable := api.Bool(spec.PointInTimeRecoveryEnabled)
 	days := int64(defaultRecoveryDays)
 	if spec.RecoveryPeriodInDays != nil {
-		days = *spec.RecoveryPeriodInDays // ignored when disabling
+		if !enable {
+			// Even the default period is refused (ack-api-quirks DDB-TABLE-084).
+			return nil, apierr.Validation("Invalid Request: Cannot specify RecoveryPeriodInDays when disabling point-in-time recovery.")
+		}
+		days = *spec.RecoveryPeriodInDays
 		if days < minRecoveryDays || days > maxRecoveryDays {
 			return nil, apierr.Validationf("RecoveryPeriodInDays must be between %d and %d", minRecoveryDays, maxRecoveryDays)
 		}

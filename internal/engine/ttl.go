@@ -31,13 +31,16 @@ func (db *DB) updateTimeToLive(ctx context.Context, in *api.UpdateTimeToLiveInpu
 	enable := *spec.Enabled
 	_, err := db.updateRecord(ctx, e, errTableNotFound(name), func(rec *tableRecord) error {
 		enabled := rec.TTL != nil && api.Str(rec.TTL.TimeToLiveStatus) == api.TimeToLiveStatusEnabled
+		// DynamoDB checks the attribute before the direction: enabling
+		// another attribute of an enabled table names the current one, as
+		// disabling it does (ack-api-quirks DDB-TABLE-146, -147).
 		switch {
+		case enabled && api.Str(rec.TTL.AttributeName) != attrName:
+			return apierr.Validationf("TimeToLive is active on a different AttributeName: current AttributeName is %s", api.Str(rec.TTL.AttributeName))
 		case enable && enabled:
 			return apierr.Validation("TimeToLive is already enabled")
 		case !enable && !enabled:
 			return apierr.Validation("TimeToLive is already disabled")
-		case !enable && api.Str(rec.TTL.AttributeName) != attrName:
-			return apierr.Validationf("TimeToLive is active on a different AttributeName: current AttributeName is %s", api.Str(rec.TTL.AttributeName))
 		case enable:
 			rec.TTL = &api.TimeToLiveDescription{AttributeName: api.Ptr(attrName), TimeToLiveStatus: api.Ptr(api.TimeToLiveStatusEnabled)}
 		default:
