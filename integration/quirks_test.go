@@ -46,3 +46,87 @@ func TestQuirksTTLChecksAttributeFirst(t *testing.T) {
 		t.Errorf("after the rename: %s %q, want ENABLED \"ttl_b\"", st, a)
 	}
 }
+
+// TestQuirksSSEResends: of the encryption re-sends, only the ARN of the
+// table's own key is refused as a no-op (DDB-TABLE-082); an
+// SSESpecification with SSEType KMS and no Enabled turns KMS on
+// (DDB-TABLE-044), and {} is the default key.
+func TestQuirksSSEResends(t *testing.T) {
+	c := client(t)
+	ctx := context.Background()
+	in := createTableInput("sseq", hashS)
+	in.SSESpecification = &types.SSESpecification{SSEType: types.SSETypeKms}
+	if _, err := c.CreateTable(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	waitActive(t, c, "sseq")
+	d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("sseq")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sse := d.Table.SSEDescription
+	if sse == nil || sse.SSEType != types.SSETypeKms || sse.Status != types.SSEStatusEnabled || aws.ToString(sse.KMSMasterKeyArn) == "" {
+		t.Fatalf("SSEDescription after CreateTable with SSEType KMS: %+v", sse)
+	}
+	updateSSE := func(s *types.SSESpecification) error {
+		_, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("sseq"), SSESpecification: s})
+		return err
+	}
+	wantAPIError(t, updateSSE(&types.SSESpecification{Enabled: aws.Bool(true), SSEType: types.SSETypeKms, KMSMasterKeyId: sse.KMSMasterKeyArn}),
+		"ValidationException", "One or more parameter values were invalid: Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you want to change Master Key")
+	if err := updateSSE(&types.SSESpecification{Enabled: aws.Bool(true)}); err != nil {
+		t.Errorf("re-sending {Enabled: true}: %v", err)
+	}
+	if err := updateSSE(&types.SSESpecification{}); err != nil {
+		t.Fatalf("back to the default key: %v", err)
+	}
+	wantAPIError(t, updateSSE(&types.SSESpecification{Enabled: aws.Bool(false)}),
+		"ValidationException", "One or more parameter values were invalid: Table is already encrypted by default")
+	d, err = c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("sseq")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Table.SSEDescription != nil {
+		t.Errorf("SSEDescription on the default key: %+v", d.Table.SSEDescription)
+	}
+}
+
+// TestQuirksUpdateTableOneChange: UpdateTable makes one logical change per
+// call, and a refused combination changes nothing (DDB-TABLE-382, -433);
+// a switch to PAY_PER_REQUEST with a stream is one of the pairs accepted.
+func TestQuirksUpdateTableOneChange(t *testing.T) {
+	c := client(t)
+	ctx := context.Background()
+	in := createTableInput("oneq", hashS)
+	in.BillingMode = types.BillingModeProvisioned
+	in.ProvisionedThroughput = &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(5), WriteCapacityUnits: aws.Int64(5)}
+	if _, err := c.CreateTable(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	waitActive(t, c, "oneq")
+	_, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("oneq"),
+		DeletionProtectionEnabled: aws.Bool(true), TableClass: types.TableClassStandardInfrequentAccess})
+	wantAPIError(t, err, "ValidationException", "One or more parameter values were invalid: TableClass modification must be the only operation in the request")
+	d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("oneq")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToBool(d.Table.DeletionProtectionEnabled) || d.Table.TableClassSummary != nil {
+		t.Fatalf("the refused update changed the table: protection %v, class %+v", aws.ToBool(d.Table.DeletionProtectionEnabled), d.Table.TableClassSummary)
+	}
+	_, err = c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("oneq"),
+		BillingMode:         types.BillingModePayPerRequest,
+		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeKeysOnly}})
+	if err != nil {
+		t.Fatalf("PAY_PER_REQUEST with a stream: %v", err)
+	}
+	waitActive(t, c, "oneq")
+	d, err = c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("oneq")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Table.BillingModeSummary == nil || d.Table.BillingModeSummary.BillingMode != types.BillingModePayPerRequest ||
+		d.Table.StreamSpecification == nil || !aws.ToBool(d.Table.StreamSpecification.StreamEnabled) {
+		t.Errorf("after the switch with a stream: billing %+v, stream %+v", d.Table.BillingModeSummary, d.Table.StreamSpecification)
+	}
+}

@@ -144,9 +144,26 @@ func (db *DB) applyTableUpdate(rec *tableRecord, in *api.UpdateTableInput, now t
 		d.TableClassSummary = &api.TableClassSummary{TableClass: api.Ptr(*in.TableClass), LastUpdateDateTime: &t}
 	}
 	if in.SSESpecification != nil {
+		if err := checkSSEChange(d.SSEDescription, in.SSESpecification); err != nil {
+			return nil, err
+		}
 		d.SSEDescription = db.sseDescription(in.SSESpecification)
 	}
 	return before, nil
+}
+
+// checkSSEChange refuses the two encryption re-sends DynamoDB answers as
+// no-ops (DDB-TABLE-082): the default key for a table on the default key,
+// and the ARN of the key the table has. Any other re-send (an alias, a
+// key id, {Enabled: true}) re-encrypts and succeeds.
+func checkSSEChange(cur *api.SSEDescription, s *api.SSESpecification) error {
+	switch {
+	case cur == nil && !sseEnabled(s):
+		return apierr.Validation(invalidPrefix + "Table is already encrypted by default")
+	case cur != nil && s.KMSMasterKeyId != nil && *s.KMSMasterKeyId == api.Str(cur.KMSMasterKeyArn):
+		return apierr.Validation(invalidPrefix + "Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you want to change Master Key")
+	}
+	return nil
 }
 
 // isOnDemand reports whether a table is in PAY_PER_REQUEST mode. A table
