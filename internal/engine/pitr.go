@@ -64,6 +64,10 @@ func (db *DB) updateContinuousBackups(ctx context.Context, in *api.UpdateContinu
 	if e.rec.Loading != nil {
 		return nil, errTableLoading(e.table.Name)
 	}
+	if db.transientStatus(e) == api.TableStatusCreating {
+		// ack-api-quirks DDB-TABLE-115; an UPDATING table is admitted.
+		return nil, apierr.Newf(apierr.ContinuousBackupsUnavailableException, "Backups are being enabled for the table: %s. Please retry later", e.table.Name)
+	}
 	now := db.opts.Now()
 	ne, err := db.updateRecord(ctx, e, errContinuousTableNotFound(name), func(rec *tableRecord) error {
 		switch {
