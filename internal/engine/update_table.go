@@ -12,8 +12,10 @@ import (
 // updateTable changes a table's billing mode, provisioned throughput,
 // on-demand maximums, deletion protection, table class and encryption
 // setting, its indexes and its stream (stream_catalog.go). Replica changes
-// are later work and refused with a ValidationException. As in DynamoDB, the response reports the table
-// UPDATING and, for a throughput change, the throughput before it; unlike
+// are later work and refused with a ValidationException. As in DynamoDB,
+// the response reports the table UPDATING (its status as it is for a
+// change of deletion protection or encryption alone: inPlaceUpdate) and,
+// for a throughput change, the throughput before it; unlike
 // DynamoDB, the change is complete when the call returns and DescribeTable
 // reports the table ACTIVE with the new values.
 func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.UpdateTableOutput, error) {
@@ -29,16 +31,27 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 		return nil, errTableLoading(e.table.Name)
 	}
 	now := db.opts.Now()
+	inPlace := inPlaceUpdate(in)
 	var before *api.ProvisionedThroughputDescription
+	status := api.TableStatusUpdating
 	ne, err := db.changeCatalog(ctx, e.table.Name, nil, func(txn kv.Txn, rec *tableRecord) (*tableRecord, error) {
 		before = nil
 		if rec == nil {
 			return nil, errTableNotFound(name)
 		}
-		if err := db.checkChangeable(rec); err != nil {
-			return nil, err
+		if inPlace {
+			// Admitted while the table is UPDATING, and leaves its status
+			// as it is (DDB-TABLE-017, -119).
+			status = db.transientStatus(&catalogEntry{rec: rec})
+			if status == api.TableStatusCreating {
+				return nil, db.checkChangeable(rec)
+			}
+		} else {
+			if err := db.checkChangeable(rec); err != nil {
+				return nil, err
+			}
+			rec.UpdatedAt = now.UnixNano()
 		}
-		rec.UpdatedAt = now.UnixNano()
 		var err error
 		if before, err = db.applyTableUpdate(rec, in, now); err != nil {
 			return nil, err
@@ -60,7 +73,7 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 	if err != nil {
 		return nil, err
 	}
-	d := db.describe(ne, api.TableStatusUpdating, items, size)
+	d := db.describe(ne, status, items, size)
 	if before != nil {
 		// DynamoDB answers while the new capacity is still being
 		// provisioned: the response shows the old units.
@@ -68,6 +81,16 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 		d.ProvisionedThroughput.WriteCapacityUnits = before.WriteCapacityUnits
 	}
 	return &api.UpdateTableOutput{TableDescription: d}, nil
+}
+
+// inPlaceUpdate reports whether an UpdateTable request changes only
+// deletion protection or only encryption: DynamoDB applies these without
+// taking the table through UPDATING (deletion protection synchronously;
+// encryption shows its own SSEDescription status instead), and admits
+// them while another update runs.
+func inPlaceUpdate(in *api.UpdateTableInput) bool {
+	c := updateTableChanges(in)
+	return len(c) == 1 && (c[0] == "DeletionProtectionEnabled" || c[0] == "SSESpecification")
 }
 
 // applyTableUpdate applies a validated UpdateTable request to rec, checking

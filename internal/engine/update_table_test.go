@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/apierr"
 )
 
 func TestUpdateTableErrors(t *testing.T) {
@@ -28,6 +29,20 @@ func TestUpdateTableErrors(t *testing.T) {
 	if after != before {
 		t.Fatalf("refused updates changed the tables:\n%s\nwas:\n%s", after, before)
 	}
+}
+
+// updateInPlace runs an UpdateTable of deletion protection or encryption
+// alone, which leaves the table ACTIVE (DDB-TABLE-017).
+func updateInPlace(t *testing.T, db *DB, in *api.UpdateTableInput) *api.TableDescription {
+	t.Helper()
+	out, err := db.UpdateTable(context.Background(), in)
+	if err != nil {
+		t.Fatalf("UpdateTable: %v", err)
+	}
+	if s := api.Str(out.TableDescription.TableStatus); s != api.TableStatusActive {
+		t.Fatalf("UpdateTable status = %s, want ACTIVE", s)
+	}
+	return out.TableDescription
 }
 
 func update(t *testing.T, db *DB, in *api.UpdateTableInput) *api.TableDescription {
@@ -147,9 +162,9 @@ func TestUpdateTableSettings(t *testing.T) {
 	t1 := api.NewTime(clock.now())
 	// One change per call, as DynamoDB requires (update_table_rules.go).
 	const arn = "arn:aws:dynamodb:us-east-1:000000000000:table/settings"
-	update(t, db, &api.UpdateTableInput{TableName: api.Ptr(arn), DeletionProtectionEnabled: api.Ptr(true)})
+	updateInPlace(t, db, &api.UpdateTableInput{TableName: api.Ptr(arn), DeletionProtectionEnabled: api.Ptr(true)})
 	update(t, db, &api.UpdateTableInput{TableName: api.Ptr(arn), TableClass: api.Ptr(api.TableClassStandardInfrequentAccess)})
-	got := update(t, db, &api.UpdateTableInput{
+	got := updateInPlace(t, db, &api.UpdateTableInput{
 		TableName:            api.Ptr(arn),
 		SSESpecification:     &api.SSESpecification{Enabled: api.Ptr(true), SSEType: api.Ptr(api.SSETypeKms), KMSMasterKeyId: api.Ptr("alias/mine")},
 		AttributeDefinitions: []api.AttributeDefinition{{AttributeName: api.Ptr("id"), AttributeType: api.Ptr("S")}},
@@ -169,8 +184,41 @@ func TestUpdateTableSettings(t *testing.T) {
 	if k := api.Str(d.SSEDescription.KMSMasterKeyArn); k != "arn:aws:kms:us-east-1:000000000000:alias/mine" {
 		t.Fatalf("KMSMasterKeyArn = %s", k)
 	}
-	update(t, db, &api.UpdateTableInput{TableName: api.Ptr("settings"), SSESpecification: &api.SSESpecification{Enabled: api.Ptr(false)}})
+	updateInPlace(t, db, &api.UpdateTableInput{TableName: api.Ptr("settings"), SSESpecification: &api.SSESpecification{Enabled: api.Ptr(false)}})
 	if d := mustDescribe(t, db, "settings"); d.SSEDescription != nil {
 		t.Fatalf("SSEDescription after disabling = %s", jsonOf(t, d.SSEDescription))
 	}
+}
+
+// TestUpdateTableInPlaceWhileUpdating: deletion protection and encryption
+// are admitted while the table is UPDATING and leave its status as it is
+// (ACTIVE on an idle table); other changes wait (DDB-TABLE-017, -119).
+func TestUpdateTableInPlaceWhileUpdating(t *testing.T) {
+	ctx := context.Background()
+	c := &tblClock{t: tblEpoch}
+	d := DefaultTransientDelays()
+	db := openTransientDB(t, c, d)
+	mustCreate(t, db, hashTable("Tbl", 5))
+	c.advance(d.TableCreate)
+	out, err := db.UpdateTable(ctx, &api.UpdateTableInput{TableName: api.Ptr("Tbl"), DeletionProtectionEnabled: api.Ptr(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := api.Str(out.TableDescription.TableStatus); s != api.TableStatusActive || tableStatus(t, db, "Tbl") != api.TableStatusActive {
+		t.Fatalf("after deletion protection alone: response %s, DescribeTable %s, want ACTIVE", s, tableStatus(t, db, "Tbl"))
+	}
+	update(t, db, &api.UpdateTableInput{TableName: api.Ptr("Tbl"), ProvisionedThroughput: throughput(6, 6)})
+	out, err = db.UpdateTable(ctx, &api.UpdateTableInput{TableName: api.Ptr("Tbl"), DeletionProtectionEnabled: api.Ptr(false)})
+	if err != nil {
+		t.Fatalf("deletion protection while UPDATING: %v", err)
+	}
+	if s := api.Str(out.TableDescription.TableStatus); s != api.TableStatusUpdating {
+		t.Errorf("deletion protection while UPDATING answered %s, want UPDATING", s)
+	}
+	if _, err := db.UpdateTable(ctx, &api.UpdateTableInput{TableName: api.Ptr("Tbl"),
+		SSESpecification: &api.SSESpecification{Enabled: api.Ptr(true)}}); err != nil {
+		t.Fatalf("encryption while UPDATING: %v", err)
+	}
+	_, err = db.UpdateTable(ctx, &api.UpdateTableInput{TableName: api.Ptr("Tbl"), TableClass: api.Ptr(api.TableClassStandardInfrequentAccess)})
+	wantAPIErr(t, err, apierr.ResourceInUseException, "Attempt to change a resource which is still in use: Table is being updated: Tbl")
 }
