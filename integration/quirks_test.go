@@ -130,3 +130,33 @@ func TestQuirksUpdateTableOneChange(t *testing.T) {
 		t.Errorf("after the switch with a stream: billing %+v, stream %+v", d.Table.BillingModeSummary, d.Table.StreamSpecification)
 	}
 }
+
+// TestQuirksTableClassStandardOnNewTable: TableClass STANDARD on a table
+// that never had a class is answered and leaves TableClassSummary absent
+// (DDB-TABLE-283); another class is recorded.
+func TestQuirksTableClassStandardOnNewTable(t *testing.T) {
+	c := client(t)
+	ctx := context.Background()
+	makeTable(t, c, "classq", hashS)
+	if _, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("classq"), TableClass: types.TableClassStandard}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("classq")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Table.TableClassSummary != nil {
+		t.Errorf("TableClassSummary after STANDARD on a new table: %+v, want none", d.Table.TableClassSummary)
+	}
+	if _, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("classq"), TableClass: types.TableClassStandardInfrequentAccess}); err != nil {
+		t.Fatal(err)
+	}
+	waitActive(t, c, "classq")
+	d, err = c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("classq")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := d.Table.TableClassSummary; s == nil || s.TableClass != types.TableClassStandardInfrequentAccess {
+		t.Errorf("TableClassSummary after STANDARD_INFREQUENT_ACCESS: %+v", s)
+	}
+}

@@ -163,7 +163,12 @@ func (db *DB) applyTableUpdate(rec *tableRecord, in *api.UpdateTableInput, now t
 	if in.DeletionProtectionEnabled != nil {
 		d.DeletionProtectionEnabled = api.Ptr(*in.DeletionProtectionEnabled)
 	}
-	if in.TableClass != nil {
+	switch {
+	case in.TableClass == nil:
+	case d.TableClassSummary == nil && *in.TableClass == api.TableClassStandard:
+		// A table that never had a class is STANDARD: DynamoDB answers
+		// the request and leaves TableClassSummary absent (DDB-TABLE-283).
+	default:
 		d.TableClassSummary = &api.TableClassSummary{TableClass: api.Ptr(*in.TableClass), LastUpdateDateTime: &t}
 	}
 	if in.SSESpecification != nil {
