@@ -160,3 +160,36 @@ func TestQuirksTableClassStandardOnNewTable(t *testing.T) {
 		t.Errorf("TableClassSummary after STANDARD_INFREQUENT_ACCESS: %+v", s)
 	}
 }
+
+// TestQuirksIndexThroughputWillNotChange: an index's throughput re-sent
+// unchanged is refused as the table's is; a partial change passes
+// (DDB-TABLE-164).
+func TestQuirksIndexThroughputWillNotChange(t *testing.T) {
+	c := client(t)
+	ctx := context.Background()
+	pt := func(r, w int64) *types.ProvisionedThroughput {
+		return &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(r), WriteCapacityUnits: aws.Int64(w)}
+	}
+	in := createTableInput("gsipt", hashS)
+	in.BillingMode = types.BillingModeProvisioned
+	in.ProvisionedThroughput = pt(5, 5)
+	in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS})
+	in.GlobalSecondaryIndexes = []types.GlobalSecondaryIndex{{IndexName: aws.String("gsi1"),
+		KeySchema:             []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}},
+		Projection:            &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		ProvisionedThroughput: pt(2, 2)}}
+	if _, err := c.CreateTable(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	waitActive(t, c, "gsipt")
+	updateIndex := func(p *types.ProvisionedThroughput) error {
+		_, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("gsipt"),
+			GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Update: &types.UpdateGlobalSecondaryIndexAction{IndexName: aws.String("gsi1"), ProvisionedThroughput: p}}}})
+		return err
+	}
+	wantAPIErrorPrefix(t, updateIndex(pt(2, 2)), "ValidationException",
+		"The provisioned throughput for the index gsi1 will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for index gsi1: 2. Requested ReadCapacityUnits: 2. Current WriteCapacityUnits")
+	if err := updateIndex(pt(2, 3)); err != nil {
+		t.Fatalf("changing only the write units: %v", err)
+	}
+}

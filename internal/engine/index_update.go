@@ -249,6 +249,15 @@ func updateIndexUpdate(rec *tableRecord, u *api.UpdateGlobalSecondaryIndexAction
 		if g.ProvisionedThroughput == nil {
 			g.ProvisionedThroughput = &api.ProvisionedThroughputDescription{NumberOfDecreasesToday: api.Ptr[int64](0)}
 		}
+		curR, curW := api.Int(g.ProvisionedThroughput.ReadCapacityUnits, 0), api.Int(g.ProvisionedThroughput.WriteCapacityUnits, 0)
+		if newR, newW := *pt.ReadCapacityUnits, *pt.WriteCapacityUnits; newR == curR && newW == curW {
+			// As for the table's throughput (DDB-TABLE-164).
+			return apierr.Validationf("The provisioned throughput for the index %s will not change. The requested value equals the current value. "+
+				"Current ReadCapacityUnits provisioned for index %s: %d. Requested ReadCapacityUnits: %d. "+
+				"Current WriteCapacityUnits provisioned for index %s: %d. Requested WriteCapacityUnits: %d. "+
+				"Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
+				name, name, curR, newR, name, curW, newW)
+		}
 		g.ProvisionedThroughput.ReadCapacityUnits = copyInt(pt.ReadCapacityUnits)
 		g.ProvisionedThroughput.WriteCapacityUnits = copyInt(pt.WriteCapacityUnits)
 	}
