@@ -222,3 +222,25 @@ func TestUpdateTableInPlaceWhileUpdating(t *testing.T) {
 	_, err = db.UpdateTable(ctx, &api.UpdateTableInput{TableName: api.Ptr("Tbl"), TableClass: api.Ptr(api.TableClassStandardInfrequentAccess)})
 	wantAPIErr(t, err, apierr.ResourceInUseException, "Attempt to change a resource which is still in use: Table is being updated: Tbl")
 }
+
+// TestDeleteTableWhileIndexCreating: DeleteTable is refused while a GSI is
+// being created, though the table is ACTIVE (DDB-TABLE-150). The index is
+// held CREATING for an hour, so the refusal does not depend on timing.
+func TestDeleteTableWhileIndexCreating(t *testing.T) {
+	ctx := context.Background()
+	c := &tblClock{t: tblEpoch}
+	db := openTransientDB(t, c, TransientDelays{IndexCreate: time.Hour})
+	mustCreate(t, db, hashTable("Tbl", 0))
+	if _, err := updateTable(t, db, `{"TableName": "Tbl",
+	  "AttributeDefinitions": [{"AttributeName": "g", "AttributeType": "S"}],
+	  "GlobalSecondaryIndexUpdates": [{"Create": {"IndexName": "Gsi",
+	    "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}}]}`); err != nil {
+		t.Fatal(err)
+	}
+	if s := tableStatus(t, db, "Tbl"); s != api.TableStatusActive {
+		t.Fatalf("table %s, want ACTIVE (no table delay)", s)
+	}
+	_, err := db.DeleteTable(ctx, &api.DeleteTableInput{TableName: api.Ptr("Tbl")})
+	wantAPIErr(t, err, apierr.ResourceInUseException, "Attempt to change a resource which is still in use: Cannot delete table while indexes are being created, updated, or deleted.")
+	mustDescribe(t, db, "Tbl")
+}
