@@ -14,7 +14,8 @@ import (
 // setting, its indexes and its stream (stream_catalog.go). Replica changes
 // are later work and refused with a ValidationException. As in DynamoDB,
 // the response reports the table UPDATING (its status as it is for a
-// change of deletion protection or encryption alone: inPlaceUpdate) and,
+// change of deletion protection, encryption or on-demand maximums alone:
+// inPlaceUpdate) and,
 // for a throughput change, the throughput before it; unlike
 // DynamoDB, the change is complete when the call returns and DescribeTable
 // reports the table ACTIVE with the new values.
@@ -31,7 +32,7 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 		return nil, errTableLoading(e.table.Name)
 	}
 	now := db.opts.Now()
-	inPlace := inPlaceUpdate(in)
+	inPlace, admitted := inPlaceUpdate(in)
 	var before *api.ProvisionedThroughputDescription
 	status := api.TableStatusUpdating
 	ne, err := db.changeCatalog(ctx, e.table.Name, nil, func(txn kv.Txn, rec *tableRecord) (*tableRecord, error) {
@@ -39,17 +40,18 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 		if rec == nil {
 			return nil, errTableNotFound(name)
 		}
-		if inPlace {
-			// Admitted while the table is UPDATING, and leaves its status
-			// as it is (DDB-TABLE-017, -119).
-			status = db.transientStatus(&catalogEntry{rec: rec})
-			if status == api.TableStatusCreating {
-				return nil, db.checkChangeable(rec)
-			}
-		} else {
+		switch cur := db.transientStatus(&catalogEntry{rec: rec}); {
+		case admitted && cur == api.TableStatusUpdating:
+			// Admitted while another update runs (DDB-TABLE-119).
+		default:
 			if err := db.checkChangeable(rec); err != nil {
 				return nil, err
 			}
+		}
+		if inPlace {
+			// Leaves the table's status as it is (DDB-TABLE-017, -135).
+			status = db.transientStatus(&catalogEntry{rec: rec})
+		} else {
 			rec.UpdatedAt = now.UnixNano()
 		}
 		var err error
@@ -84,13 +86,23 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 }
 
 // inPlaceUpdate reports whether an UpdateTable request changes only
-// deletion protection or only encryption: DynamoDB applies these without
-// taking the table through UPDATING (deletion protection synchronously;
-// encryption shows its own SSEDescription status instead), and admits
-// them while another update runs.
-func inPlaceUpdate(in *api.UpdateTableInput) bool {
+// deletion protection, only encryption or only the on-demand maximums:
+// DynamoDB applies these without taking the table through UPDATING
+// (deletion protection and the maximums synchronously; encryption shows
+// its own SSEDescription status instead), and admits the first two while
+// another update runs (admitted), not the maximums.
+func inPlaceUpdate(in *api.UpdateTableInput) (inPlace, admitted bool) {
 	c := updateTableChanges(in)
-	return len(c) == 1 && (c[0] == "DeletionProtectionEnabled" || c[0] == "SSESpecification")
+	if len(c) != 1 {
+		return false, false
+	}
+	switch c[0] {
+	case "DeletionProtectionEnabled", "SSESpecification":
+		return true, true
+	case "OnDemandThroughput":
+		return true, false
+	}
+	return false, false
 }
 
 // applyTableUpdate applies a validated UpdateTable request to rec, checking

@@ -128,7 +128,7 @@ func TestUpdateTableBillingMode(t *testing.T) {
 	}
 
 	// -1 removes one maximum; the other stays.
-	update(t, db, &api.UpdateTableInput{TableName: api.Ptr("bmt"), OnDemandThroughput: &api.OnDemandThroughput{MaxReadRequestUnits: api.Ptr[int64](-1)}})
+	updateInPlace(t, db, &api.UpdateTableInput{TableName: api.Ptr("bmt"), OnDemandThroughput: &api.OnDemandThroughput{MaxReadRequestUnits: api.Ptr[int64](-1)}})
 	if g, w := jsonOf(t, mustDescribe(t, db, "bmt").OnDemandThroughput), `{
   "MaxWriteRequestUnits": 60
 }`; g != w {
