@@ -61,6 +61,9 @@ func (db *DB) updateContinuousBackups(ctx context.Context, in *api.UpdateContinu
 	if e == nil {
 		return nil, errContinuousTableNotFound(name)
 	}
+	if e.restoring() {
+		return nil, errContinuousTableNotFound(name)
+	}
 	if e.rec.Loading != nil {
 		return nil, errTableLoading(e.table.Name)
 	}
@@ -98,7 +101,7 @@ func (db *DB) updateContinuousBackups(ctx context.Context, in *api.UpdateContinu
 func (db *DB) describeContinuousBackups(ctx context.Context, in *api.DescribeContinuousBackupsInput) (*api.DescribeContinuousBackupsOutput, error) {
 	name := api.Str(in.TableName)
 	e := db.lookup(name)
-	if e == nil {
+	if e == nil || e.restoring() {
 		return nil, errContinuousTableNotFound(name)
 	}
 	d := db.continuousBackups(e.rec, db.opts.Now())

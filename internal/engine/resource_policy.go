@@ -166,6 +166,9 @@ func (db *DB) policyEntry(t policyTarget) (*catalogEntry, error) {
 	if e == nil || (t.label != "" && e.rec.stream(t.label) == nil) {
 		return nil, errPolicyResourceNotFound(t)
 	}
+	if e.restoring() {
+		return nil, errTableNotFound(t.table)
+	}
 	return e, nil
 }
 

@@ -158,6 +158,9 @@ func (db *DB) taggedTable(arn, op string) (*catalogEntry, error) {
 	if e == nil {
 		return nil, errTagResourceNotFound(arn)
 	}
+	if e.restoring() {
+		return nil, errTableNotFound(name)
+	}
 	return e, nil
 }
 

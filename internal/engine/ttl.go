@@ -25,7 +25,7 @@ func (db *DB) updateTimeToLive(ctx context.Context, in *api.UpdateTimeToLiveInpu
 	}
 	name := api.Str(in.TableName)
 	e := db.lookup(name)
-	if e == nil {
+	if e == nil || e.restoring() {
 		return nil, errTableNotFound(name)
 	}
 	if db.transientStatus(e) == api.TableStatusCreating {
@@ -78,6 +78,9 @@ func (db *DB) describeTimeToLive(ctx context.Context, in *api.DescribeTimeToLive
 		if deleting {
 			return nil, errTTLState(api.TableStatusDeleting)
 		}
+		return nil, errTableNotFound(name)
+	}
+	if e.restoring() {
 		return nil, errTableNotFound(name)
 	}
 	if st := db.transientStatus(e); st == api.TableStatusCreating {

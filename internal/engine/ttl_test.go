@@ -7,6 +7,7 @@ import (
 
 	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/apierr"
+	"github.com/dynago/dynago/internal/kv"
 )
 
 func ttlSpec(table, attrName string, enabled bool) *api.UpdateTimeToLiveInput {
@@ -56,4 +57,39 @@ func TestTTLAndPITRByTableState(t *testing.T) {
 	c.advance(d.TableDelete + time.Millisecond)
 	_, err = db.DescribeTimeToLive(ctx, &api.DescribeTimeToLiveInput{TableName: api.Ptr("Tbl")})
 	wantAPIErr(t, err, apierr.ResourceNotFoundException, "Requested resource not found: Table: Tbl not found")
+}
+
+// TestRestoringTableSubresources: the target of a restore still CREATING is
+// not found by its TTL, tag, policy, UpdateTable and continuous-backup
+// operations, as DynamoDB answers them (DDB-TABLE-217). The table is held
+// restoring by its record alone, with no job to finish it.
+func TestRestoringTableSubresources(t *testing.T) {
+	ctx := context.Background()
+	db, _ := newTablesDB(t)
+	mustCreate(t, db, hashTable("Tgt", 0))
+	if _, err := db.changeCatalog(ctx, "Tgt", nil, func(_ kv.Txn, rec *tableRecord) (*tableRecord, error) {
+		rec.Loading = &loadingState{Kind: "restore", Job: "none"}
+		return rec, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	const notFound = "Requested resource not found: Table: Tgt not found"
+	arn := "arn:aws:dynamodb:us-east-1:000000000000:table/Tgt"
+	_, err := db.UpdateTimeToLive(ctx, ttlSpec("Tgt", "exp", true))
+	wantAPIErr(t, err, apierr.ResourceNotFoundException, notFound)
+	_, err = db.DescribeTimeToLive(ctx, &api.DescribeTimeToLiveInput{TableName: api.Ptr("Tgt")})
+	wantAPIErr(t, err, apierr.ResourceNotFoundException, notFound)
+	_, err = db.ListTagsOfResource(ctx, &api.ListTagsOfResourceInput{ResourceArn: api.Ptr(arn)})
+	wantAPIErr(t, err, apierr.ResourceNotFoundException, notFound)
+	_, err = db.GetResourcePolicy(ctx, &api.GetResourcePolicyInput{ResourceArn: api.Ptr(arn)})
+	wantAPIErr(t, err, apierr.ResourceNotFoundException, notFound)
+	_, err = db.UpdateTable(ctx, &api.UpdateTableInput{TableName: api.Ptr("Tgt"), DeletionProtectionEnabled: api.Ptr(true)})
+	wantAPIErr(t, err, apierr.ResourceNotFoundException, notFound)
+	_, err = updatePITR(t, db, "Tgt", true, nil)
+	wantAPIErr(t, err, apierr.TableNotFoundException, "Table not found: Tgt")
+	_, err = db.DescribeContinuousBackups(ctx, &api.DescribeContinuousBackupsInput{TableName: api.Ptr("Tgt")})
+	wantAPIErr(t, err, apierr.TableNotFoundException, "Table not found: Tgt")
+	if s := tableStatus(t, db, "Tgt"); s != api.TableStatusCreating {
+		t.Errorf("DescribeTable of the restoring table: %s, want CREATING", s)
+	}
 }

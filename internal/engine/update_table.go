@@ -28,6 +28,9 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 	if e == nil {
 		return nil, errTableNotFound(name)
 	}
+	if e.restoring() {
+		return nil, errTableNotFound(name)
+	}
 	if e.rec.Loading != nil {
 		return nil, errTableLoading(e.table.Name)
 	}
