@@ -226,7 +226,7 @@ func TestAuthorizeCreateTableResourcePolicy(t *testing.T) {
 	bad := createTableInput("closed", hashS)
 	bad.ResourcePolicy = aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"dynamodb:GetItem","Resource":"arn:aws:dynamodb:us-east-1:111111111111:table/closed"}]}`)
 	_, err := a.CreateTable(ctx, bad)
-	wantAPIErrorPrefix(t, err, "ValidationException", "One or more parameter values were invalid: Invalid policy document: ")
+	wantAPIError(t, err, "ValidationException", "Resource-based policy grants unbounded access in one or more elements. Please revise the policy to ensure least-privilege form of access")
 }
 
 func TestAuthorizeAttributesSelectReturnValues(t *testing.T) {

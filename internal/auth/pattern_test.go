@@ -105,7 +105,7 @@ func TestResourcePolicySize(t *testing.T) {
 		t.Errorf("a policy of exactly 20 KB: %v", err)
 	}
 	_, err := ParseResourcePolicy(doc(MaxResourcePolicySize-base+1), table)
-	if e := apierr.As(err); e == nil || e.Code != apierr.ValidationException || !strings.Contains(e.Message, "20 KB") {
+	if e := apierr.As(err); e == nil || e.Code != apierr.ValidationException || !strings.Contains(e.Message, "Maximum policy size of 20480 bytes exceeded") {
 		t.Errorf("a policy one byte over 20 KB: %v", err)
 	}
 	p, err := ParseResourcePolicy(doc(3), table)

@@ -164,7 +164,7 @@ func TestDeleteTableProtected(t *testing.T) {
 	_, err := db.DeleteTable(ctx, &api.DeleteTableInput{TableName: api.Ptr("keep")})
 	wantAPIErr(t, err, apierr.ValidationException, "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")
 	mustDescribe(t, db, "keep")
-	update(t, db, &api.UpdateTableInput{TableName: api.Ptr("keep"), DeletionProtectionEnabled: api.Ptr(false)})
+	updateInPlace(t, db, &api.UpdateTableInput{TableName: api.Ptr("keep"), DeletionProtectionEnabled: api.Ptr(false)})
 	if _, err := db.DeleteTable(ctx, &api.DeleteTableInput{TableName: api.Ptr("keep")}); err != nil {
 		t.Fatal(err)
 	}

@@ -125,7 +125,7 @@ func (db *DB) newTableRecord(name string, in *api.CreateTableInput, now time.Tim
 // enabled. Dynago's storage encryption is the file system's; the
 // description records what the client asked for.
 func (db *DB) sseDescription(s *api.SSESpecification) *api.SSEDescription {
-	if s == nil || !api.Bool(s.Enabled) {
+	if !sseEnabled(s) {
 		return nil
 	}
 	kmsArn := "arn:aws:kms:" + db.opts.Region + ":" + db.opts.AccountID + ":"
@@ -144,6 +144,40 @@ func (db *DB) sseDescription(s *api.SSESpecification) *api.SSEDescription {
 		SSEType:         api.Ptr(api.SSETypeKms),
 		KMSMasterKeyArn: &kmsArn,
 	}
+}
+
+// sseEnabled reports whether s asks for a KMS key: Enabled true, or no
+// Enabled and SSEType KMS ({} is the default key; DDB-TABLE-044).
+func sseEnabled(s *api.SSESpecification) bool {
+	if s == nil {
+		return false
+	}
+	if s.Enabled != nil {
+		return *s.Enabled
+	}
+	return api.Str(s.SSEType) == api.SSETypeKms
+}
+
+// validateSSESpecification checks an SSESpecification of CreateTable or
+// UpdateTable as DynamoDB does (DDB-TABLE-027, -036, -044): a key type or
+// key with Enabled false, a key without SSEType KMS, and AES256 (the
+// default key's type, never named) are refused.
+func validateSSESpecification(s *api.SSESpecification) error {
+	if s == nil {
+		return nil
+	}
+	disabled := s.Enabled != nil && !*s.Enabled
+	switch {
+	case disabled && s.SSEType != nil:
+		return apierr.Validation(invalidPrefix + "SSEType can not be specified if Enabled is false")
+	case disabled && s.KMSMasterKeyId != nil:
+		return apierr.Validation(invalidPrefix + "KMSMasterKeyId can not be specified if Enabled is false")
+	case api.Str(s.SSEType) == api.SSETypeAes256:
+		return apierr.Validation(invalidPrefix + "SSEType AES256 is not supported")
+	case s.KMSMasterKeyId != nil && api.Str(s.SSEType) != api.SSETypeKms:
+		return apierr.Validation(invalidPrefix + "SSEType KMS is required if KMSMasterKeyId is specified")
+	}
+	return nil
 }
 
 func copyInt(p *int64) *int64 {

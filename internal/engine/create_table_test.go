@@ -54,7 +54,7 @@ func TestCreateTableDescription(t *testing.T) {
 			"AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "N"}],
 			"KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
 			"DeletionProtectionEnabled": true, "TableClass": "STANDARD_INFREQUENT_ACCESS",
-			"SSESpecification": {"Enabled": true, "KMSMasterKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"},
+			"SSESpecification": {"Enabled": true, "SSEType": "KMS", "KMSMasterKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"},
 			"OnDemandThroughput": {"MaxReadRequestUnits": 100},
 			"StreamSpecification": {"StreamEnabled": false}, "Tags": []}`,
 		want: `{"AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "N"}],

@@ -52,6 +52,9 @@ func (db *DB) deleteTable(ctx context.Context, in *api.DeleteTableInput) (*api.D
 		if err := db.checkChangeable(cur); err != nil {
 			return nil, err
 		}
+		if err := checkIndexesIdle(cur); err != nil {
+			return nil, err
+		}
 		if err := db.markDeleting(txn, cur); err != nil {
 			return nil, err
 		}
@@ -96,4 +99,18 @@ func deletingDescription(d *api.TableDescription) *api.TableDescription {
 		TableId:                   d.TableId,
 		DeletionProtectionEnabled: d.DeletionProtectionEnabled,
 	}
+}
+
+// checkIndexesIdle refuses to delete a table while one of its global
+// secondary indexes is being created or deleted, as DynamoDB does even
+// when the table itself is ACTIVE (ack-api-quirks DDB-TABLE-150).
+func checkIndexesIdle(rec *tableRecord) error {
+	for _, g := range rec.Desc.GlobalSecondaryIndexes {
+		switch api.Str(g.IndexStatus) {
+		case api.IndexStatusCreating, api.IndexStatusDeleting, api.IndexStatusUpdating:
+			return apierr.New(apierr.ResourceInUseException,
+				"Attempt to change a resource which is still in use: Cannot delete table while indexes are being created, updated, or deleted.")
+		}
+	}
+	return nil
 }

@@ -51,6 +51,14 @@ func (db *DB) describe(e *catalogEntry, status string, items, size int64) *api.T
 	return d
 }
 
+// restoring reports whether e's table is the target of a restore still
+// CREATING. DynamoDB answers such a table's TTL, tag, policy, UpdateTable
+// and continuous-backup operations as if it did not exist yet
+// (ack-api-quirks DDB-TABLE-217); DescribeTable shows it CREATING.
+func (e *catalogEntry) restoring() bool {
+	return e.rec.Loading != nil && e.rec.Loading.Kind == "restore"
+}
+
 // utcDay names the UTC calendar day of t, the period DynamoDB counts
 // throughput decreases over.
 func utcDay(t time.Time) string { return t.UTC().Format(time.DateOnly) }

@@ -47,7 +47,11 @@ func (db *DB) updateContinuousBackups(ctx context.Context, in *api.UpdateContinu
 	enable := api.Bool(spec.PointInTimeRecoveryEnabled)
 	days := int64(defaultRecoveryDays)
 	if spec.RecoveryPeriodInDays != nil {
-		days = *spec.RecoveryPeriodInDays // ignored when disabling
+		if !enable {
+			// Even the default period is refused (ack-api-quirks DDB-TABLE-084).
+			return nil, apierr.Validation("Invalid Request: Cannot specify RecoveryPeriodInDays when disabling point-in-time recovery.")
+		}
+		days = *spec.RecoveryPeriodInDays
 		if days < minRecoveryDays || days > maxRecoveryDays {
 			return nil, apierr.Validationf("RecoveryPeriodInDays must be between %d and %d", minRecoveryDays, maxRecoveryDays)
 		}
@@ -57,8 +61,15 @@ func (db *DB) updateContinuousBackups(ctx context.Context, in *api.UpdateContinu
 	if e == nil {
 		return nil, errContinuousTableNotFound(name)
 	}
+	if e.restoring() {
+		return nil, errContinuousTableNotFound(name)
+	}
 	if e.rec.Loading != nil {
 		return nil, errTableLoading(e.table.Name)
+	}
+	if db.transientStatus(e) == api.TableStatusCreating {
+		// ack-api-quirks DDB-TABLE-115; an UPDATING table is admitted.
+		return nil, apierr.Newf(apierr.ContinuousBackupsUnavailableException, "Backups are being enabled for the table: %s. Please retry later", e.table.Name)
 	}
 	now := db.opts.Now()
 	ne, err := db.updateRecord(ctx, e, errContinuousTableNotFound(name), func(rec *tableRecord) error {
@@ -90,7 +101,7 @@ func (db *DB) updateContinuousBackups(ctx context.Context, in *api.UpdateContinu
 func (db *DB) describeContinuousBackups(ctx context.Context, in *api.DescribeContinuousBackupsInput) (*api.DescribeContinuousBackupsOutput, error) {
 	name := api.Str(in.TableName)
 	e := db.lookup(name)
-	if e == nil {
+	if e == nil || e.restoring() {
 		return nil, errContinuousTableNotFound(name)
 	}
 	d := db.continuousBackups(e.rec, db.opts.Now())

@@ -86,17 +86,38 @@ type policyTarget struct {
 	label string
 }
 
-// resolvePolicyTarget resolves a ResourceArn of a policy operation.
+// resolvePolicyTarget resolves a ResourceArn of a policy operation, with
+// DynamoDB's answer for each form that names no table or stream of this
+// namespace (ack-api-quirks DDB-TABLE-212, -442).
 func (db *DB) resolvePolicyTarget(arn string) (policyTarget, error) {
 	if table, label, ok := db.parseStreamArn(arn); ok {
 		return policyTarget{arn: arn, table: table, label: label}, nil
 	}
-	if strings.HasPrefix(arn, "arn:") {
-		if name, ok := db.resolveTableName(arn); ok {
-			return policyTarget{arn: arn, table: name}, nil
-		}
+	if !strings.HasPrefix(arn, "arn:") {
+		return policyTarget{}, apierr.Validationf(invalidPrefix+"ARNs must start with 'arn:': %s", arn)
 	}
-	return policyTarget{}, apierr.Validationf("Invalid ResourceArn provided as input %s", arn)
+	// arn:<partition>:dynamodb:<region>:<account>:table/<name>[/index/<i>]
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[2] != "dynamodb" || !strings.HasPrefix(parts[5], "table/") {
+		return policyTarget{}, apierr.Validationf(invalidPrefix+"Provided Arn is not a DynamoDB resource arn: %s", arn)
+	}
+	if parts[4] != db.opts.AccountID {
+		return policyTarget{}, apierr.Validation("This action is only supported by accounts that match the resource owner\u2019s account.")
+	}
+	if parts[1] != "aws" || parts[3] != db.opts.Region {
+		return policyTarget{}, apierr.Validationf(invalidPrefix+"Invalid resource Arn: %s", arn)
+	}
+	name, sub, nested := strings.Cut(strings.TrimPrefix(parts[5], "table/"), "/")
+	switch {
+	case nested && strings.HasPrefix(sub, "index/"):
+		return policyTarget{}, apierr.Validationf(invalidPrefix+"Invalid resource arn provided, only table or stream is accepted. Provided resource arn: %s", arn)
+	case nested && strings.HasPrefix(sub, "stream/"):
+		// A stream label that is no label: not found, named as given.
+		return policyTarget{arn: arn, table: name, label: strings.TrimPrefix(sub, "stream/")}, nil
+	case nested || name == "":
+		return policyTarget{}, apierr.Validationf(invalidPrefix+"Provided Arn is not a DynamoDB resource arn: %s", arn)
+	}
+	return policyTarget{arn: arn, table: name}, nil
 }
 
 // get returns the target's policy in rec, or nil.
@@ -129,16 +150,24 @@ func (t policyTarget) set(rec *tableRecord, p *resourcePolicy) {
 }
 
 // errPolicyResourceNotFound is a policy operation's answer for a table or
-// stream that does not exist (or is gone by the time it commits).
-func errPolicyResourceNotFound(arn string) error {
-	return apierr.Newf(apierr.ResourceNotFoundException, "Requested resource not found: %s not found", arn)
+// stream of t that does not exist (or is gone by the time it commits):
+// DynamoDB names the table, or the stream's label and its table
+// (DDB-TABLE-212).
+func errPolicyResourceNotFound(t policyTarget) error {
+	if t.label != "" {
+		return apierr.Newf(apierr.ResourceNotFoundException, "Requested resource not found: Stream: %s not found for Table: %s", t.label, t.table)
+	}
+	return errTableNotFound(t.table)
 }
 
-// entry returns the target's table, or ResourceNotFoundException.
+// policyEntry returns the target's table, or ResourceNotFoundException.
 func (db *DB) policyEntry(t policyTarget) (*catalogEntry, error) {
 	e := db.cat.get(t.table)
 	if e == nil || (t.label != "" && e.rec.stream(t.label) == nil) {
-		return nil, errPolicyResourceNotFound(t.arn)
+		return nil, errPolicyResourceNotFound(t)
+	}
+	if e.restoring() {
+		return nil, errTableNotFound(t.table)
 	}
 	return e, nil
 }
@@ -187,7 +216,7 @@ func (db *DB) putResourcePolicy(ctx context.Context, in *api.PutResourcePolicyIn
 		return nil, err
 	}
 	var rev string
-	_, err = db.updateRecord(ctx, e, errPolicyResourceNotFound(t.arn), func(rec *tableRecord) error {
+	_, err = db.updateRecord(ctx, e, errPolicyResourceNotFound(t), func(rec *tableRecord) error {
 		cur := t.get(rec)
 		if want := in.ExpectedRevisionId; want != nil {
 			switch {
@@ -237,7 +266,7 @@ func (db *DB) deleteResourcePolicy(ctx context.Context, in *api.DeleteResourcePo
 		return nil, err
 	}
 	var rev string
-	_, err = db.updateRecord(ctx, e, errPolicyResourceNotFound(t.arn), func(rec *tableRecord) error {
+	_, err = db.updateRecord(ctx, e, errPolicyResourceNotFound(t), func(rec *tableRecord) error {
 		cur := t.get(rec)
 		if cur == nil {
 			return errPolicyNotFound(t.arn)

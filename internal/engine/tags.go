@@ -102,8 +102,9 @@ func (db *DB) listTagsOfResource(ctx context.Context, in *api.ListTagsOfResource
 }
 
 // errTooManyTags is the refusal of a TagResource (or CreateTable) that would
-// leave a table with more than 50 tags.
-var errTooManyTags = apierr.Validationf("One or more parameter values were invalid: The number of tags exceeds the limit of %d", maxTags)
+// leave a table with more than 50 tags: a ValidationException, counted on
+// the tags after the merge (ack-api-quirks DDB-TABLE-107, -108).
+var errTooManyTags = apierr.Validation("Number of Tags exceed the current limit for the provided ResourceArn")
 
 // DynamoDB's refusals of a TagResource without tags and an UntagResource
 // without keys (the API model allows empty lists; the service does not).
@@ -146,12 +147,19 @@ func (db *DB) taggedTable(arn, op string) (*catalogEntry, error) {
 		return nil, apierr.Validationf("Invalid TableArn: Invalid ResourceArn provided as input %s", arn)
 	}
 	name := strings.TrimPrefix(parts[5], "table/")
+	if strings.Contains(name, "/index/") && parts[3] == db.opts.Region {
+		// DDB-TABLE-212, -442.
+		return nil, apierr.Validationf(invalidPrefix+"Invalid resource arn provided, only table or stream is accepted. Provided resource arn: %s", arn)
+	}
 	if name == "" || strings.Contains(name, "/") || parts[3] != db.opts.Region {
 		return nil, apierr.Validationf("Invalid TableArn: Invalid ResourceArn provided as input %s", arn)
 	}
 	e := db.cat.get(name)
 	if e == nil {
 		return nil, errTagResourceNotFound(arn)
+	}
+	if e.restoring() {
+		return nil, errTableNotFound(name)
 	}
 	return e, nil
 }
@@ -164,22 +172,35 @@ func (db *DB) errTagAccessDenied(op, arn, why string) error {
 	return apierr.Newf(apierr.AccessDeniedException, "User: arn:aws:iam::%s:root is not authorized to perform: dynamodb:%s on resource: %s%s", db.opts.AccountID, op, arn, why)
 }
 
-// validateTags checks the tags of a TagResource or CreateTable request.
+// validateTags checks the tags of a TagResource or CreateTable request,
+// with DynamoDB's messages (ack-api-quirks DDB-TABLE-107, -442): a key or
+// value of the wrong length or with a character tags do not allow is
+// quoted back, an absent one is "null".
 func validateTags(tags []api.Tag) error {
 	if len(tags) > maxTags {
 		return errTooManyTags
 	}
+	seen := make(map[string]bool, len(tags))
 	for _, t := range tags {
-		if err := validateTagKey(api.Str(t.Key)); err != nil {
+		if t.Key == nil {
+			return apierr.Validation("The Tag Key provided is invalid, Key: null")
+		}
+		if err := validateTagKey(*t.Key); err != nil {
 			return err
 		}
-		v := api.Str(t.Value)
-		if len([]rune(v)) > maxTagValueLength {
-			return apierr.Validationf("One or more parameter values were invalid: Tag value exceeds the maximum length of %d characters", maxTagValueLength)
+		if t.Value == nil {
+			return apierr.Validation("The Tag Value provided is invalid, Value: null")
 		}
-		if !tagText(v) {
-			return apierr.Validation("One or more parameter values were invalid: Tag value contains characters that are not allowed")
+		if v := *t.Value; len([]rune(v)) > maxTagValueLength || !tagText(v) {
+			return apierr.Validationf("The Tag Value provided is invalid, Value: %s", v)
 		}
+	}
+	for _, t := range tags {
+		k := *t.Key
+		if seen[k] {
+			return apierr.Validationf("Duplicate Tag Keys provided as input: Duplicate Tag Key found %s", k)
+		}
+		seen[k] = true
 	}
 	return nil
 }
@@ -187,17 +208,11 @@ func validateTags(tags []api.Tag) error {
 // validateTagKey checks one tag key: its length, its characters, and the
 // "aws:" prefix DynamoDB reserves for the tags AWS itself assigns.
 func validateTagKey(k string) error {
-	switch n := len([]rune(k)); {
-	case n == 0:
-		return apierr.Validation("One or more parameter values were invalid: Tag key must not be empty")
-	case n > maxTagKeyLength:
-		return apierr.Validationf("One or more parameter values were invalid: Tag key exceeds the maximum length of %d characters", maxTagKeyLength)
+	if n := len([]rune(k)); n == 0 || n > maxTagKeyLength || !tagText(k) {
+		return apierr.Validationf("The Tag Key provided is invalid, Key: %s", k)
 	}
 	if strings.HasPrefix(strings.ToLower(k), reservedTagPrefix) {
-		return apierr.Validationf("One or more parameter values were invalid: Tag key %s uses the reserved prefix %s", k, reservedTagPrefix)
-	}
-	if !tagText(k) {
-		return apierr.Validation("One or more parameter values were invalid: Tag key contains characters that are not allowed")
+		return apierr.Validationf("Tag Key cannot be prefixed with aws:, Key: %s", k)
 	}
 	return nil
 }

@@ -190,6 +190,17 @@ func (db *DB) checkNotDeleting(ctx context.Context, txn kv.Txn, name string) err
 	return txn.Delete(deletingKey(name))
 }
 
+// stillDeleting reports whether the table name (or ARN), gone from the
+// catalog, is still DELETING for DescribeTable.
+func (db *DB) stillDeleting(ctx context.Context, name string) (bool, error) {
+	n, ok := db.resolveTableName(name)
+	if !ok {
+		return false, nil
+	}
+	m, err := db.readDeleting(ctx, db.store, n)
+	return m != nil, err
+}
+
 // describeDeleting answers DescribeTable for a table that is not in the
 // catalog but still DELETING, or returns nil.
 func (db *DB) describeDeleting(ctx context.Context, name string) (*api.DescribeTableOutput, error) {

@@ -25,19 +25,27 @@ func (db *DB) updateTimeToLive(ctx context.Context, in *api.UpdateTimeToLiveInpu
 	}
 	name := api.Str(in.TableName)
 	e := db.lookup(name)
-	if e == nil {
+	if e == nil || e.restoring() {
 		return nil, errTableNotFound(name)
+	}
+	if db.transientStatus(e) == api.TableStatusCreating {
+		// DynamoDB admits TTL changes while a table is UPDATING, not while
+		// it is CREATING (ack-api-quirks DDB-TABLE-115, -119).
+		return nil, apierr.Newf(apierr.ResourceInUseException, "Attempt to change a resource which is still in use: Table %s is being created", e.table.Name)
 	}
 	enable := *spec.Enabled
 	_, err := db.updateRecord(ctx, e, errTableNotFound(name), func(rec *tableRecord) error {
 		enabled := rec.TTL != nil && api.Str(rec.TTL.TimeToLiveStatus) == api.TimeToLiveStatusEnabled
+		// DynamoDB checks the attribute before the direction: enabling
+		// another attribute of an enabled table names the current one, as
+		// disabling it does (ack-api-quirks DDB-TABLE-146, -147).
 		switch {
+		case enabled && api.Str(rec.TTL.AttributeName) != attrName:
+			return apierr.Validationf("TimeToLive is active on a different AttributeName: current AttributeName is %s", api.Str(rec.TTL.AttributeName))
 		case enable && enabled:
 			return apierr.Validation("TimeToLive is already enabled")
 		case !enable && !enabled:
 			return apierr.Validation("TimeToLive is already disabled")
-		case !enable && api.Str(rec.TTL.AttributeName) != attrName:
-			return apierr.Validationf("TimeToLive is active on a different AttributeName: current AttributeName is %s", api.Str(rec.TTL.AttributeName))
 		case enable:
 			rec.TTL = &api.TimeToLiveDescription{AttributeName: api.Ptr(attrName), TimeToLiveStatus: api.Ptr(api.TimeToLiveStatusEnabled)}
 		default:
@@ -63,7 +71,20 @@ func (db *DB) describeTimeToLive(ctx context.Context, in *api.DescribeTimeToLive
 	name := api.Str(in.TableName)
 	e := db.lookup(name)
 	if e == nil {
+		deleting, err := db.stillDeleting(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		if deleting {
+			return nil, errTTLState(api.TableStatusDeleting)
+		}
 		return nil, errTableNotFound(name)
+	}
+	if e.restoring() {
+		return nil, errTableNotFound(name)
+	}
+	if st := db.transientStatus(e); st == api.TableStatusCreating {
+		return nil, errTTLState(st)
 	}
 	d := &api.TimeToLiveDescription{TimeToLiveStatus: api.Ptr(api.TimeToLiveStatusDisabled)}
 	if t := e.rec.TTL; t != nil {
@@ -73,6 +94,12 @@ func (db *DB) describeTimeToLive(ctx context.Context, in *api.DescribeTimeToLive
 		}
 	}
 	return &api.DescribeTimeToLiveOutput{TimeToLiveDescription: d}, nil
+}
+
+// errTTLState is DescribeTimeToLive's answer for a table that DescribeTable
+// shows CREATING or DELETING (DDB-TABLE-115, -442).
+func errTTLState(status string) error {
+	return apierr.Validationf("Cannot describe time to live while table is in %s state: Current table state is %s", status, status)
 }
 
 // ttlAttribute returns the TTL attribute name of a table with TTL enabled,

@@ -12,8 +12,11 @@ import (
 // updateTable changes a table's billing mode, provisioned throughput,
 // on-demand maximums, deletion protection, table class and encryption
 // setting, its indexes and its stream (stream_catalog.go). Replica changes
-// are later work and refused with a ValidationException. As in DynamoDB, the response reports the table
-// UPDATING and, for a throughput change, the throughput before it; unlike
+// are later work and refused with a ValidationException. As in DynamoDB,
+// the response reports the table UPDATING (its status as it is for a
+// change of deletion protection, encryption or on-demand maximums alone:
+// inPlaceUpdate) and,
+// for a throughput change, the throughput before it; unlike
 // DynamoDB, the change is complete when the call returns and DescribeTable
 // reports the table ACTIVE with the new values.
 func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.UpdateTableOutput, error) {
@@ -25,21 +28,36 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 	if e == nil {
 		return nil, errTableNotFound(name)
 	}
+	if e.restoring() {
+		return nil, errTableNotFound(name)
+	}
 	if e.rec.Loading != nil {
 		return nil, errTableLoading(e.table.Name)
 	}
 	now := db.opts.Now()
+	inPlace, admitted := inPlaceUpdate(in)
 	var before *api.ProvisionedThroughputDescription
 	splitMore := false
+	status := api.TableStatusUpdating
 	ne, err := db.changeCatalog(ctx, e.table.Name, nil, func(txn kv.Txn, rec *tableRecord) (*tableRecord, error) {
 		before, splitMore = nil, false
 		if rec == nil {
 			return nil, errTableNotFound(name)
 		}
-		if err := db.checkChangeable(rec); err != nil {
-			return nil, err
+		switch cur := db.transientStatus(&catalogEntry{rec: rec}); {
+		case admitted && cur == api.TableStatusUpdating:
+			// Admitted while another update runs (DDB-TABLE-119).
+		default:
+			if err := db.checkChangeable(rec); err != nil {
+				return nil, err
+			}
 		}
-		rec.UpdatedAt = now.UnixNano()
+		if inPlace {
+			// Leaves the table's status as it is (DDB-TABLE-017, -135).
+			status = db.transientStatus(&catalogEntry{rec: rec})
+		} else {
+			rec.UpdatedAt = now.UnixNano()
+		}
 		var err error
 		if before, err = db.applyTableUpdate(rec, in, now); err != nil {
 			return nil, err
@@ -71,7 +89,7 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 	if err != nil {
 		return nil, err
 	}
-	d := db.describe(ne, api.TableStatusUpdating, items, size)
+	d := db.describe(ne, status, items, size)
 	if before != nil {
 		// DynamoDB answers while the new capacity is still being
 		// provisioned: the response shows the old units.
@@ -79,6 +97,26 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 		d.ProvisionedThroughput.WriteCapacityUnits = before.WriteCapacityUnits
 	}
 	return &api.UpdateTableOutput{TableDescription: d}, nil
+}
+
+// inPlaceUpdate reports whether an UpdateTable request changes only
+// deletion protection, only encryption or only the on-demand maximums:
+// DynamoDB applies these without taking the table through UPDATING
+// (deletion protection and the maximums synchronously; encryption shows
+// its own SSEDescription status instead), and admits the first two while
+// another update runs (admitted), not the maximums.
+func inPlaceUpdate(in *api.UpdateTableInput) (inPlace, admitted bool) {
+	c := updateTableChanges(in)
+	if len(c) != 1 {
+		return false, false
+	}
+	switch c[0] {
+	case "DeletionProtectionEnabled", "SSESpecification":
+		return true, true
+	case "OnDemandThroughput":
+		return true, false
+	}
+	return false, false
 }
 
 // applyTableUpdate applies a validated UpdateTable request to rec, checking
@@ -151,13 +189,35 @@ func (db *DB) applyTableUpdate(rec *tableRecord, in *api.UpdateTableInput, now t
 	if in.DeletionProtectionEnabled != nil {
 		d.DeletionProtectionEnabled = api.Ptr(*in.DeletionProtectionEnabled)
 	}
-	if in.TableClass != nil {
+	switch {
+	case in.TableClass == nil:
+	case d.TableClassSummary == nil && *in.TableClass == api.TableClassStandard:
+		// A table that never had a class is STANDARD: DynamoDB answers
+		// the request and leaves TableClassSummary absent (DDB-TABLE-283).
+	default:
 		d.TableClassSummary = &api.TableClassSummary{TableClass: api.Ptr(*in.TableClass), LastUpdateDateTime: &t}
 	}
 	if in.SSESpecification != nil {
+		if err := checkSSEChange(d.SSEDescription, in.SSESpecification); err != nil {
+			return nil, err
+		}
 		d.SSEDescription = db.sseDescription(in.SSESpecification)
 	}
 	return before, nil
+}
+
+// checkSSEChange refuses the two encryption re-sends DynamoDB answers as
+// no-ops (DDB-TABLE-082): the default key for a table on the default key,
+// and the ARN of the key the table has. Any other re-send (an alias, a
+// key id, {Enabled: true}) re-encrypts and succeeds.
+func checkSSEChange(cur *api.SSEDescription, s *api.SSESpecification) error {
+	switch {
+	case cur == nil && !sseEnabled(s):
+		return apierr.Validation(invalidPrefix + "Table is already encrypted by default")
+	case cur != nil && s.KMSMasterKeyId != nil && *s.KMSMasterKeyId == api.Str(cur.KMSMasterKeyArn):
+		return apierr.Validation(invalidPrefix + "Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you want to change Master Key")
+	}
+	return nil
 }
 
 // isOnDemand reports whether a table is in PAY_PER_REQUEST mode. A table

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dynago/dynago/internal/api"
+	"github.com/dynago/dynago/internal/apierr"
 )
 
 func TestUpdateTableErrors(t *testing.T) {
@@ -28,6 +29,20 @@ func TestUpdateTableErrors(t *testing.T) {
 	if after != before {
 		t.Fatalf("refused updates changed the tables:\n%s\nwas:\n%s", after, before)
 	}
+}
+
+// updateInPlace runs an UpdateTable of deletion protection or encryption
+// alone, which leaves the table ACTIVE (DDB-TABLE-017).
+func updateInPlace(t *testing.T, db *DB, in *api.UpdateTableInput) *api.TableDescription {
+	t.Helper()
+	out, err := db.UpdateTable(context.Background(), in)
+	if err != nil {
+		t.Fatalf("UpdateTable: %v", err)
+	}
+	if s := api.Str(out.TableDescription.TableStatus); s != api.TableStatusActive {
+		t.Fatalf("UpdateTable status = %s, want ACTIVE", s)
+	}
+	return out.TableDescription
 }
 
 func update(t *testing.T, db *DB, in *api.UpdateTableInput) *api.TableDescription {
@@ -113,7 +128,7 @@ func TestUpdateTableBillingMode(t *testing.T) {
 	}
 
 	// -1 removes one maximum; the other stays.
-	update(t, db, &api.UpdateTableInput{TableName: api.Ptr("bmt"), OnDemandThroughput: &api.OnDemandThroughput{MaxReadRequestUnits: api.Ptr[int64](-1)}})
+	updateInPlace(t, db, &api.UpdateTableInput{TableName: api.Ptr("bmt"), OnDemandThroughput: &api.OnDemandThroughput{MaxReadRequestUnits: api.Ptr[int64](-1)}})
 	if g, w := jsonOf(t, mustDescribe(t, db, "bmt").OnDemandThroughput), `{
   "MaxWriteRequestUnits": 60
 }`; g != w {
@@ -145,12 +160,14 @@ func TestUpdateTableSettings(t *testing.T) {
 	mustCreate(t, db, hashTable("settings", 0))
 	clock.advance(time.Second)
 	t1 := api.NewTime(clock.now())
-	got := update(t, db, &api.UpdateTableInput{
-		TableName:                 api.Ptr("arn:aws:dynamodb:us-east-1:000000000000:table/settings"),
-		DeletionProtectionEnabled: api.Ptr(true),
-		TableClass:                api.Ptr(api.TableClassStandardInfrequentAccess),
-		SSESpecification:          &api.SSESpecification{Enabled: api.Ptr(true), KMSMasterKeyId: api.Ptr("alias/mine")},
-		AttributeDefinitions:      []api.AttributeDefinition{{AttributeName: api.Ptr("id"), AttributeType: api.Ptr("S")}},
+	// One change per call, as DynamoDB requires (update_table_rules.go).
+	const arn = "arn:aws:dynamodb:us-east-1:000000000000:table/settings"
+	updateInPlace(t, db, &api.UpdateTableInput{TableName: api.Ptr(arn), DeletionProtectionEnabled: api.Ptr(true)})
+	update(t, db, &api.UpdateTableInput{TableName: api.Ptr(arn), TableClass: api.Ptr(api.TableClassStandardInfrequentAccess)})
+	got := updateInPlace(t, db, &api.UpdateTableInput{
+		TableName:            api.Ptr(arn),
+		SSESpecification:     &api.SSESpecification{Enabled: api.Ptr(true), SSEType: api.Ptr(api.SSETypeKms), KMSMasterKeyId: api.Ptr("alias/mine")},
+		AttributeDefinitions: []api.AttributeDefinition{{AttributeName: api.Ptr("id"), AttributeType: api.Ptr("S")}},
 	})
 	d := mustDescribe(t, db, "settings")
 	got.TableStatus = d.TableStatus
@@ -167,8 +184,63 @@ func TestUpdateTableSettings(t *testing.T) {
 	if k := api.Str(d.SSEDescription.KMSMasterKeyArn); k != "arn:aws:kms:us-east-1:000000000000:alias/mine" {
 		t.Fatalf("KMSMasterKeyArn = %s", k)
 	}
-	update(t, db, &api.UpdateTableInput{TableName: api.Ptr("settings"), SSESpecification: &api.SSESpecification{Enabled: api.Ptr(false)}})
+	updateInPlace(t, db, &api.UpdateTableInput{TableName: api.Ptr("settings"), SSESpecification: &api.SSESpecification{Enabled: api.Ptr(false)}})
 	if d := mustDescribe(t, db, "settings"); d.SSEDescription != nil {
 		t.Fatalf("SSEDescription after disabling = %s", jsonOf(t, d.SSEDescription))
 	}
+}
+
+// TestUpdateTableInPlaceWhileUpdating: deletion protection and encryption
+// are admitted while the table is UPDATING and leave its status as it is
+// (ACTIVE on an idle table); other changes wait (DDB-TABLE-017, -119).
+func TestUpdateTableInPlaceWhileUpdating(t *testing.T) {
+	ctx := context.Background()
+	c := &tblClock{t: tblEpoch}
+	d := DefaultTransientDelays()
+	db := openTransientDB(t, c, d)
+	mustCreate(t, db, hashTable("Tbl", 5))
+	c.advance(d.TableCreate)
+	out, err := db.UpdateTable(ctx, &api.UpdateTableInput{TableName: api.Ptr("Tbl"), DeletionProtectionEnabled: api.Ptr(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := api.Str(out.TableDescription.TableStatus); s != api.TableStatusActive || tableStatus(t, db, "Tbl") != api.TableStatusActive {
+		t.Fatalf("after deletion protection alone: response %s, DescribeTable %s, want ACTIVE", s, tableStatus(t, db, "Tbl"))
+	}
+	update(t, db, &api.UpdateTableInput{TableName: api.Ptr("Tbl"), ProvisionedThroughput: throughput(6, 6)})
+	out, err = db.UpdateTable(ctx, &api.UpdateTableInput{TableName: api.Ptr("Tbl"), DeletionProtectionEnabled: api.Ptr(false)})
+	if err != nil {
+		t.Fatalf("deletion protection while UPDATING: %v", err)
+	}
+	if s := api.Str(out.TableDescription.TableStatus); s != api.TableStatusUpdating {
+		t.Errorf("deletion protection while UPDATING answered %s, want UPDATING", s)
+	}
+	if _, err := db.UpdateTable(ctx, &api.UpdateTableInput{TableName: api.Ptr("Tbl"),
+		SSESpecification: &api.SSESpecification{Enabled: api.Ptr(true)}}); err != nil {
+		t.Fatalf("encryption while UPDATING: %v", err)
+	}
+	_, err = db.UpdateTable(ctx, &api.UpdateTableInput{TableName: api.Ptr("Tbl"), TableClass: api.Ptr(api.TableClassStandardInfrequentAccess)})
+	wantAPIErr(t, err, apierr.ResourceInUseException, "Attempt to change a resource which is still in use: Table is being updated: Tbl")
+}
+
+// TestDeleteTableWhileIndexCreating: DeleteTable is refused while a GSI is
+// being created, though the table is ACTIVE (DDB-TABLE-150). The index is
+// held CREATING for an hour, so the refusal does not depend on timing.
+func TestDeleteTableWhileIndexCreating(t *testing.T) {
+	ctx := context.Background()
+	c := &tblClock{t: tblEpoch}
+	db := openTransientDB(t, c, TransientDelays{IndexCreate: time.Hour})
+	mustCreate(t, db, hashTable("Tbl", 0))
+	if _, err := updateTable(t, db, `{"TableName": "Tbl",
+	  "AttributeDefinitions": [{"AttributeName": "g", "AttributeType": "S"}],
+	  "GlobalSecondaryIndexUpdates": [{"Create": {"IndexName": "Gsi",
+	    "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}}]}`); err != nil {
+		t.Fatal(err)
+	}
+	if s := tableStatus(t, db, "Tbl"); s != api.TableStatusActive {
+		t.Fatalf("table %s, want ACTIVE (no table delay)", s)
+	}
+	_, err := db.DeleteTable(ctx, &api.DeleteTableInput{TableName: api.Ptr("Tbl")})
+	wantAPIErr(t, err, apierr.ResourceInUseException, "Attempt to change a resource which is still in use: Cannot delete table while indexes are being created, updated, or deleted.")
+	mustDescribe(t, db, "Tbl")
 }

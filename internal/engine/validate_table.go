@@ -174,6 +174,9 @@ func validateCreateTable(in *api.CreateTableInput) error {
 			return apierr.Validation("One or more parameter values were invalid: Table is being created with a stream enabled, UpdateViewType is required")
 		}
 	}
+	if err := validateSSESpecification(in.SSESpecification); err != nil {
+		return err
+	}
 	return validateOnDemandThroughput(in.OnDemandThroughput, api.Str(in.BillingMode) == api.BillingModePayPerRequest, false)
 }
 
@@ -243,12 +246,19 @@ func validateUpdateTableRequest(in *api.UpdateTableInput) error {
 			return err
 		}
 	}
-	if in.ProvisionedThroughput == nil && in.BillingMode == nil && in.StreamSpecification == nil &&
-		in.DeletionProtectionEnabled == nil && in.TableClass == nil && emptyOnDemand(in.OnDemandThroughput) &&
-		in.SSESpecification == nil && len(in.GlobalSecondaryIndexUpdates) == 0 && len(in.ReplicaUpdates) == 0 &&
-		len(in.GlobalTableWitnessUpdates) == 0 && in.MultiRegionConsistency == nil &&
-		in.GlobalTableSettingsReplicationMode == nil && in.WarmThroughput == nil {
-		return apierr.Validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
+	changes := updateTableChanges(in)
+	if len(changes) == 0 {
+		return errNothingToUpdate(in)
+	}
+	if in.GlobalSecondaryIndexUpdates != nil && len(in.GlobalSecondaryIndexUpdates) == 0 {
+		// An empty list counts as absent for the check above only.
+		return apierr.Validation(invalidPrefix + "List of GlobalSecondaryIndexUpdates is empty")
+	}
+	if err := checkSingleConcern(in, changes); err != nil {
+		return err
+	}
+	if err := validateSSESpecification(in.SSESpecification); err != nil {
+		return err
 	}
 	for _, u := range in.GlobalSecondaryIndexUpdates {
 		if u.Create == nil && u.Update == nil && u.Delete == nil {
@@ -263,7 +273,8 @@ func validateUpdateTableRequest(in *api.UpdateTableInput) error {
 			return apierr.Validation("One or more parameter values were invalid: If stream is being disabled, then UpdateViewType must not be specified")
 		case len(in.GlobalSecondaryIndexUpdates) > 0:
 			return apierr.Validation("One or more parameter values were invalid: You cannot create or delete index while changing stream status")
-		case in.ProvisionedThroughput != nil:
+		case in.ProvisionedThroughput != nil || api.Str(in.BillingMode) == api.BillingModeProvisioned:
+			// Even a switch to PROVISIONED without throughput (DDB-TABLE-382).
 			return apierr.Validation("One or more parameter values were invalid: You cannot modify stream status while updating table IOPS")
 		}
 	}
