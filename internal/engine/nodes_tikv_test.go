@@ -48,3 +48,7 @@ func TestTiKVJobTakenOverByTheOtherNode(t *testing.T) {
 }
 
 func TestTiKVTTLRunsOnce(t *testing.T) { testTTLRunsOnce(t, tikvNodes(t)) }
+
+func TestTiKVTwoNodesShareItemCollectionSizes(t *testing.T) {
+	testTwoNodesShareItemCollectionSizes(t, tikvNodes(t))
+}

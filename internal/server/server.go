@@ -348,8 +348,9 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 			StreamRollover:  cfg.StreamRollover,
 			StreamWebhook:   cfg.StreamWebhook,
 
-			SharedCapacity: cfg.Nodes > 1 || b.shared,
-			StoreError:     storeErrors(b.store),
+			SharedCapacity:    cfg.Nodes > 1 || b.shared,
+			SharedCollections: cfg.Nodes > 1 || b.shared,
+			StoreError:        storeErrors(b.store),
 		}
 		if b.shared {
 			opts.CatalogStaleness = cfg.CatalogStaleness
