@@ -103,6 +103,12 @@ type Options struct {
 	// in memory, which is exact for the one engine of a single-node server.
 	SharedCollections bool
 
+	// SharedStats keeps a table's and an index's ItemCount and size, when
+	// they are slow to count, in the store for every engine to reuse, so
+	// that every node describes a table with the same figures
+	// (stats_shared.go). Without it each engine caches its own.
+	SharedStats bool
+
 	// Objects is where ExportTableToPointInTime writes and ImportTable
 	// reads (an S3 endpoint, a local directory, or memory; package
 	// s3store). Nil refuses both with a ValidationException.

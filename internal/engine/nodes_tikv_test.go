@@ -52,3 +52,5 @@ func TestTiKVTTLRunsOnce(t *testing.T) { testTTLRunsOnce(t, tikvNodes(t)) }
 func TestTiKVTwoNodesShareItemCollectionSizes(t *testing.T) {
 	testTwoNodesShareItemCollectionSizes(t, tikvNodes(t))
 }
+
+func TestTiKVTwoNodesShareTableStats(t *testing.T) { testTwoNodesShareTableStats(t, tikvNodes(t)) }
