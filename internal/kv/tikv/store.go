@@ -281,7 +281,7 @@ func get(ctx context.Context, snap *txnsnapshot.KVSnapshot, key []byte) ([]byte,
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("kv/tikv: get: %w", err)
+		return nil, fmt.Errorf("kv/tikv: get: %w", timedOut(ctx, err))
 	}
 	v, err := decodeValue(e.Value)
 	if err != nil {
