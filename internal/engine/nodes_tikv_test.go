@@ -54,3 +54,9 @@ func TestTiKVTwoNodesShareItemCollectionSizes(t *testing.T) {
 }
 
 func TestTiKVTwoNodesShareTableStats(t *testing.T) { testTwoNodesShareTableStats(t, tikvNodes(t)) }
+
+func TestTiKVTTLPassKilledMidway(t *testing.T) { testTTLPassKilledMidway(t, tikvNodes(t)) }
+
+func TestTiKVTableDropKilledMidway(t *testing.T) { testTableDropKilledMidway(t, tikvNodes(t)) }
+
+func TestTiKVExportKilledMidway(t *testing.T) { testExportKilledMidway(t, tikvNodes(t)) }
