@@ -45,6 +45,12 @@ const (
 	// fails it (ErrClientGetTSO). Nothing else is injected, and client-go's
 	// backoff sleeps are not skipped.
 	FaultTSOStall
+	// FaultDeadAfterPrewrite lets requests through until a prewrite
+	// succeeds, then fails every later one as FaultTimeout does: a node
+	// that died between the two phases of a commit, leaving its locks
+	// (primary included) uncommitted for other nodes to meet. They
+	// expire with their TTL, as nothing renews them.
+	FaultDeadAfterPrewrite
 )
 
 // TSOStallTimeout is how long a timestamp request waits in a TSO stall
@@ -67,6 +73,7 @@ const fastBackoff = "tikvclient/fastBackoffBySkipSleep"
 // setting a fault must not run in parallel with others.
 type MockFaults struct {
 	f       atomic.Int64
+	dead    atomic.Bool // FaultDeadAfterPrewrite: a prewrite went through
 	mu      sync.Mutex
 	unstall chan struct{} // closed when a TSO stall ends
 }
@@ -93,6 +100,7 @@ func (m *MockFaults) Set(f Fault) error {
 	if f == FaultTSOStall && Fault(m.f.Load()) != FaultTSOStall {
 		m.unstall = make(chan struct{})
 	}
+	m.dead.Store(false)
 	m.f.Store(int64(f))
 	return nil
 }
@@ -184,6 +192,8 @@ func (fc *faultClient) inject(req *tikvrpc.Request) (*tikvrpc.Response, bool) {
 		}
 	case FaultTimeout:
 		return nil, true
+	case FaultDeadAfterPrewrite:
+		return nil, fc.m.dead.Load()
 	case FaultDeadlock:
 		if p, ok := req.Req.(*kvrpcpb.PessimisticLockRequest); ok {
 			return &tikvrpc.Response{Resp: &kvrpcpb.PessimisticLockResponse{Errors: []*kvrpcpb.KeyError{{Deadlock: &kvrpcpb.Deadlock{
@@ -205,7 +215,19 @@ func (fc *faultClient) SendRequest(ctx context.Context, addr string, req *tikvrp
 		}
 		return resp, nil
 	}
-	return fc.Client.SendRequest(ctx, addr, req, timeout)
+	resp, err := fc.Client.SendRequest(ctx, addr, req, timeout)
+	fc.passed(req, resp, err)
+	return resp, err
+}
+
+// passed notes a prewrite that went through under FaultDeadAfterPrewrite.
+func (fc *faultClient) passed(req *tikvrpc.Request, resp *tikvrpc.Response, err error) {
+	if Fault(fc.m.f.Load()) != FaultDeadAfterPrewrite || err != nil || req.Type != tikvrpc.CmdPrewrite {
+		return
+	}
+	if p, ok := resp.Resp.(*kvrpcpb.PrewriteResponse); ok && p.RegionError == nil && len(p.Errors) == 0 {
+		fc.m.dead.Store(true)
+	}
 }
 
 func (fc *faultClient) SendRequestAsync(ctx context.Context, addr string, req *tikvrpc.Request, cb async.Callback[*tikvrpc.Response]) {
@@ -217,5 +239,9 @@ func (fc *faultClient) SendRequestAsync(ctx context.Context, addr string, req *t
 		cb.Invoke(resp, nil)
 		return
 	}
+	cb.Inject(func(resp *tikvrpc.Response, err error) (*tikvrpc.Response, error) {
+		fc.passed(req, resp, err)
+		return resp, err
+	})
 	fc.Client.SendRequestAsync(ctx, addr, req, cb)
 }
