@@ -76,7 +76,7 @@ func (c *MockCluster) open(ctx context.Context, opts Options, wrap func(tikv.Cli
 	}
 	var rpcs *rpcCounter
 	hijack := func(cl tikv.Client) tikv.Client { return wrap(unclosable{cl}) }
-	if opts.countRPCs {
+	if opts.CountRPCs {
 		rpcs = newRPCCounter()
 		hijack = func(cl tikv.Client) tikv.Client { return rpcs.wrapClient(wrap(unclosable{cl})) }
 	}

@@ -98,9 +98,11 @@ type Options struct {
 	// to run the conformance suite against TiKV's own locking.
 	noLatches bool
 
-	// countRPCs makes a mock store count its RPCs and timestamps
-	// (rpcCounter), for tests and benchmarks.
-	countRPCs bool
+	// CountRPCs makes a mock store count the RPCs it sends to TiKV, by
+	// command, and the timestamps it takes from PD (TakeRPCCounts), for
+	// tests and benchmarks stating round trips per operation. A store on a
+	// real cluster ignores it.
+	CountRPCs bool
 }
 
 // Store is a kv.Store on TiKV. It is safe for concurrent use.
