@@ -76,10 +76,12 @@ func (db *DB) itemLocks(w *itemWrite) [][]byte {
 // sharedCollectionSize returns the size of the item collection of pk after
 // a write (already made in txn) that changed it by delta bytes, and keeps
 // the collection's record in step with it, in txn. The record was locked
-// with the write (collectionLock). measured reports whether the size is
-// exact; otherwise it is the record's upper bound. A growing write over
+// with the write (collectionLock). The size is exact when it was measured;
+// otherwise it is the record's upper bound. A growing write over
 // the limit changes nothing: its caller refuses it and txn is discarded.
-func (db *DB) sharedCollectionSize(ctx context.Context, txn kv.Txn, t *Table, lsis []*Index, pk attr.Value, delta, limit int64) (size int64, err error) {
+// A write that does not grow a collection with no record yet measures it
+// only when want (ReturnItemCollectionMetrics SIZE) asks for its size.
+func (db *DB) sharedCollectionSize(ctx context.Context, txn kv.Txn, t *Table, lsis []*Index, pk attr.Value, delta, limit int64, want bool) (size int64, err error) {
 	rk := collectionRecordKey(t, pk)
 	known := true
 	v, err := txn.Get(ctx, rk)
@@ -92,6 +94,9 @@ func (db *DB) sharedCollectionSize(ctx context.Context, txn kv.Txn, t *Table, ls
 		known = false // not a record this version wrote: measure again
 	default:
 		size = int64(binary.BigEndian.Uint64(v)) + delta
+	}
+	if !known && delta <= 0 && !want {
+		return 0, nil // nothing to check, and the next growing write measures
 	}
 	if !known || (delta > 0 && size > limit) {
 		// Measure (the transaction sees its own write): no record yet, or

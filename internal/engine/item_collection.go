@@ -138,7 +138,7 @@ func (db *DB) writeItemMetrics(ctx context.Context, txn kv.Txn, t *Table, key []
 	}
 	limit := db.itemCollectionLimit()
 	if db.opts.SharedCollections {
-		size, err := db.sharedCollectionSize(ctx, txn, t, lsis, pk, delta, limit)
+		size, err := db.sharedCollectionSize(ctx, txn, t, lsis, pk, delta, limit, want)
 		if err != nil {
 			return nil, err
 		}
