@@ -19,7 +19,7 @@ import (
 // timestamps and TiKV RPCs of each item operation as a node over TiKV makes
 // it (catalog checked every request, item collection sizes shared), over
 // tables on regions of their own, and holds them to the figures
-// docs/scale-out.md states ("Round trips per operation").
+// docs/scale-out.md states ("Round trips per operation"), within a tenth.
 func TestTiKVRoundTripsPerOperation(t *testing.T) {
 	ctx := context.Background()
 	st, err := tikv.OpenMock(ctx, tikv.Options{CountRPCs: true})
@@ -91,6 +91,15 @@ func TestTiKVRoundTripsPerOperation(t *testing.T) {
 			_, err := db.PutItem(ctx, &api.PutItemInput{TableName: api.Ptr("Music"), Item: song("Beatles", fmt.Sprint("song ", seq), "Rock", 1965, "")})
 			return err
 		}},
+		{"PutItem, LSI, sizes per node", 4, 7, func(i int) error {
+			// As on a single node: the collection's size remembered in
+			// memory, no record locked.
+			db.opts.SharedCollections = false
+			defer func() { db.opts.SharedCollections = true }()
+			seq++
+			_, err := db.PutItem(ctx, &api.PutItemInput{TableName: api.Ptr("Music"), Item: song("Beatles", fmt.Sprint("song ", seq), "Rock", 1965, "")})
+			return err
+		}},
 		{"TransactWriteItems (2 puts)", 4, 5, func(i int) error {
 			_, err := db.TransactWriteItems(ctx, &api.TransactWriteItemsInput{TransactItems: []api.TransactWriteItem{
 				{Put: &api.Put{TableName: api.Ptr("plain"), Item: item(i)}},
@@ -124,7 +133,9 @@ func TestTiKVRoundTripsPerOperation(t *testing.T) {
 		tso := float64(counts["TSO"]) / rounds
 		perOp := float64(rpcs) / rounds
 		t.Logf("%-28s %.2f timestamps, %.2f RPCs (%s)", op.name, tso, perOp, strings.Join(names, ", "))
-		if tso > float64(op.tso) || perOp > float64(op.rpcs) {
+		// A tenth of slack: now and then a commit is sent twice (a
+		// secondary's background commit racing the region cache).
+		if tso > float64(op.tso)+0.1 || perOp > float64(op.rpcs)+0.1 {
 			t.Errorf("%s: %.2f timestamps and %.2f RPCs per operation, more than the %d and %d stated", op.name, tso, perOp, op.tso, op.rpcs)
 		}
 	}
