@@ -182,9 +182,16 @@ func (db *DB) admitBatchWrites(ctx context.Context, writes []batchWrite) (run []
 	if err := a.err(); err != nil {
 		return nil, nil, nil, err
 	}
-	lockKeys = make([][]byte, len(run))
+	lockKeys = make([][]byte, len(run), len(run)+1)
 	for i := range run {
 		lockKeys[i] = run[i].key
+		keyAttrs := run[i].keyAttrs
+		if keyAttrs == nil {
+			keyAttrs = run[i].item
+		}
+		if ck := db.collectionLock(run[i].t, keyAttrs); ck != nil {
+			lockKeys = append(lockKeys, ck)
+		}
 	}
 	return run, lockKeys, unprocessed, nil
 }

@@ -96,6 +96,20 @@ type Options struct {
 	// 10 GB (DefaultItemCollectionLimit); tests set it small.
 	ItemCollectionLimit int64
 
+	// SharedCollections keeps the size of each item collection (tables
+	// with LSIs) in the store, changed by every write to it in the write's
+	// transaction, so that every engine over the store refuses a write
+	// past ItemCollectionLimit at the same total (several API nodes;
+	// collection_size_shared.go). Without it each engine remembers sizes
+	// in memory, which is exact for the one engine of a single-node server.
+	SharedCollections bool
+
+	// SharedStats keeps a table's and an index's ItemCount and size, when
+	// they are slow to count, in the store for every engine to reuse, so
+	// that every node describes a table with the same figures
+	// (stats_shared.go). Without it each engine caches its own.
+	SharedStats bool
+
 	// Objects is where ExportTableToPointInTime writes and ImportTable
 	// reads (an S3 endpoint, a local directory, or memory; package
 	// s3store). Nil refuses both with a ValidationException.

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"time"
 
 	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/attr"
@@ -82,25 +81,7 @@ func indexStatsKey(t *Table, ix *Index) uint64 { return t.ID<<24 | ix.ID }
 // (cachedTableStats): live while the scan is quick, otherwise at most once
 // per statsTTL.
 func (db *DB) cachedIndexStats(ctx context.Context, t *Table, ix *Index) (count, size int64, err error) {
-	c := &db.cat.ixStats
-	key := indexStatsKey(t, ix)
-	now := db.opts.Now()
-	c.mu.Lock()
-	e, ok := c.m[key]
-	cacheAbove := c.cacheAbove
-	c.mu.Unlock()
-	if ok && now.Sub(e.at) < statsTTL && !now.Before(e.at) {
-		return e.items, e.size, nil
-	}
-	start := time.Now()
-	count, size, err = db.indexStats(ctx, t, ix)
-	if err != nil {
-		return 0, 0, err
-	}
-	if time.Since(start) >= cacheAbove {
-		c.set(key, count, size, now)
-	} else if ok {
-		c.forget(key)
-	}
-	return count, size, nil
+	return db.cachedStats(ctx, &db.cat.ixStats, indexStatsKey(t, ix), statsRecordKey(t, ix), func(ctx context.Context) (int64, int64, error) {
+		return db.indexStats(ctx, t, ix)
+	})
 }

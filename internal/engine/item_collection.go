@@ -14,8 +14,9 @@ package engine
 // LSI projections. The database then remembers an upper bound of each
 // collection's size (collectionSizes) and measures again only when that
 // bound is missing or crosses the cap, so writes far below the cap do not
-// read their collection. A stored per-collection counter would be exact
-// but would need a lock shared by every writer of the partition.
+// read their collection. Several engines over one store keep that bound in
+// the store instead, locked by every writer of the collection
+// (collection_size_shared.go), as one engine cannot see the others' writes.
 
 import (
 	"context"
@@ -121,7 +122,7 @@ func (db *DB) writeItemMetrics(ctx context.Context, txn kv.Txn, t *Table, key []
 		return nil, err
 	}
 	delta := collectionBytes(t, lsis, new) - collectionBytes(t, lsis, old)
-	if delta <= 0 && !want {
+	if delta <= 0 && !want && !db.opts.SharedCollections {
 		return nil, nil
 	}
 	keyItem := new
@@ -135,8 +136,21 @@ func (db *DB) writeItemMetrics(ctx context.Context, txn kv.Txn, t *Table, key []
 	if !ok {
 		return nil, nil
 	}
-	ck := string(appendPartitionPrefix(nil, t, pk))
 	limit := db.itemCollectionLimit()
+	if db.opts.SharedCollections {
+		size, err := db.sharedCollectionSize(ctx, txn, t, lsis, pk, delta, limit, want)
+		if err != nil {
+			return nil, err
+		}
+		if delta > 0 && size > limit {
+			return nil, apierr.New(apierr.ItemCollectionSizeLimitExceededException, msgCollectionSize)
+		}
+		if !want {
+			return nil, nil
+		}
+		return collectionMetrics(t.Hash.Name, pk, size), nil
+	}
+	ck := string(appendPartitionPrefix(nil, t, pk))
 	size, known := db.collections.add(ck, max(delta, 0))
 	if !known || (delta > 0 && size > limit) {
 		// Measure: the remembered size is missing, or an upper bound too

@@ -15,7 +15,13 @@ import (
 // with an item collection cap of limit bytes.
 func newMusicDBLimit(t *testing.T, limit int64) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), newTablesStore(t), Options{ItemCollectionLimit: limit})
+	return newMusicDBOptions(t, Options{ItemCollectionLimit: limit})
+}
+
+// newMusicDBOptions is newMusicDB opened with opts.
+func newMusicDBOptions(t *testing.T, opts Options) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), newTablesStore(t), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,9 +122,20 @@ func TestItemCollectionMetrics(t *testing.T) {
 }
 
 func TestItemCollectionSizeLimit(t *testing.T) {
+	testItemCollectionSizeLimit(t, Options{})
+}
+
+// With the sizes kept in the store (several nodes), every write path
+// refuses and admits alike.
+func TestItemCollectionSizeLimitShared(t *testing.T) {
+	testItemCollectionSizeLimit(t, Options{SharedCollections: true})
+}
+
+func testItemCollectionSizeLimit(t *testing.T, opts Options) {
 	needExpr(t)
 	const limit = 2000 // bytes
-	db := newMusicDBLimit(t, limit)
+	opts.ItemCollectionLimit = limit
+	db := newMusicDBOptions(t, opts)
 	ctx := context.Background()
 	music := api.Ptr("Music")
 	pad := strings.Repeat("x", 400)

@@ -48,3 +48,15 @@ func TestTiKVJobTakenOverByTheOtherNode(t *testing.T) {
 }
 
 func TestTiKVTTLRunsOnce(t *testing.T) { testTTLRunsOnce(t, tikvNodes(t)) }
+
+func TestTiKVTwoNodesShareItemCollectionSizes(t *testing.T) {
+	testTwoNodesShareItemCollectionSizes(t, tikvNodes(t))
+}
+
+func TestTiKVTwoNodesShareTableStats(t *testing.T) { testTwoNodesShareTableStats(t, tikvNodes(t)) }
+
+func TestTiKVTTLPassKilledMidway(t *testing.T) { testTTLPassKilledMidway(t, tikvNodes(t)) }
+
+func TestTiKVTableDropKilledMidway(t *testing.T) { testTableDropKilledMidway(t, tikvNodes(t)) }
+
+func TestTiKVExportKilledMidway(t *testing.T) { testExportKilledMidway(t, tikvNodes(t)) }

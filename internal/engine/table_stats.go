@@ -38,24 +38,46 @@ type tableStatsEntry struct {
 // cachedTableStats returns a table's item count and size: live for a table
 // that scans quickly, otherwise scanned at most once per statsTTL.
 func (db *DB) cachedTableStats(ctx context.Context, t *Table) (items, size int64, err error) {
-	c := &db.cat.stats
+	return db.cachedStats(ctx, &db.cat.stats, t.ID, statsRecordKey(t, nil), func(ctx context.Context) (int64, int64, error) {
+		return db.tableStats(ctx, t)
+	})
+}
+
+// cachedStats returns the figures scan computes, cached under key in c
+// when the scan is slow: in c itself, or with Options.SharedStats in the
+// store at rec, so that every node reuses one node's figures
+// (stats_shared.go).
+func (db *DB) cachedStats(ctx context.Context, c *statsCache, key uint64, rec []byte, scan func(context.Context) (int64, int64, error)) (items, size int64, err error) {
 	now := db.opts.Now()
+	var e tableStatsEntry
+	var ok bool
+	if db.opts.SharedStats {
+		e, ok = db.readStatsRecord(ctx, rec)
+	} else {
+		c.mu.Lock()
+		e, ok = c.m[key]
+		c.mu.Unlock()
+	}
 	c.mu.Lock()
-	e, ok := c.m[t.ID]
 	cacheAbove := c.cacheAbove
 	c.mu.Unlock()
 	if ok && now.Sub(e.at) < statsTTL && !now.Before(e.at) {
 		return e.items, e.size, nil
 	}
 	start := time.Now() // the scan's real duration, whatever Options.Now says
-	items, size, err = db.tableStats(ctx, t)
+	items, size, err = scan(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
-	if time.Since(start) >= cacheAbove {
-		c.set(t.ID, items, size, now)
-	} else if ok {
-		c.forget(t.ID)
+	switch {
+	case time.Since(start) < cacheAbove:
+		if ok && !db.opts.SharedStats {
+			c.forget(key)
+		}
+	case db.opts.SharedStats:
+		db.writeStatsRecord(ctx, rec, tableStatsEntry{items: items, size: size, at: now})
+	default:
+		c.set(key, items, size, now)
 	}
 	return items, size, nil
 }

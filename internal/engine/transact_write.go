@@ -49,6 +49,9 @@ func (db *DB) transactWriteItems(ctx context.Context, in *api.TransactWriteItems
 	lockKeys := make([][]byte, 0, len(writes)+1)
 	for _, w := range writes {
 		lockKeys = append(lockKeys, w.key)
+		if ck := db.collectionLock(w.t, w.keyAttrs); ck != nil && w.writes() {
+			lockKeys = append(lockKeys, ck)
+		}
 	}
 	var tok *requestToken
 	if in.ClientRequestToken != nil {

@@ -373,8 +373,10 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 			StreamShardReaders:   cfg.StreamShardReaders,
 			StreamPartitionBytes: cfg.StreamPartitionBytes,
 
-			SharedCapacity: cfg.Nodes > 1 || b.shared,
-			StoreError:     storeErrors(b.store),
+			SharedCapacity:    cfg.Nodes > 1 || b.shared,
+			SharedCollections: cfg.Nodes > 1 || b.shared,
+			SharedStats:       cfg.Nodes > 1 || b.shared,
+			StoreError:        storeErrors(b.store),
 		}
 		if b.shared {
 			opts.CatalogStaleness = cfg.CatalogStaleness

@@ -79,6 +79,10 @@ func TestTiKVFaultsThroughTheSDK(t *testing.T) {
 	}{
 		{"GetItem, region unavailable", tikv.FaultRegionUnavailable, get, isCode("InternalServerError")},
 		{"PutItem, TiKV busy", tikv.FaultBusy, put, isCode("InternalServerError")}, // one replica: unavailable
+		{"GetItem, TiKV not answering", tikv.FaultTimeout, get, isCode("InternalServerError")},
+		{"PutItem, TiKV not answering", tikv.FaultTimeout, put, isCode("InternalServerError")},
+		{"GetItem, PD's TSO stalled", tikv.FaultTSOStall, get, isCode("InternalServerError")},
+		{"PutItem, PD's TSO stalled", tikv.FaultTSOStall, put, isCode("InternalServerError")},
 		{"PutItem, write conflicts", tikv.FaultWriteConflict, put, func(err error) bool {
 			var e *types.TransactionConflictException
 			return errors.As(err, &e) && aws.ToString(e.Message) == "Transaction is ongoing for the item"

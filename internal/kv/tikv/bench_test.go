@@ -46,7 +46,7 @@ func benchBackends(b *testing.B) []benchBackend {
 	ctx := context.Background()
 	s, err := OpenMock(ctx, Options{
 		SplitKeys: [][]byte{[]byte("t/1/i/"), []byte("t/1/x/")},
-		countRPCs: true,
+		CountRPCs: true,
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -1,9 +1,12 @@
 package tikv
 
 import (
+	"context"
 	"errors"
+	"fmt"
 
 	tikverr "github.com/tikv/client-go/v2/error"
+	pderrs "github.com/tikv/pd/client/errs"
 )
 
 // Class is what an error returned by a Store means to a caller choosing
@@ -28,7 +31,8 @@ const (
 
 	// ClassUnavailable means the data could not be reached in time: a
 	// region with no leader (a TiKV node lost, Raft electing), a TiKV or
-	// PD request timing out, a region not ready. Nothing was changed
+	// PD request timing out (a timestamp included: a PD leader change or
+	// a PD partition stalls the TSO), a region not ready. Nothing was changed
 	// (for a write, the transaction was not committed: a commit whose
 	// outcome is unknown is ClassOther).
 	ClassUnavailable
@@ -72,10 +76,23 @@ func Classify(err error) Class {
 		errors.Is(err, tikverr.ErrLockAcquireFailAndNoWaitSet):
 		return ClassConflict
 	case errors.Is(err, tikverr.ErrRegionUnavailable), errors.Is(err, tikverr.ErrTiKVServerTimeout),
-		errors.As(err, &pd), errors.Is(err, tikverr.ErrRegionDataNotReady),
+		errors.As(err, &pd), errors.Is(err, pderrs.ErrClientGetTSO), errors.Is(err, pderrs.ErrClientTSOStreamClosed),
+		errors.Is(err, tikverr.ErrRegionDataNotReady),
 		errors.Is(err, tikverr.ErrRegionNotInitialized), errors.Is(err, tikverr.ErrRegionRecoveryInProgress),
 		errors.Is(err, tikverr.ErrTiKVStaleCommand), errors.Is(err, tikverr.ErrTiKVMaxTimestampNotSynced):
 		return ClassUnavailable
 	}
 	return ClassOther
+}
+
+// timedOut marks err, an error of a request made under ctx, as a TiKV
+// timeout when it is a deadline that passed while ctx had not ended:
+// client-go's batch client answers a request TiKV did not answer in time
+// with context.DeadlineExceeded, and returns it once its retries are
+// spent, which would otherwise read as the caller's own deadline.
+func timedOut(ctx context.Context, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		return fmt.Errorf("%w: %w", tikverr.ErrTiKVServerTimeout, err)
+	}
+	return err
 }

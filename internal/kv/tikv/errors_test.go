@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/pingcap/kvproto/pkg/kvrpcpb"
 	pkgerrors "github.com/pkg/errors"
@@ -55,20 +56,30 @@ func TestClassify(t *testing.T) {
 		{"put, region unavailable", FaultRegionUnavailable, put, ClassUnavailable},
 		{"put, write conflict at every prewrite", FaultWriteConflict, put, ClassConflict},
 		{"put, deadlock at every lock", FaultDeadlock, put, ClassConflict},
+		{"get, every request timing out", FaultTimeout, get, ClassUnavailable},
+		{"put, every request timing out", FaultTimeout, put, ClassUnavailable},
+		{"get, TSO stalled", FaultTSOStall, get, ClassUnavailable},
+		{"put, TSO stalled", FaultTSOStall, put, ClassUnavailable},
 	} {
 		if err := f.Set(tc.fault); err != nil {
 			t.Fatal(err)
 		}
+		begin := time.Now()
 		err := tc.call()
+		took := time.Since(begin)
 		if err := f.Set(NoFault); err != nil {
 			t.Fatal(err)
 		}
+		t.Logf("%s: failed after %v: %v", tc.name, took.Round(time.Millisecond), err)
 		if err == nil {
 			t.Errorf("%s: no error", tc.name)
 			continue
 		}
 		if got := Classify(err); got != tc.want {
 			t.Errorf("%s: Classify(%v) = %v, want %v", tc.name, err, got, tc.want)
+		}
+		if tc.fault == FaultTSOStall && took < TSOStallTimeout {
+			t.Errorf("%s: failed after %v, before the stall's timeout of %v", tc.name, took, TSOStallTimeout)
 		}
 		// The store works again once the fault is gone.
 		if err := put(); err != nil {
@@ -108,5 +119,61 @@ func TestClassifyClientGoErrors(t *testing.T) {
 		if got := Classify(err); got != ClassOther {
 			t.Errorf("Classify(%v) = %v, want other", err, got)
 		}
+	}
+}
+
+// A TSO stall shorter than pd's client's timeout only delays what waits for
+// a timestamp: a read and a write started during it succeed once it ends,
+// and a caller's context ends its wait.
+func TestTSOStallEnds(t *testing.T) {
+	var f MockFaults
+	c, err := NewMockCluster()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := c.OpenWithFaults(context.Background(), Options{}, &f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	key := []byte("k")
+	if err := s.Update(ctx, [][]byte{key}, func(txn kv.Txn) error { return txn.Set(key, []byte("v1")) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Set(FaultTSOStall); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	_, err = s.Get(short, key)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("get whose context ends in a stall: %v, want its deadline", err)
+	}
+	done := make(chan error, 2)
+	go func() {
+		_, err := s.Get(ctx, key)
+		done <- err
+	}()
+	go func() {
+		done <- s.Update(ctx, [][]byte{key}, func(txn kv.Txn) error { return txn.Set(key, []byte("v2")) })
+	}()
+	time.Sleep(200 * time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("a call returned during the stall: %v", err)
+	default:
+	}
+	if err := f.Set(NoFault); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Errorf("after the stall: %v", err)
+		}
+	}
+	if v, err := s.Get(ctx, key); err != nil || string(v) != "v2" {
+		t.Errorf("get after the stall: %q, %v", v, err)
 	}
 }

@@ -89,7 +89,7 @@ func newMergedIter(ctx context.Context, snap *txnsnapshot.KVSnapshot, ts uint64,
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			return nil, fmt.Errorf("kv/tikv: iter: %w", err)
+			return nil, fmt.Errorf("kv/tikv: iter: %w", timedOut(ctx, err))
 		}
 		it.sc = sc
 	}
@@ -130,7 +130,7 @@ func (i *iter) step() (bool, error) {
 		// The last key came from the scanner (alone or shadowed by a
 		// pending write): move past it.
 		if err := i.sc.Next(); err != nil {
-			return false, fmt.Errorf("kv/tikv: iter: %w", err)
+			return false, fmt.Errorf("kv/tikv: iter: %w", timedOut(i.ctx, err))
 		}
 	}
 	i.started = true

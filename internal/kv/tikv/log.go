@@ -139,7 +139,7 @@ func (s *Store) ReadLog(ctx context.Context, log []byte, after kv.Seq, limit int
 	prefix := recordPrefix(log)
 	sc, err := snap.Iter(recordKey(prefix, after+1), prefixEnd(prefix))
 	if err != nil {
-		return nil, fmt.Errorf("kv/tikv: read log: %w", err)
+		return nil, fmt.Errorf("kv/tikv: read log: %w", timedOut(ctx, err))
 	}
 	defer sc.Close()
 	var out []kv.LogRecord
@@ -155,7 +155,7 @@ func (s *Store) ReadLog(ctx context.Context, log []byte, after kv.Seq, limit int
 		out = append(out, kv.LogRecord{Seq: seq, Value: bytes.Clone(v)})
 		if len(out) < limit {
 			if err := sc.Next(); err != nil {
-				return nil, fmt.Errorf("kv/tikv: read log: %w", err)
+				return nil, fmt.Errorf("kv/tikv: read log: %w", timedOut(ctx, err))
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/pingcap/failpoint"
+	"github.com/tikv/client-go/v2/oracle"
 	"github.com/tikv/client-go/v2/testutils"
 	"github.com/tikv/client-go/v2/tikv"
 	tikvutil "github.com/tikv/client-go/v2/util"
@@ -64,24 +65,27 @@ var pinLiveness = sync.OnceValue(func() error {
 // Open opens a Store on the cluster. Closing the Store leaves the cluster
 // running; Close the cluster after its Stores.
 func (c *MockCluster) Open(ctx context.Context, opts Options) (*Store, error) {
-	return c.open(ctx, opts, nil)
+	return c.open(ctx, opts, nil, nil)
 }
 
-// open opens a Store whose requests go through wrap (nil means none), for
-// tests that inject faults.
-func (c *MockCluster) open(ctx context.Context, opts Options, wrap func(tikv.Client) tikv.Client) (*Store, error) {
+// open opens a Store whose requests go through wrap and whose timestamps
+// come through wrapOracle (nil means none), for tests that inject faults.
+func (c *MockCluster) open(ctx context.Context, opts Options, wrap func(tikv.Client) tikv.Client, wrapOracle func(oracle.Oracle) oracle.Oracle) (*Store, error) {
 	if wrap == nil {
 		wrap = func(cl tikv.Client) tikv.Client { return cl }
 	}
 	var rpcs *rpcCounter
 	hijack := func(cl tikv.Client) tikv.Client { return wrap(unclosable{cl}) }
-	if opts.countRPCs {
+	if opts.CountRPCs {
 		rpcs = newRPCCounter()
 		hijack = func(cl tikv.Client) tikv.Client { return rpcs.wrapClient(wrap(unclosable{cl})) }
 	}
 	kvs, err := tikv.NewTestTiKVStore(c.client, c.pd, hijack, nil, 0)
 	if err != nil {
 		return nil, fmt.Errorf("kv/tikv: mock store: %w", err)
+	}
+	if wrapOracle != nil {
+		kvs.SetOracle(wrapOracle(kvs.GetOracle()))
 	}
 	if rpcs != nil {
 		kvs.SetOracle(rpcs.wrapOracle(kvs.GetOracle()))

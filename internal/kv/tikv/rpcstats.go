@@ -41,6 +41,19 @@ func (c *rpcCounter) take() map[string]int64 {
 	return out
 }
 
+// TakeRPCCounts returns the RPCs the Store sent to TiKV, by command
+// ("PessimisticLock", "Prewrite", "Get", ...), and the timestamps it took
+// from PD (under "TSO"), since it was opened or last asked, and starts
+// counting again from zero. It returns nil for a Store opened without
+// Options.CountRPCs. Requests a real cluster would send in one gRPC batch
+// are counted one by one.
+func (s *Store) TakeRPCCounts() map[string]int64 {
+	if s.rpcs == nil {
+		return nil
+	}
+	return s.rpcs.take()
+}
+
 func (c *rpcCounter) wrapClient(inner tikv.Client) tikv.Client {
 	return &countingClient{Client: inner, c: c}
 }

@@ -13,7 +13,7 @@ import (
 // value comes back with its lock (no Get RPC inside fn), a first lock is
 // taken at start_ts (no extra timestamp), and a point read is one Get.
 func TestRoundTrips(t *testing.T) {
-	s := openTest(t, Options{countRPCs: true})
+	s := openTest(t, Options{CountRPCs: true})
 	defer s.Close()
 	ctx := context.Background()
 	key := []byte("k")

@@ -98,9 +98,11 @@ type Options struct {
 	// to run the conformance suite against TiKV's own locking.
 	noLatches bool
 
-	// countRPCs makes a mock store count its RPCs and timestamps
-	// (rpcCounter), for tests and benchmarks.
-	countRPCs bool
+	// CountRPCs makes a mock store count the RPCs it sends to TiKV, by
+	// command, and the timestamps it takes from PD (TakeRPCCounts), for
+	// tests and benchmarks stating round trips per operation. A store on a
+	// real cluster ignores it.
+	CountRPCs bool
 }
 
 // Store is a kv.Store on TiKV. It is safe for concurrent use.
@@ -281,7 +283,7 @@ func get(ctx context.Context, snap *txnsnapshot.KVSnapshot, key []byte) ([]byte,
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("kv/tikv: get: %w", err)
+		return nil, fmt.Errorf("kv/tikv: get: %w", timedOut(ctx, err))
 	}
 	v, err := decodeValue(e.Value)
 	if err != nil {

@@ -165,9 +165,17 @@ type appended struct {
 
 var _ kv.Txn = (*txn)(nil)
 
-// begin starts the client-go transaction.
-func (t *txn) begin() error {
-	kt, err := t.store.kvs.Begin()
+// begin starts the client-go transaction, at a start timestamp taken
+// under ctx. (client-go's own Begin takes it under a context of its own,
+// retrying for up to 15 s of backoff with each attempt waiting up to pd's
+// 3 s timeout: over a minute during a PD stall, whatever the caller's
+// context says.)
+func (t *txn) begin(ctx context.Context) error {
+	ts, err := t.store.now(ctx)
+	if err != nil {
+		return err
+	}
+	kt, err := t.store.kvs.Begin(tikv.WithStartTS(ts))
 	if err != nil {
 		return fmt.Errorf("kv/tikv: begin: %w", err)
 	}
@@ -204,7 +212,7 @@ func (t *txn) lockNamed(ctx context.Context, keys, counters [][]byte) error {
 		t.latchedCounters = counters
 	}
 	for {
-		if err := t.begin(); err != nil {
+		if err := t.begin(ctx); err != nil {
 			return err
 		}
 		if len(keys) == 0 {
@@ -230,7 +238,7 @@ func (t *txn) lock(ctx context.Context, keys [][]byte, forUpdateTS uint64) error
 	lc := tikvkv.NewLockCtx(forUpdateTS, tikvkv.LockAlwaysWait, time.Now())
 	lc.InitReturnValues(len(keys))
 	if err := t.kt.LockKeys(ctx, lc, keys...); err != nil {
-		return fmt.Errorf("kv/tikv: lock: %w", err)
+		return fmt.Errorf("kv/tikv: lock: %w", timedOut(ctx, err))
 	}
 	for k, v := range lc.Values {
 		if !v.AlreadyLocked {
@@ -366,7 +374,7 @@ func (t *txn) commit(ctx context.Context) (retry bool, err error) {
 	if t.kt == nil {
 		// Begun after the counters' latches, start_ts is above the last
 		// commit to those logs made through this Store.
-		if err := t.begin(); err != nil {
+		if err := t.begin(cctx); err != nil {
 			return false, err
 		}
 	}
@@ -400,9 +408,9 @@ func (t *txn) commit(ctx context.Context) (retry bool, err error) {
 			// they met stalled it for 5 ms).
 			t.store.rollbackKeys(t.mutationKeys(keys), t.kt.StartTS())
 			t.store.reruns.Add(1)
-			return true, fmt.Errorf("kv/tikv: commit: %w", err)
+			return true, fmt.Errorf("kv/tikv: commit: %w", timedOut(ctx, err))
 		}
-		return false, fmt.Errorf("kv/tikv: commit: %w", err)
+		return false, fmt.Errorf("kv/tikv: commit: %w", timedOut(ctx, err))
 	}
 	if len(t.logs) > 0 && t.primaryNamed && info.CommitTS != 0 {
 		t.store.commitNow(t.counterKeys(), info.StartTS, info.CommitTS)
