@@ -23,6 +23,7 @@ package engine
 // delivery (Kinesis unreachable for longer) are skipped with a warning.
 
 import (
+	"cmp"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
@@ -75,42 +76,16 @@ func (db *DB) runKinesis(ctx context.Context, j *jobs.Job) error {
 			return fmt.Errorf("kinesis job: progress: %w", err)
 		}
 	}
-	var pause time.Duration
-	for {
+	err := deliveryLoop(ctx, kinesisIdle, kinesisMaxPause, func() (bool, bool, error) {
 		active, sent, err := db.kinesisPass(ctx, j, done)
-		if ctx.Err() != nil || errors.Is(err, jobs.ErrLeaseLost) {
-			return cmpErr(ctx.Err(), err)
-		}
-		if !active && err == nil {
-			return &jobs.Again{At: time.Now().Add(kinesisSleep)}
-		}
-		wait := kinesisIdle
-		switch {
-		case err != nil:
-			pause = min(max(2*pause, 50*time.Millisecond), kinesisMaxPause)
-			wait = pause
-			db.opts.Logger.Warn("kinesis delivery failed; retrying", "in", pause, "err", err)
-		case sent:
-			pause, wait = 0, 0
-		default:
-			pause = 0
-		}
-		if wait > 0 {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(wait):
-			}
-		}
+		return !active, sent, err
+	}, func(err error, pause time.Duration) {
+		db.opts.Logger.Warn("kinesis delivery failed; retrying", "in", pause, "err", err)
+	})
+	if err != nil {
+		return err
 	}
-}
-
-// cmpErr returns the first non-nil error.
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
+	return &jobs.Again{At: time.Now().Add(kinesisSleep)}
 }
 
 // kinesisPass checks the ENABLING destinations and delivers one batch of
@@ -130,7 +105,7 @@ func (db *DB) kinesisPass(ctx context.Context, j *jobs.Job, done map[string]kv.S
 			switch d.State {
 			case kinesisEnabling:
 				if err := db.activateKinesis(ctx, e, d.StreamArn); err != nil {
-					first = cmpErr(first, err)
+					first = cmp.Or(first, err)
 				}
 				active = true // look again at once
 			case kinesisActive:
@@ -140,7 +115,7 @@ func (db *DB) kinesisPass(ctx context.Context, j *jobs.Job, done map[string]kv.S
 					if ctx.Err() != nil || errors.Is(err, jobs.ErrLeaseLost) {
 						return active, sent, err
 					}
-					first = cmpErr(first, fmt.Errorf("table %s to %s: %w", name, d.StreamArn, err))
+					first = cmp.Or(first, fmt.Errorf("table %s to %s: %w", name, d.StreamArn, err))
 				}
 				sent = sent || ok
 			}

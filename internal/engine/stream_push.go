@@ -79,31 +79,12 @@ func (db *DB) runStreamPush(ctx context.Context, j *jobs.Job) error {
 		}
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
-	var pause time.Duration
-	for {
+	return deliveryLoop(ctx, streamPushIdle, streamPushMaxPause, func() (bool, bool, error) {
 		sent, err := db.pushOnce(ctx, j, client, done)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		wait := streamPushIdle
-		switch {
-		case err != nil:
-			pause = min(max(2*pause, 50*time.Millisecond), streamPushMaxPause)
-			wait = pause
-			db.opts.Logger.Warn("stream webhook delivery failed; retrying", "url", db.opts.StreamWebhook, "in", pause, "err", err)
-		case sent:
-			pause, wait = 0, 0
-		default:
-			pause = 0
-		}
-		if wait > 0 {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(wait):
-			}
-		}
-	}
+		return false, sent, err // it watches for good
+	}, func(err error, pause time.Duration) {
+		db.opts.Logger.Warn("stream webhook delivery failed; retrying", "url", db.opts.StreamWebhook, "in", pause, "err", err)
+	})
 }
 
 // pushOnce delivers at most one batch of each log of each enabled stream,
