@@ -32,6 +32,9 @@ type exchange interface {
 	// only what it keeps or what is rare; the methods below look at a
 	// header in place.
 	header(name string) string
+	// host is the host the client addressed (the Host header, with its
+	// port), or "".
+	host() string
 	// hasHeader reports whether the request header has a non-empty value.
 	hasHeader(name string) bool
 	// headerIs reports whether the request header's value is value.
@@ -82,6 +85,7 @@ type netExchange struct {
 func (e netExchange) method() string             { return e.r.Method }
 func (e netExchange) path() string               { return e.r.URL.Path }
 func (e netExchange) header(name string) string  { return e.r.Header.Get(name) }
+func (e netExchange) host() string               { return e.r.Host }
 func (e netExchange) hasHeader(name string) bool { return e.r.Header.Get(name) != "" }
 func (e netExchange) headerIs(name, value string) bool {
 	return e.r.Header.Get(name) == value
@@ -136,6 +140,7 @@ func (e fastExchange) method() string {
 	}
 }
 func (e fastExchange) path() string { return string(e.ctx.Path()) }
+func (e fastExchange) host() string { return string(e.ctx.Request.Host()) }
 func (e fastExchange) header(name string) string {
 	return string(e.ctx.Request.Header.Peek(name))
 }

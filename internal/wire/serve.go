@@ -106,7 +106,7 @@ func (h *Handler) answerRecorded(ctx context.Context, ex exchange, rec *requestR
 
 	if method == http.MethodGet && ex.path() == "/" {
 		rec.health = true
-		return h.write(ex, "text/plain", http.StatusOK, h.health), "", reqID
+		return h.write(ex, "text/plain", http.StatusOK, h.healthAnswer(ex.host())), "", reqID
 	}
 
 	var mediaType string
@@ -370,4 +370,15 @@ func requestID() string {
 		}
 	}
 	return string(b[:])
+}
+
+// healthAnswer is the health check's body: "healthy: <host> ", naming the
+// host the client addressed as DynamoDB does (its endpoint's name there,
+// "localhost:8000" here), or the region's endpoint when the request has no
+// Host.
+func (h *Handler) healthAnswer(host string) []byte {
+	if host == "" {
+		host = h.health
+	}
+	return []byte("healthy: " + host + " ")
 }

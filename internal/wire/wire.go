@@ -35,8 +35,10 @@ type Options struct {
 	// carries CORS headers and preflights are answered without them.
 	NoCORS bool
 
-	// Region is named in the health check answer
-	// ("healthy: dynamodb.<region>.amazonaws.com "). Empty means us-east-1.
+	// Region is named in the health check's answer to a request with no
+	// Host ("healthy: dynamodb.<region>.amazonaws.com "); one with a Host
+	// is answered with it, as DynamoDB names the host the client
+	// addressed. Empty means us-east-1.
 	Region string
 
 	// MaxBodyBytes bounds a request body, after gzip decoding. Zero means
@@ -81,7 +83,7 @@ type Handler struct {
 	opts     Options
 	log      *slog.Logger
 	handlers [api.NumOperations]api.Handler // nil for an operation the engine does not serve
-	health   []byte
+	health   string // the health check's host when a request names none
 	buffers  bufferPool // response bodies
 	hangups  hangupWatcher
 
@@ -110,7 +112,7 @@ func New(db Engine, opts Options) *Handler {
 	h := &Handler{
 		opts:   opts,
 		log:    opts.Logger,
-		health: []byte("healthy: dynamodb." + opts.Region + ".amazonaws.com "),
+		health: "dynamodb." + opts.Region + ".amazonaws.com",
 
 		anyOrigin: anyOriginAllowed(opts.CORSOrigins),
 	}

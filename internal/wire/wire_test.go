@@ -38,6 +38,7 @@ type req struct {
 	noDate  bool
 	headers map[string]string
 	body    string
+	host    string // the Host; default example.com, "-" none
 }
 
 func newTestHandler(t testing.TB, opts Options) http.Handler {
@@ -58,6 +59,13 @@ func (r req) build() *http.Request {
 		path = "/"
 	}
 	hr := httptest.NewRequest(method, path, strings.NewReader(r.body))
+	switch r.host {
+	case "":
+	case "-":
+		hr.Host = ""
+	default:
+		hr.Host = r.host
+	}
 	switch r.ctype {
 	case "":
 		hr.Header.Set("Content-Type", contentTypeAmzJSON)
@@ -131,7 +139,9 @@ func TestProtocol(t *testing.T) {
 		ctype  string
 		body   string
 	}{
-		{"health check", req{method: "GET", noAuth: true, ctype: "-"}, 200, "text/plain",
+		{"health check", req{method: "GET", noAuth: true, ctype: "-", host: "localhost:8000"}, 200, "text/plain",
+			"healthy: localhost:8000 "},
+		{"health check without a Host", req{method: "GET", noAuth: true, ctype: "-", host: "-"}, 200, "text/plain",
 			"healthy: dynamodb.eu-west-1.amazonaws.com "},
 		{"GET elsewhere", req{method: "GET", path: "/x", noAuth: true}, 404, "", notFoundBody},
 		{"PUT", req{method: "PUT", noAuth: true}, 404, "", notFoundBody},
@@ -391,6 +401,7 @@ func compareFast(t testing.TB, h *Handler, r *http.Request, body []byte, rec *ht
 	var fr fasthttp.Request
 	fr.Header.SetMethod(r.Method)
 	fr.SetRequestURI(r.URL.RequestURI())
+	fr.Header.SetHost(r.Host)
 	for k, vs := range r.Header {
 		for _, v := range vs {
 			fr.Header.Add(k, v)
