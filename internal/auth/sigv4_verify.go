@@ -271,7 +271,7 @@ func (v *Verifier) checkScope(c *Credentials) error {
 	if c.Terminator != scopeTerminator {
 		msg.WriteString("Credential should be scoped with a valid terminator: '" + scopeTerminator + "', not '" + c.Terminator + "'. ")
 	}
-	if want := c.Time.Format(scopeDateFormat); c.ScopeDate != want {
+	if want := c.Timestamp[:len(scopeDateFormat)]; c.ScopeDate != want { // the time parsed, so it starts with YYYYMMDD
 		msg.WriteString("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '" +
 			c.ScopeDate + "' != '" + want + "', from '" + c.Time.Format(amzDateFormat) + "'. ")
 	}

@@ -99,3 +99,7 @@ func (f fastHeader) Values(name string) []string {
 }
 
 var _ auth.Header = http.Header(nil)
+
+// PeekAll implements auth.BytesHeader: the canonical request is built
+// from fasthttp's own buffers, without copies.
+func (f fastHeader) PeekAll(name string) [][]byte { return f.h.PeekAll(name) }
