@@ -6,7 +6,6 @@ package server
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -234,6 +233,8 @@ type Server struct {
 
 	// tls is the certificate in force; nil without TLSCert.
 	tls *tlsState
+	// h2 serves the HTTP/2 connections of a TLS port; nil without TLS.
+	h2 *h2Server
 
 	// ns serves each account and region its own tables; nil without
 	// AuthFile (namespaces.go).
@@ -486,7 +487,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.ready = newBoundedReadyListener(ln, idleTimeout, maxConns)
 	var served net.Listener = s.ready
 	if s.tls != nil {
-		served = tls.NewListener(s.ready, s.tls.config())
+		// HTTP/2 and HTTP/1.1 by ALPN: h2.go.
+		s.h2 = newH2Server(s.api, s.handler, maxConns, fastLogger{s.log})
+		served = newALPNListener(s.ready, s.tls.config(), s.h2)
 	}
 	s.serveErr = make(chan error, 1)
 	s.serveDone = make(chan struct{})
@@ -635,6 +638,11 @@ func (s *Server) Close(ctx context.Context) error {
 		s.ready.Close()
 		if err := s.shutdownHTTP(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		if s.h2 != nil {
+			if err := s.h2.close(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("http/2 shutdown: %w", err))
+			}
 		}
 	}
 	if s.ns != nil {
