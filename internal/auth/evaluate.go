@@ -111,6 +111,16 @@ const (
 	KeyReturnConsumedCapacity = "dynamodb:ReturnConsumedCapacity"
 )
 
+// The tag keys of IAM's global condition context, as the engine sets
+// them: aws:ResourceTag/<key> for the tags a resource has,
+// aws:RequestTag/<key> for the tags a request names, and aws:TagKeys for
+// those tags' keys.
+const (
+	KeyResourceTagPrefix = "aws:ResourceTag/"
+	KeyRequestTagPrefix  = "aws:RequestTag/"
+	KeyTagKeys           = "aws:TagKeys"
+)
+
 // Decision is the outcome of an evaluation.
 type Decision uint8
 
