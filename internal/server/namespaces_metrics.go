@@ -11,6 +11,9 @@ package server
 
 import (
 	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dynago/dynago/internal/auth"
@@ -26,31 +29,39 @@ func tableARNPrefix(account, region string) string {
 // nsObserver is a namespace's engine observer: the server's metrics,
 // with each table named by its ARN.
 type nsObserver struct {
-	m      *metrics.Metrics
-	prefix string // tableARNPrefix
+	m               *metrics.Metrics
+	src             nsSource // its label cache
+	account, region string
 }
 
+func (o nsObserver) label(table string) string { return o.src.label(o.account, o.region, table) }
+
 func (o nsObserver) ConsumedCapacity(table, index string, read, write float64) {
-	o.m.ConsumedCapacity(o.prefix+table, index, read, write)
+	o.m.ConsumedCapacity(o.label(table), index, read, write)
 }
 func (o nsObserver) Throttled(table, index string, write bool) {
-	o.m.Throttled(o.prefix+table, index, write)
+	o.m.Throttled(o.label(table), index, write)
 }
-func (o nsObserver) TTLDeleted(table string, n int)   { o.m.TTLDeleted(o.prefix+table, n) }
-func (o nsObserver) TransactionConflict(table string) { o.m.TransactionConflict(o.prefix + table) }
+func (o nsObserver) TTLDeleted(table string, n int)   { o.m.TTLDeleted(o.label(table), n) }
+func (o nsObserver) TransactionConflict(table string) { o.m.TransactionConflict(o.label(table)) }
 func (o nsObserver) StreamRecordsRead(table string, n int, age time.Duration) {
-	o.m.StreamRecordsRead(o.prefix+table, n, age)
+	o.m.StreamRecordsRead(o.label(table), n, age)
 }
-func (o nsObserver) TableDeleted(table string) { o.m.TableDeleted(o.prefix + table) }
+func (o nsObserver) TableDeleted(table string) {
+	o.m.TableDeleted(o.label(table))
+	if _, ok := o.src.labels.LoadAndDelete(labelKey{o.account, o.region, table}); ok {
+		o.src.n.Add(-1)
+	}
+}
 
 // StreamRecordsWritten implements engine.StreamWriteObserver.
 func (o nsObserver) StreamRecordsWritten(table string, n int) {
-	o.m.StreamRecordsWritten(o.prefix+table, n)
+	o.m.StreamRecordsWritten(o.label(table), n)
 }
 
 // TaskProgress implements the engine's task observer (backups, restores).
 func (o nsObserver) TaskProgress(kind, table string, items, bytes int64) {
-	o.m.TaskProgress(kind, o.prefix+table, items, bytes)
+	o.m.TaskProgress(kind, o.label(table), items, bytes)
 }
 
 var (
@@ -60,7 +71,37 @@ var (
 
 // nsSource is the metrics' source on a server with --auth: every open
 // namespace.
-type nsSource struct{ ns *namespaces }
+type nsSource struct {
+	ns *namespaces
+	// labels caches the ARN labels of tables by namespace and name, so
+	// that labelling a request allocates nothing; bounded by
+	// maxCachedLabels (past it labels are built each time).
+	labels *sync.Map // labelKey → string
+	n      *atomic.Int64
+}
+
+type labelKey struct{ account, region, table string }
+
+const maxCachedLabels = 10_000
+
+func newNSSource(ns *namespaces) nsSource {
+	return nsSource{ns: ns, labels: &sync.Map{}, n: &atomic.Int64{}}
+}
+
+// label returns the ARN label of a namespace's table.
+func (s nsSource) label(account, region, table string) string {
+	k := labelKey{account, region, table}
+	if l, ok := s.labels.Load(k); ok {
+		return l.(string)
+	}
+	l := tableARNPrefix(account, region) + table
+	if s.n.Load() < maxCachedLabels {
+		if _, loaded := s.labels.LoadOrStore(k, l); !loaded {
+			s.n.Add(1)
+		}
+	}
+	return l
+}
 
 // Provisioned implements metrics.Source: every namespace's tables and
 // indexes, each table named by its ARN.
@@ -93,8 +134,10 @@ func (s nsSource) TableLabel(ctx context.Context, name string) (string, bool) {
 		return "", false
 	}
 	account, region := c.Principal.Account, c.Region
-	if a, ok := auth.ParseARN(name); ok && a.Service == "dynamodb" && s.ns.known(a.Account) {
-		account, region = a.Account, a.Region
+	if strings.HasPrefix(name, "arn:") { // else a plain name, of the caller's namespace
+		if a, ok := auth.ParseARN(name); ok && a.Service == "dynamodb" && s.ns.known(a.Account) {
+			account, region = a.Account, a.Region
+		}
 	}
 	db, ok := s.ns.open.Load(nsKey{account, region})
 	if !ok {
@@ -104,7 +147,7 @@ func (s nsSource) TableLabel(ctx context.Context, name string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return tableARNPrefix(account, region) + table, true
+	return s.label(account, region, table), true
 }
 
 var _ metrics.ContextSource = nsSource{}
