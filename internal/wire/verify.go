@@ -35,7 +35,7 @@ func (h *Handler) authenticate(ctx context.Context, ex exchange, raw []byte) (co
 	if err != nil {
 		return ctx, err
 	}
-	return auth.WithCaller(ctx, &auth.Caller{
+	return auth.ContextWithCaller(ctx, auth.Caller{
 		Identity:        id,
 		SourceIP:        ex.sourceIP(),
 		SecureTransport: ex.secure(),
