@@ -201,10 +201,11 @@ func (s *h2Server) close(ctx context.Context) error {
 	return err
 }
 
-// h2Handler runs api (a fasthttp handler) for HTTP/2 requests: the
-// request becomes a fasthttp.Request on a RequestCtx whose connection is
-// the TLS connection (so IsTLS, RemoteIP and aws:SecureTransport read as
-// over HTTP/1.1), and the response is copied back, its body streamed.
+// h2Handler runs api's fasthttp path (ServeFastContext) for HTTP/2
+// requests: the request becomes a fasthttp.Request on a RequestCtx whose
+// connection (h2Conn) has the TLS connection's state and the peer's
+// address (so IsTLS, RemoteIP and aws:SecureTransport read as over
+// HTTP/1.1), and the response is copied back, its body streamed.
 // Requests that are not the API's (GET /, /metrics, /console/) go to
 // next, as fastHandler sends them.
 func h2Handler(api *wire.Handler, next http.Handler, logger fasthttp.Logger) http.Handler {
