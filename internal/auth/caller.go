@@ -54,6 +54,24 @@ func CallerFrom(ctx context.Context) *Caller {
 	return c
 }
 
+// Authorize authorizes c performing action on one resource with the
+// operation's condition keys: Authorize(c.Request(action, res)) with
+// keys, in one allocation.
+func (c *Caller) Authorize(action string, res Resource, keys Keys) error {
+	req := &Request{
+		Principal:       c.Principal,
+		Action:          action,
+		Keys:            keys,
+		SourceIP:        c.SourceIP,
+		SecureTransport: c.SecureTransport,
+		Time:            c.Time,
+		Region:          c.Region,
+	}
+	req.one[0] = res
+	req.Resources = req.one[:]
+	return Authorize(req)
+}
+
 // Request returns the authorization question of c performing action on
 // resources, with the global condition keys filled in from c; the caller
 // adds the operation's own keys (Request.Keys).

@@ -51,6 +51,8 @@ type Request struct {
 	Time time.Time
 	// Region is the region the request addressed (aws:RequestedRegion).
 	Region string
+
+	one [1]Resource // Resources of a request built by Caller.Authorize
 }
 
 // Resource is a resource a request touches.

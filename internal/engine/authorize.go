@@ -48,15 +48,14 @@ func (db *DB) authorize(ctx context.Context, op api.OpID, in any) error {
 	if c == nil {
 		return nil
 	}
-	asks, err := db.asks(ctx, op, in)
+	var one [1]ask // the single ask of an item operation, without allocating a slice
+	asks, err := db.asksInto(ctx, op, in, one[:0])
 	if err != nil {
 		return err
 	}
 	for i := range asks {
 		a := &asks[i]
-		req := c.Request(a.action, a.resource)
-		req.Keys = a.keys
-		if err := auth.Authorize(req); err != nil {
+		if err := c.Authorize(a.action, a.resource, a.keys); err != nil {
 			return err
 		}
 	}
@@ -67,18 +66,23 @@ func (db *DB) authorize(ctx context.Context, op api.OpID, in any) error {
 // for dynamodb:<Operation> on each resource the registry finds in their
 // input, or on "*" when it finds none.
 func (db *DB) asks(ctx context.Context, op api.OpID, in any) ([]ask, error) {
+	return db.asksInto(ctx, op, in, nil)
+}
+
+// asksInto is asks appending a single-item operation's one ask to buf.
+func (db *DB) asksInto(ctx context.Context, op api.OpID, in any, buf []ask) ([]ask, error) {
 	switch in := in.(type) {
 	case *api.GetItemInput:
 		a := db.itemAsk("dynamodb:GetItem", in.TableName, in.Key)
 		db.setRead(&a.keys, in.ProjectionExpression, in.ExpressionAttributeNames, in.AttributesToGet, nil)
 		setOptional(&a.keys, auth.KeyReturnConsumedCapacity, in.ReturnConsumedCapacity)
-		return []ask{a.ask}, nil
+		return append(buf, a.ask), nil
 	case *api.PutItemInput:
 		a := db.itemAsk("dynamodb:PutItem", in.TableName, in.Item)
 		a.keys.Set(auth.KeyAttributes, itemNames(in.Item)...)
 		setOptional(&a.keys, auth.KeyReturnValues, in.ReturnValues)
 		setOptional(&a.keys, auth.KeyReturnConsumedCapacity, in.ReturnConsumedCapacity)
-		return []ask{a.ask}, nil
+		return append(buf, a.ask), nil
 	case *api.UpdateItemInput:
 		a := db.itemAsk("dynamodb:UpdateItem", in.TableName, in.Key)
 		names, err := db.updateNames(ctx, a.table, in)
@@ -88,19 +92,19 @@ func (db *DB) asks(ctx context.Context, op api.OpID, in any) ([]ask, error) {
 		a.keys.Set(auth.KeyAttributes, names...)
 		setOptional(&a.keys, auth.KeyReturnValues, in.ReturnValues)
 		setOptional(&a.keys, auth.KeyReturnConsumedCapacity, in.ReturnConsumedCapacity)
-		return []ask{a.ask}, nil
+		return append(buf, a.ask), nil
 	case *api.DeleteItemInput:
 		a := db.itemAsk("dynamodb:DeleteItem", in.TableName, in.Key)
 		setOptional(&a.keys, auth.KeyReturnValues, in.ReturnValues)
 		setOptional(&a.keys, auth.KeyReturnConsumedCapacity, in.ReturnConsumedCapacity)
-		return []ask{a.ask}, nil
+		return append(buf, a.ask), nil
 	case *api.QueryInput:
 		return db.queryAsks(ctx, in)
 	case *api.ScanInput:
 		a := db.readAsk("dynamodb:Scan", in.TableName, in.IndexName)
 		db.setRead(&a.keys, in.ProjectionExpression, in.ExpressionAttributeNames, in.AttributesToGet, in.Select)
 		setOptional(&a.keys, auth.KeyReturnConsumedCapacity, in.ReturnConsumedCapacity)
-		return []ask{a.ask}, nil
+		return append(buf, a.ask), nil
 	case *api.BatchGetItemInput:
 		var asks []ask
 		for name, ka := range in.RequestItems {
