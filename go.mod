@@ -33,6 +33,7 @@ require (
 	go.uber.org/zap v1.26.0
 	go.yaml.in/yaml/v3 v3.0.5
 	golang.org/x/image v0.25.0
+	golang.org/x/net v0.59.0
 	golang.org/x/term v0.48.0
 )
 
@@ -102,7 +103,6 @@ require (
 	go.uber.org/atomic v1.11.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	golang.org/x/exp v0.0.0-20230711005742-c3f37128e5a4 // indirect
-	golang.org/x/net v0.59.0 // indirect
 	golang.org/x/sync v0.23.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.42.0 // indirect

@@ -39,6 +39,17 @@ def auth_file(extra_key=None):
                                    "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
                                    "Resource": "arn:aws:dynamodb:*:%s:table/sessions" % ACCOUNT_A,
                                    "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["${aws:username}"]}}}]}]},
+                "tagger": {"accessKeys": [{"id": "AKIAE2ETAGGER", "secret": "e2e-secret-tagger"}], "policies": [{
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "dynamodb:CreateTable", "Resource": "*",
+                                   "Condition": {"StringEquals": {"aws:RequestTag/team": "blue"},
+                                                 "ForAllValues:StringEquals": {"aws:TagKeys": ["team", "env"]}}},
+                                  {"Effect": "Allow", "Action": ["dynamodb:TagResource", "dynamodb:UntagResource"],
+                                   "Resource": "*",
+                                   "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": ["env"]},
+                                                 "StringEquals": {"aws:ResourceTag/team": "blue"}}},
+                                  {"Effect": "Allow", "Action": "dynamodb:DescribeTable", "Resource": "*",
+                                   "Condition": {"StringEquals": {"aws:ResourceTag/team": "blue"}}}]}]},
             }},
             ACCOUNT_B: {"users": {
                 "admin": {"accessKeys": [{"id": "AKIAE2EADMINB", "secret": "e2e-secret-admin-b"}], "policies": [{
@@ -158,6 +169,35 @@ class AuthTest(unittest.TestCase):
         with self.assertRaises(ClientError) as cm:
             b.get_item(TableName=arn, Key={"pk": {"S": "o1"}})
         self.assertEqual(cm.exception.response["Error"]["Code"], "AccessDeniedException")
+
+    def test_request_and_resource_tags(self):
+        """aws:RequestTag/<key> and aws:TagKeys on CreateTable's Tags, TagResource and UntagResource,
+        aws:ResourceTag/<key> on the table operations."""
+        tagger = self.client("AKIAE2ETAGGER", "e2e-secret-tagger")
+        user = "arn:aws:iam::%s:user/tagger" % ACCOUNT_A
+        arn = lambda name: "arn:aws:dynamodb:%s:%s:table/%s" % (REGION, ACCOUNT_A, name)
+        schema = dict(KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                      AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+        denied = lambda action, res: ("User: %s is not authorized to perform: dynamodb:%s on resource: %s "
+                                      "because no identity-based policy allows the dynamodb:%s action" % (user, action, res, action))
+        self.assertError("AccessDeniedException", denied("CreateTable", arn("red-team")),
+                         tagger.create_table, TableName="red-team", Tags=[{"Key": "team", "Value": "red"}], **schema)
+        self.assertError("AccessDeniedException", denied("CreateTable", arn("owned-team")),
+                         tagger.create_table, TableName="owned-team",
+                         Tags=[{"Key": "team", "Value": "blue"}, {"Key": "owner", "Value": "x"}], **schema)
+        tagger.create_table(TableName="blue-team", Tags=[{"Key": "team", "Value": "blue"}, {"Key": "env", "Value": "dev"}], **schema)
+        wait_active(tagger, "blue-team")
+        self.assertError("AccessDeniedException", denied("TagResource", arn("blue-team")),
+                         tagger.tag_resource, ResourceArn=arn("blue-team"), Tags=[{"Key": "team", "Value": "red"}])
+        tagger.tag_resource(ResourceArn=arn("blue-team"), Tags=[{"Key": "env", "Value": "prod"}])
+        self.assertError("AccessDeniedException", denied("UntagResource", arn("blue-team")),
+                         tagger.untag_resource, ResourceArn=arn("blue-team"), TagKeys=["team"])
+        tagger.untag_resource(ResourceArn=arn("blue-team"), TagKeys=["env"])
+        tags = self.admin_a().list_tags_of_resource(ResourceArn=arn("blue-team"))["Tags"]
+        self.assertEqual(tags, [{"Key": "team", "Value": "blue"}])
+        self.make_table(self.admin_a(), "untagged-team")
+        self.assertError("AccessDeniedException", denied("DescribeTable", arn("untagged-team")),
+                         tagger.describe_table, TableName="untagged-team")
 
     def test_sighup_reload(self):
         new = self.client("AKIAE2ENEW", "e2e-secret-new")

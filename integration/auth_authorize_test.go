@@ -311,11 +311,83 @@ func TestAuthorizeResourceTags(t *testing.T) {
 	key := item{"pk": S("reader"), "sk": S("1")}
 	_, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("books"), Key: key})
 	wantAPIErrorPrefix(t, err, "AccessDeniedException", "User: arn:aws:iam::111111111111:user/tagged is not authorized to perform: dynamodb:GetItem")
+	selectStmt := &dynamodb.ExecuteStatementInput{Statement: aws.String(`SELECT * FROM books WHERE pk = 'reader' AND sk = '1'`)}
+	_, err = c.ExecuteStatement(ctx, selectStmt)
+	wantAPIErrorPrefix(t, err, "AccessDeniedException", "User: arn:aws:iam::111111111111:user/tagged is not authorized to perform: dynamodb:PartiQLSelect")
 	if _, err := admin.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(booksARN),
 		Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("blue")}}}); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("books"), Key: key}); err != nil || out.Item == nil {
 		t.Fatalf("GetItem of a table tagged team=blue: %v, %v", out, err)
+	}
+	if out, err := c.ExecuteStatement(ctx, selectStmt); err != nil || len(out.Items) != 1 {
+		t.Fatalf("PartiQL SELECT of a table tagged team=blue: %v, %v", out, err)
+	}
+}
+
+// TestAuthorizeRequestTags checks aws:RequestTag/<key> and aws:TagKeys on
+// CreateTable's Tags and TagResource, aws:TagKeys on UntagResource, and
+// aws:ResourceTag/<key> on the table-level operations (DescribeTable,
+// TagResource, UntagResource), with the user tagger of testAuthFile.
+func TestAuthorizeRequestTags(t *testing.T) {
+	s, admin, _ := booksServerS(t)
+	ctx := context.Background()
+	c := keyClient(s, "AKIATAGGERA", "secret-tagger-a", "")
+	const user = "arn:aws:iam::111111111111:user/tagger"
+	tag := func(kv ...string) []types.Tag {
+		var tags []types.Tag
+		for i := 0; i < len(kv); i += 2 {
+			tags = append(tags, types.Tag{Key: aws.String(kv[i]), Value: aws.String(kv[i+1])})
+		}
+		return tags
+	}
+	create := func(name string, tags []types.Tag) error {
+		in := createTableInput(name, hashS)
+		in.Tags = tags
+		_, err := c.CreateTable(ctx, in)
+		return err
+	}
+	arn := func(name string) string { return "arn:aws:dynamodb:us-east-1:111111111111:table/" + name }
+
+	// No team tag: the Null deny applies.
+	wantAPIError(t, create("untagged", nil), "AccessDeniedException", "User: "+user+
+		" is not authorized to perform: dynamodb:CreateTable on resource: "+arn("untagged")+" with an explicit deny in an identity-based policy")
+	// team=red: aws:RequestTag/team is not blue.
+	wantAPIError(t, create("red", tag("team", "red")), "AccessDeniedException", "User: "+user+
+		" is not authorized to perform: dynamodb:CreateTable on resource: "+arn("red")+" because no identity-based policy allows the dynamodb:CreateTable action")
+	// A tag key outside ForAllValues aws:TagKeys.
+	wantAPIErrorPrefix(t, create("owned", tag("team", "blue", "owner", "x")), "AccessDeniedException", "User: "+user+
+		" is not authorized to perform: dynamodb:CreateTable")
+	if err := create("blue", tag("team", "blue", "env", "dev")); err != nil {
+		t.Fatalf("CreateTable tagged team=blue, env=dev: %v", err)
+	}
+
+	// aws:ResourceTag on DescribeTable: the blue table, not books.
+	if _, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("blue")}); err != nil {
+		t.Fatalf("DescribeTable of a table tagged team=blue: %v", err)
+	}
+	_, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("books")})
+	wantAPIError(t, err, "AccessDeniedException", "User: "+user+
+		" is not authorized to perform: dynamodb:DescribeTable on resource: "+booksARN+" because no identity-based policy allows the dynamodb:DescribeTable action")
+
+	// TagResource: only the env key, only on a team=blue table.
+	if _, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(arn("blue")), Tags: tag("env", "prod")}); err != nil {
+		t.Fatalf("TagResource env=prod: %v", err)
+	}
+	_, err = c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(arn("blue")), Tags: tag("team", "red")})
+	wantAPIErrorPrefix(t, err, "AccessDeniedException", "User: "+user+" is not authorized to perform: dynamodb:TagResource on resource: "+arn("blue"))
+	_, err = c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(booksARN), Tags: tag("env", "prod")})
+	wantAPIErrorPrefix(t, err, "AccessDeniedException", "User: "+user+" is not authorized to perform: dynamodb:TagResource on resource: "+booksARN)
+
+	// UntagResource: aws:TagKeys is the keys removed.
+	_, err = c.UntagResource(ctx, &dynamodb.UntagResourceInput{ResourceArn: aws.String(arn("blue")), TagKeys: []string{"team"}})
+	wantAPIErrorPrefix(t, err, "AccessDeniedException", "User: "+user+" is not authorized to perform: dynamodb:UntagResource on resource: "+arn("blue"))
+	if _, err := c.UntagResource(ctx, &dynamodb.UntagResourceInput{ResourceArn: aws.String(arn("blue")), TagKeys: []string{"env"}}); err != nil {
+		t.Fatalf("UntagResource env: %v", err)
+	}
+	out, err := admin.ListTagsOfResource(ctx, &dynamodb.ListTagsOfResourceInput{ResourceArn: aws.String(arn("blue"))})
+	if err != nil || len(out.Tags) != 1 || aws.ToString(out.Tags[0].Key) != "team" || aws.ToString(out.Tags[0].Value) != "blue" {
+		t.Fatalf("tags after the allowed changes: %+v, %v", out, err)
 	}
 }

@@ -56,7 +56,18 @@ const testAuthFile = `{
         "tagged": {
           "accessKeys": [{"id": "AKIATAGGEDA", "secret": "secret-tagged-a"}],
           "policies": [{"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*",
+            {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PartiQLSelect"], "Resource": "*",
+             "Condition": {"StringEquals": {"aws:ResourceTag/team": "blue"}}}]}]
+        },
+        "tagger": {
+          "accessKeys": [{"id": "AKIATAGGERA", "secret": "secret-tagger-a"}],
+          "policies": [{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "dynamodb:CreateTable", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:RequestTag/team": "blue"}, "ForAllValues:StringEquals": {"aws:TagKeys": ["team", "env"]}}},
+            {"Effect": "Deny", "Action": "dynamodb:CreateTable", "Resource": "*", "Condition": {"Null": {"aws:RequestTag/team": "true"}}},
+            {"Effect": "Allow", "Action": ["dynamodb:TagResource", "dynamodb:UntagResource"], "Resource": "*",
+             "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": ["env"]}, "StringEquals": {"aws:ResourceTag/team": "blue"}}},
+            {"Effect": "Allow", "Action": "dynamodb:DescribeTable", "Resource": "*",
              "Condition": {"StringEquals": {"aws:ResourceTag/team": "blue"}}}]}]
         },
         "attrs": {

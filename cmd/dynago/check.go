@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/dynago/dynago/internal/engine"
+	"github.com/dynago/dynago/internal/kv"
 	"github.com/dynago/dynago/internal/kv/pebble"
 	"github.com/dynago/dynago/internal/server"
 )
@@ -17,8 +18,10 @@ import (
 const maxDivergencesShown = 20
 
 // check opens a data directory (which no server may be using) and verifies
-// that every secondary index equals the projection of its table. It
-// returns 0 when they all agree, 1 on divergence, 2 on error.
+// that every secondary index equals the projection of its table, in the
+// default namespace and in every account and region of a server with
+// --auth (one line each). It returns 0 when they all agree, 1 on
+// divergence, 2 on error.
 func check(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -35,30 +38,64 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 		return 2
 	}
 	defer store.Close()
-	db, err := engine.Open(ctx, store, engine.Options{TTLInterval: -1, NoIndexJobs: true, Logger: slog.New(slog.NewTextHandler(stderr, nil))})
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	// The default namespace (the whole store's engine, as a server
+	// without --auth serves it), then every account and region a server
+	// with --auth keeps apart.
+	res, err := checkNamespace(ctx, store, engine.Options{TTLInterval: -1, NoIndexJobs: true, Logger: log})
 	if err != nil {
 		fmt.Fprintln(stderr, "dynago check:", err)
 		return 2
 	}
-	defer db.Close()
-	res, err := db.CheckIndexes(ctx)
+	shown := 0
+	diverged := report(stdout, "", res, &shown)
+	namespaces, err := server.Namespaces(ctx, store)
 	if err != nil {
 		fmt.Fprintln(stderr, "dynago check:", err)
 		return 2
 	}
-	fmt.Fprintf(stdout, "checked %d tables, %d indexes (%d skipped while building or dropping): %d items, %d index entries, %d divergences\n",
-		res.Tables, res.Indexes, res.Skipped, res.Items, res.Entries, len(res.Divergences))
-	for i, d := range res.Divergences {
-		if i == maxDivergencesShown {
-			fmt.Fprintf(stdout, "... and %d more\n", len(res.Divergences)-i)
-			break
+	for _, ns := range namespaces {
+		res, err := checkNamespace(ctx, server.NamespaceStore(store, ns),
+			engine.Options{TTLInterval: -1, NoIndexJobs: true, Logger: log, AccountID: ns.Account, Region: ns.Region})
+		if err != nil {
+			fmt.Fprintf(stderr, "dynago check: account %s region %s: %v\n", ns.Account, ns.Region, err)
+			return 2
 		}
-		fmt.Fprintln(stdout, d)
+		if report(stdout, "account "+ns.Account+" region "+ns.Region+": ", res, &shown) {
+			diverged = true
+		}
 	}
-	if len(res.Divergences) > 0 {
+	if diverged {
 		return 1
 	}
 	return 0
+}
+
+// checkNamespace checks the indexes of the engine over store.
+func checkNamespace(ctx context.Context, store kv.Store, opts engine.Options) (*engine.IndexCheck, error) {
+	db, err := engine.Open(ctx, store, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return db.CheckIndexes(ctx)
+}
+
+// report prints a namespace's result, each line after prefix, and at most
+// maxDivergencesShown divergences across every call (shown counts them);
+// it reports whether the namespace diverged.
+func report(w io.Writer, prefix string, res *engine.IndexCheck, shown *int) bool {
+	fmt.Fprintf(w, "%schecked %d tables, %d indexes (%d skipped while building or dropping): %d items, %d index entries, %d divergences\n",
+		prefix, res.Tables, res.Indexes, res.Skipped, res.Items, res.Entries, len(res.Divergences))
+	for i, d := range res.Divergences {
+		if *shown == maxDivergencesShown {
+			fmt.Fprintf(w, "%s... and %d more\n", prefix, len(res.Divergences)-i)
+			break
+		}
+		*shown++
+		fmt.Fprintln(w, prefix+d.String())
+	}
+	return len(res.Divergences) > 0
 }
 
 func envOr(getenv func(string) string, key, def string) string {

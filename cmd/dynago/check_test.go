@@ -3,14 +3,24 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"log/slog"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/attr"
 	"github.com/dynago/dynago/internal/engine"
 	"github.com/dynago/dynago/internal/kv/pebble"
+	"github.com/dynago/dynago/internal/server"
 )
 
 func TestCheckCommand(t *testing.T) {
@@ -54,5 +64,63 @@ func TestCheckCommand(t *testing.T) {
 	code := run(ctx, []string{"check", "--data-dir", dir}, func(string) string { return "" }, &out, &errOut)
 	if code != 0 || !strings.Contains(out.String(), "checked 1 tables, 1 indexes (0 skipped while building or dropping): 3 items, 2 index entries, 0 divergences") {
 		t.Fatalf("dynago check = %d\nstdout: %s\nstderr: %s", code, out.String(), errOut.String())
+	}
+}
+
+// TestCheckNamespaces: check covers every account and region of a data
+// directory written by a server with --auth, one line each, besides the
+// default namespace.
+func TestCheckNamespaces(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	authFile := filepath.Join(dir, "auth.json")
+	const file = `{"accounts": {
+  "111111111111": {"users": {"a": {"accessKeys": [{"id": "AKIACHKA", "secret": "sa"}],
+    "policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}]}}},
+  "222222222222": {"users": {"b": {"accessKeys": [{"id": "AKIACHKB", "secret": "sb"}],
+    "policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}]}}}}}`
+	if err := os.WriteFile(authFile, []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	s, err := server.Start(ctx, server.Config{DataDir: data, AuthFile: authFile, TTLInterval: -1,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []struct{ key, secret, region string }{{"AKIACHKA", "sa", "us-east-1"}, {"AKIACHKA", "sa", "eu-west-1"}, {"AKIACHKB", "sb", "us-east-1"}} {
+		ddb := dynamodb.New(dynamodb.Options{Region: c.region, BaseEndpoint: aws.String(s.URL()),
+			Credentials: credentials.NewStaticCredentialsProvider(c.key, c.secret, ""), RetryMaxAttempts: 1})
+		if _, err := ddb.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String("tbl"),
+			BillingMode:          types.BillingModePayPerRequest,
+			AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}, {AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS}},
+			KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+			GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{IndexName: aws.String("byG"),
+				KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}},
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for j := range i + 1 { // 1, 2 and 3 items: each namespace's own count
+			if _, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("tbl"), Item: map[string]types.AttributeValue{
+				"id": &types.AttributeValueMemberS{Value: strconv.Itoa(j)}, "g": &types.AttributeValueMemberS{Value: "G"}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := s.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	var out, errOut bytes.Buffer
+	code := run(ctx, []string{"check", "--data-dir", data}, func(string) string { return "" }, &out, &errOut)
+	want := []string{
+		"checked 0 tables, 0 indexes (0 skipped while building or dropping): 0 items, 0 index entries, 0 divergences",
+		"account 111111111111 region eu-west-1: checked 1 tables, 1 indexes (0 skipped while building or dropping): 2 items, 2 index entries, 0 divergences",
+		"account 111111111111 region us-east-1: checked 1 tables, 1 indexes (0 skipped while building or dropping): 1 items, 1 index entries, 0 divergences",
+		"account 222222222222 region us-east-1: checked 1 tables, 1 indexes (0 skipped while building or dropping): 3 items, 3 index entries, 0 divergences",
+	}
+	if code != 0 || strings.TrimSpace(out.String()) != strings.Join(want, "\n") {
+		t.Fatalf("dynago check = %d\nstdout: %s\nwant: %s\nstderr: %s", code, out.String(), strings.Join(want, "\n"), errOut.String())
 	}
 }

@@ -26,10 +26,50 @@ func WithCaller(ctx context.Context, c *Caller) context.Context {
 	return context.WithValue(ctx, callerKey{}, c)
 }
 
+// ContextWithCaller is WithCaller for a Caller not yet allocated: the
+// Caller and the context that carries it are one allocation (a verified
+// request makes one per request).
+func ContextWithCaller(ctx context.Context, c Caller) context.Context {
+	return &callerContext{Context: ctx, caller: c}
+}
+
+// callerContext is a context carrying a Caller, as context.WithValue
+// would carry it.
+type callerContext struct {
+	context.Context
+	caller Caller
+}
+
+// Value implements context.Context.
+func (c *callerContext) Value(key any) any {
+	if _, ok := key.(callerKey); ok {
+		return &c.caller
+	}
+	return c.Context.Value(key)
+}
+
 // CallerFrom returns the Caller ctx carries, or nil.
 func CallerFrom(ctx context.Context) *Caller {
 	c, _ := ctx.Value(callerKey{}).(*Caller)
 	return c
+}
+
+// Authorize authorizes c performing action on one resource with the
+// operation's condition keys: Authorize(c.Request(action, res)) with
+// keys, in one allocation.
+func (c *Caller) Authorize(action string, res Resource, keys Keys) error {
+	req := &Request{
+		Principal:       c.Principal,
+		Action:          action,
+		Keys:            keys,
+		SourceIP:        c.SourceIP,
+		SecureTransport: c.SecureTransport,
+		Time:            c.Time,
+		Region:          c.Region,
+	}
+	req.one[0] = res
+	req.Resources = req.one[:]
+	return Authorize(req)
 }
 
 // Request returns the authorization question of c performing action on

@@ -17,6 +17,8 @@ package auth
 import (
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dynago/dynago/internal/apierr"
@@ -49,6 +51,8 @@ type Request struct {
 	Time time.Time
 	// Region is the region the request addressed (aws:RequestedRegion).
 	Region string
+
+	one [1]Resource // Resources of a request built by Caller.Authorize
 }
 
 // Resource is a resource a request touches.
@@ -62,25 +66,42 @@ type Resource struct {
 
 // Keys holds a request's condition keys and their values. Key names are
 // case-insensitive, values are not. The zero value is ready to use.
-type Keys struct{ m map[string][]string }
+// A request sets a handful of keys, so they are a slice searched in
+// order: no map, and no lower-casing, per request.
+type Keys struct{ kv []keyValues }
+
+type keyValues struct {
+	key    string
+	values []string
+}
 
 // Set sets key to values (replacing what it had). A key set with no
 // values is present but empty: Null calls it absent, ForAllValues
 // passes, ForAnyValue fails.
 func (k *Keys) Set(key string, values ...string) {
-	if k.m == nil {
-		k.m = make(map[string][]string, 4)
-	}
 	if values == nil {
 		values = []string{}
 	}
-	k.m[strings.ToLower(key)] = values
+	for i := range k.kv {
+		if strings.EqualFold(k.kv[i].key, key) {
+			k.kv[i].values = values
+			return
+		}
+	}
+	if k.kv == nil {
+		k.kv = make([]keyValues, 0, 4)
+	}
+	k.kv = append(k.kv, keyValues{key, values})
 }
 
 // Get returns the values of key and whether it is present.
 func (k *Keys) Get(key string) ([]string, bool) {
-	v, ok := k.m[strings.ToLower(key)]
-	return v, ok
+	for i := range k.kv {
+		if strings.EqualFold(k.kv[i].key, key) {
+			return k.kv[i].values, true
+		}
+	}
+	return nil, false
 }
 
 // The condition keys DynamoDB defines, as the engine sets them.
@@ -90,6 +111,16 @@ const (
 	KeySelect                 = "dynamodb:Select"
 	KeyReturnValues           = "dynamodb:ReturnValues"
 	KeyReturnConsumedCapacity = "dynamodb:ReturnConsumedCapacity"
+)
+
+// The tag keys of IAM's global condition context, as the engine sets
+// them: aws:ResourceTag/<key> for the tags a resource has,
+// aws:RequestTag/<key> for the tags a request names, and aws:TagKeys for
+// those tags' keys.
+const (
+	KeyResourceTagPrefix = "aws:ResourceTag/"
+	KeyRequestTagPrefix  = "aws:RequestTag/"
+	KeyTagKeys           = "aws:TagKeys"
 )
 
 // Decision is the outcome of an evaluation.
@@ -156,7 +187,7 @@ func Evaluate(req *Request) Verdict {
 	if req.Principal == nil {
 		return Verdict{Decision: ImplicitDeny, Policy: "identity-based"}
 	}
-	ec := evalCtx{req: req, action: strings.ToLower(req.Action), now: req.Time}
+	ec := evalCtx{req: req, action: lowerAction(req.Action), now: req.Time}
 	if ec.now.IsZero() {
 		ec.now = time.Now()
 	}
@@ -170,6 +201,27 @@ func Evaluate(req *Request) Verdict {
 	return Verdict{Decision: Allow}
 }
 
+// lowerActions caches the lower-cased actions the engine asks for (a
+// fixed set), bounded so that made-up actions cannot grow it.
+var lowerActions sync.Map
+
+const maxLowerActions = 1024
+
+var lowerActionsLen atomic.Int32
+
+func lowerAction(action string) string {
+	if v, ok := lowerActions.Load(action); ok {
+		return v.(string)
+	}
+	lower := strings.ToLower(action)
+	if lowerActionsLen.Load() < maxLowerActions {
+		if _, loaded := lowerActions.LoadOrStore(action, lower); !loaded {
+			lowerActionsLen.Add(1)
+		}
+	}
+	return lower
+}
+
 // evalCtx is the state of one evaluation.
 type evalCtx struct {
 	req     *Request
@@ -177,6 +229,7 @@ type evalCtx struct {
 	action  string // lower-cased
 	now     time.Time
 	resolve resolver
+	one     [1]string // lookup's answer for a global key
 }
 
 func (ec *evalCtx) decide() Verdict {
@@ -289,10 +342,15 @@ func (ec *evalCtx) statement(st *statement) bool {
 // lookup returns a condition key's values. The global keys IAM computes
 // for every request come from the principal and the request; the rest
 // from Request.Keys. key is lower-case.
+//
+// A global key's value is returned in ec.one, which the next lookup
+// overwrites: the caller uses the values before it looks up another key
+// (single, which policy variables resolve through, does not use it).
 func (ec *evalCtx) lookup(key string) ([]string, bool) {
 	if strings.HasPrefix(key, "aws:") {
 		if v, ok := ec.global(key); ok {
-			return []string{v}, true
+			ec.one[0] = v
+			return ec.one[:], true
 		}
 	}
 	return ec.req.Keys.Get(key)
@@ -300,7 +358,12 @@ func (ec *evalCtx) lookup(key string) ([]string, bool) {
 
 // single resolves a policy variable: only single-valued keys have one.
 func (ec *evalCtx) single(key string) (string, bool) {
-	v, ok := ec.lookup(key)
+	if strings.HasPrefix(key, "aws:") {
+		if v, ok := ec.global(key); ok {
+			return v, true
+		}
+	}
+	v, ok := ec.req.Keys.Get(key)
 	if !ok || len(v) != 1 {
 		return "", false
 	}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -171,5 +172,30 @@ func TestDenialMessages(t *testing.T) {
 			"arn:aws:dynamodb:us-east-1:444455556666:table/Books with an explicit deny in a resource-based policy")
 	if err := Authorize(&Request{Action: "dynamodb:PutItem"}); apierr.As(err) == nil {
 		t.Error("a request without a principal was not refused")
+	}
+}
+
+// TestContextWithCaller: the Caller rides in the context as WithCaller
+// carries it, the parent's values and cancellation still reach through.
+func TestContextWithCaller(t *testing.T) {
+	type k struct{}
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), k{}, "v"))
+	ctx := ContextWithCaller(parent, Caller{SourceIP: "10.0.0.1"})
+	if c := CallerFrom(ctx); c == nil || c.SourceIP != "10.0.0.1" {
+		t.Fatalf("CallerFrom = %+v", c)
+	}
+	if ctx.Value(k{}) != "v" {
+		t.Fatal("the parent's value is lost")
+	}
+	if CallerFrom(parent) != nil {
+		t.Fatal("the parent carries a caller")
+	}
+	child, stop := context.WithCancel(ctx)
+	defer stop()
+	cancel()
+	select {
+	case <-child.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("cancelling the parent did not reach a child")
 	}
 }

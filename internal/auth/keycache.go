@@ -35,22 +35,31 @@ type keyCache struct {
 // so a request neither allocates one nor hashes the key's pads again.
 type signingKey struct {
 	key  []byte
-	macs sync.Pool // of hash.Hash, each HMAC-SHA256 under key, reset
+	macs sync.Pool // of *keyedMAC, each HMAC-SHA256 under key, reset
+}
+
+// keyedMAC is an HMAC with the buffers a verification writes it from
+// and sums it into: a slice handed to the hash.Hash interface escapes,
+// so buffers on the verifier's stack would be allocated per request.
+type keyedMAC struct {
+	h   hash.Hash
+	sts [256]byte // the string to sign
+	sum [sha256.Size]byte
 }
 
 // mac returns an HMAC-SHA256 keyed by the key, ready to write to; give
 // it back with done.
-func (s *signingKey) mac() hash.Hash {
-	if h, ok := s.macs.Get().(hash.Hash); ok {
-		return h
+func (s *signingKey) mac() *keyedMAC {
+	if m, ok := s.macs.Get().(*keyedMAC); ok {
+		return m
 	}
-	return hmac.New(sha256.New, s.key)
+	return &keyedMAC{h: hmac.New(sha256.New, s.key)}
 }
 
-// done resets h and keeps it for the next request.
-func (s *signingKey) done(h hash.Hash) {
-	h.Reset()
-	s.macs.Put(h)
+// done resets m and keeps it for the next request.
+func (s *signingKey) done(m *keyedMAC) {
+	m.h.Reset()
+	s.macs.Put(m)
 }
 
 func newKeyCache(max int) *keyCache {

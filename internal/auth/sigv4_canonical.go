@@ -25,6 +25,8 @@ package auth
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"net/http"
+	"net/textproto"
 	"sort"
 	"strings"
 
@@ -44,7 +46,7 @@ func canonicalRequest(r *SignedRequest, c *Credentials, params []queryParam) (he
 	for _, name := range c.SignedHeaders {
 		b = append(b, name...)
 		b = append(b, ':')
-		b = appendHeaderValues(b, r.headerValues(name))
+		b = r.appendHeader(b, name)
 		b = append(b, '\n')
 	}
 	b = append(b, '\n')
@@ -116,6 +118,56 @@ func encodeQueryPart(s string) string {
 	return s
 }
 
+// BytesHeader is a Header that also gives its values as byte slices,
+// valid until its next call, which the canonical request is built from
+// without copying them (fasthttp's RequestHeader.PeekAll does).
+type BytesHeader interface {
+	PeekAll(name string) [][]byte
+}
+
+// appendHeader appends the canonical values of the signed header name
+// (lower-case), looking them up without allocating where the Header
+// allows it.
+func (r *SignedRequest) appendHeader(b []byte, name string) []byte {
+	if name == ":authority" {
+		name = "host" // HTTP/2's name for it
+	}
+	if name == "host" && r.Host != "" {
+		return appendHeaderValue(b, r.Host)
+	}
+	switch h := r.Header.(type) {
+	case BytesHeader:
+		for i, v := range h.PeekAll(name) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendHeaderValue(b, v)
+		}
+		return b
+	case http.Header:
+		return appendHeaderValues(b, h[canonicalHeaderKey(name)])
+	}
+	return appendHeaderValues(b, r.headerValues(name))
+}
+
+// canonicalKeys are the MIME forms of the headers SDKs sign, so that
+// looking them up in an http.Header does not allocate.
+var canonicalKeys = map[string]string{
+	"content-length": "Content-Length", "content-type": "Content-Type", "content-encoding": "Content-Encoding",
+	"x-amz-date": "X-Amz-Date", "x-amz-target": "X-Amz-Target", "x-amz-security-token": "X-Amz-Security-Token",
+	"x-amz-content-sha256": "X-Amz-Content-Sha256", "x-amz-user-agent": "X-Amz-User-Agent",
+	"amz-sdk-invocation-id": "Amz-Sdk-Invocation-Id", "amz-sdk-request": "Amz-Sdk-Request",
+	"accept-encoding": "Accept-Encoding", "user-agent": "User-Agent", "date": "Date", "host": "Host",
+	"x-amz-api-version": "X-Amz-Api-Version", "accept": "Accept",
+}
+
+func canonicalHeaderKey(name string) string {
+	if k, ok := canonicalKeys[name]; ok {
+		return k
+	}
+	return textproto.CanonicalMIMEHeaderKey(name)
+}
+
 // appendHeaderValues appends a signed header's values: each trimmed,
 // inner runs of spaces folded to one, joined with commas.
 func appendHeaderValues(b []byte, values []string) []byte {
@@ -123,21 +175,48 @@ func appendHeaderValues(b []byte, values []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		v = strings.TrimSpace(v)
-		space := false
-		for j := 0; j < len(v); j++ {
-			if v[j] == ' ' {
-				if !space {
-					b = append(b, ' ')
-				}
-				space = true
-				continue
-			}
-			space = false
-			b = append(b, v[j])
-		}
+		b = appendHeaderValue(b, v)
 	}
 	return b
+}
+
+// appendHeaderValue appends one value trimmed, inner runs of spaces
+// folded to one.
+func appendHeaderValue[S string | []byte](b []byte, s S) []byte {
+	v := trimSpace(s)
+	space := false
+	for j := 0; j < len(v); j++ {
+		if v[j] == ' ' {
+			if !space {
+				b = append(b, ' ')
+			}
+			space = true
+			continue
+		}
+		space = false
+		b = append(b, v[j])
+	}
+	return b
+}
+
+// trimSpace is strings.TrimSpace for strings and byte slices, without
+// allocating unless a value starts or ends with a non-ASCII byte.
+func trimSpace[S string | []byte](s S) S {
+	i, j := 0, len(s)
+	for i < j && asciiSpace(s[i]) {
+		i++
+	}
+	for j > i && asciiSpace(s[j-1]) {
+		j--
+	}
+	if i < j && (s[i] >= 0x80 || s[j-1] >= 0x80) {
+		return S(strings.TrimSpace(string(s[i:j]))) // Unicode white space, as the SDK trims it
+	}
+	return s[i:j]
+}
+
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
 // appendStringToSign appends SigV4's string to sign.

@@ -124,7 +124,11 @@ func stripSpaces(s string) string {
 // ISO 8601 basic format), otherwise the Date header (an HTTP date).
 func (c *Credentials) setTime(amzDate, date string) error {
 	if amzDate != "" {
-		t, err := time.Parse(amzDateFormat, amzDate)
+		t, ok := parseAmzDate(amzDate)
+		var err error
+		if !ok {
+			t, err = time.Parse(amzDateFormat, amzDate)
+		}
 		if err != nil {
 			return errIncomplete(strings.Replace(msgBadDate, "%s", amzDate, 1))
 		}
@@ -155,7 +159,44 @@ func (c *Credentials) setCredential(cred string) error {
 
 func (c *Credentials) setSignedHeaders(signed string) {
 	c.signedHeaders = signed
-	c.SignedHeaders = strings.Split(strings.ToLower(signed), ";")
+	lower := signed
+	for i := 0; i < len(signed); i++ {
+		if 'A' <= signed[i] && signed[i] <= 'Z' || signed[i] >= 0x80 {
+			lower = strings.ToLower(signed)
+			break
+		}
+	}
+	c.SignedHeaders = strings.Split(lower, ";")
+}
+
+// parseAmzDate reads the exact form every SDK sends, YYYYMMDDTHHMMSSZ,
+// without time.Parse's generality; ok is false for anything else (which
+// time.Parse then judges), including dates that do not exist.
+func parseAmzDate(s string) (t time.Time, ok bool) {
+	if len(s) != len(amzDateFormat) || s[8] != 'T' || s[15] != 'Z' {
+		return t, false
+	}
+	num := func(from, to int) int {
+		n := 0
+		for i := from; i < to; i++ {
+			d := s[i] - '0'
+			if d > 9 {
+				return -1
+			}
+			n = n*10 + int(d)
+		}
+		return n
+	}
+	year, month, day := num(0, 4), num(4, 6), num(6, 8)
+	hour, minute, sec := num(9, 11), num(11, 13), num(13, 15)
+	if year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+		return t, false
+	}
+	t = time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC)
+	if t.Day() != day { // the 30th of February, and the like
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // scope returns date/region/service/terminator, the credential scope of

@@ -511,3 +511,23 @@ func TestParseAuthorization(t *testing.T) {
 			strings.Join(c.SignedHeaders, ","), c.Signature, c.Time.Format(time.RFC3339Nano), c.Timestamp)
 	})
 }
+
+// TestParseAmzDate checks the fast path against time.Parse on every
+// boundary: what it accepts, time.Parse accepts with the same time; what
+// it leaves to time.Parse is anything but the plain 16-character form or
+// a date that does not exist.
+func TestParseAmzDate(t *testing.T) {
+	for _, s := range []string{"20260101T000000Z", "20241231T235959Z", "20240229T120000Z", "20230229T120000Z",
+		"20261301T000000Z", "20260100T000000Z", "20260431T000000Z", "20260101T240000Z", "20260101T006000Z",
+		"20260101T000060Z", "2026010IT000000Z", "20260101t000000Z", "20260101T000000z", "20260101T000000.5Z",
+		"00000101T000000Z", "99991231T235959Z", "+2026101T000000Z", "2026-1-1T000000Z"} {
+		want, werr := time.Parse(amzDateFormat, s)
+		got, ok := parseAmzDate(s)
+		if ok && (werr != nil || !got.Equal(want)) {
+			t.Errorf("%s: fast path %v, time.Parse %v %v", s, got, want, werr)
+		}
+		if !ok && werr == nil && len(s) == 16 {
+			t.Errorf("%s: the fast path refused what time.Parse reads as %v", s, want)
+		}
+	}
+}

@@ -202,14 +202,12 @@ func (v *Verifier) Verify(cfg *Config, r *SignedRequest, now time.Time) (Identit
 		return Identity{}, errExpiredToken()
 	}
 	sk := v.keys.signing(keyCacheKey{secret: key.secret, date: c.ScopeDate, region: c.Region, service: c.Service})
-	mac := sk.mac()
-	var sts [256]byte
+	m := sk.mac()
 	canonical := canonicalRequest(r, &c, params)
-	mac.Write(appendStringToSign(sts[:0], &c, canonical[:]))
-	var sum [sha256.Size]byte
+	m.h.Write(appendStringToSign(m.sts[:0], &c, canonical[:]))
 	var want [2 * sha256.Size]byte
-	hex.Encode(want[:], mac.Sum(sum[:0]))
-	sk.done(mac)
+	hex.Encode(want[:], m.h.Sum(m.sum[:0]))
+	sk.done(m)
 	if subtle.ConstantTimeCompare(want[:], []byte(c.Signature)) != 1 {
 		return Identity{}, errSignature(msgSignatureWrong)
 	}
@@ -271,7 +269,7 @@ func (v *Verifier) checkScope(c *Credentials) error {
 	if c.Terminator != scopeTerminator {
 		msg.WriteString("Credential should be scoped with a valid terminator: '" + scopeTerminator + "', not '" + c.Terminator + "'. ")
 	}
-	if want := c.Time.Format(scopeDateFormat); c.ScopeDate != want {
+	if want := c.Timestamp[:len(scopeDateFormat)]; c.ScopeDate != want { // the time parsed, so it starts with YYYYMMDD
 		msg.WriteString("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '" +
 			c.ScopeDate + "' != '" + want + "', from '" + c.Time.Format(amzDateFormat) + "'. ")
 	}

@@ -126,6 +126,13 @@ func TestBrowserAuth(t *testing.T) {
 		}
 	}
 
+	// The metrics page names the account's table by name, region and
+	// account: /metrics labels a namespaced table with its ARN.
+	b.route("/metrics?interval=1")
+	const securedARN = "arn:aws:dynamodb:us-east-1:111122223333:table/Secured"
+	b.waitFor("the table's row", `!!document.querySelector('#tables-metrics-grid tr[data-table="`+securedARN+`"]')`)
+	b.waitText(`#tables-metrics-grid tr[data-table="`+securedARN+`"] td`, "Secured us-east-1 · 111122223333")
+
 	// The reader browses, and is refused a delete.
 	b.click("#credentials-btn")
 	b.waitFor("the credentials dialog", `!!document.querySelector('#credentials-form')`)

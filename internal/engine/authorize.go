@@ -15,9 +15,11 @@ package engine
 // the stream's ARN for the Streams API, and "*" for account-level
 // operations. DynamoDB's condition keys are set per item:
 // dynamodb:LeadingKeys, dynamodb:Attributes, dynamodb:Select,
-// dynamodb:ReturnValues and dynamodb:ReturnConsumedCapacity, and a
-// table's tags as aws:ResourceTag/<key> for the operations on its items
-// (readAsk).
+// dynamodb:ReturnValues and dynamodb:ReturnConsumedCapacity; a table's
+// tags as aws:ResourceTag/<key> for every operation on an existing table
+// (readAsk, resourceAsks); and the tags a request names as
+// aws:RequestTag/<key> and aws:TagKeys (CreateTable, TagResource; and
+// UntagResource's TagKeys).
 
 import (
 	"context"
@@ -46,15 +48,14 @@ func (db *DB) authorize(ctx context.Context, op api.OpID, in any) error {
 	if c == nil {
 		return nil
 	}
-	asks, err := db.asks(ctx, op, in)
+	var one [1]ask // the single ask of an item operation, without allocating a slice
+	asks, err := db.asksInto(ctx, op, in, one[:0])
 	if err != nil {
 		return err
 	}
 	for i := range asks {
 		a := &asks[i]
-		req := c.Request(a.action, a.resource)
-		req.Keys = a.keys
-		if err := auth.Authorize(req); err != nil {
+		if err := c.Authorize(a.action, a.resource, a.keys); err != nil {
 			return err
 		}
 	}
@@ -65,18 +66,23 @@ func (db *DB) authorize(ctx context.Context, op api.OpID, in any) error {
 // for dynamodb:<Operation> on each resource the registry finds in their
 // input, or on "*" when it finds none.
 func (db *DB) asks(ctx context.Context, op api.OpID, in any) ([]ask, error) {
+	return db.asksInto(ctx, op, in, nil)
+}
+
+// asksInto is asks appending a single-item operation's one ask to buf.
+func (db *DB) asksInto(ctx context.Context, op api.OpID, in any, buf []ask) ([]ask, error) {
 	switch in := in.(type) {
 	case *api.GetItemInput:
 		a := db.itemAsk("dynamodb:GetItem", in.TableName, in.Key)
 		db.setRead(&a.keys, in.ProjectionExpression, in.ExpressionAttributeNames, in.AttributesToGet, nil)
 		setOptional(&a.keys, auth.KeyReturnConsumedCapacity, in.ReturnConsumedCapacity)
-		return []ask{a.ask}, nil
+		return append(buf, a.ask), nil
 	case *api.PutItemInput:
 		a := db.itemAsk("dynamodb:PutItem", in.TableName, in.Item)
 		a.keys.Set(auth.KeyAttributes, itemNames(in.Item)...)
 		setOptional(&a.keys, auth.KeyReturnValues, in.ReturnValues)
 		setOptional(&a.keys, auth.KeyReturnConsumedCapacity, in.ReturnConsumedCapacity)
-		return []ask{a.ask}, nil
+		return append(buf, a.ask), nil
 	case *api.UpdateItemInput:
 		a := db.itemAsk("dynamodb:UpdateItem", in.TableName, in.Key)
 		names, err := db.updateNames(ctx, a.table, in)
@@ -86,19 +92,19 @@ func (db *DB) asks(ctx context.Context, op api.OpID, in any) ([]ask, error) {
 		a.keys.Set(auth.KeyAttributes, names...)
 		setOptional(&a.keys, auth.KeyReturnValues, in.ReturnValues)
 		setOptional(&a.keys, auth.KeyReturnConsumedCapacity, in.ReturnConsumedCapacity)
-		return []ask{a.ask}, nil
+		return append(buf, a.ask), nil
 	case *api.DeleteItemInput:
 		a := db.itemAsk("dynamodb:DeleteItem", in.TableName, in.Key)
 		setOptional(&a.keys, auth.KeyReturnValues, in.ReturnValues)
 		setOptional(&a.keys, auth.KeyReturnConsumedCapacity, in.ReturnConsumedCapacity)
-		return []ask{a.ask}, nil
+		return append(buf, a.ask), nil
 	case *api.QueryInput:
 		return db.queryAsks(ctx, in)
 	case *api.ScanInput:
 		a := db.readAsk("dynamodb:Scan", in.TableName, in.IndexName)
 		db.setRead(&a.keys, in.ProjectionExpression, in.ExpressionAttributeNames, in.AttributesToGet, in.Select)
 		setOptional(&a.keys, auth.KeyReturnConsumedCapacity, in.ReturnConsumedCapacity)
-		return []ask{a.ask}, nil
+		return append(buf, a.ask), nil
 	case *api.BatchGetItemInput:
 		var asks []ask
 		for name, ka := range in.RequestItems {
@@ -153,9 +159,22 @@ func (db *DB) asks(ctx context.Context, op api.OpID, in any) ([]ask, error) {
 		return []ask{{action: "dynamodb:ListStreams", resource: auth.Resource{ARN: "*"}}}, nil
 	case *api.CreateTableInput:
 		asks := db.resourceAsks(op, in)
+		setRequestTags(&asks[0].keys, in.Tags)
 		if in.ResourcePolicy != nil {
 			// Attaching a policy at creation is also PutResourcePolicy.
 			asks = append(asks, ask{action: "dynamodb:PutResourcePolicy", resource: asks[0].resource})
+		}
+		return asks, nil
+	case *api.TagResourceInput:
+		asks := db.resourceAsks(op, in)
+		for i := range asks {
+			setRequestTags(&asks[i].keys, in.Tags)
+		}
+		return asks, nil
+	case *api.UntagResourceInput:
+		asks := db.resourceAsks(op, in)
+		for i := range asks {
+			asks[i].keys.Set(auth.KeyTagKeys, in.TagKeys...)
 		}
 		return asks, nil
 	case *api.ExecuteStatementInput, *api.BatchExecuteStatementInput, *api.ExecuteTransactionInput:
@@ -187,9 +206,52 @@ func (db *DB) resourceAsks(op api.OpID, in any) []ask {
 		default:
 			arn = r.Name
 		}
-		asks = append(asks, ask{action: action, resource: auth.Resource{ARN: arn, Policy: db.policyOf(arn)}})
+		a := ask{action: action, resource: auth.Resource{ARN: arn, Policy: db.policyOf(arn)}}
+		setResourceTags(&a.keys, db.tagsOf(arn))
+		asks = append(asks, a)
 	}
 	return asks
+}
+
+// setResourceTags sets aws:ResourceTag/<key> for each of a resource's
+// tags.
+func setResourceTags(k *auth.Keys, tags []api.Tag) {
+	for _, tag := range tags {
+		k.Set(auth.KeyResourceTagPrefix+api.Str(tag.Key), api.Str(tag.Value))
+	}
+}
+
+// setRequestTags sets the keys of a request that names tags (CreateTable,
+// TagResource): aws:RequestTag/<key> for each, and aws:TagKeys, their
+// keys; a request that names none has neither (Null finds them absent).
+func setRequestTags(k *auth.Keys, tags []api.Tag) {
+	if len(tags) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(tags))
+	for _, tag := range tags {
+		k.Set(auth.KeyRequestTagPrefix+api.Str(tag.Key), api.Str(tag.Value))
+		keys = append(keys, api.Str(tag.Key))
+	}
+	k.Set(auth.KeyTagKeys, keys...)
+}
+
+// tagsOf returns the tags of the table of this namespace that arn names
+// (or whose index, stream, backup or export it names), nil for any other.
+func (db *DB) tagsOf(arn string) []api.Tag {
+	a, ok := auth.ParseARN(arn)
+	if !ok || a.Service != "dynamodb" || a.Region != db.opts.Region || a.Account != db.opts.AccountID {
+		return nil
+	}
+	rest, ok := strings.CutPrefix(a.Resource, "table/")
+	if !ok {
+		return nil
+	}
+	name, _, _ := strings.Cut(rest, "/")
+	if e := db.cat.get(name); e != nil {
+		return e.rec.Tags
+	}
+	return nil
 }
 
 // tableAsk is an ask about one table, with the table when it exists.
@@ -211,9 +273,7 @@ func (db *DB) readAsk(action string, table, index *string) tableAsk {
 			arn = db.tableArn(e.table.Name)
 		}
 		policy = db.compiledPolicy(e.rec.Policy, arn)
-		for _, tag := range e.rec.Tags {
-			a.keys.Set("aws:ResourceTag/"+api.Str(tag.Key), api.Str(tag.Value))
-		}
+		setResourceTags(&a.keys, e.rec.Tags)
 	} else {
 		arn = db.tableARNOf(name)
 	}

@@ -30,6 +30,7 @@ func (db *DB) partiqlAuthorize(ctx context.Context, op api.OpID, action string, 
 	_ = op
 	arn := db.tableArn(t.Name)
 	req := c.Request(action, auth.Resource{ARN: arn, Policy: db.policyOf(arn)})
+	setResourceTags(&req.Keys, db.tagsOf(arn))
 	if v, ok := key[t.Hash.Name]; ok {
 		req.Keys.Set(auth.KeyLeadingKeys, keyString(v))
 	}
@@ -50,6 +51,7 @@ func (db *DB) partiqlAuthorizeRead(ctx context.Context, t *Table, index *string,
 		res = auth.IndexARN(arn, *index)
 	}
 	req := c.Request("dynamodb:PartiQLSelect", auth.Resource{ARN: res, Policy: db.policyOf(arn)})
+	setResourceTags(&req.Keys, db.tagsOf(arn))
 	if scan {
 		req.Keys.Set(keyFullTableScan, "true")
 	}

@@ -44,6 +44,16 @@ type Source interface {
 	TableName(s string) (name string, ok bool)
 }
 
+// ContextSource is a Source whose table labels depend on the request: a
+// server with --auth serves each account and region its own tables, so
+// a request's table is resolved in its caller's namespace and labelled
+// with its ARN. Metrics uses TableLabel instead of TableName when the
+// Source has it.
+type ContextSource interface {
+	Source
+	TableLabel(ctx context.Context, s string) (label string, ok bool)
+}
+
 // Metrics is one server's set of metrics and their registry.
 type Metrics struct {
 	reg *prometheus.Registry
@@ -208,7 +218,7 @@ func (m *Metrics) Observe(ctx context.Context, id api.OpID, in any, next func(co
 	op := id.String()
 	var resBuf [1]api.Resource // a single-table request's resources, without allocating
 	var buf [1]string          // and its label
-	tables := m.tables(buf[:0], id.Operation().AppendResources(resBuf[:0], in))
+	tables := m.tables(ctx, buf[:0], id.Operation().AppendResources(resBuf[:0], in))
 	for _, t := range tables {
 		s := m.served.get(op, t)
 		s.requests.Inc()
@@ -230,7 +240,7 @@ const maxScannedNames = 8
 // named (resolved from ARNs, each once), or "" for an operation on no
 // existing table, so that a client sending random names cannot create
 // unbounded series. It appends them to buf.
-func (m *Metrics) tables(buf []string, res []api.Resource) []string {
+func (m *Metrics) tables(ctx context.Context, buf []string, res []api.Resource) []string {
 	// Resolve and deduplicate: a scan of out finds duplicates without
 	// allocating; a map takes over for the rare request naming many
 	// tables.
@@ -243,7 +253,13 @@ func (m *Metrics) tables(buf []string, res []api.Resource) []string {
 		if m.src == nil || (r.Kind != api.ResourceTable && r.Kind != api.ResourceARN) {
 			continue
 		}
-		n, ok := m.src.TableName(r.Name)
+		var n string
+		var ok bool
+		if cs, isCS := m.src.(ContextSource); isCS {
+			n, ok = cs.TableLabel(ctx, r.Name)
+		} else {
+			n, ok = m.src.TableName(r.Name)
+		}
 		if !ok {
 			continue
 		}

@@ -121,7 +121,7 @@ func (n *namespaces) get(ctx context.Context, account, region string) (*engine.D
 		return nil, apierr.Newf(apierr.LimitExceededException,
 			"Dynago serves at most %d account and region namespaces; region %s of account %s would be one more", maxNamespaces, region, account)
 	}
-	var store kv.Store = prefixkv.New(n.store, []byte(nsPrefix+account+"/"+region+"/"))
+	store := NamespaceStore(n.store, Namespace{account, region})
 	if n.view != nil {
 		store = n.view(store)
 	}
@@ -141,12 +141,32 @@ const nsPrefix = "ns/"
 // their background jobs (TTL, stream trimming, index backfills, exports)
 // run from the start and not only after a first request.
 func (n *namespaces) openExisting(ctx context.Context) error {
+	all, err := Namespaces(ctx, n.store)
+	if err != nil {
+		return err
+	}
+	for _, ns := range all {
+		if _, err := n.get(ctx, ns.Account, ns.Region); err != nil {
+			return fmt.Errorf("server: opening the namespace of account %s in %s: %w", ns.Account, ns.Region, err)
+		}
+	}
+	return nil
+}
+
+// Namespace is an account and region whose tables a server with --auth
+// keeps apart from every other's.
+type Namespace struct{ Account, Region string }
+
+// Namespaces lists the namespaces store holds data of, in key order
+// (`dynago check` checks each).
+func Namespaces(ctx context.Context, store kv.Store) ([]Namespace, error) {
+	var out []Namespace
 	start := []byte(nsPrefix)
 	end := []byte("ns0") // '/'+1: just past every key under ns/
 	for {
-		it, err := n.store.Iter(ctx, start, end, false)
+		it, err := store.Iter(ctx, start, end, false)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var key []byte
 		if it.Next() {
@@ -155,23 +175,27 @@ func (n *namespaces) openExisting(ctx context.Context) error {
 		err = it.Err()
 		it.Close()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if key == nil {
-			return nil
+			return out, nil
 		}
 		// ns/<account>/<region>/...
 		parts := bytes.SplitN(key[len(nsPrefix):], []byte("/"), 3)
 		if len(parts) < 3 {
-			return fmt.Errorf("server: a key under %s outside any namespace: %q", nsPrefix, key)
+			return nil, fmt.Errorf("server: a key under %s outside any namespace: %q", nsPrefix, key)
 		}
-		account, region := string(parts[0]), string(parts[1])
-		if _, err := n.get(ctx, account, region); err != nil {
-			return fmt.Errorf("server: opening the namespace of account %s in %s: %w", account, region, err)
-		}
+		ns := Namespace{Account: string(parts[0]), Region: string(parts[1])}
+		out = append(out, ns)
 		// On to the next namespace: past every key of this one.
-		start = []byte(nsPrefix + account + "/" + region + "0") // '/'+1
+		start = []byte(nsPrefix + ns.Account + "/" + ns.Region + "0") // '/'+1
 	}
+}
+
+// NamespaceStore is the view of store that a namespace's engine runs on:
+// its keys, under ns/<account>/<region>/.
+func NamespaceStore(store kv.Store, ns Namespace) kv.Store {
+	return prefixkv.New(store, []byte(nsPrefix+ns.Account+"/"+ns.Region+"/"))
 }
 
 // namespaceView wraps a namespace's prefixed view of the engines' store

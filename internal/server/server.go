@@ -6,7 +6,6 @@ package server
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -250,6 +249,8 @@ type Server struct {
 
 	// tls is the certificate in force; nil without TLSCert.
 	tls *tlsState
+	// h2 serves the HTTP/2 connections of a TLS port; nil without TLS.
+	h2 *h2Server
 
 	// ns serves each account and region its own tables; nil without
 	// AuthFile (namespaces.go).
@@ -415,8 +416,16 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 	}
 	var ns *namespaces
 	if authn != nil {
-		ns = &namespaces{root: served, store: store, options: engineOptions, view: b.namespaceView,
+		var src nsSource
+		nsOptions := func(account, region string) engine.Options {
+			opts := engineOptions(account, region)
+			opts.Observer = nsObserver{m: m, src: src, account: account, region: region}
+			return opts
+		}
+		ns = &namespaces{root: served, store: store, options: nsOptions, view: b.namespaceView,
 			known: func(account string) bool { return authn.current.Load().HasAccount(account) }}
+		src = newNSSource(ns)
+		m.SetSource(src)
 		if err := ns.openExisting(ctx); err != nil {
 			for _, err := range ns.close() {
 				log.Error("closing a namespace", "error", err)
@@ -513,7 +522,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.ready = newBoundedReadyListener(ln, idleTimeout, maxConns)
 	var served net.Listener = s.ready
 	if s.tls != nil {
-		served = tls.NewListener(s.ready, s.tls.config())
+		// HTTP/2 and HTTP/1.1 by ALPN: h2.go.
+		s.h2 = newH2Server(s.api, s.handler, maxConns, fastLogger{s.log})
+		served = newALPNListener(s.ready, s.tls.config(), s.h2)
 	}
 	s.serveErr = make(chan error, 1)
 	s.serveDone = make(chan struct{})
@@ -662,6 +673,11 @@ func (s *Server) Close(ctx context.Context) error {
 		s.ready.Close()
 		if err := s.shutdownHTTP(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		if s.h2 != nil {
+			if err := s.h2.close(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("http/2 shutdown: %w", err))
+			}
 		}
 	}
 	if s.ns != nil {

@@ -4,8 +4,8 @@ package server
 // and later with the certificate in force, which ReloadTLS (SIGHUP)
 // replaces without dropping connections; a pair that does not load
 // refuses to start, or to reload (the old pair stays in force). Requests
-// that arrive over TLS have aws:SecureTransport true. fasthttp speaks
-// HTTP/1.1 only, so HTTP/2 is not offered (ALPN names http/1.1).
+// that arrive over TLS have aws:SecureTransport true. ALPN offers h2 and
+// http/1.1; h2.go serves HTTP/2 with the same handler fasthttp runs.
 
 import (
 	"crypto/tls"
@@ -46,7 +46,7 @@ func (t *tlsState) load() error {
 func (t *tlsState) config() *tls.Config {
 	return &tls.Config{
 		MinVersion: tls.VersionTLS12,
-		NextProtos: []string{"http/1.1"},
+		NextProtos: []string{"h2", "http/1.1"},
 		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 			return t.current.Load(), nil
 		},

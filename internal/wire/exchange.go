@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/valyala/fasthttp"
@@ -162,7 +163,13 @@ func (e netExchange) untilHangup(ctx context.Context, _ *hangupWatcher) (context
 
 // untilHangup implements exchange: the watcher checks the connection.
 // ctx is the background context ServeFast starts from.
+//
+// A RequestCtx whose connection has no file descriptor (the h2 bridge's)
+// keeps ctx, which its own server ends.
 func (e fastExchange) untilHangup(ctx context.Context, w *hangupWatcher) (context.Context, func()) {
+	if _, ok := e.ctx.Conn().(syscall.Conn); !ok {
+		return ctx, func() {}
+	}
 	return w.watch(e.ctx.Conn())
 }
 
@@ -365,7 +372,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // a background context: fasthttp's RequestCtx is a context too, but one
 // whose Done channel makes every context derived from it start a goroutine.
 func (h *Handler) ServeFast(ctx *fasthttp.RequestCtx) {
+	h.ServeFastContext(context.Background(), ctx)
+}
+
+// ServeFastContext is ServeFast for a request that has a context of its
+// own, which ends it: an HTTP/2 stream's (the server's h2 bridge), whose
+// RequestCtx has no connection of its own to watch for a hang-up.
+func (h *Handler) ServeFastContext(base context.Context, ctx *fasthttp.RequestCtx) {
 	// An answer without a body has no Content-Type, as with net/http.
 	ctx.Response.Header.SetNoDefaultContentType(true)
-	h.serve(context.Background(), fastExchange{ctx: ctx})
+	h.serve(base, fastExchange{ctx: ctx})
 }

@@ -35,7 +35,7 @@ func (h *Handler) authenticate(ctx context.Context, ex exchange, raw []byte) (co
 	if err != nil {
 		return ctx, err
 	}
-	return auth.WithCaller(ctx, &auth.Caller{
+	return auth.ContextWithCaller(ctx, auth.Caller{
 		Identity:        id,
 		SourceIP:        ex.sourceIP(),
 		SecureTransport: ex.secure(),
@@ -99,3 +99,7 @@ func (f fastHeader) Values(name string) []string {
 }
 
 var _ auth.Header = http.Header(nil)
+
+// PeekAll implements auth.BytesHeader: the canonical request is built
+// from fasthttp's own buffers, without copies.
+func (f fastHeader) PeekAll(name string) [][]byte { return f.h.PeekAll(name) }

@@ -150,8 +150,8 @@ export async function render(ctx) {
       {name: 'System errors', points: errs[1].map(r => [r.time, r.values.get('') || 0])},
       {name: 'Conditional check failures', points: rates(M.conditional, '').map(r => [r.time, r.values.get('') || 0])},
     ], format: fmtNumber}));
-    replace(charts.read, lineChart({series: busy(seriesOf(rates(M.rcu, 'table'))), format: fmtNumber, empty: idle}));
-    replace(charts.write, lineChart({series: busy(seriesOf(rates(M.wcu, 'table'))), format: fmtNumber, empty: idle}));
+    replace(charts.read, lineChart({series: busy(seriesOf(rates(M.rcu, 'table'), tableText)), format: fmtNumber, empty: idle}));
+    replace(charts.write, lineChart({series: busy(seriesOf(rates(M.wcu, 'table'), tableText)), format: fmtNumber, empty: idle}));
 
     // The operations table covers the whole window on the page.
     const minutes = Math.max(1, Math.round((last.time - first.time) / 60000));
@@ -185,7 +185,7 @@ export async function render(ctx) {
       thead(['Table', 'Billing', 'Provisioned read', 'Provisioned write', 'Consumed read (total)', 'Consumed write (total)'], ['Provisioned read', 'Provisioned write', 'Consumed read (total)', 'Consumed write (total)']),
       h('tbody', null, tables.map(t => {
         const od = provR.get(t)?.labels.billing_mode === 'PAY_PER_REQUEST';
-        return h('tr', null, h('td', {class: 'strong'}, t), h('td', null, od ? 'On-demand' : 'Provisioned'),
+        return h('tr', {dataset: {table: t}}, h('td', {class: 'strong'}, tableCell(t)), h('td', null, od ? 'On-demand' : 'Provisioned'),
           h('td', {class: 'num'}, od ? '–' : fmtNumber(provR.get(t)?.value ?? NaN)),
           h('td', {class: 'num'}, od ? '–' : fmtNumber(provW.get(t)?.value ?? NaN)),
           h('td', {class: 'num'}, fmtNumber(rcu.get(t) || 0)),
@@ -195,6 +195,28 @@ export async function render(ctx) {
 
   scrape();
   return () => { stopped = true; clearTimeout(timer); };
+}
+
+// On a server with --auth each account and region has its own tables,
+// and /metrics labels them with their ARNs: namespacedTable splits one
+// into name, region and account (null for a plain name).
+function namespacedTable(label) {
+  const m = /^arn:aws:dynamodb:([^:]*):([^:]*):table\/(.+)$/.exec(label);
+  return m ? {region: m[1], account: m[2], name: m[3]} : null;
+}
+
+// tableText names a table label in a chart's legend.
+function tableText(label) {
+  const t = namespacedTable(label);
+  return t ? `${t.name} (${t.region}, ${t.account})` : label;
+}
+
+// tableCell shows a table label in the tables grid: the name, and a
+// namespaced table's region and account beside it.
+function tableCell(label) {
+  const t = namespacedTable(label);
+  if (!t) return label;
+  return h('span', {title: label}, t.name, ' ', h('span', {class: 'muted ns'}, `${t.region} · ${t.account}`));
 }
 
 function tile(label, value) {
