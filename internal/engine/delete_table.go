@@ -74,7 +74,11 @@ func (db *DB) deleteTable(ctx context.Context, in *api.DeleteTableInput) (*api.D
 	db.cat.stats.forget(deleted.ID)
 	db.buckets.forget(deleted.ID)
 	db.opts.Observer.TableDeleted(e.table.Name)
-	db.wakeJobs() // none with NoIndexJobs
+	if deleted.pitrEnabled() {
+		db.wakeJobs() // none with NoIndexJobs
+	} else {
+		db.wakeJob(jobTableDrop, tableDropID(deleted.ID))
+	}
 	de, err := newEntry(deleted)
 	if err != nil {
 		return nil, apierr.Newf(apierr.InternalServerError, "engine: deleted table %s: %v", name, err)

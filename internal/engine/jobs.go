@@ -148,7 +148,7 @@ func submitTableDrop(ctx context.Context, txn kv.Txn, rec *tableRecord) error {
 	if err != nil {
 		return err
 	}
-	return jobs.Submit(ctx, txn, jobTableDrop, fmt.Sprintf("%016x", rec.ID), spec)
+	return jobs.Submit(ctx, txn, jobTableDrop, tableDropID(rec.ID), spec)
 }
 
 // submitIndexJobs records, in txn, the backfill of every GSI of rec being
@@ -285,4 +285,12 @@ func (db *DB) pendingJobs(ctx context.Context) ([]string, error) {
 		return nil
 	})
 	return out, err
+}
+
+// wakeJob makes the runner try to claim the job of kind and id now,
+// without scanning every job record.
+func (db *DB) wakeJob(kind, id string) {
+	if db.jobs != nil {
+		db.jobs.WakeFor(kind, id)
+	}
 }

@@ -146,6 +146,15 @@ type Runner struct {
 	started bool
 	running map[string]context.CancelFunc // by record key
 	wg      sync.WaitGroup
+	// What the loop is to do when woken: scan every job record (Wake,
+	// and when a finished job made room that a full scan found taken),
+	// or only claim the jobs named (WakeFor); and the earliest time a
+	// job this runner scheduled (Again, a retry) becomes due.
+	scanAll bool
+	named   map[string]struct{}
+	dueAt   int64
+	// busy is set when a scan left claimable jobs for lack of room.
+	busy bool
 }
 
 // NewRunner returns a Runner over store running bodies by kind. Call Start
@@ -196,8 +205,31 @@ func (r *Runner) Start() {
 }
 
 // Wake makes the runner look for jobs now (after a Submit), rather than at
-// its next poll.
+// its next poll, by scanning every job record.
 func (r *Runner) Wake() {
+	r.mu.Lock()
+	r.scanAll = true
+	r.mu.Unlock()
+	r.signal()
+}
+
+// WakeFor makes the runner try to claim the job of kind and id now (after
+// its Submit committed), without scanning the other job records: a scan
+// steps over every version and deletion of every job record the store
+// has not compacted yet, so it grows with the jobs finished lately
+// (every DeleteTable's table drop). Jobs submitted elsewhere are found by
+// the periodic poll.
+func (r *Runner) WakeFor(kind, id string) {
+	r.mu.Lock()
+	if r.named == nil {
+		r.named = map[string]struct{}{}
+	}
+	r.named[string(JobKey(kind, id))] = struct{}{}
+	r.mu.Unlock()
+	r.signal()
+}
+
+func (r *Runner) signal() {
 	select {
 	case r.wake <- struct{}{}:
 	default:
@@ -304,7 +336,7 @@ func (r *Runner) RunSoon(ctx context.Context, kind, id string) error {
 		rec.NotUntil = 0
 		return putRecord(txn, key, rec)
 	})
-	r.Wake()
+	r.WakeFor(kind, id)
 	return err
 }
 

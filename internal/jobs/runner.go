@@ -17,28 +17,80 @@ const (
 	maxBackoff = time.Minute
 )
 
-// loop polls for claimable jobs until the runner closes.
+// loop polls for claimable jobs until the runner closes: a scan of every
+// job record every PollInterval (or sooner, when a job it saw or one this
+// runner scheduled becomes due) and at Wake, and a claim of only the jobs
+// named at WakeFor. The named claims leave the next scan where it was, so
+// that however often they come, jobs of other runners' lapsed leases are
+// still found within a PollInterval.
 func (r *Runner) loop() {
 	defer close(r.done)
 	t := time.NewTimer(0) // a first look at once
 	defer t.Stop()
+	var scanAt time.Time // when the timer fires
 	for {
+		full := false
 		select {
 		case <-r.ctx.Done():
 			return
 		case <-t.C:
+			full = true
 		case <-r.wake:
 		}
-		next, err := r.poll(r.ctx)
-		if err != nil && r.ctx.Err() == nil {
-			r.log.Error("looking for background jobs", "err", err)
+		r.mu.Lock()
+		full = full || r.scanAll
+		named, due := r.named, r.dueAt
+		r.scanAll, r.named, r.dueAt = false, nil, 0
+		r.mu.Unlock()
+		if full {
+			next, err := r.poll(r.ctx)
+			if err != nil && r.ctx.Err() == nil {
+				r.log.Error("looking for background jobs", "err", err)
+			}
+			scanAt = time.Now().Add(r.opts.PollInterval)
+			if !next.IsZero() && next.Before(scanAt) {
+				scanAt = next
+			}
+		} else {
+			r.claimNamed(r.ctx, named)
 		}
-		wait := r.opts.PollInterval
-		if !next.IsZero() {
-			wait = min(wait, max(time.Until(next), time.Millisecond))
+		if due != 0 && time.Unix(0, due).Before(scanAt) {
+			scanAt = time.Unix(0, due)
 		}
-		t.Reset(wait)
+		t.Reset(max(time.Until(scanAt), time.Millisecond))
 	}
+}
+
+// claimNamed claims and starts the jobs at keys that are claimable.
+func (r *Runner) claimNamed(ctx context.Context, keys map[string]struct{}) {
+	for k := range keys {
+		key := []byte(k)
+		if _, ok := r.bodies[kindOf(key)]; !ok || r.isRunning(key) {
+			continue
+		}
+		if r.runningCount() >= r.opts.Concurrency {
+			r.setBusy()
+			return
+		}
+		job, err := r.claim(ctx, key)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.log.Error("claiming a background job", "job", k, "err", err)
+			}
+			continue
+		}
+		if job != nil {
+			r.start(job)
+		}
+	}
+}
+
+// setBusy records that claimable jobs were left for lack of room, so that
+// the next job to finish makes the runner scan for them.
+func (r *Runner) setBusy() {
+	r.mu.Lock()
+	r.busy = true
+	r.mu.Unlock()
 }
 
 // candidate is a job record seen by poll; claim reads it again.
@@ -89,6 +141,7 @@ func (r *Runner) poll(ctx context.Context) (next time.Time, err error) {
 	}
 	for _, c := range found {
 		if r.runningCount() >= r.opts.Concurrency {
+			r.setBusy()
 			return next, nil
 		}
 		job, err := r.claim(ctx, c.key)
@@ -235,8 +288,35 @@ func (r *Runner) finish(job *Job, bodyErr error) {
 	if err != nil && !errors.Is(err, ErrLeaseLost) {
 		r.log.Error("recording a background job's outcome", "job", string(job.key), "err", err)
 	}
-	if bodyErr == nil || again != nil {
-		r.Wake() // a finished job may have made room for another
+	r.finished(job, bodyErr == nil && err == nil, again)
+}
+
+// finished wakes the loop after a body returned: to scan, when a scan
+// left claimable jobs for lack of room that this one has now made; or to
+// look again when the job next becomes due (Again, or the retry of a
+// failure), sooner than its next scan.
+func (r *Runner) finished(job *Job, done bool, again *Again) {
+	due := int64(0)
+	switch {
+	case done:
+	case again != nil:
+		due = again.At.UnixNano()
+	default:
+		if rec, err := getRecord(context.Background(), r.store, job.key); err == nil && rec.Owner == "" {
+			due = rec.NotUntil
+		}
+	}
+	r.mu.Lock()
+	wake := r.busy
+	r.busy = false
+	r.scanAll = r.scanAll || wake
+	if due != 0 && (r.dueAt == 0 || due < r.dueAt) {
+		r.dueAt = due
+		wake = true
+	}
+	r.mu.Unlock()
+	if wake {
+		r.signal()
 	}
 }
 
