@@ -135,6 +135,10 @@ func TestListBackupsRightAfterRestart(t *testing.T) {
 		}
 		t.Logf("kill %d: %d backups; every ListBackups answer read whole (%d lists, %d pages so far)", kill, created.Load(), lists.Load(), pages.Load())
 	}
+	if !t.Failed() {
+		t.Logf("ListBackups after restarts summary: %d kill -9 cycles, %d backups, %d lists (%d pages) right after the restarts, every answer read whole",
+			*listKills, created.Load(), lists.Load(), pages.Load())
+	}
 }
 
 // listAll pages through every backup of the source table.

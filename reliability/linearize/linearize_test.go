@@ -185,7 +185,7 @@ func checkHistory(t *testing.T, rec *recorder) {
 	if len(pieces) < len(rec.rounds) && verdict == porcupine.Ok {
 		t.Fatalf("%d of %d rounds checked", len(pieces), len(rec.rounds))
 	}
-	t.Logf("linearizability, round by round: %s (%d of %d pieces checked in %s, the longest %s; checker peak RSS %s)",
+	t.Logf("linearizability: round by round %s (%d of %d pieces checked in %s, the longest %s; checker peak RSS %s)",
 		verdict, len(pieces), len(rec.rounds), time.Since(start).Round(time.Millisecond), longest.Round(time.Millisecond), peakRSS())
 	if verdict != porcupine.Ok {
 		p := pieces[len(pieces)-1]
@@ -198,7 +198,7 @@ func checkHistory(t *testing.T, rec *recorder) {
 	}
 	start = time.Now()
 	res, info := porcupine.CheckOperationsVerbose(Model(), whole, *checkTime*time.Duration(len(rec.rounds)))
-	t.Logf("linearizability, whole history: %s in %s", res, time.Since(start).Round(time.Millisecond))
+	t.Logf("linearizability: whole history %s in %s", res, time.Since(start).Round(time.Millisecond))
 	switch res {
 	case porcupine.Ok:
 	case porcupine.Illegal:
