@@ -218,14 +218,15 @@ func describe(input, output any) string {
 // last restart, one client alone reads the whole state with a
 // ConsistentRead Query of the partition: snapshot r-1 before round r,
 // snapshot r after it. Every operation of round r is called after snapshot
-// r-1 returned and returns before snapshot r is called (the clients of a
-// round are waited for before the restart, and a write whose outcome is
-// unknown has its interval end when its client saw the failure: it cannot
-// take effect later, the server that had it is dead). So, in real-time
-// order, the snapshots cut the history: every linearization of the whole
-// history runs snapshot 0, round 1, snapshot 1, round 2, ... in that order,
-// and the state between round r and round r+1 is exactly snapshot r's
-// answer (a Query reads every item the model has and changes nothing).
+// r-1 returned and returns before snapshot r is called: the clients of a
+// round are waited for before the restart, and CheckRounds refuses a
+// history where this does not hold. (A write of unknown outcome has, as
+// in the whole check, its interval end when its client saw the failure;
+// the split relies on nothing more.) So, in real-time order, the snapshots
+// cut the history: every linearization of the whole history runs snapshot
+// 0, round 1, snapshot 1, round 2, ... in that order, and the state
+// between round r and round r+1 is exactly snapshot r's answer (a Query
+// reads every item the model has and changes nothing).
 //
 // Piece r is snapshot r-1, round r's operations and snapshot r, checked
 // from the state snapshot r-1 read (from the empty table for piece 1, so
@@ -234,9 +235,10 @@ func describe(input, output any) string {
 // linearizations joined end to end are the whole history's: each starts in
 // the state the previous one ended in (its end is the snapshot it shares
 // with the next), and the order respects real time within a piece and
-// across pieces. Writes of unknown outcome are carried correctly: snapshot
-// r says which of round r's happened, and piece r is checked against both
-// possibilities of each of them, as the whole history would be.
+// across pieces. Writes of unknown outcome are carried correctly: piece r
+// tries both possibilities of each of round r's, as the whole check would,
+// and only those consistent with snapshot r pass; the next piece starts
+// from snapshot r, the one state they can have left.
 //
 // Partitioning by key (porcupine's Model.Partition) would not be sound
 // here: transactions and Queries span the keys.
