@@ -117,14 +117,15 @@ func TestListBackupsRightAfterRestart(t *testing.T) {
 			}()
 		}
 		// Meanwhile, more backups (so jobs run while the lists are read).
+		c = harness.Client(p.URL, 3)
 		for range 10 {
 			ctx, cancel := harness.WaitCtx(reqTimout)
 			_, err := c.CreateBackup(ctx, &dynamodb.CreateBackupInput{TableName: aws.String(backupSource), BackupName: aws.String(fmt.Sprintf("bk-k%d-%d", kill, created.Load()))})
 			cancel()
-			if err == nil {
-				created.Add(1)
+			if err != nil {
+				t.Fatalf("CreateBackup after kill %d: %v", kill, err)
 			}
-			c = harness.Client(p.URL, 3)
+			created.Add(1)
 		}
 		wg.Wait()
 		for _, f := range failures {
