@@ -2,11 +2,15 @@
 # Runs every Go fuzz target in the repository for a given time each, keeping
 # the corpus each run grows.
 #
-#   scripts/fuzz.sh [-t DURATION] [-j JOBS] [-k CORPUS_DIR] [-l] [REGEXP]
+#   scripts/fuzz.sh [-t DURATION | -c CPU_SECONDS] [-j JOBS] [-k CORPUS_DIR] [-l] [REGEXP]
 #
 #   -t  fuzz time per target, as go test -fuzztime takes it (default 10m)
+#   -c  fuzz each target until its processes used this many CPU seconds
+#       (the fuzzing coordinator and its worker), then stop it with
+#       SIGINT (which keeps the corpus); for a shared machine, where wall
+#       time overstates the fuzzing done (at most 6 times -c in wall time)
 #   -j  targets fuzzed at once (default 1); each runs one worker
-#       (-parallel 1), so a target's wall time is its CPU time
+#       (-parallel 1), so on an idle machine its wall time is its CPU time
 #   -k  where the kept corpus lives (default reliability/fuzz/corpus)
 #   -l  list the targets and exit
 #   REGEXP  only targets whose "package.FuzzName" matches (grep -E)
@@ -29,12 +33,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="/usr/local/go/bin:$HOME/go/bin:$PATH"
 
 fuzztime=10m
+cpubudget=0
 jobs=1
 keep=reliability/fuzz/corpus
 list=0
-while getopts "t:j:k:l" opt; do
+while getopts "t:c:j:k:l" opt; do
     case $opt in
     t) fuzztime=$OPTARG ;;
+    c) cpubudget=$OPTARG; fuzztime="$((6 * OPTARG))s" ;;
     j) jobs=$OPTARG ;;
     k) keep=$OPTARG ;;
     l) list=1 ;;
@@ -66,6 +72,46 @@ if [ "$list" = 1 ]; then
     exit 0
 fi
 
+# tree_cpu prints the CPU seconds used by process $1 and its descendants
+# (those alive, and the children they reaped).
+tree_cpu() {
+    local ticks pids p
+    ticks=$(getconf CLK_TCK)
+    pids=$1
+    for p in $(pgrep -P "$1" 2>/dev/null); do
+        pids="$pids $(tree_pids "$p")"
+    done
+    for p in $pids; do
+        # utime stime cutime cstime: fields 14-17, after the ")" of comm.
+        sed -E 's/^.*\) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13 + $14 + $15}'
+    done | awk -v t="$ticks" '{s += $1} END {printf "%d", s / t}'
+}
+
+tree_pids() {
+    local p
+    echo "$1"
+    for p in $(pgrep -P "$1" 2>/dev/null); do
+        tree_pids "$p"
+    done
+}
+
+# watch_cpu stops the fuzzing under go test process $1 with SIGINT once
+# the tree used $cpubudget CPU seconds.
+watch_cpu() {
+    local gopid=$1 p
+    while kill -0 "$gopid" 2>/dev/null; do
+        if [ "$(tree_cpu "$gopid")" -ge "$cpubudget" ]; then
+            # The test binary (the coordinator) stops its worker and
+            # keeps what they found.
+            for p in $(pgrep -P "$gopid"); do
+                kill -INT "$p" 2>/dev/null || true
+            done
+            return
+        fi
+        sleep 5
+    done
+}
+
 # fuzz_one runs one target and appends its line to summary.tsv.
 fuzz_one() {
     local dir=$1 name=$2
@@ -77,8 +123,19 @@ fuzz_one() {
     local start=$SECONDS result=ok cpufile="$log.cpu"
     # Build first, so the CPU time measured below is the fuzzing's.
     go test -c -o /dev/null "./$dir" >"$log" 2>&1 || result=FAIL
-    if [ "$result" = ok ] && ! /usr/bin/time -f '%U %S' -o "$cpufile" \
-        go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -parallel 1 "./$dir" >"$log" 2>&1; then
+    local status=0
+    if [ "$result" = ok ]; then
+        /usr/bin/time -f '%U %S' -o "$cpufile" \
+            go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -parallel 1 "./$dir" >"$log" 2>&1 &
+        local timepid=$!
+        if [ "$cpubudget" -gt 0 ]; then
+            sleep 1
+            watch_cpu "$(pgrep -P "$timepid" | head -1)" &
+        fi
+        wait "$timepid" || status=$?
+    fi
+    # A run stopped by watch_cpu ends "PASS" (interrupted fuzzing is no failure).
+    if [ "$result" = ok ] && [ "$status" != 0 ]; then
         result=FAIL
         # Go's fuzzer sometimes ends a run that found nothing with
         # "context deadline exceeded" when -fuzztime runs out while a

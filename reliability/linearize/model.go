@@ -15,6 +15,7 @@ package linearize
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/anishathalye/porcupine"
 )
@@ -149,10 +150,14 @@ func step(s State, in Input, out Output) []State {
 	return nil
 }
 
-// Model is the key-value model porcupine checks histories against.
-func Model() porcupine.Model {
+// Model is the key-value model porcupine checks histories against, from
+// the empty table.
+func Model() porcupine.Model { return ModelFrom(State{}) }
+
+// ModelFrom is Model starting from init instead of the empty table.
+func ModelFrom(init State) porcupine.Model {
 	nm := porcupine.NondeterministicModel{
-		Init: func() []any { return []any{State{}} },
+		Init: func() []any { return []any{init} },
 		Step: func(state, input, output any) []any {
 			next := step(state.(State), input.(Input), output.(Output))
 			out := make([]any, len(next))
@@ -199,4 +204,98 @@ func describe(input, output any) string {
 		return fmt.Sprintf("txwrite(%s) %s", b.String(), res)
 	}
 	return "?"
+}
+
+// A history over many kills is too long for porcupine to search whole: its
+// cache holds a bitset of the whole history per visited state, so memory
+// grows with the square of the history's length (20 rounds, ~66 000
+// operations, outgrew 24 GB). CheckRounds checks it in pieces, one per
+// round between kills, and the pieces decide exactly what the whole
+// history would.
+//
+// The recording makes that sound. Before round r's clients start (after
+// the table is created, and after each restart), and once more after the
+// last restart, one client alone reads the whole state with a
+// ConsistentRead Query of the partition: snapshot r-1 before round r,
+// snapshot r after it. Every operation of round r is called after snapshot
+// r-1 returned and returns before snapshot r is called: the clients of a
+// round are waited for before the restart, and CheckRounds refuses a
+// history where this does not hold. (A write of unknown outcome has, as
+// in the whole check, its interval end when its client saw the failure;
+// the split relies on nothing more.) So, in real-time order, the snapshots
+// cut the history: every linearization of the whole history runs snapshot
+// 0, round 1, snapshot 1, round 2, ... in that order, and the state
+// between round r and round r+1 is exactly snapshot r's answer (a Query
+// reads every item the model has and changes nothing).
+//
+// Piece r is snapshot r-1, round r's operations and snapshot r, checked
+// from the state snapshot r-1 read (from the empty table for piece 1, so
+// that snapshot 0 is checked too). If the whole history is linearizable, cutting its linearization
+// at the snapshots gives each piece's. If every piece is, their
+// linearizations joined end to end are the whole history's: each starts in
+// the state the previous one ended in (its end is the snapshot it shares
+// with the next), and the order respects real time within a piece and
+// across pieces. Writes of unknown outcome are carried correctly: piece r
+// tries both possibilities of each of round r's, as the whole check would,
+// and only those consistent with snapshot r pass; the next piece starts
+// from snapshot r, the one state they can have left.
+//
+// Partitioning by key (porcupine's Model.Partition) would not be sound
+// here: transactions and Queries span the keys.
+
+// Piece is one round's check.
+type Piece struct {
+	Round   int
+	Ops     int
+	Unknown int // writes of unknown outcome
+	Result  porcupine.CheckResult
+	Took    time.Duration
+	Info    porcupine.LinearizationInfo
+	History []porcupine.Operation // the piece's operations, snapshots included
+	Init    State
+}
+
+// CheckRounds checks a history recorded in len(rounds) rounds, where
+// snaps[r] is the full-state Query that one client ran alone between
+// round r and round r+1 (snaps[0] before round 1, snaps[len(rounds)] after
+// the last), as described above. Each piece may take timeout. It stops at
+// the first piece that is not proved linearizable.
+func CheckRounds(snaps []porcupine.Operation, rounds [][]porcupine.Operation, timeout time.Duration) ([]Piece, error) {
+	if len(snaps) != len(rounds)+1 {
+		return nil, fmt.Errorf("%d rounds need %d snapshots, have %d", len(rounds), len(rounds)+1, len(snaps))
+	}
+	for i, s := range snaps {
+		if s.Input.(Input).Kind != QueryAll || len(s.Output.(Output).Values) != Keys {
+			return nil, fmt.Errorf("snapshot %d is not a Query of every key: %s", i, describe(s.Input, s.Output))
+		}
+	}
+	var pieces []Piece
+	for r, ops := range rounds {
+		p := Piece{Round: r + 1}
+		if r > 0 {
+			p.Init = State(snaps[r].Output.(Output).Values)
+		}
+		for _, o := range ops {
+			if o.Call < snaps[r].Return || o.Return > snaps[r+1].Call {
+				return pieces, fmt.Errorf("round %d: %s [%d, %d] is not between its snapshots [.., %d] and [%d, ..]",
+					r+1, describe(o.Input, o.Output), o.Call, o.Return, snaps[r].Return, snaps[r+1].Call)
+			}
+			if o.Output.(Output).Result == Unknown {
+				p.Unknown++
+			}
+		}
+		p.History = make([]porcupine.Operation, 0, len(ops)+2)
+		p.History = append(p.History, snaps[r])
+		p.History = append(p.History, ops...)
+		p.History = append(p.History, snaps[r+1])
+		p.Ops = len(p.History)
+		start := time.Now()
+		p.Result, p.Info = porcupine.CheckOperationsVerbose(ModelFrom(p.Init), p.History, timeout)
+		p.Took = time.Since(start)
+		pieces = append(pieces, p)
+		if p.Result != porcupine.Ok {
+			break
+		}
+	}
+	return pieces, nil
 }
