@@ -3,6 +3,7 @@ package pebble
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -169,7 +170,10 @@ func (st *logState) waitChan() <-chan struct{} {
 // assign numbers the records, adds them and the heads of their logs to b,
 // and returns the logs touched. It runs with mu held.
 func (l *logTable) assign(db *pdb.DB, b *pdb.Batch, records []logAppend, touched []touchedLog) ([]touchedLog, error) {
-	var key []byte
+	// Batch.Set copies key and value, so both are built on the stack.
+	var keyBuf [64]byte
+	var seqBuf [seqLen]byte
+	key := keyBuf[:0]
 	for _, r := range records {
 		i := slices.IndexFunc(touched, func(t touchedLog) bool { return bytes.Equal(t.st.name, r.log) })
 		if i < 0 {
@@ -189,7 +193,8 @@ func (l *logTable) assign(db *pdb.DB, b *pdb.Batch, records []logAppend, touched
 		}
 	}
 	for _, t := range touched {
-		if err := b.Set(t.st.head, encodeSeq(t.last), nil); err != nil {
+		binary.BigEndian.PutUint64(seqBuf[:], uint64(t.last))
+		if err := b.Set(t.st.head, seqBuf[:], nil); err != nil {
 			return touched, fmt.Errorf("kv/pebble: log head: %w", err)
 		}
 	}
@@ -204,6 +209,9 @@ func (s *Store) commitLogged(t *txn) error {
 	}
 	b := t.writer()
 	s.logs.mu.Lock()
+	if t.touched == nil {
+		t.touched = t.touchedBuf[:0]
+	}
 	touched, err := s.logs.assign(s.db, b, t.logs, t.touched[:0])
 	t.touched = touched
 	if err != nil {

@@ -121,6 +121,11 @@ type txn struct {
 	logs    []logAppend  // records AppendLog collected, in order
 	touched []touchedLog // scratch for the commit of logs
 
+	// logsBuf and touchedBuf back logs and touched for the usual logged
+	// commit, one record to one log, so it allocates neither slice.
+	logsBuf    [1]logAppend
+	touchedBuf [1]touchedLog
+
 	// unsynced is the store's registry of commits not yet durable, and
 	// seen those of them fn's reads covered (visibility.go).
 	unsynced *unsynced
@@ -259,6 +264,9 @@ func (t *txn) AppendLog(log, record []byte) error {
 	buf := make([]byte, len(log)+len(record))
 	n := copy(buf, log)
 	copy(buf[n:], record)
+	if t.logs == nil {
+		t.logs = t.logsBuf[:0]
+	}
 	t.logs = append(t.logs, logAppend{log: buf[:n:n], record: buf[n:]})
 	return nil
 }
