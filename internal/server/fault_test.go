@@ -206,9 +206,10 @@ func TestDiskFullRefusesWritesAndResumes(t *testing.T) {
 	// writes start failing only once the store has seen the low reading,
 	// and stop failing before it sees space again. Failing them at the
 	// same instant as the reading turned low (as this test once did) let a
-	// background commit (the job runner's, the table's creation finishing)
-	// reach the WAL inside the reading's interval under load; a WAL error
-	// is fatal to Pebble, and the server stopped.
+	// background commit (the job runner's, for the periodic jobs
+	// pitr-base/all and stream/all) reach the WAL inside the reading's
+	// interval under load; a WAL error is fatal to Pebble, and the server
+	// stopped.
 	var full, enospc atomic.Bool
 	inj := errorfs.InjectorFunc(func(op errorfs.Op) error {
 		if enospc.Load() && op.Kind.ReadOrWrite() == errorfs.OpIsWrite && op.Kind != errorfs.OpFileClose && op.Kind != errorfs.OpRemove {
