@@ -199,9 +199,20 @@ func (f fullDisk) GetDiskUsage(path string) (vfs.DiskUsage, error) {
 // are accepted again without a restart, and the server never stopped.
 func TestDiskFullRefusesWritesAndResumes(t *testing.T) {
 	ctx := context.Background()
-	var full atomic.Bool
+	// full makes the filesystem report 1 MB free; enospc makes its writes
+	// fail. A real disk fills gradually: it reports little free space
+	// while small writes still succeed, and the store's reserve (spaceGuard)
+	// absorbs the commits admitted before its cached reading expires. So
+	// writes start failing only once the store has seen the low reading,
+	// and stop failing before it sees space again. Failing them at the
+	// same instant as the reading turned low (as this test once did) let a
+	// background commit (the job runner's, for the periodic jobs
+	// pitr-base/all and stream/all) reach the WAL inside the reading's
+	// interval under load; a WAL error is fatal to Pebble, and the server
+	// stopped.
+	var full, enospc atomic.Bool
 	inj := errorfs.InjectorFunc(func(op errorfs.Op) error {
-		if full.Load() && op.Kind.ReadOrWrite() == errorfs.OpIsWrite && op.Kind != errorfs.OpFileClose && op.Kind != errorfs.OpRemove {
+		if enospc.Load() && op.Kind.ReadOrWrite() == errorfs.OpIsWrite && op.Kind != errorfs.OpFileClose && op.Kind != errorfs.OpRemove {
 			return fmt.Errorf("%s: %w", op.Path, errNoSpace)
 		}
 		return nil
@@ -218,14 +229,20 @@ func TestDiskFullRefusesWritesAndResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	full.Store(true)
-	// The store trusts a free-space reading for this long.
+	// The store trusts a free-space reading for this long; the first
+	// commit after it refreshes the reading and is refused.
 	time.Sleep(2 * pebble.DefaultFreeSpaceInterval)
+	if err := faultPut(c, 1); apiCode(err) != "InternalServerError" {
+		t.Errorf("a write with the disk nearly full answered %s, want InternalServerError", apiCode(err))
+	}
+	enospc.Store(true)
 	if err := faultPut(c, 1); apiCode(err) != "InternalServerError" {
 		t.Errorf("a write with the disk full answered %s, want InternalServerError", apiCode(err))
 	}
 	if found, err := faultGet(c, 0); err != nil || !found {
 		t.Errorf("a read with the disk full: found %v, %s", found, apiCode(err))
 	}
+	enospc.Store(false)
 	full.Store(false)
 	time.Sleep(2 * pebble.DefaultFreeSpaceInterval)
 	if err := faultPut(c, 2); err != nil {

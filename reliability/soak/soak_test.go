@@ -389,12 +389,15 @@ func (w *worker) churn(ctx context.Context, name string, stop *atomic.Bool) {
 			}}}})
 		return err
 	})
+	// Wait for the index whether or not the soak is ending: DynamoDB
+	// refuses DeleteTable while an index is being created
+	// (ResourceInUseException), and so does Dynago.
 	active := false
-	for deadline := time.Now().Add(time.Minute); !active && time.Now().Before(deadline) && !stop.Load(); time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); !active && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		out, err := w.c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
 		active = err == nil && len(out.Table.GlobalSecondaryIndexes) == 1 && out.Table.GlobalSecondaryIndexes[0].IndexStatus == types.IndexStatusActive
 	}
-	for i := 0; i < 50 && active; i++ {
+	for i := 0; i < 50 && active && !stop.Load(); i++ {
 		w.one(ctx, name, true)
 	}
 	w.do(func(ctx context.Context) error {
