@@ -304,12 +304,15 @@ func (s *Server) Client() *dynamodb.Client { return s.client }
 
 // NewClient returns a DynamoDB client for the Dynago server at url, with
 // static dummy credentials (Dynago accepts any) and region us-east-1. It
-// reads no environment variables or shared config files.
+// reads no environment variables or shared config files. Its HTTP client
+// works around an SDK race that a fast local server exposes
+// (http_client.go).
 func NewClient(url string) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
 		BaseEndpoint: aws.String(url),
 		Region:       Region,
 		Credentials:  credentials.NewStaticCredentialsProvider("dynago", "dynago", ""),
+		HTTPClient:   httpClient(),
 	})
 }
 
@@ -321,6 +324,7 @@ func NewClientWithKey(url, region, id, secret, token string) *dynamodb.Client {
 		BaseEndpoint: aws.String(url),
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider(id, secret, token),
+		HTTPClient:   httpClient(),
 	})
 }
 
