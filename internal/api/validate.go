@@ -282,6 +282,14 @@ func (w *walker) structure(id shapeID, rv reflect.Value) {
 // (ack-api-quirks DDB-TABLE-442). The engine checks them (tags.go).
 var engineChecked = map[string]bool{"Tag": true}
 
+// quotedNumbers names the number shapes whose out-of-range values
+// DynamoDB still reports in the older form, the value quoted and the path
+// in lowerCamel: UpdateContinuousBackups' RecoveryPeriodInDays 36 is
+// "Value '36' at 'pointInTimeRecoverySpecification.recoveryPeriodInDays'
+// failed to satisfy constraint: Member must have value less than or equal
+// to 35" (ack-api-quirks DDB-TABLE-442).
+var quotedNumbers = map[string]bool{"RecoveryPeriodInDays": true}
+
 func isNull(fv reflect.Value) bool {
 	switch fv.Kind() {
 	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
@@ -302,13 +310,18 @@ func (w *walker) value(id shapeID, fv reflect.Value) {
 	case kindString:
 		w.str(id, fv.String())
 	case kindInteger, kindLong:
-		// Numbers out of range are not quoted back.
+		// Numbers out of range are not quoted back, but for the shapes of
+		// quotedNumbers.
 		n := fv.Int()
+		fail := w.failUnquoted
+		if quotedNumbers[r.name] {
+			fail = func(c string) { w.fail("'"+strconv.FormatInt(n, 10)+"'", c) }
+		}
 		if r.hasMin && n < r.min {
-			w.failUnquoted("Member must have value greater than or equal to " + strconv.FormatInt(r.min, 10))
+			fail("Member must have value greater than or equal to " + strconv.FormatInt(r.min, 10))
 		}
 		if r.hasMax && n > r.max {
-			w.failUnquoted("Member must have value less than or equal to " + strconv.FormatInt(r.max, 10))
+			fail("Member must have value less than or equal to " + strconv.FormatInt(r.max, 10))
 		}
 	case kindList:
 		w.length(id, fv)
