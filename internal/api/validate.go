@@ -246,9 +246,6 @@ func (w *walker) failUnquoted(constraint string) {
 
 // structure validates the struct (or pointer to struct) rv.
 func (w *walker) structure(id shapeID, rv reflect.Value) {
-	if engineChecked[shapeRules[id].name] {
-		return
-	}
 	for rv.Kind() == reflect.Pointer {
 		if rv.IsNil() {
 			return
@@ -262,7 +259,7 @@ func (w *walker) structure(id shapeID, rv reflect.Value) {
 		m := &shapeRules[id].members[i]
 		fv := rv.Field(m.field)
 		null := isNull(fv)
-		if null && !m.required {
+		if null && !m.required || engineCheckedMembers[m.name] {
 			continue
 		}
 		w.push(pathElem{name: m.path, member: m.name})
@@ -275,12 +272,19 @@ func (w *walker) structure(id shapeID, rv reflect.Value) {
 	}
 }
 
-// engineChecked names the structure shapes whose constraints DynamoDB
-// reports with sentences of its own rather than the model's: a Tag's key
-// or value of the wrong length, or absent, is "The Tag Key provided is
-// invalid, Key: <k>" / "The Tag Value provided is invalid, Value: null"
-// (ack-api-quirks DDB-TABLE-442). The engine checks them (tags.go).
-var engineChecked = map[string]bool{"Tag": true}
+// engineChecked names the shapes, and engineCheckedMembers the members,
+// whose constraints DynamoDB reports with sentences of its own rather than
+// the model's (ack-api-quirks DDB-TABLE-442); the engine checks them. A
+// Tag's key or value of the wrong length, or absent, is "The Tag Key
+// provided is invalid, Key: <k>" / "The Tag Value provided is invalid,
+// Value: null" (tags.go); CreateTable's and UpdateTable's TableClass
+// outside the enum "Invalid table-class parameter provided. ..."
+// (validate_table.go; a replica's or restore's TableClass keeps the
+// model's constraint).
+var (
+	engineChecked        = map[string]bool{"Tag": true}
+	engineCheckedMembers = map[string]bool{"TableClass": true}
+)
 
 // quotedNumbers names the number shapes whose out-of-range values
 // DynamoDB still reports in the older form, the value quoted and the path
@@ -301,6 +305,9 @@ func isNull(fv reflect.Value) bool {
 // value validates one non-null value of shape id at the current path.
 func (w *walker) value(id shapeID, fv reflect.Value) {
 	r := &shapeRules[id]
+	if engineChecked[r.name] {
+		return
+	}
 	if fv.Kind() == reflect.Pointer && r.kind != kindStructure {
 		fv = fv.Elem()
 	}
