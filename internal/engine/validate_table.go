@@ -125,6 +125,11 @@ func validateKeySchema(ks []api.KeySchemaElement, defs []api.AttributeDefinition
 	defined := make(map[string]bool, len(defs))
 	for i, d := range defs {
 		names[i] = api.Str(d.AttributeName)
+		if defined[names[i]] {
+			// DynamoDB's own sentence, without the usual prefix
+			// (ack-api-quirks DDB-TABLE-442).
+			return apierr.Validationf("Attribute Name is duplicated: %s", names[i])
+		}
 		defined[names[i]] = true
 	}
 	if len(keys) > len(names) {
