@@ -328,7 +328,7 @@ func (db *DB) listBackups(ctx context.Context, in *api.ListBackupsInput) (*api.L
 		upper = apiTimeMicros(*in.TimeRangeUpperBound)
 	}
 	if lower > upper {
-		return nil, apierr.Validation("TimeRangeLowerBound must not be later than TimeRangeUpperBound")
+		return nil, apierr.Validation("One or more parameter values were invalid: Time range lower bound must be less than or equal to upper bound")
 	}
 	table := api.Str(in.TableName)
 	if n, ok := db.resolveTableName(table); ok {
