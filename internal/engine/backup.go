@@ -170,7 +170,9 @@ func (db *DB) RestoreTableToPointInTime(ctx context.Context, in *api.RestoreTabl
 func (db *DB) createBackup(ctx context.Context, in *api.CreateBackupInput) (*api.CreateBackupOutput, error) {
 	name := api.Str(in.TableName)
 	e := db.lookup(name)
-	if e == nil {
+	if e == nil || e.restoring() {
+		// A restore's target is not found until it is ACTIVE
+		// (ack-api-quirks DDB-TABLE-217).
 		return nil, errContinuousTableNotFound(name)
 	}
 	if e.rec.Loading != nil {

@@ -63,8 +63,10 @@ func TestBackupInUse(t *testing.T) {
 	wantAPIErr(t, err, apierr.TableInUseException, "Table is being created: dst")
 	_, err = idle.DeleteBackup(ctx, &api.DeleteBackupInput{BackupArn: api.Ptr(ready)})
 	wantAPIErr(t, err, apierr.BackupInUseException, "Backup is being restored to table dst: "+ready)
+	// A restore's target is not found by CreateBackup until it is ACTIVE
+	// (ack-api-quirks DDB-TABLE-217).
 	_, err = idle.CreateBackup(ctx, &api.CreateBackupInput{TableName: api.Ptr("dst"), BackupName: api.Ptr("nope")})
-	wantAPIErr(t, err, apierr.TableInUseException, "Table is being created: dst")
+	wantAPIErr(t, err, apierr.TableNotFoundException, "Table not found: dst")
 	_, err = idle.GetItem(ctx, &api.GetItemInput{TableName: api.Ptr("dst"), Key: attr.Item{"id": attr.String("a")}})
 	wantAPIErr(t, err, apierr.ResourceNotFoundException, "Requested resource not found")
 	_, err = idle.DeleteTable(ctx, &api.DeleteTableInput{TableName: api.Ptr("dst")})
