@@ -109,10 +109,11 @@ func TestRestoreDeletedTable(t *testing.T) {
 		t.Errorf("RestoreSummary: %+v", td.RestoreSummary)
 	}
 
-	// A system backup is deleted as any other.
-	if _, err := c.DeleteBackup(ctx, &dynamodb.DeleteBackupInput{BackupArn: sys.BackupArn}); err != nil {
-		t.Fatal(err)
+	// A system backup cannot be deleted: it expires (DDB-TABLE-167, -442).
+	_, err = c.DeleteBackup(ctx, &dynamodb.DeleteBackupInput{BackupArn: sys.BackupArn})
+	wantAPIError(t, err, "ValidationException", "Invalid Request: User is not allowed to delete the system backup with arn "+
+		aws.ToString(sys.BackupArn)+". It will automatically expire on "+aws.ToTime(sys.BackupExpiryDateTime).UTC().Format("2006-01-02T15:04:05.000Z"))
+	if _, err := c.DescribeBackup(ctx, &dynamodb.DescribeBackupInput{BackupArn: sys.BackupArn}); err != nil {
+		t.Fatalf("DescribeBackup after the refused DeleteBackup: %v", err)
 	}
-	_, err = c.DescribeBackup(ctx, &dynamodb.DescribeBackupInput{BackupArn: sys.BackupArn})
-	wantAPIError(t, err, "BackupNotFoundException", "Backup not found: "+aws.ToString(sys.BackupArn))
 }

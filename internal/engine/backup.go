@@ -379,6 +379,12 @@ func (db *DB) deleteBackup(ctx context.Context, in *api.DeleteBackupInput) (*api
 		if rec == nil {
 			return errBackupNotFound(arn)
 		}
+		if api.Str(rec.Details.BackupType) == api.BackupTypeSystem && rec.Details.BackupExpiryDateTime != nil {
+			// DynamoDB keeps a system backup until it expires
+			// (ack-api-quirks DDB-TABLE-167, -442).
+			return apierr.Validationf("Invalid Request: User is not allowed to delete the system backup with arn %s. It will automatically expire on %s",
+				arn, apiTime(*rec.Details.BackupExpiryDateTime).UTC().Format("2006-01-02T15:04:05.000Z"))
+		}
 		if api.Str(rec.Details.BackupStatus) != api.BackupStatusAvailable {
 			return apierr.Newf(apierr.BackupInUseException, "Backup is being created: %s", arn)
 		}
