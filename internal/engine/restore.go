@@ -304,9 +304,10 @@ func (db *DB) runRestore(ctx context.Context, j *jobs.Job) error {
 		}
 		done := cur.clone()
 		done.Loading = nil
-		if done.Desc.RestoreSummary != nil {
-			done.Desc.RestoreSummary.RestoreInProgress = api.Ptr(false)
-		}
+		// DynamoDB describes RestoreSummary only while the restore runs:
+		// the first ACTIVE description has none (ack-api-quirks
+		// DDB-TABLE-216).
+		done.Desc.RestoreSummary = nil
 		return done, nil
 	})
 	if err != nil {
