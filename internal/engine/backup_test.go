@@ -158,3 +158,35 @@ func TestBackupResumedRollsBack(t *testing.T) {
 		t.Fatalf("the backup's log keeps %d records (%v)", len(recs), err)
 	}
 }
+
+// A restore drops the source's table class, as DynamoDB's does
+// (ack-api-quirks DDB-TABLE-215).
+func TestRestoreDropsTableClass(t *testing.T) {
+	ctx := context.Background()
+	st := newTablesStore(t)
+	c := &tblClock{t: tblEpoch}
+	db, err := Open(ctx, st, Options{Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	in := hashTable("ia1", 0)
+	in.TableClass = api.Ptr(api.TableClassStandardInfrequentAccess)
+	mustCreate(t, db, in)
+	if d := mustDescribe(t, db, "ia1"); d.TableClassSummary == nil {
+		t.Fatalf("source has no TableClassSummary")
+	}
+	out, err := db.CreateBackup(ctx, &api.CreateBackupInput{TableName: api.Ptr("ia1"), BackupName: api.Ptr("bak")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.waitJobs(t)
+	if _, err := db.RestoreTableFromBackup(ctx, &api.RestoreTableFromBackupInput{BackupArn: out.BackupDetails.BackupArn, TargetTableName: api.Ptr("ia2x")}); err != nil {
+		t.Fatal(err)
+	}
+	db.waitJobs(t)
+	d := mustDescribe(t, db, "ia2x")
+	if api.Str(d.TableStatus) != api.TableStatusActive || d.TableClassSummary != nil || d.RestoreSummary != nil {
+		t.Fatalf("restored: %s, TableClassSummary %+v, RestoreSummary %+v", api.Str(d.TableStatus), d.TableClassSummary, d.RestoreSummary)
+	}
+}

@@ -17,7 +17,8 @@ package engine
 //
 // The restored table has the source's key schema, indexes, billing mode,
 // throughput and encryption (each overridable), and none of its stream,
-// TTL, tags, point-in-time recovery or deletion protection, as DynamoDB's.
+// TTL, tags, point-in-time recovery, deletion protection, resource policy
+// or table class, as DynamoDB's (ack-api-quirks DDB-TABLE-215).
 
 import (
 	"context"
@@ -135,9 +136,6 @@ func restoreCreateInput(src *tableRecord, target string, ov restoreOverrides) *a
 	}
 	for _, l := range d.LocalSecondaryIndexes {
 		in.LocalSecondaryIndexes = append(in.LocalSecondaryIndexes, api.LocalSecondaryIndex{IndexName: l.IndexName, KeySchema: l.KeySchema, Projection: l.Projection})
-	}
-	if d.TableClassSummary != nil {
-		in.TableClass = d.TableClassSummary.TableClass
 	}
 	if s := d.SSEDescription; s != nil && api.Str(s.Status) == api.SSEStatusEnabled {
 		in.SSESpecification = &api.SSESpecification{Enabled: api.Ptr(true), SSEType: s.SSEType, KMSMasterKeyId: s.KMSMasterKeyArn}
