@@ -93,9 +93,13 @@ func TestRestoreDeletedTable(t *testing.T) {
 	wantAPIError(t, err, "TableNotFoundException", "Table not found: arn:aws:dynamodb:us-east-1:000000000000:table/del_pitr")
 
 	// Restored under its own name, as it was deleted.
-	if _, err := c.RestoreTableFromBackup(ctx, &dynamodb.RestoreTableFromBackupInput{BackupArn: sys.BackupArn,
-		TargetTableName: aws.String("del_pitr")}); err != nil {
+	r, err := c.RestoreTableFromBackup(ctx, &dynamodb.RestoreTableFromBackupInput{BackupArn: sys.BackupArn,
+		TargetTableName: aws.String("del_pitr")})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if rs := r.TableDescription.RestoreSummary; rs == nil || aws.ToString(rs.SourceBackupArn) != aws.ToString(sys.BackupArn) {
+		t.Errorf("RestoreSummary: %+v", rs)
 	}
 	td := waitRestored(t, c, "del_pitr")
 	wantSame(t, "restored from the system backup", scanPlain(t, c, "del_pitr"), want)
@@ -105,14 +109,12 @@ func TestRestoreDeletedTable(t *testing.T) {
 	if n := queryCount(t, c, "del_pitr", "by_name", "name", S("changed before the deletion")); n != 1 {
 		t.Errorf("GSI of the restored table: %d items, want 1", n)
 	}
-	if td.RestoreSummary == nil || aws.ToString(td.RestoreSummary.SourceBackupArn) != aws.ToString(sys.BackupArn) {
-		t.Errorf("RestoreSummary: %+v", td.RestoreSummary)
-	}
 
-	// A system backup is deleted as any other.
-	if _, err := c.DeleteBackup(ctx, &dynamodb.DeleteBackupInput{BackupArn: sys.BackupArn}); err != nil {
-		t.Fatal(err)
+	// A system backup cannot be deleted: it expires (DDB-TABLE-167, -442).
+	_, err = c.DeleteBackup(ctx, &dynamodb.DeleteBackupInput{BackupArn: sys.BackupArn})
+	wantAPIError(t, err, "ValidationException", "Invalid Request: User is not allowed to delete the system backup with arn "+
+		aws.ToString(sys.BackupArn)+". It will automatically expire on "+aws.ToTime(sys.BackupExpiryDateTime).UTC().Format("2006-01-02T15:04:05.000Z"))
+	if _, err := c.DescribeBackup(ctx, &dynamodb.DescribeBackupInput{BackupArn: sys.BackupArn}); err != nil {
+		t.Fatalf("DescribeBackup after the refused DeleteBackup: %v", err)
 	}
-	_, err = c.DescribeBackup(ctx, &dynamodb.DescribeBackupInput{BackupArn: sys.BackupArn})
-	wantAPIError(t, err, "BackupNotFoundException", "Backup not found: "+aws.ToString(sys.BackupArn))
 }

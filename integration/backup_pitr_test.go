@@ -107,7 +107,7 @@ func TestRestoreToPointInTime(t *testing.T) {
 	wantAPIErrorPrefix(t, err, "InvalidRestoreTimeException", "RestoreDateTime ")
 	_, err = c.RestoreTableToPointInTime(ctx, &dynamodb.RestoreTableToPointInTimeInput{
 		SourceTableName: aws.String("pt_src"), TargetTableName: aws.String("pt_x")})
-	wantAPIError(t, err, "ValidationException", "Either RestoreDateTime or UseLatestRestorableTime must be specified")
+	wantAPIError(t, err, "ValidationException", "Invalid Request: Either one of RestoreDateTime or UseLatestRestorableTime must be specified, but not both")
 }
 
 // An export at a past time reads the table's PITR base through the log:

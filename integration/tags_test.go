@@ -107,11 +107,11 @@ func TestTagErrors(t *testing.T) {
 		{"key too long", func() error {
 			_, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(arn), Tags: []types.Tag{tag(strings.Repeat("k", 129), "x")}})
 			return err
-		}, "ValidationException", "128", true},
+		}, "ValidationException", "The Tag Key provided is invalid, Key: " + strings.Repeat("k", 129), false},
 		{"value too long", func() error {
 			_, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(arn), Tags: []types.Tag{tag("k", strings.Repeat("v", 257))}})
 			return err
-		}, "ValidationException", "256", true},
+		}, "ValidationException", "The Tag Value provided is invalid, Value: " + strings.Repeat("v", 257), false},
 		{"no tags", func() error {
 			_, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(arn), Tags: []types.Tag{}})
 			return err

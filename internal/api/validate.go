@@ -259,7 +259,7 @@ func (w *walker) structure(id shapeID, rv reflect.Value) {
 		m := &shapeRules[id].members[i]
 		fv := rv.Field(m.field)
 		null := isNull(fv)
-		if null && !m.required {
+		if null && !m.required || engineCheckedMembers[m.name] {
 			continue
 		}
 		w.push(pathElem{name: m.path, member: m.name})
@@ -272,6 +272,28 @@ func (w *walker) structure(id shapeID, rv reflect.Value) {
 	}
 }
 
+// engineChecked names the shapes, and engineCheckedMembers the members,
+// whose constraints DynamoDB reports with sentences of its own rather than
+// the model's (ack-api-quirks DDB-TABLE-442); the engine checks them. A
+// Tag's key or value of the wrong length, or absent, is "The Tag Key
+// provided is invalid, Key: <k>" / "The Tag Value provided is invalid,
+// Value: null" (tags.go); CreateTable's and UpdateTable's TableClass
+// outside the enum "Invalid table-class parameter provided. ..."
+// (validate_table.go; a replica's or restore's TableClass keeps the
+// model's constraint).
+var (
+	engineChecked        = map[string]bool{"Tag": true}
+	engineCheckedMembers = map[string]bool{"TableClass": true}
+)
+
+// quotedNumbers names the number shapes whose out-of-range values
+// DynamoDB still reports in the older form, the value quoted and the path
+// in lowerCamel: UpdateContinuousBackups' RecoveryPeriodInDays 36 is
+// "Value '36' at 'pointInTimeRecoverySpecification.recoveryPeriodInDays'
+// failed to satisfy constraint: Member must have value less than or equal
+// to 35" (ack-api-quirks DDB-TABLE-442).
+var quotedNumbers = map[string]bool{"RecoveryPeriodInDays": true}
+
 func isNull(fv reflect.Value) bool {
 	switch fv.Kind() {
 	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
@@ -283,6 +305,9 @@ func isNull(fv reflect.Value) bool {
 // value validates one non-null value of shape id at the current path.
 func (w *walker) value(id shapeID, fv reflect.Value) {
 	r := &shapeRules[id]
+	if engineChecked[r.name] {
+		return
+	}
 	if fv.Kind() == reflect.Pointer && r.kind != kindStructure {
 		fv = fv.Elem()
 	}
@@ -292,13 +317,18 @@ func (w *walker) value(id shapeID, fv reflect.Value) {
 	case kindString:
 		w.str(id, fv.String())
 	case kindInteger, kindLong:
-		// Numbers out of range are not quoted back.
+		// Numbers out of range are not quoted back, but for the shapes of
+		// quotedNumbers.
 		n := fv.Int()
+		fail := w.failUnquoted
+		if quotedNumbers[r.name] {
+			fail = func(c string) { w.fail("'"+strconv.FormatInt(n, 10)+"'", c) }
+		}
 		if r.hasMin && n < r.min {
-			w.failUnquoted("Member must have value greater than or equal to " + strconv.FormatInt(r.min, 10))
+			fail("Member must have value greater than or equal to " + strconv.FormatInt(r.min, 10))
 		}
 		if r.hasMax && n > r.max {
-			w.failUnquoted("Member must have value less than or equal to " + strconv.FormatInt(r.max, 10))
+			fail("Member must have value less than or equal to " + strconv.FormatInt(r.max, 10))
 		}
 	case kindList:
 		w.length(id, fv)

@@ -170,7 +170,9 @@ func (db *DB) RestoreTableToPointInTime(ctx context.Context, in *api.RestoreTabl
 func (db *DB) createBackup(ctx context.Context, in *api.CreateBackupInput) (*api.CreateBackupOutput, error) {
 	name := api.Str(in.TableName)
 	e := db.lookup(name)
-	if e == nil {
+	if e == nil || e.restoring() {
+		// A restore's target is not found until it is ACTIVE
+		// (ack-api-quirks DDB-TABLE-217).
 		return nil, errContinuousTableNotFound(name)
 	}
 	if e.rec.Loading != nil {
@@ -328,7 +330,7 @@ func (db *DB) listBackups(ctx context.Context, in *api.ListBackupsInput) (*api.L
 		upper = apiTimeMicros(*in.TimeRangeUpperBound)
 	}
 	if lower > upper {
-		return nil, apierr.Validation("TimeRangeLowerBound must not be later than TimeRangeUpperBound")
+		return nil, apierr.Validation("One or more parameter values were invalid: Time range lower bound must be less than or equal to upper bound")
 	}
 	table := api.Str(in.TableName)
 	if n, ok := db.resolveTableName(table); ok {
@@ -376,6 +378,12 @@ func (db *DB) deleteBackup(ctx context.Context, in *api.DeleteBackupInput) (*api
 		}
 		if rec == nil {
 			return errBackupNotFound(arn)
+		}
+		if api.Str(rec.Details.BackupType) == api.BackupTypeSystem && rec.Details.BackupExpiryDateTime != nil {
+			// DynamoDB keeps a system backup until it expires
+			// (ack-api-quirks DDB-TABLE-167, -442).
+			return apierr.Validationf("Invalid Request: User is not allowed to delete the system backup with arn %s. It will automatically expire on %s",
+				arn, apiTime(*rec.Details.BackupExpiryDateTime).UTC().Format("2006-01-02T15:04:05.000Z"))
 		}
 		if api.Str(rec.Details.BackupStatus) != api.BackupStatusAvailable {
 			return apierr.Newf(apierr.BackupInUseException, "Backup is being created: %s", arn)

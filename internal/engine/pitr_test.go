@@ -189,4 +189,7 @@ func TestLoadingTableIsNotActive(t *testing.T) {
 	// until it is ACTIVE (ack-api-quirks DDB-TABLE-217).
 	_, err = updatePITR(t, db, "filling", true, nil)
 	wantAPIErr(t, err, apierr.TableNotFoundException, "Table not found: filling")
+	// Nor by CreateBackup.
+	_, err = db.CreateBackup(ctx, &api.CreateBackupInput{TableName: api.Ptr("filling"), BackupName: api.Ptr("bak")})
+	wantAPIErr(t, err, apierr.TableNotFoundException, "Table not found: filling")
 }

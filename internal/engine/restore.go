@@ -17,7 +17,8 @@ package engine
 //
 // The restored table has the source's key schema, indexes, billing mode,
 // throughput and encryption (each overridable), and none of its stream,
-// TTL, tags, point-in-time recovery or deletion protection, as DynamoDB's.
+// TTL, tags, point-in-time recovery, deletion protection, resource policy
+// or table class, as DynamoDB's (ack-api-quirks DDB-TABLE-215).
 
 import (
 	"context"
@@ -135,9 +136,6 @@ func restoreCreateInput(src *tableRecord, target string, ov restoreOverrides) *a
 	}
 	for _, l := range d.LocalSecondaryIndexes {
 		in.LocalSecondaryIndexes = append(in.LocalSecondaryIndexes, api.LocalSecondaryIndex{IndexName: l.IndexName, KeySchema: l.KeySchema, Projection: l.Projection})
-	}
-	if d.TableClassSummary != nil {
-		in.TableClass = d.TableClassSummary.TableClass
 	}
 	if s := d.SSEDescription; s != nil && api.Str(s.Status) == api.SSEStatusEnabled {
 		in.SSESpecification = &api.SSESpecification{Enabled: api.Ptr(true), SSEType: s.SSEType, KMSMasterKeyId: s.KMSMasterKeyArn}
@@ -304,9 +302,10 @@ func (db *DB) runRestore(ctx context.Context, j *jobs.Job) error {
 		}
 		done := cur.clone()
 		done.Loading = nil
-		if done.Desc.RestoreSummary != nil {
-			done.Desc.RestoreSummary.RestoreInProgress = api.Ptr(false)
-		}
+		// DynamoDB describes RestoreSummary only while the restore runs:
+		// the first ACTIVE description has none (ack-api-quirks
+		// DDB-TABLE-216).
+		done.Desc.RestoreSummary = nil
 		return done, nil
 	})
 	if err != nil {

@@ -25,21 +25,17 @@ func restoreDataName(targetID uint64) string { return fmt.Sprintf("rs-%016x", ta
 // restoreTableToPointInTime validates the request, then creates the target
 // table and starts the restore.
 func (db *DB) restoreTableToPointInTime(ctx context.Context, in *api.RestoreTableToPointInTimeInput) (*api.RestoreTableToPointInTimeOutput, error) {
-	source := api.Str(in.SourceTableName)
-	switch {
-	case in.SourceTableName != nil && in.SourceTableArn != nil:
-		return nil, apierr.Validation("Only one of SourceTableName or SourceTableArn can be specified")
-	case in.SourceTableArn != nil:
-		source = *in.SourceTableArn
-	case in.SourceTableName == nil:
-		return nil, apierr.Validation("Either SourceTableName or SourceTableArn must be specified")
+	// DynamoDB checks the time flags before the source, each with one
+	// sentence for both and neither (ack-api-quirks DDB-TABLE-442, -100).
+	if api.Bool(in.UseLatestRestorableTime) == (in.RestoreDateTime != nil) {
+		return nil, apierr.Validation("Invalid Request: Either one of RestoreDateTime or UseLatestRestorableTime must be specified, but not both")
 	}
-	latest := api.Bool(in.UseLatestRestorableTime)
-	switch {
-	case latest && in.RestoreDateTime != nil:
-		return nil, apierr.Validation("Only one of RestoreDateTime or UseLatestRestorableTime can be specified")
-	case !latest && in.RestoreDateTime == nil:
-		return nil, apierr.Validation("Either RestoreDateTime or UseLatestRestorableTime must be specified")
+	if (in.SourceTableName != nil) == (in.SourceTableArn != nil) {
+		return nil, apierr.Validation("Must provide exactly one of: sourceTableArn, sourceTableName")
+	}
+	source := api.Str(in.SourceTableName)
+	if in.SourceTableArn != nil {
+		source = *in.SourceTableArn
 	}
 	e := db.lookup(source)
 	if e == nil {
@@ -57,7 +53,7 @@ func (db *DB) restoreTableToPointInTime(ctx context.Context, in *api.RestoreTabl
 	}
 	earliest, newest := *cb.EarliestRestorableDateTime, *cb.LatestRestorableDateTime
 	at := apiTimeMicros(newest)
-	if !latest {
+	if !api.Bool(in.UseLatestRestorableTime) {
 		at = apiTimeMicros(*in.RestoreDateTime)
 		// The window's ends are described to the second; a time within
 		// their seconds is in it.
