@@ -54,7 +54,7 @@ func TestServedByServer(t *testing.T) {
 		{"GET", "/console/nope.js", 404, "", ""},
 		{"GET", "/console/../metrics", 404, "", ""},
 		{"GET", "/consoles", 404, "", "UnknownOperationException"}, // not the console: the API's answer
-		{"GET", "/", 200, "text/plain", "healthy: example.com"}, // the host addressed
+		{"GET", "/", 200, "text/plain", "healthy: example.com"},    // the host addressed
 		{"GET", "/metrics", 200, "text/plain", "go_gc_duration_seconds"},
 	}
 	for _, c := range cases {

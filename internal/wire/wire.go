@@ -83,8 +83,8 @@ type Handler struct {
 	opts     Options
 	log      *slog.Logger
 	handlers [api.NumOperations]api.Handler // nil for an operation the engine does not serve
-	health   string // the health check's host when a request names none
-	buffers  bufferPool // response bodies
+	health   string                         // the health check's host when a request names none
+	buffers  bufferPool                     // response bodies
 	hangups  hangupWatcher
 
 	// inflight is the bytes of request bodies held now (readBody).
