@@ -31,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dynago/dynago/internal/api"
@@ -95,13 +96,17 @@ func (db *DB) kinesisPass(ctx context.Context, j *jobs.Job, done map[string]kv.S
 	if _, err := db.syncCatalog(ctx, db.store); err != nil {
 		return false, false, err
 	}
-	var first error // one failing stream does not hold the others up
+	var first error           // one failing stream does not hold the others up
+	live := map[string]bool{} // the checkpoint prefixes of ACTIVE destinations
 	for _, name := range db.cat.names() {
 		e := db.cat.get(name)
 		if e == nil || len(e.rec.Kinesis) == 0 {
 			continue
 		}
 		for _, d := range e.rec.Kinesis {
+			if d.State == kinesisActive {
+				live[strconv.FormatUint(e.rec.ID, 16)+"/"+d.StreamArn] = true
+			}
 			switch d.State {
 			case kinesisEnabling:
 				if err := db.activateKinesis(ctx, e, d.StreamArn); err != nil {
@@ -121,7 +126,22 @@ func (db *DB) kinesisPass(ctx context.Context, j *jobs.Job, done map[string]kv.S
 			}
 		}
 	}
+	// Forget the checkpoints of destinations no longer ACTIVE (disabled,
+	// their table deleted); the next checkpoint stores the smaller map.
+	for key := range done {
+		if !live[kinesisLiveKey(key)] {
+			delete(done, key)
+		}
+	}
 	return active, sent, first
+}
+
+// kinesisLiveKey turns a checkpoint key "<table id>/<log>/<arn>" into its
+// destination's "<table id>/<arn>".
+func kinesisLiveKey(key string) string {
+	id, rest, _ := strings.Cut(key, "/")
+	_, arn, _ := strings.Cut(rest, "/")
+	return id + "/" + arn
 }
 
 // activateKinesis checks the stream of e's ENABLING destination arn and
@@ -183,9 +203,13 @@ func (db *DB) deliverKinesis(ctx context.Context, j *jobs.Job, done map[string]k
 	for n := range rec.ChangeLog.Shards {
 		log := changeLogName(rec.ID, n)
 		key := strconv.FormatUint(rec.ID, 16) + "/" + strconv.Itoa(n) + "/" + d.StreamArn
-		after, ok := done[key]
-		if !ok && n < len(d.Starts) {
-			after = d.Starts[n]
+		// Never before the destination's start: a checkpoint left by an
+		// earlier enabling of the same stream (disabled since, and the log
+		// kept by a stream meanwhile) must not replay what was written while
+		// it was off.
+		after := done[key]
+		if n < len(d.Starts) {
+			after = max(after, d.Starts[n])
 		}
 		horizon, err := db.trimHorizon(ctx, log)
 		if err != nil {
