@@ -87,7 +87,7 @@ func plainToValue(v any, depth int) (attr.Value, error) {
 		}
 		return attr.Map(m), nil
 	}
-	return attr.Value{}, fmt.Errorf("unexpected JSON value %T", v)
+	return attr.Value{}, fmt.Errorf("unexpected JSON value %v", v) // unreachable: the decoder uses UseNumber
 }
 
 // errNoJSONForm is wrapped by a LossyError for a set or binary in JSONL.
