@@ -2,13 +2,10 @@ package console_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -49,20 +46,7 @@ func TestBrowserAuth(t *testing.T) {
 	if err := os.WriteFile(path, []byte(authFile), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.Start(ctx, server.Config{
-		Host: "127.0.0.1", Port: 0, InMemory: true, TTLInterval: -1, NoThrottle: true, AuthFile: path,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Close(ctx); err != nil {
-			t.Error(err)
-		}
-	})
+	srv := startBrowserServer(t, server.Config{NoThrottle: true, AuthFile: path})
 
 	// The account's table, made by a program with the admin's key.
 	ddb := dynamodb.NewFromConfig(aws.Config{

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -26,20 +24,7 @@ import (
 func TestBrowserThrottlingChart(t *testing.T) {
 	findChromium(t)
 	ctx := context.Background()
-	srv, err := server.Start(ctx, server.Config{
-		Host: "127.0.0.1", Port: 0, InMemory: true, TTLInterval: -1,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Close(ctx); err != nil {
-			t.Error(err)
-		}
-	})
+	srv := startBrowserServer(t, server.Config{})
 	ddb := dynamodb.NewFromConfig(aws.Config{
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider("sdk", "sdk", ""),

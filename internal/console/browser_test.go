@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"regexp"
@@ -62,20 +61,7 @@ func newHarness(t *testing.T) *harness {
 	// store, as the SDK suite runs: the pages must not depend on one
 	// engine's memory either.
 	nodes, _ := strconv.Atoi(os.Getenv(dynagotest.NodesEnv))
-	srv, err := server.Start(ctx, server.Config{
-		Host: "127.0.0.1", Port: 0, InMemory: true, TTLInterval: -1, NoThrottle: true, Nodes: nodes,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Close(ctx); err != nil {
-			t.Error(err)
-		}
-	})
+	srv := startBrowserServer(t, server.Config{NoThrottle: true, Nodes: nodes})
 	ddb := dynamodb.NewFromConfig(aws.Config{
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider("sdk", "sdk", ""),
