@@ -275,6 +275,15 @@ func (db *DB) getShardIterator(ctx context.Context, in *api.GetShardIteratorInpu
 		if err != nil || s <= sh.start || (sh.end != 0 && s >= sh.end) {
 			return nil, apierr.Validationf("Invalid SequenceNumber: %s for shard %s", *in.SequenceNumber, id)
 		}
+		if !sh.whole() {
+			ok, err := db.shardHoldsSeq(ctx, rec, sh, s)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return nil, apierr.Validationf("Invalid SequenceNumber: %s for shard %s", *in.SequenceNumber, id)
+			}
+		}
 		after = s - 1
 		if typ == api.ShardIteratorTypeAfterSequenceNumber {
 			after = s

@@ -272,3 +272,25 @@ func (sh *streamShard) holds(h uint64) bool {
 
 // whole reports whether the shard's range is the whole hash space.
 func (sh *streamShard) whole() bool { return sh.lo == 0 && sh.hi == 0 }
+
+// shardHoldsSeq reports whether sequence number s can name a record of the
+// split shard sh. The shards of a split are views over one change log, so
+// a sibling's sequence number lies inside sh's range too; a record at s
+// whose item hashes outside sh's range belongs to the sibling, and
+// DynamoDB refuses another shard's sequence number. A number naming no
+// record (trimmed, a marker, or between records) is accepted, as on an
+// unsplit shard: the iterator starts at the next record of sh's range.
+func (db *DB) shardHoldsSeq(ctx context.Context, rec *tableRecord, sh *streamShard, s kv.Seq) (bool, error) {
+	recs, err := db.store.ReadLog(ctx, changeLogName(rec.ID, sh.log), s-1, 1)
+	if err != nil {
+		return false, err
+	}
+	if len(recs) == 0 || recs[0].Seq != s || isMarker(recs[0].Value) {
+		return true, nil
+	}
+	_, keys, err := decodeStreamKeys(recs[0].Value)
+	if err != nil {
+		return false, err
+	}
+	return sh.holds(keysHash(hashKeyName(rec), keys)), nil
+}

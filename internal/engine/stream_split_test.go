@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -360,5 +361,46 @@ func testStreamSplitWhileAnotherNodeWrites(t *testing.T, nodes nodeStore) {
 	}
 	if n := len(describeAll(t, b, arn, nil)); n < 5 {
 		t.Fatalf("%d shards, want the splits' at least", n)
+	}
+}
+
+// The children of a split share one change log, so a record of one child
+// has a sequence number inside its sibling's range too: GetShardIterator
+// refuses it on the sibling, as DynamoDB refuses another shard's number,
+// and accepts it on the child that holds the record.
+func TestStreamSplitSiblingSequenceNumber(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openRecorded(t, Options{StreamRollover: -1})
+	in := hashTable("sib", 5)
+	in.StreamSpecification = &api.StreamSpecification{StreamEnabled: api.Ptr(true), StreamViewType: api.Ptr(api.StreamViewTypeKeysOnly)}
+	arn := api.Str(mustCreate(t, db, in).LatestStreamArn)
+	update(t, db, &api.UpdateTableInput{TableName: api.Ptr("sib"), ProvisionedThroughput: throughput(5, 1500)})
+	splitWrites(t, db, "sib", 32, "1")
+	shards := describeAll(t, db, arn, nil)
+	if len(shards) != 3 {
+		t.Fatalf("%d shards, want a parent and two children", len(shards))
+	}
+	a, b := shards[1].ShardId, shards[2].ShardId
+	it, err := db.GetShardIterator(ctx, &api.GetShardIteratorInput{StreamArn: &arn, ShardId: a, ShardIteratorType: api.Ptr(api.ShardIteratorTypeTrimHorizon)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := db.GetRecords(ctx, &api.GetRecordsInput{ShardIterator: it.ShardIterator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Records) == 0 {
+		t.Fatalf("child %s has no records of 32 items", *a)
+	}
+	seq := r.Records[0].Dynamodb.SequenceNumber
+	for _, typ := range []string{api.ShardIteratorTypeAtSequenceNumber, api.ShardIteratorTypeAfterSequenceNumber} {
+		if _, err := db.GetShardIterator(ctx, &api.GetShardIteratorInput{StreamArn: &arn, ShardId: a, ShardIteratorType: &typ, SequenceNumber: seq}); err != nil {
+			t.Errorf("%s %s on its own shard: %v", typ, *seq, err)
+		}
+		_, err := db.GetShardIterator(ctx, &api.GetShardIteratorInput{StreamArn: &arn, ShardId: b, ShardIteratorType: &typ, SequenceNumber: seq})
+		want := fmt.Sprintf("Invalid SequenceNumber: %s for shard %s", *seq, *b)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s %s on the sibling: %v, want %q", typ, *seq, err, want)
+		}
 	}
 }
