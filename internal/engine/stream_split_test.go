@@ -404,3 +404,81 @@ func TestStreamSplitSiblingSequenceNumber(t *testing.T) {
 		}
 	}
 }
+
+// A GetRecords call on a split shard reads at most getRecordsMaxScan log
+// records: behind more than that many records of its sibling, it returns
+// none and a NextShardIterator past them, and the next call goes on to
+// the shard's own record.
+func TestStreamSplitGetRecordsScanCap(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openRecorded(t, Options{StreamRollover: -1})
+	in := hashTable("cap", 5)
+	in.StreamSpecification = &api.StreamSpecification{StreamEnabled: api.Ptr(true), StreamViewType: api.Ptr(api.StreamViewTypeKeysOnly)}
+	arn := api.Str(mustCreate(t, db, in).LatestStreamArn)
+	update(t, db, &api.UpdateTableInput{TableName: api.Ptr("cap"), ProvisionedThroughput: throughput(5, 1500)})
+	shards := describeAll(t, db, arn, nil)
+	if len(shards) != 3 {
+		t.Fatalf("%d shards, want a parent and two children", len(shards))
+	}
+	rec, st, err := db.streamOf(ctx, arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := db.findShard(ctx, rec, st, *shards[2].ShardId)
+	if err != nil || b == nil {
+		t.Fatalf("findShard: %v, %v", b, err)
+	}
+	inB := func(k string) bool { return b.holds(keysHash("id", attr.Item{"id": attr.String(k)})) }
+
+	// More than the cap of the sibling's records, then one of b's.
+	var batch []api.WriteRequest
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		out, err := db.BatchWriteItem(ctx, &api.BatchWriteItemInput{RequestItems: map[string][]api.WriteRequest{"cap": batch}})
+		if err != nil || len(out.UnprocessedItems) != 0 {
+			t.Fatalf("BatchWriteItem: %v, %d unprocessed", err, len(out.UnprocessedItems))
+		}
+		batch = batch[:0]
+	}
+	for i, n := 0, 0; n < getRecordsMaxScan+10; i++ {
+		k := fmt.Sprintf("a%d", i)
+		if inB(k) {
+			continue
+		}
+		batch = append(batch, api.WriteRequest{PutRequest: &api.PutRequest{Item: attr.Item{"id": attr.String(k)}}})
+		if n++; len(batch) == 25 {
+			flush()
+		}
+	}
+	flush()
+	last := ""
+	for i := 0; last == ""; i++ {
+		if k := fmt.Sprintf("b%d", i); inB(k) {
+			last = k
+		}
+	}
+	if _, err := db.PutItem(ctx, &api.PutItemInput{TableName: api.Ptr("cap"), Item: attr.Item{"id": attr.String(last)}}); err != nil {
+		t.Fatal(err)
+	}
+
+	it, err := db.GetShardIterator(ctx, &api.GetShardIteratorInput{StreamArn: &arn, ShardId: shards[2].ShardId, ShardIteratorType: api.Ptr(api.ShardIteratorTypeTrimHorizon)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := db.GetRecords(ctx, &api.GetRecordsInput{ShardIterator: it.ShardIterator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Records) != 0 || first.NextShardIterator == nil {
+		t.Fatalf("first call: %d records, next iterator %v; want none behind %d sibling records, and an iterator", len(first.Records), first.NextShardIterator != nil, getRecordsMaxScan+10)
+	}
+	second, err := db.GetRecords(ctx, &api.GetRecordsInput{ShardIterator: first.NextShardIterator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(second.Records) != 1 || second.Records[0].Dynamodb.Keys["id"].S != last {
+		t.Fatalf("second call: %s, want the one record of %s", jsonOf(t, second.Records), last)
+	}
+}
