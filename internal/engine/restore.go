@@ -384,7 +384,7 @@ func (db *DB) restoreItems(ctx context.Context, j *jobs.Job, t *Table, p *restor
 		if err != nil {
 			return err
 		}
-		err = db.store.Update(ctx, append([][]byte{j.Key()}, keys...), func(txn kv.Txn) error {
+		err = db.updateItems(ctx, append([][]byte{j.Key()}, keys...), func(txn kv.Txn) error {
 			if err := db.syncWrite(ctx, txn, t); err != nil {
 				return err
 			}
