@@ -59,9 +59,7 @@ func TestBackupSnapshotHoldsOlderCatalogWrite(t *testing.T) {
 	}
 	// The first run's snapshot, as runBackup takes it. Once it waits for
 	// the write, the write may go on.
-	db.writes.mu.Lock()
 	db.writes.onWait = unblock
-	db.writes.mu.Unlock()
 	type taken struct {
 		snap kv.Snapshot
 		err  error
