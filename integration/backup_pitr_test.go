@@ -101,10 +101,10 @@ func TestRestoreToPointInTime(t *testing.T) {
 	wantAPIError(t, err, "PointInTimeRecoveryUnavailableException", "Point in time recovery is not enabled for table 'pt_at'")
 	_, err = c.RestoreTableToPointInTime(ctx, &dynamodb.RestoreTableToPointInTimeInput{
 		SourceTableName: aws.String("pt_src"), TargetTableName: aws.String("pt_x"), RestoreDateTime: aws.Time(time.Now().Add(-time.Hour))})
-	wantAPIErrorPrefix(t, err, "InvalidRestoreTimeException", "RestoreDateTime ")
+	wantAPIErrorPrefix(t, err, "InvalidRestoreTimeException", "RestoreDateTime '")
 	_, err = c.RestoreTableToPointInTime(ctx, &dynamodb.RestoreTableToPointInTimeInput{
 		SourceTableName: aws.String("pt_src"), TargetTableName: aws.String("pt_x"), RestoreDateTime: aws.Time(time.Now().Add(time.Hour))})
-	wantAPIErrorPrefix(t, err, "InvalidRestoreTimeException", "RestoreDateTime ")
+	wantAPIErrorPrefix(t, err, "InvalidRestoreTimeException", "RestoreDateTime '")
 	_, err = c.RestoreTableToPointInTime(ctx, &dynamodb.RestoreTableToPointInTimeInput{
 		SourceTableName: aws.String("pt_src"), TargetTableName: aws.String("pt_x")})
 	wantAPIError(t, err, "ValidationException", "Invalid Request: Either one of RestoreDateTime or UseLatestRestorableTime must be specified, but not both")

@@ -397,7 +397,8 @@ func (db *DB) deleteBackup(ctx context.Context, in *api.DeleteBackupInput) (*api
 		}
 		for _, e := range st.tables {
 			if l := e.rec.Loading; l != nil && l.Backup == id {
-				return apierr.Newf(apierr.BackupInUseException, "Backup is being restored to table %s: %s", e.table.Name, arn)
+				// ack-api-quirks DDB-BACKUP-010's wording.
+				return apierr.Newf(apierr.BackupInUseException, "Backup is being used to restore table: %s", arn)
 			}
 		}
 		if err := txn.Delete(backupKey(id)); err != nil {

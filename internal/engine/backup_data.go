@@ -91,6 +91,11 @@ func (db *DB) copyFromSnapshot(ctx context.Context, j *jobs.Job, t *Table, cl *c
 // time and, when table t's change log is on (cl), its positions in the
 // table's logs. The caller closes the snapshot.
 func (db *DB) takeSnapshot(ctx context.Context, t *Table, cl *changeLogSetting) (kv.Snapshot, *snapshotCopy, error) {
+	// The caller read the catalog that has the copy's logging on; writes
+	// that read an older one commit before the snapshot (write_barrier.go).
+	if err := db.writes.wait(ctx); err != nil {
+		return nil, nil, err
+	}
 	snap, err := db.store.NewSnapshot(ctx)
 	if err != nil {
 		return nil, nil, err

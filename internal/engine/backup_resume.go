@@ -12,9 +12,11 @@ package engine
 // of its first change there (or deletes the item, if that change inserted
 // it): the item as the first snapshot held it.
 //
-// A write whose request read the catalog before CreateBackup's commit, and
-// committed after the first snapshot, logs no old image (or nothing, on a
-// table without a log). Such a record is reported at WARN and its item
+// A write that read the catalog before CreateBackup's commit logs no old
+// image (or nothing, on a table without a log); the first snapshot waits
+// for every such write of this engine, so it holds them
+// (write_barrier.go). A write of another engine over the same store may
+// still commit after it: such a record is reported at WARN and its item
 // kept as the later snapshot holds it.
 
 import (

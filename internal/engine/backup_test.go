@@ -60,9 +60,15 @@ func TestBackupInUse(t *testing.T) {
 		t.Fatalf("restoring table %s", s)
 	}
 	_, err = idle.RestoreTableFromBackup(ctx, &api.RestoreTableFromBackupInput{BackupArn: api.Ptr(ready), TargetTableName: api.Ptr("dst")})
-	wantAPIErr(t, err, apierr.TableInUseException, "Table is being created: dst")
+	wantAPIErr(t, err, apierr.TableInUseException, "Table: dst is already being restored from backup: "+ready)
+	// One restore from a backup at a time (ack-api-quirks DDB-BACKUP-010).
+	_, err = idle.RestoreTableFromBackup(ctx, &api.RestoreTableFromBackupInput{BackupArn: api.Ptr(ready), TargetTableName: api.Ptr("dst2")})
+	wantAPIErr(t, err, apierr.BackupInUseException, "Backup is being used to restore another table: "+ready)
+	if e := idle.cat.get("dst2"); e != nil {
+		t.Errorf("the refused restore created dst2")
+	}
 	_, err = idle.DeleteBackup(ctx, &api.DeleteBackupInput{BackupArn: api.Ptr(ready)})
-	wantAPIErr(t, err, apierr.BackupInUseException, "Backup is being restored to table dst: "+ready)
+	wantAPIErr(t, err, apierr.BackupInUseException, "Backup is being used to restore table: "+ready)
 	// A restore's target is not found by CreateBackup until it is ACTIVE
 	// (ack-api-quirks DDB-TABLE-217).
 	_, err = idle.CreateBackup(ctx, &api.CreateBackupInput{TableName: api.Ptr("dst"), BackupName: api.Ptr("nope")})

@@ -103,7 +103,7 @@ func (db *DB) batchWriteItem(ctx context.Context, in *api.BatchWriteItemInput) (
 
 	var tally capacityTally
 	var icm map[string][]api.ItemCollectionMetrics
-	err = db.store.Update(ctx, lockKeys, func(txn kv.Txn) error {
+	err = db.updateItems(ctx, lockKeys, func(txn kv.Txn) error {
 		tally = capacityTally{} // fn may run again (kv.Store.Update)
 		icm = nil
 		for i := range writes {

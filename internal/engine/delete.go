@@ -34,7 +34,7 @@ func (db *DB) deleteItem(ctx context.Context, in *api.DeleteItemInput) (*api.Del
 	}
 	var old attr.Item
 	var icm *api.ItemCollectionMetrics
-	err = db.store.Update(ctx, db.itemLocks(w), func(txn kv.Txn) error {
+	err = db.updateItems(ctx, db.itemLocks(w), func(txn kv.Txn) error {
 		old, icm = nil, nil // fn may run again (kv.Store.Update)
 		if err := db.syncWrite(ctx, txn, w.t); err != nil {
 			return err

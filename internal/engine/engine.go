@@ -209,6 +209,11 @@ type DB struct {
 	// write (write.go).
 	writeHook writeHook
 
+	// writes counts the item writes in flight, for the copies whose
+	// snapshot must hold every write that read an older catalog
+	// (write_barrier.go).
+	writes writeBarrier
+
 	// changeBufs pools the buffers change-log records are built in
 	// (changelog.go); its zero value is ready.
 	changeBufs recordPool

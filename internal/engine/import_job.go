@@ -256,7 +256,7 @@ func (db *DB) importCommit(ctx context.Context, j *jobs.Job, rec *importRecord, 
 	r.Desc = rec.Desc
 	setImportCounts(&r.Desc, next.Counts)
 	locks := append([][]byte{j.Key(), importKey(j.ID)}, b.keys...)
-	err = db.store.Update(ctx, locks, func(txn kv.Txn) error {
+	err = db.updateItems(ctx, locks, func(txn kv.Txn) error {
 		if err := db.syncWrite(ctx, txn, t); err != nil {
 			return err
 		}

@@ -193,3 +193,24 @@ func TestLoadingTableIsNotActive(t *testing.T) {
 	_, err = db.CreateBackup(ctx, &api.CreateBackupInput{TableName: api.Ptr("filling"), BackupName: api.Ptr("bak")})
 	wantAPIErr(t, err, apierr.TableNotFoundException, "Table not found: filling")
 }
+
+// A RestoreDateTime outside the window is refused with DynamoDB's sentence,
+// which quotes the time asked for and both ends of the window to the
+// second (ack-api-quirks DDB-TABLE-100, -086).
+func TestInvalidRestoreTimeMessage(t *testing.T) {
+	db, clock := newTablesDB(t)
+	mustCreate(t, db, hashTable("orders", 0))
+	if _, err := updatePITR(t, db, "orders", true, nil); err != nil {
+		t.Fatal(err)
+	}
+	enabledAt := clock.now()
+	clock.advance(time.Hour)
+	p := describePITR(t, db, "orders")
+	at := enabledAt.Add(-24 * time.Hour)
+	_, err := db.RestoreTableToPointInTime(context.Background(), &api.RestoreTableToPointInTimeInput{
+		SourceTableName: api.Ptr("orders"), TargetTableName: api.Ptr("orders_at"), RestoreDateTime: api.Ptr(api.NewTime(at))})
+	const layout = "2006-01-02T15:04:05Z"
+	wantAPIErr(t, err, apierr.InvalidRestoreTimeException, "RestoreDateTime '"+at.UTC().Format(layout)+
+		"' must be within EarliestRestorableDateTime '"+apiTime(*p.EarliestRestorableDateTime).UTC().Format(layout)+
+		"' and LatestRestorableDateTime '"+apiTime(*p.LatestRestorableDateTime).UTC().Format(layout)+"'")
+}

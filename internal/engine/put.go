@@ -42,7 +42,7 @@ func (db *DB) putItem(ctx context.Context, in *api.PutItemInput) (*api.PutItemOu
 	var old attr.Item
 	var oldSize int
 	var icm *api.ItemCollectionMetrics
-	err = db.store.Update(ctx, db.itemLocks(w), func(txn kv.Txn) error {
+	err = db.updateItems(ctx, db.itemLocks(w), func(txn kv.Txn) error {
 		old, oldSize, icm = nil, 0, nil // fn may run again (kv.Store.Update)
 		if err := db.syncWrite(ctx, txn, w.t); err != nil {
 			return err

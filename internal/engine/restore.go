@@ -112,6 +112,19 @@ func (db *DB) restoreTableFromBackup(ctx context.Context, in *api.RestoreTableFr
 			if b == nil {
 				return errBackupNotFound(arn)
 			}
+			// One restore from a backup at a time (ack-api-quirks
+			// DDB-BACKUP-010). Every restore from it locks its record in
+			// the commit that creates its table, so the catalog read
+			// under the lock shows every one begun.
+			st, err := db.syncCatalog(ctx, txn)
+			if err != nil {
+				return err
+			}
+			for _, e := range st.tables {
+				if l := e.rec.Loading; l != nil && l.Backup == id {
+					return apierr.Newf(apierr.BackupInUseException, "Backup is being used to restore another table: %s", arn)
+				}
+			}
 			return nil
 		})
 	if err != nil {
@@ -221,7 +234,9 @@ func (db *DB) startRestore(ctx context.Context, src *tableRecord, target string,
 		}
 		if err := db.checkNotDeleting(ctx, txn, target); err != nil {
 			if errors.Is(err, apierr.ResourceInUseException) {
-				return nil, apierr.Newf(apierr.TableInUseException, "Table is being deleted: %s", target)
+				// A DELETING table's name is taken as an ACTIVE one's
+				// is (ack-api-quirks DDB-TABLE-275, -100).
+				return nil, apierr.Newf(apierr.TableAlreadyExistsException, "Table already exists: %s", target)
 			}
 			return nil, err
 		}
@@ -248,9 +263,16 @@ func (db *DB) startRestore(ctx context.Context, src *tableRecord, target string,
 	})
 }
 
-// errRestoreTargetExists refuses a restore onto a table name in use.
+// errRestoreTargetExists refuses a restore onto a table name in use:
+// DynamoDB names the backup a restoring target is filled from
+// (ack-api-quirks DDB-TABLE-219, -463); a target filled by a point-in-time
+// restore or an import gets Dynago's sentence, as no capture of those is
+// on record.
 func errRestoreTargetExists(cur *tableRecord, name string) error {
 	if cur.Loading != nil {
+		if rs := cur.Desc.RestoreSummary; rs != nil && rs.SourceBackupArn != nil {
+			return apierr.Newf(apierr.TableInUseException, "Table: %s is already being restored from backup: %s", name, *rs.SourceBackupArn)
+		}
 		return apierr.Newf(apierr.TableInUseException, "Table is being created: %s", name)
 	}
 	return apierr.Newf(apierr.TableAlreadyExistsException, "Table already exists: %s", name)
@@ -362,7 +384,7 @@ func (db *DB) restoreItems(ctx context.Context, j *jobs.Job, t *Table, p *restor
 		if err != nil {
 			return err
 		}
-		err = db.store.Update(ctx, append([][]byte{j.Key()}, keys...), func(txn kv.Txn) error {
+		err = db.updateItems(ctx, append([][]byte{j.Key()}, keys...), func(txn kv.Txn) error {
 			if err := db.syncWrite(ctx, txn, t); err != nil {
 				return err
 			}

@@ -25,9 +25,13 @@ func restoreDataName(targetID uint64) string { return fmt.Sprintf("rs-%016x", ta
 // restoreTableToPointInTime validates the request, then creates the target
 // table and starts the restore.
 func (db *DB) restoreTableToPointInTime(ctx context.Context, in *api.RestoreTableToPointInTimeInput) (*api.RestoreTableToPointInTimeOutput, error) {
-	// DynamoDB checks the time flags before the source, each with one
-	// sentence for both and neither (ack-api-quirks DDB-TABLE-442, -100).
-	if api.Bool(in.UseLatestRestorableTime) == (in.RestoreDateTime != nil) {
+	// DynamoDB checks the time flags before the source, with one sentence
+	// for both and another for neither (ack-api-quirks DDB-TABLE-100,
+	// -272, -442; docs/backups.md, "Errors and their messages").
+	if api.Bool(in.UseLatestRestorableTime) && in.RestoreDateTime != nil {
+		return nil, apierr.Validation("Invalid Request: Both RestoreDateTime and UseLatestRestorableTime cannot be set for point-in-time restore request. Please specify either RestoreDateTime time or UseLatestRestorableTime")
+	}
+	if !api.Bool(in.UseLatestRestorableTime) && in.RestoreDateTime == nil {
 		return nil, apierr.Validation("Invalid Request: Either one of RestoreDateTime or UseLatestRestorableTime must be specified, but not both")
 	}
 	if (in.SourceTableName != nil) == (in.SourceTableArn != nil) {
@@ -58,9 +62,7 @@ func (db *DB) restoreTableToPointInTime(ctx context.Context, in *api.RestoreTabl
 		// The window's ends are described to the second; a time within
 		// their seconds is in it.
 		if at < apiTimeMicros(earliest) || at >= apiTimeMicros(newest)+time.Second.Microseconds() {
-			return nil, apierr.Newf(apierr.InvalidRestoreTimeException,
-				"RestoreDateTime %s is outside the restorable window of table %s: from EarliestRestorableDateTime %s to LatestRestorableDateTime %s",
-				isoTime(time.UnixMicro(at)), e.table.Name, isoTime(apiTime(earliest)), isoTime(apiTime(newest)))
+			return nil, errInvalidRestoreTime(time.UnixMicro(at), apiTime(earliest), apiTime(newest))
 		}
 	}
 	ov := restoreOverrides{
@@ -244,4 +246,14 @@ func (db *DB) exportView(ctx context.Context, f *exportFiles, v *view) error {
 		}
 	}
 	return vi.Err()
+}
+
+// errInvalidRestoreTime is DynamoDB's refusal of a RestoreDateTime outside
+// the window, each time quoted to the second (ack-api-quirks DDB-TABLE-100,
+// -086).
+func errInvalidRestoreTime(at, earliest, latest time.Time) error {
+	const layout = "2006-01-02T15:04:05Z"
+	return apierr.Newf(apierr.InvalidRestoreTimeException,
+		"RestoreDateTime '%s' must be within EarliestRestorableDateTime '%s' and LatestRestorableDateTime '%s'",
+		at.UTC().Format(layout), earliest.UTC().Format(layout), latest.UTC().Format(layout))
 }

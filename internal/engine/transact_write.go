@@ -63,7 +63,7 @@ func (db *DB) transactWriteItems(ctx context.Context, in *api.TransactWriteItems
 
 	var tally transactTally
 	var icm map[string][]api.ItemCollectionMetrics
-	err = db.store.Update(ctx, lockKeys, func(txn kv.Txn) error {
+	err = db.updateItems(ctx, lockKeys, func(txn kv.Txn) error {
 		tally = transactTally{} // fn may run again (kv.Store.Update)
 		icm = nil
 		if err := db.syncWrite(ctx, txn, tables...); err != nil {

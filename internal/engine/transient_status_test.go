@@ -184,3 +184,28 @@ func TestTransientIndexCreate(t *testing.T) {
 		t.Fatalf("deleted index is %q", st)
 	}
 }
+
+// A restore into the name of a DELETING table is refused as one into an
+// ACTIVE table's name (ack-api-quirks DDB-TABLE-275, -100).
+func TestRestoreIntoDeletingName(t *testing.T) {
+	ctx := context.Background()
+	c := &tblClock{t: tblEpoch}
+	d := DefaultTransientDelays()
+	db := openTransientDB(t, c, d)
+	mustCreate(t, db, hashTable("Src", 5))
+	mustCreate(t, db, hashTable("Old", 5))
+	c.advance(d.TableCreate)
+	out, err := db.CreateBackup(ctx, &api.CreateBackupInput{TableName: api.Ptr("Src"), BackupName: api.Ptr("bk1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.waitJobs(t)
+	if _, err := db.DeleteTable(ctx, &api.DeleteTableInput{TableName: api.Ptr("Old")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := tableStatus(t, db, "Old"); got != api.TableStatusDeleting {
+		t.Fatalf("deleted table is %s, want DELETING", got)
+	}
+	_, err = db.RestoreTableFromBackup(ctx, &api.RestoreTableFromBackupInput{BackupArn: out.BackupDetails.BackupArn, TargetTableName: api.Ptr("Old")})
+	wantAPIErr(t, err, apierr.TableAlreadyExistsException, "Table already exists: Old")
+}

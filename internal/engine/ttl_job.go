@@ -199,7 +199,7 @@ func (db *DB) deleteExpired(ctx context.Context, j *jobs.Job, t *Table, keys [][
 	if j != nil {
 		lock = append(lock, j.Key())
 	}
-	err := db.store.Update(ctx, lock, func(txn kv.Txn) error {
+	err := db.updateItems(ctx, lock, func(txn kv.Txn) error {
 		n = 0
 		if j != nil { // nil: a test calling a pass directly
 			if err := j.Fence(ctx, txn); err != nil {

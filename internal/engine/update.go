@@ -35,7 +35,7 @@ func (db *DB) updateItem(ctx context.Context, in *api.UpdateItemInput) (*api.Upd
 	}
 	var old, new attr.Item
 	var icm *api.ItemCollectionMetrics
-	err = db.store.Update(ctx, db.itemLocks(w), func(txn kv.Txn) error {
+	err = db.updateItems(ctx, db.itemLocks(w), func(txn kv.Txn) error {
 		old, new, icm = nil, nil, nil // fn may run again (kv.Store.Update)
 		if err := db.syncWrite(ctx, txn, w.t); err != nil {
 			return err

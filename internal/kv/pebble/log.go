@@ -3,7 +3,6 @@ package pebble
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -49,15 +48,26 @@ import (
 // watermark moves under the mutex.
 //
 // Restart. Open knows nothing of the logs; the first use of a log after
-// Open reads its head from the DB, under the mutex. Everything Open
-// recovered is durable (Pebble flushes the replayed WAL, with fsyncs,
-// before Open returns), and no commit to that log has run since, so the
-// head is both the next counter's base and the watermark: the watermark
-// never decreases across a restart, and Seqs keep increasing.
+// Open finds where its counter stands, under the mutex: the Seq of its last
+// record, or its head if that is higher (logPosition). Everything Open
+// recovered is durable (Pebble flushes the replayed WAL, with fsyncs, before
+// Open returns), and no commit to that log has run since, so that position
+// is both the next counter's base and the watermark: the watermark never
+// decreases across a restart, and Seqs keep increasing.
+//
+// The head. A commit does not rewrite the log's head: the last record's key
+// already says where the counter stands, and a head written by every commit
+// cost the in-memory store a tenth more CPU per logged PutItem (one more
+// memtable entry per commit, and a key every flush and compaction carried;
+// docs/backups.md). Only TrimLog writes the head, in the batch that deletes
+// the records, so a log trimmed to nothing still counts on from where it was.
 type logTable struct {
 	// mu serialises the part of a commit with records from Seq assignment
 	// to the batch being applied, and the creation of logStates.
 	mu sync.Mutex
+
+	// trimMu serialises TrimLogs, so the heads they write never go back.
+	trimMu sync.Mutex
 
 	// states holds every log used since Open. Readers look it up under
 	// statesMu; entries are added with both mu and statesMu held, so a
@@ -112,29 +122,58 @@ func (l *logTable) state(db *pdb.DB, log []byte) (*logState, error) {
 	return l.stateLocked(db, log)
 }
 
-// stateLocked is state with mu held. A new state starts from the head in
-// the DB, which is durable: no commit has appended to the log since Open,
-// or its state would exist.
+// stateLocked is state with mu held. A new state starts from the log's
+// position in the DB, which is durable: no commit has appended to the log
+// since Open, or its state would exist.
 func (l *logTable) stateLocked(db *pdb.DB, log []byte) (*logState, error) {
 	if st := l.states[string(log)]; st != nil {
 		return st, nil
 	}
 	st := &logState{name: bytes.Clone(log), prefix: recordPrefix(log), head: headKey(log)}
-	v, err := get(db, st.head)
-	switch {
-	case errors.Is(err, kv.ErrNotFound):
-	case err != nil:
+	last, err := logPosition(db, st.prefix, st.head)
+	if err != nil {
 		return nil, err
-	default:
-		if st.last, err = decodeSeq(v); err != nil {
-			return nil, err
-		}
 	}
+	st.last = last
 	st.durable.Store(uint64(st.last))
 	l.statesMu.Lock()
 	l.states[string(log)] = st
 	l.statesMu.Unlock()
 	return st, nil
+}
+
+// logPosition returns the last Seq of a log as r sees it: the Seq of its
+// last record, or its head (what TrimLog left) if that is higher. Records
+// become visible in Seq order (see the top of this file), so r sees every
+// record up to that position that was not trimmed.
+func logPosition(r pdb.Reader, prefix, head []byte) (kv.Seq, error) {
+	var last kv.Seq
+	v, err := get(r, head)
+	switch {
+	case errors.Is(err, kv.ErrNotFound):
+	case err != nil:
+		return 0, err
+	default:
+		if last, err = decodeSeq(v); err != nil {
+			return 0, err
+		}
+	}
+	it, err := r.NewIter(&pdb.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return 0, fmt.Errorf("kv/pebble: log position: %w", err)
+	}
+	if it.Last() {
+		seq, err := recordSeq(it.Key())
+		if err != nil {
+			_ = it.Close()
+			return 0, err
+		}
+		last = max(last, seq)
+	}
+	if err := errors.Join(it.Error(), it.Close()); err != nil {
+		return 0, fmt.Errorf("kv/pebble: log position: %w", err)
+	}
+	return last, nil
 }
 
 // advance raises the watermark to seq (never lowers it) and wakes waiters.
@@ -167,12 +206,11 @@ func (st *logState) waitChan() <-chan struct{} {
 	}
 }
 
-// assign numbers the records, adds them and the heads of their logs to b,
-// and returns the logs touched. It runs with mu held.
+// assign numbers the records, adds them to b, and returns the logs
+// touched. It runs with mu held.
 func (l *logTable) assign(db *pdb.DB, b *pdb.Batch, records []logAppend, touched []touchedLog) ([]touchedLog, error) {
-	// Batch.Set copies key and value, so both are built on the stack.
+	// Batch.Set copies key and value, so the key is built on the stack.
 	var keyBuf [64]byte
-	var seqBuf [seqLen]byte
 	key := keyBuf[:0]
 	for _, r := range records {
 		i := slices.IndexFunc(touched, func(t touchedLog) bool { return bytes.Equal(t.st.name, r.log) })
@@ -190,12 +228,6 @@ func (l *logTable) assign(db *pdb.DB, b *pdb.Batch, records []logAppend, touched
 		key = appendRecordKey(key[:0], st.prefix, st.last)
 		if err := b.Set(key, r.record, nil); err != nil {
 			return touched, fmt.Errorf("kv/pebble: log record: %w", err)
-		}
-	}
-	for _, t := range touched {
-		binary.BigEndian.PutUint64(seqBuf[:], uint64(t.last))
-		if err := b.Set(t.st.head, seqBuf[:], nil); err != nil {
-			return touched, fmt.Errorf("kv/pebble: log head: %w", err)
 		}
 	}
 	return touched, nil
@@ -369,9 +401,13 @@ func (s *Store) WaitLog(ctx context.Context, log []byte, after kv.Seq) error {
 	}
 }
 
-// TrimLog implements kv.Store with one synced range deletion (so on Pebble
-// it is atomic). upTo is first lowered to the watermark, so a commit still
-// waiting for its fsync never loses a record.
+// TrimLog implements kv.Store with one synced batch (so on Pebble it is
+// atomic): the range deletion of the records, and the log's head set to
+// the watermark, so that a log trimmed to its last record still knows
+// where its counter stands after a restart (logPosition). upTo is first
+// lowered to the watermark, so a commit still waiting for its fsync never
+// loses a record. The watermark never decreases and trimMu orders the
+// trims, so the head never does either.
 func (s *Store) TrimLog(ctx context.Context, log []byte, upTo kv.Seq) error {
 	if err := s.enter(); err != nil {
 		return err
@@ -387,11 +423,22 @@ func (s *Store) TrimLog(ctx context.Context, log []byte, upTo kv.Seq) error {
 	if err != nil {
 		return err
 	}
-	upTo = min(upTo, kv.Seq(st.durable.Load()))
+	s.logs.trimMu.Lock()
+	defer s.logs.trimMu.Unlock()
+	wm := kv.Seq(st.durable.Load())
+	upTo = min(upTo, wm)
 	if upTo == 0 {
 		return nil
 	}
-	if err := s.deleteRange(st.prefix, recordRangeEnd(st.prefix, upTo)); err != nil {
+	b := s.db.NewBatch()
+	defer b.Close()
+	if err := b.DeleteRange(st.prefix, recordRangeEnd(st.prefix, upTo), nil); err != nil {
+		return fmt.Errorf("kv/pebble: trim log: %w", err)
+	}
+	if err := b.Set(st.head, encodeSeq(wm), nil); err != nil {
+		return fmt.Errorf("kv/pebble: trim log: %w", err)
+	}
+	if err := s.commit(b); err != nil {
 		return fmt.Errorf("kv/pebble: trim log: %w", err)
 	}
 	return nil

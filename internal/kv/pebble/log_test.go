@@ -3,11 +3,13 @@ package pebble
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
 	"testing"
 
+	pdb "github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/dynago/dynago/internal/kv"
@@ -224,4 +226,66 @@ func TestDropRangeSpansSSTables(t *testing.T) {
 		t.Errorf("DropRange changed the log: %d records", len(recs))
 	}
 	t.Logf("dropped %d bytes over %d sstables; %d left after compaction", usage, tables, after)
+}
+
+// TestLogCounterFromRecords: commits no longer write the log's head, so
+// where a log's counter stands after a reopen comes from its last record,
+// or from the head a trim left when that is higher; a store written when
+// every commit rewrote the head (here: a head written beside the records)
+// reads the same. Snapshot.LogPosition follows the same rule.
+func TestLogCounterFromRecords(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := mustOpen(t, dir, Options{})
+	appendN := func(s *Store, log string, n int) {
+		t.Helper()
+		for i := range n {
+			if err := s.Update(ctx, nil, func(tx kv.Txn) error { return tx.AppendLog([]byte(log), fmt.Append(nil, i)) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	appendN(s, "L", 7)
+	appendN(s, "P", 7)
+	if _, err := get(s.db, headKey([]byte("L"))); !errors.Is(err, kv.ErrNotFound) {
+		t.Errorf("a commit wrote the head of L (%v)", err)
+	}
+	if err := s.TrimLog(ctx, []byte("P"), 3); err != nil {
+		t.Fatal(err)
+	}
+	// The older layout: a head equal to the last Seq, written in the
+	// records' batch.
+	b := s.db.NewBatch()
+	for seq := kv.Seq(1); seq <= 4; seq++ {
+		_ = b.Set(appendRecordKey(nil, recordPrefix([]byte("O")), seq), []byte("old"), nil)
+	}
+	_ = b.Set(headKey([]byte("O")), encodeSeq(4), nil)
+	if err := b.Commit(pdb.Sync); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = mustOpen(t, dir, Options{})
+	defer s.Close()
+	snap, err := s.NewSnapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	for log, want := range map[string]kv.Seq{"L": 7, "P": 7, "O": 4, "none": 0} {
+		if wm, err := s.LogWatermark(ctx, []byte(log)); err != nil || wm != want {
+			t.Errorf("%s: watermark after reopen = %d, %v; want %d", log, wm, err, want)
+		}
+		if pos, err := snap.LogPosition(ctx, []byte(log)); err != nil || pos != want {
+			t.Errorf("%s: snapshot position after reopen = %d, %v; want %d", log, pos, err, want)
+		}
+	}
+	appendN(s, "O", 1)
+	if recs, _ := s.ReadLog(ctx, []byte("O"), 4, 10); len(recs) != 1 || recs[0].Seq != 5 {
+		t.Errorf("first record of O in the new layout: %v, want Seq 5", recs)
+	}
+	if recs, _ := s.ReadLog(ctx, []byte("P"), 0, 10); len(recs) != 4 || recs[0].Seq != 4 {
+		t.Errorf("P after a trim to 3 and a reopen: %v, want Seqs 4 to 7", recs)
+	}
 }

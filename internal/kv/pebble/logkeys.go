@@ -17,11 +17,13 @@ import (
 // The length prefix makes a log's prefix prefix-free (a uvarint is itself
 // prefix-free, and equal lengths mean equal names), so one log's records
 // never fall inside another log's key range, and the big-endian Seq after it
-// sorts a log's records in Seq order. The head is written in every commit
-// that appends to the log, in the same batch as the records: it is how Open
-// knows where the log's counter stands (TrimLog never removes it, so Seqs
-// keep increasing after a trim and a restart), and how a snapshot knows its
-// position in the log (Snapshot.LogPosition reads the head it sees).
+// sorts a log's records in Seq order. The head is written by TrimLog, in
+// the batch of its range deletion: it is the Seq a trimmed log's counter had
+// reached, so Seqs keep increasing after a trim that left no record and a
+// restart. Where a log's counter stands is its last record's Seq or its
+// head, whichever is higher (logPosition, log.go). Stores written before
+// commits stopped rewriting the head hold a head equal to the last Seq in
+// every logged commit's batch; the same rule reads them.
 const (
 	recordTag = 'L'
 	headTag   = 'H'

@@ -2,7 +2,6 @@ package pebble
 
 import (
 	"context"
-	"errors"
 	"sync/atomic"
 
 	pdb "github.com/cockroachdb/pebble/v2"
@@ -68,11 +67,11 @@ func (s *snapshot) Iter(ctx context.Context, start, end []byte, reverse bool) (k
 	return it, nil
 }
 
-// LogPosition implements kv.Snapshot: the log's head as the snapshot sees
-// it. The head is written in the batch of every commit that appends to the
-// log, and those batches become visible in Seq order (see log.go), so the
-// snapshot sees exactly the records up to the head it sees. No lock is
-// taken: NewSnapshot costs what it did before the change log.
+// LogPosition implements kv.Snapshot: the log's last Seq as the snapshot
+// sees it (logPosition: its last record, or the head a trim left). Batches
+// with records become visible in Seq order (see log.go), so the snapshot
+// sees exactly the records up to that position. No lock is taken:
+// NewSnapshot costs what it did before the change log.
 func (s *snapshot) LogPosition(ctx context.Context, log []byte) (kv.Seq, error) {
 	if err := s.store.enter(); err != nil {
 		return 0, err
@@ -87,18 +86,15 @@ func (s *snapshot) LogPosition(ctx context.Context, log []byte) (kv.Seq, error) 
 	if len(log) == 0 {
 		return 0, errEmptyLog
 	}
-	head := headKey(log)
-	v, err := get(s.snap, head)
+	prefix, head := recordPrefix(log), headKey(log)
+	seq, err := logPosition(s.snap, prefix, head)
+	if werr := s.store.unsynced.settle(ctx, prefix, prefixEnd(prefix), true, s.gen); werr != nil {
+		return 0, werr
+	}
 	if werr := s.store.unsynced.settle(ctx, head, nil, false, s.gen); werr != nil {
 		return 0, werr
 	}
-	if errors.Is(err, kv.ErrNotFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	return decodeSeq(v)
+	return seq, err
 }
 
 // Close implements kv.Snapshot. Closing twice is a no-op.
