@@ -141,8 +141,39 @@ type roundResult struct {
 	attempted int
 }
 
-// writeUntilKilled runs the writers against c, kills c after a random
-// time, and returns what was acknowledged.
+// ackWait bounds the wait for a round's first acknowledgement. A round's
+// run time (-crash.min..-crash.max) counts from that acknowledgement, not
+// from the writers' start: on a loaded 2-core CI machine the restarted
+// server's first fsync'd answers can take longer than -crash.min, and a
+// round killed before any answer tests nothing (it failed CI once that way).
+const ackWait = time.Minute
+
+// firstAck is closed by the first acknowledged request of a round.
+type firstAck struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+func newFirstAck() *firstAck { return &firstAck{ch: make(chan struct{})} }
+
+func (f *firstAck) acked() { f.once.Do(func() { close(f.ch) }) }
+
+// runThenKill waits for the round's first acknowledgement (at most
+// ackWait), lets the writers run for runFor more, and returns the
+// requests in flight just before it kills c.
+func (f *firstAck) runThenKill(c *child, runFor time.Duration, inFlight *atomic.Int64) int64 {
+	select {
+	case <-f.ch:
+		time.Sleep(runFor)
+	case <-time.After(ackWait):
+	}
+	n := inFlight.Load()
+	c.kill()
+	return n
+}
+
+// writeUntilKilled runs the writers against c, kills c a random time
+// after the first acknowledgement, and returns what was acknowledged.
 func writeUntilKilled(t *testing.T, c *child, round, nWriters int, runFor time.Duration) roundResult {
 	t.Helper()
 	client := newClient(c.url)
@@ -152,6 +183,7 @@ func writeUntilKilled(t *testing.T, c *child, round, nWriters int, runFor time.D
 		inFlight atomic.Int64
 		stop     atomic.Bool
 		wg       sync.WaitGroup
+		first    = newFirstAck()
 	)
 	for w := 0; w < nWriters; w++ {
 		wg.Add(1)
@@ -174,6 +206,7 @@ func writeUntilKilled(t *testing.T, c *child, round, nWriters int, runFor time.D
 				res.attempted++
 				if err == nil {
 					res.acked[key] = val
+					first.acked()
 				} else {
 					res.failed[key] = val
 				}
@@ -184,9 +217,7 @@ func writeUntilKilled(t *testing.T, c *child, round, nWriters int, runFor time.D
 			}
 		}()
 	}
-	time.Sleep(runFor)
-	res.inFlight = inFlight.Load()
-	c.kill()
+	res.inFlight = first.runThenKill(c, runFor, &inFlight)
 	stop.Store(true)
 	wg.Wait()
 	return res
@@ -230,7 +261,7 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 		runFor := *minRun + time.Duration(rand.Int64N(int64(*maxRun-*minRun)+1))
 		res := writeUntilKilled(t, c, round, *writers, runFor)
 		if len(res.acked) == 0 {
-			t.Fatalf("round %d: no write was acknowledged in %s; log:\n%s", round, runFor, readLog(logPath))
+			t.Fatalf("round %d: no write was acknowledged in %s; log:\n%s", round, ackWait, readLog(logPath))
 		}
 		for k, v := range res.acked {
 			allAcked[k] = v

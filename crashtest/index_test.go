@@ -65,7 +65,7 @@ func TestCrashKeepsIndexesConsistent(t *testing.T) {
 		runFor := *minRun + time.Duration(rand.Int64N(int64(*maxRun-*minRun)+1))
 		ok, failed := indexWritesUntilKilled(c, *writers, runFor)
 		if ok == 0 {
-			t.Fatalf("round %d: no write succeeded in %s; log:\n%s", round, runFor, readLog(logPath))
+			t.Fatalf("round %d: no write succeeded in %s; log:\n%s", round, ackWait, readLog(logPath))
 		}
 		totalOK += ok
 		totalFailed += failed
@@ -84,10 +84,11 @@ func TestCrashKeepsIndexesConsistent(t *testing.T) {
 
 // indexWritesUntilKilled runs writers that put, update and delete items
 // with random index keys (sometimes absent, so the indexes stay sparse)
-// and kills the child after runFor.
+// and kills the child runFor after the first acknowledgement.
 func indexWritesUntilKilled(c *child, nWriters int, runFor time.Duration) (ok, failed int64) {
 	client := newClient(c.url)
-	var okN, failedN atomic.Int64
+	var okN, failedN, inFlight atomic.Int64
+	first := newFirstAck()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for w := 0; w < nWriters; w++ {
@@ -107,6 +108,7 @@ func indexWritesUntilKilled(c *child, nWriters int, runFor time.Duration) (ok, f
 					"sk": &types.AttributeValueMemberN{Value: strconv.Itoa(k)},
 				}
 				var err error
+				inFlight.Add(1)
 				switch op := rand.IntN(10); {
 				case op < 5:
 					item := map[string]types.AttributeValue{"pk": key["pk"], "sk": key["sk"],
@@ -133,17 +135,18 @@ func indexWritesUntilKilled(c *child, nWriters int, runFor time.Duration) (ok, f
 				default:
 					_, err = client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(indexTable), Key: key})
 				}
+				inFlight.Add(-1)
 				if err != nil {
 					failedN.Add(1)
 					time.Sleep(5 * time.Millisecond) // the server is gone; do not spin
 					continue
 				}
 				okN.Add(1)
+				first.acked()
 			}
 		}()
 	}
-	time.Sleep(runFor)
-	c.kill()
+	first.runThenKill(c, runFor, &inFlight)
 	close(stop)
 	wg.Wait()
 	return okN.Load(), failedN.Load()

@@ -125,7 +125,7 @@ func TestCrashStreamRecordsMatchTransactions(t *testing.T) {
 		runFor := *minRun + time.Duration(rand.Int64N(int64(*maxRun-*minRun)+1))
 		res := transactUntilKilled(t, c, round, *txWriters, runFor, txStreamInput)
 		if len(res.acked) == 0 {
-			t.Fatalf("round %d: no transaction was acknowledged in %s; log:\n%s", round, runFor, readLog(logPath))
+			t.Fatalf("round %d: no transaction was acknowledged in %s; log:\n%s", round, ackWait, readLog(logPath))
 		}
 		for _, id := range res.acked {
 			acked[id] = true

@@ -57,7 +57,8 @@ type txRound struct {
 	inFlight      int64
 }
 
-// transactUntilKilled runs the writers against c, kills c after runFor,
+// transactUntilKilled runs the writers against c, kills c runFor after
+// the first acknowledgement,
 // and returns which transactions were acknowledged. mk makes transaction
 // id's input, moving a unit from account a to account b.
 func transactUntilKilled(t *testing.T, c *child, round, nWriters int, runFor time.Duration, mk func(id string, a, b int) *dynamodb.TransactWriteItemsInput) txRound {
@@ -69,6 +70,7 @@ func transactUntilKilled(t *testing.T, c *child, round, nWriters int, runFor tim
 		inFlight atomic.Int64
 		stop     atomic.Bool
 		wg       sync.WaitGroup
+		first    = newFirstAck()
 	)
 	for w := range nWriters {
 		wg.Add(1)
@@ -90,6 +92,7 @@ func transactUntilKilled(t *testing.T, c *child, round, nWriters int, runFor tim
 				mu.Lock()
 				if err == nil {
 					res.acked = append(res.acked, id)
+					first.acked()
 				} else {
 					res.failed = append(res.failed, id)
 				}
@@ -100,9 +103,7 @@ func transactUntilKilled(t *testing.T, c *child, round, nWriters int, runFor tim
 			}
 		}()
 	}
-	time.Sleep(runFor)
-	res.inFlight = inFlight.Load()
-	c.kill()
+	res.inFlight = first.runThenKill(c, runFor, &inFlight)
 	stop.Store(true)
 	wg.Wait()
 	return res
@@ -171,7 +172,7 @@ func TestCrashTransactionsAllOrNothing(t *testing.T) {
 		runFor := *minRun + time.Duration(rand.Int64N(int64(*maxRun-*minRun)+1))
 		res := transactUntilKilled(t, c, round, *txWriters, runFor, txInput)
 		if len(res.acked) == 0 {
-			t.Fatalf("round %d: no transaction was acknowledged in %s; log:\n%s", round, runFor, readLog(logPath))
+			t.Fatalf("round %d: no transaction was acknowledged in %s; log:\n%s", round, ackWait, readLog(logPath))
 		}
 		for _, id := range res.acked {
 			acked[id] = true
