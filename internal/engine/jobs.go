@@ -151,10 +151,14 @@ func submitTableDrop(ctx context.Context, txn kv.Txn, rec *tableRecord) error {
 	return jobs.Submit(ctx, txn, jobTableDrop, tableDropID(rec.ID), spec)
 }
 
+// jobRef names one job record: its kind and id.
+type jobRef struct{ kind, id string }
+
 // submitIndexJobs records, in txn, the backfill of every GSI of rec being
 // created and the drop of every one being deleted (Submit keeps a job
-// already recorded).
-func submitIndexJobs(ctx context.Context, txn kv.Txn, rec *tableRecord) error {
+// already recorded), and returns them for wakeJob once txn commits.
+func submitIndexJobs(ctx context.Context, txn kv.Txn, rec *tableRecord) ([]jobRef, error) {
+	var refs []jobRef
 	for _, g := range rec.Desc.GlobalSecondaryIndexes {
 		kind := ""
 		switch api.Str(g.IndexStatus) {
@@ -169,13 +173,15 @@ func submitIndexJobs(ctx context.Context, txn kv.Txn, rec *tableRecord) error {
 		spec, err := json.Marshal(indexJobSpec{Table: api.Str(rec.Desc.TableName), TableID: rec.ID, Index: name, IndexID: rec.IndexIDs[name],
 			Submitted: time.Now().UnixNano()})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := jobs.Submit(ctx, txn, kind, indexJobID(rec.ID, rec.IndexIDs[name]), spec); err != nil {
-			return err
+		id := indexJobID(rec.ID, rec.IndexIDs[name])
+		if err := jobs.Submit(ctx, txn, kind, id, spec); err != nil {
+			return nil, err
 		}
+		refs = append(refs, jobRef{kind, id})
 	}
-	return nil
+	return refs, nil
 }
 
 // runTableDrop is the table-drop job: it removes every key under the

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"syscall"
 	"testing"
 	"time"
 
@@ -10,20 +9,11 @@ import (
 	"github.com/dynago/dynago/internal/attr"
 )
 
-// cpuNs is the process's user and system CPU time so far.
-func cpuNs(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // reportCPU reports the process CPU time per operation since start as
 // cpu-ns/op: on a shared machine wall time per operation mostly measures
 // the other tenants, CPU time much less so.
 func reportCPU(b *testing.B, start time.Duration) {
-	b.ReportMetric(float64(cpuNs(b)-start)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkPartiQLVsNative runs a full-key read and a partition read as
@@ -41,7 +31,7 @@ func BenchmarkPartiQLVsNative(b *testing.B) {
 	b.Run("GetItem", func(b *testing.B) {
 		in := &api.GetItemInput{TableName: api.Ptr(tblRange)}
 		i := 0
-		defer reportCPU(b, cpuNs(b))
+		defer reportCPU(b, cpuTime())
 		for b.Loop() {
 			in.Key = key(i)
 			if out, err := db.GetItem(ctx, in); err != nil || out.Item == nil {
@@ -53,7 +43,7 @@ func BenchmarkPartiQLVsNative(b *testing.B) {
 	b.Run("SelectFullKey", func(b *testing.B) {
 		in := &api.ExecuteStatementInput{Statement: api.Ptr(`SELECT * FROM "` + tblRange + `" WHERE pk = ? AND sk = ?`)}
 		i := 0
-		defer reportCPU(b, cpuNs(b))
+		defer reportCPU(b, cpuTime())
 		for b.Loop() {
 			k := key(i)
 			in.Parameters = []attr.Value{k["pk"], k["sk"]}
@@ -65,7 +55,7 @@ func BenchmarkPartiQLVsNative(b *testing.B) {
 	})
 	b.Run("Query", func(b *testing.B) {
 		in := &api.QueryInput{TableName: api.Ptr(tblRange), KeyConditionExpression: api.Ptr("pk = :p"), Limit: api.Ptr(int64(10))}
-		defer reportCPU(b, cpuNs(b))
+		defer reportCPU(b, cpuTime())
 		for b.Loop() {
 			in.ExpressionAttributeValues = attr.Item{":p": s("user#3")}
 			if _, err := db.Query(ctx, in); err != nil {
@@ -75,7 +65,7 @@ func BenchmarkPartiQLVsNative(b *testing.B) {
 	})
 	b.Run("SelectPartition", func(b *testing.B) {
 		in := &api.ExecuteStatementInput{Statement: api.Ptr(`SELECT * FROM "` + tblRange + `" WHERE pk = ?`), Limit: api.Ptr(int64(10))}
-		defer reportCPU(b, cpuNs(b))
+		defer reportCPU(b, cpuTime())
 		for b.Loop() {
 			in.Parameters = []attr.Value{s("user#3")}
 			if _, err := db.ExecuteStatement(ctx, in); err != nil {

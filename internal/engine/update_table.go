@@ -38,9 +38,10 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 	inPlace, admitted := inPlaceUpdate(in)
 	var before *api.ProvisionedThroughputDescription
 	splitMore := false
+	var submitted []jobRef
 	status := api.TableStatusUpdating
 	ne, err := db.changeCatalog(ctx, e.table.Name, nil, func(txn kv.Txn, rec *tableRecord) (*tableRecord, error) {
-		before, splitMore = nil, false
+		before, splitMore, submitted = nil, false, nil
 		if rec == nil {
 			return nil, errTableNotFound(name)
 		}
@@ -73,7 +74,8 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 		if _, splitMore, err = db.splitStream(ctx, txn, rec, now, throughputPartitions(rec)); err != nil {
 			return nil, err
 		}
-		return rec, submitIndexJobs(ctx, txn, rec)
+		submitted, err = submitIndexJobs(ctx, txn, rec)
+		return rec, err
 	})
 	if err != nil {
 		return nil, err
@@ -83,7 +85,12 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 			return nil, err
 		}
 	}
-	db.jobs.Wake()
+	// The update's own jobs only (an index backfill or drop): waking the
+	// runner for a scan of every job record costs more the more jobs
+	// finished lately (jobs.Runner.WakeFor).
+	for _, j := range submitted {
+		db.wakeJob(j.kind, j.id)
+	}
 
 	items, size, err := db.cachedTableStats(ctx, ne.table)
 	if err != nil {
