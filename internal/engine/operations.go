@@ -57,6 +57,7 @@ func (db *DB) bindOperations() {
 	db.bindTaskOperations()
 	db.bindBackupOperations()
 	db.bindInsightsOperations()
+	db.bindGlobalTableOperations()
 }
 
 // Handler returns the engine's handler for op, or nil when the engine does
