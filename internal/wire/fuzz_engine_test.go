@@ -16,6 +16,9 @@ import (
 	"github.com/dynago/dynago/internal/kv/pebble"
 )
 
+// fixtureTableBody creates fuzzEngineHandler's table fzt.
+const fixtureTableBody = `{"TableName":"fzt","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"N"},{"AttributeName":"g","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],"GlobalSecondaryIndexes":[{"IndexName":"byG","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}],"BillingMode":"PAY_PER_REQUEST"}`
+
 // engineSeedBodies reach past validation into the real engine: they name
 // the table fuzzEngineHandler creates.
 var engineSeedBodies = []string{
@@ -36,7 +39,7 @@ var engineSeedBodies = []string{
 // store, with table fzt (pk S, sk N, GSI byG on g) and one item.
 // Errors the server logs (an InternalServerError's cause) go to logs, so a
 // failing input's report says why.
-func fuzzEngineHandler(f *testing.F) (*Handler, []string, *syncBuffer) {
+func fuzzEngineHandler(f testing.TB) (*Handler, []string, *syncBuffer) {
 	f.Helper()
 	store, err := pebble.Open("", pebble.Options{InMemory: true})
 	if err != nil {
@@ -52,7 +55,7 @@ func fuzzEngineHandler(f *testing.F) (*Handler, []string, *syncBuffer) {
 	f.Cleanup(func() { db.Close() })
 	h := New(db, Options{Logger: log})
 	for _, r := range []req{
-		{target: "CreateTable", body: `{"TableName":"fzt","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"N"},{"AttributeName":"g","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],"GlobalSecondaryIndexes":[{"IndexName":"byG","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}],"BillingMode":"PAY_PER_REQUEST"}`},
+		{target: "CreateTable", body: fixtureTableBody},
 		{target: "PutItem", body: engineSeedBodies[0]},
 	} {
 		if rec := do(f, http.HandlerFunc(h.ServeHTTP), r.build()); rec.Code != 200 {
