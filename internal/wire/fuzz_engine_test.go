@@ -104,7 +104,7 @@ func FuzzOperation(f *testing.F) {
 	serve := http.HandlerFunc(h.ServeHTTP)
 	f.Fuzz(func(t *testing.T, op uint8, body string) {
 		name := ops[int(op)%len(ops)]
-		if name == "DeleteTable" && strings.Contains(body, `"fzt"`) {
+		if name == "DeleteTable" && namesFixture(body) {
 			return // keep the fixture table for the inputs that follow
 		}
 		// Through ServeHTTP only: do would serve a *Handler twice to compare
@@ -116,5 +116,32 @@ func FuzzOperation(f *testing.F) {
 		if !json.Valid(rec.Body.Bytes()) {
 			t.Fatalf("%s %q: answer is not JSON: %q", name, body, rec.Body.String())
 		}
+		// The engine's state carries over to the next input, so a write
+		// that stores what a read then refuses would surface later, as
+		// another input's 500 that does not reproduce alone (bug 4, whose
+		// report blamed a plain Scan). Reading the fixture back after every
+		// input blames the input that left the bad state.
+		if rec := do(t, serve, req{target: "Scan", body: `{"TableName":"fzt","ConsistentRead":true}`}.build()); rec.Code >= 500 {
+			t.Fatalf("Scan after %s %q: status %d %s\nserver log:\n%s", name, body, rec.Code, rec.Body.String(), logs.String())
+		}
 	})
+}
+
+// namesFixture reports whether a request body names the fixture table fzt
+// the way the decoder reads it: any case of the member's name, any JSON
+// escape in the value (`"f\u007at"` deleted the fixture past a plain
+// substring test), or the table's ARN.
+func namesFixture(body string) bool {
+	var members map[string]json.RawMessage
+	if json.Unmarshal([]byte(body), &members) != nil {
+		return strings.Contains(body, "fzt")
+	}
+	for k, v := range members {
+		var name string
+		if strings.EqualFold(k, "TableName") && json.Unmarshal(v, &name) == nil &&
+			(name == "fzt" || strings.HasSuffix(name, ":table/fzt")) {
+			return true
+		}
+	}
+	return false
 }
