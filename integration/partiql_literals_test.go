@@ -17,6 +17,8 @@ func TestPartiQLLiteralValidation(t *testing.T) {
 		{"<<1, 1.0>>", "Input collection contains duplicates"},
 		{"1e200", "Number overflow. Attempting to store a number with magnitude larger than supported range"},
 		{"{'a': " + deep + "}", "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"},
+		// 32 lists around a scalar: the scalar at level 33, one past DynamoDB's limit.
+		{ok, "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"},
 		{"[<<'a', 'a'>>]", "One or more parameter values were invalid: Input collection [a, a] contains duplicates."},
 	}
 	for _, tc := range cases {
@@ -25,6 +27,7 @@ func TestPartiQLLiteralValidation(t *testing.T) {
 		err = stmtErr(c, `SELECT * FROM Lit WHERE v = `+tc.value)
 		wantAPIError(t, err, "ValidationException", tc.msg)
 	}
+	// 31 lists: the deepest an item's attribute may be.
 	stmt(t, c, `INSERT INTO Lit VALUE {'pk': 'a', 'v': `+ok[1:len(ok)-1]+`}`)
 	if got := stmt(t, c, `SELECT * FROM Lit WHERE pk = 'a'`); len(got) != 1 {
 		t.Fatalf("%d items", len(got))

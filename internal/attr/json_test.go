@@ -64,8 +64,13 @@ func TestValidateItem(t *testing.T) {
 		{`{"a":null}`, msgEmptyValue},
 		{`{"b":{"N":"x"},"a":{"SS":[]}}`, msgEmptySS}, // first by name
 		{`{"b":{"N":"x"},"c":{"SS":[]}}`, msgNumberNotNumeric + ": x"},
-		{`{"a":` + strings.Repeat(`{"L":[`, 32) + `{"S":"x"}` + strings.Repeat(`]}`, 32) + `}`, ""},
+		// DynamoDB counts the attribute as level 1: 31 wraps around a
+		// scalar are the deepest it stores, an empty map may sit at level 32.
+		{`{"a":` + strings.Repeat(`{"L":[`, 31) + `{"S":"x"}` + strings.Repeat(`]}`, 31) + `}`, ""},
+		{`{"a":` + strings.Repeat(`{"M":{"m":`, 31) + `{"M":{}}` + strings.Repeat(`}}`, 31) + `}`, ""},
 		{`{"a":` + strings.Repeat(`{"L":[`, 33) + `{"S":"x"}` + strings.Repeat(`]}`, 33) + `}`, msgNestingTooDeep},
+		{`{"a":` + strings.Repeat(`{"L":[`, 32) + `{"S":"x"}` + strings.Repeat(`]}`, 32) + `}`, msgNestingTooDeep},
+		{`{"a":` + strings.Repeat(`{"M":{"m":`, 32) + `{"S":"x"}` + strings.Repeat(`}}`, 32) + `}`, msgNestingTooDeep},
 		{`{"a":` + strings.Repeat(`{"M":{"m":`, 33) + `{"S":"x"}` + strings.Repeat(`}}`, 33) + `}`, msgNestingTooDeep},
 		{`{"":{"S":"x"}}`, msgEmptyName},
 		{`{"m":{"M":{"":{"S":"x"}}}}`, msgEmptyName},
@@ -304,5 +309,33 @@ func TestAppendStringEscapes(t *testing.T) {
 	want := `"a\"\\\n\r\t\b\f\u0000\u001f\ufffdé/<"`
 	if got != want {
 		t.Errorf("appendString = %s, want %s", got, want)
+	}
+}
+
+// TestCheckNesting checks that CheckNesting draws the line where Validate
+// does, for items built in Go (an update's result is never decoded).
+func TestCheckNesting(t *testing.T) {
+	wrap := func(n int, leaf Value) Value {
+		for range n {
+			leaf = Value{Type: TypeM, M: map[string]Value{"m": leaf}}
+		}
+		return leaf
+	}
+	for _, tt := range []struct {
+		v    Value
+		want bool
+	}{
+		{wrap(31, Value{Type: TypeS, S: "x"}), true},
+		{wrap(31, Value{Type: TypeM, M: map[string]Value{}}), true},
+		{wrap(32, Value{Type: TypeS, S: "x"}), false},
+		{Value{Type: TypeL, L: []Value{{Type: TypeN, S: "1"}, wrap(31, Value{Type: TypeS, S: "x"})}}, false},
+	} {
+		it := Item{"a": tt.v}
+		if got := CheckNesting(it) == nil; got != tt.want {
+			t.Errorf("CheckNesting = %v, want ok %v", CheckNesting(it), tt.want)
+		}
+		if got := ValidateItem(it) == nil; got != tt.want {
+			t.Errorf("ValidateItem = %v, want ok %v", ValidateItem(it), tt.want)
+		}
 	}
 }

@@ -7,8 +7,11 @@ import (
 	"github.com/dynago/dynago/internal/apierr"
 )
 
-// MaxNestingDepth is how many levels of maps and lists DynamoDB accepts
-// inside one attribute value.
+// MaxNestingDepth is how many levels deep DynamoDB stores a value,
+// counting the attribute itself as level 1: an attribute built from 31
+// nested maps or lists around a scalar (the scalar at level 32) is the
+// deepest it accepts, and one more level is a ValidationException
+// (captured against DynamoDB in several regions, 2026-06 and 2026-10).
 const MaxNestingDepth = 32
 
 // MaxNameLen is the longest attribute name DynamoDB stores, in bytes of
@@ -116,12 +119,12 @@ func (v Value) validateContent(depth int) error {
 		_, err := CanonicalNumber(v.S)
 		return err
 	case TypeM:
-		if depth >= MaxNestingDepth {
+		if depth+1 >= MaxNestingDepth && len(v.M) > 0 {
 			return apierr.Validation(msgNestingTooDeep)
 		}
 		return validateMap(v.M, depth+1)
 	case TypeL:
-		if depth >= MaxNestingDepth {
+		if depth+1 >= MaxNestingDepth && len(v.L) > 0 {
 			return apierr.Validation(msgNestingTooDeep)
 		}
 		for _, e := range v.L {
@@ -203,4 +206,48 @@ func hasDuplicateBytes(set [][]byte) bool {
 		seen[string(b)] = struct{}{}
 	}
 	return false
+}
+
+// CheckNesting returns the ValidationException DynamoDB gives for an item
+// nested deeper than MaxNestingDepth, or nil. Validate checks the values a
+// request carries; an update builds an item from paths and the values
+// already stored (SET m.m = m nests m one level deeper each time), so its
+// result needs this check too, or the store takes an item that no read
+// can return (docs/reliability.md, bug 4).
+func CheckNesting(it Item) error {
+	for _, v := range it {
+		if !v.nestingOK(0) {
+			return apierr.Validation(msgNestingTooDeep)
+		}
+	}
+	return nil
+}
+
+// MsgNestingTooDeep is the message of CheckNesting's error.
+const MsgNestingTooDeep = msgNestingTooDeep
+
+// nestingOK reports whether v, at the given depth (0 for an attribute),
+// holds nothing deeper than Validate accepts.
+func (v Value) nestingOK(depth int) bool {
+	switch v.Type {
+	case TypeM:
+		if len(v.M) > 0 && depth+1 >= MaxNestingDepth {
+			return false
+		}
+		for _, e := range v.M {
+			if !e.nestingOK(depth + 1) {
+				return false
+			}
+		}
+	case TypeL:
+		if len(v.L) > 0 && depth+1 >= MaxNestingDepth {
+			return false
+		}
+		for _, e := range v.L {
+			if !e.nestingOK(depth + 1) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -154,14 +154,13 @@ var errNoFullKey = apierr.Validation("Where clause does not contain a mandatory 
 
 // partiqlInsert is a PutItem that must not overwrite.
 func (db *DB) partiqlInsert(ctx context.Context, in *api.ExecuteStatementInput, l *lowerer, t *Table, st *partiql.Insert) (*api.ExecuteStatementOutput, error) {
-	v, ok, err := l.value(st.Value)
+	item, ok, err := l.item(st.Value)
 	if err != nil {
 		return nil, err
 	}
-	if !ok || v.Type != attr.TypeM {
+	if !ok {
 		return nil, apierr.Validation("Unsupported operation: INSERT value must be a tuple")
 	}
-	item := attr.Item(v.M)
 	if err := db.partiqlAuthorize(ctx, api.OpExecuteStatement, "dynamodb:PartiQLInsert", t, item); err != nil {
 		return nil, err
 	}

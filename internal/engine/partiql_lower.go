@@ -78,6 +78,21 @@ func (l *lowerer) value(e partiql.Expr) (v attr.Value, ok bool, err error) {
 	return v, true, nil
 }
 
+// item returns the item an INSERT's tuple denotes, checked as PutItem
+// checks an item: its attributes are at the item's top level, not one
+// level down inside a map, which matters for the nesting limit. ok is
+// false when e is not a tuple of constants.
+func (l *lowerer) item(e partiql.Expr) (it attr.Item, ok bool, err error) {
+	v, ok, err := l.valueOf(e)
+	if err != nil || !ok || v.Type != attr.TypeM {
+		return nil, false, err
+	}
+	if err := attr.ValidateItem(v.M); err != nil {
+		return nil, false, err
+	}
+	return v.M, true, nil
+}
+
 // valueOf is value without the checks of the whole value.
 func (l *lowerer) valueOf(e partiql.Expr) (v attr.Value, ok bool, err error) {
 	switch e := e.(type) {

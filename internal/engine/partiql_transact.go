@@ -7,7 +7,6 @@ import (
 
 	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/apierr"
-	"github.com/dynago/dynago/internal/attr"
 	"github.com/dynago/dynago/internal/expr"
 	"github.com/dynago/dynago/internal/partiql"
 )
@@ -115,17 +114,17 @@ func (db *DB) planTransactStatement(ctx context.Context, m api.ParameterizedStat
 		trees[g] = tr
 		*gets = append(*gets, api.TransactGetItem{Get: g})
 	case *partiql.Insert:
-		v, ok, err := l.value(st.Value)
+		item, ok, err := l.item(st.Value)
 		if err != nil {
 			return err
 		}
-		if !ok || v.Type != attr.TypeM {
+		if !ok {
 			return apierr.Validation("Unsupported operation: INSERT value must be a tuple")
 		}
-		if err := db.partiqlAuthorize(ctx, api.OpExecuteTransaction, "dynamodb:PartiQLInsert", t, v.M); err != nil {
+		if err := db.partiqlAuthorize(ctx, api.OpExecuteTransaction, "dynamodb:PartiQLInsert", t, item); err != nil {
 			return err
 		}
-		p := &api.Put{TableName: name, Item: v.M, ReturnValuesOnConditionCheckFailure: rv}
+		p := &api.Put{TableName: name, Item: item, ReturnValuesOnConditionCheckFailure: rv}
 		trees[p] = &expr.Trees{Condition: expr.AttributeNotExists(expr.Attr(t.Hash.Name))}
 		inserts[p] = true
 		*writes = append(*writes, api.TransactWriteItem{Put: p})

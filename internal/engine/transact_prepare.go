@@ -160,7 +160,7 @@ func (w *itemWrite) check(old attr.Item) error {
 
 // result returns the item the write leaves behind (nil: none) given the
 // existing one. Only an update can fail here: its expression may not apply
-// to the item, or may make it too large.
+// to the item, or may make it too large or too deeply nested.
 func (w *itemWrite) result(old attr.Item) (attr.Item, error) {
 	switch w.kind {
 	case writePut:
@@ -176,6 +176,9 @@ func (w *itemWrite) result(old attr.Item) (attr.Item, error) {
 	}
 	if new != nil && attr.ItemSize(new) > maxItemSize {
 		return nil, apierr.Validation(msgUpdateTooBig)
+	}
+	if err := attr.CheckNesting(new); err != nil {
+		return nil, err
 	}
 	return new, nil
 }

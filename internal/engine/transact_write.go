@@ -16,6 +16,7 @@ const (
 	reasonNone            = "None"
 	reasonConditionFailed = "ConditionalCheckFailed"
 	reasonValidation      = "ValidationError"
+	msgNestingReason      = "Nesting Levels have exceeded supported limits"
 )
 
 // transactWriteItems applies up to 100 Put, Update, Delete and
@@ -175,7 +176,13 @@ func cancellationReason(failure error) (api.CancellationReason, error) {
 		}
 		return r, nil
 	}
-	return api.CancellationReason{Code: api.Ptr(reasonValidation), Message: api.Ptr(e.Message)}, nil
+	msg := e.Message
+	if msg == attr.MsgNestingTooDeep {
+		// The reason carries the sentence's first half only (captured
+		// against DynamoDB, 2026-10).
+		msg = msgNestingReason
+	}
+	return api.CancellationReason{Code: api.Ptr(reasonValidation), Message: api.Ptr(msg)}, nil
 }
 
 // transactionCanceled builds DynamoDB's TransactionCanceledException: the
