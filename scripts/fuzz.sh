@@ -145,7 +145,9 @@ fuzz_one() {
         fi
     fi
     local cpu=0
-    [ -s "$cpufile" ] && cpu=$(awk '{printf "%d", $1 + $2}' "$cpufile")
+    # /usr/bin/time writes "Command exited with non-zero status N" first
+    # when the run failed; the times are its last line.
+    [ -s "$cpufile" ] && cpu=$(tail -n 1 "$cpufile" | awk '{printf "%d", $1 + $2}')
     cp -n "$cached"/* "$kept"/ 2>/dev/null || true
     # go test prints "fuzz: elapsed: 10m0s, execs: 123 (..), new interesting: 4 (total: 90)".
     local execs
