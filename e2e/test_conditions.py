@@ -410,6 +410,55 @@ class ConditionsAndFilters(ServerTestCase, unittest.TestCase):
                          self.table.update_item, Key={"pk": PK, "sk": "o#01"},
                          UpdateExpression="SET title = title + :one", ExpressionAttributeValues={":one": 1})
 
+    def test_nesting_limit_on_what_an_update_builds(self):
+        """DynamoDB stores 31 maps around a scalar (level 32) and no more,
+        whether the request carries the value or the update builds it from
+        what is stored: SET m.m = m nests m one level deeper each time (an
+        item past the limit once made every Scan answer 500)."""
+        nest_msg = ("Nesting Levels have exceeded supported limits: "
+                    "Attributes in the item have nested levels beyond supported limit")
+        key = {"pk": "nest", "sk": "self"}
+
+        def wrap(n):
+            v = "leaf"
+            for _ in range(n):
+                v = {"m": v}
+            return v
+
+        self.scratch.put_item(Item=dict(key, m=wrap(31)))
+        with self.assertRaises(ClientError) as cm:
+            self.scratch.put_item(Item=dict(key, m=wrap(32)))
+        self.assertEqual(cm.exception.response["Error"]["Code"], "ValidationException")
+        self.assertIn(nest_msg, cm.exception.response["Error"]["Message"])
+
+        self.scratch.put_item(Item=dict(key, m={"s": "x"}))
+        updates = 0
+        for _ in range(40):
+            try:
+                self.scratch.update_item(Key=key, UpdateExpression="SET m.m = m")
+            except ClientError as e:
+                self.assertEqual(e.response["Error"]["Code"], "ValidationException")
+                self.assertEqual(e.response["Error"]["Message"], nest_msg)
+                break
+            updates += 1
+        # {"s": "x"} puts the scalar at level 2; 30 updates take it to 32.
+        self.assertEqual(updates, 30)
+        with self.assertRaises(ClientError) as cm:
+            self.client.transact_write_items(TransactItems=[{"Update": {
+                "TableName": SCRATCH, "Key": {"pk": {"S": "nest"}, "sk": {"S": "self"}},
+                "UpdateExpression": "SET m.m = m"}}])
+        reasons = cm.exception.response["CancellationReasons"]
+        self.assertEqual([(r["Code"], r.get("Message")) for r in reasons],
+                         [("ValidationError", "Nesting Levels have exceeded supported limits")])
+        got = self.scratch.get_item(Key=key, ConsistentRead=True)["Item"]
+        depth, v = 0, got["m"]
+        while isinstance(v, dict) and "m" in v:
+            depth, v = depth + 1, v["m"]
+        self.assertEqual(depth, 30)
+        scanned = self.client.scan(TableName=SCRATCH, ConsistentRead=True)
+        self.assertGreaterEqual(scanned["Count"], 1)
+        self.scratch.delete_item(Key=key)
+
 
 if __name__ == "__main__":
     unittest.main()
