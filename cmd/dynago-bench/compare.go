@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // compareFlags are the flags of the compare mode beyond the load flags.
@@ -299,6 +300,10 @@ func startTarget(ctx context.Context, spec ServerSpec, cfg LoadConfig, wls, base
 		if err := t.b.Prepare(ctx, mine); err != nil {
 			return nil, err
 		}
+		// Loading several tables leaves flushes and compactions behind;
+		// the first workloads should not pay for them.
+		waited := waitIdle(ctx, p.PID())
+		fmt.Fprintf(stderr, "%s: idle %s after loading\n", spec.Name, waited.Round(time.Millisecond))
 	}
 	for _, wl := range mine {
 		t.runs[wl.Name] = true

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -107,23 +108,25 @@ func (b *Bench) Close() {
 
 // Prepare creates the tables the workloads use afresh (-table always) and,
 // when any workload reads data or uses a table besides -table, loads
-// cfg.Keys items into each, so a put to a stream or PITR table replaces an
-// item as a put to -table does. It then reads the stream GetRecords uses.
+// cfg.Keys items into each (together, LoadItems), so a put to a stream or
+// PITR table replaces an item as a put to -table does. It then reads the
+// stream GetRecords uses.
 func (b *Bench) Prepare(ctx context.Context, wls []*Workload) error {
 	kinds, load := tablesOf(wls)
+	var names []string
 	for _, k := range kinds {
 		name := b.enc.TableName(k)
 		if err := RecreateTable(ctx, b.setup, name, k); err != nil {
 			return fmt.Errorf("table %s: %w", name, err)
 		}
-		if !load {
-			continue
-		}
+		names = append(names, name)
+	}
+	if load {
 		t0 := time.Now()
-		if err := LoadItems(ctx, b.setup, k, 0, b.cfg.Keys, b.cfg.Concurrency, b.log); err != nil {
+		if err := LoadItems(ctx, b.setup, kinds, 0, b.cfg.Keys, b.cfg.Concurrency, b.log); err != nil {
 			return err
 		}
-		fmt.Fprintf(b.log, "  loaded %d items into %s in %s\n", b.cfg.Keys, name, time.Since(t0).Round(time.Millisecond))
+		fmt.Fprintf(b.log, "  loaded %d items into %s in %s\n", b.cfg.Keys, strings.Join(names, ", "), time.Since(t0).Round(time.Millisecond))
 	}
 	for _, wl := range wls {
 		if wl.Weights[OpGetRecords] > 0 {

@@ -149,15 +149,24 @@ func isAPIError(err error, typ string) bool {
 	return errors.As(err, &ae) && ae.Type == typ
 }
 
-// LoadItems writes items [from, to) into the table of kind with
+// LoadItems writes items [from, to) into each table of kinds with
 // BatchWriteItem from concurrency goroutines, retrying any batch left
 // partly unprocessed, and reports progress to log every few seconds when
-// the load is large.
-func LoadItems(ctx context.Context, c *LeanClient, kind TableKind, from, to, concurrency int, log io.Writer) error {
-	if to <= from {
+// the load is large. The tables are loaded together, batch by batch in
+// turn: their items then sit alike in the store's memtables and levels,
+// so a write or read costs the same in each but for what the table adds
+// (loaded one after the other, the first table's items are flushed to
+// sstables while the last one's are still in the memtable, and a
+// PutItem's read of the old item costs more in the first).
+func LoadItems(ctx context.Context, c *LeanClient, kinds []TableKind, from, to, concurrency int, log io.Writer) error {
+	if to <= from || len(kinds) == 0 {
 		return nil
 	}
-	starts := make(chan int)
+	type batch struct {
+		kind  TableKind
+		start int
+	}
+	starts := make(chan batch)
 	var done atomic.Int64
 	var firstErr error
 	var mu sync.Mutex
@@ -169,8 +178,8 @@ func LoadItems(ctx context.Context, c *LeanClient, kind TableKind, from, to, con
 		go func() {
 			defer wg.Done()
 			w := c.NewWorker()
-			for start := range starts {
-				if err := loadBatch(ctx, w, kind, start); err != nil {
+			for b := range starts {
+				if err := loadBatch(ctx, w, b.kind, b.start); err != nil {
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = err
@@ -185,17 +194,20 @@ func LoadItems(ctx context.Context, c *LeanClient, kind TableKind, from, to, con
 	}
 	t0 := time.Now()
 	lastReport := t0
+	total := (to - from) * len(kinds)
 feed:
 	for start := from; start < to; start += batchSize {
-		select {
-		case starts <- start:
-		case <-ctx.Done():
-			break feed
+		for _, k := range kinds {
+			select {
+			case starts <- batch{k, start}:
+			case <-ctx.Done():
+				break feed
+			}
 		}
 		if log != nil && time.Since(lastReport) > 5*time.Second {
 			lastReport = time.Now()
 			n := done.Load()
-			fmt.Fprintf(log, "  loaded %d/%d items (%.0f items/s)\n", n, to-from, float64(n)/time.Since(t0).Seconds())
+			fmt.Fprintf(log, "  loaded %d/%d items (%.0f items/s)\n", n, total, float64(n)/time.Since(t0).Seconds())
 		}
 	}
 	close(starts)
