@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -13,13 +14,14 @@ import (
 
 // TestNewOpsAgainstDynago prepares the tables of the new operations on an
 // in-process Dynago (a stream table, a PITR table, each loaded as -table
-// is) and runs each workload for a short window: every request must
-// succeed, PartiQL must find the item GetItem finds, and GetRecords must
-// read records, more than one page of them, renewing its iterator.
+// is) and sends each workload's requests: every one must succeed, PartiQL
+// must find the item GetItem finds, and GetRecords must page through the
+// loaded writes, then start again from TRIM_HORIZON once it has caught up.
 func TestNewOpsAgainstDynago(t *testing.T) {
 	db := dynagotest.New(t)
-	cfg := LoadConfig{Concurrency: 2, Duration: 300 * time.Millisecond, Warmup: 50 * time.Millisecond,
-		ItemSize: defaultItemSize, Keys: 1500, Table: "bench_t", Client: "lean", Seed: 1}
+	const keys = 1500
+	cfg := LoadConfig{Concurrency: 2, Duration: time.Second, Warmup: 0,
+		ItemSize: defaultItemSize, Keys: keys, Table: "bench_t", Client: "lean", Seed: 1}
 	b, err := NewBench(cfg, db.URL(), io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -36,22 +38,48 @@ func TestNewOpsAgainstDynago(t *testing.T) {
 	if s := b.enc.Stream(); s.ARN == "" || len(s.Shards) == 0 {
 		t.Fatalf("stream not read: %+v", s)
 	}
+
+	// GetRecords first, while the stream holds the load's writes only.
+	w := b.load.NewWorker()
+	getRecords := func() int {
+		t.Helper()
+		n, err := w.Do(ctx, Op{Kind: OpGetRecords, Table: TableStream})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > getRecordsLimit {
+			t.Fatalf("a GetRecords page of %d records, above its Limit", n)
+		}
+		return n
+	}
+	read, pages := 0, 0
+	for n := getRecords(); n > 0; n = getRecords() {
+		read += n
+		if pages++; pages > keys {
+			t.Fatal("GetRecords never caught up")
+		}
+	}
+	if read != keys || pages < 2 {
+		t.Errorf("read %d records in %d pages before an empty one, want the %d loaded writes in 2 or more", read, pages, keys)
+	}
+	if n := getRecords(); n == 0 {
+		t.Error("after an empty page, GetRecords did not start again from TRIM_HORIZON")
+	}
+
+	rng := rand.New(rand.NewPCG(3, 4))
+	ks := Keyspace{Items: keys}
 	for _, wl := range wls {
-		r := b.RunWorkload(ctx, targetDynagoMem, wl, 0)
-		if r.Requests == 0 || r.Errors > 0 {
-			t.Errorf("%s: %d requests, %d errors (first %v)", wl.Name, r.Requests, r.Errors, r.FirstErr)
+		if wl.Name == "getrecords" {
 			continue
 		}
-		switch wl.Name {
-		case "get", "partiql", "put", "put-stream", "put-pitr":
-			if r.Items != r.Requests {
-				t.Errorf("%s: %d items in %d requests, want one each", wl.Name, r.Items, r.Requests)
+		for range 50 {
+			op := wl.Next(rng, ks)
+			n, err := w.Do(ctx, op)
+			if err != nil {
+				t.Fatalf("%s: %v", wl.Name, err)
 			}
-		case "getrecords":
-			// 1500 loaded writes: a full page, a partial one, then an
-			// empty one that sends the reader back to TRIM_HORIZON.
-			if r.Items <= getRecordsLimit || r.Items > r.Requests*getRecordsLimit {
-				t.Errorf("getrecords: %d records in %d calls", r.Items, r.Requests)
+			if n != 1 {
+				t.Fatalf("%s of item %d counted %d items, want 1", wl.Name, op.Item, n)
 			}
 		}
 	}
