@@ -49,6 +49,9 @@ const (
 	requestTimeout = 10 * time.Second
 	// targetPrefix is the X-Amz-Target prefix of DynamoDB operations.
 	targetPrefix = "DynamoDB_20120810."
+	// streamsTargetPrefix is that of DynamoDB Streams operations
+	// (isStreamsOp), signed for the same service.
+	streamsTargetPrefix = "DynamoDBStreams_20120810."
 )
 
 // CheckLoopback refuses any endpoint whose host is not a loopback address:
@@ -170,16 +173,58 @@ type leanWorker struct {
 	resp   fasthttp.Response
 	body   []byte
 	target []byte
+	// iterator is the shard iterator the next GetRecords reads from;
+	// empty when a new one must be got.
+	iterator []byte
 }
 
 // Do implements Worker.
 func (w *leanWorker) Do(ctx context.Context, op Op) (int, error) {
+	if op.Kind == OpGetRecords {
+		return w.getRecords(ctx, op)
+	}
 	w.body = w.c.enc.AppendBody(w.body[:0], op)
 	body, err := w.call(ctx, op.Kind.Target(), w.body)
 	if err != nil {
 		return 0, err
 	}
 	return responseItems(op.Kind, body), nil
+}
+
+// getRecords reads the next page of the stream from the worker's shard
+// iterator and moves on to the page's NextShardIterator. A page with no
+// records means the reader has caught up with the writes (or the shard
+// closed): the next call starts the shard again from TRIM_HORIZON, so a
+// run keeps reading the loaded records however long it lasts. Getting the
+// new iterator is part of that call's time.
+func (w *leanWorker) getRecords(ctx context.Context, op Op) (int, error) {
+	if len(w.iterator) == 0 {
+		w.body = w.c.enc.AppendGetShardIterator(w.body[:0], op.Item)
+		body, err := w.call(ctx, "GetShardIterator", w.body)
+		if err != nil {
+			return 0, fmt.Errorf("GetShardIterator: %w", err)
+		}
+		it, ok := jsonStringField(body, `"ShardIterator":`)
+		if !ok {
+			return 0, fmt.Errorf("GetShardIterator: no ShardIterator in %.200q", body)
+		}
+		w.iterator = append(w.iterator[:0], it...)
+	}
+	w.body = w.c.enc.AppendGetRecords(w.body[:0], w.iterator)
+	body, err := w.call(ctx, op.Kind.Target(), w.body)
+	if err != nil {
+		// An expired or trimmed iterator is not worth keeping.
+		w.iterator = w.iterator[:0]
+		return 0, err
+	}
+	n := responseItems(OpGetRecords, body)
+	next, ok := jsonStringField(body, `"NextShardIterator":`)
+	if n == 0 || !ok {
+		w.iterator = w.iterator[:0]
+	} else {
+		w.iterator = append(w.iterator[:0], next...)
+	}
+	return n, nil
 }
 
 // Call sends one operation with a body given as JSON and decodes the
@@ -207,7 +252,11 @@ func (w *leanWorker) call(ctx context.Context, target string, body []byte) ([]by
 	if d, ok := ctx.Deadline(); ok {
 		timeout = min(timeout, time.Until(d))
 	}
-	w.target = append(append(w.target[:0], targetPrefix...), target...)
+	prefix := targetPrefix
+	if isStreamsOp(target) {
+		prefix = streamsTargetPrefix
+	}
+	w.target = append(append(w.target[:0], prefix...), target...)
 	amzDate, auth := w.signer.Sign(time.Now(), w.target, body)
 	h := &w.req.Header
 	h.SetBytesV("X-Amz-Target", w.target)
@@ -221,6 +270,16 @@ func (w *leanWorker) call(ctx context.Context, target string, body []byte) ([]by
 		return nil, decodeAPIError(status, w.resp.Body())
 	}
 	return w.resp.Body(), nil
+}
+
+// isStreamsOp reports whether target is an operation of the DynamoDB
+// Streams API rather than DynamoDB's.
+func isStreamsOp(target string) bool {
+	switch target {
+	case "DescribeStream", "GetShardIterator", "GetRecords", "ListStreams":
+		return true
+	}
+	return false
 }
 
 // decodeAPIError reads DynamoDB's error envelope: {"__type":

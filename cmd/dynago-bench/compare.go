@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // compareFlags are the flags of the compare mode beyond the load flags.
@@ -155,25 +156,34 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	// Workload by workload, every server in turn (rotating who goes first
 	// each round), so a neighbour's burst of load on this shared machine
-	// falls on all servers alike rather than on one.
-	for _, wl := range wls {
-		rs := map[string][]*Result{}
+	// falls on all servers alike rather than on one. Workloads judged
+	// against each other (comparedWorkloads) alternate round by round.
+	for _, group := range alternationGroups(wls) {
+		rs := map[string]map[string][]*Result{} // workload, server
 		for round := range f.rounds {
-			for i := range live {
-				t := live[(i+round)%len(live)]
-				if ctx.Err() != nil {
-					return ctx.Err()
+			for j := range group {
+				wl := group[(j+round)%len(group)]
+				if rs[wl.Name] == nil {
+					rs[wl.Name] = map[string][]*Result{}
 				}
-				if !t.runs[wl.Name] {
-					continue
+				for i := range live {
+					t := live[(i+round)%len(live)]
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					if !t.runs[wl.Name] {
+						continue
+					}
+					profile := round == 0 && profiled[wl.Name] && isDynago(t.spec.Name) && (f.profileURL != "" || f.perf)
+					r := runOne(ctx, t, wl, cfg, &f, profile, stderr)
+					rs[wl.Name][t.spec.Name] = append(rs[wl.Name][t.spec.Name], r)
 				}
-				profile := round == 0 && profiled[wl.Name] && strings.HasPrefix(t.spec.Name, "dynago") && (f.profileURL != "" || f.perf)
-				r := runOne(ctx, t, wl, cfg, &f, profile, stderr)
-				rs[t.spec.Name] = append(rs[t.spec.Name], r)
 			}
 		}
-		for _, list := range rs {
-			sum.Add(medianResult(list))
+		for _, byServer := range rs {
+			for _, list := range byServer {
+				sum.Add(medianResult(list))
+			}
 		}
 	}
 	for _, t := range live {
@@ -214,8 +224,12 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintln(stdout, "\n## Query latency vs table size (dynago-mem)")
 		PrintScale(stdout, sum.Scale)
 	}
+	fmt.Fprintln(stdout, "\n## New operations (issue 20): server CPU per request, ratios of the same run")
+	printNewOps(stdout, sum, specs)
 	fmt.Fprintln(stdout, "\n## Targets (issue 7)")
 	PrintGoals(stdout, sum.Goals())
+	fmt.Fprintln(stdout, "\n## Targets (issue 20, new operations)")
+	PrintGoals(stdout, sum.NewOpGoals())
 	return nil
 }
 
@@ -279,14 +293,41 @@ func startTarget(ctx context.Context, spec ServerSpec, cfg LoadConfig, wls, base
 	mine := wls
 	if isBaseline(spec.Name) {
 		mine = baseWls
-	} else if err := t.b.Prepare(ctx, wls); err != nil {
-		return nil, err
+	} else {
+		if !isDynago(spec.Name) {
+			mine = withoutDynagoOnly(wls)
+		}
+		if err := t.b.Prepare(ctx, mine); err != nil {
+			return nil, err
+		}
+		// Loading several tables leaves flushes and compactions behind;
+		// the first workloads should not pay for them.
+		waited := waitIdle(ctx, p.PID())
+		fmt.Fprintf(stderr, "%s: idle %s after loading\n", spec.Name, waited.Round(time.Millisecond))
 	}
 	for _, wl := range mine {
 		t.runs[wl.Name] = true
 	}
 	ok = true
 	return t, nil
+}
+
+// isDynago reports whether target is one of the dynago servers, which run
+// the DynagoOnly workloads.
+func isDynago(target string) bool {
+	return target == targetDynagoMem || target == targetDynagoDurable
+}
+
+// withoutDynagoOnly returns wls less the DynagoOnly workloads: another
+// server would answer them only with errors.
+func withoutDynagoOnly(wls []*Workload) []*Workload {
+	var out []*Workload
+	for _, wl := range wls {
+		if !wl.DynagoOnly {
+			out = append(out, wl)
+		}
+	}
+	return out
 }
 
 // runOne measures one workload against one live server, profiling the

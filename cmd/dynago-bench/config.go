@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -42,7 +43,7 @@ func (c *LoadConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Warmup, "warmup", time.Second, "unmeasured load before each window")
 	fs.IntVar(&c.ItemSize, "item-size", defaultItemSize, "approximate item size in bytes (DynamoDB's size rule)")
 	fs.IntVar(&c.Keys, "keys", defaultKeys, "distinct items, in 10-item partitions; loaded first for get/query/update/scan/mixed")
-	fs.StringVar(&c.Workloads, "workload", "all", "comma-separated: put, get, query, update, batchwrite, scan, batchget, mixed, transact (not in all: dynalite has no transactions), or all")
+	fs.StringVar(&c.Workloads, "workload", "all", "comma-separated: put, get, query, update, batchwrite, scan, batchget, mixed, transact, getrecords, partiql, put-stream, put-pitr, or all (compare runs the last five against dynago only)")
 	fs.StringVar(&c.Table, "table", "dynago_bench", "table the tool creates (deleting any old one) and loads")
 	fs.StringVar(&c.Client, "client", "lean", "lean (fasthttp + own SigV4 signer, checked against the SDK's) or sdk (aws-sdk-go-v2 DynamoDB client over net/http)")
 	fs.Uint64Var(&c.Seed, "seed", 1, "seed of the key sequence")
@@ -105,23 +106,55 @@ func (b *Bench) Close() {
 	b.load.Close()
 }
 
-// Prepare creates the table afresh and, when any workload reads data,
-// loads cfg.Keys items.
+// Prepare creates the tables the workloads use afresh (-table always) and,
+// when any workload reads data or uses a table besides -table, loads
+// cfg.Keys items into each (together, LoadItems), so a put to a stream or
+// PITR table replaces an item as a put to -table does. It then reads the
+// stream GetRecords uses.
 func (b *Bench) Prepare(ctx context.Context, wls []*Workload) error {
-	if err := RecreateTable(ctx, b.setup, b.cfg.Table); err != nil {
-		return err
+	kinds, load := tablesOf(wls)
+	var names []string
+	for _, k := range kinds {
+		name := b.enc.TableName(k)
+		if err := RecreateTable(ctx, b.setup, name, k); err != nil {
+			return fmt.Errorf("table %s: %w", name, err)
+		}
+		names = append(names, name)
+	}
+	if load {
+		t0 := time.Now()
+		if err := LoadItems(ctx, b.setup, kinds, 0, b.cfg.Keys, b.cfg.Concurrency, b.log); err != nil {
+			return err
+		}
+		fmt.Fprintf(b.log, "  loaded %d items into %s in %s\n", b.cfg.Keys, strings.Join(names, ", "), time.Since(t0).Round(time.Millisecond))
 	}
 	for _, wl := range wls {
-		if wl.NeedsData() {
-			t0 := time.Now()
-			if err := LoadItems(ctx, b.setup, 0, b.cfg.Keys, b.cfg.Concurrency, b.log); err != nil {
+		if wl.Weights[OpGetRecords] > 0 {
+			s, err := ReadStream(ctx, b.setup, b.enc.TableName(TableStream))
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(b.log, "  loaded %d items in %s\n", b.cfg.Keys, time.Since(t0).Round(time.Millisecond))
+			b.enc.SetStream(s)
 			break
 		}
 	}
 	return nil
+}
+
+// tablesOf returns the tables wls use, TableMain first and always, and
+// whether they need loaded items.
+func tablesOf(wls []*Workload) (kinds []TableKind, load bool) {
+	used := [numTableKinds]bool{TableMain: true}
+	for _, wl := range wls {
+		used[wl.Table] = true
+		load = load || wl.NeedsData() || wl.Table != TableMain
+	}
+	for k, u := range used {
+		if u {
+			kinds = append(kinds, TableKind(k))
+		}
+	}
+	return kinds, load
 }
 
 // RunWorkload measures one workload over the configured keyspace.

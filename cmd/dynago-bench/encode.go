@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -13,10 +14,22 @@ import (
 // requests rather than on encoding/json. Every body is the JSON an AWS SDK
 // would send for the same call.
 type Encoder struct {
+	// table is -table, the TableMain; tables holds every kind's name.
 	table    string
+	tables   [numTableKinds]string
 	itemSize int
 	ks       Keyspace
 	filler   []byte
+	// stream is the stream of the TableStream once setup has read it
+	// (SetStream); GetRecords needs it.
+	stream StreamInfo
+}
+
+// StreamInfo is what a GetShardIterator needs: the stream's ARN and the
+// ids of its open shards.
+type StreamInfo struct {
+	ARN    string
+	Shards []string
 }
 
 // tableNamePattern is DynamoDB's rule for table names; it also guarantees
@@ -37,24 +50,51 @@ func NewEncoder(table string, itemSize int, ks Keyspace) (*Encoder, error) {
 		// one byte.
 		filler[i] = 'a' + byte((i*7+i/26)%26)
 	}
-	return &Encoder{table: table, itemSize: itemSize, ks: ks, filler: filler}, nil
+	e := &Encoder{table: table, itemSize: itemSize, ks: ks, filler: filler}
+	for k := range numTableKinds {
+		e.tables[k] = table + k.suffix()
+	}
+	if !tableNamePattern.MatchString(e.tables[TableStream]) {
+		return nil, fmt.Errorf("table name %q: too long for its %q and %q siblings", table, TableStream.suffix(), TablePITR.suffix())
+	}
+	return e, nil
 }
+
+// TableName is the name of the table of kind k.
+func (e *Encoder) TableName(k TableKind) string { return e.tables[k] }
+
+// SetStream records the stream GetRecords reads. Setup calls it before
+// any worker runs.
+func (e *Encoder) SetStream(s StreamInfo) { e.stream = s }
+
+// Stream is the stream SetStream recorded.
+func (e *Encoder) Stream() StreamInfo { return e.stream }
 
 // AppendBody appends the request body of op to buf.
 func (e *Encoder) AppendBody(buf []byte, op Op) []byte {
 	switch op.Kind {
 	case OpGet:
-		buf = e.appendTable(buf)
+		buf = e.appendTable(buf, op.Table)
 		buf = append(buf, `,"Key":`...)
 		buf = appendKey(buf, op.Item)
 		return append(buf, '}')
+	case OpPartiQLGet:
+		// The table name needs no escaping (tableNamePattern), and PartiQL
+		// quotes it with double quotes, escaped in JSON.
+		buf = append(buf, `{"Statement":"SELECT * FROM \"`...)
+		buf = append(buf, e.tables[op.Table]...)
+		buf = append(buf, `\" WHERE pk = ? AND sk = ?","Parameters":[{"S":"p`...)
+		buf = strconv.AppendInt(buf, int64(partitionOf(op.Item)), 10)
+		buf = append(buf, `"},{"N":"`...)
+		buf = strconv.AppendInt(buf, int64(sortOf(op.Item)), 10)
+		return append(buf, `"}]}`...)
 	case OpPut:
-		buf = e.appendTable(buf)
+		buf = e.appendTable(buf, op.Table)
 		buf = append(buf, `,"Item":`...)
 		buf = e.appendItem(buf, op.Item)
 		return append(buf, '}')
 	case OpUpdate:
-		buf = e.appendTable(buf)
+		buf = e.appendTable(buf, op.Table)
 		buf = append(buf, `,"Key":`...)
 		buf = appendKey(buf, op.Item)
 		buf = append(buf, `,"UpdateExpression":"SET #t = :t ADD #c :one",`+
@@ -62,14 +102,14 @@ func (e *Encoder) AppendBody(buf []byte, op Op) []byte {
 			`"ExpressionAttributeValues":{":t":{"S":"bench"},":one":{"N":"1"}}}`...)
 		return buf
 	case OpQuery:
-		buf = e.appendTable(buf)
+		buf = e.appendTable(buf, op.Table)
 		buf = append(buf, `,"KeyConditionExpression":"#p = :p","ExpressionAttributeNames":{"#p":"pk"},`+
 			`"ExpressionAttributeValues":{":p":{"S":"p`...)
 		buf = strconv.AppendInt(buf, int64(partitionOf(op.Item)), 10)
 		return append(buf, `"}}}`...)
 	case OpBatchWrite:
 		buf = append(buf, `{"RequestItems":{"`...)
-		buf = append(buf, e.table...)
+		buf = append(buf, e.tables[op.Table]...)
 		buf = append(buf, `":[`...)
 		for j, item := range BatchItems(op.Item, e.ks) {
 			if j > 0 {
@@ -82,7 +122,7 @@ func (e *Encoder) AppendBody(buf []byte, op Op) []byte {
 		return append(buf, `]}}`...)
 	case OpBatchGet:
 		buf = append(buf, `{"RequestItems":{"`...)
-		buf = append(buf, e.table...)
+		buf = append(buf, e.tables[op.Table]...)
 		buf = append(buf, `":{"Keys":[`...)
 		for j := range min(batchGetSize, e.ks.Items) {
 			if j > 0 {
@@ -98,26 +138,67 @@ func (e *Encoder) AppendBody(buf []byte, op Op) []byte {
 				buf = append(buf, ',')
 			}
 			buf = append(buf, `{"Put":{"TableName":"`...)
-			buf = append(buf, e.table...)
+			buf = append(buf, e.tables[op.Table]...)
 			buf = append(buf, `","Item":`...)
 			buf = e.appendItem(buf, item)
 			buf = append(buf, `}}`...)
 		}
 		return append(buf, `]}`...)
 	case OpScan:
-		buf = e.appendTable(buf)
+		buf = e.appendTable(buf, op.Table)
 		buf = append(buf, `,"Limit":`...)
 		buf = strconv.AppendInt(buf, scanLimit, 10)
 		buf = append(buf, `,"ExclusiveStartKey":`...)
 		buf = appendKey(buf, op.Item)
 		return append(buf, '}')
 	}
-	panic(fmt.Sprintf("unknown op kind %d", op.Kind))
+	// OpGetRecords's body is the worker's shard iterator
+	// (AppendGetRecords), not a function of op.
+	panic(fmt.Sprintf("no body for op kind %d", op.Kind))
 }
 
-func (e *Encoder) appendTable(buf []byte) []byte {
+// AppendGetRecords appends the body of a GetRecords on iterator.
+func (e *Encoder) AppendGetRecords(buf, iterator []byte) []byte {
+	buf = append(buf, `{"ShardIterator":`...)
+	buf = appendJSONString(buf, iterator)
+	buf = append(buf, `,"Limit":`...)
+	buf = strconv.AppendInt(buf, getRecordsLimit, 10)
+	return append(buf, '}')
+}
+
+// AppendGetShardIterator appends the body of a TRIM_HORIZON
+// GetShardIterator on open shard n of the stream (modulo their number).
+func (e *Encoder) AppendGetShardIterator(buf []byte, n int) []byte {
+	buf = append(buf, `{"StreamArn":`...)
+	buf = appendJSONString(buf, e.stream.ARN)
+	buf = append(buf, `,"ShardId":`...)
+	buf = appendJSONString(buf, e.stream.Shards[n%len(e.stream.Shards)])
+	return append(buf, `,"ShardIteratorType":"TRIM_HORIZON"}`...)
+}
+
+// appendJSONString appends s as a JSON string. Stream ARNs and iterators
+// are printable ASCII; quotes, backslashes and control bytes are escaped
+// all the same so a surprising value cannot break the body.
+func appendJSONString[S string | []byte](buf []byte, s S) []byte {
+	buf = append(buf, '"')
+	for i := range len(s) {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			buf = append(buf, '\\', c)
+		case c < 0x20:
+			buf = append(buf, `\u00`...)
+			buf = append(buf, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
+		default:
+			buf = append(buf, c)
+		}
+	}
+	return append(buf, '"')
+}
+
+func (e *Encoder) appendTable(buf []byte, k TableKind) []byte {
 	buf = append(buf, `{"TableName":"`...)
-	buf = append(buf, e.table...)
+	buf = append(buf, e.tables[k]...)
 	return append(buf, '"')
 }
 
@@ -151,8 +232,8 @@ func (e *Encoder) Payload(i int) string {
 // responseItems counts the items a successful response to kind carried or
 // wrote, reading only what it needs: a GetItem hit is 1 and a miss 0, a
 // Query or Scan its Count, a batch write its puts less those left
-// unprocessed, a batch get the items it returned, a transaction its puts,
-// and a put or update 1.
+// unprocessed, a batch get or a PartiQL SELECT the items it returned, a
+// GetRecords its records, a transaction its puts, and a put or update 1.
 func responseItems(kind OpKind, body []byte) int {
 	switch kind {
 	case OpGet:
@@ -164,13 +245,44 @@ func responseItems(kind OpKind, body []byte) int {
 		return jsonIntField(body, `"Count":`)
 	case OpBatchWrite:
 		return batchSize - bytes.Count(body, []byte(`"PutRequest"`))
-	case OpBatchGet:
+	case OpBatchGet, OpPartiQLGet:
 		// Every item read carries a "payload"; unprocessed keys do not.
 		return bytes.Count(body, []byte(`"payload":`))
+	case OpGetRecords:
+		// Every record has an eventID; the payloads are letters only.
+		return bytes.Count(body, []byte(`"eventID":`))
 	case OpTransactWrite:
 		return transactSize // all or nothing: an error counts none
 	}
 	return 1
+}
+
+// jsonStringField returns the string value that follows key (`"Name":`)
+// in body, and whether there was one. A value with escapes is decoded with
+// encoding/json (the values read here have none, so this stays off the
+// load path).
+func jsonStringField(body []byte, key string) ([]byte, bool) {
+	i := bytes.Index(body, []byte(key))
+	if i < 0 {
+		return nil, false
+	}
+	rest := bytes.TrimLeft(body[i+len(key):], " ")
+	if len(rest) == 0 || rest[0] != '"' {
+		return nil, false
+	}
+	end := bytes.IndexByte(rest[1:], '"')
+	if end < 0 {
+		return nil, false
+	}
+	v := rest[1 : 1+end]
+	if bytes.IndexByte(v, '\\') < 0 {
+		return v, true
+	}
+	var s string
+	if err := json.NewDecoder(bytes.NewReader(rest)).Decode(&s); err != nil {
+		return nil, false
+	}
+	return []byte(s), true
 }
 
 // jsonIntField returns the integer that follows key in body, or 0. The

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -163,6 +164,94 @@ func TestBodiesAreTheDynamoDBRequests(t *testing.T) {
 		t.Errorf("Scan Limit = %d, want %d", scan.Limit, scanLimit)
 	}
 	checkKey(t, scan.ExclusiveStartKey, item)
+
+	var pq struct {
+		Statement  string
+		Parameters []av
+	}
+	decode(OpPartiQLGet, &pq)
+	if pq.Statement != `SELECT * FROM "bench_t" WHERE pk = ? AND sk = ?` || len(pq.Parameters) != 2 {
+		t.Fatalf("ExecuteStatement = %+v", pq)
+	}
+	checkKey(t, map[string]av{"pk": pq.Parameters[0], "sk": pq.Parameters[1]}, item)
+}
+
+// TestBodiesGoToTheirTable checks that an op's Table names the table in
+// every body that names one.
+func TestBodiesGoToTheirTable(t *testing.T) {
+	enc := mustEncoder(t, 1000)
+	want := map[TableKind]string{TableMain: "bench_t", TableStream: "bench_t_stream", TablePITR: "bench_t_pitr"}
+	for k, name := range want {
+		if enc.TableName(k) != name {
+			t.Errorf("TableName(%d) = %q, want %q", k, enc.TableName(k), name)
+		}
+		for _, kind := range []OpKind{OpGet, OpPut, OpUpdate, OpQuery, OpBatchWrite, OpScan, OpBatchGet, OpTransactWrite, OpPartiQLGet} {
+			body := string(enc.AppendBody(nil, Op{Kind: kind, Item: 5, Table: k}))
+			quoted := `"` + name + `"`
+			if kind == OpPartiQLGet {
+				quoted = `\"` + name + `\"`
+			}
+			if !strings.Contains(body, quoted) {
+				t.Errorf("%s on table %d: body does not name %s: %s", kind.Target(), k, name, body)
+			}
+			for other, otherName := range want {
+				if other != k && strings.Contains(body, `"`+otherName+`"`) {
+					t.Errorf("%s on table %d names %s", kind.Target(), k, otherName)
+				}
+			}
+		}
+	}
+	if _, err := NewEncoder(strings.Repeat("t", 250), defaultItemSize, Keyspace{Items: 100}); err == nil {
+		t.Error("a table name with no room for the _stream suffix was accepted")
+	}
+}
+
+func TestStreamBodies(t *testing.T) {
+	enc := mustEncoder(t, 1000)
+	arn := "arn:aws:dynamodb:us-east-1:000000000000:table/bench_t_stream/stream/2026-12-07T00:00:00.000"
+	enc.SetStream(StreamInfo{ARN: arn, Shards: []string{"shardId-a", "shardId-b"}})
+	for n, shard := range map[int]string{0: "shardId-a", 1: "shardId-b", 7: "shardId-b"} {
+		var gi struct{ StreamArn, ShardId, ShardIteratorType string }
+		if err := json.Unmarshal(enc.AppendGetShardIterator(nil, n), &gi); err != nil {
+			t.Fatal(err)
+		}
+		if gi.StreamArn != arn || gi.ShardId != shard || gi.ShardIteratorType != "TRIM_HORIZON" {
+			t.Errorf("GetShardIterator(%d) = %+v, want shard %s", n, gi, shard)
+		}
+	}
+	// An iterator is sent back exactly, even one that would need escaping.
+	for _, it := range []string{arn + "|1|AbC-_9", "a\"b\\c\x01"} {
+		var gr struct {
+			ShardIterator string
+			Limit         int
+		}
+		if err := json.Unmarshal(enc.AppendGetRecords(nil, []byte(it)), &gr); err != nil {
+			t.Fatal(err)
+		}
+		if gr.ShardIterator != it || gr.Limit != getRecordsLimit {
+			t.Errorf("GetRecords(%q) = %+v", it, gr)
+		}
+	}
+}
+
+func TestJSONStringField(t *testing.T) {
+	tests := []struct {
+		body, key, want string
+		ok              bool
+	}{
+		{`{"Records":[],"NextShardIterator":"arn:x|1|AbC"}`, `"NextShardIterator":`, "arn:x|1|AbC", true},
+		{`{"NextShardIterator": "sp"}`, `"NextShardIterator":`, "sp", true},
+		{`{"NextShardIterator":"a\"b\u0041"}`, `"NextShardIterator":`, `a"bA`, true},
+		{`{"Records":[]}`, `"NextShardIterator":`, "", false},
+		{`{"NextShardIterator":null}`, `"NextShardIterator":`, "", false},
+		{`{"NextShardIterator":"cut`, `"NextShardIterator":`, "", false},
+	}
+	for _, tt := range tests {
+		got, ok := jsonStringField([]byte(tt.body), tt.key)
+		if ok != tt.ok || string(got) != tt.want {
+			t.Errorf("jsonStringField(%s) = %q, %v; want %q, %v", tt.body, got, ok, tt.want, tt.ok)
+		}
+	}
 }
 
 func TestItemSizeFollowsFlag(t *testing.T) {
@@ -226,6 +315,10 @@ func TestResponseItems(t *testing.T) {
 		{OpTransactWrite, `{}`, transactSize},
 		{OpPut, `{}`, 1},
 		{OpUpdate, `{}`, 1},
+		{OpPartiQLGet, `{"Items":[{"pk":{"S":"p1"},"payload":{"S":"x"}}]}`, 1},
+		{OpPartiQLGet, `{"Items":[]}`, 0},
+		{OpGetRecords, `{"Records":[{"eventID":"1","dynamodb":{}},{"eventID":"2","dynamodb":{}}],"NextShardIterator":"i"}`, 2},
+		{OpGetRecords, `{"Records":[],"NextShardIterator":"i"}`, 0},
 	}
 	for _, tt := range tests {
 		if got := responseItems(tt.kind, []byte(tt.body)); got != tt.want {

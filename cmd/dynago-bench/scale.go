@@ -71,10 +71,10 @@ func RunScale(ctx context.Context, endpoint string, cfg LoadConfig, small, large
 		return nil, err
 	}
 	defer b.Close()
-	if err := RecreateTable(ctx, b.setup, cfg.Table); err != nil {
+	if err := RecreateTable(ctx, b.setup, cfg.Table, TableMain); err != nil {
 		return nil, err
 	}
-	if err := LoadItems(ctx, b.setup, 0, small, cfg.Concurrency, log); err != nil {
+	if err := LoadItems(ctx, b.setup, []TableKind{TableMain}, 0, small, cfg.Concurrency, log); err != nil {
 		return nil, err
 	}
 	query, _ := LookupWorkload("query")
@@ -82,7 +82,7 @@ func RunScale(ctx context.Context, endpoint string, cfg LoadConfig, small, large
 	res.Small = b.RunWorkloadKeys(ctx, fmt.Sprintf("%d items", small), query, pid, small)
 	fmt.Fprintf(log, "  query with %d items: p50 %s ms\n", small, fmtLatency(res.Small.Latency.Percentile(50)))
 	t0 := time.Now()
-	if err := LoadItems(ctx, b.setup, small, large, cfg.Concurrency, log); err != nil {
+	if err := LoadItems(ctx, b.setup, []TableKind{TableMain}, small, large, cfg.Concurrency, log); err != nil {
 		return nil, err
 	}
 	res.LoadTime = time.Since(t0)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strconv"
@@ -88,6 +89,9 @@ func (c *SDKClient) sdkItem(i int) map[string]types.AttributeValue {
 // Do implements Worker.
 func (w sdkWorker) Do(ctx context.Context, op Op) (int, error) {
 	c := w.c
+	if op.Table != TableMain || op.Kind == OpGetRecords || op.Kind == OpPartiQLGet {
+		return 0, fmt.Errorf("-client sdk does not run %s on the %q table: use -client lean", op.Kind.Target(), c.enc.TableName(op.Table))
+	}
 	table := aws.String(c.table)
 	switch op.Kind {
 	case OpGet:

@@ -21,16 +21,19 @@ const (
 
 type tableDesc struct {
 	Table struct {
-		TableStatus string
-		ItemCount   int64
+		TableStatus     string
+		ItemCount       int64
+		LatestStreamArn string
 	}
 }
 
 // RecreateTable deletes table if it exists and creates it afresh with the
-// bench schema (pk string HASH, sk number RANGE), then waits until it is
-// ACTIVE. On-demand billing is asked for so no emulator throttles the load;
-// an endpoint that refuses it gets provisioned capacity instead.
-func RecreateTable(ctx context.Context, c *LeanClient, table string) error {
+// bench schema (pk string HASH, sk number RANGE) and what its kind adds (a
+// NEW_AND_OLD_IMAGES stream, or PITR turned on once it is ACTIVE), then
+// waits until it is ACTIVE. On-demand billing is asked for so no emulator
+// throttles the load; an endpoint that refuses it gets provisioned
+// capacity instead.
+func RecreateTable(ctx context.Context, c *LeanClient, table string, kind TableKind) error {
 	err := c.Call(ctx, "DeleteTable", map[string]any{"TableName": table}, nil)
 	if err != nil && !isAPIError(err, "ResourceNotFoundException") {
 		return fmt.Errorf("DeleteTable: %w", err)
@@ -52,6 +55,9 @@ func RecreateTable(ctx context.Context, c *LeanClient, table string) error {
 		},
 		"BillingMode": "PAY_PER_REQUEST",
 	}
+	if kind == TableStream {
+		create["StreamSpecification"] = map[string]any{"StreamEnabled": true, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+	}
 	err = c.Call(ctx, "CreateTable", create, nil)
 	if isAPIError(err, "ValidationException") {
 		delete(create, "BillingMode")
@@ -61,7 +67,57 @@ func RecreateTable(ctx context.Context, c *LeanClient, table string) error {
 	if err != nil {
 		return fmt.Errorf("CreateTable: %w", err)
 	}
-	return waitTable(ctx, c, table, "ACTIVE")
+	if err := waitTable(ctx, c, table, "ACTIVE"); err != nil {
+		return err
+	}
+	if kind == TablePITR {
+		err := c.Call(ctx, "UpdateContinuousBackups", map[string]any{
+			"TableName":                        table,
+			"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
+		}, nil)
+		if err != nil {
+			return fmt.Errorf("UpdateContinuousBackups: %w", err)
+		}
+	}
+	return nil
+}
+
+// ReadStream returns the ARN and the open shards of table's stream (every
+// shard if none is open), for GetRecords.
+func ReadStream(ctx context.Context, c *LeanClient, table string) (StreamInfo, error) {
+	var d tableDesc
+	if err := c.Call(ctx, "DescribeTable", map[string]any{"TableName": table}, &d); err != nil {
+		return StreamInfo{}, fmt.Errorf("DescribeTable: %w", err)
+	}
+	if d.Table.LatestStreamArn == "" {
+		return StreamInfo{}, fmt.Errorf("table %s has no stream", table)
+	}
+	var s struct {
+		StreamDescription struct {
+			Shards []struct {
+				ShardId             string
+				SequenceNumberRange struct{ EndingSequenceNumber string }
+			}
+		}
+	}
+	if err := c.Call(ctx, "DescribeStream", map[string]any{"StreamArn": d.Table.LatestStreamArn}, &s); err != nil {
+		return StreamInfo{}, fmt.Errorf("DescribeStream: %w", err)
+	}
+	info := StreamInfo{ARN: d.Table.LatestStreamArn}
+	var all []string
+	for _, sh := range s.StreamDescription.Shards {
+		all = append(all, sh.ShardId)
+		if sh.SequenceNumberRange.EndingSequenceNumber == "" {
+			info.Shards = append(info.Shards, sh.ShardId)
+		}
+	}
+	if len(info.Shards) == 0 {
+		info.Shards = all
+	}
+	if len(info.Shards) == 0 {
+		return StreamInfo{}, fmt.Errorf("stream of %s has no shards", table)
+	}
+	return info, nil
 }
 
 // waitTable polls DescribeTable until the table has status want, or is
@@ -93,14 +149,24 @@ func isAPIError(err error, typ string) bool {
 	return errors.As(err, &ae) && ae.Type == typ
 }
 
-// LoadItems writes items [from, to) with BatchWriteItem from concurrency
-// goroutines, retrying any batch left partly unprocessed, and reports
-// progress to log every few seconds when the load is large.
-func LoadItems(ctx context.Context, c *LeanClient, from, to, concurrency int, log io.Writer) error {
-	if to <= from {
+// LoadItems writes items [from, to) into each table of kinds with
+// BatchWriteItem from concurrency goroutines, retrying any batch left
+// partly unprocessed, and reports progress to log every few seconds when
+// the load is large. The tables are loaded together, batch by batch in
+// turn: their items then sit alike in the store's memtables and levels,
+// so a write or read costs the same in each but for what the table adds
+// (loaded one after the other, the first table's items are flushed to
+// sstables while the last one's are still in the memtable, and a
+// PutItem's read of the old item costs more in the first).
+func LoadItems(ctx context.Context, c *LeanClient, kinds []TableKind, from, to, concurrency int, log io.Writer) error {
+	if to <= from || len(kinds) == 0 {
 		return nil
 	}
-	starts := make(chan int)
+	type batch struct {
+		kind  TableKind
+		start int
+	}
+	starts := make(chan batch)
 	var done atomic.Int64
 	var firstErr error
 	var mu sync.Mutex
@@ -112,8 +178,8 @@ func LoadItems(ctx context.Context, c *LeanClient, from, to, concurrency int, lo
 		go func() {
 			defer wg.Done()
 			w := c.NewWorker()
-			for start := range starts {
-				if err := loadBatch(ctx, w, start); err != nil {
+			for b := range starts {
+				if err := loadBatch(ctx, w, b.kind, b.start); err != nil {
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = err
@@ -128,17 +194,20 @@ func LoadItems(ctx context.Context, c *LeanClient, from, to, concurrency int, lo
 	}
 	t0 := time.Now()
 	lastReport := t0
+	total := (to - from) * len(kinds)
 feed:
 	for start := from; start < to; start += batchSize {
-		select {
-		case starts <- start:
-		case <-ctx.Done():
-			break feed
+		for _, k := range kinds {
+			select {
+			case starts <- batch{k, start}:
+			case <-ctx.Done():
+				break feed
+			}
 		}
 		if log != nil && time.Since(lastReport) > 5*time.Second {
 			lastReport = time.Now()
 			n := done.Load()
-			fmt.Fprintf(log, "  loaded %d/%d items (%.0f items/s)\n", n, to-from, float64(n)/time.Since(t0).Seconds())
+			fmt.Fprintf(log, "  loaded %d/%d items (%.0f items/s)\n", n, total, float64(n)/time.Since(t0).Seconds())
 		}
 	}
 	close(starts)
@@ -151,10 +220,10 @@ feed:
 
 // loadBatch writes one batch, resending it while any put is unprocessed
 // (puts are idempotent, so resending the whole batch is safe).
-func loadBatch(ctx context.Context, w Worker, start int) error {
+func loadBatch(ctx context.Context, w Worker, kind TableKind, start int) error {
 	backoff := 5 * time.Millisecond
 	for range loadAttempts {
-		n, err := w.Do(ctx, Op{Kind: OpBatchWrite, Item: start})
+		n, err := w.Do(ctx, Op{Kind: OpBatchWrite, Item: start, Table: kind})
 		if err == nil && n == batchSize {
 			return nil
 		}

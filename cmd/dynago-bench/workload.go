@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,13 +22,44 @@ const (
 	OpScan
 	OpBatchGet
 	OpTransactWrite
+	// OpGetRecords reads the next page of the stream of the stream table
+	// (TableStream) from the worker's shard iterator.
+	OpGetRecords
+	// OpPartiQLGet is ExecuteStatement's SELECT of one item by its full
+	// key, the PartiQL equivalent of OpGet.
+	OpPartiQLGet
 	numOpKinds
 )
 
 // Target is the X-Amz-Target operation name of k.
 func (k OpKind) Target() string {
-	return [...]string{"GetItem", "PutItem", "UpdateItem", "Query", "BatchWriteItem", "Scan", "BatchGetItem", "TransactWriteItems"}[k]
+	return [...]string{"GetItem", "PutItem", "UpdateItem", "Query", "BatchWriteItem", "Scan", "BatchGetItem", "TransactWriteItems",
+		"GetRecords", "ExecuteStatement"}[k]
 }
+
+// TableKind names one of the tables a run uses. Every table has the bench
+// schema and holds the same loaded items; they differ in what a write
+// costs besides the item.
+type TableKind int
+
+// The tables of a run.
+const (
+	// TableMain is -table: no stream, no PITR.
+	TableMain TableKind = iota
+	// TableStream has a NEW_AND_OLD_IMAGES stream, the most a stream
+	// records per write; GetRecords reads it.
+	TableStream
+	// TablePITR has point-in-time recovery enabled.
+	TablePITR
+	numTableKinds
+)
+
+// suffix is appended to -table to name the table of kind k.
+func (k TableKind) suffix() string { return [...]string{"", "_stream", "_pitr"}[k] }
+
+// getRecordsLimit is the Limit of one GetRecords call: DynamoDB's maximum
+// and its default.
+const getRecordsLimit = 1000
 
 const (
 	// partitionSize is the number of items sharing one partition key, so a
@@ -52,8 +84,11 @@ type Op struct {
 	Kind OpKind
 	// Item is the item read or written by get, put and update, the first
 	// of the batchSize consecutive items (modulo the key count) of a batch
-	// write, or the item a Scan page starts after.
+	// write, or the item a Scan page starts after. A GetRecords that needs
+	// a new shard iterator takes shard Item modulo the open shards.
 	Item int
+	// Table is the table the request goes to.
+	Table TableKind
 }
 
 // Keyspace describes the items a run reads and writes.
@@ -77,6 +112,12 @@ type Workload struct {
 	Name string
 	// Weights gives each kind's share of requests; kinds absent get none.
 	Weights map[OpKind]int
+	// Table is the table every request goes to.
+	Table TableKind
+	// DynagoOnly marks a workload of an operation or table setting that
+	// dynalite does not implement (transactions, streams, PITR, PartiQL):
+	// compare runs it against the dynago servers only.
+	DynagoOnly bool
 	// cumulative holds the running sum of weights in kind order, for
 	// drawing; built by newWorkload.
 	cumulative []weightedKind
@@ -89,12 +130,18 @@ type weightedKind struct {
 	share int
 }
 
-// extraWorkloads are workloads that "all" leaves out: dynalite does not
-// implement transactions, so a comparison would show only its errors.
-var extraWorkloads = []string{"transact"}
+// workloadNames lists the workloads in the order reports show them; "all"
+// stands for every one. The last five are DynagoOnly.
+var workloadNames = []string{"put", "get", "query", "update", "batchwrite", "scan", "batchget", "mixed",
+	"transact", "getrecords", "partiql", "put-stream", "put-pitr"}
 
-// workloadNames lists the workloads in the order reports show them.
-var workloadNames = []string{"put", "get", "query", "update", "batchwrite", "scan", "batchget", "mixed"}
+// comparedWorkloads are the groups of workloads whose figures are judged
+// against each other (issue 20: PartiQL SELECT against GetItem on the same
+// keys, PutItem with a stream or PITR against plain PutItem). compare
+// alternates the members of a group round by round rather than running
+// one after the other, so a neighbour's burst of load on the machine
+// falls on all of them alike.
+var comparedWorkloads = [][]string{{"get", "partiql"}, {"put", "put-stream", "put-pitr"}}
 
 // mixedWeights is the mixed workload: read-mostly, like the applications
 // DynamoDB serves (percent).
@@ -104,18 +151,28 @@ func mixedWeights() map[OpKind]int {
 
 // LookupWorkload returns the workload called name.
 func LookupWorkload(name string) (*Workload, error) {
-	single := map[string]OpKind{
-		"put": OpPut, "get": OpGet, "query": OpQuery, "update": OpUpdate,
-		"batchwrite": OpBatchWrite, "scan": OpScan, "batchget": OpBatchGet,
-		"transact": OpTransactWrite,
+	single := map[string]struct {
+		kind       OpKind
+		table      TableKind
+		dynagoOnly bool
+	}{
+		"put": {kind: OpPut}, "get": {kind: OpGet}, "query": {kind: OpQuery}, "update": {kind: OpUpdate},
+		"batchwrite": {kind: OpBatchWrite}, "scan": {kind: OpScan}, "batchget": {kind: OpBatchGet},
+		"transact":   {kind: OpTransactWrite, dynagoOnly: true},
+		"getrecords": {kind: OpGetRecords, table: TableStream, dynagoOnly: true},
+		"partiql":    {kind: OpPartiQLGet, dynagoOnly: true},
+		"put-stream": {kind: OpPut, table: TableStream, dynagoOnly: true},
+		"put-pitr":   {kind: OpPut, table: TablePITR, dynagoOnly: true},
 	}
-	if k, ok := single[name]; ok {
-		return newWorkload(name, map[OpKind]int{k: 1}), nil
+	if s, ok := single[name]; ok {
+		w := newWorkload(name, map[OpKind]int{s.kind: 1})
+		w.Table, w.DynagoOnly = s.table, s.dynagoOnly
+		return w, nil
 	}
 	if name == "mixed" {
 		return newWorkload(name, mixedWeights()), nil
 	}
-	return nil, fmt.Errorf("unknown workload %q (want one of %s or all)", name, strings.Join(append(workloadNames[:len(workloadNames):len(workloadNames)], extraWorkloads...), ", "))
+	return nil, fmt.Errorf("unknown workload %q (want one of %s or all)", name, strings.Join(workloadNames, ", "))
 }
 
 // ParseWorkloads resolves a comma-separated list of workload names; "all"
@@ -168,7 +225,7 @@ func newWorkload(name string, weights map[OpKind]int) *Workload {
 func (w *Workload) NeedsData() bool {
 	for _, c := range w.cumulative {
 		switch c.kind {
-		case OpGet, OpQuery, OpScan, OpUpdate, OpBatchGet:
+		case OpGet, OpQuery, OpScan, OpUpdate, OpBatchGet, OpGetRecords, OpPartiQLGet:
 			return true
 		}
 	}
@@ -187,7 +244,7 @@ func (w *Workload) Next(rng *rand.Rand, ks Keyspace) Op {
 			}
 		}
 	}
-	op := Op{Kind: kind, Item: rng.IntN(ks.Items)}
+	op := Op{Kind: kind, Item: rng.IntN(ks.Items), Table: w.Table}
 	if kind == OpQuery {
 		// Draw the partition, not the item, so every partition is equally
 		// likely even when the last one is short.
@@ -256,3 +313,29 @@ func payloadLen(item, itemSize int) int {
 
 // partitionKey is the partition key value of item i.
 func partitionKey(i int) string { return "p" + strconv.Itoa(partitionOf(i)) }
+
+// alternationGroups splits wls into the groups compare alternates round by
+// round: the members of a comparedWorkloads group that wls holds go
+// together, at the place of the first of them; every other workload is a
+// group of its own. The order within a group is the order in wls.
+func alternationGroups(wls []*Workload) [][]*Workload {
+	var out [][]*Workload
+	at := map[int]int{} // comparedWorkloads index -> index in out
+	for _, wl := range wls {
+		g := -1
+		for i, names := range comparedWorkloads {
+			if slices.Contains(names, wl.Name) {
+				g = i
+			}
+		}
+		if j, ok := at[g]; ok && g >= 0 {
+			out[j] = append(out[j], wl)
+			continue
+		}
+		if g >= 0 {
+			at[g] = len(out)
+		}
+		out = append(out, []*Workload{wl})
+	}
+	return out
+}

@@ -3,6 +3,8 @@ package main
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -16,6 +18,7 @@ func TestParseWorkloads(t *testing.T) {
 		{in: "put, query,mixed", want: []string{"put", "query", "mixed"}},
 		{in: "all", want: workloadNames},
 		{in: "transact,get", want: []string{"transact", "get"}},
+		{in: "put-pitr,getrecords", want: []string{"put-pitr", "getrecords"}},
 		{in: "", wantErr: true},
 		{in: "get,delete", wantErr: true},
 	}
@@ -51,6 +54,10 @@ func TestSingleWorkloadsIssueOnlyTheirOp(t *testing.T) {
 		{"scan", OpScan, true},
 		{"batchget", OpBatchGet, true},
 		{"transact", OpTransactWrite, false},
+		{"getrecords", OpGetRecords, true},
+		{"partiql", OpPartiQLGet, true},
+		{"put-stream", OpPut, false},
+		{"put-pitr", OpPut, false},
 	}
 	ks := Keyspace{Items: 1003} // a short last partition
 	rng := rand.New(rand.NewPCG(5, 6))
@@ -184,6 +191,91 @@ func TestSameSeedSameSequence(t *testing.T) {
 	for i := range 1000 {
 		if x, y := w.Next(a, Keyspace{Items: 500}), w.Next(b, Keyspace{Items: 500}); x != y {
 			t.Fatalf("draw %d differs: %+v vs %+v", i, x, y)
+		}
+	}
+}
+
+// The workloads of operations or table settings dynalite lacks are marked
+// so compare skips it, and each goes to its own table.
+func TestWorkloadTablesAndDynagoOnly(t *testing.T) {
+	tests := []struct {
+		name       string
+		table      TableKind
+		dynagoOnly bool
+	}{
+		{"put", TableMain, false}, {"get", TableMain, false}, {"mixed", TableMain, false}, {"batchget", TableMain, false},
+		{"transact", TableMain, true}, {"partiql", TableMain, true},
+		{"getrecords", TableStream, true}, {"put-stream", TableStream, true}, {"put-pitr", TablePITR, true},
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, tt := range tests {
+		w, err := LookupWorkload(tt.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.Table != tt.table || w.DynagoOnly != tt.dynagoOnly {
+			t.Errorf("%s: table %d, DynagoOnly %v; want %d, %v", tt.name, w.Table, w.DynagoOnly, tt.table, tt.dynagoOnly)
+		}
+		if op := w.Next(rng, Keyspace{Items: 100}); op.Table != tt.table {
+			t.Errorf("%s drew an op on table %d", tt.name, op.Table)
+		}
+	}
+	wls, _ := ParseWorkloads("all")
+	var kept []string
+	for _, wl := range withoutDynagoOnly(wls) {
+		kept = append(kept, wl.Name)
+	}
+	if want := []string{"put", "get", "query", "update", "batchwrite", "scan", "batchget", "mixed"}; !slices.Equal(kept, want) {
+		t.Errorf("all without the dynago-only workloads = %v, want %v", kept, want)
+	}
+}
+
+func TestTablesOf(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []TableKind
+		load bool
+	}{
+		{"put", []TableKind{TableMain}, false},
+		{"put,get", []TableKind{TableMain}, true},
+		{"put,put-pitr", []TableKind{TableMain, TablePITR}, true},
+		{"getrecords,put-stream", []TableKind{TableMain, TableStream}, true},
+		{"all", []TableKind{TableMain, TableStream, TablePITR}, true},
+	}
+	for _, tt := range tests {
+		wls, err := ParseWorkloads(tt.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, load := tablesOf(wls)
+		if !slices.Equal(got, tt.want) || load != tt.load {
+			t.Errorf("tablesOf(%s) = %v, %v; want %v, %v", tt.in, got, load, tt.want, tt.load)
+		}
+	}
+}
+
+func TestAlternationGroups(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"all", "put+put-stream+put-pitr get+partiql query update batchwrite scan batchget mixed transact getrecords"},
+		{"partiql,scan,get", "partiql+get scan"},
+		{"get,query", "get query"},
+		{"put-pitr", "put-pitr"},
+	}
+	for _, tt := range tests {
+		wls, err := ParseWorkloads(tt.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var groups []string
+		for _, g := range alternationGroups(wls) {
+			var names []string
+			for _, wl := range g {
+				names = append(names, wl.Name)
+			}
+			groups = append(groups, strings.Join(names, "+"))
+		}
+		if got := strings.Join(groups, " "); got != tt.want {
+			t.Errorf("alternationGroups(%s) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
 }
