@@ -36,15 +36,18 @@ func ParseLogFormat(s string) (string, error) {
 }
 
 // NewLogger returns the logger writing to w in format (text or json) at
-// level and above.
+// level and above. Request lines are written in batches, every other line
+// at once (log_batch.go).
 func NewLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {
 	f, err := ParseLogFormat(format)
 	if err != nil {
 		return nil, err
 	}
+	b := &lineBatcher{w: w}
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(b, opts)
 	if f == LogFormatJSON {
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		h = slog.NewJSONHandler(b, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts)), nil
+	return slog.New(batchingHandler{h, b}), nil
 }

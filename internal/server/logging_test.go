@@ -15,7 +15,7 @@ func TestNewLogger(t *testing.T) {
 		t.Fatal(err)
 	}
 	log.Debug("hidden")
-	log.Info("request", "op", "PutItem")
+	log.Info("listening", "op", "PutItem") // written at once, unlike request lines
 	var m map[string]any
 	if err := json.Unmarshal(buf.Bytes(), &m); err != nil || m["op"] != "PutItem" || m["level"] != "INFO" {
 		t.Errorf("json line %q: %v %v", buf.String(), m, err)
@@ -24,8 +24,8 @@ func TestNewLogger(t *testing.T) {
 	if log, err = NewLogger(&buf, "", slog.LevelInfo); err != nil {
 		t.Fatal(err)
 	}
-	log.Info("request", "op", "PutItem")
-	if !strings.Contains(buf.String(), "level=INFO msg=request op=PutItem") {
+	log.Info("listening", "op", "PutItem")
+	if !strings.Contains(buf.String(), "level=INFO msg=listening op=PutItem") {
 		t.Errorf("text line %q", buf.String())
 	}
 	if _, err := NewLogger(&buf, "xml", slog.LevelInfo); err == nil {

@@ -24,6 +24,10 @@ import (
 	"github.com/dynago/dynago/internal/apierr"
 )
 
+// AccessLogMessage is the message of every access log line: what a log
+// writer that batches request lines (server.NewLogger) tells them by.
+const AccessLogMessage = "request"
+
 // requestRecord is what answer tells the access log about one request.
 type requestRecord struct {
 	op      string // the operation's name, "" when the target named none
@@ -98,7 +102,7 @@ func (h *Handler) logRequest(ctx context.Context, ex exchange, level slog.Level,
 	if rec.reqID != "" {
 		attrs = append(attrs, slog.String("request_id", rec.reqID))
 	}
-	h.log.LogAttrs(ctx, level, "request", attrs...)
+	h.log.LogAttrs(ctx, level, AccessLogMessage, attrs...)
 }
 
 // requestTables names the tables (or ARNs) a request's input names,
