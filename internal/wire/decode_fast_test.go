@@ -59,6 +59,23 @@ var decodeFastCases = []struct {
 	{"Query", `{"TableName":"t","Limit":99999999999999999999}`, false},
 	{"Query", `{"TableName":"t","KeyConditions":{}}`, false},
 	{"Scan", `{"TableName":"t"}`, false},
+	{"ExecuteStatement", `{"Statement":"SELECT * FROM \"t\" WHERE pk = ? AND sk = ?","Parameters":[{"S":"p1"},{"N":"7"}]}`, true},
+	{"ExecuteStatement", `{"Statement":"SELECT * FROM t","ConsistentRead":true,"Limit":5,"NextToken":"abc","ReturnConsumedCapacity":"TOTAL","ReturnValuesOnConditionCheckFailure":"ALL_OLD"}`, true},
+	{"ExecuteStatement", `{"Statement":"UPDATE \"t\" SET a = ? WHERE pk = '\u00e9'","Parameters":[{"M":{"x":{"L":[{"NULL":true}]}}}]}`, true},
+	{"ExecuteStatement", `{"Statement":"SELECT 1","Parameters":[]}`, true},
+	{"ExecuteStatement", `{"Statement":"SELECT 1","Parameters":[null]}`, false},
+	{"ExecuteStatement", `{"Statement":"SELECT 1","Parameters":[{"S":"a"},]}`, false},
+	{"ExecuteStatement", `{"Statement":"SELECT 1","Parameters":[{"S":1}]}`, false},
+	{"ExecuteStatement", `{"Statement":"SELECT 1","Parameters":[{}]}`, true},
+	{"ExecuteStatement", `{"Statement":"a\"","Statement":"b"}`, false},
+	{"ExecuteStatement", `{"Statement":"a\ud800"}`, true},
+	{"ExecuteStatement", `{"Statement":"SELECT 1","Parameters":[],"Parameters":[]}`, false},
+	{"ExecuteStatement", `{"Statement":1}`, false},
+	{"ExecuteStatement", `{"Statement":"a\/b\\c\nd\te\"f\b\f\r"}`, true},
+	{"ExecuteStatement", `{"Statement":"\u0041\"x\ud83d\ude00"}`, true},
+	{"ExecuteStatement", "{\"Statement\":\"\\\"\xff\"}", true},
+	{"ExecuteStatement", "{\"Statement\":\"\\\"é\"}", true},
+	{"ExecuteStatement", `{"Statement":"\x"}`, false},
 }
 
 // newInput returns a fresh input shape for op.
@@ -76,6 +93,8 @@ func newInput(t testing.TB, op string) any {
 		return new(api.QueryInput)
 	case "Scan":
 		return new(api.ScanInput)
+	case "ExecuteStatement":
+		return new(api.ExecuteStatementInput)
 	}
 	t.Fatalf("no input shape for %s", op)
 	return nil
@@ -110,7 +129,7 @@ func TestDecodeFastMatchesEncodingJSON(t *testing.T) {
 // FuzzDecodeFast checks, on any body, that the fast path never accepts
 // what encoding/json refuses and never decodes differently.
 func FuzzDecodeFast(f *testing.F) {
-	ops := []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}
+	ops := []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "ExecuteStatement"}
 	for i, tc := range decodeFastCases {
 		if tc.op != "Scan" {
 			f.Add(uint8(i), tc.body)
@@ -129,6 +148,7 @@ func BenchmarkDecode(b *testing.B) {
 		{"GetItem", `{"TableName":"dynago_bench","Key":{"pk":{"S":"p123"},"sk":{"N":"7"}}}`},
 		{"PutItem", `{"TableName":"dynago_bench","Item":{"pk":{"S":"p123"},"sk":{"N":"7"},"cnt":{"N":"0"},"payload":{"S":` + payload + `}}}`},
 		{"Query", `{"TableName":"dynago_bench","KeyConditionExpression":"#p = :p","ExpressionAttributeNames":{"#p":"pk"},"ExpressionAttributeValues":{":p":{"S":"p123"}}}`},
+		{"ExecuteStatement", `{"Statement":"SELECT * FROM \"dynago_bench\" WHERE pk = ? AND sk = ?","Parameters":[{"S":"p123"},{"N":"7"}]}`},
 	} {
 		body := []byte(bm.body)
 		b.Run(bm.op+"/encoding-json", func(b *testing.B) {

@@ -42,7 +42,7 @@ func TestUpdateNestingBound(t *testing.T) {
 	}
 	rec := do(t, serve, req{target: "TransactWriteItems", body: `{"TransactItems":[{"Update":{"TableName":"fzt",` + key + `,"UpdateExpression":"SET m.m = m"}}]}`}.build())
 	var out struct {
-		Type    string `json:"__type"`
+		Type    string                           `json:"__type"`
 		Reasons []struct{ Code, Message string } `json:"CancellationReasons"`
 	}
 	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || rec.Code != 400 ||
