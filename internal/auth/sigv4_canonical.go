@@ -43,7 +43,7 @@ func canonicalRequest(r *SignedRequest, c *Credentials, params []queryParam) (he
 	b = append(b, '\n')
 	b = appendCanonicalQuery(b, params, c.Presigned)
 	b = append(b, '\n')
-	for _, name := range c.SignedHeaders {
+	for name := range c.signedHeaderNames() {
 		b = append(b, name...)
 		b = append(b, ':')
 		b = r.appendHeader(b, name)

@@ -374,11 +374,14 @@ func TestVerifyErrors(t *testing.T) {
 		if tc.opts.MaxSkew != 0 || tc.opts.Regions != nil || tc.opts.RequireSigned != nil {
 			vv = NewVerifier(tc.opts)
 		}
-		_, err := vv.Verify(cfg, &SignedRequest{Method: "POST", Path: "/", RawQuery: tc.query, Host: "localhost", Header: tc.h}, now)
+		r := &SignedRequest{Method: "POST", Path: "/", RawQuery: tc.query, Host: "localhost", Header: tc.h}
+		_, err := vv.Verify(cfg, r, now)
 		wantAPIError(t, tc.name, err, tc.code, tc.msg)
 		if e := apierr.As(err); e != nil && e.Code.Status() != http.StatusBadRequest {
 			t.Errorf("%s: status %d", tc.name, e.Code.Status())
 		}
+		_, err = vv.Verify(cfg, asFastRequest(r), now)
+		wantAPIError(t, tc.name+", fasthttp's headers", err, tc.code, tc.msg)
 	}
 }
 
@@ -454,6 +457,9 @@ func TestSDKSignerRandomRequests(t *testing.T) {
 		if _, err := v.Verify(cfg, sr, ts); err != nil {
 			t.Fatalf("request %d did not verify: %v\nquery %q headers %v", i, err, req.URL.RawQuery, req.Header)
 		}
+		if _, err := v.Verify(cfg, asFastRequest(sr), ts); err != nil {
+			t.Fatalf("request %d did not verify with fasthttp's headers: %v\nquery %q headers %v", i, err, req.URL.RawQuery, req.Header)
+		}
 		// Change one byte of the body, of a signed header, or of the query.
 		mutated := *sr
 		switch rng.IntN(3) {
@@ -470,6 +476,9 @@ func TestSDKSignerRandomRequests(t *testing.T) {
 		}
 		if _, err := v.Verify(cfg, &mutated, ts); err == nil {
 			t.Fatalf("request %d verified after a change", i)
+		}
+		if _, err := v.Verify(cfg, asFastRequest(&mutated), ts); err == nil {
+			t.Fatalf("request %d verified with fasthttp's headers after a change", i)
 		}
 	}
 }

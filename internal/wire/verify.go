@@ -64,16 +64,34 @@ func (e netExchange) sourceIP() string {
 
 func (e netExchange) secure() bool { return e.r.TLS != nil }
 
+// signedRequest leaves Host empty: the verifier then reads it from the
+// header (fastHeader.PeekAll answers Host), in place. The method and a
+// root path, what nearly every request has, are constants rather than
+// copies.
 func (e fastExchange) signedRequest(raw []byte) auth.SignedRequest {
 	uri := e.ctx.Request.URI()
-	return auth.SignedRequest{
-		Method:   string(e.ctx.Method()),
-		Path:     string(uri.PathOriginal()),
-		RawQuery: string(uri.QueryString()),
-		Host:     string(e.ctx.Host()),
-		Header:   fastHeader{&e.ctx.Request.Header},
-		Body:     raw,
+	r := auth.SignedRequest{
+		Method: knownString(e.ctx.Method(), fasthttp.MethodPost, fasthttp.MethodGet),
+		Path:   knownString(uri.PathOriginal(), "/", ""),
+		Header: fastHeader{&e.ctx.Request.Header},
+		Body:   raw,
 	}
+	if q := uri.QueryString(); len(q) > 0 {
+		r.RawQuery = string(q)
+	}
+	return r
+}
+
+// knownString returns b as a string: the constant x or y when b spells
+// one of them, else a copy.
+func knownString(b []byte, x, y string) string {
+	switch string(b) {
+	case x:
+		return x
+	case y:
+		return y
+	}
+	return string(b)
 }
 
 func (e fastExchange) sourceIP() string { return e.ctx.RemoteIP().String() }
