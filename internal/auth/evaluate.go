@@ -15,6 +15,7 @@ package auth
 //  4. Otherwise the request is implicitly denied.
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,6 +45,10 @@ type Request struct {
 	Keys Keys
 	// SourceIP is the caller's address (aws:SourceIp); "" when unknown.
 	SourceIP string
+	// SourceAddr is the caller's address when SourceIP is "": it is
+	// formatted only for a policy that tests aws:SourceIp, so a request
+	// that no such policy governs does not pay for the string.
+	SourceAddr netip.Addr
 	// SecureTransport says the request came over TLS (aws:SecureTransport).
 	SecureTransport bool
 	// Time is when the request was made (aws:CurrentTime, aws:EpochTime);
@@ -391,6 +396,9 @@ func (ec *evalCtx) global(key string) (string, bool) {
 	case "aws:securetransport":
 		return strconv.FormatBool(ec.req.SecureTransport), true
 	case "aws:sourceip":
+		if ec.req.SourceIP == "" && ec.req.SourceAddr.IsValid() {
+			return ec.req.SourceAddr.String(), true
+		}
 		return ec.req.SourceIP, ec.req.SourceIP != ""
 	case "aws:requestedregion":
 		return ec.req.Region, ec.req.Region != ""

@@ -13,6 +13,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -35,9 +36,11 @@ func (h *Handler) authenticate(ctx context.Context, ex exchange, raw []byte) (co
 	if err != nil {
 		return ctx, err
 	}
+	ip, addr := ex.source()
 	return auth.ContextWithCaller(ctx, auth.Caller{
 		Identity:        id,
-		SourceIP:        ex.sourceIP(),
+		SourceIP:        ip,
+		SourceAddr:      addr,
 		SecureTransport: ex.secure(),
 		Time:            now,
 	}), nil
@@ -54,12 +57,12 @@ func (e netExchange) signedRequest(raw []byte) auth.SignedRequest {
 	}
 }
 
-func (e netExchange) sourceIP() string {
+func (e netExchange) source() (string, netip.Addr) {
 	host, _, err := net.SplitHostPort(e.r.RemoteAddr)
 	if err != nil {
-		return e.r.RemoteAddr
+		return e.r.RemoteAddr, netip.Addr{}
 	}
-	return host
+	return host, netip.Addr{}
 }
 
 func (e netExchange) secure() bool { return e.r.TLS != nil }
@@ -94,8 +97,16 @@ func knownString(b []byte, x, y string) string {
 	return string(b)
 }
 
-func (e fastExchange) sourceIP() string { return e.ctx.RemoteIP().String() }
-func (e fastExchange) secure() bool     { return e.ctx.IsTLS() }
+// source gives the address unformatted: most requests are governed by
+// no policy that tests aws:SourceIp.
+func (e fastExchange) source() (string, netip.Addr) {
+	ip := e.ctx.RemoteIP()
+	if addr, ok := netip.AddrFromSlice(ip); ok {
+		return "", addr.Unmap()
+	}
+	return ip.String(), netip.Addr{}
+}
+func (e fastExchange) secure() bool { return e.ctx.IsTLS() }
 
 // fastHeader is fasthttp's request header as auth.Header: PeekAll also
 // answers the headers fasthttp keeps outside its map (Host,
