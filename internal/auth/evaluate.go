@@ -196,7 +196,6 @@ func Evaluate(req *Request) Verdict {
 	if ec.now.IsZero() {
 		ec.now = time.Now()
 	}
-	ec.resolve = ec.single
 	for i := range req.Resources {
 		ec.res = &req.Resources[i]
 		if v := ec.decide(); v.Decision != Allow {
@@ -229,12 +228,11 @@ func lowerAction(action string) string {
 
 // evalCtx is the state of one evaluation.
 type evalCtx struct {
-	req     *Request
-	res     *Resource
-	action  string // lower-cased
-	now     time.Time
-	resolve resolver
-	one     [1]string // lookup's answer for a global key
+	req    *Request
+	res    *Resource
+	action string // lower-cased
+	now    time.Time
+	one    [1]string // lookup's answer for a global key
 }
 
 func (ec *evalCtx) decide() Verdict {
@@ -326,7 +324,7 @@ func (ec *evalCtx) statement(st *statement) bool {
 	}
 	matched = false
 	for i := range st.resources {
-		if st.resources[i].match(ec.res.ARN, ec.resolve) {
+		if st.resources[i].match(ec.res.ARN, ec.single) {
 			matched = true
 			break
 		}
@@ -337,7 +335,7 @@ func (ec *evalCtx) statement(st *statement) bool {
 	for i := range st.conditions {
 		c := &st.conditions[i]
 		values, present := ec.lookup(c.key)
-		if !c.eval(values, present, ec.resolve) {
+		if !c.eval(values, present, ec.single) {
 			return false
 		}
 	}
