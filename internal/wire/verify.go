@@ -23,16 +23,17 @@ import (
 
 // Authenticator verifies a request's signature and returns who signed it.
 // The server's verifies against the auth file in force (reloaded on
-// SIGHUP), at the time now.
-type Authenticator func(r *auth.SignedRequest, now time.Time) (auth.Identity, error)
+// SIGHUP), at the time now. It takes the request by value: through a
+// pointer, which a func value's callee might keep, every request would
+// allocate its SignedRequest.
+type Authenticator func(r auth.SignedRequest, now time.Time) (auth.Identity, error)
 
 // authenticate verifies the request and returns ctx carrying its Caller.
 // raw is the body as sent (before gzip decoding), which is what a client
 // signs.
 func (h *Handler) authenticate(ctx context.Context, ex exchange, raw []byte) (context.Context, error) {
 	now := time.Now()
-	req := ex.signedRequest(raw)
-	id, err := h.opts.Authenticate(&req, now)
+	id, err := h.opts.Authenticate(ex.signedRequest(raw), now)
 	if err != nil {
 		return ctx, err
 	}

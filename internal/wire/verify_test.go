@@ -28,7 +28,7 @@ func TestCallerSourceAddress(t *testing.T) {
 	p, _ := cfg.Principal("111111111111", "app")
 	var got *auth.Caller
 	h := New(newFakeEngine(), Options{
-		Authenticate: func(*auth.SignedRequest, time.Time) (auth.Identity, error) {
+		Authenticate: func(auth.SignedRequest, time.Time) (auth.Identity, error) {
 			return auth.Identity{Principal: p, Region: "us-east-1"}, nil
 		},
 		Middleware: func(ctx context.Context, _ api.OpID, _ any, next func(context.Context) (any, error)) (any, error) {
