@@ -415,6 +415,32 @@ func TestKeyCacheBounded(t *testing.T) {
 	}
 }
 
+// TestSigningKeyPerAccessKey: an access key's last signing key serves
+// the next request of the same scope, and a request of another day,
+// region or service gets its own scope's key, never the last one.
+func TestSigningKeyPerAccessKey(t *testing.T) {
+	c := newKeyCache(8)
+	ak := &AccessKey{id: "AKID", secret: "s"}
+	first := c.signingFor(ak, "20260101", "us-east-1", "dynamodb")
+	if again := c.signingFor(ak, "20260101", "us-east-1", "dynamodb"); again != first {
+		t.Error("the same scope got another signing key")
+	}
+	for _, scope := range [][3]string{
+		{"20260102", "us-east-1", "dynamodb"}, {"20260101", "eu-west-1", "dynamodb"}, {"20260101", "us-east-1", "s3"},
+		{"20260101", "us-east-1", "dynamodb"},
+	} {
+		sk := c.signingFor(ak, scope[0], scope[1], scope[2])
+		if want := deriveSigningKey("s", scope[0], scope[1], scope[2]); !bytes.Equal(sk.key, want) {
+			t.Errorf("scope %v: signing key %x, want %x", scope, sk.key, want)
+		}
+	}
+	// Another key of the same scope has its own secret's key.
+	other := &AccessKey{id: "AKID2", secret: "t"}
+	if sk := c.signingFor(other, "20260101", "us-east-1", "dynamodb"); !bytes.Equal(sk.key, deriveSigningKey("t", "20260101", "us-east-1", "dynamodb")) {
+		t.Error("a second access key got the first one's signing key")
+	}
+}
+
 // TestSDKSignerRandomRequests signs random requests with the SDK and
 // checks that each verifies and that any one-byte change to a signed
 // part does not: the canonical request must agree with the SDK's on

@@ -151,7 +151,8 @@ type VerifierOptions struct {
 }
 
 // Verifier checks SigV4 signatures against an auth file's keys. It is
-// safe for concurrent use; its only state is the derived-key cache.
+// safe for concurrent use; its only state is the derived-key cache (and
+// each AccessKey remembers the signing key it was last verified with).
 type Verifier struct {
 	service       string
 	regions       map[string]bool
@@ -237,7 +238,7 @@ func (v *Verifier) Verify(cfg *Config, r *SignedRequest, now time.Time) (Identit
 	if !key.expiration.IsZero() && !now.Before(key.expiration) {
 		return Identity{}, errExpiredToken()
 	}
-	sk := v.keys.signing(keyCacheKey{secret: key.secret, date: c.ScopeDate, region: c.Region, service: c.Service})
+	sk := v.keys.signingFor(key, c.ScopeDate, c.Region, c.Service)
 	m := sk.mac()
 	canonical := canonicalRequest(r, &c, params)
 	m.h.Write(appendStringToSign(m.sts[:0], &c, canonical[:]))
