@@ -7,20 +7,27 @@
 # Prints each round's figures and, per round, the throughput and server
 # CPU per request of --auth over no --auth.
 #
-#   bench/auth.sh [-rounds 4] [-duration 5s] [-concurrency 16] [-server-args "..."]
+#   bench/auth.sh [-rounds 4] [-duration 5s] [-concurrency 16] [-server-args "..."] [-together]
+#
+# -together loads both servers at the same time instead, each with its
+# own client: on a machine busy with other work both pairs then see the
+# same neighbours at every instant, and share the cores between them, so
+# the throughput ratio is that of each pair's CPU per request (server
+# and client), which is what a loaded machine makes of --auth.
 #
 # DYNAGO and DYNAGO_BENCH name the binaries (built into bench/bin/ when
 # unset). Server logs go to bench/out/auth-*.log.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-rounds=4 duration=5s concurrency=16 server_args="--access-log=false"
+rounds=4 duration=5s concurrency=16 server_args="--access-log=false" together=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-rounds) rounds=$2; shift 2 ;;
 	-duration) duration=$2; shift 2 ;;
 	-concurrency) concurrency=$2; shift 2 ;;
 	-server-args) server_args=$2; shift 2 ;;
+	-together) together=1; shift ;;
 	*) echo "unknown flag $1" >&2; exit 2 ;;
 	esac
 done
@@ -97,14 +104,28 @@ run() {
 
 for r in $(seq "$rounds"); do
 	if [ $((r % 2)) = 1 ]; then order="none auth"; else order="auth none"; fi
+	if [ -n "$together" ]; then
+		tmp=$(mktemp -d)
+		loads=()
+		for m in $order; do
+			run "$m" >"$tmp/$m" &
+			loads+=($!)
+		done
+		wait "${loads[@]}" # not the servers, which are jobs too
+	fi
 	for m in $order; do
-		read -r rps cpu errs < <(run "$m")
+		if [ -n "$together" ]; then
+			read -r rps cpu errs <"$tmp/$m"
+		else
+			read -r rps cpu errs < <(run "$m")
+		fi
 		if [ "$errs" != 0 ]; then
 			echo "$m: $errs errors" >&2
 			exit 1
 		fi
 		eval "${m}_rps=$rps ${m}_cpu=$cpu"
 	done
+	[ -n "$together" ] && rm -r "$tmp"
 	awk -v r="$r" -v nr="$none_rps" -v ar="$auth_rps" -v nc="$none_cpu" -v ac="$auth_cpu" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
 		printf "round %d: none %s req/s %s µs/req, auth %s req/s %s µs/req: throughput %.1f %%, server CPU/req %.1f %% (load %s)\n", r, nr, nc, ar, ac, 100*ar/nr, 100*ac/nc, load }'
 done
