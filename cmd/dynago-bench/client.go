@@ -39,8 +39,9 @@ func (e *APIError) Error() string {
 }
 
 const (
-	// benchRegion and the credentials below sign requests; the emulators
-	// check a signature's shape, not its secret.
+	// benchRegion and the credentials below sign requests unless -region,
+	// -access-key and -secret-key say otherwise; the emulators check a
+	// signature's shape, not its secret.
 	benchRegion    = "us-east-1"
 	benchAccessKey = "AKIDBENCHEXAMPLE"
 	benchSecretKey = "benchsecretbenchsecretbenchsecret"
@@ -53,6 +54,30 @@ const (
 	// (isStreamsOp), signed for the same service.
 	streamsTargetPrefix = "DynamoDBStreams_20120810."
 )
+
+// Credentials are what a client signs its requests with: an access key,
+// its secret and the region of the credential scope. A server that
+// verifies signatures (dynago serve --auth FILE) needs a key of its file;
+// the emulators accept any.
+type Credentials struct {
+	AccessKey string
+	SecretKey string
+	Region    string
+}
+
+// orDefault fills the fields left empty with the tool's own credentials.
+func (c Credentials) orDefault() Credentials {
+	if c.AccessKey == "" {
+		c.AccessKey = benchAccessKey
+	}
+	if c.SecretKey == "" {
+		c.SecretKey = benchSecretKey
+	}
+	if c.Region == "" {
+		c.Region = benchRegion
+	}
+	return c
+}
 
 // CheckLoopback refuses any endpoint whose host is not a loopback address:
 // this tool only ever loads servers on this machine.
@@ -90,6 +115,8 @@ type LeanClient struct {
 	// host is the Host header as sent and signed.
 	host string
 	enc  *Encoder
+	// creds sign every request (the tool's own unless SetCredentials).
+	creds Credentials
 	// timeout bounds one request (requestTimeout; shorter for probes).
 	timeout time.Duration
 }
@@ -137,8 +164,12 @@ func NewLeanClient(endpoint string, enc *Encoder, conns int) (*LeanClient, error
 		// anyway; this makes it explicit).
 		MaxIdemponentCallAttempts: 1,
 	}
-	return &LeanClient{http: hc, host: host, enc: enc, timeout: requestTimeout}, nil
+	return &LeanClient{http: hc, host: host, enc: enc, creds: Credentials{}.orDefault(), timeout: requestTimeout}, nil
 }
+
+// SetCredentials makes workers opened from now on sign with creds (its
+// empty fields keep the tool's own).
+func (c *LeanClient) SetCredentials(creds Credentials) { c.creds = creds.orDefault() }
 
 // Close implements Client.
 func (c *LeanClient) Close() { c.http.CloseIdleConnections() }
@@ -149,7 +180,7 @@ func (c *LeanClient) NewWorker() Worker { return c.newWorker() }
 func (c *LeanClient) newWorker() *leanWorker {
 	w := &leanWorker{
 		c:      c,
-		signer: newRequestSigner(benchAccessKey, benchSecretKey, benchRegion, c.host),
+		signer: newRequestSigner(c.creds.AccessKey, c.creds.SecretKey, c.creds.Region, c.host),
 		body:   make([]byte, 0, 16<<10),
 		target: make([]byte, 0, 64),
 	}

@@ -34,6 +34,8 @@ type LoadConfig struct {
 	Table       string
 	Client      string
 	Seed        uint64
+	// Creds sign the requests; empty fields are the tool's own.
+	Creds Credentials
 }
 
 // register adds the shared load flags to fs.
@@ -47,6 +49,9 @@ func (c *LoadConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Table, "table", "dynago_bench", "table the tool creates (deleting any old one) and loads")
 	fs.StringVar(&c.Client, "client", "lean", "lean (fasthttp + own SigV4 signer, checked against the SDK's) or sdk (aws-sdk-go-v2 DynamoDB client over net/http)")
 	fs.Uint64Var(&c.Seed, "seed", 1, "seed of the key sequence")
+	fs.StringVar(&c.Creds.AccessKey, "access-key", benchAccessKey, "access key id requests are signed with (a key of the auth file for a server started with --auth)")
+	fs.StringVar(&c.Creds.SecretKey, "secret-key", benchSecretKey, "secret of -access-key")
+	fs.StringVar(&c.Creds.Region, "region", benchRegion, "region of the credential scope")
 }
 
 // validate checks the bounds that keep every run finite and sane.
@@ -91,9 +96,10 @@ func NewBench(cfg LoadConfig, endpoint string, log io.Writer) (*Bench, error) {
 	if err != nil {
 		return nil, err
 	}
+	setup.SetCredentials(cfg.Creds)
 	var load Client = setup
 	if cfg.Client == "sdk" {
-		if load, err = NewSDKClient(endpoint, cfg.Table, enc, cfg.Concurrency); err != nil {
+		if load, err = NewSDKClient(endpoint, cfg.Table, enc, cfg.Concurrency, cfg.Creds); err != nil {
 			return nil, err
 		}
 	}

@@ -28,17 +28,19 @@ type SDKClient struct {
 	transport *http.Transport
 }
 
-// NewSDKClient returns an SDKClient for endpoint: static credentials, no
+// NewSDKClient returns an SDKClient for endpoint: static credentials
+// (creds, the tool's own where empty), no
 // retries (a failed request is counted, not hidden), and a net/http
 // keep-alive transport with an idle connection per load goroutine.
-func NewSDKClient(endpoint, table string, enc *Encoder, conns int) (*SDKClient, error) {
+func NewSDKClient(endpoint, table string, enc *Encoder, conns int, creds Credentials) (*SDKClient, error) {
 	if _, err := CheckLoopback(endpoint); err != nil {
 		return nil, err
 	}
 	tr := newTransport(conns)
+	creds = creds.orDefault()
 	cfg := aws.Config{
-		Region:      benchRegion,
-		Credentials: credentials.NewStaticCredentialsProvider(benchAccessKey, benchSecretKey, ""),
+		Region:      creds.Region,
+		Credentials: credentials.NewStaticCredentialsProvider(creds.AccessKey, creds.SecretKey, ""),
 		HTTPClient:  &http.Client{Transport: tr, Timeout: requestTimeout},
 		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
 	}

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"net/netip"
 	"time"
 )
 
@@ -13,7 +14,10 @@ import (
 // server (no --auth): nothing is authorized.
 type Caller struct {
 	Identity
+	// SourceIP is the client's address, or "" when SourceAddr is (as
+	// Request.SourceIP and Request.SourceAddr).
 	SourceIP        string
+	SourceAddr      netip.Addr
 	SecureTransport bool
 	Time            time.Time
 }
@@ -63,6 +67,7 @@ func (c *Caller) Authorize(action string, res Resource, keys Keys) error {
 		Action:          action,
 		Keys:            keys,
 		SourceIP:        c.SourceIP,
+		SourceAddr:      c.SourceAddr,
 		SecureTransport: c.SecureTransport,
 		Time:            c.Time,
 		Region:          c.Region,
@@ -81,6 +86,7 @@ func (c *Caller) Request(action string, resources ...Resource) *Request {
 		Action:          action,
 		Resources:       resources,
 		SourceIP:        c.SourceIP,
+		SourceAddr:      c.SourceAddr,
 		SecureTransport: c.SecureTransport,
 		Time:            c.Time,
 		Region:          c.Region,

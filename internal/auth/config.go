@@ -26,6 +26,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -60,6 +61,11 @@ type AccessKey struct {
 	sessionToken string    // "" for a long-term key
 	expiration   time.Time // zero for a long-term key
 	principal    *Principal
+	// signing is the signing key the last request with this key was
+	// verified with (keyCache.signing's answer): the next one, nearly
+	// always of the same day, region and service, skips the cache's lock
+	// and its hashing of four strings.
+	signing atomic.Pointer[signingKey]
 }
 
 // Source returns the path or name the configuration was read from.

@@ -15,6 +15,7 @@ package auth
 //  4. Otherwise the request is implicitly denied.
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,6 +45,10 @@ type Request struct {
 	Keys Keys
 	// SourceIP is the caller's address (aws:SourceIp); "" when unknown.
 	SourceIP string
+	// SourceAddr is the caller's address when SourceIP is "": it is
+	// formatted only for a policy that tests aws:SourceIp, so a request
+	// that no such policy governs does not pay for the string.
+	SourceAddr netip.Addr
 	// SecureTransport says the request came over TLS (aws:SecureTransport).
 	SecureTransport bool
 	// Time is when the request was made (aws:CurrentTime, aws:EpochTime);
@@ -191,7 +196,6 @@ func Evaluate(req *Request) Verdict {
 	if ec.now.IsZero() {
 		ec.now = time.Now()
 	}
-	ec.resolve = ec.single
 	for i := range req.Resources {
 		ec.res = &req.Resources[i]
 		if v := ec.decide(); v.Decision != Allow {
@@ -224,12 +228,11 @@ func lowerAction(action string) string {
 
 // evalCtx is the state of one evaluation.
 type evalCtx struct {
-	req     *Request
-	res     *Resource
-	action  string // lower-cased
-	now     time.Time
-	resolve resolver
-	one     [1]string // lookup's answer for a global key
+	req    *Request
+	res    *Resource
+	action string // lower-cased
+	now    time.Time
+	one    [1]string // lookup's answer for a global key
 }
 
 func (ec *evalCtx) decide() Verdict {
@@ -321,7 +324,7 @@ func (ec *evalCtx) statement(st *statement) bool {
 	}
 	matched = false
 	for i := range st.resources {
-		if st.resources[i].match(ec.res.ARN, ec.resolve) {
+		if st.resources[i].match(ec.res.ARN, ec.single) {
 			matched = true
 			break
 		}
@@ -332,7 +335,7 @@ func (ec *evalCtx) statement(st *statement) bool {
 	for i := range st.conditions {
 		c := &st.conditions[i]
 		values, present := ec.lookup(c.key)
-		if !c.eval(values, present, ec.resolve) {
+		if !c.eval(values, present, ec.single) {
 			return false
 		}
 	}
@@ -391,6 +394,9 @@ func (ec *evalCtx) global(key string) (string, bool) {
 	case "aws:securetransport":
 		return strconv.FormatBool(ec.req.SecureTransport), true
 	case "aws:sourceip":
+		if ec.req.SourceIP == "" && ec.req.SourceAddr.IsValid() {
+			return ec.req.SourceAddr.String(), true
+		}
 		return ec.req.SourceIP, ec.req.SourceIP != ""
 	case "aws:requestedregion":
 		return ec.req.Region, ec.req.Region != ""

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +93,11 @@ func authorizeCase(t *testing.T, d *datadriven.TestData, cfg *Config, policies m
 	}
 	if d.HasArg("ip") {
 		d.ScanArgs(t, "ip", &req.SourceIP)
+	}
+	if d.HasArg("addr") {
+		var a string
+		d.ScanArgs(t, "addr", &a)
+		req.SourceAddr = netip.MustParseAddr(a)
 	}
 	if d.HasArg("region") {
 		d.ScanArgs(t, "region", &req.Region)

@@ -34,8 +34,22 @@ type keyCache struct {
 // verifications left: an HMAC, once reset, starts from its keyed state,
 // so a request neither allocates one nor hashes the key's pads again.
 type signingKey struct {
-	key  []byte
-	macs sync.Pool // of *keyedMAC, each HMAC-SHA256 under key, reset
+	// date, region and service are the scope the key was derived for
+	// (its secret is its AccessKey's, or its cache key's).
+	date, region, service string
+	key                   []byte
+	macs                  sync.Pool // of *keyedMAC, each HMAC-SHA256 under key, reset
+}
+
+// signingFor returns the signing key of ak for the scope, from ak's last
+// one when the scope is the same, otherwise from the cache.
+func (c *keyCache) signingFor(ak *AccessKey, date, region, service string) *signingKey {
+	if sk := ak.signing.Load(); sk != nil && sk.date == date && sk.region == region && sk.service == service {
+		return sk
+	}
+	sk := c.signing(keyCacheKey{secret: ak.secret, date: date, region: region, service: service})
+	ak.signing.Store(sk)
+	return sk
 }
 
 // keyedMAC is an HMAC with the buffers a verification writes it from
@@ -80,7 +94,8 @@ func (c *keyCache) signing(k keyCacheKey) *signingKey {
 	if ok {
 		return sk
 	}
-	key := &signingKey{key: deriveSigningKey(k.secret, k.date, k.region, k.service)}
+	key := &signingKey{date: k.date, region: k.region, service: k.service,
+		key: deriveSigningKey(k.secret, k.date, k.region, k.service)}
 	c.mu.Lock()
 	if len(c.keys) >= c.max {
 		for old := range c.keys {

@@ -43,7 +43,7 @@ func canonicalRequest(r *SignedRequest, c *Credentials, params []queryParam) (he
 	b = append(b, '\n')
 	b = appendCanonicalQuery(b, params, c.Presigned)
 	b = append(b, '\n')
-	for _, name := range c.SignedHeaders {
+	for name := range c.signedHeaderNames() {
 		b = append(b, name...)
 		b = append(b, ':')
 		b = r.appendHeader(b, name)
@@ -184,6 +184,17 @@ func appendHeaderValues(b []byte, values []string) []byte {
 // folded to one.
 func appendHeaderValue[S string | []byte](b []byte, s S) []byte {
 	v := trimSpace(s)
+	// Up to the first run of spaces there is nothing to fold, and most
+	// values have none: that part is appended whole.
+	plain := len(v)
+	for j := 0; j+1 < len(v); j++ {
+		if v[j] == ' ' && v[j+1] == ' ' {
+			plain = j
+			break
+		}
+	}
+	b = append(b, v[:plain]...)
+	v = v[plain:]
 	space := false
 	for j := 0; j < len(v); j++ {
 		if v[j] == ' ' {

@@ -11,6 +11,7 @@ package auth
 // whichever layer looks at it first.
 
 import (
+	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -55,6 +56,7 @@ type Credentials struct {
 	Expires time.Duration
 
 	signedHeaders string // as sent, for the canonical request
+	signedLower   string // lower-cased, the names of the canonical headers
 }
 
 // ParseAuthorization reads an Authorization header; amzDate and date are
@@ -63,6 +65,18 @@ type Credentials struct {
 // when the header is not a SigV4 one, IncompleteSignatureException when
 // it is malformed.
 func ParseAuthorization(authorization, amzDate, date string) (Credentials, error) {
+	c, err := parseAuthorization(authorization, amzDate, date)
+	if err == nil {
+		c.SignedHeaders = strings.Split(c.signedLower, ";")
+	}
+	return c, err
+}
+
+// parseAuthorization is ParseAuthorization without splitting the signed
+// headers into Credentials.SignedHeaders (an allocation a verification
+// does without: it walks them with signedHeaderNames). Every field it
+// sets is a substring of its arguments.
+func parseAuthorization(authorization, amzDate, date string) (Credentials, error) {
 	var c Credentials
 	auth := strings.TrimSpace(authorization)
 	if !strings.HasPrefix(auth, "AWS4-") {
@@ -159,14 +173,19 @@ func (c *Credentials) setCredential(cred string) error {
 
 func (c *Credentials) setSignedHeaders(signed string) {
 	c.signedHeaders = signed
-	lower := signed
+	c.signedLower = signed
 	for i := 0; i < len(signed); i++ {
 		if 'A' <= signed[i] && signed[i] <= 'Z' || signed[i] >= 0x80 {
-			lower = strings.ToLower(signed)
+			c.signedLower = strings.ToLower(signed)
 			break
 		}
 	}
-	c.SignedHeaders = strings.Split(lower, ";")
+}
+
+// signedHeaderNames yields the signed header names, lower-cased, in the
+// client's order: the elements of SignedHeaders, without the slice.
+func (c *Credentials) signedHeaderNames() iter.Seq[string] {
+	return strings.SplitSeq(c.signedLower, ";")
 }
 
 // parseAmzDate reads the exact form every SDK sends, YYYYMMDDTHHMMSSZ,

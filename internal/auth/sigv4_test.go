@@ -374,11 +374,14 @@ func TestVerifyErrors(t *testing.T) {
 		if tc.opts.MaxSkew != 0 || tc.opts.Regions != nil || tc.opts.RequireSigned != nil {
 			vv = NewVerifier(tc.opts)
 		}
-		_, err := vv.Verify(cfg, &SignedRequest{Method: "POST", Path: "/", RawQuery: tc.query, Host: "localhost", Header: tc.h}, now)
+		r := &SignedRequest{Method: "POST", Path: "/", RawQuery: tc.query, Host: "localhost", Header: tc.h}
+		_, err := vv.Verify(cfg, r, now)
 		wantAPIError(t, tc.name, err, tc.code, tc.msg)
 		if e := apierr.As(err); e != nil && e.Code.Status() != http.StatusBadRequest {
 			t.Errorf("%s: status %d", tc.name, e.Code.Status())
 		}
+		_, err = vv.Verify(cfg, asFastRequest(r), now)
+		wantAPIError(t, tc.name+", fasthttp's headers", err, tc.code, tc.msg)
 	}
 }
 
@@ -409,6 +412,32 @@ func TestKeyCacheBounded(t *testing.T) {
 	// A changed secret is a different key, never the old one's.
 	if bytes.Equal(c.get(k), c.get(keyCacheKey{secret: "t", date: k.date, region: k.region, service: k.service})) {
 		t.Error("two secrets share a signing key")
+	}
+}
+
+// TestSigningKeyPerAccessKey: an access key's last signing key serves
+// the next request of the same scope, and a request of another day,
+// region or service gets its own scope's key, never the last one.
+func TestSigningKeyPerAccessKey(t *testing.T) {
+	c := newKeyCache(8)
+	ak := &AccessKey{id: "AKID", secret: "s"}
+	first := c.signingFor(ak, "20260101", "us-east-1", "dynamodb")
+	if again := c.signingFor(ak, "20260101", "us-east-1", "dynamodb"); again != first {
+		t.Error("the same scope got another signing key")
+	}
+	for _, scope := range [][3]string{
+		{"20260102", "us-east-1", "dynamodb"}, {"20260101", "eu-west-1", "dynamodb"}, {"20260101", "us-east-1", "s3"},
+		{"20260101", "us-east-1", "dynamodb"},
+	} {
+		sk := c.signingFor(ak, scope[0], scope[1], scope[2])
+		if want := deriveSigningKey("s", scope[0], scope[1], scope[2]); !bytes.Equal(sk.key, want) {
+			t.Errorf("scope %v: signing key %x, want %x", scope, sk.key, want)
+		}
+	}
+	// Another key of the same scope has its own secret's key.
+	other := &AccessKey{id: "AKID2", secret: "t"}
+	if sk := c.signingFor(other, "20260101", "us-east-1", "dynamodb"); !bytes.Equal(sk.key, deriveSigningKey("t", "20260101", "us-east-1", "dynamodb")) {
+		t.Error("a second access key got the first one's signing key")
 	}
 }
 
@@ -454,6 +483,9 @@ func TestSDKSignerRandomRequests(t *testing.T) {
 		if _, err := v.Verify(cfg, sr, ts); err != nil {
 			t.Fatalf("request %d did not verify: %v\nquery %q headers %v", i, err, req.URL.RawQuery, req.Header)
 		}
+		if _, err := v.Verify(cfg, asFastRequest(sr), ts); err != nil {
+			t.Fatalf("request %d did not verify with fasthttp's headers: %v\nquery %q headers %v", i, err, req.URL.RawQuery, req.Header)
+		}
 		// Change one byte of the body, of a signed header, or of the query.
 		mutated := *sr
 		switch rng.IntN(3) {
@@ -470,6 +502,9 @@ func TestSDKSignerRandomRequests(t *testing.T) {
 		}
 		if _, err := v.Verify(cfg, &mutated, ts); err == nil {
 			t.Fatalf("request %d verified after a change", i)
+		}
+		if _, err := v.Verify(cfg, asFastRequest(&mutated), ts); err == nil {
+			t.Fatalf("request %d verified with fasthttp's headers after a change", i)
 		}
 	}
 }

@@ -68,6 +68,42 @@ func (r *SignedRequest) header(name string) string {
 	return ""
 }
 
+// textHeaderBuffer is the room on the stack textHeaders gathers header
+// values in; a request whose values are longer costs one more
+// allocation.
+const textHeaderBuffer = 512 // bytes: an SDK's Authorization is ~200
+
+// textHeaders returns what Verify reads of the headers as text: the
+// first values of Authorization, X-Amz-Date, Date (read only without
+// X-Amz-Date, which is all it is used for) and X-Amz-Security-Token, ""
+// when absent. From a BytesHeader, whose buffers the request reuses,
+// they are copied into one string, so the request costs one allocation
+// rather than two a header, and the credentials parsed from them are
+// substrings of it.
+func (r *SignedRequest) textHeaders() (authz, amzDate, date, token string) {
+	bh, ok := r.Header.(BytesHeader)
+	if !ok {
+		authz, amzDate = r.header("Authorization"), r.header("X-Amz-Date")
+		if amzDate == "" {
+			date = r.header("Date")
+		}
+		return authz, amzDate, date, r.header("X-Amz-Security-Token")
+	}
+	var stack [textHeaderBuffer]byte
+	b := stack[:0]
+	var ends [4]int
+	for i, name := range [...]string{"Authorization", "X-Amz-Date", "Date", "X-Amz-Security-Token"} {
+		if i != 2 || ends[1] == ends[0] {
+			if v := bh.PeekAll(name); len(v) > 0 {
+				b = append(b, v[0]...)
+			}
+		}
+		ends[i] = len(b)
+	}
+	s := string(b)
+	return s[:ends[0]], s[ends[0]:ends[1]], s[ends[1]:ends[2]], s[ends[2]:ends[3]]
+}
+
 func (r *SignedRequest) headerValues(name string) []string {
 	if name == ":authority" {
 		name = "host" // HTTP/2's name for it
@@ -115,7 +151,8 @@ type VerifierOptions struct {
 }
 
 // Verifier checks SigV4 signatures against an auth file's keys. It is
-// safe for concurrent use; its only state is the derived-key cache.
+// safe for concurrent use; its only state is the derived-key cache (and
+// each AccessKey remembers the signing key it was last verified with).
 type Verifier struct {
 	service       string
 	regions       map[string]bool
@@ -162,7 +199,7 @@ func (v *Verifier) Verify(cfg *Config, r *SignedRequest, now time.Time) (Identit
 	if r.RawQuery != "" {
 		params = parseQuery(r.RawQuery)
 	}
-	authz := r.header("Authorization")
+	authz, amzDate, date, token := r.textHeaders()
 	alg, presigned := first(params, "X-Amz-Algorithm")
 	headerAuth := strings.HasPrefix(strings.TrimSpace(authz), "AWS4-")
 
@@ -175,8 +212,8 @@ func (v *Verifier) Verify(cfg *Config, r *SignedRequest, now time.Time) (Identit
 	case presigned:
 		c, err = parsePresigned(params, alg)
 	default:
-		c, err = ParseAuthorization(authz, r.header("X-Amz-Date"), r.header("Date"))
-		c.SessionToken = r.header("X-Amz-Security-Token")
+		c, err = parseAuthorization(authz, amzDate, date)
+		c.SessionToken = token
 	}
 	if err != nil {
 		return Identity{}, err
@@ -201,7 +238,7 @@ func (v *Verifier) Verify(cfg *Config, r *SignedRequest, now time.Time) (Identit
 	if !key.expiration.IsZero() && !now.Before(key.expiration) {
 		return Identity{}, errExpiredToken()
 	}
-	sk := v.keys.signing(keyCacheKey{secret: key.secret, date: c.ScopeDate, region: c.Region, service: c.Service})
+	sk := v.keys.signingFor(key, c.ScopeDate, c.Region, c.Service)
 	m := sk.mac()
 	canonical := canonicalRequest(r, &c, params)
 	m.h.Write(appendStringToSign(m.sts[:0], &c, canonical[:]))
@@ -216,7 +253,7 @@ func (v *Verifier) Verify(cfg *Config, r *SignedRequest, now time.Time) (Identit
 
 func (v *Verifier) checkSignedHeaders(r *SignedRequest, c *Credentials) error {
 	host := false
-	for _, h := range c.SignedHeaders {
+	for h := range c.signedHeaderNames() {
 		host = host || h == "host" || h == ":authority"
 	}
 	if !host {
@@ -227,7 +264,7 @@ func (v *Verifier) checkSignedHeaders(r *SignedRequest, c *Credentials) error {
 			continue
 		}
 		signed := false
-		for _, h := range c.SignedHeaders {
+		for h := range c.signedHeaderNames() {
 			signed = signed || h == need
 		}
 		if !signed {

@@ -41,8 +41,8 @@ func (a *authState) authenticator() wire.Authenticator {
 	if a == nil {
 		return nil
 	}
-	return func(r *auth.SignedRequest, now time.Time) (auth.Identity, error) {
-		return a.verifier.Verify(a.current.Load(), r, now)
+	return func(r auth.SignedRequest, now time.Time) (auth.Identity, error) {
+		return a.verifier.Verify(a.current.Load(), &r, now)
 	}
 }
 

@@ -58,6 +58,9 @@ type namespaces struct {
 	open  sync.Map
 	mu    sync.Mutex
 	count int
+
+	// bufs holds *[4]api.Resource (resourceBuffer).
+	bufs sync.Pool
 }
 
 // Handler implements wire.Engine: it serves op from the caller's
@@ -75,7 +78,8 @@ func (n *namespaces) Handler(op api.OpID) api.Handler {
 			return nil, apierr.New(apierr.MissingAuthenticationTokenException, "Request is missing Authentication Token")
 		}
 		account, region := c.Principal.Account, c.Region
-		var buf [4]api.Resource
+		buf := n.resourceBuffer()
+		defer n.putResourceBuffer(buf)
 		res := desc.AppendResources(buf[:0], in)
 		if gr, ok := in.(*api.GetRecordsInput); ok && gr.ShardIterator != nil {
 			// A shard iterator starts with its stream's ARN.
@@ -98,6 +102,24 @@ func (n *namespaces) Handler(op api.OpID) api.Handler {
 		}
 		return db.Handler(op)(ctx, in)
 	}
+}
+
+// resourceBuffer returns a buffer for the resources Handler looks
+// through for another account's ARN: AppendResources is called through
+// an interface, so a buffer on the stack would escape, one allocation
+// per request.
+func (n *namespaces) resourceBuffer() *[4]api.Resource {
+	if buf, ok := n.bufs.Get().(*[4]api.Resource); ok {
+		return buf
+	}
+	return new([4]api.Resource)
+}
+
+// putResourceBuffer clears buf, which must not keep a request's names
+// alive, and gives it back.
+func (n *namespaces) putResourceBuffer(buf *[4]api.Resource) {
+	*buf = [4]api.Resource{}
+	n.bufs.Put(buf)
 }
 
 // nsKey names a namespace.

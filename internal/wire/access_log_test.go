@@ -193,7 +193,7 @@ func TestAccessLogNamesTheCaller(t *testing.T) {
 	h := New(newFakeEngine(), Options{
 		Logger:    slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		AccessLog: true,
-		Authenticate: func(*auth.SignedRequest, time.Time) (auth.Identity, error) {
+		Authenticate: func(auth.SignedRequest, time.Time) (auth.Identity, error) {
 			return auth.Identity{Principal: p, Region: "eu-west-1"}, nil
 		},
 	})

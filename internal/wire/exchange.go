@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"syscall"
@@ -56,8 +57,9 @@ type exchange interface {
 	// signedRequest is what signature verification reads of the request;
 	// raw is its body as sent (verify.go).
 	signedRequest(raw []byte) auth.SignedRequest
-	// sourceIP is the client's address; secure says it came over TLS.
-	sourceIP() string
+	// source is the client's address, as text or as an address (one of
+	// them; see auth.Caller); secure says it came over TLS.
+	source() (ip string, addr netip.Addr)
 	secure() bool
 	// rawBody returns the request body as sent (before gzip decoding), or
 	// errTooLarge when it exceeds limit bytes; it takes the body's bytes

@@ -13,6 +13,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -22,22 +23,25 @@ import (
 
 // Authenticator verifies a request's signature and returns who signed it.
 // The server's verifies against the auth file in force (reloaded on
-// SIGHUP), at the time now.
-type Authenticator func(r *auth.SignedRequest, now time.Time) (auth.Identity, error)
+// SIGHUP), at the time now. It takes the request by value: through a
+// pointer, which a func value's callee might keep, every request would
+// allocate its SignedRequest.
+type Authenticator func(r auth.SignedRequest, now time.Time) (auth.Identity, error)
 
 // authenticate verifies the request and returns ctx carrying its Caller.
 // raw is the body as sent (before gzip decoding), which is what a client
 // signs.
 func (h *Handler) authenticate(ctx context.Context, ex exchange, raw []byte) (context.Context, error) {
 	now := time.Now()
-	req := ex.signedRequest(raw)
-	id, err := h.opts.Authenticate(&req, now)
+	id, err := h.opts.Authenticate(ex.signedRequest(raw), now)
 	if err != nil {
 		return ctx, err
 	}
+	ip, addr := ex.source()
 	return auth.ContextWithCaller(ctx, auth.Caller{
 		Identity:        id,
-		SourceIP:        ex.sourceIP(),
+		SourceIP:        ip,
+		SourceAddr:      addr,
 		SecureTransport: ex.secure(),
 		Time:            now,
 	}), nil
@@ -54,30 +58,56 @@ func (e netExchange) signedRequest(raw []byte) auth.SignedRequest {
 	}
 }
 
-func (e netExchange) sourceIP() string {
+func (e netExchange) source() (string, netip.Addr) {
 	host, _, err := net.SplitHostPort(e.r.RemoteAddr)
 	if err != nil {
-		return e.r.RemoteAddr
+		return e.r.RemoteAddr, netip.Addr{}
 	}
-	return host
+	return host, netip.Addr{}
 }
 
 func (e netExchange) secure() bool { return e.r.TLS != nil }
 
+// signedRequest leaves Host empty: the verifier then reads it from the
+// header (fastHeader.PeekAll answers Host), in place. The method and a
+// root path, what nearly every request has, are constants rather than
+// copies.
 func (e fastExchange) signedRequest(raw []byte) auth.SignedRequest {
 	uri := e.ctx.Request.URI()
-	return auth.SignedRequest{
-		Method:   string(e.ctx.Method()),
-		Path:     string(uri.PathOriginal()),
-		RawQuery: string(uri.QueryString()),
-		Host:     string(e.ctx.Host()),
-		Header:   fastHeader{&e.ctx.Request.Header},
-		Body:     raw,
+	r := auth.SignedRequest{
+		Method: knownString(e.ctx.Method(), fasthttp.MethodPost, fasthttp.MethodGet),
+		Path:   knownString(uri.PathOriginal(), "/", ""),
+		Header: fastHeader{&e.ctx.Request.Header},
+		Body:   raw,
 	}
+	if q := uri.QueryString(); len(q) > 0 {
+		r.RawQuery = string(q)
+	}
+	return r
 }
 
-func (e fastExchange) sourceIP() string { return e.ctx.RemoteIP().String() }
-func (e fastExchange) secure() bool     { return e.ctx.IsTLS() }
+// knownString returns b as a string: the constant x or y when b spells
+// one of them, else a copy.
+func knownString(b []byte, x, y string) string {
+	switch string(b) {
+	case x:
+		return x
+	case y:
+		return y
+	}
+	return string(b)
+}
+
+// source gives the address unformatted: most requests are governed by
+// no policy that tests aws:SourceIp.
+func (e fastExchange) source() (string, netip.Addr) {
+	ip := e.ctx.RemoteIP()
+	if addr, ok := netip.AddrFromSlice(ip); ok {
+		return "", addr.Unmap()
+	}
+	return ip.String(), netip.Addr{}
+}
+func (e fastExchange) secure() bool { return e.ctx.IsTLS() }
 
 // fastHeader is fasthttp's request header as auth.Header: PeekAll also
 // answers the headers fasthttp keeps outside its map (Host,

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# GetItem over the wire with and without --auth (issue 15): starts two
+# in-memory dynago servers on free loopback ports, one verifying
+# signatures against an auth file (a user allowed dynamodb:*), one not,
+# and loads them in turn with dynago-bench's GetItem workload, the order
+# swapped every round so that a neighbour's burst falls on both alike.
+# Prints each round's figures and, per round, the throughput and server
+# CPU per request of --auth over no --auth.
+#
+#   bench/auth.sh [-rounds 4] [-duration 5s] [-concurrency 16] [-server-args "..."] [-together]
+#
+# -together loads both servers at the same time instead, each with its
+# own client: on a machine busy with other work both pairs then see the
+# same neighbours at every instant, and share the cores between them, so
+# the throughput ratio is that of each pair's CPU per request (server
+# and client), which is what a loaded machine makes of --auth.
+#
+# DYNAGO and DYNAGO_BENCH name the binaries (built into bench/bin/ when
+# unset). Server logs go to bench/out/auth-*.log.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+rounds=4 duration=5s concurrency=16 server_args="--access-log=false" together=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-rounds) rounds=$2; shift 2 ;;
+	-duration) duration=$2; shift 2 ;;
+	-concurrency) concurrency=$2; shift 2 ;;
+	-server-args) server_args=$2; shift 2 ;;
+	-together) together=1; shift ;;
+	*) echo "unknown flag $1" >&2; exit 2 ;;
+	esac
+done
+
+mkdir -p bin out
+if [ -z "${DYNAGO:-}" ]; then
+	(cd .. && go build -o bench/bin/dynago ./cmd/dynago)
+	DYNAGO=bin/dynago
+fi
+if [ -z "${DYNAGO_BENCH:-}" ]; then
+	(cd .. && go build -o bench/bin/dynago-bench ./cmd/dynago-bench)
+	DYNAGO_BENCH=bin/dynago-bench
+fi
+
+key=AKIABENCHAUTH secret=bench-auth-secret
+authfile=$(mktemp /tmp/dynago-bench-auth-XXXXXX.json)
+cat >"$authfile" <<EOF
+{"accounts": {"111111111111": {"users": {"bench": {
+  "accessKeys": [{"id": "$key", "secret": "$secret"}],
+  "policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}]}}}}}
+EOF
+
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -f "$authfile"
+}
+trap cleanup EXIT
+
+# start NAME ARGS...: starts a server on a free port; sets url and pid.
+start() {
+	local name=$1 log=out/auth-$1.log
+	shift
+	# shellcheck disable=SC2086
+	"$DYNAGO" serve --port 0 --in-memory --throttle=false $server_args "$@" >"$log" 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	url=
+	for _ in $(seq 300); do
+		url=$(sed -n 's/.*msg="dynago serving the DynamoDB API" url=\([^ ]*\).*/\1/p' "$log")
+		[ -n "$url" ] && return
+		sleep 0.1
+	done
+	echo "$name did not start; see $log" >&2
+	exit 1
+}
+
+start none
+none_url=$url none_pid=$pid
+start auth --auth "$authfile"
+auth_url=$url auth_pid=$pid
+echo "# $(uptime)"
+echo "# none: $none_url (pid $none_pid); auth: $auth_url (pid $auth_pid); server args: $server_args"
+
+common=(-workload get -duration "$duration" -concurrency "$concurrency")
+# Create and load each table once; the rounds only read.
+"$DYNAGO_BENCH" run -endpoint "$none_url" "${common[@]}" -duration 1s -warmup 0s >/dev/null
+"$DYNAGO_BENCH" run -endpoint "$auth_url" "${common[@]}" -duration 1s -warmup 0s \
+	-access-key "$key" -secret-key "$secret" >/dev/null
+
+# run MODE: one measured window; prints "req/s server-µs/req errors".
+run() {
+	local out
+	if [ "$1" = none ]; then
+		out=$("$DYNAGO_BENCH" run -setup=false -endpoint "$none_url" -server-pid "$none_pid" -name none "${common[@]}")
+	else
+		out=$("$DYNAGO_BENCH" run -setup=false -endpoint "$auth_url" -server-pid "$auth_pid" -name auth \
+			-access-key "$key" -secret-key "$secret" "${common[@]}")
+	fi
+	echo "$out" | sed 's/^/#   /' >&2
+	echo "$out" | awk '$1 == "none" || $1 == "auth" { print $3, $11, $9 }'
+}
+
+for r in $(seq "$rounds"); do
+	if [ $((r % 2)) = 1 ]; then order="none auth"; else order="auth none"; fi
+	if [ -n "$together" ]; then
+		tmp=$(mktemp -d)
+		loads=()
+		for m in $order; do
+			run "$m" >"$tmp/$m" &
+			loads+=($!)
+		done
+		wait "${loads[@]}" # not the servers, which are jobs too
+	fi
+	for m in $order; do
+		if [ -n "$together" ]; then
+			read -r rps cpu errs <"$tmp/$m"
+		else
+			read -r rps cpu errs < <(run "$m")
+		fi
+		if [ "$errs" != 0 ]; then
+			echo "$m: $errs errors" >&2
+			exit 1
+		fi
+		eval "${m}_rps=$rps ${m}_cpu=$cpu"
+	done
+	[ -n "$together" ] && rm -r "$tmp"
+	awk -v r="$r" -v nr="$none_rps" -v ar="$auth_rps" -v nc="$none_cpu" -v ac="$auth_cpu" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
+		printf "round %d: none %s req/s %s µs/req, auth %s req/s %s µs/req: throughput %.1f %%, server CPU/req %.1f %% (load %s)\n", r, nr, nc, ar, ac, 100*ar/nr, 100*ac/nc, load }'
+done
