@@ -44,7 +44,7 @@ const nodePrefix = "m/node/"
 // nodeDrainPoll is how often a node looks at the store's catalog version
 // (one Get); a copy's snapshot waits up to about that long for each other
 // node.
-const nodeDrainPoll = 20 * time.Millisecond
+const nodeDrainPoll = 50 * time.Millisecond
 
 // nodeRecord is what a node says of itself in the store.
 type nodeRecord struct {
@@ -146,11 +146,15 @@ func (db *DB) drainOnce(ctx context.Context, n *nodeDrain) error {
 	if err != nil {
 		return err
 	}
-	if v <= n.drained {
-		if time.Since(n.renewed) < n.lease/3 {
-			return nil
+	// The lease is renewed before the wait below too, which lasts as long
+	// as the writes in flight.
+	if time.Since(n.renewed) >= n.lease/3 {
+		if err := db.writeNodeRecord(ctx, n, n.drained); err != nil {
+			return err
 		}
-		return db.writeNodeRecord(ctx, n, n.drained)
+	}
+	if v <= n.drained {
+		return nil
 	}
 	// Every write begun after v was read reads v or a later version in its
 	// transaction; the wait is for those begun before.
