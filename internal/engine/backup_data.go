@@ -93,7 +93,12 @@ func (db *DB) copyFromSnapshot(ctx context.Context, j *jobs.Job, t *Table, cl *c
 func (db *DB) takeSnapshot(ctx context.Context, t *Table, cl *changeLogSetting) (kv.Snapshot, *snapshotCopy, error) {
 	// The caller read the catalog that has the copy's logging on; writes
 	// that read an older one commit before the snapshot (write_barrier.go).
+	// Other engines over the store say so in their node records
+	// (node_drain.go).
 	if err := db.writes.wait(ctx); err != nil {
+		return nil, nil, err
+	}
+	if err := db.waitNodesDrained(ctx); err != nil {
 		return nil, nil, err
 	}
 	snap, err := db.store.NewSnapshot(ctx)

@@ -14,10 +14,12 @@ package engine
 //
 // A write that read the catalog before CreateBackup's commit logs no old
 // image (or nothing, on a table without a log); the first snapshot waits
-// for every such write of this engine, so it holds them
-// (write_barrier.go). A write of another engine over the same store may
-// still commit after it: such a record is reported at WARN and its item
-// kept as the later snapshot holds it.
+// for every such write of this engine (write_barrier.go) and of the other
+// live engines over the same store (node_drain.go), so it holds them. A
+// record without its old image that a resumed run still finds (a node cut
+// off from the store for longer than its lease, whose write then
+// committed) is reported at WARN and its item kept as the later snapshot
+// holds it.
 
 import (
 	"context"

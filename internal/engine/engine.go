@@ -214,6 +214,14 @@ type DB struct {
 	// (write_barrier.go).
 	writes writeBarrier
 
+	// node is this engine's record among the nodes over the store, which
+	// tells the copies of other engines what its writes have drained
+	// (node_drain.go); nil with NoIndexJobs.
+	node *nodeDrain
+	// onNodesBehind, set by tests, is called when a copy finds another
+	// node that has not drained the catalog version.
+	onNodesBehind func()
+
 	// changeBufs pools the buffers change-log records are built in
 	// (changelog.go); its zero value is ready.
 	changeBufs recordPool
@@ -261,6 +269,12 @@ func Open(ctx context.Context, store kv.Store, opts Options) (*DB, error) {
 	if err := db.startJobs(ctx); err != nil {
 		return nil, err
 	}
+	if db.jobs != nil {
+		if err := db.startNodeDrain(ctx, db.jobs.Owner(), cat.state.Load().version); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return db, nil
 }
 
@@ -271,6 +285,7 @@ func (db *DB) Close() error {
 	if db.jobs != nil {
 		db.jobs.Close()
 	}
+	db.stopNodeDrain()
 	return nil
 }
 

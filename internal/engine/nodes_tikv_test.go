@@ -60,3 +60,7 @@ func TestTiKVTTLPassKilledMidway(t *testing.T) { testTTLPassKilledMidway(t, tikv
 func TestTiKVTableDropKilledMidway(t *testing.T) { testTableDropKilledMidway(t, tikvNodes(t)) }
 
 func TestTiKVExportKilledMidway(t *testing.T) { testExportKilledMidway(t, tikvNodes(t)) }
+
+func TestTiKVBackupSnapshotHoldsOtherNodesWrite(t *testing.T) {
+	testBackupSnapshotHoldsOtherNodesWrite(t, tikvNodes(t))
+}

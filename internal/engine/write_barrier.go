@@ -22,8 +22,9 @@ package engine
 // their item locks for one commit.
 //
 // The barrier covers the writes of this engine. Engines over one shared
-// store (API nodes over TiKV) do not see each other's writes in flight;
-// docs/backups.md says what is left there.
+// store (API nodes over TiKV) do not see each other's writes in flight:
+// they say what they have drained in their node records (node_drain.go),
+// which the copy waits for next.
 
 import (
 	"context"
