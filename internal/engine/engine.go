@@ -110,6 +110,16 @@ type Options struct {
 	// (stats_shared.go). Without it each engine caches its own.
 	SharedStats bool
 
+	// SharedWrites says other engines may write to the store at the same
+	// time (several API nodes): each engine then keeps a node record and a
+	// backup's or PITR base's first snapshot waits for the other nodes'
+	// writes in flight (node_drain.go). Without it the engine keeps no
+	// record, polls nothing and waits only for its own writes, which is
+	// exact for the one engine of a single-node server (whose store,
+	// Pebble, one process holds alone) and spares it a killed process's
+	// stale record holding its next backup for a lease.
+	SharedWrites bool
+
 	// Objects is where ExportTableToPointInTime writes and ImportTable
 	// reads (an S3 endpoint, a local directory, or memory; package
 	// s3store). Nil refuses both with a ValidationException.
@@ -269,7 +279,7 @@ func Open(ctx context.Context, store kv.Store, opts Options) (*DB, error) {
 	if err := db.startJobs(ctx); err != nil {
 		return nil, err
 	}
-	if db.jobs != nil {
+	if db.jobs != nil && db.opts.SharedWrites {
 		if err := db.startNodeDrain(ctx, db.jobs.Owner(), cat.state.Load().version); err != nil {
 			db.Close()
 			return nil, err

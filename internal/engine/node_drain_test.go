@@ -13,6 +13,7 @@ import (
 	"github.com/dynago/dynago/internal/attr"
 	"github.com/dynago/dynago/internal/jobs"
 	"github.com/dynago/dynago/internal/kv"
+	"github.com/dynago/dynago/internal/kv/pebble"
 )
 
 // A write on node b that read the catalog before CreateBackup committed on
@@ -184,5 +185,60 @@ func TestNodeDrainWaitsForLiveNodes(t *testing.T) {
 	b.Close()
 	if _, err := a.store.Get(ctx, b.node.key); !errors.Is(err, kv.ErrNotFound) {
 		t.Fatalf("b's node record after it closed: %v", err)
+	}
+}
+
+// A single-node engine (SharedWrites off, the server over Pebble, which one
+// process holds alone) keeps no node record, and a record left in the
+// store (a killed process of a shared deployment, or an older build) does
+// not hold its backups: the copy waits only for its own writes.
+func TestLoneEngineKeepsNoNodeRecord(t *testing.T) {
+	ctx := context.Background()
+	st, err := pebble.Open("", pebble.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	stale, _ := json.Marshal(nodeRecord{Expires: time.Now().Add(time.Hour).UnixNano(), Drained: 0})
+	if err := st.Update(ctx, nil, func(txn kv.Txn) error { return txn.Set([]byte(nodePrefix+"gone"), stale) }); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(ctx, st, Options{TTLInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	mustCreate(t, db, hashTable("src", 0))
+	put(t, db, "src", attr.Item{"id": attr.String("a")})
+	out, err := db.CreateBackup(ctx, &api.CreateBackupInput{TableName: api.Ptr("src"), BackupName: api.Ptr("lone")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The stale record says its node has drained nothing, for an hour: a
+	// copy that waited for it would stay CREATING.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		d, err := db.DescribeBackup(ctx, &api.DescribeBackupInput{BackupArn: out.BackupDetails.BackupArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if api.Str(d.BackupDescription.BackupDetails.BackupStatus) == api.BackupStatusAvailable {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the backup is still CREATING after 30 s: its copy waits for a node record")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	it, err := st.Iter(ctx, []byte(nodePrefix), prefixEnd([]byte(nodePrefix)), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	var keys []string
+	for it.Next() {
+		keys = append(keys, string(it.Key()))
+	}
+	if len(keys) != 1 || keys[0] != nodePrefix+"gone" {
+		t.Errorf("node records %q: a lone engine wrote one", keys)
 	}
 }

@@ -40,6 +40,7 @@ func openNode(t *testing.T, st kv.Store, opts Options) *DB {
 	if opts.TTLInterval == 0 {
 		opts.TTLInterval = -1
 	}
+	opts.SharedWrites = true // the nodes here share their store
 	db, err := Open(context.Background(), st, opts)
 	if err != nil {
 		t.Fatal(err)

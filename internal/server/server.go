@@ -377,6 +377,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 			SharedCapacity:    cfg.Nodes > 1 || b.shared,
 			SharedCollections: cfg.Nodes > 1 || b.shared,
 			SharedStats:       cfg.Nodes > 1 || b.shared,
+			SharedWrites:      cfg.Nodes > 1 || b.shared,
 			StoreError:        storeErrors(b.store),
 		}
 		if b.shared {
