@@ -9,8 +9,8 @@ package engine
 // shared store (API nodes over TiKV) do not see each other's writes in
 // flight, and the store has no shared lock that item writes could hold on
 // the catalog version and a catalog change take exclusively (TiKV has
-// none). So the engines say it through the store instead: each one that
-// runs jobs keeps a node record (m/node/<its job runner's owner>) with a
+// none). So the engines say it through the store instead: with
+// Options.SharedWrites, each one that runs jobs keeps a node record (m/node/<its job runner's owner>) with a
 // lease, as job claims have, and the catalog version it has drained: every
 // one of its item writes that read an older version has ended. It polls
 // the store's catalog version (nodeDrainPoll); when it sees a newer one it
