@@ -57,7 +57,7 @@ const (
 
 // Options configures Open. The zero value is a sensible on-disk store.
 type Options struct {
-	// InMemory keeps every file in memory (Pebble's vfs.NewMem): nothing
+	// InMemory keeps every file in memory (memFS, memfs.go): nothing
 	// survives Close. For tests and the in-process mode; dir is ignored.
 	InMemory bool
 
@@ -143,7 +143,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	f := newFailure()
 	po := pebbleOptions(opts, f)
 	if opts.InMemory && opts.FS == nil {
-		po.FS = vfs.NewMem()
+		po.FS = newMemFS()
 		dir = ""
 	}
 	if err := startAtNewestFormat(po.FS, dir); err != nil {
