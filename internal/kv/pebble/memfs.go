@@ -79,8 +79,8 @@ func notExist(op, name string) error {
 	return &os.PathError{Op: op, Path: name, Err: os.ErrNotExist}
 }
 
-// parentDir returns the directory name lives in, or an error if it does
-// not exist.
+// checkParent returns an error unless the directory name would live in
+// exists. fs.mu is held.
 func (fs *memFS) checkParent(op, name string) error {
 	dir := path.Dir(name)
 	if dir == "." {
