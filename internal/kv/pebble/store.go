@@ -57,7 +57,7 @@ const (
 
 // Options configures Open. The zero value is a sensible on-disk store.
 type Options struct {
-	// InMemory keeps every file in memory (Pebble's vfs.NewMem): nothing
+	// InMemory keeps every file in memory (memFS, memfs.go): nothing
 	// survives Close. For tests and the in-process mode; dir is ignored.
 	InMemory bool
 
@@ -143,7 +143,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	f := newFailure()
 	po := pebbleOptions(opts, f)
 	if opts.InMemory && opts.FS == nil {
-		po.FS = vfs.NewMem()
+		po.FS = newMemFS()
 		dir = ""
 	}
 	if err := startAtNewestFormat(po.FS, dir); err != nil {
@@ -218,15 +218,7 @@ func pebbleOptions(opts Options, f *failure) *pdb.Options {
 		po.Levels[i].FilterPolicy = bloom.FilterPolicy(bloomBitsPerKey)
 	}
 	if opts.InMemory {
-		// In-memory files live in the Go heap already: compressing them
-		// only costs CPU on every block read that misses the cache.
-		po.ApplyCompressionSettings(func() pdb.DBCompressionSettings { return pdb.DBCompressionNone })
-		// Nor does a write-ahead log help a store that ends with the
-		// process: writing it and waiting for its (no-op) sync cost ~1.2 µs
-		// of each commit (BenchmarkUpdate/memory/serial: 2.5-2.9 µs with
-		// the WAL, 1.2-2.2 µs without). Commits then skip the sync too
-		// (Store.writeOptions).
-		po.DisableWAL = true
+		inMemoryOptions(po)
 	}
 	if opts.FS != nil {
 		po.FS = opts.FS
