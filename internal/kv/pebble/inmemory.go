@@ -26,24 +26,42 @@ import (
 // writes") has what that costs a PutItem.
 const compressedFromLevel = 5
 
-// inMemoryCompression is the compression of each level of an in-memory
-// store: none above compressedFromLevel, Pebble's fastest (MinLZ on amd64,
-// Snappy on arm64) from it down.
-var inMemoryCompression = func() pdb.DBCompressionSettings {
+// compressAbove is the size of its files past which an in-memory store
+// compresses its bottom levels. Below it, where a test suite's tables and
+// a benchmark's working set live, compressing costs CPU for memory nobody
+// misses: a small store compacts L0 straight into L6, so every compaction
+// would compress (+15 % of the CPU of 100 000 in-memory PutItems without
+// PITR, docs/backups.md "Cost of PITR on writes"). Above it, memory is
+// what a large table in memory runs out of first.
+const compressAbove = 64 << 20 // 64 MB
+
+// inMemoryCompression returns the compression of each level of an
+// in-memory store: none above compressedFromLevel, Pebble's fastest (MinLZ
+// on amd64, Snappy on arm64) from it down; none at all while compress is
+// false.
+func inMemoryCompression(compress bool) pdb.DBCompressionSettings {
 	cs := pdb.DBCompressionSettings{Name: "dynago-in-memory"}
 	for i := range cs.Levels {
 		cs.Levels[i] = block.NoCompression
-		if i >= compressedFromLevel {
+		if compress && i >= compressedFromLevel {
 			cs.Levels[i] = block.FastestCompression
 		}
 	}
 	return cs
-}()
+}
 
 // inMemoryOptions changes po, the options of an on-disk store, into those
-// of an in-memory one.
+// of an in-memory one. Pebble asks for a level's compression each time it
+// writes an sstable, so the answer follows the store's size (po.FS, a
+// memFS, counts it; another filesystem, a test's, always compresses).
 func inMemoryOptions(po *pdb.Options) {
-	po.ApplyCompressionSettings(func() pdb.DBCompressionSettings { return inMemoryCompression })
+	small, large := inMemoryCompression(false), inMemoryCompression(true)
+	po.ApplyCompressionSettings(func() pdb.DBCompressionSettings {
+		if fs, ok := po.FS.(*memFS); ok && fs.used.Load() < compressAbove {
+			return small
+		}
+		return large
+	})
 	// A write-ahead log does not help a store that ends with the process:
 	// writing it and waiting for its (no-op) sync cost ~1.2 µs of each
 	// commit (BenchmarkUpdate/memory/serial: 2.5-2.9 µs with the WAL,

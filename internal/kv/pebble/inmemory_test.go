@@ -16,10 +16,12 @@ import (
 
 // TestInMemoryFilesSplitAtLog writes items and change-log records in the
 // same commits, as a logged PutItem does, flushes and compacts everything,
-// and checks that no sstable holds both (splitAtReserved), and that the
-// bottom level is compressed while L0 is not (inMemoryCompression).
+// and checks that no sstable holds both (splitAtReserved), that a small
+// store compresses nothing, and that once the store is past compressAbove
+// the bottom level is compressed while L0 is not (inMemoryCompression).
 func TestInMemoryFilesSplitAtLog(t *testing.T) {
-	s, err := Open("", Options{InMemory: true, MemTableSize: 1 << 20})
+	fs := newMemFS()
+	s, err := Open("", Options{InMemory: true, MemTableSize: 1 << 20, FS: fs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,13 +29,15 @@ func TestInMemoryFilesSplitAtLog(t *testing.T) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(3, 4))
 	val := []byte(strings.Repeat(`{"payload":{"S":"abcdefgh"}}`, 10))
+	large := false
+	old := map[string]bool{} // tables written while the store was small
 	check := func(stage string, wantLevels func(level int) bool) {
 		t.Helper()
 		levels, err := s.db.SSTables(pdb.WithProperties())
 		if err != nil {
 			t.Fatal(err)
 		}
-		n := 0
+		n, compressedN := 0, 0
 		for level, tables := range levels {
 			for _, tb := range tables {
 				n++
@@ -42,7 +46,20 @@ func TestInMemoryFilesSplitAtLog(t *testing.T) {
 					t.Errorf("%s: L%d table %s holds items and log records: %q .. %q", stage, level, tb.FileNum, lo, hi)
 				}
 				compressed := tb.Properties.CompressionName != "NoCompression"
-				if compressed != (level >= compressedFromLevel) {
+				if compressed {
+					compressedN++
+				}
+				if !large {
+					old[tb.FileNum.String()] = true
+				}
+				// A table the small store wrote stays as it was until a
+				// compaction rewrites it (the log's, whose new records
+				// sort after it, is not).
+				if old[tb.FileNum.String()] && large {
+					if compressed {
+						t.Errorf("%s: L%d table %s, written small, compressed", stage, level, tb.FileNum)
+					}
+				} else if compressed != (large && level >= compressedFromLevel) {
 					t.Errorf("%s: L%d table %s compressed with %q", stage, level, tb.FileNum, tb.Properties.CompressionName)
 				}
 				if !wantLevels(level) {
@@ -53,22 +70,39 @@ func TestInMemoryFilesSplitAtLog(t *testing.T) {
 		if n < 2 {
 			t.Errorf("%s: %d sstables, want items and records in separate ones", stage, n)
 		}
-	}
-	for i := range 3000 {
-		key := fmt.Appendf(nil, "t/1/i/%08x", rng.Uint32())
-		if err := s.Update(ctx, [][]byte{key}, func(tx kv.Txn) error {
-			return errors.Join(tx.Set(key, val), tx.AppendLog([]byte("t/1/s/0"), val))
-		}); err != nil {
-			t.Fatalf("commit %d: %v", i, err)
+		if large && compressedN == 0 {
+			t.Errorf("%s: no table compressed", stage)
 		}
 	}
-	if err := s.db.Flush(); err != nil {
-		t.Fatal(err)
+	fill := func() {
+		t.Helper()
+		for i := range 3000 {
+			key := fmt.Appendf(nil, "t/1/i/%08x", rng.Uint32())
+			if err := s.Update(ctx, [][]byte{key}, func(tx kv.Txn) error {
+				return errors.Join(tx.Set(key, val), tx.AppendLog([]byte("t/1/s/0"), val))
+			}); err != nil {
+				t.Fatalf("commit %d: %v", i, err)
+			}
+		}
+		if err := s.db.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.db.Compact(ctx, []byte{0}, []byte{0xff, 0xff}, false); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := s.db.Compact(ctx, []byte{0}, []byte{0xff, 0xff}, false); err != nil {
-		t.Fatal(err)
+	fill()
+	if used := fs.used.Load(); used <= 0 || used >= compressAbove {
+		t.Fatalf("memFS counts %d bytes of files, want some, below %d", used, compressAbove)
 	}
-	check("compacted", func(level int) bool { return level == 6 })
+	check("compacted, small", func(level int) bool { return level == 6 })
+	// Past the threshold (counted as if the store had grown), the next
+	// compaction, which rewrites every L6 table (the keys are random),
+	// compresses.
+	fs.used.Add(compressAbove)
+	large = true
+	fill()
+	check("compacted, large", func(level int) bool { return level == 6 })
 	if t.Failed() {
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -38,6 +39,11 @@ type memFS struct {
 	nodes map[string]*memNode
 	// locked holds the paths locked with Lock.
 	locked map[string]bool
+	// used is the size of the files the filesystem holds, counted once
+	// per file whatever its links; an open file already removed is not
+	// counted. inMemoryOptions reads it to leave a small store
+	// uncompressed.
+	used atomic.Int64
 }
 
 // memChunkSize is the size of every chunk but a file's first: 64 KB. A
@@ -59,6 +65,8 @@ type memNode struct {
 	chunks  [][]byte
 	size    int64
 	modTime time.Time
+	// fs counts the file's bytes in fs.used while the file has a name.
+	fs *memFS
 }
 
 var _ vfs.FS = (*memFS)(nil)
@@ -107,7 +115,8 @@ func (fs *memFS) Create(name string, _ vfs.DiskWriteCategory) (vfs.File, error) 
 	if n, ok := fs.nodes[name]; ok && n.isDir {
 		return nil, &os.PathError{Op: "create", Path: name, Err: errors.New("is a directory")}
 	}
-	n := &memNode{modTime: time.Now()}
+	fs.unlinkLocked(name)
+	n := &memNode{modTime: time.Now(), fs: fs}
 	fs.nodes[name] = n
 	return &memFile{name: name, n: n, write: true}, nil
 }
@@ -164,7 +173,7 @@ func (fs *memFS) OpenReadWrite(name string, _ vfs.DiskWriteCategory, opts ...vfs
 			fs.mu.Unlock()
 			return nil, err
 		}
-		n = &memNode{modTime: time.Now()}
+		n = &memNode{modTime: time.Now(), fs: fs}
 		fs.nodes[name] = n
 	}
 	fs.mu.Unlock()
@@ -199,8 +208,30 @@ func (fs *memFS) Remove(name string) error {
 	if n.isDir && len(fs.children(name)) > 0 {
 		return &os.PathError{Op: "remove", Path: name, Err: errors.New("directory not empty")}
 	}
-	delete(fs.nodes, name)
+	fs.unlinkLocked(name)
 	return nil
+}
+
+// unlinkLocked removes the name, if it exists, and stops counting its
+// file's bytes in fs.used once no other name links to it. fs.mu is held.
+func (fs *memFS) unlinkLocked(name string) {
+	n, ok := fs.nodes[name]
+	if !ok {
+		return
+	}
+	delete(fs.nodes, name)
+	if n.isDir {
+		return
+	}
+	for _, o := range fs.nodes {
+		if o == n {
+			return // still linked
+		}
+	}
+	n.mu.Lock()
+	fs.used.Add(-n.size)
+	n.fs = nil // writes to it after this are not counted
+	n.mu.Unlock()
 }
 
 // RemoveAll implements vfs.FS.
@@ -210,7 +241,7 @@ func (fs *memFS) RemoveAll(name string) error {
 	defer fs.mu.Unlock()
 	for k := range fs.nodes {
 		if k != "" && (name == "" || k == name || strings.HasPrefix(k, name+"/")) {
-			delete(fs.nodes, k)
+			fs.unlinkLocked(k)
 		}
 	}
 	return nil
@@ -240,6 +271,7 @@ func (fs *memFS) Rename(oldname, newname string) error {
 		}
 	}
 	delete(fs.nodes, oldname)
+	fs.unlinkLocked(newname) // the file it replaces
 	fs.nodes[newname] = n
 	return nil
 }
@@ -435,7 +467,11 @@ func (f *memFile) WriteAt(p []byte, off int64) (int, error) {
 	f.n.mu.Lock()
 	defer f.n.mu.Unlock()
 	f.n.modTime = time.Now()
+	was := f.n.size
 	f.n.grow(off + int64(len(p)))
+	if f.n.fs != nil {
+		f.n.fs.used.Add(f.n.size - was)
+	}
 	for n := 0; n < len(p); {
 		c := f.n.chunks[off/memChunkSize]
 		m := copy(c[off%memChunkSize:], p[n:])

@@ -187,3 +187,45 @@ func TestMemFSNames(t *testing.T) {
 		t.Fatalf("GetDiskUsage: %v", err)
 	}
 }
+
+// TestMemFSCountsFiles: used follows the files' sizes, a file once
+// whatever its links, and drops when its last name goes.
+func TestMemFSCountsFiles(t *testing.T) {
+	fs := newMemFS()
+	f, err := fs.Create("a", vfs.WriteCategoryUnspecified)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(make([]byte, 100_000)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(make([]byte, 10), 5); err != nil { // inside: no growth
+		t.Fatal(err)
+	}
+	if got := fs.used.Load(); got != 100_000 {
+		t.Fatalf("used %d after one file of 100 000 bytes", got)
+	}
+	if err := fs.Link("a", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Remove("a"); err != nil {
+		t.Fatal(err)
+	}
+	if got := fs.used.Load(); got != 100_000 {
+		t.Fatalf("used %d: a linked file counted once, until its last name goes", got)
+	}
+	g, _ := fs.Create("c", vfs.WriteCategoryUnspecified)
+	g.Write(make([]byte, 7))
+	if err := fs.Rename("c", "b"); err != nil { // replaces b
+		t.Fatal(err)
+	}
+	if got := fs.used.Load(); got != 7 {
+		t.Fatalf("used %d after a rename replaced the large file", got)
+	}
+	if err := fs.RemoveAll(""); err != nil {
+		t.Fatal(err)
+	}
+	if got := fs.used.Load(); got != 0 {
+		t.Fatalf("used %d with no files", got)
+	}
+}
