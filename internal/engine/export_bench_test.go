@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -15,8 +17,18 @@ import (
 )
 
 // benchTransferItems is the size of the table the import and export
-// benchmarks move (items of ~250 B, benchItem's shape).
-const benchTransferItems = 200_000
+// benchmarks move (items of ~250 B, benchItem's shape):
+// DYNAGO_BENCH_TRANSFER_ITEMS, or 200 000.
+func benchTransferItems(tb testing.TB) int {
+	if s := os.Getenv("DYNAGO_BENCH_TRANSFER_ITEMS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return n
+	}
+	return 200_000
+}
 
 // newTransferDB opens an in-memory engine whose object store is mem.
 func newTransferDB(tb testing.TB, mem s3store.Store) *DB {
@@ -127,44 +139,48 @@ func exportOf(tb testing.TB, db *DB, table string) *api.ExportDescription {
 // BenchmarkImportTable measures ImportTable of benchTransferItems items
 // (gzip DynamoDB JSON) into a new table, in items/s and MB/s of item data.
 func BenchmarkImportTable(b *testing.B) {
+	n := benchTransferItems(b)
 	mem := s3store.NewMemory()
 	db := newTransferDB(b, mem)
-	size := transferSource(b, mem, benchTransferItems)
+	size := transferSource(b, mem, n)
 	i := 0
-	start := time.Now()
+	start, cpu := time.Now(), cpuTime()
 	for b.Loop() {
 		d := importInto(b, db, fmt.Sprintf("imp%d", i))
-		if *d.ImportedItemCount != benchTransferItems {
+		if *d.ImportedItemCount != int64(n) {
 			b.Fatalf("imported %d", *d.ImportedItemCount)
 		}
 		i++
 	}
 	secs := time.Since(start).Seconds()
-	b.ReportMetric(float64(benchTransferItems*i)/secs, "items/s")
+	b.ReportMetric(float64(n*i)/secs, "items/s")
 	b.ReportMetric(float64(size*int64(i))/secs/1e6, "MB/s")
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(n*i), "cpu-ns/item")
 }
 
 // BenchmarkExportTable measures a full export of benchTransferItems items
 // to DYNAMODB_JSON gzip files, in items/s and MB/s of item data.
 func BenchmarkExportTable(b *testing.B) {
+	items := benchTransferItems(b)
 	mem := s3store.NewMemory()
 	db := newTransferDB(b, mem)
-	size := transferSource(b, mem, benchTransferItems)
+	size := transferSource(b, mem, items)
 	importInto(b, db, "src")
 	if _, err := db.UpdateContinuousBackups(context.Background(), &api.UpdateContinuousBackupsInput{TableName: api.Ptr("src"),
 		PointInTimeRecoverySpecification: &api.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: api.Ptr(true)}}); err != nil {
 		b.Fatal(err)
 	}
 	n := 0
-	start := time.Now()
+	start, cpu := time.Now(), cpuTime()
 	for b.Loop() {
 		d := exportOf(b, db, "src")
-		if *d.ItemCount != benchTransferItems {
+		if *d.ItemCount != int64(items) {
 			b.Fatalf("exported %d", *d.ItemCount)
 		}
 		n++
 	}
 	secs := time.Since(start).Seconds()
-	b.ReportMetric(float64(benchTransferItems*n)/secs, "items/s")
+	b.ReportMetric(float64(items*n)/secs, "items/s")
 	b.ReportMetric(float64(size*int64(n))/secs/1e6, "MB/s")
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(items*n), "cpu-ns/item")
 }
