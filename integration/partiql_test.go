@@ -148,3 +148,26 @@ func TestPartiQLErrors(t *testing.T) {
 	wantAPIError(t, stmtErr(c, `SELECT * FROM Nope`), "ResourceNotFoundException", "Requested resource not found")
 	wantAPIError(t, stmtErr(c, `SELECT * FROM Err ORDER BY pk`), "ValidationException", "Must have WHERE clause in the statement when using ORDER BY clause.")
 }
+
+// A SELECT * by the full key answers the item as GetItem does, every type
+// included (the server passes its stored bytes through undecoded), and no
+// item for a key that has none; a projection by the key still decodes.
+func TestPartiQLSelectByKeyAnswersTheStoredItem(t *testing.T) {
+	c := client(t)
+	makeTable(t, c, "PqTypes", hashS)
+	put(t, c, "PqTypes", allTypes("k1"))
+	want := get(t, c, "PqTypes", item{"pk": S("k1")})
+	got := stmt(t, c, `SELECT * FROM PqTypes WHERE pk = ?`, S("k1"))
+	if len(got) != 1 {
+		t.Fatalf("%d items, want 1", len(got))
+	}
+	wantItem(t, got[0], want)
+	if got := stmt(t, c, `SELECT * FROM "PqTypes" WHERE pk = 'none'`); len(got) != 0 {
+		t.Fatalf("a missing key answered %d items", len(got))
+	}
+	got = stmt(t, c, `SELECT s, m.nested FROM PqTypes WHERE pk = 'k1'`)
+	if len(got) != 1 {
+		t.Fatalf("projection: %d items, want 1", len(got))
+	}
+	wantItem(t, got[0], item{"s": want["s"], "m": M(item{"nested": want["m"].(*types.AttributeValueMemberM).Value["nested"]})})
+}

@@ -338,7 +338,7 @@ func (db *DB) partiqlMultiRead(ctx context.Context, in *api.ExecuteStatementInpu
 		var res *api.ExecuteStatementOutput
 		evaluated := int64(1)
 		if p.index == nil && r.b.rangeEq != nil && len(r.b.rest) == 0 {
-			res, err = db.partiqlGet(ctx, &sub, l, p, r.b)
+			res, err = db.partiqlGet(ctx, &sub, l, p, r.b, nil)
 		} else {
 			limit := room
 			if remaining > 0 {

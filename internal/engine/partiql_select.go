@@ -123,14 +123,16 @@ func (db *DB) partiqlSelect(ctx context.Context, in *api.ExecuteStatementInput, 
 			return nil, apierr.Validation("Strongly consistent read is not supported on Global Secondary Indexes")
 		}
 	}
-	// The wire layer substitutes raw items only into a GetItem's, Query's
-	// or Scan's own output: a statement's items come back decoded.
+	// A statement's items come back decoded, but for a SELECT * by the
+	// full key, which passes its item's stored bytes through to the wire
+	// as GetItem does (partiqlGet).
+	sink := api.RawItemsFrom(ctx)
 	ctx = api.WithRawItems(ctx, nil)
 	switch {
 	case len(p.branches) == 1:
 		b := &p.branches[0]
 		if p.index == nil && !p.orderBy && in.NextToken == nil && b.rangeEq != nil && len(b.rest) == 0 {
-			return db.partiqlGet(ctx, in, l, p, b)
+			return db.partiqlGet(ctx, in, l, p, b, sink)
 		}
 		esk, err := startKey(in.NextToken)
 		if err != nil {
@@ -271,7 +273,12 @@ func (l *lowerer) branchKey(p *selectPlan, b *readBranch) (attr.Item, error) {
 }
 
 // partiqlGet runs a SELECT whose WHERE is exactly the full key as a GetItem.
-func (db *DB) partiqlGet(ctx context.Context, in *api.ExecuteStatementInput, l *lowerer, p *selectPlan, b *readBranch) (*api.ExecuteStatementOutput, error) {
+//
+// With sink (the wire's api.RawItems) and no projection, the item is not
+// decoded: its stored bytes go to sink.Items[0] and Items[0] is nil, the
+// placeholder a Query page leaves (a decode and an encode of the item
+// were most of what a SELECT by key cost over GetItem on the wire).
+func (db *DB) partiqlGet(ctx context.Context, in *api.ExecuteStatementInput, l *lowerer, p *selectPlan, b *readBranch, sink *api.RawItems) (*api.ExecuteStatementOutput, error) {
 	key, err := l.branchKey(p, b)
 	if err != nil {
 		return nil, err
@@ -280,10 +287,23 @@ func (db *DB) partiqlGet(ctx context.Context, in *api.ExecuteStatementInput, l *
 		return nil, err
 	}
 	if p.projection != nil {
-		ctx = withTrees(ctx, &expr.Trees{Projection: p.projection})
+		ctx, sink = withTrees(ctx, &expr.Trees{Projection: p.projection}), nil
 	}
-	out, err := db.getItem(ctx, &api.GetItemInput{TableName: &p.table.Name, Key: key,
-		ConsistentRead: in.ConsistentRead, ReturnConsumedCapacity: in.ReturnConsumedCapacity})
+	get := &api.GetItemInput{TableName: &p.table.Name, Key: key,
+		ConsistentRead: in.ConsistentRead, ReturnConsumedCapacity: in.ReturnConsumedCapacity}
+	if sink != nil {
+		out, err := db.getItem(api.WithRawItems(ctx, sink), get)
+		if err != nil {
+			return nil, err
+		}
+		items := []attr.Item{}
+		if out.Item != nil {
+			sink.Items, sink.Item = [][]byte{sink.Item}, nil
+			items = []attr.Item{nil}
+		}
+		return &api.ExecuteStatementOutput{Items: items, ConsumedCapacity: out.ConsumedCapacity}, nil
+	}
+	out, err := db.getItem(ctx, get)
 	if err != nil {
 		return nil, err
 	}

@@ -87,7 +87,7 @@ func appendOutputRaw(dst []byte, out any, raw *api.RawItems) ([]byte, error) {
 	case *api.DeleteItemOutput:
 		return appendWriteOutput(dst, o.Attributes, o.ConsumedCapacity, o.ItemCollectionMetrics)
 	case *api.ExecuteStatementOutput:
-		return appendStatementOutput(dst, o)
+		return appendStatementOutput(dst, o, raw.Items)
 	case *api.BatchGetItemOutput:
 		return appendBatchGetOutput(dst, o)
 	case *struct{}:
@@ -215,10 +215,10 @@ func appendPageOutput(dst []byte, cc *api.ConsumedCapacity, count *int64, items 
 }
 
 // appendStatementOutput writes an ExecuteStatement output, its items with
-// attr as a Query's are (a statement's items are always decoded: the
-// engine passes raw items only into GetItem's, Query's and Scan's own
-// outputs). Members in the shape's order, as encoding/json writes them.
-func appendStatementOutput(dst []byte, out *api.ExecuteStatementOutput) ([]byte, error) {
+// attr as a Query's are; raw[i], when present and items[i] is nil, is item
+// i's stored JSON passed through by the engine (a SELECT * by the full
+// key). Members in the shape's order, as encoding/json writes them.
+func appendStatementOutput(dst []byte, out *api.ExecuteStatementOutput, raw [][]byte) ([]byte, error) {
 	o := openObject(dst)
 	if err := o.marshal("ConsumedCapacity", out.ConsumedCapacity, out.ConsumedCapacity == nil); err != nil {
 		return dst, err
@@ -229,6 +229,10 @@ func appendStatementOutput(dst []byte, out *api.ExecuteStatementOutput) ([]byte,
 		for i, it := range out.Items {
 			if i > 0 {
 				o.buf = append(o.buf, ',')
+			}
+			if it == nil && i < len(raw) {
+				o.buf = append(o.buf, raw[i]...)
+				continue
 			}
 			o.buf = attr.AppendItemJSON(o.buf, it)
 		}
