@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -205,10 +204,33 @@ func (d *configDecoder) str(n *node, what string) (string, error) {
 	return n.text, nil
 }
 
-var (
-	userNamePattern = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	keyIDPattern    = regexp.MustCompile(`^\w{1,128}$`)
-)
+// validUserName reports whether s is an IAM user name: 1 to 64 of
+// [A-Za-z0-9_+=,.@-]. Hand-written rather than a regexp: `\w{1,64}`
+// compiles into 64 copies of its class, and the two patterns this file
+// had cost half a millisecond of every server's start-up.
+func validUserName(s string) bool {
+	return validName(s, 64, "+=,.@-")
+}
+
+// validKeyID reports whether s is an access key id: 1 to 128 of
+// [A-Za-z0-9_].
+func validKeyID(s string) bool {
+	return validName(s, 128, "")
+}
+
+func validName(s string, maxLen int, extra string) bool {
+	if len(s) == 0 || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		word := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_'
+		if !word && strings.IndexByte(extra, c) < 0 {
+			return false
+		}
+	}
+	return true
+}
 
 func (d *configDecoder) root(n *node) error {
 	if err := d.object(n, "the auth file", "accounts"); err != nil {
@@ -250,7 +272,7 @@ func (d *configDecoder) account(id string, n *node) error {
 		return d.errorf(users.at, "users of %s must be an object, not %s", what, users.kind)
 	}
 	for _, f := range users.fields {
-		if !userNamePattern.MatchString(f.key) {
+		if !validUserName(f.key) {
 			return d.errorf(f.at, "user name %q must be 1 to 64 letters, digits or +=,.@_-", f.key)
 		}
 		u, err := d.user(id, f.key, f.value)
@@ -310,7 +332,7 @@ func (d *configDecoder) accessKey(u *User, n *node) error {
 	if k.id, err = d.str(idn, "an access key id"); err != nil {
 		return err
 	}
-	if !keyIDPattern.MatchString(k.id) {
+	if !validKeyID(k.id) {
 		return d.errorf(idn.at, "access key id %q must be 1 to 128 letters, digits or underscores", k.id)
 	}
 	if first, dup := d.keyAt[k.id]; dup {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -125,6 +126,26 @@ func TestExampleAuthFiles(t *testing.T) {
 			if !reflect.DeepEqual(j.accounts[a].users[u].policies, y.accounts[a].users[u].policies) {
 				t.Errorf("user %s's policies differ between the JSON and YAML examples", u)
 			}
+		}
+	}
+}
+
+// TestNamePredicates pins the hand-written checks to the patterns they
+// replace, on the boundaries and on every byte.
+func TestNamePredicates(t *testing.T) {
+	user := regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	key := regexp.MustCompile(`^\w{1,128}$`)
+	cases := []string{"", "a", strings.Repeat("a", 64), strings.Repeat("a", 65), strings.Repeat("k", 128),
+		strings.Repeat("k", 129), "bob@example.com", "a b", "é", "AKIA_0123"}
+	for c := 0; c < 256; c++ {
+		cases = append(cases, "x"+string(rune(c))+"y", string([]byte{byte(c)}))
+	}
+	for _, s := range cases {
+		if got, want := validUserName(s), user.MatchString(s); got != want {
+			t.Errorf("validUserName(%q) = %v, the pattern says %v", s, got, want)
+		}
+		if got, want := validKeyID(s), key.MatchString(s); got != want {
+			t.Errorf("validKeyID(%q) = %v, the pattern says %v", s, got, want)
 		}
 	}
 }
