@@ -177,6 +177,11 @@ func (s *h2Server) serve(c *tls.Conn) {
 	s.srv.ServeConn(c, &http2.ServeConnOpts{BaseConfig: s.base, Handler: s.handler})
 }
 
+// h2DrainPoll is how often close looks whether the HTTP/2 requests in
+// flight have been answered. It polls only while some are: an idle
+// server's close does not wait.
+const h2DrainPoll = time.Millisecond
+
 // close refuses new connections, waits until the requests in flight are
 // answered (or ctx is done), then closes every connection.
 func (s *h2Server) close(ctx context.Context) error {
@@ -184,7 +189,7 @@ func (s *h2Server) close(ctx context.Context) error {
 	s.closed = true
 	s.mu.Unlock()
 	var err error
-	t := time.NewTicker(shutdownPoll)
+	t := time.NewTicker(h2DrainPoll)
 	defer t.Stop()
 	for err == nil && s.active.Load() > 0 {
 		select {

@@ -238,7 +238,7 @@ type Server struct {
 	// serveDone is closed when fasthttp's Serve has returned, conns
 	// counts the connections it serves: shutdownHTTP waits for both.
 	serveDone chan struct{}
-	conns     connCounter
+	conns     connCounter // newConnCounter
 
 	// authn is the auth file's verification state; nil without AuthFile.
 	authn *authState
@@ -460,6 +460,7 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 		api:     api,
 		authn:   authn,
 		ns:      ns,
+		conns:   newConnCounter(),
 	}, nil
 }
 
