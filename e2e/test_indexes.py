@@ -285,6 +285,56 @@ class Indexes(ServerTestCase, unittest.TestCase):
                          'Query condition missed key schema element: round')
 
 
+    def test_warm_throughput(self):
+        """WarmThroughput as CloudFormation, CDK and Terraform send it: set
+        at creation on the table and a GSI, described with its status,
+        raised by UpdateTable (the table's and the index's in one call, as
+        the Developer Guide's example does), never lowered, and kept
+        across a restart."""
+        client = self.server.client()
+        client.create_table(
+            TableName='Warm',
+            KeySchema=[{'AttributeName': 'pk', 'KeyType': 'HASH'}],
+            AttributeDefinitions=[{'AttributeName': 'pk', 'AttributeType': 'S'},
+                                  {'AttributeName': 'g', 'AttributeType': 'S'}],
+            BillingMode='PAY_PER_REQUEST',
+            WarmThroughput={'ReadUnitsPerSecond': 15000, 'WriteUnitsPerSecond': 20000},
+            GlobalSecondaryIndexes=[{
+                'IndexName': 'byG',
+                'KeySchema': [{'AttributeName': 'g', 'KeyType': 'HASH'}],
+                'Projection': {'ProjectionType': 'KEYS_ONLY'},
+            }],
+        )
+        wait_active(client, 'Warm')
+        table = client.describe_table(TableName='Warm')['Table']
+        self.assertEqual(table['WarmThroughput'],
+                         {'ReadUnitsPerSecond': 15000, 'WriteUnitsPerSecond': 20000, 'Status': 'ACTIVE'})
+        self.assertEqual(table['GlobalSecondaryIndexes'][0]['WarmThroughput'],
+                         {'ReadUnitsPerSecond': 12000, 'WriteUnitsPerSecond': 4000, 'Status': 'ACTIVE'})
+
+        client.update_table(
+            TableName='Warm',
+            WarmThroughput={'ReadUnitsPerSecond': 30000},
+            GlobalSecondaryIndexUpdates=[{'Update': {
+                'IndexName': 'byG', 'WarmThroughput': {'ReadUnitsPerSecond': 13000, 'WriteUnitsPerSecond': 5000}}}],
+        )
+        wait_active(client, 'Warm')
+        with self.assertRaises(ClientError) as cm:
+            client.update_table(TableName='Warm', WarmThroughput={'WriteUnitsPerSecond': 19999})
+        err = cm.exception.response['Error']
+        self.assertEqual(err['Code'], 'ValidationException')
+        self.assertIn('decreasing WarmThroughput is not supported', err['Message'])
+
+        self.assertEqual(self.server.stop(), 0, self.server.output())
+        self.server.start()
+        client = self.server.client()
+        table = client.describe_table(TableName='Warm')['Table']
+        self.assertEqual(table['WarmThroughput'],
+                         {'ReadUnitsPerSecond': 30000, 'WriteUnitsPerSecond': 20000, 'Status': 'ACTIVE'})
+        self.assertEqual(table['GlobalSecondaryIndexes'][0]['WarmThroughput'],
+                         {'ReadUnitsPerSecond': 13000, 'WriteUnitsPerSecond': 5000, 'Status': 'ACTIVE'})
+
+
 class IndexCheckCommand(unittest.TestCase):
     """`dynago check` verifies the indexes of a stopped server's data."""
 

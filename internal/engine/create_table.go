@@ -110,6 +110,7 @@ func (db *DB) newTableRecord(name string, in *api.CreateTableInput, now time.Tim
 		pt.WriteCapacityUnits = copyInt(in.ProvisionedThroughput.WriteCapacityUnits)
 	}
 	d.ProvisionedThroughput = pt
+	d.WarmThroughput = newTableWarm(in.WarmThroughput)
 	if in.TableClass != nil {
 		d.TableClassSummary = &api.TableClassSummary{TableClass: api.Ptr(*in.TableClass)}
 	}

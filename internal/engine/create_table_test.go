@@ -47,7 +47,8 @@ func TestCreateTableDescription(t *testing.T) {
 			"CreationDateTime": 1795237200.123, "DeletionProtectionEnabled": false, "ItemCount": 0,
 			"KeySchema": [{"AttributeName": "Artist", "KeyType": "HASH"}, {"AttributeName": "SongTitle", "KeyType": "RANGE"}],
 			"ProvisionedThroughput": {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 5, "WriteCapacityUnits": 10},
-			"TableArn": "arn:aws:dynamodb:us-east-1:000000000000:table/Music", "TableName": "Music", "TableSizeBytes": 0, "TableStatus": "CREATING"}`,
+			"TableArn": "arn:aws:dynamodb:us-east-1:000000000000:table/Music", "TableName": "Music", "TableSizeBytes": 0, "TableStatus": "CREATING",
+			"WarmThroughput": {"ReadUnitsPerSecond": 12000, "Status": "CREATING", "WriteUnitsPerSecond": 4000}}`,
 	}, {
 		name: "on demand with settings",
 		in: `{"TableName": "Events.v2", "BillingMode": "PAY_PER_REQUEST",
@@ -55,7 +56,7 @@ func TestCreateTableDescription(t *testing.T) {
 			"KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
 			"DeletionProtectionEnabled": true, "TableClass": "STANDARD_INFREQUENT_ACCESS",
 			"SSESpecification": {"Enabled": true, "SSEType": "KMS", "KMSMasterKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"},
-			"OnDemandThroughput": {"MaxReadRequestUnits": 100},
+			"OnDemandThroughput": {"MaxReadRequestUnits": 100}, "WarmThroughput": {"ReadUnitsPerSecond": 30000},
 			"StreamSpecification": {"StreamEnabled": false}, "Tags": []}`,
 		want: `{"AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "N"}],
 			"BillingModeSummary": {"BillingMode": "PAY_PER_REQUEST", "LastUpdateToPayPerRequestDateTime": 1795237200.123},
@@ -66,7 +67,8 @@ func TestCreateTableDescription(t *testing.T) {
 			"SSEDescription": {"KMSMasterKeyArn": "arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab", "SSEType": "KMS", "Status": "ENABLED"},
 			"TableArn": "arn:aws:dynamodb:us-east-1:000000000000:table/Events.v2",
 			"TableClassSummary": {"TableClass": "STANDARD_INFREQUENT_ACCESS"},
-			"TableName": "Events.v2", "TableSizeBytes": 0, "TableStatus": "CREATING"}`,
+			"TableName": "Events.v2", "TableSizeBytes": 0, "TableStatus": "CREATING",
+			"WarmThroughput": {"ReadUnitsPerSecond": 30000, "Status": "CREATING", "WriteUnitsPerSecond": 4000}}`,
 	}, {
 		name: "created by ARN",
 		in: `{"TableName": "arn:aws:dynamodb:us-east-1:000000000000:table/ByArn", "BillingMode": "PAY_PER_REQUEST",
@@ -76,7 +78,22 @@ func TestCreateTableDescription(t *testing.T) {
 			"CreationDateTime": 1795237200.123, "DeletionProtectionEnabled": false, "ItemCount": 0,
 			"KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
 			"ProvisionedThroughput": {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0, "WriteCapacityUnits": 0},
-			"TableArn": "arn:aws:dynamodb:us-east-1:000000000000:table/ByArn", "TableName": "ByArn", "TableSizeBytes": 0, "TableStatus": "CREATING"}`,
+			"TableArn": "arn:aws:dynamodb:us-east-1:000000000000:table/ByArn", "TableName": "ByArn", "TableSizeBytes": 0, "TableStatus": "CREATING",
+			"WarmThroughput": {"ReadUnitsPerSecond": 12000, "Status": "CREATING", "WriteUnitsPerSecond": 4000}}`,
+	}, {
+		// Warm throughput below the starting values, as a provisioned
+		// table may have it, raised where its capacity is higher.
+		name: "provisioned, warm throughput set",
+		in: `{"TableName": "Warm", "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}],
+			"KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+			"ProvisionedThroughput": {"ReadCapacityUnits": 50, "WriteCapacityUnits": 300},
+			"WarmThroughput": {"ReadUnitsPerSecond": 100, "WriteUnitsPerSecond": 200}}`,
+		want: `{"AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}],
+			"CreationDateTime": 1795237200.123, "DeletionProtectionEnabled": false, "ItemCount": 0,
+			"KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+			"ProvisionedThroughput": {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 50, "WriteCapacityUnits": 300},
+			"TableArn": "arn:aws:dynamodb:us-east-1:000000000000:table/Warm", "TableName": "Warm", "TableSizeBytes": 0, "TableStatus": "CREATING",
+			"WarmThroughput": {"ReadUnitsPerSecond": 100, "Status": "CREATING", "WriteUnitsPerSecond": 300}}`,
 	}}
 	db, _ := newTablesDB(t)
 	for _, tc := range tests {
@@ -102,6 +119,7 @@ func TestCreateTableDescription(t *testing.T) {
 			d := mustDescribe(t, db, api.Str(want.TableName))
 			d.TableId = nil
 			want.TableStatus = api.Ptr(api.TableStatusActive)
+			want.WarmThroughput.Status = api.Ptr(api.TableStatusActive)
 			if g, w := jsonOf(t, d), jsonOf(t, &want); g != w {
 				t.Errorf("DescribeTable:\n%s\nwant:\n%s", g, w)
 			}

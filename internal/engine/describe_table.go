@@ -47,6 +47,7 @@ func (db *DB) describe(e *catalogEntry, status string, items, size int64) *api.T
 		pt.NumberOfDecreasesToday = api.Ptr[int64](0) // the count is per UTC day
 	}
 	describeIndexes(d, status)
+	describeWarm(d)
 	db.describeStreamSpec(d, rec)
 	return d
 }

@@ -175,7 +175,9 @@ func (db *DB) newIndexDescriptions(rec *tableRecord, in *api.CreateTableInput) {
 	onDemand := api.Str(in.BillingMode) == api.BillingModePayPerRequest
 	for _, g := range in.GlobalSecondaryIndexes {
 		rec.assignIndexID(api.Str(g.IndexName))
-		d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, db.gsiDescription(name, g.IndexName, g.KeySchema, g.Projection, g.ProvisionedThroughput, g.OnDemandThroughput, onDemand, api.IndexStatusActive))
+		gd := db.gsiDescription(name, g.IndexName, g.KeySchema, g.Projection, g.ProvisionedThroughput, g.OnDemandThroughput, onDemand, api.IndexStatusActive)
+		gd.WarmThroughput = newIndexWarm(g.WarmThroughput)
+		d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, gd)
 	}
 	for _, l := range in.LocalSecondaryIndexes {
 		rec.assignIndexID(api.Str(l.IndexName))

@@ -129,6 +129,11 @@ func TestIndexDescription(t *testing.T) {
         "NumberOfDecreasesToday": 0,
         "ReadCapacityUnits": 5,
         "WriteCapacityUnits": 4
+      },
+      "WarmThroughput": {
+        "ReadUnitsPerSecond": 12000,
+        "Status": "ACTIVE",
+        "WriteUnitsPerSecond": 4000
       }
     },
     {
@@ -150,6 +155,11 @@ func TestIndexDescription(t *testing.T) {
         "NumberOfDecreasesToday": 0,
         "ReadCapacityUnits": 1,
         "WriteCapacityUnits": 1
+      },
+      "WarmThroughput": {
+        "ReadUnitsPerSecond": 12000,
+        "Status": "ACTIVE",
+        "WriteUnitsPerSecond": 4000
       }
     }
   ],

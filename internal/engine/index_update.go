@@ -194,6 +194,7 @@ func (db *DB) createIndexUpdate(rec *tableRecord, in *api.UpdateTableInput, c *a
 	rec.assignIndexID(name)
 	g := db.gsiDescription(api.Str(d.TableName), c.IndexName, c.KeySchema, c.Projection, c.ProvisionedThroughput, c.OnDemandThroughput, onDemand, api.IndexStatusCreating)
 	g.Backfilling = api.Ptr(true)
+	g.WarmThroughput = newIndexWarm(c.WarmThroughput)
 	d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, g)
 	return nil
 }
@@ -268,7 +269,7 @@ func updateIndexUpdate(rec *tableRecord, u *api.UpdateGlobalSecondaryIndexAction
 		}
 		g.OnDemandThroughput = mergeOnDemand(g.OnDemandThroughput, u.OnDemandThroughput)
 	}
-	return nil
+	return updateIndexWarm(g, u.WarmThroughput)
 }
 
 // pruneAttributeDefinitions drops the definitions no key of the table or

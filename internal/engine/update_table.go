@@ -107,7 +107,8 @@ func (db *DB) updateTable(ctx context.Context, in *api.UpdateTableInput) (*api.U
 }
 
 // inPlaceUpdate reports whether an UpdateTable request changes only
-// deletion protection, only encryption or only the on-demand maximums:
+// deletion protection, only encryption, only the on-demand maximums or
+// only the warm throughput:
 // DynamoDB applies these without taking the table through UPDATING
 // (deletion protection and the maximums synchronously; encryption shows
 // its own SSEDescription status instead), and admits the first two while
@@ -120,7 +121,9 @@ func inPlaceUpdate(in *api.UpdateTableInput) (inPlace, admitted bool) {
 	switch c[0] {
 	case "DeletionProtectionEnabled", "SSESpecification":
 		return true, true
-	case "OnDemandThroughput":
+	case "OnDemandThroughput", "WarmThroughput":
+		// Warm throughput has a status of its own; the table stays
+		// ACTIVE (warm_throughput.go).
 		return true, false
 	}
 	return false, false
@@ -209,6 +212,9 @@ func (db *DB) applyTableUpdate(rec *tableRecord, in *api.UpdateTableInput, now t
 			return nil, err
 		}
 		d.SSEDescription = db.sseDescription(in.SSESpecification)
+	}
+	if err := updateTableWarm(d, in.WarmThroughput); err != nil {
+		return nil, err
 	}
 	return before, nil
 }

@@ -98,10 +98,17 @@ func checkSingleConcern(in *api.UpdateTableInput, changes []string) error {
 		return apierr.Validation(invalidPrefix + "OnDemandThroughput can only be combined with BillingMode in an UpdateTable request")
 	}
 	if has("WarmThroughput") {
+		onlyIndexUpdates := len(changes) == 2 && has("GlobalSecondaryIndexUpdates")
 		for _, u := range in.GlobalSecondaryIndexUpdates {
 			if u.Create != nil {
 				return apierr.Validation(invalidPrefix + "Create global secondary index cannot be specified when updating WarmThroughput")
 			}
+			onlyIndexUpdates = onlyIndexUpdates && u.Delete == nil
+		}
+		if onlyIndexUpdates {
+			// The table's warm throughput and its indexes' in one call,
+			// as the Developer Guide's update-table example does.
+			return nil
 		}
 		return apierr.Validation(invalidPrefix + "WarmThroughput must be the only operation in the request")
 	}

@@ -202,8 +202,6 @@ func refuseUnsupportedCreate(in *api.CreateTableInput) error {
 	switch {
 	case in.GlobalTableSourceArn != nil || in.GlobalTableSettingsReplicationMode != nil:
 		return errUnsupported("global tables")
-	case in.WarmThroughput != nil:
-		return errUnsupported("WarmThroughput")
 	}
 	return nil
 }
@@ -293,8 +291,6 @@ func validateUpdateTableRequest(in *api.UpdateTableInput) error {
 	case len(in.ReplicaUpdates) > 0 || len(in.GlobalTableWitnessUpdates) > 0 ||
 		in.MultiRegionConsistency != nil || in.GlobalTableSettingsReplicationMode != nil:
 		return errUnsupported("global tables")
-	case in.WarmThroughput != nil:
-		return errUnsupported("WarmThroughput")
 	}
 	return nil
 }
