@@ -19,37 +19,6 @@ import (
 
 const backupTable = "crashbk"
 
-// tableState reads every item of a table as "pk|sk" -> "gk|v".
-func tableState(t *testing.T, client *dynamodb.Client, table string) map[string]string {
-	t.Helper()
-	got := map[string]string{}
-	p := dynamodb.NewScanPaginator(client, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatalf("Scan %s: %v", table, err)
-		}
-		for _, it := range page.Items {
-			pk, sk := it["pk"].(*types.AttributeValueMemberS), it["sk"].(*types.AttributeValueMemberN)
-			gk, v := it["gk"].(*types.AttributeValueMemberS), it["v"].(*types.AttributeValueMemberS)
-			got[pk.Value+"|"+sk.Value] = gk.Value + "|" + v.Value
-		}
-	}
-	return got
-}
-
-func sameState(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
 // waitRestoredTable polls a restored table until it is ACTIVE: while it is
 // CREATING its items must be unreachable.
 func waitRestoredTable(t *testing.T, client *dynamodb.Client, table, logPath string) {
@@ -113,23 +82,7 @@ func TestCrashDuringBackupAndRestore(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CreateTable: %v", err)
 	}
-	putAll := func(version string) {
-		for i := 0; i < items; i += 25 {
-			var reqs []types.WriteRequest
-			for j := i; j < i+25; j++ {
-				reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
-					"pk": &types.AttributeValueMemberS{Value: fmt.Sprintf("p%d", j%97)},
-					"sk": &types.AttributeValueMemberN{Value: strconv.Itoa(j)},
-					"gk": &types.AttributeValueMemberS{Value: fmt.Sprintf("g%d", j%13)},
-					"v":  &types.AttributeValueMemberS{Value: version + strings.Repeat("x", j%80)},
-				}}})
-			}
-			if _, err := client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{backupTable: reqs}}); err != nil {
-				t.Fatalf("BatchWriteItem: %v", err)
-			}
-		}
-	}
-	putAll("a")
+	putItems(t, client, backupTable, 0, items, "a")
 	want := tableState(t, client, backupTable)
 	if len(want) != items {
 		t.Fatalf("source holds %d items", len(want))
@@ -219,7 +172,7 @@ func TestCrashDuringBackupAndRestore(t *testing.T) {
 	}
 
 	// 3. A kill while a point-in-time restore replays and fills.
-	putAll("b") // every item changed since the base
+	putItems(t, client, backupTable, 0, items, "b") // every item changed since the base
 	want = tableState(t, client, backupTable)
 	time.Sleep(3 * time.Second) // the latest restorable time passes the writes
 	logged = len(readLog(logPath))

@@ -64,23 +64,7 @@ func TestCrashDuringExportAndImport(t *testing.T) {
 		PointInTimeRecoverySpecification: &types.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: aws.Bool(true)}}); err != nil {
 		t.Fatal(err)
 	}
-	write := func(from, to int, version string) {
-		for i := from; i < to; i += 25 {
-			var reqs []types.WriteRequest
-			for j := i; j < min(i+25, to); j++ {
-				reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
-					"pk": &types.AttributeValueMemberS{Value: fmt.Sprintf("p%d", j%97)},
-					"sk": &types.AttributeValueMemberN{Value: strconv.Itoa(j)},
-					"gk": &types.AttributeValueMemberS{Value: fmt.Sprintf("g%d", j%13)},
-					"v":  &types.AttributeValueMemberS{Value: version + strings.Repeat("x", j%80)},
-				}}})
-			}
-			if _, err := client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{exportTable: reqs}}); err != nil {
-				t.Fatalf("BatchWriteItem: %v", err)
-			}
-		}
-	}
-	write(0, items, "a")
+	putItems(t, client, exportTable, 0, items, "a")
 	want := tableState(t, client, exportTable)
 	if len(want) != items {
 		t.Fatalf("source holds %d items", len(want))
@@ -90,8 +74,8 @@ func TestCrashDuringExportAndImport(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond)
 	exportTime := time.Now()
 	time.Sleep(1100 * time.Millisecond)
-	write(0, items/10, "after-export")
-	write(items, items+500, "after-export")
+	putItems(t, client, exportTable, 0, items/10, "after-export")
+	putItems(t, client, exportTable, items, items+500, "after-export")
 
 	// 1. Kills while the export runs: up to three tries for one that
 	// lands before "export completed"; every try's export must end whole.
