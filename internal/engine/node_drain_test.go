@@ -216,19 +216,7 @@ func TestLoneEngineKeepsNoNodeRecord(t *testing.T) {
 	}
 	// The stale record says its node has drained nothing, for an hour: a
 	// copy that waited for it would stay CREATING.
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		d, err := db.DescribeBackup(ctx, &api.DescribeBackupInput{BackupArn: out.BackupDetails.BackupArn})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if api.Str(d.BackupDescription.BackupDetails.BackupStatus) == api.BackupStatusAvailable {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the backup is still CREATING after 30 s: its copy waits for a node record")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitBackupAvailable(t, db, out.BackupDetails.BackupArn, 60*time.Second)
 	it, err := st.Iter(ctx, []byte(nodePrefix), prefixEnd([]byte(nodePrefix)), false)
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,11 @@ func benchRestoreItems(tb testing.TB) int {
 	return 100_000
 }
 
+// benchBackupWait bounds a benchmark's wait for its backup: far above the
+// slowest copy measured (58 000 items/s, docs/backups.md) at any
+// DYNAGO_BENCH_RESTORE_ITEMS run so far.
+const benchBackupWait = 10 * time.Minute
+
 // waitTableActive waits until a restored table is ACTIVE.
 func waitTableActive(tb testing.TB, db *DB, name string) {
 	tb.Helper()
@@ -42,16 +47,24 @@ func waitTableActive(tb testing.TB, db *DB, name string) {
 	}
 }
 
-// waitBackupAvailable waits until a backup is AVAILABLE.
-func waitBackupAvailable(tb testing.TB, db *DB, arn *string) *api.BackupDescription {
+// waitBackupAvailable waits until a backup is AVAILABLE. A backup that
+// ends otherwise (DELETED), or is still CREATING after within, fails tb
+// with its last status rather than hanging the test.
+func waitBackupAvailable(tb testing.TB, db *DB, arn *string, within time.Duration) *api.BackupDescription {
 	tb.Helper()
+	deadline := time.Now().Add(within)
 	for {
 		d, err := db.DescribeBackup(context.Background(), &api.DescribeBackupInput{BackupArn: arn})
 		if err != nil {
 			tb.Fatal(err)
 		}
-		if api.Str(d.BackupDescription.BackupDetails.BackupStatus) == api.BackupStatusAvailable {
+		switch status := api.Str(d.BackupDescription.BackupDetails.BackupStatus); {
+		case status == api.BackupStatusAvailable:
 			return d.BackupDescription
+		case status != api.BackupStatusCreating:
+			tb.Fatalf("backup %s is %s, want AVAILABLE", api.Str(arn), status)
+		case time.Now().After(deadline):
+			tb.Fatalf("backup %s still %s after %v", api.Str(arn), status, within)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -86,7 +99,7 @@ func BenchmarkBackupRestore(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		d := waitBackupAvailable(b, db, out.BackupDetails.BackupArn)
+		d := waitBackupAvailable(b, db, out.BackupDetails.BackupArn, benchBackupWait)
 		backupSecs += time.Since(start).Seconds()
 		if got := api.Int(d.SourceTableDetails.ItemCount, 0); got != int64(n) {
 			b.Fatalf("backup holds %d items", got)
