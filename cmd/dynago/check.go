@@ -13,15 +13,17 @@ import (
 	"github.com/dynago/dynago/internal/server"
 )
 
-// maxDivergencesShown bounds how many divergences check prints; the count
-// is always printed.
+// maxDivergencesShown bounds how many divergences, and how many bad items,
+// check prints; the counts are always printed.
 const maxDivergencesShown = 20
 
 // check opens a data directory (which no server may be using) and verifies
 // that every secondary index equals the projection of its table, in the
 // default namespace and in every account and region of a server with
-// --auth (one line each). It returns 0 when they all agree, 1 on
-// divergence, 2 on error.
+// --auth (one line each), and that every stored item decodes within
+// DynamoDB's nesting limit (an older build could store deeper ones,
+// docs/reliability.md, bug 4). It returns 0 when all is well, 1 on a
+// divergence or a bad item, 2 on error.
 func check(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -47,7 +49,7 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintln(stderr, "dynago check:", err)
 		return 2
 	}
-	shown := 0
+	var shown [2]int
 	diverged := report(stdout, "", res, &shown)
 	namespaces, err := server.Namespaces(ctx, store)
 	if err != nil {
@@ -82,20 +84,31 @@ func checkNamespace(ctx context.Context, store kv.Store, opts engine.Options) (*
 }
 
 // report prints a namespace's result, each line after prefix, and at most
-// maxDivergencesShown divergences across every call (shown counts them);
-// it reports whether the namespace diverged.
-func report(w io.Writer, prefix string, res *engine.IndexCheck, shown *int) bool {
+// maxDivergencesShown divergences and as many bad items across every call
+// (shown counts them); it reports whether the namespace has either.
+func report(w io.Writer, prefix string, res *engine.IndexCheck, shown *[2]int) bool {
 	fmt.Fprintf(w, "%schecked %d tables, %d indexes (%d skipped while building or dropping): %d items, %d index entries, %d divergences\n",
 		prefix, res.Tables, res.Indexes, res.Skipped, res.Items, res.Entries, len(res.Divergences))
 	for i, d := range res.Divergences {
-		if *shown == maxDivergencesShown {
+		if shown[0] == maxDivergencesShown {
 			fmt.Fprintf(w, "%s... and %d more\n", prefix, len(res.Divergences)-i)
 			break
 		}
-		*shown++
+		shown[0]++
 		fmt.Fprintln(w, prefix+d.String())
 	}
-	return len(res.Divergences) > 0
+	if len(res.BadItems) > 0 {
+		fmt.Fprintf(w, "%s%d stored items or index entries nested deeper than DynamoDB allows or unreadable\n", prefix, len(res.BadItems))
+	}
+	for i, b := range res.BadItems {
+		if shown[1] == maxDivergencesShown {
+			fmt.Fprintf(w, "%s... and %d more\n", prefix, len(res.BadItems)-i)
+			break
+		}
+		shown[1]++
+		fmt.Fprintln(w, prefix+b.String())
+	}
+	return len(res.Divergences) > 0 || len(res.BadItems) > 0
 }
 
 func envOr(getenv func(string) string, key, def string) string {

@@ -19,6 +19,7 @@ import (
 	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/attr"
 	"github.com/dynago/dynago/internal/engine"
+	"github.com/dynago/dynago/internal/kv"
 	"github.com/dynago/dynago/internal/kv/pebble"
 	"github.com/dynago/dynago/internal/server"
 )
@@ -122,5 +123,94 @@ func TestCheckNamespaces(t *testing.T) {
 	}
 	if code != 0 || strings.TrimSpace(out.String()) != strings.Join(want, "\n") {
 		t.Fatalf("dynago check = %d\nstdout: %s\nwant: %s\nstderr: %s", code, out.String(), strings.Join(want, "\n"), errOut.String())
+	}
+}
+
+// TestCheckReportsBadItems: items an older build could store (bug 4 in
+// docs/reliability.md), written into the store below the engine's
+// validation, one nested past DynamoDB's 32 levels and one past what the
+// reader takes, in a table without indexes: check names both and exits 1
+// instead of failing or passing.
+func TestCheckReportsBadItems(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	ctx := context.Background()
+	store, err := pebble.Open(dir, pebble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := engine.Open(ctx, store, engine.Options{TTLInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.CreateTable(ctx, &api.CreateTableInput{
+		TableName: api.Ptr("tbl"), BillingMode: api.Ptr(api.BillingModePayPerRequest),
+		AttributeDefinitions: []api.AttributeDefinition{{AttributeName: api.Ptr("id"), AttributeType: api.Ptr("S")}},
+		KeySchema:            []api.KeySchemaElement{{AttributeName: api.Ptr("id"), KeyType: api.Ptr("HASH")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nested := func(levels int) attr.Value {
+		v := attr.String("x")
+		for range levels {
+			v = attr.Map(attr.Item{"m": v})
+		}
+		return v
+	}
+	depth := map[string]int{"fine": 3, "deep": attr.MaxNestingDepth + 8, "deeper": 150}
+	for id := range depth {
+		if _, err := db.PutItem(ctx, &api.PutItemInput{TableName: api.Ptr("tbl"), Item: attr.Item{"id": attr.String(id), "m": nested(3)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	// Rewrite the stored values of deep and deeper (keys "t/<8-byte table
+	// id>/i/...", values the items' JSON) as they would have been stored.
+	it, err := store.Iter(ctx, []byte("t/"), []byte("t0"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rewrite := map[string][]byte{}
+	for it.Next() {
+		k, v := it.Key(), it.Value()
+		if len(k) < 13 || string(k[11:13]) != "i/" {
+			continue
+		}
+		for id, levels := range depth {
+			if id != "fine" && bytes.Contains(v, []byte(`"id":{"S":"`+id+`"}`)) {
+				rewrite[string(k)] = attr.AppendItemJSON(nil, attr.Item{"id": attr.String(id), "m": nested(levels)})
+			}
+		}
+	}
+	it.Close()
+	if len(rewrite) != 2 {
+		t.Fatalf("found %d of the 2 items to rewrite", len(rewrite))
+	}
+	if err := store.Update(ctx, nil, func(txn kv.Txn) error {
+		for k, v := range rewrite {
+			if err := txn.Set([]byte(k), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+
+	var out, errOut bytes.Buffer
+	code := run(ctx, []string{"check", "--data-dir", dir}, func(string) string { return "" }, &out, &errOut)
+	for _, want := range []string{
+		"checked 1 tables, 0 indexes (0 skipped while building or dropping): 3 items, 0 index entries, 0 divergences\n",
+		"2 stored items or index entries nested deeper than DynamoDB allows or unreadable\n",
+		`table tbl item {"id":{"S":"deep"}}: nested deeper than DynamoDB's 32 levels` + "\n",
+		`table tbl item {"id":{"S":"deeper"}}: engine: corrupt stored item: `,
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if code != 1 || t.Failed() {
+		t.Fatalf("dynago check = %d, want 1\nstdout: %s\nstderr: %s", code, out.String(), errOut.String())
 	}
 }

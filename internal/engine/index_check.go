@@ -3,7 +3,10 @@ package engine
 // The index checker: does every index hold exactly the projection of its
 // table? Index entries are written in the same commit as their item, so
 // the answer must always be yes, crash or not; tests, the crash test and
-// `dynago check` ask.
+// `dynago check` ask. On the way it reads every stored item, and names
+// those no read should meet: nested deeper than DynamoDB stores, which an
+// older build's UpdateItem could write (docs/reliability.md, bug 4), or
+// not decodable at all, on which a Scan of the table answers 500.
 
 import (
 	"bytes"
@@ -32,17 +35,47 @@ func (d Divergence) String() string {
 	return fmt.Sprintf("table %s index %s: %s entry %s", d.Table, d.Index, d.Kind, attr.AppendItemJSON(nil, d.Key))
 }
 
+// BadItem is a stored item, or index entry, that DynamoDB could not hold
+// or that no read can decode.
+type BadItem struct {
+	Table, Index string    // Index is "" for a base item
+	Key          attr.Item // the item's key attributes; nil when unknown
+	StorageKey   []byte
+	Problem      string
+}
+
+// problemTooDeep is the Problem of an item nested past
+// attr.MaxNestingDepth that still decodes; an undecodable one's Problem
+// is the decoder's error.
+const problemTooDeep = "nested deeper than DynamoDB's 32 levels"
+
+func (b BadItem) String() string {
+	what := "table " + b.Table + " item "
+	if b.Index != "" {
+		what = "table " + b.Table + " index " + b.Index + " entry "
+	}
+	if b.Key != nil {
+		return what + string(attr.AppendItemJSON(nil, b.Key)) + ": " + b.Problem
+	}
+	return fmt.Sprintf("%sat storage key %q: %s", what, b.StorageKey, b.Problem)
+}
+
 // IndexCheck summarises a CheckIndexes run.
 type IndexCheck struct {
 	Tables, Indexes int   // tables and indexes checked
 	Items, Entries  int64 // base items read, index entries read
 	Skipped         int   // indexes not checked because they are being created or deleted
 	Divergences     []Divergence
+	BadItems        []BadItem // items and entries too deep or undecodable, in the order met
 }
 
 // CheckIndexes compares every ACTIVE index of every table with the
 // projection of the table's items, both ways, each table in one consistent
 // snapshot. Indexes being backfilled or dropped are skipped (and counted).
+// It decodes every item, of tables without indexes too, and reports the
+// ones nested past attr.MaxNestingDepth or not decodable as BadItems
+// rather than failing: an undecodable item's index entries are then not
+// compared (nothing says what they should be), and are not divergences.
 func (db *DB) CheckIndexes(ctx context.Context) (*IndexCheck, error) {
 	res := &IndexCheck{}
 	for _, name := range db.cat.names() {
@@ -79,14 +112,18 @@ func (db *DB) checkTableIndexes(ctx context.Context, t *Table, res *IndexCheck) 
 	for i := range want {
 		want[i] = make(map[string][]byte)
 	}
-	err = scanPrefix(ctx, snap, string(itemsPrefix(t.ID)), func(_, value []byte) error {
+	unreadable := map[string]bool{} // storage keys of the items that do not decode
+	err = scanPrefix(ctx, snap, string(itemsPrefix(t.ID)), func(key, value []byte) error {
 		res.Items++
-		if len(ixs) == 0 {
-			return nil
-		}
 		item, err := decodeItem(value)
 		if err != nil {
-			return err
+			k, _ := itemKeyAttrs(t, key)
+			res.BadItems = append(res.BadItems, BadItem{Table: t.Name, Key: k, StorageKey: bytes.Clone(key), Problem: err.Error()})
+			unreadable[string(key)] = true
+			return nil
+		}
+		if attr.CheckNesting(item) != nil {
+			res.BadItems = append(res.BadItems, BadItem{Table: t.Name, Key: t.keyOf(item), StorageKey: bytes.Clone(key), Problem: problemTooDeep})
 		}
 		for i, ix := range ixs {
 			if k, v := ix.entry(t, item); k != nil {
@@ -100,7 +137,7 @@ func (db *DB) checkTableIndexes(ctx context.Context, t *Table, res *IndexCheck) 
 	}
 	for i, ix := range ixs {
 		res.Indexes++
-		if err := checkIndex(ctx, snap, t, ix, want[i], res); err != nil {
+		if err := checkIndex(ctx, snap, t, ix, want[i], unreadable, res); err != nil {
 			return err
 		}
 	}
@@ -108,15 +145,19 @@ func (db *DB) checkTableIndexes(ctx context.Context, t *Table, res *IndexCheck) 
 }
 
 // checkIndex walks one index's entries against want (entry key → value),
-// which it consumes.
-func checkIndex(ctx context.Context, r kv.Reader, t *Table, ix *Index, want map[string][]byte, res *IndexCheck) error {
-	report := func(kind string, value []byte) error {
+// which it consumes. An entry of an item in unreadable (storage keys) is
+// left alone; an entry that does not decode itself is a BadItem.
+func checkIndex(ctx context.Context, r kv.Reader, t *Table, ix *Index, want map[string][]byte, unreadable map[string]bool, res *IndexCheck) error {
+	report := func(kind string, key, value []byte) {
 		item, err := decodeItem(value)
 		if err != nil {
-			return err
+			res.BadItems = append(res.BadItems, BadItem{Table: t.Name, Index: ix.Name, StorageKey: bytes.Clone(key), Problem: err.Error()})
+			return
+		}
+		if kind == DivergenceExtra && len(unreadable) > 0 && hasKey(t, item) && unreadable[string(itemKey(t, item))] {
+			return
 		}
 		res.Divergences = append(res.Divergences, Divergence{Table: t.Name, Index: ix.Name, Kind: kind, Key: ix.keyOf(t, item)})
-		return nil
 	}
 	err := scanPrefix(ctx, r, string(indexPrefix(t.ID, ix.ID)), func(key, value []byte) error {
 		res.Entries++
@@ -124,19 +165,30 @@ func checkIndex(ctx context.Context, r kv.Reader, t *Table, ix *Index, want map[
 		delete(want, string(key))
 		switch {
 		case !ok:
-			return report(DivergenceExtra, value)
+			report(DivergenceExtra, key, value)
 		case !bytes.Equal(v, value):
-			return report(DivergenceStale, value)
+			report(DivergenceStale, key, value)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	for _, v := range want {
-		if err := report(DivergenceMissing, v); err != nil {
-			return err
-		}
+	for k, v := range want {
+		report(DivergenceMissing, []byte(k), v)
 	}
 	return nil
+}
+
+// hasKey reports whether item holds the table's key attributes, each of
+// its defined type, as itemKey needs.
+func hasKey(t *Table, item attr.Item) bool {
+	if v, ok := item[t.Hash.Name]; !ok || v.Type != t.Hash.Type {
+		return false
+	}
+	if t.Range.Name == "" {
+		return true
+	}
+	v, ok := item[t.Range.Name]
+	return ok && v.Type == t.Range.Type
 }

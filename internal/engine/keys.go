@@ -88,6 +88,35 @@ func itemKey(t *Table, key attr.Item) []byte {
 	return b
 }
 
+// itemKeyAttrs reads the key attributes back from an item's storage key
+// (itemKey's inverse), for naming an item whose stored value cannot be
+// read.
+func itemKeyAttrs(t *Table, k []byte) (attr.Item, error) {
+	at := len(itemsPrefix(t.ID)) + hashWidth + 1
+	if len(k) < at {
+		return nil, attr.ErrCorruptKey
+	}
+	pk, rest, err := attr.DecodeKey(k[at:])
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) == 0 || rest[0] != '/' {
+		return nil, attr.ErrCorruptKey
+	}
+	key, rest := attr.Item{t.Hash.Name: pk}, rest[1:]
+	if t.Range.Name != "" {
+		var sk attr.Value
+		if sk, rest, err = attr.DecodeKey(rest); err != nil {
+			return nil, err
+		}
+		key[t.Range.Name] = sk
+	}
+	if len(rest) != 0 {
+		return nil, attr.ErrCorruptKey
+	}
+	return key, nil
+}
+
 // itemKeyHash returns the partition hash stored in an item key.
 func itemKeyHash(t *Table, key []byte) uint64 {
 	at := len(itemsPrefix(t.ID))
