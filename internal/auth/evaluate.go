@@ -18,8 +18,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/dynago/dynago/internal/apierr"
@@ -192,7 +190,7 @@ func Evaluate(req *Request) Verdict {
 	if req.Principal == nil {
 		return Verdict{Decision: ImplicitDeny, Policy: "identity-based"}
 	}
-	ec := evalCtx{req: req, action: lowerAction(req.Action), now: req.Time}
+	ec := evalCtx{req: req, action: req.Action, now: req.Time}
 	if ec.now.IsZero() {
 		ec.now = time.Now()
 	}
@@ -205,32 +203,11 @@ func Evaluate(req *Request) Verdict {
 	return Verdict{Decision: Allow}
 }
 
-// lowerActions caches the lower-cased actions the engine asks for (a
-// fixed set), bounded so that made-up actions cannot grow it.
-var lowerActions sync.Map
-
-const maxLowerActions = 1024
-
-var lowerActionsLen atomic.Int32
-
-func lowerAction(action string) string {
-	if v, ok := lowerActions.Load(action); ok {
-		return v.(string)
-	}
-	lower := strings.ToLower(action)
-	if lowerActionsLen.Load() < maxLowerActions {
-		if _, loaded := lowerActions.LoadOrStore(action, lower); !loaded {
-			lowerActionsLen.Add(1)
-		}
-	}
-	return lower
-}
-
 // evalCtx is the state of one evaluation.
 type evalCtx struct {
 	req    *Request
 	res    *Resource
-	action string // lower-cased
+	action string // as the request names it; action patterns match it case-insensitively
 	now    time.Time
 	one    [1]string // lookup's answer for a global key
 }

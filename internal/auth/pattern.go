@@ -178,14 +178,19 @@ func (p *pattern) literal(r resolver) (string, bool) {
 	return b.String(), true
 }
 
-// match reports whether s matches the pattern. With fold, s must already
-// be lower-case (the pattern was compiled folded).
+// match reports whether s matches the pattern. With fold (a pattern
+// compiled folded, lower-cased) s is compared case-insensitively, so the
+// caller need not lower-case it: actions ("dynamodb:GetItem") are matched
+// that way on every request.
 func (p *pattern) match(s string, r resolver, fold bool) bool {
 	if !p.glob && !p.vars {
 		switch len(p.toks) {
 		case 0:
 			return s == ""
 		case 1:
+			if fold {
+				return strings.EqualFold(s, p.toks[0].text)
+			}
 			return s == p.toks[0].text
 		}
 	}
@@ -193,13 +198,21 @@ func (p *pattern) match(s string, r resolver, fold bool) bool {
 	if !ok {
 		return false
 	}
-	return globMatch(toks, s)
+	return globMatch(toks, s, fold)
+}
+
+// hasPrefix is strings.HasPrefix, case-insensitive with fold.
+func hasPrefix(s, prefix string, fold bool) bool {
+	if !fold {
+		return strings.HasPrefix(s, prefix)
+	}
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // globMatch matches s against resolved elements (no tokVar). It is the
 // usual backtracking to the last '*', which is linear for patterns with
 // one star and never worse than quadratic.
-func globMatch(toks []patTok, s string) bool {
+func globMatch(toks []patTok, s string, fold bool) bool {
 	ti, si := 0, 0
 	starTi, starSi := -1, 0
 	for {
@@ -217,7 +230,7 @@ func globMatch(toks []patTok, s string) bool {
 					continue
 				}
 			case tokLit:
-				if strings.HasPrefix(s[si:], t.text) {
+				if hasPrefix(s[si:], t.text, fold) {
 					si += len(t.text)
 					ti++
 					continue
