@@ -289,8 +289,7 @@ class Indexes(ServerTestCase, unittest.TestCase):
         """WarmThroughput as CloudFormation, CDK and Terraform send it: set
         at creation on the table and a GSI, described with its status,
         raised by UpdateTable (the table's and the index's in one call, as
-        the Developer Guide's example does), never lowered, and kept
-        across a restart."""
+        the Developer Guide's example does), never lowered."""
         client = self.server.client()
         client.create_table(
             TableName='Warm',
@@ -324,15 +323,29 @@ class Indexes(ServerTestCase, unittest.TestCase):
         err = cm.exception.response['Error']
         self.assertEqual(err['Code'], 'ValidationException')
         self.assertIn('decreasing WarmThroughput is not supported', err['Message'])
-
-        self.assertEqual(self.server.stop(), 0, self.server.output())
-        self.server.start()
-        client = self.server.client()
         table = client.describe_table(TableName='Warm')['Table']
         self.assertEqual(table['WarmThroughput'],
                          {'ReadUnitsPerSecond': 30000, 'WriteUnitsPerSecond': 20000, 'Status': 'ACTIVE'})
         self.assertEqual(table['GlobalSecondaryIndexes'][0]['WarmThroughput'],
                          {'ReadUnitsPerSecond': 13000, 'WriteUnitsPerSecond': 5000, 'Status': 'ACTIVE'})
+
+    @needs_disk
+    def test_warm_throughput_survives_a_restart(self):
+        client = self.server.client()
+        client.create_table(
+            TableName='WarmKept',
+            KeySchema=[{'AttributeName': 'pk', 'KeyType': 'HASH'}],
+            AttributeDefinitions=[{'AttributeName': 'pk', 'AttributeType': 'S'}],
+            BillingMode='PAY_PER_REQUEST',
+            WarmThroughput={'ReadUnitsPerSecond': 14000},
+        )
+        wait_active(client, 'WarmKept')
+        client.update_table(TableName='WarmKept', WarmThroughput={'WriteUnitsPerSecond': 6000})
+        self.assertEqual(self.server.stop(), 0, self.server.output())
+        self.server.start()
+        table = self.server.client().describe_table(TableName='WarmKept')['Table']
+        self.assertEqual(table['WarmThroughput'],
+                         {'ReadUnitsPerSecond': 14000, 'WriteUnitsPerSecond': 6000, 'Status': 'ACTIVE'})
 
 
 class IndexCheckCommand(unittest.TestCase):
