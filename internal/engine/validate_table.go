@@ -203,7 +203,7 @@ func refuseUnsupportedCreate(in *api.CreateTableInput) error {
 	case in.GlobalTableSourceArn != nil || in.GlobalTableSettingsReplicationMode != nil:
 		return errUnsupported("global tables")
 	}
-	return nil
+	return validateCreateWarm(in)
 }
 
 // validateOnDemandThroughput checks OnDemandThroughput's maximums against

@@ -89,6 +89,39 @@ func effectiveWarm(setR, setW *int64, pt *api.ProvisionedThroughputDescription) 
 	return r, w
 }
 
+// validateWarm refuses a WarmThroughput member below 1, the smallest
+// value DynamoDB describes; what names the table or the index as
+// errWarmDecrease does. (The wording follows DynamoDB's for an
+// OnDemandThroughput out of range; no capture has this one.)
+func validateWarm(w *api.WarmThroughput, what string) error {
+	if w == nil {
+		return nil
+	}
+	for _, m := range []struct {
+		name string
+		v    *int64
+	}{{"ReadUnitsPerSecond", w.ReadUnitsPerSecond}, {"WriteUnitsPerSecond", w.WriteUnitsPerSecond}} {
+		if m.v != nil && *m.v < 1 {
+			return apierr.Validationf(invalidPrefix+"Requested %s for WarmThroughput for %s is outside of valid range", m.name, what)
+		}
+	}
+	return nil
+}
+
+// validateCreateWarm checks a CreateTable's warm throughput, the table's
+// and its GSIs'.
+func validateCreateWarm(in *api.CreateTableInput) error {
+	if err := validateWarm(in.WarmThroughput, "table"); err != nil {
+		return err
+	}
+	for _, g := range in.GlobalSecondaryIndexes {
+		if err := validateWarm(g.WarmThroughput, "index : "+api.Str(g.IndexName)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // errWarmDecrease refuses an UpdateTable that would lower warm
 // throughput. what names the table or the index as DynamoDB's other
 // throughput messages do ("table", "index : <name>").
@@ -100,6 +133,9 @@ func errWarmDecrease(member, what string, current, requested int64) error {
 // raiseWarm applies an UpdateTable's WarmThroughput over the effective
 // values cur (read, write), refusing a decrease of either.
 func raiseWarm(curR, curW int64, w *api.WarmThroughput, what string) (r, wr int64, err error) {
+	if err := validateWarm(w, what); err != nil {
+		return 0, 0, err
+	}
 	r, wr = warmValues(curR, curW, w)
 	switch {
 	case r < curR:
