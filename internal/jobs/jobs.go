@@ -90,6 +90,11 @@ type record struct {
 	NotUntil int64  `json:"notUntil,omitempty"`  // do not run before, unix nanoseconds
 	Failures int    `json:"failures,omitempty"`  // consecutive failed runs, for the backoff
 	LastErr  string `json:"lastError,omitempty"` // the last failure, for operators
+	// Soon records a RunSoon that came while the job ran: its Again then
+	// makes it due at once instead of at the time the body chose, which
+	// was chosen before the request that needs it (a Kinesis Enable while
+	// the kinesis job finished a pass that found nothing to do).
+	Soon bool `json:"soon,omitempty"`
 }
 
 // Job is one claimed job, handed to its Body.
@@ -322,18 +327,29 @@ func DueBy(ctx context.Context, txn kv.Txn, kind, id string, by time.Time) error
 }
 
 // RunSoon makes a job waiting to run again (a Body returned Again) due now,
-// and wakes the runner. A job not recorded is left alone.
+// and wakes the runner. A job running now runs again as soon as its body
+// returns Again (record.Soon). A job not recorded is left alone.
 func (r *Runner) RunSoon(ctx context.Context, kind, id string) error {
 	key := JobKey(kind, id)
+	now := r.opts.Now().UnixNano()
 	err := r.store.Update(ctx, [][]byte{key}, func(txn kv.Txn) error {
 		rec, err := getRecord(ctx, txn, key)
 		if errors.Is(err, kv.ErrNotFound) {
 			return nil
 		}
-		if err != nil || rec.NotUntil == 0 {
+		switch {
+		case err != nil:
 			return err
+		case rec.Owner != "" && rec.Expires > now: // running
+			if rec.Soon {
+				return nil
+			}
+			rec.Soon = true
+		case rec.NotUntil == 0:
+			return nil
+		default:
+			rec.NotUntil = 0
 		}
-		rec.NotUntil = 0
 		return putRecord(txn, key, rec)
 	})
 	r.WakeFor(kind, id)

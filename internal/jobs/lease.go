@@ -78,6 +78,11 @@ func scanLease(b []byte) (l lease, ok bool) {
 			case "notUntil":
 				l.NotUntil = n
 			}
+		case "soon": // only ever true: the field is omitted when false
+			if len(b)-i < 4 || string(b[i:i+4]) != "true" {
+				return lease{}, false
+			}
+			i += 4
 		default:
 			return lease{}, false // json.Unmarshal matches keys case-insensitively
 		}

@@ -26,6 +26,8 @@ var leaseRecords = []string{
 	`{"owner":"x","expires":1e3}`,                // not an integer for json either
 	`{"owner":"x","unknown":{"nested":[1,2]}}`,   // an unknown member: the fallback
 	`{"owner":"x","expires":9,"owner":"y"}`,      // the last one wins, as in json
+	`{"owner":"r","expires":9,"soon":true}`,      // a RunSoon while it ran
+	`{"owner":"r","soon":false}`,                 // never written: the fallback
 }
 
 // decodeLease gives what json.Unmarshal gives wherever that succeeds.
@@ -35,7 +37,7 @@ func TestDecodeLeaseMatchesJSON(t *testing.T) {
 	}
 	// And for what putRecord writes, from a record of every field.
 	b, err := json.Marshal(&record{Spec: []byte(strings.Repeat("x", 3000)), Progress: []byte("p"),
-		Owner: "0123456789abcdef", Expires: 1 << 62, NotUntil: 42, Failures: 2, LastErr: "boom"})
+		Owner: "0123456789abcdef", Expires: 1 << 62, NotUntil: 42, Failures: 2, LastErr: "boom", Soon: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -273,13 +273,18 @@ func (r *Runner) finish(job *Job, bodyErr error) {
 			return txn.Delete(job.key)
 		case errors.As(bodyErr, &again):
 			rec.NotUntil = again.At.UnixNano()
+			if rec.Soon {
+				// RunSoon while it ran: now, not when the body said.
+				again = &Again{At: r.opts.Now()}
+				rec.NotUntil = again.At.UnixNano()
+			}
 			rec.Failures, rec.LastErr = 0, ""
 		default:
 			rec.Failures++
 			rec.LastErr = bodyErr.Error()
 			rec.NotUntil = r.opts.Now().Add(backoff(rec.Failures)).UnixNano()
 		}
-		rec.Owner, rec.Expires = "", 0
+		rec.Owner, rec.Expires, rec.Soon = "", 0, false
 		return putRecord(txn, job.key, rec)
 	})
 	if bodyErr != nil && again == nil && !errors.Is(bodyErr, ErrLeaseLost) && !errors.Is(bodyErr, context.Canceled) {

@@ -86,3 +86,29 @@ func TestAgainRunsWhenDueBetweenScans(t *testing.T) {
 	defer r.Close()
 	waitFor(t, "the second run", func() bool { return runs.Load() == 2 && !exists(t, st, "tick", "1") })
 }
+
+// A RunSoon that arrives while the job runs is not lost: the body, which
+// decided before it to sleep an hour, runs again at once.
+func TestRunSoonWhileRunning(t *testing.T) {
+	st := newStore(t)
+	var runs atomic.Int32
+	inBody := make(chan struct{})
+	proceed := make(chan struct{})
+	r := NewRunner(st, map[string]Body{"watch": func(context.Context, *Job) error {
+		if runs.Add(1) == 1 {
+			close(inBody)
+			<-proceed
+			return &Again{At: time.Now().Add(time.Hour)}
+		}
+		return nil
+	}}, Options{PollInterval: time.Hour, Owner: "a"})
+	submit(t, st, "watch", "1", "")
+	r.Start()
+	defer r.Close()
+	<-inBody
+	if err := r.RunSoon(context.Background(), "watch", "1"); err != nil {
+		t.Fatal(err)
+	}
+	close(proceed)
+	waitFor(t, "the run RunSoon asked for", func() bool { return runs.Load() == 2 && !exists(t, st, "watch", "1") })
+}
