@@ -52,23 +52,41 @@ func emptyWarm(w *api.WarmThroughput) bool {
 	return w == nil || w.ReadUnitsPerSecond == nil && w.WriteUnitsPerSecond == nil
 }
 
-// newTableWarm records a CreateTable's WarmThroughput (nil when it set
-// none, so the description shows the starting values).
-func newTableWarm(w *api.WarmThroughput) *api.TableWarmThroughputDescription {
+// warm is the one form Dynago handles warm throughput in: the table's
+// and a GSI's API shapes have the same members, and convert to it
+// (indexWarm, fromIndexWarm).
+type warm = api.TableWarmThroughputDescription
+
+func indexWarm(w *warm) *api.GlobalSecondaryIndexWarmThroughputDescription {
+	if w == nil {
+		return nil
+	}
+	g := api.GlobalSecondaryIndexWarmThroughputDescription(*w)
+	return &g
+}
+
+func fromIndexWarm(g *api.GlobalSecondaryIndexWarmThroughputDescription) *warm {
+	if g == nil {
+		return nil
+	}
+	w := warm(*g)
+	return &w
+}
+
+// newTableWarm records a CreateTable's WarmThroughput, the table's or a
+// GSI's (nil when it set none, so the description shows the starting
+// values).
+func newTableWarm(w *api.WarmThroughput) *warm {
 	if emptyWarm(w) {
 		return nil
 	}
 	r, wr := warmValues(0, 0, w)
-	return &api.TableWarmThroughputDescription{ReadUnitsPerSecond: positiveOrNil(r), WriteUnitsPerSecond: positiveOrNil(wr)}
+	return &warm{ReadUnitsPerSecond: positiveOrNil(r), WriteUnitsPerSecond: positiveOrNil(wr)}
 }
 
 // newIndexWarm records a GSI's WarmThroughput, as newTableWarm does.
 func newIndexWarm(w *api.WarmThroughput) *api.GlobalSecondaryIndexWarmThroughputDescription {
-	if emptyWarm(w) {
-		return nil
-	}
-	r, wr := warmValues(0, 0, w)
-	return &api.GlobalSecondaryIndexWarmThroughputDescription{ReadUnitsPerSecond: positiveOrNil(r), WriteUnitsPerSecond: positiveOrNil(wr)}
+	return indexWarm(newTableWarm(w))
 }
 
 func positiveOrNil(n int64) *int64 {
@@ -80,8 +98,11 @@ func positiveOrNil(n int64) *int64 {
 
 // effectiveWarm is what a table or index describes: the values set (the
 // starting values where none was), raised to the provisioned capacity.
-func effectiveWarm(setR, setW *int64, pt *api.ProvisionedThroughputDescription) (r, w int64) {
-	r, w = api.Int(setR, defaultWarmReadUnits), api.Int(setW, defaultWarmWriteUnits)
+func effectiveWarm(set *warm, pt *api.ProvisionedThroughputDescription) (r, w int64) {
+	r, w = defaultWarmReadUnits, defaultWarmWriteUnits
+	if set != nil {
+		r, w = api.Int(set.ReadUnitsPerSecond, r), api.Int(set.WriteUnitsPerSecond, w)
+	}
 	if pt != nil {
 		r = max(r, api.Int(pt.ReadCapacityUnits, 0))
 		w = max(w, api.Int(pt.WriteCapacityUnits, 0))
@@ -146,62 +167,49 @@ func raiseWarm(curR, curW int64, w *api.WarmThroughput, what string) (r, wr int6
 	return r, wr, nil
 }
 
+// raisedWarm is set after an UpdateTable's WarmThroughput w, or set
+// itself when w asks for nothing.
+func raisedWarm(set *warm, pt *api.ProvisionedThroughputDescription, w *api.WarmThroughput, what string) (*warm, error) {
+	if emptyWarm(w) {
+		return set, nil
+	}
+	curR, curW := effectiveWarm(set, pt)
+	r, wr, err := raiseWarm(curR, curW, w, what)
+	if err != nil {
+		return nil, err
+	}
+	return &warm{ReadUnitsPerSecond: api.Ptr(r), WriteUnitsPerSecond: api.Ptr(wr)}, nil
+}
+
 // updateTableWarm applies UpdateTable's WarmThroughput to the table.
 func updateTableWarm(d *api.TableDescription, w *api.WarmThroughput) error {
-	if emptyWarm(w) {
-		return nil
+	next, err := raisedWarm(d.WarmThroughput, d.ProvisionedThroughput, w, "table")
+	if err == nil {
+		d.WarmThroughput = next
 	}
-	var setR, setW *int64
-	if d.WarmThroughput != nil {
-		setR, setW = d.WarmThroughput.ReadUnitsPerSecond, d.WarmThroughput.WriteUnitsPerSecond
-	}
-	curR, curW := effectiveWarm(setR, setW, d.ProvisionedThroughput)
-	r, wr, err := raiseWarm(curR, curW, w, "table")
-	if err != nil {
-		return err
-	}
-	d.WarmThroughput = &api.TableWarmThroughputDescription{ReadUnitsPerSecond: api.Ptr(r), WriteUnitsPerSecond: api.Ptr(wr)}
-	return nil
+	return err
 }
 
 // updateIndexWarm applies a GSI update's WarmThroughput to g.
 func updateIndexWarm(g *api.GlobalSecondaryIndexDescription, w *api.WarmThroughput) error {
-	if emptyWarm(w) {
-		return nil
+	next, err := raisedWarm(fromIndexWarm(g.WarmThroughput), g.ProvisionedThroughput, w, "index : "+api.Str(g.IndexName))
+	if err == nil {
+		g.WarmThroughput = indexWarm(next)
 	}
-	var setR, setW *int64
-	if g.WarmThroughput != nil {
-		setR, setW = g.WarmThroughput.ReadUnitsPerSecond, g.WarmThroughput.WriteUnitsPerSecond
-	}
-	curR, curW := effectiveWarm(setR, setW, g.ProvisionedThroughput)
-	r, wr, err := raiseWarm(curR, curW, w, "index : "+api.Str(g.IndexName))
-	if err != nil {
-		return err
-	}
-	g.WarmThroughput = &api.GlobalSecondaryIndexWarmThroughputDescription{ReadUnitsPerSecond: api.Ptr(r), WriteUnitsPerSecond: api.Ptr(wr)}
-	return nil
+	return err
 }
 
 // describeWarm fills in d's warm throughput and its GSIs' as DynamoDB
 // describes them; d is a copy the caller owns, its statuses set.
 func describeWarm(d *api.TableDescription) {
-	var setR, setW *int64
-	if d.WarmThroughput != nil {
-		setR, setW = d.WarmThroughput.ReadUnitsPerSecond, d.WarmThroughput.WriteUnitsPerSecond
-	}
-	r, w := effectiveWarm(setR, setW, d.ProvisionedThroughput)
-	d.WarmThroughput = &api.TableWarmThroughputDescription{
-		ReadUnitsPerSecond: api.Ptr(r), WriteUnitsPerSecond: api.Ptr(w), Status: api.Ptr(api.Str(d.TableStatus)),
-	}
+	d.WarmThroughput = describedWarm(d.WarmThroughput, d.ProvisionedThroughput, d.TableStatus)
 	for i := range d.GlobalSecondaryIndexes {
 		g := &d.GlobalSecondaryIndexes[i]
-		var gr, gw *int64
-		if g.WarmThroughput != nil {
-			gr, gw = g.WarmThroughput.ReadUnitsPerSecond, g.WarmThroughput.WriteUnitsPerSecond
-		}
-		r, w := effectiveWarm(gr, gw, g.ProvisionedThroughput)
-		g.WarmThroughput = &api.GlobalSecondaryIndexWarmThroughputDescription{
-			ReadUnitsPerSecond: api.Ptr(r), WriteUnitsPerSecond: api.Ptr(w), Status: api.Ptr(api.Str(g.IndexStatus)),
-		}
+		g.WarmThroughput = indexWarm(describedWarm(fromIndexWarm(g.WarmThroughput), g.ProvisionedThroughput, g.IndexStatus))
 	}
+}
+
+func describedWarm(set *warm, pt *api.ProvisionedThroughputDescription, status *string) *warm {
+	r, w := effectiveWarm(set, pt)
+	return &warm{ReadUnitsPerSecond: api.Ptr(r), WriteUnitsPerSecond: api.Ptr(w), Status: api.Ptr(api.Str(status))}
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/dynago/dynago/internal/apierr"
 )
 
-func warm(r, w int64) *api.WarmThroughput {
+func warmReq(r, w int64) *api.WarmThroughput {
 	wt := &api.WarmThroughput{}
 	if r > 0 {
 		wt.ReadUnitsPerSecond = api.Ptr(r)
@@ -39,7 +39,7 @@ func TestWarmThroughput(t *testing.T) {
 		KeySchema:             []api.KeySchemaElement{{AttributeName: api.Ptr("g"), KeyType: api.Ptr("HASH")}},
 		Projection:            &api.Projection{ProjectionType: api.Ptr("ALL")},
 		ProvisionedThroughput: throughput(5, 5),
-		WarmThroughput:        warm(15000, 0),
+		WarmThroughput:        warmReq(15000, 0),
 	}}
 	mustCreate(t, db, in)
 	d := mustDescribe(t, db, "warm")
@@ -49,16 +49,16 @@ func TestWarmThroughput(t *testing.T) {
 		15000, 4000, api.IndexStatusActive)
 
 	// An increase of one member keeps the other; the table stays ACTIVE.
-	out := updateInPlace(t, db, &api.UpdateTableInput{TableName: api.Ptr("warm"), WarmThroughput: warm(0, 9000)})
+	out := updateInPlace(t, db, &api.UpdateTableInput{TableName: api.Ptr("warm"), WarmThroughput: warmReq(0, 9000)})
 	wantWarm(t, "UpdateTable response", out.WarmThroughput, 12000, 9000, api.TableStatusActive)
 	wantWarm(t, "after an increase", mustDescribe(t, db, "warm").WarmThroughput, 12000, 9000, api.TableStatusActive)
 
 	// The table's and the index's in one call.
 	_, err := db.UpdateTable(ctx, &api.UpdateTableInput{
 		TableName:      api.Ptr("warm"),
-		WarmThroughput: warm(20000, 0),
+		WarmThroughput: warmReq(20000, 0),
 		GlobalSecondaryIndexUpdates: []api.GlobalSecondaryIndexUpdate{{
-			Update: &api.UpdateGlobalSecondaryIndexAction{IndexName: api.Ptr("byG"), WarmThroughput: warm(16000, 5000)},
+			Update: &api.UpdateGlobalSecondaryIndexAction{IndexName: api.Ptr("byG"), WarmThroughput: warmReq(16000, 5000)},
 		}},
 	})
 	if err != nil {
@@ -73,7 +73,7 @@ func TestWarmThroughput(t *testing.T) {
 	// Lowering either refuses the request and changes nothing.
 	before := jsonOf(t, mustDescribe(t, db, "warm"))
 	_, err = db.UpdateTable(ctx, &api.UpdateTableInput{TableName: api.Ptr("warm"), GlobalSecondaryIndexUpdates: []api.GlobalSecondaryIndexUpdate{{
-		Update: &api.UpdateGlobalSecondaryIndexAction{IndexName: api.Ptr("byG"), WarmThroughput: warm(15999, 0)},
+		Update: &api.UpdateGlobalSecondaryIndexAction{IndexName: api.Ptr("byG"), WarmThroughput: warmReq(15999, 0)},
 	}}})
 	wantAPIErr(t, err, apierr.ValidationException, "One or more parameter values were invalid: Requested ReadUnitsPerSecond for WarmThroughput for index : byG is lower than the current value (current: 16000, requested: 15999): decreasing WarmThroughput is not supported")
 	if after := jsonOf(t, mustDescribe(t, db, "warm")); after != before {
