@@ -89,26 +89,26 @@ func checkNamespace(ctx context.Context, store kv.Store, opts engine.Options) (*
 func report(w io.Writer, prefix string, res *engine.IndexCheck, shown *[2]int) bool {
 	fmt.Fprintf(w, "%schecked %d tables, %d indexes (%d skipped while building or dropping): %d items, %d index entries, %d divergences\n",
 		prefix, res.Tables, res.Indexes, res.Skipped, res.Items, res.Entries, len(res.Divergences))
-	for i, d := range res.Divergences {
-		if shown[0] == maxDivergencesShown {
-			fmt.Fprintf(w, "%s... and %d more\n", prefix, len(res.Divergences)-i)
-			break
-		}
-		shown[0]++
-		fmt.Fprintln(w, prefix+d.String())
-	}
+	printCapped(w, prefix, res.Divergences, &shown[0])
 	if len(res.BadItems) > 0 {
 		fmt.Fprintf(w, "%s%d stored items or index entries nested deeper than DynamoDB allows or unreadable\n", prefix, len(res.BadItems))
 	}
-	for i, b := range res.BadItems {
-		if shown[1] == maxDivergencesShown {
-			fmt.Fprintf(w, "%s... and %d more\n", prefix, len(res.BadItems)-i)
-			break
-		}
-		shown[1]++
-		fmt.Fprintln(w, prefix+b.String())
-	}
+	printCapped(w, prefix, res.BadItems, &shown[1])
 	return len(res.Divergences) > 0 || len(res.BadItems) > 0
+}
+
+// printCapped prints items, one a line after prefix, until *shown (the
+// count across every call) reaches maxDivergencesShown, then how many
+// were left out.
+func printCapped[T fmt.Stringer](w io.Writer, prefix string, items []T, shown *int) {
+	for i, it := range items {
+		if *shown == maxDivergencesShown {
+			fmt.Fprintf(w, "%s... and %d more\n", prefix, len(items)-i)
+			return
+		}
+		*shown++
+		fmt.Fprintln(w, prefix+it.String())
+	}
 }
 
 func envOr(getenv func(string) string, key, def string) string {
