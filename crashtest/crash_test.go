@@ -234,21 +234,14 @@ func writeUntilKilled(t *testing.T, c *child, round, nWriters int, runFor time.D
 func scanAll(t *testing.T, client *dynamodb.Client) map[string]string {
 	t.Helper()
 	got := map[string]string{}
-	p := dynamodb.NewScanPaginator(client, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatalf("Scan after restart: %v", err)
+	scanItems(t, client, table, func(it map[string]types.AttributeValue) {
+		pk, _ := it["pk"].(*types.AttributeValueMemberS)
+		v, _ := it["v"].(*types.AttributeValueMemberS)
+		if pk == nil || v == nil {
+			t.Fatalf("malformed item after restart: %v", it)
 		}
-		for _, it := range page.Items {
-			pk, _ := it["pk"].(*types.AttributeValueMemberS)
-			v, _ := it["v"].(*types.AttributeValueMemberS)
-			if pk == nil || v == nil {
-				t.Fatalf("malformed item after restart: %v", it)
-			}
-			got[pk.Value] = v.Value
-		}
-	}
+		got[pk.Value] = v.Value
+	})
 	return got
 }
 

@@ -38,10 +38,9 @@ func putItems(t *testing.T, client *dynamodb.Client, table string, from, to int,
 	}
 }
 
-// tableState reads every item of a table as "pk|sk" -> "gk|v".
-func tableState(t *testing.T, client *dynamodb.Client, table string) map[string]string {
+// scanItems calls each with every item of table, read consistently.
+func scanItems(t *testing.T, client *dynamodb.Client, table string, each func(map[string]types.AttributeValue)) {
 	t.Helper()
-	got := map[string]string{}
 	p := dynamodb.NewScanPaginator(client, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(context.Background())
@@ -49,11 +48,20 @@ func tableState(t *testing.T, client *dynamodb.Client, table string) map[string]
 			t.Fatalf("Scan %s: %v", table, err)
 		}
 		for _, it := range page.Items {
-			pk, sk := it["pk"].(*types.AttributeValueMemberS), it["sk"].(*types.AttributeValueMemberN)
-			gk, v := it["gk"].(*types.AttributeValueMemberS), it["v"].(*types.AttributeValueMemberS)
-			got[pk.Value+"|"+sk.Value] = gk.Value + "|" + v.Value
+			each(it)
 		}
 	}
+}
+
+// tableState reads every item of a table as "pk|sk" -> "gk|v".
+func tableState(t *testing.T, client *dynamodb.Client, table string) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	scanItems(t, client, table, func(it map[string]types.AttributeValue) {
+		pk, sk := it["pk"].(*types.AttributeValueMemberS), it["sk"].(*types.AttributeValueMemberN)
+		gk, v := it["gk"].(*types.AttributeValueMemberS), it["v"].(*types.AttributeValueMemberS)
+		got[pk.Value+"|"+sk.Value] = gk.Value + "|" + v.Value
+	})
 	return got
 }
 
