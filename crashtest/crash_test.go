@@ -24,7 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/dynago/dynago/reliability/harness"
+	"github.com/dynago/dynago/internal/sdkhttp"
 )
 
 var (
@@ -130,9 +130,9 @@ func newClient(url string) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
 		// The SDK's body race breaks a large answer mid-read against a
 		// fast local server with retries off (docs/reliability.md bug 6;
-		// a Scan page after a restart failed CI once): harness.HTTPClient
+		// a Scan page after a restart failed CI once): sdkhttp.Client
 		// works around it.
-		HTTPClient:       harness.HTTPClient(),
+		HTTPClient:       sdkhttp.Client(),
 		BaseEndpoint:     aws.String(url),
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("crash", "crash", ""),

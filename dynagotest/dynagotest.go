@@ -38,6 +38,7 @@ import (
 
 	"github.com/dynago/dynago/internal/kv"
 	"github.com/dynago/dynago/internal/s3store"
+	"github.com/dynago/dynago/internal/sdkhttp"
 	"github.com/dynago/dynago/internal/server"
 )
 
@@ -306,13 +307,13 @@ func (s *Server) Client() *dynamodb.Client { return s.client }
 // static dummy credentials (Dynago accepts any) and region us-east-1. It
 // reads no environment variables or shared config files. Its HTTP client
 // works around an SDK race that a fast local server exposes
-// (http_client.go).
+// (internal/sdkhttp).
 func NewClient(url string) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
 		BaseEndpoint: aws.String(url),
 		Region:       Region,
 		Credentials:  credentials.NewStaticCredentialsProvider("dynago", "dynago", ""),
-		HTTPClient:   httpClient(),
+		HTTPClient:   sdkhttp.Client(),
 	})
 }
 
@@ -324,7 +325,7 @@ func NewClientWithKey(url, region, id, secret, token string) *dynamodb.Client {
 		BaseEndpoint: aws.String(url),
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider(id, secret, token),
-		HTTPClient:   httpClient(),
+		HTTPClient:   sdkhttp.Client(),
 	})
 }
 

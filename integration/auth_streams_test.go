@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"github.com/dynago/dynago/dynagotest"
+	"github.com/dynago/dynago/internal/sdkhttp"
 )
 
 // A stream is its own resource, with its own resource-based policy:
@@ -24,6 +25,7 @@ func TestAuthorizeStreamPolicyAcrossAccounts(t *testing.T) {
 		Region:           dynagotest.Region,
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIAADMINB", "secret-admin-b", ""),
 		RetryMaxAttempts: 1,
+		HTTPClient:       sdkhttp.Client(),
 	})
 	d := createStreamTable(t, a, "feed", types.StreamViewTypeNewImage)
 	stream := aws.ToString(d.LatestStreamArn)
@@ -52,7 +54,7 @@ func TestAuthorizeStreamPolicyAcrossAccounts(t *testing.T) {
 	// iterator is refused to B until the policy allows GetRecords.
 	put(t, a, "feed", item{"pk": S("k")})
 	streamsA := dynamodbstreams.New(dynamodbstreams.Options{
-		BaseEndpoint: aws.String(s.URL()), Region: dynagotest.Region, RetryMaxAttempts: 1,
+		BaseEndpoint: aws.String(s.URL()), Region: dynagotest.Region, RetryMaxAttempts: 1, HTTPClient: sdkhttp.Client(),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIAADMINA", "secret-admin-a", ""),
 	})
 	shard := out.StreamDescription.Shards[0].ShardId

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/dynago/dynago/dynagotest"
+	"github.com/dynago/dynago/internal/sdkhttp"
 )
 
 // testAuthFile is the auth file of the security tests: account A's admin
@@ -115,6 +116,7 @@ func keyClient(s *dynagotest.Server, id, secret, token string, opts ...func(*dyn
 		Region:           dynagotest.Region,
 		Credentials:      credentials.NewStaticCredentialsProvider(id, secret, token),
 		RetryMaxAttempts: 1,
+		HTTPClient:       sdkhttp.Client(),
 	}, opts...)
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/dynago/dynago/internal/engine"
 	"github.com/dynago/dynago/internal/kv"
 	"github.com/dynago/dynago/internal/kv/pebble"
+	"github.com/dynago/dynago/internal/sdkhttp"
 	"github.com/dynago/dynago/internal/server"
 )
 
@@ -91,7 +92,7 @@ func TestCheckNamespaces(t *testing.T) {
 	}
 	for i, c := range []struct{ key, secret, region string }{{"AKIACHKA", "sa", "us-east-1"}, {"AKIACHKA", "sa", "eu-west-1"}, {"AKIACHKB", "sb", "us-east-1"}} {
 		ddb := dynamodb.New(dynamodb.Options{Region: c.region, BaseEndpoint: aws.String(s.URL()),
-			Credentials: credentials.NewStaticCredentialsProvider(c.key, c.secret, ""), RetryMaxAttempts: 1})
+			Credentials: credentials.NewStaticCredentialsProvider(c.key, c.secret, ""), RetryMaxAttempts: 1, HTTPClient: sdkhttp.Client()})
 		if _, err := ddb.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String("tbl"),
 			BillingMode:          types.BillingModePayPerRequest,
 			AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}, {AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS}},

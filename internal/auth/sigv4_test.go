@@ -23,6 +23,7 @@ import (
 	"github.com/cockroachdb/datadriven"
 
 	"github.com/dynago/dynago/internal/apierr"
+	"github.com/dynago/dynago/internal/sdkhttp"
 )
 
 // signTime is the fixed time the signer tests sign at.
@@ -48,6 +49,7 @@ func TestDynamoDBClientSigns(t *testing.T) {
 			BaseEndpoint:     aws.String(srv.URL),
 			Credentials:      credentials.NewStaticCredentialsProvider(id, secret, token),
 			RetryMaxAttempts: 1,
+			HTTPClient:       sdkhttp.Client(),
 		})
 	}
 	put := func(c *dynamodb.Client) error {

@@ -100,7 +100,7 @@ func TestBrowserAuth(t *testing.T) {
 	b.waitFor("the scan", `!!document.querySelector('#results[data-run]')`)
 	b.waitText("#items-grid", "only-for-the-account")
 	b.shot("auth-signed-in", false)
-	reqs := b.takeRequests()
+	reqs := b.awaitRequests(2)
 	if len(reqs) < 2 {
 		t.Errorf("%d API requests seen after signing in", len(reqs))
 	}

@@ -162,6 +162,24 @@ func (b *browser) takeRequests() []apiRequest {
 	return r
 }
 
+// awaitRequests returns the API requests seen since the last
+// takeRequests once there are at least n, waiting up to waitTimeout: the
+// DevTools protocol reports a request asynchronously, so the page can show
+// what a request brought back before the test has heard of the request.
+func (b *browser) awaitRequests(n int) []apiRequest {
+	b.t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		b.mu.Lock()
+		seen := len(b.requests)
+		b.mu.Unlock()
+		if seen >= n || time.Now().After(deadline) {
+			return b.takeRequests()
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // allRequests returns every API request seen.
 func (b *browser) allRequests() []apiRequest {
 	b.mu.Lock()

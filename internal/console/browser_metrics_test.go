@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/dynago/dynago/internal/sdkhttp"
 	"github.com/dynago/dynago/internal/server"
 )
 
@@ -29,6 +30,7 @@ func TestBrowserThrottlingChart(t *testing.T) {
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider("sdk", "sdk", ""),
 		BaseEndpoint: aws.String(srv.URL()),
+		HTTPClient:   sdkhttp.Client(),
 	}, func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 }) // see every refusal
 	if _, err := ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName:             aws.String("Hot"),

@@ -363,7 +363,7 @@ func (h *harness) testCredentials(t *testing.T) {
 	b.takeRequests()
 	b.route("/tables")
 	b.waitFor("the tables", `!!document.querySelector('#tables-grid tr[data-table=Music]')`)
-	reqs := b.takeRequests()
+	reqs := b.awaitRequests(1)
 	if len(reqs) == 0 {
 		t.Fatal("no API request seen")
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
 
 	"github.com/dynago/dynago/internal/kv/pebble"
+	"github.com/dynago/dynago/internal/sdkhttp"
 )
 
 // Disk faults through the whole server (fasthttp, the wire layer, the
@@ -51,7 +52,7 @@ func (l *logBuffer) String() string {
 // one request.
 func faultClient(s *Server) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(s.URL()), RetryMaxAttempts: 1,
+		Region: "us-east-1", BaseEndpoint: aws.String(s.URL()), RetryMaxAttempts: 1, HTTPClient: sdkhttp.Client(),
 		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 	})
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/dynago/dynago/internal/sdkhttp"
 )
 
 // TestNamespacesReopenAtStart: a restarted server with --auth opens every
@@ -33,7 +35,7 @@ func TestNamespacesReopenAtStart(t *testing.T) {
 	cfg := Config{DataDir: filepath.Join(dir, "data"), Logger: quietLogger(), AuthFile: authFile, TTLInterval: -1}
 	client := func(s *Server, key, secret, region string) *dynamodb.Client {
 		return dynamodb.New(dynamodb.Options{Region: region, BaseEndpoint: aws.String(s.URL()),
-			Credentials: credentials.NewStaticCredentialsProvider(key, secret, ""), RetryMaxAttempts: 1})
+			Credentials: credentials.NewStaticCredentialsProvider(key, secret, ""), RetryMaxAttempts: 1, HTTPClient: sdkhttp.Client()})
 	}
 	s, err := Start(ctx, cfg)
 	if err != nil {
@@ -135,7 +137,7 @@ const nsAuthFile = `{"accounts": {
 
 func nsClient(s *Server, key, secret, region string) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{Region: region, BaseEndpoint: aws.String(s.URL()),
-		Credentials: credentials.NewStaticCredentialsProvider(key, secret, ""), RetryMaxAttempts: 1})
+		Credentials: credentials.NewStaticCredentialsProvider(key, secret, ""), RetryMaxAttempts: 1, HTTPClient: sdkhttp.Client()})
 }
 
 func nsCreate(t *testing.T, c *dynamodb.Client, name string) {

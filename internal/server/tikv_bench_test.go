@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/dynago/dynago/internal/sdkhttp"
 )
 
 // BenchmarkTiKVCatalogStaleness sends GetItem and Query through the SDK to
@@ -36,6 +38,7 @@ func BenchmarkTiKVCatalogStaleness(b *testing.B) {
 			Credentials:  credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 			// An error would otherwise be retried unseen, and timed.
 			RetryMaxAttempts: 1,
+			HTTPClient:       sdkhttp.Client(),
 		})
 		clients[i] = c
 		if _, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/dynago/dynago/internal/kv/tikv"
+	"github.com/dynago/dynago/internal/sdkhttp"
 )
 
 // TestTiKVFaultsThroughTheSDK serves from a mock cluster whose requests
@@ -44,6 +45,7 @@ func TestTiKVFaultsThroughTheSDK(t *testing.T) {
 		BaseEndpoint:     aws.String(s.URL()),
 		Credentials:      credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 		RetryMaxAttempts: 1,
+		HTTPClient:       sdkhttp.Client(),
 	})
 	if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName:            aws.String("faults"),

@@ -28,6 +28,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/dynago/dynago/internal/sdkhttp"
 )
 
 // tlsAuthFile lets its user list tables only over TLS.
@@ -96,7 +98,7 @@ func TestTLSServesHTTPSAndSecureTransport(t *testing.T) {
 			Region:           "us-east-1",
 			BaseEndpoint:     aws.String(url),
 			Credentials:      credentials.NewStaticCredentialsProvider("AKIAAPP", "secret-app", ""),
-			HTTPClient:       &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}},
+			HTTPClient:       sdkhttp.Transport(&http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}),
 			RetryMaxAttempts: 1,
 		})
 	}
@@ -193,7 +195,7 @@ func TestTLSServesHTTP2(t *testing.T) {
 			Region:       "us-east-1",
 			BaseEndpoint: aws.String(s.URL()),
 			Credentials:  credentials.NewStaticCredentialsProvider("AKIAAPP", "secret-app", ""),
-			HTTPClient: smithyhttp.ClientDoFunc(func(r *http.Request) (*http.Response, error) {
+			HTTPClient: sdkhttp.SafeBodies(smithyhttp.ClientDoFunc(func(r *http.Request) (*http.Response, error) {
 				resp, err := tr.RoundTrip(r)
 				if err == nil {
 					mu.Lock()
@@ -201,7 +203,7 @@ func TestTLSServesHTTP2(t *testing.T) {
 					mu.Unlock()
 				}
 				return resp, err
-			}),
+			})),
 			RetryMaxAttempts: 1,
 		})
 	}
@@ -235,7 +237,7 @@ func TestTLSServesHTTP2(t *testing.T) {
 	// A wrong secret over HTTP/2 is DynamoDB's error, as over HTTP/1.1.
 	bad := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(s.URL()),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIAAPP", "wrong", ""),
-		HTTPClient:  &http.Client{Transport: transport(true)}, RetryMaxAttempts: 1})
+		HTTPClient:  sdkhttp.Transport(transport(true)), RetryMaxAttempts: 1})
 	var ae smithy.APIError
 	if _, err := bad.ListTables(ctx, &dynamodb.ListTablesInput{}); !errors.As(err, &ae) || ae.ErrorCode() != "InvalidSignatureException" {
 		t.Fatalf("a wrong secret over HTTP/2: %v", err)

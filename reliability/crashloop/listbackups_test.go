@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/dynago/dynago/internal/sdkhttp"
 	"github.com/dynago/dynago/reliability/harness"
 )
 
@@ -28,9 +29,9 @@ var (
 	listBackups = flag.Int("crashloop.list-backups", 110, "backups TestListBackupsRightAfterRestart creates")
 	listKills   = flag.Int("crashloop.list-kills", 2, "kill -9 cycles of TestListBackupsRightAfterRestart")
 	// rawBodies sends the SDK's request bodies as they are, without
-	// harness.SafeBodies, which shows bug 6: on a busy machine an answer
+	// sdkhttp.SafeBodies, which shows bug 6: on a busy machine an answer
 	// breaks with "use of closed network connection" within a few kills.
-	rawBodies = flag.Bool("crashloop.raw-sdk-bodies", false, "TestListBackupsRightAfterRestart without harness.SafeBodies (shows bug 6)")
+	rawBodies = flag.Bool("crashloop.raw-sdk-bodies", false, "TestListBackupsRightAfterRestart without sdkhttp.SafeBodies (shows bug 6)")
 )
 
 // TestListBackupsRightAfterRestart is bug 6's probe (docs/reliability.md):
@@ -188,7 +189,7 @@ func newTracedClient(url string) *tracedClient {
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("reliability", "reliability", ""),
 		RetryMaxAttempts: 1,
-		HTTPClient:       harness.SafeBodies(tracingDoer{c: &http.Client{Transport: tr}, tc: tc}),
+		HTTPClient:       sdkhttp.SafeBodies(tracingDoer{c: &http.Client{Transport: tr}, tc: tc}),
 	})
 	if *rawBodies {
 		tc.client = dynamodb.New(tc.client.Options(), func(o *dynamodb.Options) {

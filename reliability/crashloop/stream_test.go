@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	st "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
-	"github.com/dynago/dynago/reliability/harness"
+	"github.com/dynago/dynago/internal/sdkhttp"
 )
 
 // The loop's table has a NEW_AND_OLD_IMAGES stream. Every item write
@@ -40,7 +40,7 @@ func streamClient(url string) *dynamodbstreams.Client {
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("reliability", "reliability", ""),
 		RetryMaxAttempts: 3,
-		HTTPClient:       harness.HTTPClient(),
+		HTTPClient:       sdkhttp.Client(),
 	})
 }
 

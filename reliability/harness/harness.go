@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -25,9 +24,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/dynago/dynago/internal/sdkhttp"
 )
 
 // StartTimeout bounds how long a started dynago may take to answer its
@@ -158,51 +158,17 @@ func ReadLog(path string) string {
 
 // Client makes an SDK client for url that tries each request maxAttempts
 // times (1: no retry, so a request either is acknowledged or fails as soon
-// as the server dies). Its HTTP client is HTTPClient().
+// as the server dies). Its HTTP client is sdkhttp.Client() (bug 6 in
+// docs/reliability.md).
 func Client(url string, maxAttempts int) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
 		BaseEndpoint:     aws.String(url),
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("reliability", "reliability", ""),
 		RetryMaxAttempts: maxAttempts,
-		HTTPClient:       HTTPClient(),
+		HTTPClient:       sdkhttp.Client(),
 	})
 }
-
-// HTTPDoer is what the SDK's clients send requests with.
-type HTTPDoer interface {
-	Do(*http.Request) (*http.Response, error)
-}
-
-// HTTPClient is the SDK's default HTTP client with SafeBodies.
-func HTTPClient() HTTPDoer { return SafeBodies(awshttp.NewBuildableClient()) }
-
-// SafeBodies sends requests through d with bodies that hide the SDK's
-// WriteTo, working around a race in the SDK's client that broke answers
-// mid-read (bug 6 in docs/reliability.md). smithy-go wraps a request body
-// in a reader whose WriteTo answers io.EOF as an error once the body is
-// closed, and it closes the body as soon as the response arrives. net/http
-// writes a body of known length and then reads the body again to check it
-// ends: io.Copy uses WriteTo for that check. When the server answers
-// before the transport's write goroutine gets there (a fast server on a
-// busy machine), the check fails, the transport closes the connection,
-// and the SDK, reading the answer, gets "use of closed network connection"
-// once the answer is longer than what was already buffered (4 KB), as a
-// ListBackups page of 100 is. Without WriteTo, the check reads the closed
-// body, which answers (0, io.EOF): the end it expects.
-func SafeBodies(d HTTPDoer) HTTPDoer { return safeBodies{d} }
-
-type safeBodies struct{ d HTTPDoer }
-
-func (s safeBodies) Do(req *http.Request) (*http.Response, error) {
-	if req.Body != nil && req.Body != http.NoBody {
-		req.Body = readCloserOnly{req.Body}
-	}
-	return s.d.Do(req)
-}
-
-// readCloserOnly is an io.ReadCloser and nothing else.
-type readCloserOnly struct{ io.ReadCloser }
 
 // Check runs `dynago check` on dataDir (no server may be running on it) and
 // returns its output and exit code: 0 when every index equals the

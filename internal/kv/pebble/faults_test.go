@@ -28,6 +28,7 @@ import (
 
 	"github.com/dynago/dynago/internal/engine"
 	"github.com/dynago/dynago/internal/kv/pebble"
+	"github.com/dynago/dynago/internal/sdkhttp"
 	"github.com/dynago/dynago/internal/wire"
 )
 
@@ -165,7 +166,7 @@ func startFaultServer(t *testing.T, dir string, fs vfs.FS) *faultServer {
 	}
 	srv := httptest.NewServer(wire.New(db, wire.Options{Logger: log}))
 	c := dynamodb.New(dynamodb.Options{
-		BaseEndpoint: aws.String(srv.URL), Region: "us-east-1", RetryMaxAttempts: 1,
+		BaseEndpoint: aws.String(srv.URL), Region: "us-east-1", RetryMaxAttempts: 1, HTTPClient: sdkhttp.Client(),
 		Credentials: credentials.NewStaticCredentialsProvider("fault", "fault", ""),
 	})
 	return &faultServer{store: store, db: db, http: srv, client: c, log: logs}
