@@ -7,9 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/dynago/dynago/reliability/harness"
 )
 
 // The backup, restore, export and import crash tests share one item shape:
@@ -41,16 +42,7 @@ func putItems(t *testing.T, client *dynamodb.Client, table string, from, to int,
 // scanItems calls each with every item of table, read consistently.
 func scanItems(t *testing.T, client *dynamodb.Client, table string, each func(map[string]types.AttributeValue)) {
 	t.Helper()
-	p := dynamodb.NewScanPaginator(client, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatalf("Scan %s: %v", table, err)
-		}
-		for _, it := range page.Items {
-			each(it)
-		}
-	}
+	harness.ScanEach(t, client, table, each)
 }
 
 // tableState reads every item of a table as "pk|sk" -> "gk|v".

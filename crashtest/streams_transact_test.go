@@ -133,19 +133,12 @@ func TestCrashStreamRecordsMatchTransactions(t *testing.T) {
 		c = start(t, bin, dataDir, logPath)
 		st := readTxState(t, newClient(c.url))
 		balances := map[string]int{}
-		p := dynamodb.NewScanPaginator(newClient(c.url), &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
-		for p.HasMorePages() {
-			page, err := p.NextPage(context.Background())
-			if err != nil {
-				t.Fatal(err)
+		scanItems(t, newClient(c.url), table, func(it map[string]types.AttributeValue) {
+			if pk := it["pk"].(*types.AttributeValueMemberS).Value; strings.HasPrefix(pk, "acct-") {
+				n, _ := strconv.Atoi(it["balance"].(*types.AttributeValueMemberN).Value)
+				balances[pk] = n
 			}
-			for _, it := range page.Items {
-				if pk := it["pk"].(*types.AttributeValueMemberS).Value; strings.HasPrefix(pk, "acct-") {
-					n, _ := strconv.Atoi(it["balance"].(*types.AttributeValueMemberN).Value)
-					balances[pk] = n
-				}
-			}
-		}
+		})
 
 		recs := readStream(t, c.url, arn)
 		perTxRecords := map[string]int{}

@@ -119,27 +119,20 @@ type txState struct {
 func readTxState(t *testing.T, client *dynamodb.Client) txState {
 	t.Helper()
 	st := txState{markers: map[string]int{}}
-	p := dynamodb.NewScanPaginator(client, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
 	accounts := 0
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatalf("Scan after restart: %v", err)
-		}
-		for _, it := range page.Items {
-			pk := it["pk"].(*types.AttributeValueMemberS).Value
-			if strings.HasPrefix(pk, "acct-") {
-				n, err := strconv.Atoi(it["balance"].(*types.AttributeValueMemberN).Value)
-				if err != nil {
-					t.Fatalf("balance of %s: %v", pk, err)
-				}
-				st.sum += n
-				accounts++
-				continue
+	scanItems(t, client, table, func(it map[string]types.AttributeValue) {
+		pk := it["pk"].(*types.AttributeValueMemberS).Value
+		if strings.HasPrefix(pk, "acct-") {
+			n, err := strconv.Atoi(it["balance"].(*types.AttributeValueMemberN).Value)
+			if err != nil {
+				t.Fatalf("balance of %s: %v", pk, err)
 			}
-			st.markers[it["tx"].(*types.AttributeValueMemberS).Value]++
+			st.sum += n
+			accounts++
+			return
 		}
-	}
+		st.markers[it["tx"].(*types.AttributeValueMemberS).Value]++
+	})
 	if accounts != txAccounts {
 		t.Fatalf("%d accounts after restart, want %d", accounts, txAccounts)
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/dynago/dynago/reliability/harness"
 )
 
 // The backupper runs CreateBackup and RestoreTableFromBackup through the
@@ -179,21 +181,14 @@ func waitActive(c *dynamodb.Client, table string, stop *atomic.Bool) error {
 func scanSimple(t *testing.T, c *dynamodb.Client, table string) map[string]string {
 	t.Helper()
 	got := map[string]string{}
-	pg := dynamodb.NewScanPaginator(c, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
-	for pg.HasMorePages() {
-		page, err := pg.NextPage(context.Background())
-		if err != nil {
-			t.Fatalf("Scan %s: %v", table, err)
+	harness.ScanEach(t, c, table, func(it map[string]types.AttributeValue) {
+		pk, _ := it["pk"].(*types.AttributeValueMemberS)
+		v, _ := it["v"].(*types.AttributeValueMemberS)
+		if pk == nil || v == nil {
+			t.Fatalf("malformed item in %s: %v", table, it)
 		}
-		for _, it := range page.Items {
-			pk, _ := it["pk"].(*types.AttributeValueMemberS)
-			v, _ := it["v"].(*types.AttributeValueMemberS)
-			if pk == nil || v == nil {
-				t.Fatalf("malformed item in %s: %v", table, it)
-			}
-			got[pk.Value] = v.Value
-		}
-	}
+		got[pk.Value] = v.Value
+	})
 	return got
 }
 

@@ -229,22 +229,15 @@ type itemKey struct {
 func scan(t *testing.T, c *dynamodb.Client) map[itemKey]map[string]types.AttributeValue {
 	t.Helper()
 	got := map[itemKey]map[string]types.AttributeValue{}
-	pg := dynamodb.NewScanPaginator(c, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
-	for pg.HasMorePages() {
-		page, err := pg.NextPage(context.Background())
-		if err != nil {
-			t.Fatalf("Scan after restart: %v", err)
+	harness.ScanEach(t, c, table, func(it map[string]types.AttributeValue) {
+		pk, _ := it["pk"].(*types.AttributeValueMemberS)
+		sk, _ := it["sk"].(*types.AttributeValueMemberN)
+		if pk == nil || sk == nil {
+			t.Fatalf("malformed item: %v", it)
 		}
-		for _, it := range page.Items {
-			pk, _ := it["pk"].(*types.AttributeValueMemberS)
-			sk, _ := it["sk"].(*types.AttributeValueMemberN)
-			if pk == nil || sk == nil {
-				t.Fatalf("malformed item: %v", it)
-			}
-			skv, _ := strconv.ParseInt(sk.Value, 10, 64)
-			got[itemKey{pk.Value, skv}] = it
-		}
-	}
+		skv, _ := strconv.ParseInt(sk.Value, 10, 64)
+		got[itemKey{pk.Value, skv}] = it
+	})
 	return got
 }
 
