@@ -25,19 +25,35 @@ import (
 	"github.com/dynago/dynago/internal/server"
 )
 
-func TestCheckCommand(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "data")
-	ctx := context.Background()
-	// A table with a GSI, written through the engine, then closed.
+// openEngine opens a durable store in dir and an engine on it, as a
+// server would, for a test to write tables below the API.
+func openEngine(t *testing.T, dir string) (kv.Store, *engine.DB) {
+	t.Helper()
 	store, err := pebble.Open(dir, pebble.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := engine.Open(ctx, store, engine.Options{TTLInterval: -1})
+	db, err := engine.Open(context.Background(), store, engine.Options{TTLInterval: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = db.CreateTable(ctx, &api.CreateTableInput{
+	return store, db
+}
+
+// runCheck runs `dynago check --data-dir dir` and returns its exit code
+// and output.
+func runCheck(ctx context.Context, dir string) (code int, out, errOut string) {
+	var o, e bytes.Buffer
+	code = run(ctx, []string{"check", "--data-dir", dir}, func(string) string { return "" }, &o, &e)
+	return code, o.String(), e.String()
+}
+
+func TestCheckCommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	ctx := context.Background()
+	// A table with a GSI, written through the engine, then closed.
+	store, db := openEngine(t, dir)
+	_, err := db.CreateTable(ctx, &api.CreateTableInput{
 		TableName:   api.Ptr("tbl"),
 		BillingMode: api.Ptr(api.BillingModePayPerRequest),
 		AttributeDefinitions: []api.AttributeDefinition{
@@ -62,10 +78,9 @@ func TestCheckCommand(t *testing.T) {
 	db.Close()
 	store.Close()
 
-	var out, errOut bytes.Buffer
-	code := run(ctx, []string{"check", "--data-dir", dir}, func(string) string { return "" }, &out, &errOut)
-	if code != 0 || !strings.Contains(out.String(), "checked 1 tables, 1 indexes (0 skipped while building or dropping): 3 items, 2 index entries, 0 divergences") {
-		t.Fatalf("dynago check = %d\nstdout: %s\nstderr: %s", code, out.String(), errOut.String())
+	code, out, errOut := runCheck(ctx, dir)
+	if code != 0 || !strings.Contains(out, "checked 1 tables, 1 indexes (0 skipped while building or dropping): 3 items, 2 index entries, 0 divergences") {
+		t.Fatalf("dynago check = %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 }
 
@@ -114,16 +129,15 @@ func TestCheckNamespaces(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var out, errOut bytes.Buffer
-	code := run(ctx, []string{"check", "--data-dir", data}, func(string) string { return "" }, &out, &errOut)
+	code, out, errOut := runCheck(ctx, data)
 	want := []string{
 		"checked 0 tables, 0 indexes (0 skipped while building or dropping): 0 items, 0 index entries, 0 divergences",
 		"account 111111111111 region eu-west-1: checked 1 tables, 1 indexes (0 skipped while building or dropping): 2 items, 2 index entries, 0 divergences",
 		"account 111111111111 region us-east-1: checked 1 tables, 1 indexes (0 skipped while building or dropping): 1 items, 1 index entries, 0 divergences",
 		"account 222222222222 region us-east-1: checked 1 tables, 1 indexes (0 skipped while building or dropping): 3 items, 3 index entries, 0 divergences",
 	}
-	if code != 0 || strings.TrimSpace(out.String()) != strings.Join(want, "\n") {
-		t.Fatalf("dynago check = %d\nstdout: %s\nwant: %s\nstderr: %s", code, out.String(), strings.Join(want, "\n"), errOut.String())
+	if code != 0 || strings.TrimSpace(out) != strings.Join(want, "\n") {
+		t.Fatalf("dynago check = %d\nstdout: %s\nwant: %s\nstderr: %s", code, out, strings.Join(want, "\n"), errOut)
 	}
 }
 
@@ -135,15 +149,8 @@ func TestCheckNamespaces(t *testing.T) {
 func TestCheckReportsBadItems(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	ctx := context.Background()
-	store, err := pebble.Open(dir, pebble.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := engine.Open(ctx, store, engine.Options{TTLInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = db.CreateTable(ctx, &api.CreateTableInput{
+	store, db := openEngine(t, dir)
+	_, err := db.CreateTable(ctx, &api.CreateTableInput{
 		TableName: api.Ptr("tbl"), BillingMode: api.Ptr(api.BillingModePayPerRequest),
 		AttributeDefinitions: []api.AttributeDefinition{{AttributeName: api.Ptr("id"), AttributeType: api.Ptr("S")}},
 		KeySchema:            []api.KeySchemaElement{{AttributeName: api.Ptr("id"), KeyType: api.Ptr("HASH")}},
@@ -199,19 +206,18 @@ func TestCheckReportsBadItems(t *testing.T) {
 	}
 	store.Close()
 
-	var out, errOut bytes.Buffer
-	code := run(ctx, []string{"check", "--data-dir", dir}, func(string) string { return "" }, &out, &errOut)
+	code, out, errOut := runCheck(ctx, dir)
 	for _, want := range []string{
 		"checked 1 tables, 0 indexes (0 skipped while building or dropping): 3 items, 0 index entries, 0 divergences\n",
 		"2 stored items or index entries nested deeper than DynamoDB allows or unreadable\n",
 		`table tbl item {"id":{"S":"deep"}}: nested deeper than DynamoDB's 32 levels` + "\n",
 		`table tbl item {"id":{"S":"deeper"}}: engine: corrupt stored item: `,
 	} {
-		if !strings.Contains(out.String(), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
 	if code != 1 || t.Failed() {
-		t.Fatalf("dynago check = %d, want 1\nstdout: %s\nstderr: %s", code, out.String(), errOut.String())
+		t.Fatalf("dynago check = %d, want 1\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 }
