@@ -48,12 +48,8 @@ func decodeFast(body []byte, in any) bool {
 	if d.i >= len(d.b) || d.b[d.i] != '{' {
 		return false
 	}
-	d.i++
-	d.space()
-	if d.i < len(d.b) && d.b[d.i] == '}' {
-		return true
-	}
-	for {
+	for more := d.open('}'); more; {
+		d.space()
 		name, ok := d.name()
 		if !ok {
 			return false
@@ -81,20 +77,11 @@ func decodeFast(body []byte, in any) bool {
 		if !ok {
 			return false
 		}
-		d.space()
-		if d.i >= len(d.b) {
-			return false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-			d.space()
-		case '}':
-			return true // json.Valid said nothing but space follows
-		default:
+		if more, ok = d.next('}'); !ok {
 			return false
 		}
 	}
+	return true // json.Valid said nothing but space follows
 }
 
 // fastDecoder is a position in a body already known to be valid JSON.
@@ -262,12 +249,13 @@ func (d *fastDecoder) valueEnd() (int, bool) {
 }
 
 // open and next step through the members of an object or the elements
-// of an array, whose closing bracket is end, in the loops of names and
-// values. open, with d.i on the opening bracket, reports whether a member
-// follows, or the closing bracket did (d.i past it). next, after a member,
-// does the same for the one after it, past a comma; ok is false when
-// neither a comma nor end follows. Each member may start with space.
-// Both inline, so the walk costs no call, indirect call or allocation.
+// of an array, whose closing bracket is end, in the loops of the input's
+// members, of names and of values. open, with d.i on the opening
+// bracket, reports whether a member follows, or the closing bracket did
+// (d.i past it). next, after a member, does the same for the one after
+// it, past a comma; ok is false when neither a comma nor end follows.
+// Each member may start with space. Both inline, so the walk costs no
+// call, indirect call or allocation.
 func (d *fastDecoder) open(end byte) bool {
 	d.i++
 	d.space()
