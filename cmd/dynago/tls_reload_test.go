@@ -2,16 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
-	"math/big"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -21,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dynago/dynago/internal/testcert"
 )
 
 // TestServeReloadsTLSOnSIGHUP runs serve with --tls-cert/--tls-key, swaps
@@ -29,7 +24,7 @@ import (
 func TestServeReloadsTLSOnSIGHUP(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	pool := writeTestCert(t, certFile, keyFile, 1)
+	pool := testcert.Write(t, certFile, keyFile, 1)
 	// The test's own subscription keeps a SIGHUP sent before serve
 	// subscribes from ending the process.
 	hup := make(chan os.Signal, 16)
@@ -73,7 +68,7 @@ func TestServeReloadsTLSOnSIGHUP(t *testing.T) {
 	if got := serial(pool, "h2"); got != 1 {
 		t.Fatalf("serial %d before the reload", got)
 	}
-	pool2 := writeTestCert(t, certFile, keyFile, 2)
+	pool2 := testcert.Write(t, certFile, keyFile, 2)
 	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(errOut.String(), "SIGHUP: TLS certificate reloaded"); {
 		if time.Now().After(deadline) {
 			t.Fatalf("no reload logged: %s", errOut.String())
@@ -96,39 +91,4 @@ func TestServeReloadsTLSOnSIGHUP(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.ProtoMajor != 2 {
 		t.Errorf("GET / after the reload: %s %s", resp.Proto, resp.Status)
 	}
-}
-
-// writeTestCert writes a self-signed certificate for 127.0.0.1 with the
-// given serial number and returns the pool that trusts it.
-func writeTestCert(t *testing.T, certFile, keyFile string, serial int64) *x509.CertPool {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "dynago test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true, IsCA: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return pool
 }

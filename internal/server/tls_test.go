@@ -2,17 +2,10 @@ package server
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"io"
-	"math/big"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -30,6 +22,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/dynago/dynago/internal/sdkhttp"
+	"github.com/dynago/dynago/internal/testcert"
 )
 
 // tlsAuthFile lets its user list tables only over TLS.
@@ -38,50 +31,11 @@ const tlsAuthFile = `{"accounts": {"111111111111": {"users": {"app": {
   "policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:ListTables", "Resource": "*",
     "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}]}}}}}`
 
-// writeCert writes a self-signed certificate for 127.0.0.1 with the given
-// serial number and returns the pool that trusts it.
-func writeCert(t *testing.T, certFile, keyFile string, serial int64) *x509.CertPool {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(serial),
-		Subject:               pkix.Name{CommonName: "dynago test"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return pool
-}
-
 func TestTLSServesHTTPSAndSecureTransport(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	certFile, keyFile, authFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), filepath.Join(dir, "auth.json")
-	pool := writeCert(t, certFile, keyFile, 1)
+	pool := testcert.Write(t, certFile, keyFile, 1)
 	if err := os.WriteFile(authFile, []byte(tlsAuthFile), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +83,7 @@ func TestTLSServesHTTPSAndSecureTransport(t *testing.T) {
 	if got := peerSerial(t, s.Addr(), pool); got != 1 {
 		t.Fatalf("after a refused reload the server presents serial %d", got)
 	}
-	pool2 := writeCert(t, certFile, keyFile, 2)
+	pool2 := testcert.Write(t, certFile, keyFile, 2)
 	if err := s.ReloadTLS(); err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +121,7 @@ func TestTLSServesHTTP2(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	certFile, keyFile, authFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), filepath.Join(dir, "auth.json")
-	pool := writeCert(t, certFile, keyFile, 1)
+	pool := testcert.Write(t, certFile, keyFile, 1)
 	const file = `{"accounts": {"111111111111": {"users": {"app": {
   "accessKeys": [{"id": "AKIAAPP", "secret": "secret-app"}],
   "policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*",
