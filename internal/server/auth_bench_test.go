@@ -107,11 +107,9 @@ func BenchmarkGetItemAuthFastInterleaved(b *testing.B) {
 	b.ReportMetric(100*float64(cpu[0])/float64(cpu[1]), "auth-throughput-%")
 }
 
-// newFastGetItem opens a server in mode (none, auth-admin,
-// auth-fine-grained), loads one item, and returns a function that
-// serves one GetItem of it through the fasthttp handler, signed as the
-// mode's user signs it (once: only the server's work is repeated).
-func newFastGetItem(b *testing.B, mode string) func() error {
+// openAuthBenchServer opens an in-memory server, closed when b ends, with
+// benchAuthFile as its auth file unless mode is "none".
+func openAuthBenchServer(b *testing.B, mode string) *Server {
 	ctx := context.Background()
 	cfg := Config{InMemory: true, TTLInterval: -1, NoThrottle: true, Logger: quietLogger(), NoAccessLog: true}
 	if mode != "none" {
@@ -126,6 +124,16 @@ func newFastGetItem(b *testing.B, mode string) func() error {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close(ctx) })
+	return s
+}
+
+// newFastGetItem opens a server in mode (none, auth-admin,
+// auth-fine-grained), loads one item, and returns a function that
+// serves one GetItem of it through the fasthttp handler, signed as the
+// mode's user signs it (once: only the server's work is repeated).
+func newFastGetItem(b *testing.B, mode string) func() error {
+	ctx := context.Background()
+	s := openAuthBenchServer(b, mode)
 	h := fastHandler(s.api, s.handler)
 	// signed returns a request as a client sends it over HTTP/1.1, signed
 	// by the SDK's signer, on a RequestCtx as fasthttp's server makes one.
@@ -174,19 +182,7 @@ func newFastGetItem(b *testing.B, mode string) func() error {
 
 func benchGetItemAuthHandler(b *testing.B, mode string) {
 	ctx := context.Background()
-	cfg := Config{InMemory: true, TTLInterval: -1, NoThrottle: true, Logger: quietLogger(), NoAccessLog: true}
-	if mode != "none" {
-		path := filepath.Join(b.TempDir(), "auth.json")
-		if err := os.WriteFile(path, []byte(benchAuthFile), 0o600); err != nil {
-			b.Fatal(err)
-		}
-		cfg.AuthFile = path
-	}
-	s, err := Open(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close(ctx)
+	s := openAuthBenchServer(b, mode)
 	h := s.Handler()
 	signed := func(op, body, key, secret string) *http.Request {
 		req := httptest.NewRequest("POST", "http://127.0.0.1:8000/", bytes.NewReader([]byte(body)))
