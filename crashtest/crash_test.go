@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/dynago/dynago/internal/sdkhttp"
+	"github.com/dynago/dynago/reliability/harness"
 )
 
 var (
@@ -234,7 +235,7 @@ func writeUntilKilled(t *testing.T, c *child, round, nWriters int, runFor time.D
 func scanAll(t *testing.T, client *dynamodb.Client) map[string]string {
 	t.Helper()
 	got := map[string]string{}
-	scanItems(t, client, table, func(it map[string]types.AttributeValue) {
+	harness.ScanEach(t, client, table, func(it map[string]types.AttributeValue) {
 		pk, _ := it["pk"].(*types.AttributeValueMemberS)
 		v, _ := it["v"].(*types.AttributeValueMemberS)
 		if pk == nil || v == nil {

@@ -39,17 +39,11 @@ func putItems(t *testing.T, client *dynamodb.Client, table string, from, to int,
 	}
 }
 
-// scanItems calls each with every item of table, read consistently.
-func scanItems(t *testing.T, client *dynamodb.Client, table string, each func(map[string]types.AttributeValue)) {
-	t.Helper()
-	harness.ScanEach(t, client, table, each)
-}
-
 // tableState reads every item of a table as "pk|sk" -> "gk|v".
 func tableState(t *testing.T, client *dynamodb.Client, table string) map[string]string {
 	t.Helper()
 	got := map[string]string{}
-	scanItems(t, client, table, func(it map[string]types.AttributeValue) {
+	harness.ScanEach(t, client, table, func(it map[string]types.AttributeValue) {
 		pk, sk := it["pk"].(*types.AttributeValueMemberS), it["sk"].(*types.AttributeValueMemberN)
 		gk, v := it["gk"].(*types.AttributeValueMemberS), it["v"].(*types.AttributeValueMemberS)
 		got[pk.Value+"|"+sk.Value] = gk.Value + "|" + v.Value

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/dynago/dynago/reliability/harness"
 )
 
 // txStreamInput is txInput with the transaction id also written to both
@@ -133,7 +135,7 @@ func TestCrashStreamRecordsMatchTransactions(t *testing.T) {
 		c = start(t, bin, dataDir, logPath)
 		st := readTxState(t, newClient(c.url))
 		balances := map[string]int{}
-		scanItems(t, newClient(c.url), table, func(it map[string]types.AttributeValue) {
+		harness.ScanEach(t, newClient(c.url), table, func(it map[string]types.AttributeValue) {
 			if pk := it["pk"].(*types.AttributeValueMemberS).Value; strings.HasPrefix(pk, "acct-") {
 				n, _ := strconv.Atoi(it["balance"].(*types.AttributeValueMemberN).Value)
 				balances[pk] = n

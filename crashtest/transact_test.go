@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/dynago/dynago/reliability/harness"
 )
 
 var txWriters = flag.Int("crash.txwriters", 8, "concurrent TransactWriteItems writers")
@@ -120,7 +122,7 @@ func readTxState(t *testing.T, client *dynamodb.Client) txState {
 	t.Helper()
 	st := txState{markers: map[string]int{}}
 	accounts := 0
-	scanItems(t, client, table, func(it map[string]types.AttributeValue) {
+	harness.ScanEach(t, client, table, func(it map[string]types.AttributeValue) {
 		pk := it["pk"].(*types.AttributeValueMemberS).Value
 		if strings.HasPrefix(pk, "acct-") {
 			n, err := strconv.Atoi(it["balance"].(*types.AttributeValueMemberN).Value)
