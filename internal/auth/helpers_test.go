@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -135,6 +136,16 @@ func (r *reusingHeader) PeekAll(name string) [][]byte {
 	return r.vals
 }
 
+// rawHeader is reusingHeader that also gives its header block as
+// fasthttp's server keeps it (RawHeader): what the verifier then reads.
+type rawHeader struct {
+	*reusingHeader
+	raw []byte
+}
+
+// RawHeaders implements RawHeader.
+func (r rawHeader) RawHeaders() []byte { return r.raw }
+
 // asFastRequest is r as wire's fasthttp path builds it: the headers a
 // BytesHeader, and Host left to the header.
 func asFastRequest(r *SignedRequest) *SignedRequest {
@@ -148,4 +159,23 @@ func asFastRequest(r *SignedRequest) *SignedRequest {
 	}
 	f.Host, f.Header = "", newReusingHeader(h)
 	return &f
+}
+
+// asRawRequest is asFastRequest with the header block too, as wire's
+// fastHeader gives it.
+func asRawRequest(r *SignedRequest) *SignedRequest {
+	f := asFastRequest(r)
+	rh := f.Header.(*reusingHeader)
+	var raw bytes.Buffer
+	if err := rh.h.Write(&raw); err != nil {
+		panic(err)
+	}
+	raw.WriteString("\r\n")
+	f.Header = rawHeader{rh, raw.Bytes()}
+	return f
+}
+
+// fastForms are r as the fasthttp path may give it to the verifier.
+func fastForms(r *SignedRequest) map[string]*SignedRequest {
+	return map[string]*SignedRequest{"fasthttp's headers": asFastRequest(r), "fasthttp's header block": asRawRequest(r)}
 }

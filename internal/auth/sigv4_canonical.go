@@ -23,10 +23,9 @@ package auth
 // headers joined with commas.
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"net/http"
-	"net/textproto"
 	"sort"
 	"strings"
 
@@ -34,8 +33,10 @@ import (
 )
 
 // canonicalRequest writes the canonical request of r as c describes it
-// and returns its SHA-256, hex-encoded.
-func canonicalRequest(r *SignedRequest, c *Credentials, params []queryParam) (hexSum [2 * sha256.Size]byte) {
+// and returns its SHA-256, hex-encoded. ix, when not nil, is r's header
+// block split (SignedRequest.index), which the signed headers are read
+// from.
+func canonicalRequest(r *SignedRequest, c *Credentials, params []queryParam, ix *headerIndex) (hexSum [2 * sha256.Size]byte) {
 	b := make([]byte, 0, 1024)
 	b = append(b, r.Method...)
 	b = append(b, '\n')
@@ -46,7 +47,7 @@ func canonicalRequest(r *SignedRequest, c *Credentials, params []queryParam) (he
 	for name := range c.signedHeaderNames() {
 		b = append(b, name...)
 		b = append(b, ':')
-		b = r.appendHeader(b, name)
+		b = r.appendHeader(b, name, ix)
 		b = append(b, '\n')
 	}
 	b = append(b, '\n')
@@ -118,56 +119,6 @@ func encodeQueryPart(s string) string {
 	return s
 }
 
-// BytesHeader is a Header that also gives its values as byte slices,
-// valid until its next call, which the canonical request is built from
-// without copying them (fasthttp's RequestHeader.PeekAll does).
-type BytesHeader interface {
-	PeekAll(name string) [][]byte
-}
-
-// appendHeader appends the canonical values of the signed header name
-// (lower-case), looking them up without allocating where the Header
-// allows it.
-func (r *SignedRequest) appendHeader(b []byte, name string) []byte {
-	if name == ":authority" {
-		name = "host" // HTTP/2's name for it
-	}
-	if name == "host" && r.Host != "" {
-		return appendHeaderValue(b, r.Host)
-	}
-	switch h := r.Header.(type) {
-	case BytesHeader:
-		for i, v := range h.PeekAll(name) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendHeaderValue(b, v)
-		}
-		return b
-	case http.Header:
-		return appendHeaderValues(b, h[canonicalHeaderKey(name)])
-	}
-	return appendHeaderValues(b, r.headerValues(name))
-}
-
-// canonicalKeys are the MIME forms of the headers SDKs sign, so that
-// looking them up in an http.Header does not allocate.
-var canonicalKeys = map[string]string{
-	"content-length": "Content-Length", "content-type": "Content-Type", "content-encoding": "Content-Encoding",
-	"x-amz-date": "X-Amz-Date", "x-amz-target": "X-Amz-Target", "x-amz-security-token": "X-Amz-Security-Token",
-	"x-amz-content-sha256": "X-Amz-Content-Sha256", "x-amz-user-agent": "X-Amz-User-Agent",
-	"amz-sdk-invocation-id": "Amz-Sdk-Invocation-Id", "amz-sdk-request": "Amz-Sdk-Request",
-	"accept-encoding": "Accept-Encoding", "user-agent": "User-Agent", "date": "Date", "host": "Host",
-	"x-amz-api-version": "X-Amz-Api-Version", "accept": "Accept",
-}
-
-func canonicalHeaderKey(name string) string {
-	if k, ok := canonicalKeys[name]; ok {
-		return k
-	}
-	return textproto.CanonicalMIMEHeaderKey(name)
-}
-
 // appendHeaderValues appends a signed header's values: each trimmed,
 // inner runs of spaces folded to one, joined with commas.
 func appendHeaderValues(b []byte, values []string) []byte {
@@ -186,12 +137,9 @@ func appendHeaderValue[S string | []byte](b []byte, s S) []byte {
 	v := trimSpace(s)
 	// Up to the first run of spaces there is nothing to fold, and most
 	// values have none: that part is appended whole.
-	plain := len(v)
-	for j := 0; j+1 < len(v); j++ {
-		if v[j] == ' ' && v[j+1] == ' ' {
-			plain = j
-			break
-		}
+	plain := doubleSpace(v)
+	if plain < 0 {
+		return append(b, v...)
 	}
 	b = append(b, v[:plain]...)
 	v = v[plain:]
@@ -208,6 +156,18 @@ func appendHeaderValue[S string | []byte](b []byte, s S) []byte {
 		b = append(b, v[j])
 	}
 	return b
+}
+
+// doubleSpace returns the index of the first run of two spaces in v, or
+// -1, with the vectorised search of package strings or bytes.
+func doubleSpace[S string | []byte](v S) int {
+	switch v := any(v).(type) {
+	case string:
+		return strings.Index(v, "  ")
+	case []byte:
+		return bytes.Index(v, []byte{' ', ' '})
+	}
+	return -1 // unreachable: S is one of the two
 }
 
 // trimSpace is strings.TrimSpace for strings and byte slices, without

@@ -85,8 +85,20 @@ func parseAuthorization(authorization, amzDate, date string) (Credentials, error
 	alg, rest, _ := strings.Cut(auth, " ")
 	var cred, sig, signed string
 	var hasCred, hasSig, hasSigned bool
-	for entry := range strings.SplitSeq(rest, ",") {
-		name, value, _ := strings.Cut(strings.TrimSpace(entry), "=")
+	for rest != "" {
+		// strings.SplitSeq and strings.Cut, by hand: with them this loop
+		// was a fifth of a verification.
+		entry := rest
+		if i := strings.IndexByte(rest, ','); i >= 0 {
+			entry, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
+		}
+		entry = strings.TrimSpace(entry)
+		name, value := entry, ""
+		if i := strings.IndexByte(entry, '='); i >= 0 {
+			name, value = entry[:i], entry[i+1:]
+		}
 		name, value = stripSpaces(name), stripSpaces(value)
 		switch name {
 		case "Credential":

@@ -31,15 +31,6 @@ const DefaultMaxSkew = 15 * time.Minute
 // Service is the signing name clients put in their credential scope.
 const Service = "dynamodb"
 
-// Header reads a request's header values by name, case-insensitively.
-// http.Header satisfies it; a fasthttp server wraps its request header
-// with RequestHeader.PeekAll, which also answers Host and Content-Length
-// (headers fasthttp keeps outside its map, and which SDKs sign), and
-// whose buffers are reused, so the wrapper must copy them into strings.
-type Header interface {
-	Values(name string) []string
-}
-
 // SignedRequest is what verification needs of an HTTP request.
 type SignedRequest struct {
 	Method string
@@ -56,65 +47,6 @@ type SignedRequest struct {
 	// and Body is not read.
 	Body       []byte
 	BodySHA256 string
-}
-
-func (r *SignedRequest) header(name string) string {
-	if r.Header == nil {
-		return ""
-	}
-	if v := r.Header.Values(name); len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
-
-// textHeaderBuffer is the room on the stack textHeaders gathers header
-// values in; a request whose values are longer costs one more
-// allocation.
-const textHeaderBuffer = 512 // bytes: an SDK's Authorization is ~200
-
-// textHeaders returns what Verify reads of the headers as text: the
-// first values of Authorization, X-Amz-Date, Date (read only without
-// X-Amz-Date, which is all it is used for) and X-Amz-Security-Token, ""
-// when absent. From a BytesHeader, whose buffers the request reuses,
-// they are copied into one string, so the request costs one allocation
-// rather than two a header, and the credentials parsed from them are
-// substrings of it.
-func (r *SignedRequest) textHeaders() (authz, amzDate, date, token string) {
-	bh, ok := r.Header.(BytesHeader)
-	if !ok {
-		authz, amzDate = r.header("Authorization"), r.header("X-Amz-Date")
-		if amzDate == "" {
-			date = r.header("Date")
-		}
-		return authz, amzDate, date, r.header("X-Amz-Security-Token")
-	}
-	var stack [textHeaderBuffer]byte
-	b := stack[:0]
-	var ends [4]int
-	for i, name := range [...]string{"Authorization", "X-Amz-Date", "Date", "X-Amz-Security-Token"} {
-		if i != 2 || ends[1] == ends[0] {
-			if v := bh.PeekAll(name); len(v) > 0 {
-				b = append(b, v[0]...)
-			}
-		}
-		ends[i] = len(b)
-	}
-	s := string(b)
-	return s[:ends[0]], s[ends[0]:ends[1]], s[ends[1]:ends[2]], s[ends[2]:ends[3]]
-}
-
-func (r *SignedRequest) headerValues(name string) []string {
-	if name == ":authority" {
-		name = "host" // HTTP/2's name for it
-	}
-	if name == "host" && r.Host != "" {
-		return []string{r.Host}
-	}
-	if r.Header == nil {
-		return nil
-	}
-	return r.Header.Values(name)
 }
 
 func (r *SignedRequest) appendPayloadHash(b []byte) []byte {
@@ -199,7 +131,12 @@ func (v *Verifier) Verify(cfg *Config, r *SignedRequest, now time.Time) (Identit
 	if r.RawQuery != "" {
 		params = parseQuery(r.RawQuery)
 	}
-	authz, amzDate, date, token := r.textHeaders()
+	var index headerIndex
+	ix := &index
+	if !r.index(ix) {
+		ix = nil
+	}
+	authz, amzDate, date, token := r.textHeaders(ix)
 	alg, presigned := first(params, "X-Amz-Algorithm")
 	headerAuth := strings.HasPrefix(strings.TrimSpace(authz), "AWS4-")
 
@@ -240,7 +177,7 @@ func (v *Verifier) Verify(cfg *Config, r *SignedRequest, now time.Time) (Identit
 	}
 	sk := v.keys.signingFor(key, c.ScopeDate, c.Region, c.Service)
 	m := sk.mac()
-	canonical := canonicalRequest(r, &c, params)
+	canonical := canonicalRequest(r, &c, params, ix)
 	m.h.Write(appendStringToSign(m.sts[:0], &c, canonical[:]))
 	var want [2 * sha256.Size]byte
 	hex.Encode(want[:], m.h.Sum(m.sum[:0]))

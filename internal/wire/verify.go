@@ -133,3 +133,8 @@ var _ auth.Header = http.Header(nil)
 // PeekAll implements auth.BytesHeader: the canonical request is built
 // from fasthttp's own buffers, without copies.
 func (f fastHeader) PeekAll(name string) [][]byte { return f.h.PeekAll(name) }
+
+// RawHeaders implements auth.RawHeader: fasthttp keeps the header block
+// of every request it parses (Host and Content-Length included), valid
+// until the handler returns, and the verifier reads it in one pass.
+func (f fastHeader) RawHeaders() []byte { return f.h.RawHeaders() }
