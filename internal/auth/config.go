@@ -51,6 +51,7 @@ type User struct {
 	name     string
 	arn      string
 	policies []*Policy
+	keyed    bool // one of policies reads condition keys (Policy.readsKeys)
 }
 
 // AccessKey is one of a user's access keys.
@@ -311,6 +312,7 @@ func (d *configDecoder) user(account, name string, n *node) (*User, error) {
 				return nil, d.errorf(at, "policy %d of %s: %s", i+1, what, perr.Reason)
 			}
 			u.policies = append(u.policies, p)
+			u.keyed = u.keyed || p.readsKeys()
 		}
 	}
 	return u, nil

@@ -54,8 +54,6 @@ type Request struct {
 	Time time.Time
 	// Region is the region the request addressed (aws:RequestedRegion).
 	Region string
-
-	one [1]Resource // Resources of a request built by Caller.Authorize
 }
 
 // Resource is a resource a request touches.
@@ -161,11 +159,18 @@ type Verdict struct {
 //
 // (one line), or "... with an explicit deny in an identity-based policy"
 // (or "a resource-based policy").
-func Authorize(req *Request) error {
+func Authorize(req *Request) error { return authorize(req, req.Resources) }
+
+// authorize is Authorize with the resources apart from the request.
+// Caller.Authorize passes an array on its stack: were it req.Resources,
+// escape analysis would see it leak with the rest of the request's
+// contents (the strings the condition operators hand on), and move it
+// to the heap.
+func authorize(req *Request, resources []Resource) error {
 	if req.Principal == nil {
 		return errMissingToken()
 	}
-	v := Evaluate(req)
+	v := evaluate(req, resources)
 	if v.Decision == Allow {
 		return nil
 	}
@@ -186,7 +191,11 @@ func denialMessage(req *Request, v Verdict) string {
 
 // Evaluate decides the request. Every resource must be allowed; the
 // verdict names the first one that is not.
-func Evaluate(req *Request) Verdict {
+func Evaluate(req *Request) Verdict { return evaluate(req, req.Resources) }
+
+// evaluate is Evaluate with the resources apart from the request (see
+// authorize).
+func evaluate(req *Request, resources []Resource) Verdict {
 	if req.Principal == nil {
 		return Verdict{Decision: ImplicitDeny, Policy: "identity-based"}
 	}
@@ -194,8 +203,8 @@ func Evaluate(req *Request) Verdict {
 	if ec.now.IsZero() {
 		ec.now = time.Now()
 	}
-	for i := range req.Resources {
-		ec.res = &req.Resources[i]
+	for i := range resources {
+		ec.res = &resources[i]
 		if v := ec.decide(); v.Decision != Allow {
 			return v
 		}
@@ -209,7 +218,6 @@ type evalCtx struct {
 	res    *Resource
 	action string // as the request names it; action patterns match it case-insensitively
 	now    time.Time
-	one    [1]string // lookup's answer for a global key
 }
 
 func (ec *evalCtx) decide() Verdict {
@@ -309,9 +317,10 @@ func (ec *evalCtx) statement(st *statement) bool {
 	if matched == st.notResource {
 		return false
 	}
+	var one [1]string
 	for i := range st.conditions {
 		c := &st.conditions[i]
-		values, present := ec.lookup(c.key)
+		values, present := ec.lookup(c.key, &one)
 		if !c.eval(values, present, ec.single) {
 			return false
 		}
@@ -321,16 +330,16 @@ func (ec *evalCtx) statement(st *statement) bool {
 
 // lookup returns a condition key's values. The global keys IAM computes
 // for every request come from the principal and the request; the rest
-// from Request.Keys. key is lower-case.
-//
-// A global key's value is returned in ec.one, which the next lookup
-// overwrites: the caller uses the values before it looks up another key
-// (single, which policy variables resolve through, does not use it).
-func (ec *evalCtx) lookup(key string) ([]string, bool) {
+// from Request.Keys. key is lower-case. A global key's value is returned
+// in *one, the caller's: were it a field of ec, escape analysis (which
+// does not tell one field of ec from another) would see the request
+// leak with the values the condition operators hand on, and every
+// Request would be allocated on the heap.
+func (ec *evalCtx) lookup(key string, one *[1]string) ([]string, bool) {
 	if strings.HasPrefix(key, "aws:") {
 		if v, ok := ec.global(key); ok {
-			ec.one[0] = v
-			return ec.one[:], true
+			one[0] = v
+			return one[:], true
 		}
 	}
 	return ec.req.Keys.Get(key)

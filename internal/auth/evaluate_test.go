@@ -205,3 +205,53 @@ func TestContextWithCaller(t *testing.T) {
 		t.Fatal("cancelling the parent did not reach a child")
 	}
 }
+
+// TestReadsKeys: a caller's request reads condition keys when one of its
+// identity policies, or the resource's policy, has a Condition or a
+// policy variable in a Resource; only then does the engine compute them.
+func TestReadsKeys(t *testing.T) {
+	cfg, err := Parse("test.json", []byte(`{"accounts": {"111122223333": {"users": {
+	  "plain": {"policies": [{"Version": "2012-10-17", "Statement": [
+	    {"Effect": "Allow", "Action": "dynamodb:*", "Resource": "arn:aws:dynamodb:*:*:table/?*"},
+	    {"Effect": "Deny", "NotAction": "dynamodb:Get*", "NotResource": "arn:aws:dynamodb:*:*:table/t*"}]}]},
+	  "variable": {"policies": [
+	    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]},
+	    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "arn:aws:dynamodb:*:*:table/${aws:username}"}]}]},
+	  "condition": {"policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*",
+	    "Condition": {"StringEquals": {"dynamodb:Select": "COUNT"}}}]}]},
+	  "none": {}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const table = "arn:aws:dynamodb:us-east-1:111122223333:table/t"
+	plainRP, err := ParseResourcePolicy(`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "dynamodb:GetItem", "Resource": "`+table+`"}]}`, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyedRP, err := ParseResourcePolicy(`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "dynamodb:GetItem", "Resource": "`+table+`",
+	  "Condition": {"ForAllValues:StringEquals": {"dynamodb:Attributes": ["a"]}}}]}`, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		user   string
+		policy *Policy
+		want   bool
+	}{
+		{"plain", nil, false},
+		{"plain", plainRP, false},
+		{"plain", keyedRP, true},
+		{"none", nil, false},
+		{"variable", nil, true},
+		{"condition", plainRP, true},
+	} {
+		p, ok := cfg.Principal("111122223333", tc.user)
+		if !ok {
+			t.Fatal(tc.user)
+		}
+		c := &Caller{Identity: Identity{Principal: p}}
+		if got := c.ReadsKeys(Resource{ARN: table, Policy: tc.policy}); got != tc.want {
+			t.Errorf("%s with resource policy %v: ReadsKeys %v, want %v", tc.user, tc.policy != nil, got, tc.want)
+		}
+	}
+}

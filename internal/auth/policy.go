@@ -33,6 +33,30 @@ type Policy struct {
 	id         string
 	statements []statement
 	doc        string // the document as given (resource policies keep it for GetResourcePolicy)
+	// keyed says a statement has a Condition or a Resource with a policy
+	// variable: deciding a request may read its condition keys
+	// (readsKeys).
+	keyed bool
+}
+
+// readsKeys reports whether evaluating p may read a request's condition
+// keys; false for nil (no policy).
+func (p *Policy) readsKeys() bool { return p != nil && p.keyed }
+
+// keyed reports whether the statement has a Condition or a policy
+// variable in its Resource or NotResource.
+func (st *statement) keyed() bool {
+	if len(st.conditions) > 0 {
+		return true
+	}
+	for i := range st.resources {
+		for j := range st.resources[i].parts {
+			if st.resources[i].parts[j].vars {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Document returns the policy text it was parsed from: what
@@ -165,6 +189,7 @@ func parsePolicyTree(n *node, kind policyKind) (*Policy, *PolicyError) {
 			sids[st.sid] = true
 		}
 		pol.statements = append(pol.statements, st)
+		pol.keyed = pol.keyed || st.keyed()
 	}
 	return pol, nil
 }

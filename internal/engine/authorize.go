@@ -48,6 +48,9 @@ func (db *DB) authorize(ctx context.Context, op api.OpID, in any) error {
 	if c == nil {
 		return nil
 	}
+	if a, ok := db.keylessAsk(c, in); ok {
+		return c.Authorize(a.action, a.resource, a.keys)
+	}
 	var one [1]ask // the single ask of an item operation, without allocating a slice
 	asks, err := db.asksInto(ctx, op, in, one[:0])
 	if err != nil {
@@ -262,27 +265,65 @@ type tableAsk struct {
 
 // readAsk asks action on a table, or on its index when index is set.
 func (db *DB) readAsk(action string, table, index *string) tableAsk {
+	res, e := db.tableResource(table, index)
+	a := tableAsk{ask: ask{action: action, resource: res}}
+	if e != nil {
+		a.table = e.table
+		setResourceTags(&a.keys, e.rec.Tags)
+	}
+	return a
+}
+
+// tableResource returns the resource a request on table touches (its
+// index's when index is set), with the table's resource-based policy,
+// and the table's catalog entry when it is a table of this namespace.
+func (db *DB) tableResource(table, index *string) (auth.Resource, *catalogEntry) {
 	name := api.Str(table)
-	a := tableAsk{ask: ask{action: action}}
 	var arn string
 	var policy *auth.Policy
-	if e := db.lookup(name); e != nil {
+	e := db.lookup(name)
+	if e != nil {
 		// The table of this namespace: its ARN and policy are at hand.
-		a.table = e.table
 		if arn = api.Str(e.rec.Desc.TableArn); arn == "" {
 			arn = db.tableArn(e.table.Name)
 		}
 		policy = db.compiledPolicy(e.rec.Policy, arn)
-		setResourceTags(&a.keys, e.rec.Tags)
 	} else {
 		arn = db.tableARNOf(name)
 	}
-	res := arn
 	if index != nil {
-		res = auth.IndexARN(arn, *index)
+		arn = auth.IndexARN(arn, *index)
 	}
-	a.resource = auth.Resource{ARN: res, Policy: policy}
-	return a
+	return auth.Resource{ARN: arn, Policy: policy}, e
+}
+
+// keylessAsk is the one ask of an operation on one table, GetItem,
+// PutItem, UpdateItem, DeleteItem, Query or Scan, when no policy that
+// decides it reads condition keys (auth.Caller.ReadsKeys): then its
+// keys, which cost more to compute than the decision (a Query's key
+// condition compiled, an item's partition key formatted, its attribute
+// names listed), are not computed. ok is false for other operations and
+// for callers whose policies do read keys.
+func (db *DB) keylessAsk(c *auth.Caller, in any) (a ask, ok bool) {
+	var table, index *string
+	switch in := in.(type) {
+	case *api.GetItemInput:
+		a.action, table = "dynamodb:GetItem", in.TableName
+	case *api.PutItemInput:
+		a.action, table = "dynamodb:PutItem", in.TableName
+	case *api.UpdateItemInput:
+		a.action, table = "dynamodb:UpdateItem", in.TableName
+	case *api.DeleteItemInput:
+		a.action, table = "dynamodb:DeleteItem", in.TableName
+	case *api.QueryInput:
+		a.action, table, index = "dynamodb:Query", in.TableName, in.IndexName
+	case *api.ScanInput:
+		a.action, table, index = "dynamodb:Scan", in.TableName, in.IndexName
+	default:
+		return a, false
+	}
+	a.resource, _ = db.tableResource(table, index)
+	return a, !c.ReadsKeys(a.resource)
 }
 
 // itemAsk asks action on one item of a table, setting

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dynago/dynago/internal/api"
 	"github.com/dynago/dynago/internal/attr"
+	"github.com/dynago/dynago/internal/auth"
 )
 
 // TestEveryOperationAsks: every operation the engine serves asks at least
@@ -89,4 +90,86 @@ func FuzzAsks(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestKeylessAsk: for a caller whose policies read no condition keys,
+// the one-table operations ask without computing keys; what they ask
+// (action and resource, with the table's policy) must be what the full
+// path asks, on a table with and without a resource policy and with an
+// index, and a caller whose policy has a Condition takes the full path.
+func TestKeylessAsk(t *testing.T) {
+	ctx := context.Background()
+	db, _ := newTablesDB(t)
+	var music api.CreateTableInput
+	if err := json.Unmarshal([]byte(musicTable), &music); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateTable(ctx, &music); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := auth.Parse("test.json", []byte(`{"accounts": {"000000000000": {"users": {
+	  "admin": {"policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}]},
+	  "fine": {"policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*",
+	    "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["a"]}}}]}]}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	caller := func(user string) *auth.Caller {
+		p, ok := cfg.Principal("000000000000", user)
+		if !ok {
+			t.Fatal(user)
+		}
+		return &auth.Caller{Identity: auth.Identity{Principal: p, Region: "us-east-1"}}
+	}
+	admin, fine := caller("admin"), caller("fine")
+	key := attr.Item{"Artist": attr.String("a"), "Song": attr.String("b")}
+	inputs := []struct {
+		op api.OpID
+		in any
+	}{
+		{api.OpGetItem, &api.GetItemInput{TableName: api.Ptr("Music"), Key: key}},
+		{api.OpPutItem, &api.PutItemInput{TableName: api.Ptr("Music"), Item: key}},
+		{api.OpUpdateItem, &api.UpdateItemInput{TableName: api.Ptr("Music"), Key: key}},
+		{api.OpDeleteItem, &api.DeleteItemInput{TableName: api.Ptr("Music"), Key: key}},
+		{api.OpQuery, &api.QueryInput{TableName: api.Ptr("Music"), IndexName: api.Ptr("AlbumIndex")}},
+		{api.OpScan, &api.ScanInput{TableName: api.Ptr("Nowhere")}},
+		{api.OpGetItem, &api.GetItemInput{TableName: api.Ptr("arn:aws:dynamodb:us-east-1:111111111111:table/Other"), Key: key}},
+	}
+	check := func(policy string) {
+		for _, tc := range inputs {
+			asks, err := db.asks(ctx, tc.op, tc.in)
+			if err != nil || len(asks) != 1 {
+				t.Fatalf("%s: asks %v, %v", tc.op, asks, err)
+			}
+			a, ok := db.keylessAsk(admin, tc.in)
+			if !ok {
+				t.Errorf("%s (%s): admin's ask is not keyless", tc.op, policy)
+				continue
+			}
+			if a.action != asks[0].action || a.resource != asks[0].resource {
+				t.Errorf("%s (%s): keyless ask %q on %+v, full ask %q on %+v", tc.op, policy, a.action, a.resource, asks[0].action, asks[0].resource)
+			}
+			if _, ok := db.keylessAsk(fine, tc.in); ok {
+				t.Errorf("%s (%s): a Condition's reader asks keyless", tc.op, policy)
+			}
+		}
+	}
+	check("no resource policy")
+	arn := db.tableArn("Music")
+	doc := `{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "dynamodb:DeleteItem", "Resource": "` + arn + `"}]}`
+	if _, err := db.PutResourcePolicy(ctx, &api.PutResourcePolicyInput{ResourceArn: &arn, Policy: &doc}); err != nil {
+		t.Fatal(err)
+	}
+	check("a resource policy without conditions")
+	if _, ok := db.keylessAsk(admin, inputs[0].in); !ok {
+		t.Error("a resource policy without conditions made the ask keyed")
+	}
+	doc = `{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "dynamodb:DeleteItem", "Resource": "` + arn + `",
+	  "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}`
+	if _, err := db.PutResourcePolicy(ctx, &api.PutResourcePolicyInput{ResourceArn: &arn, Policy: &doc}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := db.keylessAsk(admin, inputs[0].in); ok {
+		t.Error("a resource policy with a Condition left the ask keyless")
+	}
 }
