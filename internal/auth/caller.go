@@ -83,7 +83,7 @@ func (c *Caller) Authorize(action string, res Resource, keys Keys) error {
 // on its tables, the engine need not compute them, which for an item
 // operation was most of what authorizing it cost.
 func (c *Caller) ReadsKeys(res Resource) bool {
-	return c.Principal == nil || c.Principal.user == nil || c.Principal.user.keyed || res.Policy.readsKeys()
+	return c.Principal == nil || c.Principal.user == nil || c.Principal.user.readsKeys() || res.Policy.readsKeys()
 }
 
 // Request returns the authorization question of c performing action on

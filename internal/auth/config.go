@@ -51,7 +51,17 @@ type User struct {
 	name     string
 	arn      string
 	policies []*Policy
-	keyed    bool // one of policies reads condition keys (Policy.readsKeys)
+}
+
+// readsKeys reports whether one of u's policies may read a request's
+// condition keys (Policy.readsKeys).
+func (u *User) readsKeys() bool {
+	for _, p := range u.policies {
+		if p.readsKeys() {
+			return true
+		}
+	}
+	return false
 }
 
 // AccessKey is one of a user's access keys.
@@ -312,7 +322,6 @@ func (d *configDecoder) user(account, name string, n *node) (*User, error) {
 				return nil, d.errorf(at, "policy %d of %s: %s", i+1, what, perr.Reason)
 			}
 			u.policies = append(u.policies, p)
-			u.keyed = u.keyed || p.readsKeys()
 		}
 	}
 	return u, nil
