@@ -7,7 +7,7 @@
 # Prints each round's figures and, per round, the throughput and server
 # CPU per request of --auth over no --auth.
 #
-#   bench/auth.sh [-rounds 4] [-duration 5s] [-concurrency 16] [-server-args "..."] [-together]
+#   bench/auth.sh [-rounds 4] [-duration 5s] [-concurrency 16] [-keys 10000] [-server-args "..."] [-together]
 #
 # -together loads both servers at the same time instead, each with its
 # own client: on a machine busy with other work both pairs then see the
@@ -15,17 +15,25 @@
 # the throughput ratio is that of each pair's CPU per request (server
 # and client), which is what a loaded machine makes of --auth.
 #
+# PIN=1 runs both servers on CPU 0 and the load tool on CPU 1 (taskset),
+# as bench/run.sh does: the server then has a core to itself, as it has
+# when its clients are on other machines, and the ratio is that of the
+# server's work; unpinned, server and client share both cores, and every
+# microsecond the server adds costs it more than a microsecond of
+# throughput (docs/security.md, "Cost").
+#
 # DYNAGO and DYNAGO_BENCH name the binaries (built into bench/bin/ when
 # unset). Server logs go to bench/out/auth-*.log.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-rounds=4 duration=5s concurrency=16 server_args="--access-log=false" together=
+rounds=4 duration=5s concurrency=16 keys=10000 server_args="--access-log=false" together=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-rounds) rounds=$2; shift 2 ;;
 	-duration) duration=$2; shift 2 ;;
 	-concurrency) concurrency=$2; shift 2 ;;
+	-keys) keys=$2; shift 2 ;;
 	-server-args) server_args=$2; shift 2 ;;
 	-together) together=1; shift ;;
 	*) echo "unknown flag $1" >&2; exit 2 ;;
@@ -50,6 +58,11 @@ cat >"$authfile" <<EOF
   "policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}]}}}}}
 EOF
 
+pin_server=() pin_client=()
+if [ "${PIN:-0}" = 1 ]; then
+	pin_server=(taskset -c 0) pin_client=(taskset -c 1)
+fi
+
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -63,7 +76,7 @@ start() {
 	local name=$1 log=out/auth-$1.log
 	shift
 	# shellcheck disable=SC2086
-	"$DYNAGO" serve --port 0 --in-memory --throttle=false $server_args "$@" >"$log" 2>&1 &
+	"${pin_server[@]}" "$DYNAGO" serve --port 0 --in-memory --throttle=false $server_args "$@" >"$log" 2>&1 &
 	pid=$!
 	pids+=("$pid")
 	url=
@@ -81,21 +94,21 @@ none_url=$url none_pid=$pid
 start auth --auth "$authfile"
 auth_url=$url auth_pid=$pid
 echo "# $(uptime)"
-echo "# none: $none_url (pid $none_pid); auth: $auth_url (pid $auth_pid); server args: $server_args"
+echo "# none: $none_url (pid $none_pid); auth: $auth_url (pid $auth_pid); server args: $server_args${PIN:+; servers on CPU 0, load on CPU 1}"
 
-common=(-workload get -duration "$duration" -concurrency "$concurrency")
+common=(-workload get -duration "$duration" -concurrency "$concurrency" -keys "$keys")
 # Create and load each table once; the rounds only read.
-"$DYNAGO_BENCH" run -endpoint "$none_url" "${common[@]}" -duration 1s -warmup 0s >/dev/null
-"$DYNAGO_BENCH" run -endpoint "$auth_url" "${common[@]}" -duration 1s -warmup 0s \
+"${pin_client[@]}" "$DYNAGO_BENCH" run -endpoint "$none_url" "${common[@]}" -duration 1s -warmup 0s >/dev/null
+"${pin_client[@]}" "$DYNAGO_BENCH" run -endpoint "$auth_url" "${common[@]}" -duration 1s -warmup 0s \
 	-access-key "$key" -secret-key "$secret" >/dev/null
 
 # run MODE: one measured window; prints "req/s server-µs/req errors".
 run() {
 	local out
 	if [ "$1" = none ]; then
-		out=$("$DYNAGO_BENCH" run -setup=false -endpoint "$none_url" -server-pid "$none_pid" -name none "${common[@]}")
+		out=$("${pin_client[@]}" "$DYNAGO_BENCH" run -setup=false -endpoint "$none_url" -server-pid "$none_pid" -name none "${common[@]}")
 	else
-		out=$("$DYNAGO_BENCH" run -setup=false -endpoint "$auth_url" -server-pid "$auth_pid" -name auth \
+		out=$("${pin_client[@]}" "$DYNAGO_BENCH" run -setup=false -endpoint "$auth_url" -server-pid "$auth_pid" -name auth \
 			-access-key "$key" -secret-key "$secret" "${common[@]}")
 	fi
 	echo "$out" | sed 's/^/#   /' >&2
