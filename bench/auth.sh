@@ -5,7 +5,8 @@
 # and loads them in turn with dynago-bench's GetItem workload, the order
 # swapped every round so that a neighbour's burst falls on both alike.
 # Prints each round's figures and, per round, the throughput and server
-# CPU per request of --auth over no --auth.
+# CPU per request of --auth over no --auth, and at the end the medians of
+# the rounds.
 #
 #   bench/auth.sh [-rounds 4] [-duration 5s] [-concurrency 16] [-keys 10000] [-server-args "..."] [-together]
 #
@@ -115,6 +116,7 @@ run() {
 	echo "$out" | awk '$1 == "none" || $1 == "auth" { print $3, $11, $9 }'
 }
 
+ratios=()
 for r in $(seq "$rounds"); do
 	if [ $((r % 2)) = 1 ]; then order="none auth"; else order="auth none"; fi
 	if [ -n "$together" ]; then
@@ -141,4 +143,14 @@ for r in $(seq "$rounds"); do
 	[ -n "$together" ] && rm -r "$tmp"
 	awk -v r="$r" -v nr="$none_rps" -v ar="$auth_rps" -v nc="$none_cpu" -v ac="$auth_cpu" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
 		printf "round %d: none %s req/s %s µs/req, auth %s req/s %s µs/req: throughput %.1f %%, server CPU/req %.1f %% (load %s)\n", r, nr, nc, ar, ac, 100*ar/nr, 100*ac/nc, load }'
+	ratios+=("$(awk -v nr="$none_rps" -v ar="$auth_rps" -v nc="$none_cpu" -v ac="$auth_cpu" 'BEGIN { printf "%.1f %.1f", 100*ar/nr, 100*ac/nc }')")
 done
+
+# The medians: a round's ratio moves by ±10 points or more with where
+# the threads land on a shared machine (docs/security.md, "Cost").
+printf '%s\n' "${ratios[@]}" | sort -n | awk '{ t[NR] = $1 } END {
+	m = NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
+	printf "median of %d rounds: throughput %.1f %%", NR, m }'
+printf '%s\n' "${ratios[@]}" | sort -n -k2 | awk '{ c[NR] = $2 } END {
+	m = NR % 2 ? c[(NR + 1) / 2] : (c[NR / 2] + c[NR / 2 + 1]) / 2
+	printf ", server CPU/req %.1f %%\n", m }'
