@@ -272,20 +272,7 @@ func testTTLRunsOnce(t *testing.T, nodes nodeStore) {
 	}
 	past := attr.NumberFromInt(time.Now().Add(-time.Hour).Unix())
 	putN(t, b, "stories", 300, func(int) attr.Item { return attr.Item{"exp": past} })
-	reported := func() int {
-		total := 0
-		for _, r := range []*recorder{recA, recB} {
-			r.mu.Lock()
-			for _, ev := range r.events {
-				var n int
-				if _, err := fmt.Sscanf(ev, "ttl stories %d", &n); err == nil {
-					total += n
-				}
-			}
-			r.mu.Unlock()
-		}
-		return total
-	}
+	reported := func() int { return ttlDeleted(recA, "stories") + ttlDeleted(recB, "stories") }
 	// A pass reports its deletions to the Observer after its last batch
 	// commits, so the table can read empty a moment before the report
 	// arrives (under load, long enough to read 0): wait for both.
