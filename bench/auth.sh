@@ -8,13 +8,19 @@
 # CPU per request of --auth over no --auth, and at the end the medians of
 # the rounds.
 #
-#   bench/auth.sh [-rounds 4] [-duration 5s] [-concurrency 16] [-keys 10000] [-server-args "..."] [-together]
+#   bench/auth.sh [-rounds 4] [-duration 5s] [-concurrency 16] [-keys 10000] [-server-args "..."] [-together | -ab [SLICE]]
 #
 # -together loads both servers at the same time instead, each with its
 # own client: on a machine busy with other work both pairs then see the
 # same neighbours at every instant, and share the cores between them, so
 # the throughput ratio is that of each pair's CPU per request (server
 # and client), which is what a loaded machine makes of --auth.
+#
+# -ab loads the two servers in alternating slices of SLICE (250ms)
+# instead, with `dynago-bench ab`, -duration being each server's measured
+# time (60s is a good figure): both then see the same weather on a
+# shared machine, where rounds of seconds scatter by ±15 points, and it
+# prints the ratio of the totals and the quartiles of adjacent slices'.
 #
 # PIN=1 runs both servers on CPU 0 and the load tool on CPU 1 (taskset),
 # as bench/run.sh does: the server then has a core to itself, as it has
@@ -28,7 +34,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-rounds=4 duration=5s concurrency=16 keys=10000 server_args="--access-log=false" together=
+rounds=4 duration=5s concurrency=16 keys=10000 server_args="--access-log=false" together= ab=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-rounds) rounds=$2; shift 2 ;;
@@ -37,6 +43,11 @@ while [ $# -gt 0 ]; do
 	-keys) keys=$2; shift 2 ;;
 	-server-args) server_args=$2; shift 2 ;;
 	-together) together=1; shift ;;
+	-ab)
+		ab=250ms
+		shift
+		if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then ab=$1; shift; fi
+		;;
 	*) echo "unknown flag $1" >&2; exit 2 ;;
 	esac
 done
@@ -102,6 +113,13 @@ common=(-workload get -duration "$duration" -concurrency "$concurrency" -keys "$
 "${pin_client[@]}" "$DYNAGO_BENCH" run -endpoint "$none_url" "${common[@]}" -duration 1s -warmup 0s >/dev/null
 "${pin_client[@]}" "$DYNAGO_BENCH" run -endpoint "$auth_url" "${common[@]}" -duration 1s -warmup 0s \
 	-access-key "$key" -secret-key "$secret" >/dev/null
+
+if [ -n "$ab" ]; then
+	"${pin_client[@]}" "$DYNAGO_BENCH" ab -setup=false -a "$none_url" -a-pid "$none_pid" -a-name none \
+		-b "$auth_url" -b-pid "$auth_pid" -b-name auth -b-access-key "$key" -b-secret-key "$secret" \
+		-slice "$ab" "${common[@]}"
+	exit
+fi
 
 # run MODE: one measured window; prints "req/s server-µs/req errors".
 run() {

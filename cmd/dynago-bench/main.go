@@ -7,6 +7,7 @@
 // Usage:
 //
 //	dynago-bench [run] -endpoint http://127.0.0.1:8000 [-workload all] [flags]
+//	dynago-bench ab -a http://127.0.0.1:8001 -b http://127.0.0.1:8002 [-workload get] [flags]
 //	dynago-bench baseline-server -port 8001 [-http nethttp|fasthttp]
 //	dynago-bench compare -dynago ./dynago -dynalite bench/node_modules/dynalite/cli.js
 //	dynago-bench startup -dynago ./dynago
@@ -58,11 +59,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdSuite(ctx, args, stdout, stderr)
 	case "plot":
 		return cmdPlot(args, stdout, stderr)
+	case "ab":
+		return cmdAB(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: dynago-bench [run|baseline-server|compare|startup|scale|suite|plot] [flags]; -h after a subcommand lists its flags")
+		fmt.Fprintln(stdout, "usage: dynago-bench [run|ab|baseline-server|compare|startup|scale|suite|plot] [flags]; -h after a subcommand lists its flags")
 		return nil
 	}
-	return fmt.Errorf("unknown subcommand %q (want run, baseline-server, compare, startup, scale, suite or plot)", cmd)
+	return fmt.Errorf("unknown subcommand %q (want run, ab, baseline-server, compare, startup, scale, suite or plot)", cmd)
 }
 
 // cmdRun loads one endpoint with the chosen workloads and prints a row per
