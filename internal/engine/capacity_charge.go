@@ -118,6 +118,21 @@ func (db *DB) TableName(s string) (name string, ok bool) {
 	return "", false
 }
 
+// TableARN resolves a table name or ARN to the table's ARN, from its
+// catalog entry; ok is false when it designates no existing table. A
+// server with --auth labels its metrics with it, on every request, so it
+// is read, not built.
+func (db *DB) TableARN(s string) (arn string, ok bool) {
+	e := db.lookup(s)
+	if e == nil {
+		return "", false
+	}
+	if arn := api.Str(e.rec.Desc.TableArn); arn != "" {
+		return arn, true
+	}
+	return db.tableArn(e.table.Name), true
+}
+
 // uniqueEntries returns the distinct existing tables among names (names or
 // ARNs, in request order), skipping unknown ones: an unknown table is the
 // operation's own error to report.

@@ -147,9 +147,13 @@ func (n *namespaces) get(ctx context.Context, account, region string) (*engine.D
 	if n.view != nil {
 		store = n.view(store)
 	}
-	db, err := engine.Open(ctx, store, n.options(account, region))
+	opts := n.options(account, region)
+	db, err := engine.Open(ctx, store, opts)
 	if err != nil {
 		return nil, err
+	}
+	if o, ok := opts.Observer.(nsObserver); ok {
+		o.db.Store(db) // its labels are read from the catalog from now on
 	}
 	n.open.Store(key, db)
 	n.count++

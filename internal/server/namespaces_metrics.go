@@ -12,7 +12,6 @@ package server
 import (
 	"context"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,11 +29,26 @@ func tableARNPrefix(account, region string) string {
 // with each table named by its ARN.
 type nsObserver struct {
 	m               *metrics.Metrics
-	src             nsSource // its label cache
 	account, region string
+	// db is the namespace's engine once it is open (namespaces.get), whose
+	// catalog holds each table's ARN.
+	db *atomic.Pointer[engine.DB]
 }
 
-func (o nsObserver) label(table string) string { return o.src.label(o.account, o.region, table) }
+func newNSObserver(m *metrics.Metrics, account, region string) nsObserver {
+	return nsObserver{m: m, account: account, region: region, db: new(atomic.Pointer[engine.DB])}
+}
+
+// label is the table's ARN: read from the catalog, or built for a table
+// the catalog no longer holds (TableDeleted) or while the engine opens.
+func (o nsObserver) label(table string) string {
+	if db := o.db.Load(); db != nil {
+		if arn, ok := db.TableARN(table); ok {
+			return arn
+		}
+	}
+	return tableARNPrefix(o.account, o.region) + table
+}
 
 func (o nsObserver) ConsumedCapacity(table, index string, read, write float64) {
 	o.m.ConsumedCapacity(o.label(table), index, read, write)
@@ -47,12 +61,7 @@ func (o nsObserver) TransactionConflict(table string) { o.m.TransactionConflict(
 func (o nsObserver) StreamRecordsRead(table string, n int, age time.Duration) {
 	o.m.StreamRecordsRead(o.label(table), n, age)
 }
-func (o nsObserver) TableDeleted(table string) {
-	o.m.TableDeleted(o.label(table))
-	if _, ok := o.src.labels.LoadAndDelete(labelKey{o.account, o.region, table}); ok {
-		o.src.n.Add(-1)
-	}
-}
+func (o nsObserver) TableDeleted(table string) { o.m.TableDeleted(o.label(table)) }
 
 // StreamRecordsWritten implements engine.StreamWriteObserver.
 func (o nsObserver) StreamRecordsWritten(table string, n int) {
@@ -71,37 +80,7 @@ var (
 
 // nsSource is the metrics' source on a server with --auth: every open
 // namespace.
-type nsSource struct {
-	ns *namespaces
-	// labels caches the ARN labels of tables by namespace and name, so
-	// that labelling a request allocates nothing; bounded by
-	// maxCachedLabels (past it labels are built each time).
-	labels *sync.Map // labelKey → string
-	n      *atomic.Int64
-}
-
-type labelKey struct{ account, region, table string }
-
-const maxCachedLabels = 10_000
-
-func newNSSource(ns *namespaces) nsSource {
-	return nsSource{ns: ns, labels: &sync.Map{}, n: &atomic.Int64{}}
-}
-
-// label returns the ARN label of a namespace's table.
-func (s nsSource) label(account, region, table string) string {
-	k := labelKey{account, region, table}
-	if l, ok := s.labels.Load(k); ok {
-		return l.(string)
-	}
-	l := tableARNPrefix(account, region) + table
-	if s.n.Load() < maxCachedLabels {
-		if _, loaded := s.labels.LoadOrStore(k, l); !loaded {
-			s.n.Add(1)
-		}
-	}
-	return l
-}
+type nsSource struct{ ns *namespaces }
 
 // Provisioned implements metrics.Source: every namespace's tables and
 // indexes, each table named by its ARN.
@@ -143,11 +122,7 @@ func (s nsSource) TableLabel(ctx context.Context, name string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	table, ok := db.(*engine.DB).TableName(name)
-	if !ok {
-		return "", false
-	}
-	return s.label(account, region, table), true
+	return db.(*engine.DB).TableARN(name)
 }
 
 var _ metrics.ContextSource = nsSource{}

@@ -126,6 +126,17 @@ func TestNamespacesMetrics(t *testing.T) {
 	if strings.Contains(body, `table="same"`) {
 		t.Error(`/metrics has a series labelled table="same", which names no one namespace's table`)
 	}
+	// Deleting one namespace's table drops its series, and only its.
+	if _, err := clients[1].DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String("same")}); err != nil {
+		t.Fatal(err)
+	}
+	body = scrape(t, s)
+	if strings.Contains(body, `table="arn:aws:dynamodb:eu-west-1:111111111111:table/same"`) {
+		t.Error("/metrics still has series of the table deleted in eu-west-1")
+	}
+	if !strings.Contains(body, `dynago_consumed_write_capacity_units_total{index="",table="arn:aws:dynamodb:us-east-1:111111111111:table/same"} 1`+"\n") {
+		t.Error("deleting eu-west-1's table dropped us-east-1's series too")
+	}
 }
 
 // nsAuthFile has two accounts whose users may do anything in their own.

@@ -417,16 +417,14 @@ func open(ctx context.Context, cfg Config, endpoint string) (*Server, error) {
 	}
 	var ns *namespaces
 	if authn != nil {
-		var src nsSource
 		nsOptions := func(account, region string) engine.Options {
 			opts := engineOptions(account, region)
-			opts.Observer = nsObserver{m: m, src: src, account: account, region: region}
+			opts.Observer = newNSObserver(m, account, region)
 			return opts
 		}
 		ns = &namespaces{root: served, store: store, options: nsOptions, view: b.namespaceView,
 			known: func(account string) bool { return authn.current.Load().HasAccount(account) }}
-		src = newNSSource(ns)
-		m.SetSource(src)
+		m.SetSource(nsSource{ns})
 		if err := ns.openExisting(ctx); err != nil {
 			for _, err := range ns.close() {
 				log.Error("closing a namespace", "error", err)
