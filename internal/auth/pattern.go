@@ -219,6 +219,12 @@ func globMatch(toks []patTok, s string, fold bool) bool {
 		if ti < len(toks) {
 			switch t := toks[ti]; t.kind {
 			case tokStar:
+				if ti == len(toks)-1 {
+					// A last star takes whatever is left
+					// ("dynamodb:*", "table/*"): no need to
+					// walk it a character at a time.
+					return true
+				}
 				starTi, starSi = ti+1, si
 				ti++
 				continue

@@ -1,6 +1,9 @@
 package auth
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestAppendHeaderValue: a signed header's value is trimmed and its inner
 // runs of spaces folded to one, as the SDK's signer writes it, from a
@@ -25,4 +28,27 @@ func TestAppendHeaderValue(t *testing.T) {
 			t.Errorf("%q as bytes: %q, want %q", tc.in, got, "k:"+tc.want)
 		}
 	}
+}
+
+// TestDoubleSpace checks the space-hopping search against strings.Index
+// on every string of up to eight characters drawn from "a", " " and
+// "\t", in both forms.
+func TestDoubleSpace(t *testing.T) {
+	var all func(prefix string, n int)
+	all = func(prefix string, n int) {
+		want := strings.Index(prefix, "  ")
+		if got := doubleSpace(prefix); got != want {
+			t.Errorf("doubleSpace(%q) = %d, want %d", prefix, got, want)
+		}
+		if got := doubleSpace([]byte(prefix)); got != want {
+			t.Errorf("doubleSpace([]byte(%q)) = %d, want %d", prefix, got, want)
+		}
+		if n == 0 {
+			return
+		}
+		for _, c := range []string{"a", " ", "\t"} {
+			all(prefix+c, n-1)
+		}
+	}
+	all("", 8)
 }

@@ -54,6 +54,24 @@ const maxIndexedHeaders = 32
 type headerIndex struct {
 	n      int
 	fields [maxIndexedHeaders]headerField
+	// tags are the fields' nameTags, apart so that a lookup's scan
+	// reads one cache line rather than every field.
+	tags [maxIndexedHeaders]uint16
+}
+
+// nameTag is a header name's length and last byte, lower-cased: equal
+// for equal names, so a lookup compares names only where tags match.
+// The empty name (a SignedHeaders list may hold one) has tag 0, which
+// no field has.
+func nameTag[S string | []byte](name S) uint16 {
+	if len(name) == 0 {
+		return 0
+	}
+	c := name[len(name)-1]
+	if 'A' <= c && c <= 'Z' {
+		c += 'a' - 'A'
+	}
+	return uint16(len(name))<<8 | uint16(c)
 }
 
 type headerField struct{ name, value []byte }
@@ -88,6 +106,7 @@ func (ix *headerIndex) parse(raw []byte) bool {
 			return false
 		}
 		ix.fields[ix.n] = headerField{name, trimOWS(line[colon+1:])}
+		ix.tags[ix.n] = nameTag(name)
 		ix.n++
 	}
 	return false // no empty line: not a whole block
@@ -107,8 +126,9 @@ func trimOWS(v []byte) []byte {
 
 // first returns the first value of the header lower (a lower-case name).
 func (ix *headerIndex) first(lower string) []byte {
+	tag := nameTag(lower)
 	for i := range ix.n {
-		if f := &ix.fields[i]; nameIs(f.name, lower) {
+		if f := &ix.fields[i]; ix.tags[i] == tag && nameIs(f.name, lower) {
 			return f.value
 		}
 	}
@@ -119,8 +139,9 @@ func (ix *headerIndex) first(lower string) []byte {
 // lower-case name), joined with commas in the order they came.
 func (ix *headerIndex) appendValues(b []byte, lower string) []byte {
 	sep := false
+	tag := nameTag(lower)
 	for i := range ix.n {
-		if f := &ix.fields[i]; nameIs(f.name, lower) {
+		if f := &ix.fields[i]; ix.tags[i] == tag && nameIs(f.name, lower) {
 			if sep {
 				b = append(b, ',')
 			}

@@ -17,6 +17,8 @@ func TestHeaderIndex(t *testing.T) {
 			want: map[string]string{"host": "localhost:8000", "x-amz-date": "20260101T000000Z", "content-length": "2", "x-absent": ""}},
 		{name: "repeated, any case, spaces", raw: "x-foo:  a  b \r\nX-FOO:\tc\r\nContent-Length :7\r\n\r\n", ok: true,
 			want: map[string]string{"x-foo": "a b,c", "content-length": "7"}},
+		{name: "same length and last letter", raw: "X-Ab: 1\r\nX-Cb: 2\r\nX-AB: 3\r\n\r\n", ok: true,
+			want: map[string]string{"x-ab": "1,3", "x-cb": "2", "x-db": "", "": ""}},
 		{name: "bare LF", raw: "Host: h\nX-A: 1\n\n", ok: true, want: map[string]string{"host": "h", "x-a": "1"}},
 		{name: "empty value", raw: "X-A:\r\nX-A: 1\r\n\r\n", ok: true, want: map[string]string{"x-a": ",1"}},
 		{name: "empty", raw: "", ok: false},
