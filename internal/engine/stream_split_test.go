@@ -328,7 +328,9 @@ func testStreamSplitWhileAnotherNodeWrites(t *testing.T, nodes nodeStore) {
 			for i := range items {
 				if _, err := b.PutItem(context.Background(), &api.PutItemInput{TableName: api.Ptr("nodes"),
 					Item: attr.Item{"id": attr.String(fmt.Sprintf("k%d", i)), "v": attr.String(fmt.Sprint(v))}}); err != nil {
-					done <- err
+					// Once, in CI, a throttle nobody could explain
+					// (docs/reliability.md): say what b's bucket held.
+					done <- fmt.Errorf("round %d, item %d: %w; b's write bucket: %s", v, i, err, bucketState(b, "nodes"))
 					return
 				}
 			}
@@ -362,6 +364,23 @@ func testStreamSplitWhileAnotherNodeWrites(t *testing.T, nodes nodeStore) {
 	if n := len(describeAll(t, b, arn, nil)); n < 5 {
 		t.Fatalf("%d shards, want the splits' at least", n)
 	}
+}
+
+// bucketState describes db's write bucket of table, for a failure.
+func bucketState(db *DB, table string) string {
+	e := db.lookup(table)
+	if e == nil {
+		return "no table"
+	}
+	bk := db.buckets.get(bucketKey{table: e.table.ID, write: true})
+	bk.mu.Lock()
+	defer bk.mu.Unlock()
+	wcu := int64(-1) // on demand
+	if pt := e.rec.Desc.ProvisionedThroughput; pt != nil {
+		wcu = api.Int(pt.WriteCapacityUnits, 0)
+	}
+	return fmt.Sprintf("tokens %.1f, rate %.0f/s, size %.0f, last %s, table WCU %d", bk.tokens, bk.rate, bk.size,
+		bk.last.Format(time.RFC3339Nano), wcu)
 }
 
 // The children of a split share one change log, so a record of one child
