@@ -31,45 +31,58 @@ func BenchmarkGet(b *testing.B) {
 
 func benchGet(b *testing.B, items int, prefix string) {
 	ctx := context.Background()
-	{
-		{
-			base, err := pebble.Open("", pebble.Options{InMemory: true})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer base.Close()
-			var s kv.Store = base
-			if prefix != "" {
-				s = New(base, []byte(prefix))
-			}
-			key := func(i int) []byte { return fmt.Appendf(nil, "t/0001/i/\x00\x05key-%06d", i) }
-			value := make([]byte, 250)
-			for lo := 0; lo < items; lo += 1000 {
-				if err := s.Update(ctx, nil, func(txn kv.Txn) error {
-					for i := lo; i < lo+1000 && i < items; i++ {
-						if err := txn.Set(key(i), value); err != nil {
-							return err
-						}
-					}
-					return nil
-				}); err != nil {
-					b.Fatal(err)
+	s := loadedStore(b, items, prefix)
+	keys := benchKeys(items)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := s.Get(ctx, keys[i%len(keys)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// benchKey is the key of item i, as the engine keys an item.
+func benchKey(i int) []byte { return fmt.Appendf(nil, "t/0001/i/\x00\x05key-%06d", i) }
+
+// loadedStore returns an in-memory Pebble store, closed when b ends,
+// holding items of 250 bytes, seen under prefix ("" for the store
+// itself).
+func loadedStore(b *testing.B, items int, prefix string) kv.Store {
+	ctx := context.Background()
+	base, err := pebble.Open("", pebble.Options{InMemory: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { base.Close() })
+	var s kv.Store = base
+	if prefix != "" {
+		s = New(base, []byte(prefix))
+	}
+	value := make([]byte, 250)
+	for lo := 0; lo < items; lo += 1000 {
+		if err := s.Update(ctx, nil, func(txn kv.Txn) error {
+			for i := lo; i < lo+1000 && i < items; i++ {
+				if err := txn.Set(benchKey(i), value); err != nil {
+					return err
 				}
 			}
-			keys := make([][]byte, 4096)
-			for i := range keys {
-				keys[i] = key(i * 7919 % items)
-			}
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				if _, err := s.Get(ctx, keys[i%len(keys)]); err != nil {
-					b.Fatal(err)
-				}
-				i++
-			}
+			return nil
+		}); err != nil {
+			b.Fatal(err)
 		}
 	}
+	return s
+}
+
+// benchKeys are the keys read, spread over the items.
+func benchKeys(items int) [][]byte {
+	keys := make([][]byte, 4096)
+	for i := range keys {
+		keys[i] = benchKey(i * 7919 % items)
+	}
+	return keys
 }
 
 // BenchmarkGetInterleaved is BenchmarkGet's three stores in one process,
@@ -82,37 +95,11 @@ func BenchmarkGetInterleaved(b *testing.B) {
 	for _, items := range []int{10_000, 100_000} {
 		b.Run(fmt.Sprintf("%d items", items), func(b *testing.B) {
 			ctx := context.Background()
-			prefixes := []string{"", "ns/111111111111/us-east-1/", "n/1/"}
-			stores := make([]kv.Store, len(prefixes))
-			key := func(i int) []byte { return fmt.Appendf(nil, "t/0001/i/\x00\x05key-%06d", i) }
-			value := make([]byte, 250)
-			for j, prefix := range prefixes {
-				base, err := pebble.Open("", pebble.Options{InMemory: true})
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.Cleanup(func() { base.Close() })
-				stores[j] = base
-				if prefix != "" {
-					stores[j] = New(base, []byte(prefix))
-				}
-				for lo := 0; lo < items; lo += 1000 {
-					if err := stores[j].Update(ctx, nil, func(txn kv.Txn) error {
-						for i := lo; i < lo+1000 && i < items; i++ {
-							if err := txn.Set(key(i), value); err != nil {
-								return err
-							}
-						}
-						return nil
-					}); err != nil {
-						b.Fatal(err)
-					}
-				}
+			var stores []kv.Store
+			for _, prefix := range []string{"", "ns/111111111111/us-east-1/", "n/1/"} {
+				stores = append(stores, loadedStore(b, items, prefix))
 			}
-			keys := make([][]byte, 4096)
-			for i := range keys {
-				keys[i] = key(i * 7919 % items)
-			}
+			keys := benchKeys(items)
 			var spent [3]time.Duration
 			i := 0
 			b.ResetTimer()
