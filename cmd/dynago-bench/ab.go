@@ -42,8 +42,6 @@ type abSide struct {
 	cpu      time.Duration
 	// rates are each measured slice's requests per second, in order.
 	rates []float64
-	// cpuPerReq are each slice's server CPU per request.
-	cpuPerReq []float64
 }
 
 // abFlags are the ab mode's flags beyond the shared load flags, which
@@ -221,9 +219,6 @@ func (s *abSide) slice(ctx context.Context, wl *Workload, ks Keyspace, d time.Du
 	s.elapsed += elapsed
 	s.cpu += cpu
 	s.rates = append(s.rates, float64(n)/elapsed.Seconds())
-	if n > 0 {
-		s.cpuPerReq = append(s.cpuPerReq, float64(cpu)/float64(n))
-	}
 }
 
 func (s *abSide) reqPerSec() float64 { return ratio(float64(s.requests), s.elapsed.Seconds()) }

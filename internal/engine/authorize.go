@@ -284,9 +284,7 @@ func (db *DB) tableResource(table, index *string) (auth.Resource, *catalogEntry)
 	e := db.lookup(name)
 	if e != nil {
 		// The table of this namespace: its ARN and policy are at hand.
-		if arn = api.Str(e.rec.Desc.TableArn); arn == "" {
-			arn = db.tableArn(e.table.Name)
-		}
+		arn = db.entryARN(e)
 		policy = db.compiledPolicy(e.rec.Policy, arn)
 	} else {
 		arn = db.tableARNOf(name)

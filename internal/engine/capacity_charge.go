@@ -127,10 +127,16 @@ func (db *DB) TableARN(s string) (arn string, ok bool) {
 	if e == nil {
 		return "", false
 	}
+	return db.entryARN(e), true
+}
+
+// entryARN is the ARN of a table of this namespace: its record's, or
+// built from its name for a record that has none.
+func (db *DB) entryARN(e *catalogEntry) string {
 	if arn := api.Str(e.rec.Desc.TableArn); arn != "" {
-		return arn, true
+		return arn
 	}
-	return db.tableArn(e.table.Name), true
+	return db.tableArn(e.table.Name)
 }
 
 // uniqueEntries returns the distinct existing tables among names (names or
